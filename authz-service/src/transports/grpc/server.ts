@@ -1,0 +1,109 @@
+import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
+import { Counter } from 'prom-client';
+import type { Logger } from '@turnpike/protocol/service';
+import type { GrpcDecision, GrpcDenyDecision, GrpcNeutralRequest, RenderedDenial } from './contract.js';
+import { identityHeadersOf, IDENTITY_HEADER_NAMES } from './contract.js';
+import { toNeutralRequest, InvalidCheckRequestError, type CheckRequestMessage } from './check-request.js';
+import { okResponse, deniedResponse, plainDenial, DENIAL_GRPC_STATUS, type CheckResponseMessage } from './check-response.js';
+import { authorizationServiceDefinition } from './protos.js';
+import { addHealthService } from './health.js';
+import { GRPC_REASONS } from './reasons.js';
+
+export interface StartGrpcServerOptions<Req extends GrpcNeutralRequest = GrpcNeutralRequest, D extends GrpcDecision = GrpcDecision> {
+  decide: (request: Req) => Promise<D>;
+  /** The core's renderDenial bound to its deps: the full 402/403/503 response for a denial. */
+  renderDenial: (decision: D & GrpcDenyDecision, request: Req) => RenderedDenial | Promise<RenderedDenial>;
+  logger: Logger;
+  metrics: Registry;
+  host: string;
+  port: number;
+  /** Health answers SERVING only while this is true (e.g. signing keys loaded). Default: always. */
+  isReady?: () => boolean;
+}
+
+export interface GrpcServerHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Envoy's ext_authz v3 `Authorization/Check` (plus grpc.health.v1) on its own port.
+ * Every path that is not a clean allow from the core ends in a denied CheckResponse: Envoy
+ * denies on any non-OK status, so nothing here can allow by accident.
+ */
+export async function startGrpcServer<Req extends GrpcNeutralRequest, D extends GrpcDecision>(
+  opts: StartGrpcServerOptions<Req, D>,
+): Promise<GrpcServerHandle> {
+  const checks = checkCounter(opts.metrics);
+  const server = new Server();
+
+  async function check(message: CheckRequestMessage): Promise<CheckResponseMessage> {
+    let request: Req;
+    try {
+      request = toNeutralRequest(message) as Req;
+    } catch (err) {
+      if (!(err instanceof InvalidCheckRequestError)) throw err;
+      return plainDenial(GrpcStatus.INVALID_ARGUMENT, 403, GRPC_REASONS.CHECK_REQUEST_INVALID, err.message);
+    }
+    const decision = await opts.decide(request);
+    if (decision.kind === 'allow') {
+      return okResponse({
+        identityHeaders: identityHeadersOf(decision),
+        identityHeaderNames: IDENTITY_HEADER_NAMES,
+        clientHeaders: request.headers,
+        responseHeaders: decision.responseHeaders,
+      });
+    }
+    const denial = decision as D & GrpcDenyDecision;
+    const rendered = await opts.renderDenial(denial, request);
+    return deniedResponse(DENIAL_GRPC_STATUS[denial.kind], denial.reason, rendered);
+  }
+
+  server.addService(authorizationServiceDefinition(), {
+    Check(call: ServerUnaryCall<CheckRequestMessage, CheckResponseMessage>, callback: sendUnaryData<CheckResponseMessage>) {
+      check(call.request).then(
+        (response) => {
+          checks.inc({ grpc_status: GrpcStatus[response.status.code] ?? String(response.status.code) });
+          callback(null, response);
+        },
+        (err: unknown) => {
+          // Fail closed with an answer Envoy reads as a denial, not a transport error: a
+          // transport error would hand the choice to failure_mode_allow.
+          opts.logger.error({ err, transport: 'envoy-grpc' }, 'check failed; denying');
+          checks.inc({ grpc_status: 'UNAVAILABLE' });
+          callback(null, plainDenial(GrpcStatus.UNAVAILABLE, 503, GRPC_REASONS.INTERNAL_ERROR, 'authorizer error'));
+        },
+      );
+    },
+  });
+  addHealthService(server, opts.isReady ?? (() => true));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(err);
+      else resolve(bound);
+    });
+  });
+  opts.logger.info({ port, transport: 'envoy-grpc' }, 'grpc ext_authz listening');
+
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Let in-flight checks finish for a moment, then cut the rest.
+        const timer = setTimeout(() => server.forceShutdown(), 2_000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
+
+function checkCounter(registry: Registry): Counter<'grpc_status'> {
+  const name = 'turnpike_authz_grpc_checks_total';
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Counter<'grpc_status'>;
+  return new Counter({ name, help: 'ext_authz Check calls answered, by gRPC status', labelNames: ['grpc_status'], registers: [registry] });
+}
