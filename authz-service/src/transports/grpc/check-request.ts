@@ -1,4 +1,4 @@
-import type { GrpcNeutralRequest } from './contract.js';
+import type { NeutralRequest } from '../../core/types.js';
 
 /** Shape of the CheckRequest fields the transport reads (proto names, keepCase). */
 export interface CheckRequestMessage {
@@ -33,13 +33,13 @@ export const ROUTE_EXTENSION_KEYS = ['route', 'route_name'] as const;
  * CheckRequest → the neutral request the core decides on. Pseudo-headers (`:path`,
  * `:authority`, …) are dropped: their values arrive in the dedicated fields.
  */
-export function toNeutralRequest(message: CheckRequestMessage): GrpcNeutralRequest {
+export function toNeutralRequest(message: CheckRequestMessage): NeutralRequest {
   const http = message.attributes?.request?.http;
   if (!http) throw new InvalidCheckRequestError('http');
   const method = http.method?.trim();
   if (!method) throw new InvalidCheckRequestError('method');
-  const uri = http.path;
-  if (!uri) throw new InvalidCheckRequestError('path');
+  const target = http.path;
+  if (!target) throw new InvalidCheckRequestError('path');
   const host = http.host?.trim() || http.headers?.[':authority']?.trim();
   if (!host) throw new InvalidCheckRequestError('host');
 
@@ -49,12 +49,11 @@ export function toNeutralRequest(message: CheckRequestMessage): GrpcNeutralReque
     headers[name.toLowerCase()] = value;
   }
 
-  const request: GrpcNeutralRequest = {
-    transport: 'envoy-grpc',
+  const request: NeutralRequest = {
     method: method.toUpperCase(),
     scheme: http.scheme === 'https' ? 'https' : 'http',
-    host,
-    uri,
+    host: host.toLowerCase(),
+    target,
     headers,
   };
   const extensions = message.attributes?.context_extensions ?? {};
@@ -66,6 +65,6 @@ export function toNeutralRequest(message: CheckRequestMessage): GrpcNeutralReque
     }
   }
   const clientAddress = message.attributes?.source?.address?.socket_address?.address;
-  if (clientAddress) request.clientAddress = clientAddress;
+  if (clientAddress) request.clientIp = clientAddress;
   return request;
 }

@@ -1,5 +1,5 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { GrpcDenyDecision, RenderedDenial } from './contract.js';
+import type { DenyDecision, RenderedResponse } from '../../core/types.js';
 
 /** HeaderValueOption as written with keepCase (envoy.config.core.v3). */
 export interface HeaderValueOption {
@@ -27,7 +27,7 @@ type HeaderValues = Record<string, string | string[] | undefined>;
 export function okResponse(input: {
   identityHeaders: Record<string, string>;
   identityHeaderNames: readonly string[];
-  clientHeaders: Record<string, string>;
+  clientHeaders: Record<string, string | undefined>;
   responseHeaders: HeaderValues | undefined;
 }): CheckResponseMessage {
   const headers: HeaderValueOption[] = [];
@@ -36,7 +36,7 @@ export function okResponse(input: {
     const value = input.identityHeaders[name];
     if (value !== undefined && value !== '') {
       headers.push({ header: { key: name, value }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' });
-    } else if (name in input.clientHeaders) {
+    } else if (input.clientHeaders[name] !== undefined) {
       headersToRemove.push(name);
     }
   }
@@ -51,14 +51,14 @@ export function okResponse(input: {
 }
 
 /** gRPC status carried with each kind of denial (Envoy denies on any non-OK status). */
-export const DENIAL_GRPC_STATUS: Record<GrpcDenyDecision['kind'], GrpcStatus> = {
+export const DENIAL_GRPC_STATUS: Record<DenyDecision['kind'], GrpcStatus> = {
   payment_required: GrpcStatus.PERMISSION_DENIED,
   forbidden: GrpcStatus.PERMISSION_DENIED,
   unavailable: GrpcStatus.UNAVAILABLE,
 };
 
 /** Deny: the rendered status, headers and body go to the client as Envoy's local reply. */
-export function deniedResponse(grpcCode: GrpcStatus, reason: string, rendered: RenderedDenial): CheckResponseMessage {
+export function deniedResponse(grpcCode: GrpcStatus, reason: string, rendered: RenderedResponse): CheckResponseMessage {
   return {
     status: { code: grpcCode, message: reason },
     denied_response: {

@@ -2,18 +2,20 @@ import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, ty
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
 import type { Logger } from '@turnpike/protocol/service';
-import type { GrpcDecision, GrpcDenyDecision, GrpcNeutralRequest, RenderedDenial } from './contract.js';
-import { identityHeadersOf, IDENTITY_HEADER_NAMES } from './contract.js';
+import type { Decide, NeutralRequest } from '../../core/types.js';
+import { IDENTITY_HEADERS } from '../../core/identity-headers.js';
+import type { RenderDenialFn } from './contract.js';
+import { identityHeadersOf } from './contract.js';
 import { toNeutralRequest, InvalidCheckRequestError, type CheckRequestMessage } from './check-request.js';
 import { okResponse, deniedResponse, plainDenial, DENIAL_GRPC_STATUS, type CheckResponseMessage } from './check-response.js';
 import { authorizationServiceDefinition } from './protos.js';
 import { addHealthService } from './health.js';
 import { GRPC_REASONS } from './reasons.js';
 
-export interface StartGrpcServerOptions<Req extends GrpcNeutralRequest = GrpcNeutralRequest, D extends GrpcDecision = GrpcDecision> {
-  decide: (request: Req) => Promise<D>;
+export interface StartGrpcServerOptions {
+  decide: Decide;
   /** The core's renderDenial bound to its deps: the full 402/403/503 response for a denial. */
-  renderDenial: (decision: D & GrpcDenyDecision, request: Req) => RenderedDenial | Promise<RenderedDenial>;
+  renderDenial: RenderDenialFn;
   logger: Logger;
   metrics: Registry;
   host: string;
@@ -32,32 +34,30 @@ export interface GrpcServerHandle {
  * Every path that is not a clean allow from the core ends in a denied CheckResponse: Envoy
  * denies on any non-OK status, so nothing here can allow by accident.
  */
-export async function startGrpcServer<Req extends GrpcNeutralRequest, D extends GrpcDecision>(
-  opts: StartGrpcServerOptions<Req, D>,
-): Promise<GrpcServerHandle> {
+export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<GrpcServerHandle> {
   const checks = checkCounter(opts.metrics);
+  const log = opts.logger.child({ transport: 'envoy-grpc' });
   const server = new Server();
 
   async function check(message: CheckRequestMessage): Promise<CheckResponseMessage> {
-    let request: Req;
+    let request: NeutralRequest;
     try {
-      request = toNeutralRequest(message) as Req;
+      request = toNeutralRequest(message);
     } catch (err) {
       if (!(err instanceof InvalidCheckRequestError)) throw err;
       return plainDenial(GrpcStatus.INVALID_ARGUMENT, 403, GRPC_REASONS.CHECK_REQUEST_INVALID, err.message);
     }
-    const decision = await opts.decide(request);
+    const decision = await opts.decide(request, log);
     if (decision.kind === 'allow') {
       return okResponse({
         identityHeaders: identityHeadersOf(decision),
-        identityHeaderNames: IDENTITY_HEADER_NAMES,
+        identityHeaderNames: IDENTITY_HEADERS,
         clientHeaders: request.headers,
         responseHeaders: decision.responseHeaders,
       });
     }
-    const denial = decision as D & GrpcDenyDecision;
-    const rendered = await opts.renderDenial(denial, request);
-    return deniedResponse(DENIAL_GRPC_STATUS[denial.kind], denial.reason, rendered);
+    const rendered = await opts.renderDenial(decision, request);
+    return deniedResponse(DENIAL_GRPC_STATUS[decision.kind], decision.reason, rendered);
   }
 
   server.addService(authorizationServiceDefinition(), {
