@@ -1,0 +1,90 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { deepMerge, envOverrides, isPlainObject, setPath, type PlainObject } from './merge.js';
+import { schemaKeysAt } from './schema-keys.js';
+import { secretContext } from './secret.js';
+
+export interface LoadConfigOptions<S extends z.ZodType> {
+  /** The service's schema. Build every object with `z.strictObject` so unknown keys are errors. */
+  schema: S;
+  /** A `.yaml`/`.yml` or `.json` file; omitted means defaults and environment only. */
+  file?: string | undefined;
+  /** Defaults to `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** `<envPrefix>__a__b=value` overrides the value at `a.b`. */
+  envPrefix: string;
+  /** The service's defaults, merged under the file. */
+  defaults?: object;
+}
+
+const ROOT = '(root)';
+
+function dotted(path: ReadonlyArray<PropertyKey>): string {
+  return path.length === 0 ? ROOT : path.map(String).join('.');
+}
+
+/** Turns zod issues into `<path>: <problem>` lines, one per unknown key. */
+function problemsOf(error: z.ZodError, origins: Map<string, string>): string[] {
+  const problems: string[] = [];
+  const add = (path: string, message: string): void => {
+    const origin = origins.get(path);
+    problems.push(`${path}: ${message}${origin ? ` (from ${origin})` : ''}`);
+  };
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add(dotted([...issue.path, key]), 'unknown key');
+    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+      add(dotted(issue.path), 'required');
+    } else {
+      add(dotted(issue.path), issue.message);
+    }
+  }
+  return problems;
+}
+
+async function readConfigFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  const ext = extname(file).toLowerCase();
+  try {
+    if (ext === '.json') return JSON.parse(text) as unknown;
+    if (ext === '.yaml' || ext === '.yml') return (parseYaml(text) as unknown) ?? {};
+  } catch (err) {
+    throw new ConfigError([`${file}: not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  throw new ConfigError([`${file}: unsupported extension "${ext}" (use .yaml, .yml or .json)`]);
+}
+
+/**
+ * Loads a service's configuration: `defaults`, then the file, then `<envPrefix>__…` environment
+ * overrides, validated by `schema`. Secret sources are resolved on the way. Throws one
+ * {@link ConfigError} listing every problem found.
+ */
+export async function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>): Promise<z.output<S>> {
+  const env = opts.env ?? process.env;
+  const file = opts.file === undefined ? undefined : resolve(opts.file);
+  const fromFile = file === undefined ? {} : await readConfigFile(file);
+  if (!isPlainObject(fromFile)) throw new ConfigError([`${file ?? ROOT}: the configuration must be a mapping of keys to values`]);
+
+  const merged = deepMerge(opts.defaults ?? {}, fromFile) as PlainObject;
+  const origins = new Map<string, string>();
+  for (const { name, path, value } of envOverrides(env, opts.envPrefix)) {
+    if (path.some((segment) => segment === '')) {
+      throw new ConfigError([`${name}: empty path segment in environment override`]);
+    }
+    const written = setPath(merged, path, value, (at) => schemaKeysAt(opts.schema, at));
+    origins.set(written, name);
+  }
+
+  const baseDir = file === undefined ? process.cwd() : dirname(file);
+  const result = await secretContext.run({ env, baseDir }, () => opts.schema.safeParseAsync(merged));
+  if (!result.success) throw new ConfigError(problemsOf(result.error, origins));
+  return result.data;
+}
