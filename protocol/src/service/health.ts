@@ -42,10 +42,20 @@ export function healthHandlers(opts: HealthOptions): {
     readyz: (_req, res) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<ReadinessReport>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, checks: { ready: { ok: false, detail: `timed out after ${timeoutMs} ms` } } }), timeoutMs);
+        timer = setTimeout(
+          () =>
+            resolve({
+              ok: false,
+              checks: { ready: { ok: false, detail: `timed out after ${timeoutMs} ms` } },
+            }),
+          timeoutMs,
+        );
       });
       Promise.race([opts.ready(), timeout])
-        .catch((err: unknown): ReadinessReport => ({ ok: false, checks: { ready: { ok: false, detail: err instanceof Error ? err.message : 'failed' } } }))
+        .catch((err: unknown): ReadinessReport => ({
+          ok: false,
+          checks: { ready: { ok: false, detail: err instanceof Error ? err.message : 'failed' } },
+        }))
         .then((report) => {
           clearTimeout(timer);
           const ok = report.ok && Object.values(report.checks).every((c) => c.ok);

@@ -2,7 +2,14 @@
  * Node plumbing shared by authz-service and payment-portal: configuration, logging, metrics,
  * health endpoints and graceful shutdown.
  */
-export { ConfigError, loadConfig, Secret, secretSourceSchema, durationMsSchema, parseDurationMs } from './config/index.js';
+export {
+  ConfigError,
+  loadConfig,
+  Secret,
+  secretSourceSchema,
+  durationMsSchema,
+  parseDurationMs,
+} from './config/index.js';
 export type { LoadConfigOptions, SecretSource } from './config/index.js';
 export { createLogger, REDACT_PATHS, SENSITIVE_HEADERS } from './logger.js';
 export type { CreateLoggerOptions, Logger } from './logger.js';

@@ -3,7 +3,16 @@ import { pino, type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 /** Header names whose values are credentials: never logged. */
-export const SENSITIVE_HEADERS = ['cookie', 'set-cookie', 'authorization', 'proxy-authorization', 'x-402-token', 'payment-signature', 'x-payment', 'x-internal-token'] as const;
+export const SENSITIVE_HEADERS = [
+  'cookie',
+  'set-cookie',
+  'authorization',
+  'proxy-authorization',
+  'x-402-token',
+  'payment-signature',
+  'x-payment',
+  'x-internal-token',
+] as const;
 
 const HEADER_HOLDERS = ['headers', 'req.headers', 'res.headers', 'request.headers', 'response.headers'];
 const SECRET_FIELDS = ['token', 'secret', 'password', 'privateKey'];

@@ -8,7 +8,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
  * The request id to use for a request: the incoming `x-request-id` when it is a plain token
  * (at most 128 of `[A-Za-z0-9._-]`, so it cannot forge log lines), else a new UUID.
  */
-export function requestIdFrom(headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>): string {
+export function requestIdFrom(
+  headers: IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): string {
   const raw = headers['x-request-id'];
   const value = Array.isArray(raw) ? raw[0] : raw;
   return typeof value === 'string' && REQUEST_ID.test(value) ? value : randomUUID();

@@ -24,7 +24,10 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 const IDLE_SWEEP_MS = 100;
 
 function isHttpServer(server: unknown): server is HttpServer {
-  return typeof (server as HttpServer).closeIdleConnections === 'function' && typeof (server as HttpServer).closeAllConnections === 'function';
+  return (
+    typeof (server as HttpServer).closeIdleConnections === 'function' &&
+    typeof (server as HttpServer).closeAllConnections === 'function'
+  );
 }
 
 function closeServer(server: Closable | NetServer, timeoutMs: number): Promise<void> {

@@ -19,7 +19,10 @@ export function parseDurationMs(value: number | string): number | undefined {
 export const durationMsSchema = z.union([z.number(), z.string()]).transform((value, ctx): number => {
   const ms = parseDurationMs(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration: milliseconds, or a number with ms, s, m, h or d ("5s")' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a duration: milliseconds, or a number with ms, s, m, h or d ("5s")',
+    });
     return z.NEVER;
   }
   return ms;

@@ -36,10 +36,10 @@ function problemsOf(error: z.ZodError, origins: Map<string, string>): string[] {
   for (const issue of error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) add(dotted([...issue.path, key]), 'unknown key');
-    } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-      add(dotted(issue.path), 'required');
+    } else if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      add(dotted(issue.path), `required (${issue.expected})`);
     } else {
-      add(dotted(issue.path), issue.message);
+      add(dotted(issue.path), issue.message.replace(/^Invalid input: /, ''));
     }
   }
   return problems;
@@ -57,7 +57,9 @@ async function readConfigFile(file: string): Promise<unknown> {
     if (ext === '.json') return JSON.parse(text) as unknown;
     if (ext === '.yaml' || ext === '.yml') return (parseYaml(text) as unknown) ?? {};
   } catch (err) {
-    throw new ConfigError([`${file}: not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ConfigError([
+      `${file}: not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`,
+    ]);
   }
   throw new ConfigError([`${file}: unsupported extension "${ext}" (use .yaml, .yml or .json)`]);
 }
@@ -71,13 +73,16 @@ export async function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>
   const env = opts.env ?? process.env;
   const file = opts.file === undefined ? undefined : resolve(opts.file);
   const fromFile = file === undefined ? {} : await readConfigFile(file);
-  if (!isPlainObject(fromFile)) throw new ConfigError([`${file ?? ROOT}: the configuration must be a mapping of keys to values`]);
+  if (!isPlainObject(fromFile))
+    throw new ConfigError([`${file ?? ROOT}: the configuration must be a mapping of keys to values`]);
 
   const merged = deepMerge(opts.defaults ?? {}, fromFile) as PlainObject;
   const origins = new Map<string, string>();
+  const problems: string[] = [];
   for (const { name, path, value } of envOverrides(env, opts.envPrefix)) {
     if (path.some((segment) => segment === '')) {
-      throw new ConfigError([`${name}: empty path segment in environment override`]);
+      problems.push(`${name}: empty path segment in environment override`);
+      continue;
     }
     const written = setPath(merged, path, value, (at) => schemaKeysAt(opts.schema, at));
     origins.set(written, name);
@@ -85,6 +90,7 @@ export async function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>
 
   const baseDir = file === undefined ? process.cwd() : dirname(file);
   const result = await secretContext.run({ env, baseDir }, () => opts.schema.safeParseAsync(merged));
-  if (!result.success) throw new ConfigError(problemsOf(result.error, origins));
-  return result.data;
+  if (!result.success) problems.push(...problemsOf(result.error, origins));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data as z.output<S>;
 }

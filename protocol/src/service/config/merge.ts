@@ -3,12 +3,18 @@
 export type PlainObject = Record<string, unknown>;
 
 export function isPlainObject(value: unknown): value is PlainObject {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.getPrototypeOf(value) === Object.prototype
+  );
 }
 
 /** Merges `over` onto `base`: objects merge key by key, anything else (arrays too) replaces. */
 export function deepMerge(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? structuredClone(base) : structuredClone(over);
+  if (!isPlainObject(base) || !isPlainObject(over))
+    return over === undefined ? structuredClone(base) : structuredClone(over);
   const out: PlainObject = structuredClone(base);
   for (const [key, value] of Object.entries(over)) out[key] = deepMerge(out[key], value);
   return out;
@@ -18,7 +24,10 @@ export function deepMerge(base: unknown, over: unknown): unknown {
  * Reads `<prefix>__a__b=value` variables into `[['a','b'], value]` pairs. The value is JSON when it
  * parses as JSON (numbers, booleans, arrays, objects, quoted strings), else the raw string.
  */
-export function envOverrides(env: NodeJS.ProcessEnv, prefix: string): Array<{ name: string; path: string[]; value: unknown }> {
+export function envOverrides(
+  env: NodeJS.ProcessEnv,
+  prefix: string,
+): Array<{ name: string; path: string[]; value: unknown }> {
   const start = `${prefix}__`;
   const out: Array<{ name: string; path: string[]; value: unknown }> = [];
   for (const [name, raw] of Object.entries(env)) {
@@ -65,7 +74,10 @@ export function setPath(
     }
     const obj: PlainObject = node;
     const candidates = [...Object.keys(obj), ...knownKeys(written)];
-    const key = candidates.find((k) => k === segment) ?? candidates.find((k) => k.toLowerCase() === segment.toLowerCase()) ?? segment;
+    const key =
+      candidates.find((k) => k === segment) ??
+      candidates.find((k) => k.toLowerCase() === segment.toLowerCase()) ??
+      segment;
     written.push(key);
     if (last) obj[key] = value;
     else {

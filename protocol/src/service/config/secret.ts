@@ -47,7 +47,9 @@ export interface SecretContext {
 /** @internal Set by loadConfig around parsing; outside it, process.env and the cwd are used. */
 export const secretContext = new AsyncLocalStorage<SecretContext>();
 
-const fromEnvSchema = z.strictObject({ fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name') });
+const fromEnvSchema = z.strictObject({
+  fromEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'not an environment variable name'),
+});
 const fromFileSchema = z.strictObject({ fromFile: z.string().min(1, 'empty file path') });
 
 /** The written form of a secret source: exactly one of `{fromEnv}` or `{fromFile}`. */
@@ -62,11 +64,24 @@ export type SecretSource = z.infer<typeof fromEnvSchema> | z.infer<typeof fromFi
  */
 export const secretSourceSchema = z.unknown().transform(async (input, ctx): Promise<Secret> => {
   if (typeof input === 'string' || typeof input === 'number') {
-    ctx.addIssue({ code: 'custom', message: 'a literal secret is not allowed; use {fromEnv: NAME} or {fromFile: PATH}' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'a literal secret is not allowed; use {fromEnv: NAME} or {fromFile: PATH}',
+    });
+    return z.NEVER;
+  }
+  if (input === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'required (a secret source: {fromEnv: NAME} or {fromFile: PATH})',
+    });
     return z.NEVER;
   }
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    ctx.addIssue({ code: 'custom', message: 'expected a secret source: {fromEnv: NAME} or {fromFile: PATH}' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a secret source: {fromEnv: NAME} or {fromFile: PATH}',
+    });
     return z.NEVER;
   }
   const keys = Object.keys(input);
@@ -94,12 +109,17 @@ export const secretSourceSchema = z.unknown().transform(async (input, ctx): Prom
     ctx.addIssue({ code: 'custom', message: `fromFile: ${parsed.error.issues[0]?.message ?? 'invalid'}` });
     return z.NEVER;
   }
-  const path = isAbsolute(parsed.data.fromFile) ? parsed.data.fromFile : resolve(context.baseDir, parsed.data.fromFile);
+  const path = isAbsolute(parsed.data.fromFile)
+    ? parsed.data.fromFile
+    : resolve(context.baseDir, parsed.data.fromFile);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `cannot read secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `cannot read secret file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    });
     return z.NEVER;
   }
   // Secret files are usually written with `echo`, which appends a newline that is not part of the secret.

@@ -1,0 +1,81 @@
+import { Writable } from 'node:stream';
+import { createLogger, requestContext, requestIdFrom } from '@turnpike/protocol/service';
+
+function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
+  let out = '';
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      out += String(chunk);
+      cb();
+    },
+  });
+  return {
+    stream,
+    text: () => out,
+    lines: () =>
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+describe('createLogger redaction', () => {
+  it('redacts credential headers on req/res and token/secret fields', () => {
+    const out = capture();
+    const log = createLogger({ name: 'authz', destination: out.stream });
+    log.info(
+      {
+        req: {
+          method: 'GET',
+          url: '/x',
+          headers: {
+            cookie: '402_token=eyJcookie',
+            authorization: 'Bearer eyJauth',
+            'x-402-token': 'eyJheader',
+            'payment-signature': 'sig-v2',
+            'x-payment': 'sig-v1',
+            host: 'shop.example',
+          },
+        },
+        res: { headers: { 'set-cookie': '402_token=eyJset' } },
+        headers: { authorization: 'Bearer eyJtop' },
+        token: 'eyJtoken',
+        settle: { token: 'eyJnested', secret: 'nested-secret' },
+        deeper: { a: { token: 'eyJdeep' } },
+      },
+      'request',
+    );
+    const text = out.text();
+    for (const leaked of ['eyJcookie', 'eyJauth', 'eyJheader', 'sig-v2', 'sig-v1', 'eyJset', 'eyJtop', 'eyJtoken', 'eyJnested', 'nested-secret', 'eyJdeep']) {
+      expect(text).not.toContain(leaked);
+    }
+    const [line] = out.lines();
+    expect(line).toMatchObject({
+      msg: 'request',
+      service: 'authz',
+      req: { method: 'GET', headers: { host: 'shop.example', cookie: '[redacted]', authorization: '[redacted]' } },
+    });
+  });
+});
+
+describe('requestContext', () => {
+  it('binds a valid incoming x-request-id to every line of the child logger', () => {
+    const out = capture();
+    const { log, requestId } = requestContext(createLogger({ name: 't', destination: out.stream }), { 'x-request-id': 'abc-123.DEF_4' });
+    expect(requestId).toBe('abc-123.DEF_4');
+    log.info('one');
+    log.warn('two');
+    expect(out.lines().map((l) => l.requestId)).toEqual(['abc-123.DEF_4', 'abc-123.DEF_4']);
+  });
+
+  it('generates a UUID when the id is absent, too long or carries other characters', () => {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    for (const bad of [undefined, '', 'a'.repeat(129), 'evil\ninjected', 'id with spaces', '"quoted"']) {
+      expect(requestIdFrom(bad === undefined ? {} : { 'x-request-id': bad })).toMatch(uuid);
+    }
+    expect(requestIdFrom({ 'x-request-id': 'a'.repeat(128) })).toBe('a'.repeat(128));
+    expect(requestIdFrom({ 'x-request-id': ['first', 'second'] })).toBe('first');
+  });
+});
