@@ -1,0 +1,40 @@
+import type { NetworkOverride } from './overrides-schema.js';
+
+/**
+ * A registry entry for a local anvil chain (dev and tests): chain id 31337 by default, ETH
+ * native, 0 confirmations unless given, and USDC at `usdcAddress` when one was deployed (the
+ * FiatTokenV2_2 artifacts report the EIP-712 domain "USDC"/"2" as initialised by the test harness).
+ * Use as `createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress }) })`.
+ */
+export function localAnvilNetwork(
+  opts: {
+    name?: string;
+    chainId?: number;
+    usdcAddress?: string;
+    confirmations?: number;
+    usdcEip712Name?: string;
+  } = {},
+): NetworkOverride {
+  const chainId = opts.chainId ?? 31337;
+  return {
+    kind: 'evm',
+    chainId,
+    caip2: `eip155:${chainId}`,
+    nativeSymbol: 'ETH',
+    nativeDecimals: 18,
+    confirmations: opts.confirmations ?? 0,
+    testnet: true,
+    tokens:
+      opts.usdcAddress === undefined
+        ? {}
+        : {
+            USDC: {
+              kind: 'erc20',
+              symbol: 'USDC',
+              decimals: 6,
+              address: opts.usdcAddress,
+              eip712: { name: opts.usdcEip712Name ?? 'USDC', version: '2' },
+            },
+          },
+  };
+}

@@ -1,0 +1,81 @@
+import type { z } from 'zod';
+import type { Network } from './types.js';
+import { networkSchema } from './schemas.js';
+
+export interface MergeIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+type Loose = Record<string, unknown>;
+
+/** Merges config overrides over the built-ins and validates each resulting network in full. */
+export function mergeNetworkOverrides(
+  base: Readonly<Record<string, Network>>,
+  overrides: Readonly<Record<string, object>>,
+): { networks: Record<string, Network>; issues: MergeIssue[] } {
+  const networks: Record<string, Network> = { ...base };
+  const issues: MergeIssue[] = [];
+  for (const [name, override] of Object.entries(overrides)) {
+    const merged = mergeOne(name, base[name], override as Loose);
+    const parsed = networkSchema.safeParse(merged);
+    if (!parsed.success) {
+      for (const i of flattenIssues(parsed.error))
+        issues.push({ path: [name, ...i.path], message: i.message });
+      continue;
+    }
+    networks[name] = parsed.data as Network;
+  }
+  issues.push(...uniquenessIssues(networks));
+  return { networks, issues };
+}
+
+function mergeOne(name: string, base: Network | undefined, override: Loose): Loose {
+  const kind = (override['kind'] ?? base?.kind) as string | undefined;
+  const defaults: Loose =
+    kind === 'solana'
+      ? { nativeSymbol: 'SOL', nativeDecimals: 9, tokens: {}, testnet: false }
+      : { nativeDecimals: 18, tokens: {}, testnet: false };
+  const merged: Loose = { ...defaults, ...(base as Loose | undefined), ...defined(override), name };
+  if (kind === 'evm' && override['caip2'] === undefined && typeof merged['chainId'] === 'number') {
+    merged['caip2'] = `eip155:${merged['chainId']}`;
+  }
+  const tokenKind = kind === 'solana' ? 'spl' : 'erc20';
+  const tokens: Loose = { ...((base?.tokens ?? {}) as Loose) };
+  for (const [symbol, t] of Object.entries((override['tokens'] ?? {}) as Record<string, Loose>)) {
+    const prev = (tokens[symbol] ?? {}) as Loose;
+    const next: Loose = { kind: tokenKind, symbol, ...prev, ...defined(t) };
+    if (t['eip712'] !== undefined || prev['eip712'] !== undefined) {
+      next['eip712'] = { ...(prev['eip712'] as Loose | undefined), ...defined(t['eip712'] as Loose) };
+    }
+    tokens[symbol] = next;
+  }
+  merged['tokens'] = tokens;
+  return merged;
+}
+
+function defined(o: Loose | undefined): Loose {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined));
+}
+
+function flattenIssues(error: z.ZodError): { path: PropertyKey[]; message: string }[] {
+  return error.issues.map((issue) => ({ path: [...issue.path], message: issue.message }));
+}
+
+function uniquenessIssues(networks: Record<string, Network>): MergeIssue[] {
+  const issues: MergeIssue[] = [];
+  const seen = new Map<string, string>();
+  for (const n of Object.values(networks)) {
+    const keys: [string, PropertyKey][] = [[`caip2:${n.caip2}`, 'caip2']];
+    if (n.x402V1Name !== undefined) keys.push([`x402:${n.x402V1Name}`, 'x402V1Name']);
+    for (const [key, field] of keys) {
+      const other = seen.get(key);
+      if (other !== undefined) {
+        issues.push({ path: [n.name, field], message: `same ${String(field)} as network "${other}"` });
+      } else {
+        seen.set(key, n.name);
+      }
+    }
+  }
+  return issues;
+}

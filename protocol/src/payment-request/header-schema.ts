@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * Structure of the `x-402-request` JSON. Unknown keys are refused (a typo such as "expires"
+ * must not silently give a default), except the original project's fields listed below, which
+ * are accepted and ignored so its users can switch unchanged. Value checks that carry their own
+ * reason (exp, claims, amounts, URLs) happen after this schema, in validate.ts.
+ */
+export const paymentRequestHeaderSchema = z.strictObject({
+  claims: z.unknown().optional(),
+  exp: z.unknown(),
+  description: z.unknown().optional(),
+  customization: z.unknown().optional(),
+  payment: z.strictObject({
+    requests: z.array(
+      z.strictObject({
+        network: z.string().min(1).max(64),
+        amount: z.unknown(),
+        asset: z.string().max(32).optional(),
+        address: z.string().max(128).optional(),
+      }),
+    ),
+    // ignored (robertlestak/402 internal fields)
+    tenant: z.unknown().optional(),
+    txid: z.unknown().optional(),
+    network: z.unknown().optional(),
+    encrypted_meta: z.unknown().optional(),
+    meta_hash: z.unknown().optional(),
+    token: z.unknown().optional(),
+  }),
+  // ignored (robertlestak/402)
+  renewable: z.unknown().optional(),
+  upstream_id: z.unknown().optional(),
+});

@@ -1,0 +1,23 @@
+import type { PaymentRequest } from './types.js';
+import type { PaymentRequestWire, PriceOfferWire } from './wire-schema.js';
+
+/** The JSON form of a payment request (bigint atomic amounts become decimal strings). */
+export function toWire(pr: PaymentRequest): PaymentRequestWire {
+  const wire: PaymentRequestWire = {
+    claims: { ...pr.claims },
+    tokenLifetimeMs: pr.tokenLifetimeMs,
+    offers: pr.offers.map((o) => {
+      const offer: PriceOfferWire = {
+        network: o.network,
+        asset: o.asset.kind === 'erc20' ? { ...o.asset, eip712: { ...o.asset.eip712 } } : { ...o.asset },
+        amount: o.amount,
+        atomic: o.atomic.toString(),
+      };
+      if (o.address !== undefined) offer.address = o.address;
+      return offer;
+    }),
+    customization: { ...pr.customization },
+  };
+  if (pr.description !== undefined) wire.description = pr.description;
+  return wire;
+}

@@ -1,0 +1,33 @@
+import type { Asset } from '../networks/types.js';
+
+/** One accepted way to pay: `payment.requests[i]` of the wire format, resolved. */
+export interface PriceOffer {
+  /** Registry name, e.g. "base", "anvil". */
+  network: string;
+  /** Resolved; native when the wire omits `asset`. */
+  asset: Asset;
+  /** Canonical decimal in whole units ("1.5"). */
+  amount: string;
+  /** Exact atomic units. */
+  atomic: bigint;
+  /** A fixed receive address set by the owner (EVM: checksummed). */
+  address?: string;
+}
+
+export interface PaymentCustomization {
+  css?: string;
+  js?: string;
+  image?: string;
+}
+
+/** A parsed, validated payment requirement. */
+export interface PaymentRequest {
+  /** Required token claims (string values); may hold aud and resource. */
+  claims: Record<string, string>;
+  /** `exp` of the wire format: the token lifetime in milliseconds. */
+  tokenLifetimeMs: number;
+  description?: string;
+  offers: PriceOffer[];
+  /** http(s) URLs only. */
+  customization: PaymentCustomization;
+}

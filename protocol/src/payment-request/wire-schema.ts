@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { assetSchema } from '../networks/schemas.js';
+
+const decimalString = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$/, 'canonical decimal string');
+const atomicString = z.string().regex(/^[1-9][0-9]{0,77}$/, 'positive integer string');
+
+export const priceOfferWireSchema = z.strictObject({
+  network: z.string().min(1).max(64),
+  asset: assetSchema,
+  amount: decimalString,
+  atomic: atomicString,
+  address: z.string().min(1).max(128).optional(),
+});
+
+/** JSON form of a PaymentRequest (internal API, references): atomic amounts as strings. */
+export const paymentRequestWireSchema = z.strictObject({
+  claims: z.record(z.string(), z.string()),
+  tokenLifetimeMs: z.number().int().positive(),
+  description: z.string().optional(),
+  offers: z.array(priceOfferWireSchema).min(1),
+  customization: z.strictObject({
+    css: z.string().optional(),
+    js: z.string().optional(),
+    image: z.string().optional(),
+  }),
+});
+
+export type PriceOfferWire = z.output<typeof priceOfferWireSchema>;
+export type PaymentRequestWire = z.output<typeof paymentRequestWireSchema>;

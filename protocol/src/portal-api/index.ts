@@ -1,0 +1,23 @@
+export { PORTAL_API_PATHS } from './paths.js';
+export {
+  referenceRequestSchema,
+  referenceResponseSchema,
+  challengeRequestSchema,
+  challengeOfferSchema,
+  challengeSchema,
+  txProofSchema,
+  x402ProofSchema,
+  settleProofSchema,
+  settleRequestSchema,
+  settleResponseSchema,
+  type ReferenceRequest,
+  type ReferenceResponse,
+  type ChallengeRequest,
+  type ChallengeOffer,
+  type Challenge,
+  type TxProof,
+  type X402Proof,
+  type SettleProof,
+  type SettleRequest,
+  type SettleResponse,
+} from './schemas.js';

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { paymentRequestWireSchema } from '../payment-request/wire-schema.js';
+
+const isoTime = z.iso.datetime({ offset: true });
+const httpUrl = z.url({ protocol: /^https?$/ });
+const atomic = z.string().regex(/^[1-9][0-9]{0,77}$/, 'positive integer string');
+const reasonString = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'snake_case reason');
+
+/** What authz-service knows about the request it is deciding. */
+const requestContext = {
+  host: z.string().min(1).max(255),
+  scheme: z.enum(['http', 'https']),
+  /** The path scope the token will carry (normalised). */
+  resource: z.string().startsWith('/').max(8192),
+  /** The normalised original URI (path + "?" + query) to send the browser back to. */
+  originalUri: z.string().startsWith('/').max(8192),
+  request: paymentRequestWireSchema,
+};
+
+export const referenceRequestSchema = z.strictObject(requestContext);
+export const referenceResponseSchema = z.strictObject({
+  reference: z.string().min(1).max(8192),
+  payUrl: httpUrl,
+  expiresAt: isoTime,
+});
+
+export const challengeRequestSchema = z.strictObject({
+  ...requestContext,
+  client: z.strictObject({ ip: z.string().min(1).max(64) }),
+});
+
+export const challengeOfferSchema = z.strictObject({
+  network: z.string().min(1),
+  caip2: z.string().min(1),
+  asset: z.strictObject({
+    symbol: z.string().min(1),
+    kind: z.enum(['native', 'erc20', 'spl']),
+    decimals: z.number().int().min(0).max(36),
+    address: z.string().optional(),
+    mint: z.string().optional(),
+    eip712: z.strictObject({ name: z.string(), version: z.string() }).optional(),
+  }),
+  /** Canonical decimal in whole units. */
+  amount: z.string().min(1),
+  atomic,
+  /** The unique receive address of this challenge's invoice. */
+  payTo: z.string().min(1),
+});
+
+export const challengeSchema = z.strictObject({
+  id: z.string().min(1),
+  expiresAt: isoTime,
+  payUrl: httpUrl,
+  offers: z.array(challengeOfferSchema).min(1),
+});
+
+export const txProofSchema = z.strictObject({
+  type: z.literal('tx'),
+  network: z.string().min(1).max(64),
+  tx: z.string().min(1).max(256),
+});
+export const x402ProofSchema = z.strictObject({
+  type: z.literal('x402'),
+  version: z.union([z.literal(1), z.literal(2)]),
+  payload: z.unknown(),
+});
+export const settleProofSchema = z.discriminatedUnion('type', [txProofSchema, x402ProofSchema]);
+
+export const settleRequestSchema = z.strictObject({ ...requestContext, proof: settleProofSchema });
+
+export const settleResponseSchema = z.discriminatedUnion('ok', [
+  z.strictObject({
+    ok: z.literal(true),
+    token: z.string().min(1),
+    claims: z.record(z.string(), z.unknown()),
+    receipt: z.unknown().optional(),
+  }),
+  z.strictObject({
+    ok: z.literal(false),
+    /** A REASONS value (snake_case; check with isReason). */
+    reason: reasonString,
+    message: z.string(),
+    retryAfterSeconds: z.number().int().nonnegative().optional(),
+  }),
+]);
+
+export type ReferenceRequest = z.output<typeof referenceRequestSchema>;
+export type ReferenceResponse = z.output<typeof referenceResponseSchema>;
+export type ChallengeRequest = z.output<typeof challengeRequestSchema>;
+export type ChallengeOffer = z.output<typeof challengeOfferSchema>;
+export type Challenge = z.output<typeof challengeSchema>;
+export type TxProof = z.output<typeof txProofSchema>;
+export type X402Proof = z.output<typeof x402ProofSchema>;
+export type SettleProof = z.output<typeof settleProofSchema>;
+export type SettleRequest = z.output<typeof settleRequestSchema>;
+export type SettleResponse = z.output<typeof settleResponseSchema>;

@@ -1,0 +1,131 @@
+/**
+ * Stable wire reasons. The same snake_case string appears in 402 bodies, logs and metric labels;
+ * values are never renamed or reused (add a new one instead). Every value is described in
+ * docs/reasons.md (a test keeps the two in step).
+ */
+export const REASONS = {
+  // payment request (x-402-request header / <meta>)
+  REQUEST_NOT_BASE64: 'request_not_base64',
+  REQUEST_NOT_JSON: 'request_not_json',
+  REQUEST_TOO_LARGE: 'request_too_large',
+  REQUEST_SCHEMA_INVALID: 'request_schema_invalid',
+  REQUEST_MISSING: 'request_missing',
+  REQUEST_REQUIRED_INVALID: 'request_required_invalid',
+  REQUEST_CONFLICT: 'request_conflict',
+  REQUEST_EXP_INVALID: 'request_exp_invalid',
+  PAYMENT_REQUESTS_EMPTY: 'payment_requests_empty',
+  PAYMENT_REQUESTS_TOO_MANY: 'payment_requests_too_many',
+  OFFER_DUPLICATE: 'offer_duplicate',
+  NETWORK_UNKNOWN: 'network_unknown',
+  ASSET_UNKNOWN: 'asset_unknown',
+  ADDRESS_INVALID: 'address_invalid',
+  AMOUNT_NOT_A_NUMBER: 'amount_not_a_number',
+  AMOUNT_NOT_POSITIVE: 'amount_not_positive',
+  AMOUNT_TOO_PRECISE: 'amount_too_precise',
+  AMOUNT_TOO_LARGE: 'amount_too_large',
+  CLAIMS_NOT_STRINGS: 'claims_not_strings',
+  CLAIM_RESERVED: 'claim_reserved',
+  CUSTOMIZATION_URL_INVALID: 'customization_url_invalid',
+  DESCRIPTION_TOO_LONG: 'description_too_long',
+  // request target and scopes
+  URI_MISSING: 'uri_missing',
+  URI_ABSOLUTE_FORM: 'uri_absolute_form',
+  URI_TOO_LONG: 'uri_too_long',
+  PATH_INVALID: 'path_invalid',
+  PATH_ENCODED_SEPARATOR: 'path_encoded_separator',
+  PATH_DOT_SEGMENT_ESCAPE: 'path_dot_segment_escape',
+  // tokens
+  TOKEN_MISSING: 'token_missing',
+  TOKEN_MALFORMED: 'token_malformed',
+  TOKEN_ALG_NOT_ALLOWED: 'token_alg_not_allowed',
+  TOKEN_KID_UNKNOWN: 'token_kid_unknown',
+  TOKEN_SIGNATURE_INVALID: 'token_signature_invalid',
+  TOKEN_EXPIRED: 'token_expired',
+  TOKEN_NOT_YET_VALID: 'token_not_yet_valid',
+  TOKEN_ISSUER_MISMATCH: 'token_issuer_mismatch',
+  TOKEN_AUDIENCE_MISMATCH: 'token_audience_mismatch',
+  TOKEN_SCOPE_MISMATCH: 'token_scope_mismatch',
+  TOKEN_CLAIMS_INSUFFICIENT: 'token_claims_insufficient',
+  TOKEN_CONFLICT: 'token_conflict',
+  // payments
+  PAYMENT_REQUIRED: 'payment_required',
+  PAYMENT_ALREADY_REDEEMED: 'payment_already_redeemed',
+  PAYMENT_PENDING: 'payment_pending',
+  PAYMENT_UNDERPAID: 'payment_underpaid',
+  PAYMENT_WRONG_ASSET: 'payment_wrong_asset',
+  PAYMENT_WRONG_RECIPIENT: 'payment_wrong_recipient',
+  PAYMENT_WRONG_NETWORK: 'payment_wrong_network',
+  PAYMENT_REVERTED: 'payment_reverted',
+  PAYMENT_NOT_FOUND: 'payment_not_found',
+  PAYMENT_TOO_OLD: 'payment_too_old',
+  PAYMENT_EXPIRED: 'payment_expired',
+  PAYMENT_TX_MALFORMED: 'payment_tx_malformed',
+  PAYMENT_CHAIN_UNKNOWN: 'payment_chain_unknown',
+  PAYMENT_UNBOUND: 'payment_unbound',
+  X402_PAYLOAD_INVALID: 'x402_payload_invalid',
+  X402_SIGNATURE_INVALID: 'x402_signature_invalid',
+  X402_AUTHORIZATION_EXPIRED: 'x402_authorization_expired',
+  X402_AUTHORIZATION_NOT_YET_VALID: 'x402_authorization_not_yet_valid',
+  X402_RECIPIENT_MISMATCH: 'x402_recipient_mismatch',
+  X402_VALUE_MISMATCH: 'x402_value_mismatch',
+  X402_NONCE_USED: 'x402_nonce_used',
+  X402_INSUFFICIENT_BALANCE: 'x402_insufficient_balance',
+  X402_SETTLE_FAILED: 'x402_settle_failed',
+  FACILITATOR_UNAVAILABLE: 'facilitator_unavailable',
+  // availability and misc
+  UPSTREAM_PROBE_FAILED: 'upstream_probe_failed',
+  UPSTREAM_DECLARATION_INVALID: 'upstream_declaration_invalid',
+  PORTAL_UNAVAILABLE: 'portal_unavailable',
+  KEYS_UNAVAILABLE: 'keys_unavailable',
+  RATE_LIMITED: 'rate_limited',
+  INVOICE_NOT_FOUND: 'invoice_not_found',
+  REFERENCE_INVALID: 'reference_invalid',
+  REDIRECT_INVALID: 'redirect_invalid',
+  INTERNAL_ERROR: 'internal_error',
+} as const;
+
+export type ReasonKey = keyof typeof REASONS;
+export type Reason = (typeof REASONS)[ReasonKey];
+
+const REASON_SET: ReadonlySet<string> = new Set(Object.values(REASONS));
+
+/** True when `x` is one of the stable reason strings. */
+export function isReason(x: unknown): x is Reason {
+  return typeof x === 'string' && REASON_SET.has(x);
+}
+
+/** Reasons raised while parsing a payment request (header, meta tag or wire form). */
+export const REQUEST_REASONS: readonly Reason[] = [
+  REASONS.REQUEST_NOT_BASE64,
+  REASONS.REQUEST_NOT_JSON,
+  REASONS.REQUEST_TOO_LARGE,
+  REASONS.REQUEST_SCHEMA_INVALID,
+  REASONS.REQUEST_MISSING,
+  REASONS.REQUEST_REQUIRED_INVALID,
+  REASONS.REQUEST_CONFLICT,
+  REASONS.REQUEST_EXP_INVALID,
+  REASONS.PAYMENT_REQUESTS_EMPTY,
+  REASONS.PAYMENT_REQUESTS_TOO_MANY,
+  REASONS.OFFER_DUPLICATE,
+  REASONS.NETWORK_UNKNOWN,
+  REASONS.ASSET_UNKNOWN,
+  REASONS.ADDRESS_INVALID,
+  REASONS.AMOUNT_NOT_A_NUMBER,
+  REASONS.AMOUNT_NOT_POSITIVE,
+  REASONS.AMOUNT_TOO_PRECISE,
+  REASONS.AMOUNT_TOO_LARGE,
+  REASONS.CLAIMS_NOT_STRINGS,
+  REASONS.CLAIM_RESERVED,
+  REASONS.CUSTOMIZATION_URL_INVALID,
+  REASONS.DESCRIPTION_TOO_LONG,
+];
+
+/** Reasons raised by `normalizePath`. */
+export const PATH_REASONS: readonly Reason[] = [
+  REASONS.URI_MISSING,
+  REASONS.URI_ABSOLUTE_FORM,
+  REASONS.URI_TOO_LONG,
+  REASONS.PATH_INVALID,
+  REASONS.PATH_ENCODED_SEPARATOR,
+  REASONS.PATH_DOT_SEGMENT_ESCAPE,
+];
