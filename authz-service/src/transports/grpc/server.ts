@@ -1,11 +1,10 @@
 import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import type { Registry } from 'prom-client';
-import { Counter } from 'prom-client';
 import type { Logger } from '@turnpike/protocol/service';
 import type { Decide, NeutralRequest } from '../../core/types.js';
 import { IDENTITY_HEADERS } from '../../core/identity-headers.js';
+import type { AuthzMetrics } from '../../metrics.js';
+import { identityHeadersFor } from '../../render/identity.js';
 import type { RenderDenialFn } from './contract.js';
-import { identityHeadersOf } from './contract.js';
 import { toNeutralRequest, InvalidCheckRequestError, type CheckRequestMessage } from './check-request.js';
 import { okResponse, deniedResponse, plainDenial, DENIAL_GRPC_STATUS, type CheckResponseMessage } from './check-response.js';
 import { authorizationServiceDefinition } from './protos.js';
@@ -17,7 +16,7 @@ export interface StartGrpcServerOptions {
   /** The core's renderDenial bound to its deps: the full 402/403/503 response for a denial. */
   renderDenial: RenderDenialFn;
   logger: Logger;
-  metrics: Registry;
+  metrics: AuthzMetrics;
   host: string;
   port: number;
   /** Health answers SERVING only while this is true (e.g. signing keys loaded). Default: always. */
@@ -35,7 +34,6 @@ export interface GrpcServerHandle {
  * denies on any non-OK status, so nothing here can allow by accident.
  */
 export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<GrpcServerHandle> {
-  const checks = checkCounter(opts.metrics);
   const log = opts.logger.child({ transport: 'envoy-grpc' });
   const server = new Server();
 
@@ -45,12 +43,16 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
       request = toNeutralRequest(message);
     } catch (err) {
       if (!(err instanceof InvalidCheckRequestError)) throw err;
+      opts.metrics.decisions.inc({ outcome: 'forbidden', transport: 'envoy-grpc', reason: GRPC_REASONS.CHECK_REQUEST_INVALID });
       return plainDenial(GrpcStatus.INVALID_ARGUMENT, 403, GRPC_REASONS.CHECK_REQUEST_INVALID, err.message);
     }
+    const started = process.hrtime.bigint();
     const decision = await opts.decide(request, log);
+    opts.metrics.decisionSeconds.observe({ transport: 'envoy-grpc' }, Number(process.hrtime.bigint() - started) / 1e9);
+    opts.metrics.decisions.inc({ outcome: decision.kind, transport: 'envoy-grpc', reason: decision.kind === 'allow' ? '' : decision.reason });
     if (decision.kind === 'allow') {
       return okResponse({
-        identityHeaders: identityHeadersOf(decision),
+        identityHeaders: identityHeadersFor(decision),
         identityHeaderNames: IDENTITY_HEADERS,
         clientHeaders: request.headers,
         responseHeaders: decision.responseHeaders,
@@ -63,15 +65,12 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
   server.addService(authorizationServiceDefinition(), {
     Check(call: ServerUnaryCall<CheckRequestMessage, CheckResponseMessage>, callback: sendUnaryData<CheckResponseMessage>) {
       check(call.request).then(
-        (response) => {
-          checks.inc({ grpc_status: GrpcStatus[response.status.code] ?? String(response.status.code) });
-          callback(null, response);
-        },
+        (response) => callback(null, response),
         (err: unknown) => {
           // Fail closed with an answer Envoy reads as a denial, not a transport error: a
           // transport error would hand the choice to failure_mode_allow.
           opts.logger.error({ err, transport: 'envoy-grpc' }, 'check failed; denying');
-          checks.inc({ grpc_status: 'UNAVAILABLE' });
+          opts.metrics.decisions.inc({ outcome: 'unavailable', transport: 'envoy-grpc', reason: GRPC_REASONS.INTERNAL_ERROR });
           callback(null, plainDenial(GrpcStatus.UNAVAILABLE, 503, GRPC_REASONS.INTERNAL_ERROR, 'authorizer error'));
         },
       );
@@ -99,11 +98,4 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
         });
       }),
   };
-}
-
-function checkCounter(registry: Registry): Counter<'grpc_status'> {
-  const name = 'turnpike_authz_grpc_checks_total';
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<'grpc_status'>;
-  return new Counter({ name, help: 'ext_authz Check calls answered, by gRPC status', labelNames: ['grpc_status'], registers: [registry] });
 }
