@@ -55,8 +55,13 @@ export async function openPg(opts: PgDriverOptions): Promise<Database> {
         await run(client, txOpts?.isolation ? `BEGIN ISOLATION LEVEL ${txOpts.isolation.toUpperCase()}` : 'BEGIN');
         const tx: Transaction = {
           query: (sql, params) => run(client, sql, params),
+          // A parameterless multi-statement script goes through the simple protocol (one result per statement).
           exec: async (sql) => {
-            await run(client, sql);
+            try {
+              await client.query(sql);
+            } catch (err) {
+              throw toStorageError(err);
+            }
           },
         };
         const value = await fn(tx);
