@@ -8,14 +8,14 @@ import { z } from 'zod';
  */
 export const paymentRequestHeaderSchema = z.strictObject({
   claims: z.unknown().optional(),
-  exp: z.unknown(),
+  exp: z.unknown().optional(),
   description: z.unknown().optional(),
   customization: z.unknown().optional(),
   payment: z.strictObject({
     requests: z.array(
       z.strictObject({
         network: z.string().min(1).max(64),
-        amount: z.unknown(),
+        amount: z.unknown().optional(),
         asset: z.string().max(32).optional(),
         address: z.string().max(128).optional(),
       }),

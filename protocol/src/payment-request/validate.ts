@@ -27,7 +27,7 @@ export interface RawPaymentRequest {
 }
 export interface RawOffer {
   network: string;
-  amount: unknown;
+  amount?: unknown;
   asset?: string | undefined;
   address?: string | undefined;
 }
