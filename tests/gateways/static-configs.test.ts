@@ -1,0 +1,181 @@
+/**
+ * Traefik, Envoy and Istio cannot run here (no binaries): their shipped configs are parsed and
+ * held to the essentials — fail closed, every identity header copied, the portal routed — and
+ * Envoy's ext_authz blocks are checked field by field against Envoy's own protos.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+import protobuf from 'protobufjs';
+import { IDENTITY_HEADERS } from '../../authz-service/src/core/identity-headers.js';
+import { envoyProtoIncludeDirs } from '../../authz-service/src/transports/grpc/protos.js';
+import { INTEGRATIONS_DIR } from '../support/gateways.js';
+
+type Json = Record<string, unknown>;
+const read = (rel: string): string => readFileSync(path.join(INTEGRATIONS_DIR, rel), 'utf8');
+const lower = (xs: unknown[]): string[] => xs.map((x) => String(x).toLowerCase());
+
+/** Every object in `node` (depth first) that has `key`. */
+function findAll(node: unknown, key: string, out: Json[] = []): Json[] {
+  if (Array.isArray(node)) for (const x of node) findAll(x, key, out);
+  else if (node !== null && typeof node === 'object') {
+    if (key in node) out.push(node as Json);
+    for (const v of Object.values(node)) findAll(v, key, out);
+  }
+  return out;
+}
+
+function extAuthzFilter(config: Json): Json {
+  const filters = findAll(config, 'typed_config').map((f) => f.typed_config as Json);
+  const extAuthz = filters.filter((c) => c['@type'] === 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz');
+  expect(extAuthz).toHaveLength(1);
+  return extAuthz[0]!;
+}
+
+function exactPatterns(matcher: unknown): string[] {
+  const patterns = (matcher as { patterns?: Array<{ exact?: string }> } | undefined)?.patterns ?? [];
+  return patterns.map((p) => String(p.exact).toLowerCase());
+}
+
+let root: protobuf.Root;
+beforeAll(() => {
+  root = new protobuf.Root();
+  const dirs = envoyProtoIncludeDirs();
+  root.resolvePath = (_origin, target) => {
+    for (const dir of dirs) {
+      const candidate = path.join(dir, target);
+      try {
+        readFileSync(candidate);
+        return candidate;
+      } catch {
+        // try the next include dir
+      }
+    }
+    return target;
+  };
+  root.loadSync(['envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto'], { keepCase: true });
+  root.resolveAll();
+});
+
+/** Unknown field names (path list) of `value` against message type `typeName`. */
+function unknownFields(typeName: string, value: unknown, at = typeName): string[] {
+  const type = root.lookupType(typeName);
+  const problems: string[] = [];
+  for (const [key, v] of Object.entries(value as Json)) {
+    if (key === '@type') continue;
+    const field = type.fields[key];
+    if (!field) {
+      problems.push(`${at}.${key}`);
+      continue;
+    }
+    const resolved = field.resolve().resolvedType;
+    if (resolved instanceof protobuf.Type && !resolved.fullName.startsWith('.google.protobuf.')) {
+      for (const item of field.repeated ? (v as unknown[]) : [v]) problems.push(...unknownFields(resolved.fullName.slice(1), item, `${at}.${key}`));
+    } else if (resolved instanceof protobuf.Enum && typeof v === 'string' && !(v in resolved.values)) {
+      problems.push(`${at}.${key}=${v}`);
+    }
+  }
+  return problems;
+}
+
+describe('Envoy configs', () => {
+  const modes = ['envoy/envoy-grpc.yaml', 'envoy/envoy-http.yaml'] as const;
+
+  it.each(modes)('%s: ext_authz fails closed, never sends the body, and matches Envoy protos', (file) => {
+    const config = parse(read(file)) as Json;
+    const filter = extAuthzFilter(config);
+    expect(filter.failure_mode_allow).toBe(false);
+    expect(filter.transport_api_version).toBe('V3');
+    expect(filter).not.toHaveProperty('with_request_body');
+    expect(unknownFields('envoy.extensions.filters.http.ext_authz.v3.ExtAuthz', filter)).toEqual([]);
+  });
+
+  it.each(modes)('%s: /_402/ goes to the portal with ext_authz disabled there', (file) => {
+    const config = parse(read(file)) as Json;
+    const routes = findAll(config, 'match').filter((r) => (r.match as Json).prefix === '/_402/');
+    expect(routes).toHaveLength(1);
+    expect((routes[0]!.route as Json).cluster).toBe('turnpike_portal');
+    const perRoute = (routes[0]!.typed_per_filter_config as Json)['envoy.filters.http.ext_authz'] as Json;
+    expect(perRoute.disabled).toBe(true);
+    expect(unknownFields('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', perRoute)).toEqual([]);
+  });
+
+  it('gRPC mode calls the authorizer over an HTTP/2 cluster', () => {
+    const config = parse(read('envoy/envoy-grpc.yaml')) as Json;
+    const filter = extAuthzFilter(config);
+    const cluster = ((filter.grpc_service as Json).envoy_grpc as Json).cluster_name;
+    const clusters = findAll(config, 'load_assignment').filter((c) => c.name === cluster);
+    expect(clusters).toHaveLength(1);
+    expect(JSON.stringify(clusters[0])).toContain('http2_protocol_options');
+  });
+
+  it('HTTP mode: path_prefix, cookie sent, every identity header copied upstream, the 402 headers to the client', () => {
+    const filter = extAuthzFilter(parse(read('envoy/envoy-http.yaml')) as Json);
+    const http = filter.http_service as Json;
+    expect(http.path_prefix).toBe('/v1/envoy');
+    const allowed = exactPatterns(filter.allowed_headers);
+    for (const h of ['cookie', 'authorization', 'x-402-token', 'x-payment-tx', 'payment-signature', 'accept']) expect(allowed).toContain(h);
+    const response = http.authorization_response as Json;
+    expect(exactPatterns(response.allowed_upstream_headers).sort()).toEqual([...IDENTITY_HEADERS].sort());
+    for (const h of ['location', 'payment-required', 'www-authenticate', 'content-type']) expect(exactPatterns(response.allowed_client_headers)).toContain(h);
+  });
+});
+
+describe('Istio', () => {
+  it('mesh config: gRPC and HTTP providers, fail closed, identity headers to the upstream', () => {
+    const mesh = parse(read('istio/mesh-config.yaml')) as { meshConfig: { extensionProviders: Json[] } };
+    const providers = mesh.meshConfig.extensionProviders;
+    const grpc = providers.find((p) => 'envoyExtAuthzGrpc' in p)?.envoyExtAuthzGrpc as Json;
+    const http = providers.find((p) => 'envoyExtAuthzHttp' in p)?.envoyExtAuthzHttp as Json;
+    expect(grpc.failOpen).toBe(false);
+    expect(http.failOpen).toBe(false);
+    expect(http.pathPrefix).toBe('/v1/envoy');
+    expect(lower(http.includeRequestHeadersInCheck as unknown[])).toContain('cookie');
+    expect(lower(http.headersToUpstreamOnAllow as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
+    expect(lower(http.headersToDownstreamOnDeny as unknown[])).toEqual(expect.arrayContaining(['location', 'payment-required', 'www-authenticate']));
+  });
+
+  it('AuthorizationPolicy is CUSTOM with a declared provider and skips /_402/', () => {
+    const mesh = parse(read('istio/mesh-config.yaml')) as { meshConfig: { extensionProviders: Json[] } };
+    const names = mesh.meshConfig.extensionProviders.map((p) => p.name);
+    const docs = parseAllDocuments(read('istio/authorization-policy.yaml')).map((d) => d.toJS() as Json);
+    expect(docs).toHaveLength(1);
+    const policy = docs[0]!;
+    expect(policy.kind).toBe('AuthorizationPolicy');
+    const spec = policy.spec as Json;
+    expect(spec.action).toBe('CUSTOM');
+    expect(names).toContain((spec.provider as Json).name);
+    expect(JSON.stringify(spec.rules)).toContain('"notPaths":["/_402/*"]');
+  });
+
+  it('VirtualService routes /_402/ to the portal before the app', () => {
+    const vs = parse(read('istio/virtual-service.yaml')) as { kind: string; spec: { http: Json[] } };
+    expect(vs.kind).toBe('VirtualService');
+    const first = vs.spec.http[0]!;
+    expect(JSON.stringify(first.match)).toContain('"prefix":"/_402/"');
+    expect(JSON.stringify(first.route)).toContain('turnpike-portal');
+  });
+});
+
+describe('Traefik', () => {
+  const config = () => parse(read('traefik/dynamic.yaml')) as { http: { middlewares: Json; routers: Record<string, Json> } };
+
+  it('forwardAuth: the forward-auth endpoint, no trusted forward headers, every identity header copied', () => {
+    const fa = (config().http.middlewares.turnpike as Json).forwardAuth as Json;
+    expect(String(fa.address)).toMatch(/\/v1\/forward-auth$/);
+    expect(fa.trustForwardHeader).toBe(false);
+    expect(lower(fa.authResponseHeaders as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
+    expect(lower(fa.authRequestHeaders as unknown[])).toEqual(expect.arrayContaining(['cookie', 'authorization', 'accept', 'x-402-token', 'x-payment-tx', 'payment-signature']));
+  });
+
+  it('routes /_402/ to the portal without the middleware, everything else through it', () => {
+    const routers = config().http.routers;
+    const portal = Object.values(routers).find((r) => String(r.rule).includes('PathPrefix(`/_402/`)'));
+    expect(portal).toBeDefined();
+    expect(portal!.middlewares).toBeUndefined();
+    const protectedRouters = Object.values(routers).filter((r) => r !== portal);
+    expect(protectedRouters.length).toBeGreaterThan(0);
+    for (const r of protectedRouters) expect(r.middlewares).toContain('turnpike');
+    expect(Number(portal!.priority)).toBeGreaterThan(0);
+  });
+});
