@@ -1,0 +1,92 @@
+import { networkOverridesSchema } from '@turnpike/protocol';
+import { durationMsSchema, secretSourceSchema } from '@turnpike/protocol/service';
+import { z } from 'zod/v4';
+
+const hostSchema = z.string().min(1);
+const portSchema = z.number().int().min(0).max(65_535);
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte address');
+
+const listenerSchema = z.strictObject({ host: hostSchema, port: portSchema });
+
+/** Chain watcher settings of one network (`watchers.<network>`). */
+export const watcherConfigSchema = z.strictObject({
+  /** Several URLs: failover in order when one times out, errors or answers garbage. */
+  rpcUrls: z.array(z.url({ protocol: /^https?$/ })).min(1),
+  pollIntervalMs: durationMsSchema.default(2_000),
+  /** Overrides the network's confirmations (blocks on top of the including block). */
+  confirmations: z.number().int().min(0).max(1_000).optional(),
+  /** Most blocks scanned by one pass. */
+  maxBlockRange: z.number().int().min(1).max(10_000).default(500),
+  rpcTimeoutMs: durationMsSchema.default(5_000),
+  /** Up to this many watched addresses go into one eth_getLogs topic OR-list; above it the token's
+   * Transfer logs of the range are fetched once and filtered locally (constant calls per range). */
+  topicOrListMax: z.number().int().min(1).max(10_000).default(1_000),
+  /** Keep watching an expired invoice's addresses this long, so late payments are still credited. */
+  lateGraceMs: durationMsSchema.default(86_400_000),
+  enabled: z.boolean().default(true),
+});
+
+const signingKeySchema = z.strictObject({
+  kid: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'kid: 1–64 of [A-Za-z0-9._-]'),
+  /** PKCS#8 PEM or a JWK (JSON) of a P-256 private key. */
+  privateKey: secretSourceSchema,
+  /** When the key was added; the newest signs, all are published. */
+  createdAt: z.iso.datetime({ offset: true }).optional(),
+});
+
+/** The payment portal's configuration (see docs/configuration/payment-portal.md). */
+export const portalConfigSchema = z.strictObject({
+  listeners: z
+    .strictObject({
+      public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
+      internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
+      internalToken: secretSourceSchema,
+    }),
+  database: z
+    .strictObject({
+      url: secretSourceSchema.optional(),
+      dataDir: z.string().min(1).optional(),
+      memory: z.boolean().optional(),
+      poolSize: z.number().int().min(1).max(200).default(10),
+    })
+    .refine((d) => [d.url, d.dataDir, d.memory].filter((x) => x !== undefined && x !== false).length === 1, {
+      message: 'give exactly one of url, dataDir or memory: true',
+    }),
+  issuer: z.url(),
+  /** The public URL prefix the gateway routes to the portal. */
+  publicPathPrefix: z.string().regex(/^\/[A-Za-z0-9._~-]+$/).default('/_402'),
+  tokens: z.strictObject({ signingKeys: z.array(signingKeySchema).min(1) }),
+  invoice: z
+    .strictObject({
+      expiryMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+      rateLimitPerMinutePerIp: z.number().int().min(1).max(100_000).default(20),
+      /** Whether a payment that arrives after expiry unlocks the resource (it is always credited). */
+      latePaymentUnlocks: z.boolean().default(true),
+    })
+    .default({ expiryMinutes: 30, rateLimitPerMinutePerIp: 20, latePaymentUnlocks: true }),
+  networks: networkOverridesSchema.default({}),
+  watchers: z.record(z.string(), watcherConfigSchema).default({}),
+  wallets: z
+    .strictObject({
+      evm: z
+        .strictObject({
+          /** Account-level extended public key (e.g. of m/44'/60'/0'); receive addresses are <xpub>/0/i. An xpub is public data. */
+          xpub: z.string().regex(/^[xt]pub[1-9A-HJ-NP-Za-km-z]{100,112}$/, 'expected a base58 xpub'),
+          poolLowWater: z.number().int().min(1).default(50),
+          poolBatch: z.number().int().min(1).max(10_000).default(200),
+        })
+        .optional(),
+    })
+    .default({}),
+  dev: z
+    .strictObject({
+      /** An unlocked anvil account that pays from the pay page; honoured only on chain id 31337. */
+      payFromAccount: evmAddress.optional(),
+    })
+    .default({}),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type PortalConfig = z.output<typeof portalConfigSchema>;
+export type PortalConfigInput = z.input<typeof portalConfigSchema>;
+export type WatcherConfig = z.output<typeof watcherConfigSchema>;

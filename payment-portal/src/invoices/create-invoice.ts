@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { paymentRequestDigest, REASONS, type NetworkRegistry, type PaymentRequest } from '@turnpike/protocol';
+import { AddressPoolExhaustedError, type AddressPool } from '../addresses/address-pool.js';
+import { PortalError } from '../errors.js';
+import { PORTAL_REASONS } from '../reasons.js';
+import type { Database } from '../storage/index.js';
+import { getInvoice } from './get-invoice.js';
+import type { PaymentTarget } from './resolve-target.js';
+import type { InvoiceRecord } from './types.js';
+
+export interface CreateInvoiceDeps {
+  db: Database;
+  registry: NetworkRegistry;
+  /** The EVM receive address pool; without it EVM offers cannot be served. */
+  evmPool: AddressPool | undefined;
+  /** Networks that have a running watcher: an offer elsewhere could never be seen paid. */
+  watchedNetworks: ReadonlySet<string>;
+  expiryMinutes: number;
+  rateLimitPerMinutePerIp: number;
+}
+
+/** Thrown when a client created too many invoices in the last minute. */
+export class RateLimitedError extends PortalError {
+  constructor() {
+    super(REASONS.RATE_LIMITED, 429, 'too many invoices from this client', { retryAfterSeconds: 60 });
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** A new invoice id: 128 random bits, base64url (22 characters). */
+export function newInvoiceId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/**
+ * Creates an invoice for `request` bound to `target`, with a unique receive address per offer
+ * taken from the pool, all in one transaction. The per-client limit is counted in the same
+ * transaction from the invoices table, so it holds across replicas.
+ */
+export async function createInvoice(
+  deps: CreateInvoiceDeps,
+  input: { target: PaymentTarget; request: PaymentRequest; clientIp: string | null },
+): Promise<InvoiceRecord> {
+  const offers = input.request.offers.filter((o) => {
+    const network = deps.registry.get(o.network);
+    return network?.kind === 'evm' && deps.evmPool !== undefined && deps.watchedNetworks.has(o.network);
+  });
+  if (offers.length === 0) throw new PortalError(PORTAL_REASONS.OFFER_UNSUPPORTED, 422, 'no offer can be paid through this portal');
+
+  const attempt = async (): Promise<string> => {
+    const id = newInvoiceId();
+    await deps.db.transaction(async (tx) => {
+      if (input.clientIp !== null) {
+        const recent = await tx.query<{ n: string }>(
+          `SELECT count(*) AS n FROM invoices WHERE client_ip = $1 AND created_at > now() - interval '1 minute'`,
+          [input.clientIp],
+        );
+        if (Number(recent.rows[0]?.n ?? 0) >= deps.rateLimitPerMinutePerIp) throw new RateLimitedError();
+      }
+      const { target, request } = input;
+      await tx.query(
+        `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
+                               description, expires_at, client_ip, customization)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12)`,
+        [
+          id,
+          target.host,
+          target.scheme,
+          target.resource,
+          target.originalUri,
+          JSON.stringify(request.claims),
+          request.tokenLifetimeMs,
+          paymentRequestDigest(request),
+          request.description ?? null,
+          deps.expiryMinutes,
+          input.clientIp,
+          JSON.stringify(request.customization),
+        ],
+      );
+      for (const offer of offers) {
+        const payTo = await (deps.evmPool as AddressPool).allocate(tx, id);
+        const assetAddress = offer.asset.kind === 'erc20' ? offer.asset.address.toLowerCase() : offer.asset.kind === 'spl' ? offer.asset.mint : null;
+        await tx.query(
+          `INSERT INTO invoice_offers (invoice_id, network, asset_symbol, asset_kind, asset_address, decimals, amount_atomic, pay_to)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [id, offer.network, offer.asset.symbol, offer.asset.kind, assetAddress, offer.asset.decimals, offer.atomic.toString(), payTo],
+        );
+      }
+    });
+    return id;
+  };
+
+  let id: string;
+  try {
+    id = await attempt();
+  } catch (err) {
+    if (!(err instanceof AddressPoolExhaustedError) || !deps.evmPool) throw err;
+    await deps.evmPool.refill();
+    id = await attempt();
+  }
+  deps.evmPool?.nudge();
+  const invoice = await getInvoice(deps.db, id);
+  if (!invoice) throw new Error('invoice vanished after creation');
+  return invoice;
+}
