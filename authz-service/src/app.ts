@@ -1,0 +1,144 @@
+import type { AddressInfo } from 'node:net';
+import { createLogger, createMetrics, healthHandlers, metricsHandler, type Logger } from '@turnpike/protocol/service';
+import type { Registry } from 'prom-client';
+import { resolveAuthzConfig } from './config/load.js';
+import type { AuthzConfig } from './config/schema.js';
+import { createDecider } from './core/decide.js';
+import type { Decide, DenyDecision, NeutralRequest, RenderedResponse } from './core/types.js';
+import { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
+import { createPortalClient } from './portal/client.js';
+import { createReferenceCache } from './render/reference-cache.js';
+import { renderDenial } from './render/render-denial.js';
+import { createProbeCache, type PurgeSelector } from './requirements/probe-cache.js';
+import type { probeUpstream } from './requirements/probe.js';
+import { createRequirementResolver } from './requirements/resolve.js';
+import { createRouteTable } from './requirements/static-routes.js';
+import { createUpstreamMap } from './requirements/upstreams.js';
+import { createTokenChecker } from './tokens/check.js';
+import { createKeyStore } from './tokens/keys.js';
+import { createTokenVerifier } from './tokens/verify.js';
+import { adminPurgeHandler } from './transports/http/admin.js';
+import { createAuthzHttpServer } from './transports/http/server.js';
+
+export interface StartAuthzServiceOptions {
+  logger?: Logger;
+  /** Replaces the upstream probe (tests). */
+  probeFn?: typeof probeUpstream;
+}
+
+export interface AuthzServiceHandle {
+  httpPort: number;
+  grpcPort?: number;
+  /** The core, for in-process callers (the Express integration, benches). */
+  decide: Decide;
+  renderDenial: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
+  purge(selector: PurgeSelector): number;
+  metrics: AuthzMetrics;
+  registry: Registry;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the authorizer: the HTTP listener for every HTTP dialect (plus health, metrics and
+ * admin) and, when `listeners.grpcPort` is set, Envoy's gRPC ext_authz. Port 0 picks a free port.
+ */
+export async function startAuthzService(config: AuthzConfig, opts: StartAuthzServiceOptions = {}): Promise<AuthzServiceHandle> {
+  const { registry: networks, routes } = resolveAuthzConfig(config);
+  const logger = opts.logger ?? createLogger({ name: 'authz-service', level: config.logLevel });
+  const registry = createMetrics();
+  const metrics = createAuthzMetrics(registry);
+
+  const keys = await createKeyStore(config.jwks, { onRefresh: (result) => metrics.jwksRefresh.inc({ result }) });
+  void keys.warmUp().then((ok) => {
+    if (!ok) logger.warn('token keys not loaded yet; /readyz answers 503 until they are');
+  });
+  const verifier = createTokenVerifier({ getKey: keys.getKey, issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds, cacheMaxEntries: config.tokens.cacheMaxEntries });
+  const tokens = createTokenChecker({ verifier, clockSkewSeconds: config.clockSkewSeconds });
+  const cache = createProbeCache({
+    maxEntries: config.probe.cacheMaxEntries,
+    defaultTtlSeconds: config.probe.defaultTtlSeconds,
+    negativeTtlSeconds: config.probe.negativeTtlSeconds,
+    staleIfErrorSeconds: config.probe.staleIfErrorSeconds,
+    onResult: (result) => metrics.probeCache.inc({ result }),
+  });
+  const requirements = createRequirementResolver({
+    routes: createRouteTable(routes),
+    upstreams: createUpstreamMap(config.upstreams),
+    cache,
+    registry: networks,
+    probe: { timeoutMs: config.probe.timeoutMs, maxBodyBytes: config.probe.maxBodyBytes, metaFromHtml: config.probe.metaFromHtml },
+    ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
+  });
+  const decide = createDecider({ requirements, tokens, timeoutMs: config.decision.timeoutMs });
+
+  const portal = createPortalClient({ baseUrl: config.portal.internalUrl, token: config.portal.token.reveal(), timeoutMs: config.portal.timeoutMs });
+  const renderDeps = {
+    portal,
+    references: createReferenceCache(portal, config.portal.referenceCacheMaxEntries),
+    registry: networks,
+    publicPathPrefix: config.portal.publicPathPrefix,
+    x402MaxTimeoutSeconds: config.x402.maxTimeoutSeconds,
+    log: logger,
+  };
+  const render = (decision: DenyDecision, req: NeutralRequest): Promise<RenderedResponse> => renderDenial(decision, req, renderDeps);
+
+  const health = healthHandlers({
+    ready: async () => {
+      const ok = keys.ready() || (await keys.warmUp());
+      return { ok, checks: { keys: ok ? { ok } : { ok, detail: 'token keys not loaded' } } };
+    },
+  });
+  const adminToken = config.listeners.adminToken;
+  const server = createAuthzHttpServer({
+    decide,
+    render,
+    logger,
+    metrics,
+    healthz: health.healthz,
+    readyz: health.readyz,
+    metricsHandler: metricsHandler(registry),
+    ...(adminToken === undefined ? {} : { adminPurge: adminPurgeHandler({ token: adminToken.reveal(), purge: (s) => cache.purge(s), logger }) }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.listeners.httpPort, config.listeners.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const httpPort = (server.address() as AddressInfo).port;
+
+  let grpc: { port: number; close(): Promise<void> } | undefined;
+  if (config.listeners.grpcPort !== undefined) {
+    try {
+      const { startGrpcServer } = await import('./transports/grpc/server.js');
+      grpc = await startGrpcServer({ decide, renderDenial: render, logger, metrics, host: config.listeners.host, port: config.listeners.grpcPort, isReady: () => keys.ready() });
+    } catch (err) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw err;
+    }
+  }
+  logger.info({ httpPort, grpcPort: grpc?.port }, 'authz-service listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    httpPort,
+    ...(grpc === undefined ? {} : { grpcPort: grpc.port }),
+    decide,
+    renderDenial: render,
+    purge: (s) => cache.purge(s),
+    metrics,
+    registry,
+    close() {
+      closing ??= (async () => {
+        const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), 2_000);
+        await Promise.all([httpClosed, grpc?.close()]);
+        clearTimeout(force);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Every default of the authorizer's configuration, in one place, units in the names.
+ * docs/configuration/authz-service.md lists the same values.
+ */
+export const AUTHZ_DEFAULTS = {
+  listenHost: '0.0.0.0',
+  httpPort: 8081,
+  clockSkewSeconds: 30,
+  jwksTimeoutMs: 2_000,
+  /** Minimum wait between two JWKS refetches caused by an unknown kid. */
+  jwksCooldownMs: 30_000,
+  /** A fetched JWKS is used without refetching for this long. */
+  jwksCacheMaxAgeMs: 600_000,
+  tokenCacheMaxEntries: 10_000,
+  probeTimeoutMs: 1_000,
+  probeMaxBodyBytes: 256 * 1024,
+  probeDefaultTtlSeconds: 60,
+  probeNegativeTtlSeconds: 30,
+  /** After its TTL an answer may still be used for this long when the re-probe fails. */
+  probeStaleIfErrorSeconds: 30,
+  probeCacheMaxEntries: 10_000,
+  /** An HTML page that declares nothing in its HEAD answer is fetched (bounded) to read its <meta>. */
+  probeMetaFromHtml: true,
+  portalTimeoutMs: 2_000,
+  portalPublicPathPrefix: '/_402',
+  /** Browser references are reused for at most this share of their lifetime. */
+  referenceCacheMaxEntries: 10_000,
+  x402MaxTimeoutSeconds: 300,
+  decisionTimeoutMs: 1_500,
+  logLevel: 'info',
+} as const;
+
+/** Environment overrides: `TURNPIKE_AUTHZ__probe__timeoutMs=500`. */
+export const AUTHZ_ENV_PREFIX = 'TURNPIKE_AUTHZ';

@@ -1,0 +1,87 @@
+import { networkOverridesSchema } from '@turnpike/protocol';
+import { secretSourceSchema } from '@turnpike/protocol/service';
+import { z } from 'zod';
+import { AUTHZ_DEFAULTS as D } from './defaults.js';
+
+const port = z.number().int().min(0).max(65_535);
+const positiveInt = z.number().int().positive();
+const httpUrl = z.url({ protocol: /^https?$/ });
+const METHOD = /^[A-Z]+$/;
+/** `example.com`, `*.example.com`, optionally with `:port`; lower-case. */
+const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
+const hostPattern = z.string().regex(HOST_PATTERN, 'expected a lower-case host name, optionally "*." first and ":port" last');
+
+const listenersSchema = z.strictObject({
+  host: z.string().min(1).default(D.listenHost),
+  httpPort: port.default(D.httpPort),
+  /** The gRPC ext_authz listener; absent = no gRPC. */
+  grpcPort: port.optional(),
+  /** Bearer secret for `POST /admin/purge`; absent = the admin route answers 404. */
+  adminToken: secretSourceSchema.optional(),
+});
+
+const jwksSchema = z.union([
+  z.strictObject({
+    url: httpUrl,
+    timeoutMs: positiveInt.default(D.jwksTimeoutMs),
+    cooldownMs: z.number().int().min(0).default(D.jwksCooldownMs),
+    cacheMaxAgeMs: positiveInt.default(D.jwksCacheMaxAgeMs),
+  }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+
+const routeSchema = z.strictObject({
+  /** Names the route in logs, and for Envoy's context_extensions `route`. */
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  hosts: z.array(hostPattern).min(1),
+  /** Globs over the normalised path: `*` within one segment, `**` across segments. */
+  paths: z.array(z.string().startsWith('/')).min(1),
+  /** Upper-case methods; absent = every method. */
+  methods: z.array(z.string().regex(METHOD)).min(1).optional(),
+  /** The payment request in its JSON wire form (as inside `x-402-request`). */
+  request: z.record(z.string(), z.unknown()),
+});
+
+const probeSchema = z.strictObject({
+  timeoutMs: positiveInt.default(D.probeTimeoutMs),
+  maxBodyBytes: positiveInt.default(D.probeMaxBodyBytes),
+  defaultTtlSeconds: z.number().int().min(0).default(D.probeDefaultTtlSeconds),
+  negativeTtlSeconds: z.number().int().min(0).default(D.probeNegativeTtlSeconds),
+  staleIfErrorSeconds: z.number().int().min(0).default(D.probeStaleIfErrorSeconds),
+  cacheMaxEntries: positiveInt.default(D.probeCacheMaxEntries),
+  /** GET an HTML page whose HEAD declared nothing, to read its <meta> declaration. */
+  metaFromHtml: z.boolean().default(D.probeMetaFromHtml),
+});
+
+const portalSchema = z.strictObject({
+  /** The portal's internal listener, e.g. http://portal:8091. */
+  internalUrl: httpUrl,
+  token: secretSourceSchema,
+  timeoutMs: positiveInt.default(D.portalTimeoutMs),
+  publicPathPrefix: z.string().regex(/^\/[A-Za-z0-9._~-]+$/).default(D.portalPublicPathPrefix),
+  referenceCacheMaxEntries: positiveInt.default(D.referenceCacheMaxEntries),
+});
+
+/** The authorizer's configuration file (YAML or JSON). Unknown keys are errors. */
+export const authzConfigSchema = z.strictObject({
+  listeners: listenersSchema.default(() => listenersSchema.parse({})),
+  /** `iss` every token must carry (the portal's configured issuer). */
+  issuer: z.string().min(1),
+  jwks: jwksSchema,
+  clockSkewSeconds: z.number().int().min(0).max(600).default(D.clockSkewSeconds),
+  tokens: z.strictObject({ cacheMaxEntries: positiveInt.default(D.tokenCacheMaxEntries) }).default({ cacheMaxEntries: D.tokenCacheMaxEntries }),
+  networks: networkOverridesSchema.optional(),
+  routes: z.array(routeSchema).default([]),
+  /** Host pattern → the upstream's internal base URL, probed directly (never through the gateway). */
+  upstreams: z.record(hostPattern, httpUrl).default({}),
+  probe: probeSchema.default(() => probeSchema.parse({})),
+  portal: portalSchema,
+  x402: z.strictObject({ maxTimeoutSeconds: positiveInt.default(D.x402MaxTimeoutSeconds) }).default({ maxTimeoutSeconds: D.x402MaxTimeoutSeconds }),
+  decision: z.strictObject({ timeoutMs: positiveInt.default(D.decisionTimeoutMs) }).default({ timeoutMs: D.decisionTimeoutMs }),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.logLevel),
+});
+
+export type AuthzConfigInput = z.input<typeof authzConfigSchema>;
+/** The parsed configuration (secrets resolved). Route requests are parsed by {@link loadAuthzConfig}. */
+export type AuthzConfig = z.output<typeof authzConfigSchema>;
+export type RouteConfig = AuthzConfig['routes'][number];

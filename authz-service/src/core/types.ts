@@ -1,0 +1,78 @@
+import type { PaymentRequest } from '@turnpike/protocol';
+import type { Logger } from '@turnpike/protocol/service';
+import type { AuthzReason } from '../reasons.js';
+
+/** The gateway dialect a request arrived through (a metric label; the core never branches on it). */
+export type Transport = 'nginx' | 'nginx-challenge' | 'forward-auth' | 'envoy-http' | 'envoy-grpc';
+
+/**
+ * The original client request as the gateway reported it, free of any gateway type. Transports
+ * build it; the core decides on it.
+ */
+export interface NeutralRequest {
+  /** Upper-case original method (never the auth subrequest's own GET). */
+  method: string;
+  scheme: 'http' | 'https';
+  /** Lower-case host as the client sent it (with the port when one was sent). */
+  host: string;
+  /** Raw origin-form path + query as the gateway reported it; normalised once by the core. */
+  target: string;
+  /** Lower-case names. */
+  headers: Record<string, string | undefined>;
+  clientIp?: string;
+  /** Envoy context_extensions: names a static route for this Envoy route. */
+  routeName?: string;
+}
+
+/** Who is allowed, for the upstream's identity headers. Empty strings when unknown (free resource). */
+export interface Identity {
+  /** The payer's address (`sub`), or ''. */
+  payer: string;
+  /** The token's `jti`, or ''. */
+  tokenId: string;
+  /** The token's granted claims (custom claims + aud + resource), {} on free resources. */
+  claims: Record<string, string>;
+  /** The token's `resource` scope, or ''. */
+  scope: string;
+}
+
+/** A payment requirement resolved for one request: what to pay for which resource. */
+export interface ResolvedRequirement {
+  host: string;
+  scheme: 'http' | 'https';
+  /** Normalised path (no query). */
+  path: string;
+  /** Query string without `?`, '' when none. */
+  query: string;
+  /** `path` plus `?query` when there is one. */
+  originalUri: string;
+  request: PaymentRequest;
+  /** Where the requirement came from. */
+  source: 'route' | 'upstream';
+  /** The static route's name when `source` is 'route'. */
+  routeName?: string;
+}
+
+export type AllowDecision = {
+  kind: 'allow';
+  identity: Identity;
+  /** Headers for the client (set-cookie, x-402-token, payment-response…). */
+  responseHeaders?: Record<string, string | string[]>;
+};
+export type PaymentRequiredDecision = { kind: 'payment_required'; reason: AuthzReason; requirement: ResolvedRequirement };
+export type ForbiddenDecision = { kind: 'forbidden'; reason: AuthzReason };
+export type UnavailableDecision = { kind: 'unavailable'; reason: AuthzReason };
+
+/** The core's answer. Transports switch on `kind` (exhaustively). */
+export type Decision = AllowDecision | PaymentRequiredDecision | ForbiddenDecision | UnavailableDecision;
+export type DenyDecision = Exclude<Decision, AllowDecision>;
+
+/** Decides one request. Never throws and never allows by accident: failures are `unavailable`. */
+export type Decide = (req: NeutralRequest, log: Logger) => Promise<Decision>;
+
+/** A transport-neutral HTTP response (the 402, a 403, a 503…). */
+export interface RenderedResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}

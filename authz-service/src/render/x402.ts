@@ -1,0 +1,71 @@
+import type { ChallengeOffer, NetworkRegistry } from '@turnpike/protocol';
+
+export interface X402Context {
+  registry: NetworkRegistry;
+  /** The requested resource's URL, `${scheme}://${host}${uri}`. */
+  resourceUrl: string;
+  description: string;
+  mimeType: string;
+  maxTimeoutSeconds: number;
+}
+
+export interface X402V2Requirement {
+  scheme: 'exact';
+  network: string;
+  amount: string;
+  asset: string;
+  payTo: string;
+  maxTimeoutSeconds: number;
+  extra: { name: string; version: string };
+}
+
+export interface X402V1Requirement {
+  scheme: 'exact';
+  network: string;
+  maxAmountRequired: string;
+  asset: string;
+  payTo: string;
+  resource: string;
+  description: string;
+  mimeType: string;
+  maxTimeoutSeconds: number;
+  extra: { name: string; version: string };
+}
+
+export interface X402Terms {
+  v2: X402V2Requirement[];
+  v1: X402V1Requirement[];
+}
+
+/**
+ * The x402 `exact` terms for a challenge. Only EVM ERC-20 offers qualify (x402 exact settles with
+ * EIP-3009 `transferWithAuthorization`, which native coins and most tokens lack); v1 lists only
+ * networks that have an x402 v1 name.
+ */
+export function x402Terms(challengeOffers: readonly ChallengeOffer[], ctx: X402Context): X402Terms {
+  const v2: X402V2Requirement[] = [];
+  const v1: X402V1Requirement[] = [];
+  for (const c of challengeOffers) {
+    const { asset } = c;
+    if (asset.kind !== 'erc20' || asset.address === undefined || asset.eip712 === undefined) continue;
+    const network = ctx.registry.get(c.network);
+    if (network === undefined || network.kind !== 'evm') continue;
+    const extra = { name: asset.eip712.name, version: asset.eip712.version };
+    v2.push({ scheme: 'exact', network: network.caip2, amount: c.atomic, asset: asset.address, payTo: c.payTo, maxTimeoutSeconds: ctx.maxTimeoutSeconds, extra });
+    if (network.x402V1Name !== undefined) {
+      v1.push({
+        scheme: 'exact',
+        network: network.x402V1Name,
+        maxAmountRequired: c.atomic,
+        asset: asset.address,
+        payTo: c.payTo,
+        resource: ctx.resourceUrl,
+        description: ctx.description,
+        mimeType: ctx.mimeType,
+        maxTimeoutSeconds: ctx.maxTimeoutSeconds,
+        extra,
+      });
+    }
+  }
+  return { v2, v1 };
+}

@@ -1,0 +1,106 @@
+import { LRUCache } from 'lru-cache';
+import type { ProbeAnswer } from './probe.js';
+
+export interface ProbeCacheOptions {
+  maxEntries: number;
+  defaultTtlSeconds: number;
+  negativeTtlSeconds: number;
+  staleIfErrorSeconds: number;
+  /** Called once per lookup with how it was served. */
+  onResult?: (result: 'hit' | 'miss' | 'stale') => void;
+  now?: () => number;
+}
+
+/** Which cached answers to drop: one host, one path (on one host or on every host), or all. */
+export type PurgeSelector = { all: true } | { host: string; path?: string } | { path: string };
+
+interface Entry {
+  answer: ProbeAnswer;
+  freshUntilMs: number;
+  staleUntilMs: number;
+}
+
+export interface ProbeCache {
+  /**
+   * The cached answer for (host, path) while fresh; else runs `probe` — once for any number of
+   * concurrent callers. When the probe fails, an answer still inside its stale-if-error window is
+   * served; otherwise the failure propagates (the caller denies).
+   */
+  get(host: string, path: string, probe: () => Promise<ProbeAnswer>): Promise<ProbeAnswer>;
+  purge(selector: PurgeSelector): number;
+  readonly size: number;
+}
+
+const SEP = '\n';
+
+/** A bounded (LRU) cache of upstream declarations with single-flight probes. */
+export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
+  const now = opts.now ?? Date.now;
+  const entries = new LRUCache<string, Entry>({ max: opts.maxEntries });
+  const inflight = new Map<string, Promise<ProbeAnswer>>();
+  // Bumped by every purge, so a probe started before a purge does not refill the cache after it.
+  let generation = 0;
+
+  const ttlMsOf = (answer: ProbeAnswer): number => {
+    if (answer.ttlSeconds !== undefined) return answer.ttlSeconds * 1000;
+    return (answer.kind === 'priced' ? opts.defaultTtlSeconds : opts.negativeTtlSeconds) * 1000;
+  };
+
+  const load = (key: string, stale: Entry | undefined, probe: () => Promise<ProbeAnswer>): Promise<ProbeAnswer> => {
+    const started = generation;
+    const flight = probe()
+      .then((answer) => {
+        if (started === generation) {
+          const t = now();
+          const ttlMs = ttlMsOf(answer);
+          if (ttlMs > 0) entries.set(key, { answer, freshUntilMs: t + ttlMs, staleUntilMs: t + ttlMs + opts.staleIfErrorSeconds * 1000 });
+          else entries.delete(key);
+        }
+        return answer;
+      })
+      .catch((err: unknown) => {
+        if (stale !== undefined && stale.staleUntilMs > now()) {
+          opts.onResult?.('stale');
+          return stale.answer;
+        }
+        throw err;
+      })
+      .finally(() => inflight.delete(key));
+    inflight.set(key, flight);
+    return flight;
+  };
+
+  return {
+    get(host, path, probe) {
+      const key = host + SEP + path;
+      const entry = entries.get(key);
+      if (entry !== undefined && entry.freshUntilMs > now()) {
+        opts.onResult?.('hit');
+        return Promise.resolve(entry.answer);
+      }
+      opts.onResult?.('miss');
+      return inflight.get(key) ?? load(key, entry, probe);
+    },
+    purge(selector) {
+      generation++;
+      if ('all' in selector) {
+        const n = entries.size;
+        entries.clear();
+        return n;
+      }
+      let n = 0;
+      for (const key of [...entries.keys()]) {
+        const at = key.indexOf(SEP);
+        const host = key.slice(0, at);
+        const path = key.slice(at + 1);
+        const hostOk = !('host' in selector) || selector.host === host;
+        const pathOk = selector.path === undefined || selector.path === path;
+        if (hostOk && pathOk && entries.delete(key)) n++;
+      }
+      return n;
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}

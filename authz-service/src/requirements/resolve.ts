@@ -1,0 +1,77 @@
+import type { NetworkRegistry, PaymentRequest } from '@turnpike/protocol';
+import type { Logger } from '@turnpike/protocol/service';
+import type { NeutralRequest } from '../core/types.js';
+import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
+import type { ProbeCache } from './probe-cache.js';
+import { ProbeError, probeUpstream, type ProbeAnswer } from './probe.js';
+import type { RouteTable } from './static-routes.js';
+import type { UpstreamMap } from './upstreams.js';
+
+export type Resolution =
+  | { kind: 'free' }
+  | { kind: 'priced'; request: PaymentRequest; source: 'route' | 'upstream'; routeName?: string }
+  | { kind: 'deny'; decision: 'forbidden' | 'unavailable'; reason: AuthzReason };
+
+export interface RequirementResolver {
+  resolve(req: NeutralRequest, path: string, log: Logger): Promise<Resolution>;
+}
+
+export interface ResolverDeps {
+  routes: RouteTable;
+  upstreams: UpstreamMap;
+  cache: ProbeCache;
+  registry: NetworkRegistry;
+  probe: { timeoutMs: number; maxBodyBytes: number; metaFromHtml: boolean };
+  /** Injected in tests; defaults to {@link probeUpstream}. */
+  probeFn?: typeof probeUpstream;
+}
+
+const FREE: Resolution = { kind: 'free' };
+
+/**
+ * What a request's resource requires: the Envoy route's named static route, else the first
+ * static route that covers it, else the upstream's own declaration (probed, cached). A host that
+ * neither names is refused (`host_unknown`): an unconfigured host is a mistake, not a free pass.
+ */
+export function createRequirementResolver(deps: ResolverDeps): RequirementResolver {
+  const probeFn = deps.probeFn ?? probeUpstream;
+  const probeOpts = { registry: deps.registry, ...deps.probe };
+
+  return {
+    async resolve(req, path, log) {
+      if (req.routeName !== undefined) {
+        const named = deps.routes.byName(req.routeName);
+        if (named === undefined) return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.ROUTE_UNKNOWN };
+        return { kind: 'priced', request: named.request, source: 'route', ...(named.name === undefined ? {} : { routeName: named.name }) };
+      }
+      const route = deps.routes.match(req.host, path, req.method);
+      if (route !== undefined) {
+        return { kind: 'priced', request: route.request, source: 'route', ...(route.name === undefined ? {} : { routeName: route.name }) };
+      }
+      const baseUrl = deps.upstreams.lookup(req.host);
+      if (baseUrl === undefined) {
+        return deps.routes.knowsHost(req.host) ? FREE : { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
+      }
+      let answer: ProbeAnswer;
+      try {
+        answer = await deps.cache.get(req.host, path, () => probeFn(baseUrl, req.host, path, probeOpts));
+      } catch (err) {
+        log.warn({ host: req.host, path, err: err instanceof ProbeError ? err.message : String(err) }, 'upstream probe failed; denying');
+        return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_PROBE_FAILED };
+      }
+      switch (answer.kind) {
+        case 'free':
+          return FREE;
+        case 'priced':
+          return { kind: 'priced', request: answer.request, source: 'upstream' };
+        case 'invalid':
+          log.warn({ host: req.host, path, declarationReason: answer.reason }, 'upstream declared an invalid payment request; denying');
+          return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_DECLARATION_INVALID };
+        default: {
+          const never: never = answer;
+          throw new Error(`unexpected probe answer ${String(never)}`);
+        }
+      }
+    },
+  };
+}

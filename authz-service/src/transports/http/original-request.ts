@@ -1,0 +1,61 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { REASONS } from '@turnpike/protocol';
+import type { NeutralRequest } from '../../core/types.js';
+import { AUTHZ_REASONS, type AuthzReason } from '../../reasons.js';
+
+export type Extracted = { ok: true; req: NeutralRequest } | { ok: false; reason: AuthzReason };
+
+const METHOD = /^[A-Za-z]{1,20}$/;
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** The one value of a header, or undefined (absent, or repeated with different values). */
+function single(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The client address the gateway reported (for the portal's rate limits), else the peer. */
+export function clientIpOf(req: IncomingMessage): string | undefined {
+  const real = single(req.headers, 'x-real-ip');
+  if (real !== undefined && real.length <= 64) return real.trim();
+  const xff = single(req.headers, 'x-forwarded-for');
+  if (xff !== undefined) {
+    const first = xff.split(',', 1)[0]?.trim();
+    if (first !== undefined && first !== '' && first.length <= 64) return first;
+  }
+  return req.socket.remoteAddress;
+}
+
+export interface OriginalSources {
+  /** Header carrying the original method; undefined = the auth request's own method (Envoy HTTP). */
+  methodHeader: string | undefined;
+  /** Header carrying the original host; the Host header is the fallback when it is absent. */
+  hostHeader: string | undefined;
+  protoHeader: string;
+}
+
+/**
+ * Builds the neutral request from what the gateway sent. A missing or garbled method, host or
+ * URI is refused with its reason (the core then answers forbidden); the URI itself is checked by
+ * normalizePath in the core.
+ */
+export function extractOriginal(req: IncomingMessage, target: string | undefined, src: OriginalSources): Extracted {
+  if (target === undefined || target === '') return { ok: false, reason: REASONS.URI_MISSING };
+  const method = src.methodHeader === undefined ? req.method : single(req.headers, src.methodHeader);
+  if (method === undefined || !METHOD.test(method)) return { ok: false, reason: AUTHZ_REASONS.METHOD_INVALID };
+  const host = (src.hostHeader === undefined ? undefined : single(req.headers, src.hostHeader)) ?? single(req.headers, 'host');
+  if (host === undefined || host.length > 261 || !HOST.test(host)) return { ok: false, reason: AUTHZ_REASONS.HOST_INVALID };
+  const proto = single(req.headers, src.protoHeader);
+  const clientIp = clientIpOf(req);
+  return {
+    ok: true,
+    req: {
+      method: method.toUpperCase(),
+      scheme: proto !== undefined && proto.toLowerCase() === 'https' ? 'https' : 'http',
+      host: host.toLowerCase(),
+      target,
+      headers: req.headers as Record<string, string | undefined>,
+      ...(clientIp === undefined ? {} : { clientIp }),
+    },
+  };
+}

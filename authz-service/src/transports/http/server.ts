@@ -1,0 +1,65 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { adminPurgeHandler } from './admin.js';
+import type { TransportDeps } from './context.js';
+import { ENVOY_PATH_PREFIX, envoyHttpHandler } from './envoy.js';
+import { forwardAuthHandler } from './forward-auth.js';
+import { nginxAuthHandler, nginxChallengeHandler } from './nginx.js';
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface HttpServerOptions extends TransportDeps {
+  healthz: NodeHandler;
+  readyz: NodeHandler;
+  metricsHandler: NodeHandler;
+  /** Absent when no admin token is configured (the route then answers 404). */
+  adminPurge?: ReturnType<typeof adminPurgeHandler>;
+}
+
+function notFound(res: ServerResponse, status = 404): void {
+  res.writeHead(status, { 'content-length': '0', 'cache-control': 'no-store' });
+  res.end();
+}
+
+/**
+ * One node:http server for every HTTP dialect, routed by path (the query is ignored: Caddy
+ * appends the original query to the auth URI):
+ * `/v1/nginx`, `/v1/nginx/challenge`, `/v1/forward-auth`, `/v1/envoy/*`, `/healthz`, `/readyz`,
+ * `/metrics`, `POST /admin/purge`.
+ */
+export function createAuthzHttpServer(opts: HttpServerOptions): Server {
+  const nginx = nginxAuthHandler(opts);
+  const challenge = nginxChallengeHandler(opts);
+  const forward = forwardAuthHandler(opts);
+  const envoy = envoyHttpHandler(opts);
+  const server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path.startsWith(ENVOY_PATH_PREFIX) && (path.length === ENVOY_PATH_PREFIX.length || path.charCodeAt(ENVOY_PATH_PREFIX.length) === 47)) {
+      return envoy(req, res);
+    }
+    const isRead = req.method === 'GET' || req.method === 'HEAD';
+    switch (path) {
+      case '/v1/nginx':
+        return isRead ? nginx(req, res) : notFound(res, 405);
+      case '/v1/nginx/challenge':
+        return isRead ? challenge(req, res) : notFound(res, 405);
+      case '/v1/forward-auth':
+        return forward(req, res);
+      case '/healthz':
+        return opts.healthz(req, res);
+      case '/readyz':
+        return opts.readyz(req, res);
+      case '/metrics':
+        return opts.metricsHandler(req, res);
+      case '/admin/purge':
+        return opts.adminPurge === undefined ? notFound(res) : opts.adminPurge(req, res);
+      default:
+        return notFound(res);
+    }
+  });
+  // Gateways keep connections open; outlive their idle timeouts so they close first.
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 76_000;
+  return server;
+}
