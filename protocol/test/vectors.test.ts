@@ -52,14 +52,21 @@ interface RequestVector {
 
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
 const encode = (e: Encoded): string =>
-  typeof e === 'string' ? e : 'json' in e ? b64(e.json) : Buffer.from(JSON.stringify(e.jsonUrlSafe)).toString('base64url');
-const entityEncode = (s: string) => s.replace(/[+/=]/g, (c) => ({ '+': '&plus;', '/': '&#x2F;', '=': '&#61;' })[c]!);
+  typeof e === 'string'
+    ? e
+    : 'json' in e
+      ? b64(e.json)
+      : Buffer.from(JSON.stringify(e.jsonUrlSafe)).toString('base64url');
+const entityEncode = (s: string) =>
+  s.replace(/[+/=]/g, (c) => ({ '+': '&plus;', '/': '&#x2F;', '=': '&#61;' })[c]!);
 
 function run(input: RequestVector['input']): PaymentRequest | null {
   if (input.json !== undefined) return decodePaymentRequest(b64(input.json), registry);
-  if (input.jsonUrlSafe !== undefined) return decodePaymentRequest(encode({ jsonUrlSafe: input.jsonUrlSafe }), registry);
+  if (input.jsonUrlSafe !== undefined)
+    return decodePaymentRequest(encode({ jsonUrlSafe: input.jsonUrlSafe }), registry);
   if (input.header !== undefined) return decodePaymentRequest(input.header, registry);
-  if (input.headerRepeat !== undefined) return decodePaymentRequest(input.headerRepeat[0].repeat(input.headerRepeat[1]), registry);
+  if (input.headerRepeat !== undefined)
+    return decodePaymentRequest(input.headerRepeat[0].repeat(input.headerRepeat[1]), registry);
   if (input.headers !== undefined) {
     const headers = Object.fromEntries(
       Object.entries(input.headers).map(([k, v]) => [k, Array.isArray(v) ? v.map(encode) : encode(v)]),
@@ -140,27 +147,32 @@ describe('scope vectors', () => {
 });
 
 describe('superset vectors', () => {
-  const vectors = load<{ name: string; token: Record<string, unknown>; required: Record<string, string>; ok: boolean }[]>(
-    'claims.json',
-  );
+  const vectors =
+    load<{ name: string; token: Record<string, unknown>; required: Record<string, string>; ok: boolean }[]>(
+      'claims.json',
+    );
   it.each(vectors.map((v) => [v.name, v] as const))('%s', (_name, v) => {
     expect(claimsSatisfy(v.token, v.required)).toBe(v.ok);
   });
 });
 
 describe('amount vectors', () => {
-  const vectors = load<{ amount: string | number; decimals: number; atomic?: string; canonical?: string; reason?: string }[]>(
-    'amounts.json',
+  const vectors =
+    load<
+      { amount: string | number; decimals: number; atomic?: string; canonical?: string; reason?: string }[]
+    >('amounts.json');
+  it.each(vectors.map((v) => [`${JSON.stringify(v.amount).slice(0, 40)} @${v.decimals}`, v] as const))(
+    '%s',
+    (_name, v) => {
+      const result = outcome(() => toAtomic(v.amount, v.decimals));
+      if (v.reason !== undefined) {
+        expect(result).toEqual({ reason: v.reason });
+        return;
+      }
+      expect(result).toEqual({ value: BigInt(v.atomic!) });
+      expect(formatAtomic(BigInt(v.atomic!), v.decimals)).toBe(v.canonical);
+    },
   );
-  it.each(vectors.map((v) => [`${JSON.stringify(v.amount).slice(0, 40)} @${v.decimals}`, v] as const))('%s', (_name, v) => {
-    const result = outcome(() => toAtomic(v.amount, v.decimals));
-    if (v.reason !== undefined) {
-      expect(result).toEqual({ reason: v.reason });
-      return;
-    }
-    expect(result).toEqual({ value: BigInt(v.atomic!) });
-    expect(formatAtomic(BigInt(v.atomic!), v.decimals)).toBe(v.canonical);
-  });
 });
 
 describe('coverage of reasons', () => {

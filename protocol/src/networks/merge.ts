@@ -26,7 +26,7 @@ export function mergeNetworkOverrides(
     }
     networks[name] = parsed.data as Network;
   }
-  issues.push(...uniquenessIssues(networks));
+  issues.push(...uniquenessIssues(networks, new Set(Object.keys(overrides))));
   return { networks, issues };
 }
 
@@ -37,7 +37,12 @@ function mergeOne(name: string, base: Network | undefined, override: Loose): Loo
       ? { nativeSymbol: 'SOL', nativeDecimals: 9, tokens: {}, testnet: false }
       : { nativeDecimals: 18, tokens: {}, testnet: false };
   const merged: Loose = { ...defaults, ...(base as Loose | undefined), ...defined(override), name };
-  if (kind === 'evm' && override['caip2'] === undefined && typeof merged['chainId'] === 'number') {
+  if (
+    kind === 'evm' &&
+    override['caip2'] === undefined &&
+    Number.isSafeInteger(merged['chainId']) &&
+    (merged['chainId'] as number) > 0
+  ) {
     merged['caip2'] = `eip155:${merged['chainId']}`;
   }
   const tokenKind = kind === 'solana' ? 'spl' : 'erc20';
@@ -62,10 +67,14 @@ function flattenIssues(error: z.ZodError): { path: PropertyKey[]; message: strin
   return error.issues.map((issue) => ({ path: [...issue.path], message: issue.message }));
 }
 
-function uniquenessIssues(networks: Record<string, Network>): MergeIssue[] {
+function uniquenessIssues(networks: Record<string, Network>, overridden: ReadonlySet<string>): MergeIssue[] {
   const issues: MergeIssue[] = [];
   const seen = new Map<string, string>();
-  for (const n of Object.values(networks)) {
+  // Built-ins first, so a clash is reported on the entry the operator wrote.
+  const ordered = Object.values(networks).sort(
+    (a, b) => Number(overridden.has(a.name)) - Number(overridden.has(b.name)),
+  );
+  for (const n of ordered) {
     const keys: [string, PropertyKey][] = [[`caip2:${n.caip2}`, 'caip2']];
     if (n.x402V1Name !== undefined) keys.push([`x402:${n.x402V1Name}`, 'x402V1Name']);
     for (const [key, field] of keys) {

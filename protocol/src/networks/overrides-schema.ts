@@ -27,20 +27,35 @@ export const networkOverrideSchema = z.strictObject({
   explorerTxUrl: z.string().optional(),
 });
 
+export type NetworkOverride = z.input<typeof networkOverrideSchema>;
+export type NetworkOverrides = Record<string, NetworkOverride>;
+type ParsedOverride = z.output<typeof networkOverrideSchema>;
+
+const nameSchema = z.string().regex(NETWORK_NAME, 'network name: lowercase letters, digits and -');
+
 /**
  * `networks:` in config: name → partial network. Each entry is merged over the built-in of that
- * name (if any) and the result validated in full, so every problem is reported with its path;
- * chain ids, CAIP-2 ids and x402 v1 names must stay unique across the registry.
+ * name (if any) and the result validated in full; every problem is reported at once with its
+ * path. Chain ids and CAIP-2 ids (and x402 v1 names) must stay unique across the registry.
  */
-export const networkOverridesSchema = z
-  .record(
-    z.string().regex(NETWORK_NAME, 'network name: lowercase letters, digits and -'),
-    networkOverrideSchema,
-  )
-  .superRefine((overrides, ctx) => {
-    const { issues } = mergeNetworkOverrides(DEFAULT_NETWORKS, overrides);
-    for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-  });
-
-export type NetworkOverride = z.input<typeof networkOverrideSchema>;
-export type NetworkOverrides = z.input<typeof networkOverridesSchema>;
+export const networkOverridesSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
+  const parsed: Record<string, ParsedOverride> = {};
+  let failed = false;
+  const report = (path: PropertyKey[], message: string) => {
+    failed = true;
+    ctx.addIssue({ code: 'custom', path, message });
+  };
+  for (const [name, value] of Object.entries(raw)) {
+    const n = nameSchema.safeParse(name);
+    if (!n.success) report([name], n.error.issues[0]?.message ?? 'invalid network name');
+    const entry = networkOverrideSchema.safeParse(value);
+    if (!entry.success) {
+      for (const issue of entry.error.issues) report([name, ...issue.path], issue.message);
+      continue;
+    }
+    if (n.success) parsed[name] = entry.data;
+  }
+  for (const issue of mergeNetworkOverrides(DEFAULT_NETWORKS, parsed).issues)
+    report(issue.path, issue.message);
+  return failed ? z.NEVER : parsed;
+});
