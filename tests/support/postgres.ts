@@ -24,19 +24,27 @@ export interface TestPostgres {
 /** The newest Debian PostgreSQL bin directory, or an error saying how to get one. */
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
   for (const v of versions) {
     const bin = join(root, v, 'bin');
     if (existsSync(join(bin, 'initdb')) && existsSync(join(bin, 'pg_ctl'))) return bin;
   }
-  throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run `bash scripts/test-deps` (installs the Debian postgresql package)');
+  throw new Error(
+    'PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin: run `bash scripts/test-deps` (installs the Debian postgresql package)',
+  );
 }
 
 const isRoot = process.getuid?.() === 0;
 
 /** Runs a PostgreSQL program; as root through `runuser -u postgres`, since the server refuses root. */
 async function pgRun(bin: string, program: string, args: string[]): Promise<string> {
-  const [cmd, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]] : [join(bin, program), args];
+  const [cmd, argv] = isRoot
+    ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]]
+    : [join(bin, program), args];
   try {
     const { stdout, stderr } = await run(cmd, argv, { timeout: STEP_TIMEOUT_MS });
     return stdout + stderr;
@@ -59,7 +67,10 @@ process.once('exit', () => {
   for (const c of running) {
     try {
       const args = ['-D', c.dataDir, '-m', 'immediate', 'stop'];
-      if (isRoot) execFileSync('runuser', ['-u', 'postgres', '--', join(c.bin, 'pg_ctl'), ...args], { stdio: 'ignore' });
+      if (isRoot)
+        execFileSync('runuser', ['-u', 'postgres', '--', join(c.bin, 'pg_ctl'), ...args], {
+          stdio: 'ignore',
+        });
       else execFileSync(join(c.bin, 'pg_ctl'), args, { stdio: 'ignore' });
     } catch {
       // best effort on exit
@@ -79,7 +90,18 @@ export async function startPostgres(): Promise<TestPostgres> {
   const socketDir = join(base, 'sock');
   const logFile = join(base, 'server.log');
   await ownedByPostgres(base);
-  await pgRun(bin, 'initdb', ['-D', dataDir, '-A', 'trust', '-U', ROLE, '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await pgRun(bin, 'initdb', [
+    '-D',
+    dataDir,
+    '-A',
+    'trust',
+    '-U',
+    ROLE,
+    '--no-sync',
+    '-E',
+    'UTF8',
+    '--locale=C',
+  ]);
   await mkdir(socketDir);
   await ownedByPostgres(socketDir);
 

@@ -66,7 +66,9 @@ export async function waitForHttp(url: string, timeoutMs = 15_000, describe?: ()
   let last = 'no attempt';
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.min(2_000, Math.max(100, deadline - Date.now()))) });
+      const res = await fetch(url, {
+        signal: AbortSignal.timeout(Math.min(2_000, Math.max(100, deadline - Date.now()))),
+      });
       await res.body?.cancel();
       if (res.status < 500) return;
       last = `status ${res.status}`;
@@ -75,5 +77,7 @@ export async function waitForHttp(url: string, timeoutMs = 15_000, describe?: ()
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`waitForHttp: ${url} not ready after ${timeoutMs} ms (${last})${describe ? `\n${describe()}` : ''}`);
+  throw new Error(
+    `waitForHttp: ${url} not ready after ${timeoutMs} ms (${last})${describe ? `\n${describe()}` : ''}`,
+  );
 }

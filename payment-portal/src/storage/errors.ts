@@ -14,7 +14,11 @@ export class StorageError extends Error {
   readonly sqlState: string | undefined;
   readonly constraint: string | undefined;
 
-  constructor(code: StorageErrorCode, message: string, opts: { cause?: unknown; sqlState?: string | undefined; constraint?: string | undefined } = {}) {
+  constructor(
+    code: StorageErrorCode,
+    message: string,
+    opts: { cause?: unknown; sqlState?: string | undefined; constraint?: string | undefined } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'StorageError';
     this.code = code;
@@ -32,7 +36,15 @@ const SQLSTATE_CODES: Record<string, StorageErrorCode> = {
   '57P02': 'connection_failed',
   '57P03': 'connection_failed',
 };
-const NETWORK_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE', 'EAI_AGAIN']);
+const NETWORK_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EPIPE',
+  'EAI_AGAIN',
+]);
 
 /** Maps a driver error (pg or PGlite; both carry the SQLSTATE in `code`) to a StorageError. */
 export function toStorageError(err: unknown): StorageError {
@@ -43,7 +55,9 @@ export function toStorageError(err: unknown): StorageError {
   const message = typeof e?.message === 'string' ? e.message : String(err);
   let code: StorageErrorCode = 'query_failed';
   if (sqlState && SQLSTATE_CODES[sqlState]) code = SQLSTATE_CODES[sqlState];
-  else if (sqlState?.startsWith('08') || (sqlState && NETWORK_ERRNOS.has(sqlState))) code = 'connection_failed';
-  else if (/Connection terminated|timeout exceeded when trying to connect/i.test(message)) code = 'connection_failed';
+  else if (sqlState?.startsWith('08') || (sqlState && NETWORK_ERRNOS.has(sqlState)))
+    code = 'connection_failed';
+  else if (/Connection terminated|timeout exceeded when trying to connect/i.test(message))
+    code = 'connection_failed';
   return new StorageError(code, message, { cause: err, sqlState, constraint });
 }

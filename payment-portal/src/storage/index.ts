@@ -7,7 +7,15 @@ export { migrate, readMigrations, MIGRATIONS_DIR, MIGRATION_LOCK_KEY } from './m
 export type { Migration, MigrateOptions, MigrateResult } from './migrate.js';
 export { StorageError, toStorageError } from './errors.js';
 export type { StorageErrorCode } from './errors.js';
-export type { Database, IsolationLevel, OpenDatabaseOptions, Queryable, QueryResult, Transaction, TransactionOptions } from './types.js';
+export type {
+  Database,
+  IsolationLevel,
+  OpenDatabaseOptions,
+  Queryable,
+  QueryResult,
+  Transaction,
+  TransactionOptions,
+} from './types.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from './pg-driver.js';
 export { redeemPayment } from './repositories/redeem-payment.js';
 export type { RedeemPaymentInput, RedeemPaymentResult } from './repositories/redeem-payment.js';

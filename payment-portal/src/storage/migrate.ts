@@ -39,11 +39,18 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   const migrations: Migration[] = [];
   for (const file of entries) {
     const match = FILE_NAME.exec(file);
-    if (!match) throw new StorageError('migration_failed', `migration file ${file} is not named NNNN_name.sql`);
+    if (!match)
+      throw new StorageError('migration_failed', `migration file ${file} is not named NNNN_name.sql`);
     const sql = (await readFile(join(dir, file), 'utf8')).replace(/\r\n/g, '\n');
     const version = Number(match[1]);
-    if (migrations.some((m) => m.version === version)) throw new StorageError('migration_failed', `two migrations have version ${version}`);
-    migrations.push({ version, name: match[2] as string, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    if (migrations.some((m) => m.version === version))
+      throw new StorageError('migration_failed', `two migrations have version ${version}`);
+    migrations.push({
+      version,
+      name: match[2] as string,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
   }
   return migrations;
 }
@@ -69,21 +76,35 @@ export async function migrate(db: Database, opts: MigrateOptions = {}): Promise<
       .transaction(async (tx) => {
         await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
         await tx.query(CREATE_TABLE);
-        const existing = await tx.query<{ checksum: string }>('SELECT checksum FROM schema_migrations WHERE version = $1', [m.version]);
+        const existing = await tx.query<{ checksum: string }>(
+          'SELECT checksum FROM schema_migrations WHERE version = $1',
+          [m.version],
+        );
         const row = existing.rows[0];
         if (row) {
           if (row.checksum !== m.checksum) {
-            throw new StorageError('migration_failed', `migration ${m.version}_${m.name} was changed after it was applied (checksum differs)`);
+            throw new StorageError(
+              'migration_failed',
+              `migration ${m.version}_${m.name} was changed after it was applied (checksum differs)`,
+            );
           }
           return false;
         }
         await tx.exec(m.sql);
-        await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+        await tx.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          m.checksum,
+        ]);
         return true;
       })
       .catch((err: unknown) => {
         if (err instanceof StorageError && err.code === 'migration_failed') throw err;
-        throw new StorageError('migration_failed', `migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
+        throw new StorageError(
+          'migration_failed',
+          `migration ${m.version}_${m.name} failed: ${(err as Error).message}`,
+          { cause: err },
+        );
       });
     if (didApply) {
       applied.push(m.version);

@@ -1,4 +1,9 @@
-import { openPg, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from './pg-driver.js';
+import {
+  openPg,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+} from './pg-driver.js';
 import { openPglite } from './pglite-driver.js';
 import type { Database, OpenDatabaseOptions } from './types.js';
 

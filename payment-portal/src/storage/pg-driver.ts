@@ -38,7 +38,9 @@ export async function openPg(opts: PgDriverOptions): Promise<Database> {
     application_name: 'turnpike-payment-portal',
   });
   // Without a listener an idle client's network error would crash the process.
-  pool.on('error', (err) => opts.logger?.error({ err: { message: err.message } }, 'database connection lost'));
+  pool.on('error', (err) =>
+    opts.logger?.error({ err: { message: err.message } }, 'database connection lost'),
+  );
 
   const db: Database = {
     driver: 'pg',
@@ -52,7 +54,10 @@ export async function openPg(opts: PgDriverOptions): Promise<Database> {
       }
       let broken: Error | undefined;
       try {
-        await run(client, txOpts?.isolation ? `BEGIN ISOLATION LEVEL ${txOpts.isolation.toUpperCase()}` : 'BEGIN');
+        await run(
+          client,
+          txOpts?.isolation ? `BEGIN ISOLATION LEVEL ${txOpts.isolation.toUpperCase()}` : 'BEGIN',
+        );
         const tx: Transaction = {
           query: (sql, params) => run(client, sql, params),
           // A parameterless multi-statement script goes through the simple protocol (one result per statement).
@@ -87,7 +92,10 @@ export async function openPg(opts: PgDriverOptions): Promise<Database> {
   } catch (err) {
     await pool.end().catch(() => undefined);
     const e = toStorageError(err);
-    throw new StorageError('connection_failed', `cannot connect to PostgreSQL: ${e.message}`, { cause: err, sqlState: e.sqlState });
+    throw new StorageError('connection_failed', `cannot connect to PostgreSQL: ${e.message}`, {
+      cause: err,
+      sqlState: e.sqlState,
+    });
   }
   return db;
 }

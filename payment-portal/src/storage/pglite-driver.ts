@@ -35,14 +35,21 @@ export async function openPglite(opts: { dataDir?: string | undefined }): Promis
       parsers: { [types.INT8]: (value: string) => value },
     });
   } catch (err) {
-    throw new StorageError('connection_failed', `cannot open PGlite${opts.dataDir ? ` at ${opts.dataDir}` : ''}: ${(err as Error).message}`, { cause: err });
+    throw new StorageError(
+      'connection_failed',
+      `cannot open PGlite${opts.dataDir ? ` at ${opts.dataDir}` : ''}: ${(err as Error).message}`,
+      { cause: err },
+    );
   }
   const mutex = new Mutex();
   const inTransaction = new AsyncLocalStorage<boolean>();
 
   const guard = (): void => {
     if (inTransaction.getStore()) {
-      throw new StorageError('nested_query', 'query on the database inside transaction(): use the transaction handle');
+      throw new StorageError(
+        'nested_query',
+        'query on the database inside transaction(): use the transaction handle',
+      );
     }
   };
 
@@ -58,7 +65,8 @@ export async function openPglite(opts: { dataDir?: string | undefined }): Promis
         inTransaction.run(true, async () => {
           try {
             return await pglite.transaction(async (ptx) => {
-              if (txOpts?.isolation) await run(ptx, `SET TRANSACTION ISOLATION LEVEL ${txOpts.isolation.toUpperCase()}`);
+              if (txOpts?.isolation)
+                await run(ptx, `SET TRANSACTION ISOLATION LEVEL ${txOpts.isolation.toUpperCase()}`);
               const tx: Transaction = {
                 query: (sql, params) => run(ptx, sql, params),
                 exec: async (sql) => {

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../tests/support/ports.js';
 import { startPostgres, type TestPostgres } from '../../../tests/support/postgres.js';
-import { StorageError, getCursor, advanceCursor, migrate, openDatabase, type Database } from '../../src/storage/index.js';
+import {
+  StorageError,
+  getCursor,
+  advanceCursor,
+  migrate,
+  openDatabase,
+  type Database,
+} from '../../src/storage/index.js';
 
 const toClose: Database[] = [];
 let cluster: TestPostgres | undefined;
@@ -51,7 +58,10 @@ describe('openDatabase driver choice', () => {
 
   it('reports an unreachable server as connection_failed', async () => {
     const port = await freePort();
-    const err = await openDatabase({ url: `postgresql://nobody@127.0.0.1:${port}/none`, connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+    const err = await openDatabase({
+      url: `postgresql://nobody@127.0.0.1:${port}/none`,
+      connectTimeoutMs: 2_000,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StorageError);
     expect(err).toMatchObject({ code: 'connection_failed' });
   });

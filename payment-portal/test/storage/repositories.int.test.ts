@@ -24,7 +24,15 @@ afterAll(async () => {
   await Promise.all(harnesses.map((h) => h.stop()));
 });
 
-const TABLES = ['invoices', 'invoice_offers', 'payments', 'receive_addresses', 'redemptions', 'schema_migrations', 'watcher_cursors'];
+const TABLES = [
+  'invoices',
+  'invoice_offers',
+  'payments',
+  'receive_addresses',
+  'redemptions',
+  'schema_migrations',
+  'watcher_cursors',
+];
 
 function redemption(overrides: Partial<RedeemPaymentInput> = {}): RedeemPaymentInput {
   return {
@@ -41,7 +49,10 @@ function redemption(overrides: Partial<RedeemPaymentInput> = {}): RedeemPaymentI
 }
 
 function addresses(count: number, from = 0): Array<{ derivationIndex: number; address: string }> {
-  return Array.from({ length: count }, (_, i) => ({ derivationIndex: from + i, address: `0x${(from + i).toString(16).padStart(40, '0')}` }));
+  return Array.from({ length: count }, (_, i) => ({
+    derivationIndex: from + i,
+    address: `0x${(from + i).toString(16).padStart(40, '0')}`,
+  }));
 }
 
 describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_name, harness) => {
@@ -59,8 +70,12 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       // Later migrations (0002+) add tables of their own; 0001's must all be there.
       expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(TABLES));
       const files = await readMigrations();
-      const recorded = await db.query<{ version: number; name: string; checksum: string; applied_at: Date }>('SELECT * FROM schema_migrations ORDER BY version');
-      expect(recorded.rows.map((r) => [r.version, r.name, r.checksum])).toEqual(files.map((f) => [f.version, f.name, f.checksum]));
+      const recorded = await db.query<{ version: number; name: string; checksum: string; applied_at: Date }>(
+        'SELECT * FROM schema_migrations ORDER BY version',
+      );
+      expect(recorded.rows.map((r) => [r.version, r.name, r.checksum])).toEqual(
+        files.map((f) => [f.version, f.name, f.checksum]),
+      );
       expect(recorded.rows[0]?.applied_at).toBeInstanceOf(Date);
     });
 
@@ -79,14 +94,22 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
         await writeFile(join(dir, '0900_extra.sql'), 'CREATE TABLE extra (id int PRIMARY KEY);\n');
         expect((await migrate(fresh, { dir })).applied).toContain(900);
         await writeFile(join(dir, '0900_extra.sql'), 'CREATE TABLE extra (id bigint PRIMARY KEY);\n');
-        await expect(migrate(fresh, { dir })).rejects.toMatchObject({ code: 'migration_failed', message: expect.stringContaining('checksum') });
+        await expect(migrate(fresh, { dir })).rejects.toMatchObject({
+          code: 'migration_failed',
+          message: expect.stringContaining('checksum'),
+        });
 
         await writeFile(join(dir, '0900_extra.sql'), 'CREATE TABLE extra (id int PRIMARY KEY);\n');
-        await writeFile(join(dir, '0901_broken.sql'), 'CREATE TABLE half (id int);\nSELECT no_such_function();\n');
+        await writeFile(
+          join(dir, '0901_broken.sql'),
+          'CREATE TABLE half (id int);\nSELECT no_such_function();\n',
+        );
         await expect(migrate(fresh, { dir })).rejects.toMatchObject({ code: 'migration_failed' });
         const half = await fresh.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
         expect(half.rowCount).toBe(0);
-        const versions = await fresh.query<{ version: number }>('SELECT version FROM schema_migrations WHERE version >= 900');
+        const versions = await fresh.query<{ version: number }>(
+          'SELECT version FROM schema_migrations WHERE version >= 900',
+        );
         expect(versions.rows.map((r) => r.version)).toEqual([900]);
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -116,7 +139,9 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
           throw new Error('boom');
         }),
       ).rejects.toThrow('boom');
-      const { rows } = await db.query<{ network: string }>("SELECT network FROM watcher_cursors WHERE network LIKE 'tx-%' ORDER BY network");
+      const { rows } = await db.query<{ network: string }>(
+        "SELECT network FROM watcher_cursors WHERE network LIKE 'tx-%' ORDER BY network",
+      );
       expect(rows.map((r) => r.network)).toEqual(['tx-commit']);
     });
 
@@ -125,9 +150,13 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       await Promise.all(
         Array.from({ length: 20 }, () =>
           db.transaction(async (tx) => {
-            const { rows } = await tx.query<{ last_block: string }>("SELECT last_block FROM watcher_cursors WHERE network = 'counter' FOR UPDATE");
+            const { rows } = await tx.query<{ last_block: string }>(
+              "SELECT last_block FROM watcher_cursors WHERE network = 'counter' FOR UPDATE",
+            );
             await new Promise((r) => setTimeout(r, 2));
-            await tx.query("UPDATE watcher_cursors SET last_block = $1 WHERE network = 'counter'", [(BigInt(rows[0]?.last_block ?? '0') + 1n).toString()]);
+            await tx.query("UPDATE watcher_cursors SET last_block = $1 WHERE network = 'counter'", [
+              (BigInt(rows[0]?.last_block ?? '0') + 1n).toString(),
+            ]);
           }),
         ),
       );
@@ -136,9 +165,15 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
 
     it('map a unique violation to StorageError unique_violation', async () => {
       await insertReceiveAddresses(db, 'dup-wallet', 'evm', [{ derivationIndex: 0, address: '0xdup' }]);
-      const err = await insertReceiveAddresses(db, 'other-wallet', 'evm', [{ derivationIndex: 0, address: '0xdup' }]).catch((e: unknown) => e);
+      const err = await insertReceiveAddresses(db, 'other-wallet', 'evm', [
+        { derivationIndex: 0, address: '0xdup' },
+      ]).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(StorageError);
-      expect(err).toMatchObject({ code: 'unique_violation', sqlState: '23505', constraint: 'receive_addresses_address_key' });
+      expect(err).toMatchObject({
+        code: 'unique_violation',
+        sqlState: '23505',
+        constraint: 'receive_addresses_address_key',
+      });
     });
   });
 
@@ -146,7 +181,10 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
     it('credits a (network, tx, log index) once; other log indexes and networks are separate', async () => {
       const first = await redeemPayment(db, redemption());
       expect(first).toEqual({ ok: true, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
-      expect(await redeemPayment(db, redemption({ amountAtomic: 1n }))).toEqual({ ok: false, reason: 'payment_already_redeemed' });
+      expect(await redeemPayment(db, redemption({ amountAtomic: 1n }))).toEqual({
+        ok: false,
+        reason: 'payment_already_redeemed',
+      });
       expect((await redeemPayment(db, redemption({ logIndex: 4 }))).ok).toBe(true);
       expect((await redeemPayment(db, redemption({ logIndex: -1 }))).ok).toBe(true);
       expect((await redeemPayment(db, redemption({ network: 'base' }))).ok).toBe(true);
@@ -162,7 +200,10 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       const results = await Promise.all(Array.from({ length: 100 }, () => redeemPayment(db, input)));
       expect(results.filter((r) => r.ok)).toHaveLength(1);
       expect(results.filter((r) => !r.ok && r.reason === 'payment_already_redeemed')).toHaveLength(99);
-      const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM redemptions WHERE tx_hash = $1', [input.txHash]);
+      const { rows } = await db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM redemptions WHERE tx_hash = $1',
+        [input.txHash],
+      );
       expect(rows[0]?.n).toBe('1');
     });
   });
@@ -172,7 +213,11 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       expect(await insertReceiveAddresses(db, 'w1', 'evm', addresses(3))).toBe(3);
       expect(await insertReceiveAddresses(db, 'w1', 'evm', addresses(3))).toBe(0);
       expect(await receiveAddressPoolState(db, 'w1')).toEqual({ nextIndex: 3, free: 3 });
-      const got = [await allocateReceiveAddress(db, 'w1'), await allocateReceiveAddress(db, 'w1'), await allocateReceiveAddress(db, 'w1')];
+      const got = [
+        await allocateReceiveAddress(db, 'w1'),
+        await allocateReceiveAddress(db, 'w1'),
+        await allocateReceiveAddress(db, 'w1'),
+      ];
       expect(got).toEqual(addresses(3).map((a) => a.address));
       expect(await allocateReceiveAddress(db, 'w1')).toBeNull();
       expect(await allocateReceiveAddress(db, 'no-such-wallet')).toBeNull();
@@ -186,13 +231,17 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       );
       await insertReceiveAddresses(db, 'w2', 'solana', [{ derivationIndex: 0, address: 'So1anaAddr' }]);
       expect(await allocateReceiveAddress(db, 'w2', 'inv-1')).toBe('So1anaAddr');
-      const { rows } = await db.query<{ invoice_id: string; allocated_at: Date }>("SELECT invoice_id, allocated_at FROM receive_addresses WHERE wallet_id = 'w2'");
+      const { rows } = await db.query<{ invoice_id: string; allocated_at: Date }>(
+        "SELECT invoice_id, allocated_at FROM receive_addresses WHERE wallet_id = 'w2'",
+      );
       expect(rows[0]).toEqual({ invoice_id: 'inv-1', allocated_at: expect.any(Date) });
     });
 
     it('give 50 concurrent allocations 50 distinct addresses', async () => {
       await insertReceiveAddresses(db, 'w-concurrent', 'evm', addresses(60, 1000));
-      const got = await Promise.all(Array.from({ length: 50 }, () => allocateReceiveAddress(db, 'w-concurrent')));
+      const got = await Promise.all(
+        Array.from({ length: 50 }, () => allocateReceiveAddress(db, 'w-concurrent')),
+      );
       expect(got.every((a) => typeof a === 'string')).toBe(true);
       expect(new Set(got).size).toBe(50);
       expect((await receiveAddressPoolState(db, 'w-concurrent')).free).toBe(10);
@@ -202,16 +251,27 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
   describe('watcher cursors', () => {
     it('advance by compare-and-set only', async () => {
       expect(await getCursor(db, 'base')).toBeNull();
-      expect(await advanceCursor(db, { network: 'base', expectedBlock: null, toBlock: 100n, toBlockHash: '0xa' })).toBe(true);
+      expect(
+        await advanceCursor(db, { network: 'base', expectedBlock: null, toBlock: 100n, toBlockHash: '0xa' }),
+      ).toBe(true);
       expect(await advanceCursor(db, { network: 'base', expectedBlock: null, toBlock: 50n })).toBe(false);
-      expect(await advanceCursor(db, { network: 'base', expectedBlock: 100n, toBlock: 110n, toBlockHash: '0xb' })).toBe(true);
+      expect(
+        await advanceCursor(db, { network: 'base', expectedBlock: 100n, toBlock: 110n, toBlockHash: '0xb' }),
+      ).toBe(true);
       expect(await advanceCursor(db, { network: 'base', expectedBlock: 100n, toBlock: 120n })).toBe(false);
-      expect(await getCursor(db, 'base')).toMatchObject({ network: 'base', lastBlock: 110n, lastBlockHash: '0xb', updatedAt: expect.any(Date) });
+      expect(await getCursor(db, 'base')).toMatchObject({
+        network: 'base',
+        lastBlock: 110n,
+        lastBlockHash: '0xb',
+        updatedAt: expect.any(Date),
+      });
     });
 
     it('let one of two concurrent advances from the same block win', async () => {
       await advanceCursor(db, { network: 'race', expectedBlock: null, toBlock: 1n });
-      const results = await Promise.all([2n, 3n, 4n, 5n].map((to) => advanceCursor(db, { network: 'race', expectedBlock: 1n, toBlock: to })));
+      const results = await Promise.all(
+        [2n, 3n, 4n, 5n].map((to) => advanceCursor(db, { network: 'race', expectedBlock: 1n, toBlock: to })),
+      );
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
@@ -222,7 +282,9 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       expect(await acquireWatcherLease(db, 'leased', 'replica-a', 60_000)).toBe(true);
       await releaseWatcherLease(db, 'leased', 'replica-a');
       expect(await acquireWatcherLease(db, 'leased', 'replica-b', 1)).toBe(true);
-      await db.query("UPDATE watcher_cursors SET lease_expires_at = now() - interval '1 second' WHERE network = 'leased'");
+      await db.query(
+        "UPDATE watcher_cursors SET lease_expires_at = now() - interval '1 second' WHERE network = 'leased'",
+      );
       expect(await acquireWatcherLease(db, 'leased', 'replica-a', 60_000)).toBe(true);
       expect((await getCursor(db, 'leased'))?.leaseOwner).toBe('replica-a');
     });

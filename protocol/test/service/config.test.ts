@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Writable } from 'node:stream';
-import { ConfigError, Secret, createLogger, durationMsSchema, loadConfig, secretSourceSchema, z } from '@turnpike/protocol/service';
+import {
+  ConfigError,
+  Secret,
+  createLogger,
+  durationMsSchema,
+  loadConfig,
+  secretSourceSchema,
+  z,
+} from '@turnpike/protocol/service';
 
 const schema = z.strictObject({
   server: z.strictObject({
@@ -51,12 +59,25 @@ describe('loadConfig', () => {
   it('reports three mistakes in one file at once, each with its dotted path', async () => {
     const path = await file(
       'three.yaml',
-      ['server:', '  port: "eighty"', 'networks:', '  polygon:', '    rpcUrls: []', 'probeTimeoutMs: 5s', 'colour: blue', ''].join('\n'),
+      [
+        'server:',
+        '  port: "eighty"',
+        'networks:',
+        '  polygon:',
+        '    rpcUrls: []',
+        'probeTimeoutMs: 5s',
+        'colour: blue',
+        '',
+      ].join('\n'),
     );
     const err = await configError(loadConfig({ schema, file: path, env: {}, envPrefix: 'TP' }));
     expect(err.code).toBe('config_invalid');
     expect(err.problems).toHaveLength(3);
-    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['colour', 'networks.polygon.rpcUrls', 'server.port']);
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'colour',
+      'networks.polygon.rpcUrls',
+      'server.port',
+    ]);
     expect(err.message).toBe(`invalid configuration:\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
     expect(err.message).toContain('  colour: unknown key');
   });
@@ -65,8 +86,18 @@ describe('loadConfig', () => {
     const json = await file('ok.json', JSON.stringify({ server: { port: 8080 } }));
     const yaml = await file('ok.yml', 'server:\n  port: 8080\n');
     for (const path of [json, yaml]) {
-      const config = await loadConfig({ schema, file: path, env: {}, envPrefix: 'TP', defaults: { probeTimeoutMs: '3s' } });
-      expect(config).toEqual({ server: { port: 8080, host: '127.0.0.1' }, networks: {}, probeTimeoutMs: 3_000 });
+      const config = await loadConfig({
+        schema,
+        file: path,
+        env: {},
+        envPrefix: 'TP',
+        defaults: { probeTimeoutMs: '3s' },
+      });
+      expect(config).toEqual({
+        server: { port: 8080, host: '127.0.0.1' },
+        networks: {},
+        probeTimeoutMs: 3_000,
+      });
     }
   });
 
@@ -86,36 +117,58 @@ describe('loadConfig', () => {
       },
     });
     expect(config.server).toEqual({ port: 9090, host: 'localhost' });
-    expect(config.networks).toEqual({ polygon: { rpcUrls: ['https://polygon.example/rpc'], confirmations: 12 } });
+    expect(config.networks).toEqual({
+      polygon: { rpcUrls: ['https://polygon.example/rpc'], confirmations: 12 },
+    });
     expect(config.probeTimeoutMs).toBe(250);
   });
 
   it('names the environment variable behind a bad override', async () => {
-    const err = await configError(loadConfig({ schema, env: { TP__server__port: 'not-a-port' }, envPrefix: 'TP' }));
+    const err = await configError(
+      loadConfig({ schema, env: { TP__server__port: 'not-a-port' }, envPrefix: 'TP' }),
+    );
     expect(err.problems).toEqual([expect.stringMatching(/^server\.port: .*\(from TP__server__port\)$/)]);
   });
 
   it('refuses an unknown extension, a missing file and broken YAML', async () => {
     const txt = await file('c.txt', 'server: {}');
-    expect((await configError(loadConfig({ schema, file: txt, env: {}, envPrefix: 'TP' }))).message).toContain('unsupported extension');
-    expect((await configError(loadConfig({ schema, file: join(dir, 'nope.yaml'), env: {}, envPrefix: 'TP' }))).message).toContain('ENOENT');
+    expect(
+      (await configError(loadConfig({ schema, file: txt, env: {}, envPrefix: 'TP' }))).message,
+    ).toContain('unsupported extension');
+    expect(
+      (await configError(loadConfig({ schema, file: join(dir, 'nope.yaml'), env: {}, envPrefix: 'TP' })))
+        .message,
+    ).toContain('ENOENT');
     const bad = await file('bad.yaml', 'server: [port: 1\n');
-    expect((await configError(loadConfig({ schema, file: bad, env: {}, envPrefix: 'TP' }))).message).toContain('not valid YAML');
+    expect(
+      (await configError(loadConfig({ schema, file: bad, env: {}, envPrefix: 'TP' }))).message,
+    ).toContain('not valid YAML');
   });
 });
 
 describe('secrets', () => {
   it('resolves a secret from the environment and from a file (relative to the config file)', async () => {
     await file('key.txt', 'file-secret-value\n');
-    const path = await file('secrets.yaml', 'server: {port: 1}\ninternalToken: {fromEnv: PORTAL_TOKEN}\nsigningKey: {fromFile: key.txt}\n');
-    const config = await loadConfig({ schema, file: path, env: { PORTAL_TOKEN: 'env-secret-value' }, envPrefix: 'TP' });
+    const path = await file(
+      'secrets.yaml',
+      'server: {port: 1}\ninternalToken: {fromEnv: PORTAL_TOKEN}\nsigningKey: {fromFile: key.txt}\n',
+    );
+    const config = await loadConfig({
+      schema,
+      file: path,
+      env: { PORTAL_TOKEN: 'env-secret-value' },
+      envPrefix: 'TP',
+    });
     expect(config.internalToken).toBeInstanceOf(Secret);
     expect(config.internalToken?.reveal()).toBe('env-secret-value');
     expect(config.signingKey?.reveal()).toBe('file-secret-value');
   });
 
   it('refuses a literal secret and reports missing sources together with other problems', async () => {
-    const path = await file('literal.yaml', 'server: {port: 0}\ninternalToken: hunter2\nsigningKey: {fromFile: /nonexistent/key}\n');
+    const path = await file(
+      'literal.yaml',
+      'server: {port: 0}\ninternalToken: hunter2\nsigningKey: {fromFile: /nonexistent/key}\n',
+    );
     const err = await configError(loadConfig({ schema, file: path, env: {}, envPrefix: 'TP' }));
     expect(err.problems).toHaveLength(3);
     expect(err.problems).toEqual(
@@ -129,9 +182,15 @@ describe('secrets', () => {
   });
 
   it('reports an unset variable and a source with two keys', async () => {
-    const path = await file('two.yaml', 'server: {port: 1}\ninternalToken: {fromEnv: MISSING_VAR}\nsigningKey: {fromEnv: A, fromFile: b}\n');
+    const path = await file(
+      'two.yaml',
+      'server: {port: 1}\ninternalToken: {fromEnv: MISSING_VAR}\nsigningKey: {fromEnv: A, fromFile: b}\n',
+    );
     const err = await configError(loadConfig({ schema, file: path, env: {}, envPrefix: 'TP' }));
-    expect(err.problems).toEqual(['internalToken: environment variable MISSING_VAR is not set', 'signingKey: expected exactly one of {fromEnv: NAME} or {fromFile: PATH}']);
+    expect(err.problems).toEqual([
+      'internalToken: environment variable MISSING_VAR is not set',
+      'signingKey: expected exactly one of {fromEnv: NAME} or {fromFile: PATH}',
+    ]);
   });
 
   it('never shows the value through JSON, util.inspect, String or pino', async () => {

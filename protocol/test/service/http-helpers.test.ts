@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter } from 'prom-client';
-import { createMetrics, healthHandlers, metricsHandler, type ReadinessReport } from '@turnpike/protocol/service';
+import {
+  createMetrics,
+  healthHandlers,
+  metricsHandler,
+  type ReadinessReport,
+} from '@turnpike/protocol/service';
 
 const servers: Server[] = [];
 afterAll(async () => {
@@ -18,7 +23,12 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<strin
 describe('metrics', () => {
   it('serves default and custom metrics in Prometheus text format', async () => {
     const registry = createMetrics('turnpike_test_');
-    const counter = new Counter({ name: 'turnpike_test_decisions_total', help: 'decisions', labelNames: ['reason'], registers: [registry] });
+    const counter = new Counter({
+      name: 'turnpike_test_decisions_total',
+      help: 'decisions',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
     counter.inc({ reason: 'payment_required' }, 3);
     const base = await serve(metricsHandler(registry));
     const res = await fetch(`${base}/metrics`);
@@ -42,7 +52,9 @@ describe('health handlers', () => {
   });
   let base = '';
   beforeAll(async () => {
-    base = await serve((req, res) => (req.url === '/healthz' ? handlers.healthz(req, res) : handlers.readyz(req, res)));
+    base = await serve((req, res) =>
+      req.url === '/healthz' ? handlers.healthz(req, res) : handlers.readyz(req, res),
+    );
   });
 
   it('healthz is 200 with no-store', async () => {
@@ -69,7 +81,10 @@ describe('health handlers', () => {
     report = new Error('pool closed');
     let res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ ok: false, checks: { ready: { ok: false, detail: 'pool closed' } } });
+    expect(await res.json()).toMatchObject({
+      ok: false,
+      checks: { ready: { ok: false, detail: 'pool closed' } },
+    });
     report = 'hang';
     res = await fetch(`${base}/readyz`);
     expect(res.status).toBe(503);

@@ -48,14 +48,29 @@ describe('createLogger redaction', () => {
       'request',
     );
     const text = out.text();
-    for (const leaked of ['eyJcookie', 'eyJauth', 'eyJheader', 'sig-v2', 'sig-v1', 'eyJset', 'eyJtop', 'eyJtoken', 'eyJnested', 'nested-secret', 'eyJdeep']) {
+    for (const leaked of [
+      'eyJcookie',
+      'eyJauth',
+      'eyJheader',
+      'sig-v2',
+      'sig-v1',
+      'eyJset',
+      'eyJtop',
+      'eyJtoken',
+      'eyJnested',
+      'nested-secret',
+      'eyJdeep',
+    ]) {
       expect(text).not.toContain(leaked);
     }
     const [line] = out.lines();
     expect(line).toMatchObject({
       msg: 'request',
       service: 'authz',
-      req: { method: 'GET', headers: { host: 'shop.example', cookie: '[redacted]', authorization: '[redacted]' } },
+      req: {
+        method: 'GET',
+        headers: { host: 'shop.example', cookie: '[redacted]', authorization: '[redacted]' },
+      },
     });
   });
 });
@@ -63,7 +78,9 @@ describe('createLogger redaction', () => {
 describe('requestContext', () => {
   it('binds a valid incoming x-request-id to every line of the child logger', () => {
     const out = capture();
-    const { log, requestId } = requestContext(createLogger({ name: 't', destination: out.stream }), { 'x-request-id': 'abc-123.DEF_4' });
+    const { log, requestId } = requestContext(createLogger({ name: 't', destination: out.stream }), {
+      'x-request-id': 'abc-123.DEF_4',
+    });
     expect(requestId).toBe('abc-123.DEF_4');
     log.info('one');
     log.warn('two');

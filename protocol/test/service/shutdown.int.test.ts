@@ -10,12 +10,17 @@ function startServer(env: Record<string, string>): TrackedProcess {
   });
 }
 
-async function waitForOutput(proc: TrackedProcess, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+async function waitForOutput(
+  proc: TrackedProcess,
+  pattern: RegExp,
+  timeoutMs = 20_000,
+): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const match = proc.output().match(pattern);
     if (match) return match;
-    if (Date.now() > deadline || proc.child.exitCode !== null) throw new Error(`no ${pattern} in output:\n${proc.output()}`);
+    if (Date.now() > deadline || proc.child.exitCode !== null)
+      throw new Error(`no ${pattern} in output:\n${proc.output()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }

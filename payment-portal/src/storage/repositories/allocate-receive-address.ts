@@ -5,7 +5,11 @@ import type { Queryable } from '../types.js';
  * `FOR UPDATE SKIP LOCKED`, so concurrent callers each get a different one and none waits on
  * another). Returns null when the pool is exhausted: derive more with insertReceiveAddresses.
  */
-export async function allocateReceiveAddress(db: Queryable, walletId: string, invoiceId?: string | null): Promise<string | null> {
+export async function allocateReceiveAddress(
+  db: Queryable,
+  walletId: string,
+  invoiceId?: string | null,
+): Promise<string | null> {
   const result = await db.query<{ address: string }>(
     `UPDATE receive_addresses SET allocated_at = now(), invoice_id = $2
      WHERE (wallet_id, derivation_index) = (

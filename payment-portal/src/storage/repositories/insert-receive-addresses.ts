@@ -26,7 +26,10 @@ export async function insertReceiveAddresses(
 }
 
 /** The next index to derive for a wallet (one past the highest stored), and how many are free. */
-export async function receiveAddressPoolState(db: Queryable, walletId: string): Promise<{ nextIndex: number; free: number }> {
+export async function receiveAddressPoolState(
+  db: Queryable,
+  walletId: string,
+): Promise<{ nextIndex: number; free: number }> {
   const result = await db.query<{ next_index: number; free: string }>(
     `SELECT COALESCE(MAX(derivation_index) + 1, 0)::int AS next_index,
             COUNT(*) FILTER (WHERE allocated_at IS NULL) AS free

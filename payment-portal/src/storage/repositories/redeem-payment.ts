@@ -15,7 +15,8 @@ export interface RedeemPaymentInput {
   status?: 'redeemed' | 'settled' | undefined;
 }
 
-export type RedeemPaymentResult = { ok: true; id: string } | { ok: false; reason: 'payment_already_redeemed' };
+export type RedeemPaymentResult =
+  { ok: true; id: string } | { ok: false; reason: 'payment_already_redeemed' };
 
 /**
  * Records that a payment was credited, exactly once per (network, tx, log index): one

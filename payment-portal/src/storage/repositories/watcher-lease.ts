@@ -5,7 +5,12 @@ import type { Queryable } from '../types.js';
  * free, expired, or already `owner`'s. The cursor row must exist (advanceCursor with
  * expectedBlock null creates it). Returns whether `owner` now holds the lease.
  */
-export async function acquireWatcherLease(db: Queryable, network: string, owner: string, ttlMs: number): Promise<boolean> {
+export async function acquireWatcherLease(
+  db: Queryable,
+  network: string,
+  owner: string,
+  ttlMs: number,
+): Promise<boolean> {
   const result = await db.query(
     `UPDATE watcher_cursors
      SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3::double precision / 1000)
@@ -17,5 +22,8 @@ export async function acquireWatcherLease(db: Queryable, network: string, owner:
 
 /** Gives the lease up (on shutdown) so another replica can take over without waiting for expiry. */
 export async function releaseWatcherLease(db: Queryable, network: string, owner: string): Promise<void> {
-  await db.query('UPDATE watcher_cursors SET lease_owner = NULL, lease_expires_at = NULL WHERE network = $1 AND lease_owner = $2', [network, owner]);
+  await db.query(
+    'UPDATE watcher_cursors SET lease_owner = NULL, lease_expires_at = NULL WHERE network = $1 AND lease_owner = $2',
+    [network, owner],
+  );
 }
