@@ -39,7 +39,7 @@ export function createLogger(opts: CreateLoggerOptions): Logger {
     name: opts.name,
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { service: opts.name },
+    base: { service: opts.name, pid: process.pid },
   };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }

@@ -2,7 +2,10 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import type { Logger } from 'pino';
 
-/** Anything that stops accepting work on `close(cb)`; http/https/net servers and similar. */
+/**
+ * Anything that stops accepting work on `close(cb)`: http/https/net servers and similar. A gRPC
+ * server is passed as `{ close: (cb) => server.tryShutdown((err) => cb?.(err)) }`.
+ */
 export interface Closable {
   close(cb?: (err?: Error) => void): unknown;
 }

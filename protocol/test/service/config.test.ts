@@ -123,6 +123,16 @@ describe('loadConfig', () => {
     expect(config.probeTimeoutMs).toBe(250);
   });
 
+  it('spells upper-case override segments the way the schema does, through records too', async () => {
+    const config = await loadConfig({
+      schema,
+      envPrefix: 'TP',
+      env: { TP__SERVER__PORT: '1', TP__NETWORKS__base__RPCURLS: '["https://base.example"]' },
+    });
+    expect(config.server.port).toBe(1);
+    expect(config.networks).toEqual({ base: { rpcUrls: ['https://base.example'] } });
+  });
+
   it('names the environment variable behind a bad override', async () => {
     const err = await configError(
       loadConfig({ schema, env: { TP__server__port: 'not-a-port' }, envPrefix: 'TP' }),
