@@ -44,7 +44,8 @@ export const PROBE_HEADER = 'x-402-probe';
 export const DEFAULT_PRICE: PaymentRequestWireJson = {
   claims: { plan: 'premium' },
   exp: 3_600_000,
-  payment: { requests: [{ network: 'base-sepolia', amount: '0.01', address: '0x2222222222222222222222222222222222222222' }] },
+  // USDC (an EIP-3009 token) so the 402 carries x402 terms (`accepts`) as well.
+  payment: { requests: [{ network: 'base-sepolia', amount: '0.01', asset: 'USDC' }] },
 };
 
 export function encodeRequest(req: PaymentRequestWireJson): string {

@@ -1,0 +1,58 @@
+/**
+ * The parts every gateway suite runs against: the real authz-service (JWKS file mode), a real
+ * upstream declaring prices, the portal (contract stand-in until payment-portal's app lands),
+ * and a test signer for tokens.
+ */
+import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
+import { createLogger } from '@turnpike/protocol/service';
+import { startPortalStandIn, type PortalStandIn } from '../support/portal-stand-in.js';
+import { createTestSigner, type TestSigner } from '../support/tokens.js';
+import { DEFAULT_PRICE, startTestUpstream, type TestUpstream } from '../support/upstream.js';
+
+/** The protected host every test request names (tokens' `aud`). */
+export const HOST = 'shop.test';
+export const ISSUER = 'https://shop.test/_402';
+const PORTAL_TOKEN_ENV = 'TURNPIKE_TEST_PORTAL_TOKEN';
+
+export interface Stack {
+  signer: TestSigner;
+  upstream: TestUpstream;
+  portal: PortalStandIn;
+  authz: AuthzServiceHandle;
+  /** authz-service HTTP, host:port */
+  authzAddress: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(opts: { grpc?: boolean } = {}): Promise<Stack> {
+  const signer = await createTestSigner({ issuer: ISSUER });
+  const upstream = await startTestUpstream();
+  const portal = await startPortalStandIn();
+  process.env[PORTAL_TOKEN_ENV] = portal.token;
+  const { config } = await loadAuthzConfig({
+    env: { [PORTAL_TOKEN_ENV]: portal.token },
+    base: {
+      listeners: { host: '127.0.0.1', httpPort: 0, ...(opts.grpc ? { grpcPort: 0 } : {}) },
+      issuer: ISSUER,
+      jwks: { file: signer.jwksFile },
+      upstreams: { [HOST]: upstream.baseUrl },
+      routes: [{ name: 'reports', hosts: [HOST], paths: ['/reports/**'], request: DEFAULT_PRICE }],
+      portal: { internalUrl: portal.internalUrl, token: { fromEnv: PORTAL_TOKEN_ENV } },
+      logLevel: 'silent',
+    },
+  });
+  const authz = await startAuthzService(config, { logger: createLogger({ name: 'authz-test', level: 'silent' }) });
+  return {
+    signer,
+    upstream,
+    portal,
+    authz,
+    authzAddress: `127.0.0.1:${authz.httpPort}`,
+    async close() {
+      await authz.close();
+      await portal.close();
+      await upstream.close();
+      signer.cleanup();
+    },
+  };
+}
