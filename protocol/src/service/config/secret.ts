@@ -60,7 +60,8 @@ export type SecretSource = z.infer<typeof fromEnvSchema> | z.infer<typeof fromFi
  * `{ fromFile: PATH }` and resolves it into a {@link Secret}; a literal value is refused so secrets
  * never sit in committed config. A missing variable, an empty value or an unreadable file is a
  * problem reported with all the others. A file's trailing newline is dropped; relative file paths
- * are taken from the config file's directory.
+ * are taken from the config file's directory. The check reads files, so it is asynchronous:
+ * parse with `loadConfig`, `parseAsync` or `safeParseAsync` (a synchronous `parse` throws).
  */
 export const secretSourceSchema = z.unknown().transform(async (input, ctx): Promise<Secret> => {
   if (typeof input === 'string' || typeof input === 'number') {
