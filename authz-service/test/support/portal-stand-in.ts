@@ -1,0 +1,87 @@
+import { challengeRequestSchema, createNetworkRegistry, PORTAL_API_PATHS, referenceRequestSchema, settleRequestSchema, type Challenge, type ReferenceResponse } from '@turnpike/protocol';
+import { listen, type Listening } from './http.js';
+
+/**
+ * CONTRACT STAND-IN for the portal's internal API (protocol/src/portal-api), which the portal
+ * helper is building at the same time. It checks the bearer secret, parses every request body
+ * with the shared request schemas (a body the real portal would refuse fails here too) and
+ * answers with schema-shaped responses: a signed-looking reference, and a challenge whose payTo
+ * addresses are unique per call like the portal's per-invoice addresses.
+ */
+export interface PortalStandIn extends Listening {
+  calls: Array<{ path: string; body: unknown }>;
+  /** Make every call fail this way. */
+  mode: 'ok' | 'status500' | 'hang' | 'garbage';
+  count(path: string): number;
+}
+
+export const PORTAL_TOKEN = 'portal-internal-secret';
+
+export async function startPortalStandIn(): Promise<PortalStandIn> {
+  const registry = createNetworkRegistry();
+  const calls: PortalStandIn['calls'] = [];
+  let n = 0;
+  const state: { mode: PortalStandIn['mode'] } = { mode: 'ok' };
+  const l = await listen((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, body: unknown): void => {
+        const text = JSON.stringify(body);
+        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.end(text);
+      };
+      if (req.headers.authorization !== `Bearer ${PORTAL_TOKEN}`) return reply(401, { error: 'unauthorized' });
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return reply(400, { error: 'invalid_json' });
+      }
+      calls.push({ path: req.url ?? '', body });
+      if (state.mode === 'hang') return;
+      if (state.mode === 'status500') return reply(500, { error: 'boom' });
+      if (state.mode === 'garbage') return reply(200, { what: 'ever' });
+      const expiresAt = new Date(Date.now() + 15 * 60_000).toISOString();
+      if (req.url === PORTAL_API_PATHS.references) {
+        const parsed = referenceRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
+        const reference = Buffer.from(`${parsed.data.host}|${parsed.data.originalUri}|${++n}`).toString('base64url');
+        const out: ReferenceResponse = { reference, payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?ref=${reference}`, expiresAt };
+        return reply(200, out);
+      }
+      if (req.url === PORTAL_API_PATHS.challenges) {
+        const parsed = challengeRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
+        const id = `ch_${++n}`;
+        const offers: Challenge['offers'] = parsed.data.request.offers.map((o, i) => ({
+          network: o.network,
+          caip2: registry.require(o.network).caip2,
+          asset: o.asset,
+          amount: o.amount,
+          atomic: o.atomic,
+          payTo: `0x${(n * 16 + i).toString(16).padStart(40, '0')}`,
+        }));
+        const out: Challenge = { id, expiresAt, payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?challenge=${id}`, offers };
+        return reply(200, out);
+      }
+      if (req.url === PORTAL_API_PATHS.settle) {
+        const parsed = settleRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request' });
+        return reply(402, { ok: false, reason: 'payment_not_found', message: 'no such transaction' });
+      }
+      reply(404, { error: 'not_found' });
+    });
+  });
+  return {
+    ...l,
+    calls,
+    get mode() {
+      return state.mode;
+    },
+    set mode(m) {
+      state.mode = m;
+    },
+    count: (path) => calls.filter((c) => c.path === path).length,
+  };
+}
