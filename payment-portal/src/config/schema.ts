@@ -41,6 +41,8 @@ export const portalConfigSchema = z.strictObject({
       public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
       internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
       internalToken: secretSourceSchema,
+      /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
+      trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
     }),
   database: z
     .strictObject({
@@ -60,10 +62,12 @@ export const portalConfigSchema = z.strictObject({
     .strictObject({
       expiryMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
       rateLimitPerMinutePerIp: z.number().int().min(1).max(100_000).default(20),
+      /** How long a pay-page link (reference) from a 402 stays usable. */
+      referenceTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
       /** Whether a payment that arrives after expiry unlocks the resource (it is always credited). */
       latePaymentUnlocks: z.boolean().default(true),
     })
-    .default({ expiryMinutes: 30, rateLimitPerMinutePerIp: 20, latePaymentUnlocks: true }),
+    .default({ expiryMinutes: 30, rateLimitPerMinutePerIp: 20, referenceTtlMinutes: 60, latePaymentUnlocks: true }),
   networks: networkOverridesSchema.default({}),
   watchers: z.record(z.string(), watcherConfigSchema).default({}),
   wallets: z

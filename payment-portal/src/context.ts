@@ -1,0 +1,30 @@
+import type { NetworkRegistry } from '@turnpike/protocol';
+import type { Logger } from '@turnpike/protocol/service';
+import type { Registry } from 'prom-client';
+import type { AddressPool } from './addresses/address-pool.js';
+import type { PortalConfig } from './config/schema.js';
+import type { CreateInvoiceDeps } from './invoices/create-invoice.js';
+import type { ViewContext } from './invoices/pay-page-view.js';
+import type { ReferenceSigner } from './reference/reference.js';
+import type { Database } from './storage/index.js';
+import type { SigningKeySet } from './tokens/signing-keys.js';
+import type { PortalMetrics } from './metrics.js';
+import type { InvoiceHub } from './public/invoice-hub.js';
+
+/** Everything the HTTP layers need; built once by startPaymentPortal. */
+export interface PortalContext {
+  config: PortalConfig;
+  db: Database;
+  registry: NetworkRegistry;
+  keys: SigningKeySet;
+  references: ReferenceSigner;
+  evmPool: AddressPool | undefined;
+  invoiceDeps: CreateInvoiceDeps;
+  view: ViewContext;
+  hub: InvoiceHub;
+  /** RPC URLs per watched network (dev-pay sends through the first). */
+  rpcUrls: ReadonlyMap<string, readonly string[]>;
+  logger: Logger;
+  metrics: PortalMetrics;
+  registryMetrics: Registry;
+}

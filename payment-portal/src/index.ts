@@ -1,0 +1,16 @@
+/**
+ * @turnpike/payment-portal: invoices with unique receive addresses, chain watchers, tokens, the
+ * pay page and the internal API for the authorizer.
+ */
+export { startPaymentPortal, type RunningPaymentPortal, type StartPaymentPortalOptions } from './app.js';
+export { loadPortalConfig, PORTAL_ENV_PREFIX, type LoadPortalConfigOptions } from './config/load-portal-config.js';
+export { portalConfigSchema, watcherConfigSchema, type PortalConfig, type PortalConfigInput, type WatcherConfig } from './config/schema.js';
+export { PORTAL_REASONS, type PortalReason } from './reasons.js';
+export { PortalError } from './errors.js';
+export { createEvmAddressDeriver, type EvmAddressDeriver } from './addresses/derive-evm.js';
+export { toPayPageView, loadPayPageView, type ViewContext } from './invoices/pay-page-view.js';
+export type { InvoiceRecord, InvoiceOfferRecord, InvoiceStatus } from './invoices/types.js';
+export type { SettleVerifier, SettleVerifiers } from './internal-api/settle-verifiers.js';
+export type { PortalContext } from './context.js';
+export { createPublicApp } from './public/public-app.js';
+export type { PayPageView } from './pay-page/view.js';

@@ -1,0 +1,117 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import {
+  challengeRequestSchema,
+  fromWire,
+  PORTAL_API_PATHS,
+  referenceRequestSchema,
+  REASONS,
+  settleRequestSchema,
+  type Challenge,
+  type SettleResponse,
+} from '@turnpike/protocol';
+import { requestContext } from '@turnpike/protocol/service';
+import express, { type RequestHandler } from 'express';
+import { getAddress } from 'ethers';
+import type { PortalContext } from '../context.js';
+import { PortalError } from '../errors.js';
+import { errorHandler } from '../http-errors.js';
+import { createInvoice } from '../invoices/create-invoice.js';
+import { resolveTarget } from '../invoices/resolve-target.js';
+import { PORTAL_REASONS } from '../reasons.js';
+import { createSettleVerifiers, type SettleVerifiers } from './settle-verifiers.js';
+
+function bearerCheck(secret: string): RequestHandler {
+  const expected = createHash('sha256').update(secret).digest();
+  return (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const given = createHash('sha256').update(header.startsWith('Bearer ') ? header.slice(7) : '\u0000').digest();
+    // Hashing first gives equal lengths, so the comparison is constant-time whatever was sent.
+    if (!timingSafeEqual(given, expected) || !header.startsWith('Bearer ')) {
+      next(new PortalError(PORTAL_REASONS.UNAUTHORIZED, 401, 'missing or wrong bearer token'));
+      return;
+    }
+    next();
+  };
+}
+
+function parse<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const first = r.error.issues[0];
+    throw new PortalError(REASONS.REQUEST_SCHEMA_INVALID, 400, first ? `${first.path.map(String).join('.') || '(body)'}: ${first.message}` : 'invalid body');
+  }
+  return r.data;
+}
+
+/**
+ * The internal API the authorizer calls (its own listener; bearer secret). Schemas come from
+ * @turnpike/protocol's portal-api so both sides parse the same shapes.
+ */
+export function createInternalApp(ctx: PortalContext, opts: { verifiers?: SettleVerifiers } = {}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  const prefix = ctx.config.publicPathPrefix;
+  const verifiers = opts.verifiers ?? createSettleVerifiers();
+  app.use(bearerCheck(ctx.config.listeners.internalToken.reveal()));
+  app.use(express.json({ limit: '64kb' }));
+
+  app.post(PORTAL_API_PATHS.references, async (req, res) => {
+    const body = parse(referenceRequestSchema, req.body);
+    const request = fromWire(body.request, ctx.registry);
+    const target = resolveTarget(body, request);
+    const expiresAt = new Date(Date.now() + ctx.config.invoice.referenceTtlMinutes * 60_000);
+    const reference = await ctx.references.sign({ ...target, request: body.request }, expiresAt);
+    res.json({ reference, payUrl: `${target.scheme}://${target.host}${prefix}/pay?ref=${reference}`, expiresAt: expiresAt.toISOString() });
+  });
+
+  app.post(PORTAL_API_PATHS.challenges, async (req, res) => {
+    const body = parse(challengeRequestSchema, req.body);
+    const request = fromWire(body.request, ctx.registry);
+    const target = resolveTarget(body, request);
+    const invoice = await createInvoice(ctx.invoiceDeps, { target, request, clientIp: body.client.ip });
+    ctx.metrics.invoicesCreated.inc({ source: 'challenge' });
+    const challenge: Challenge = {
+      id: invoice.id,
+      expiresAt: invoice.expiresAt.toISOString(),
+      payUrl: `${target.scheme}://${target.host}${prefix}/invoices/${invoice.id}`,
+      offers: invoice.offers.map((o) => {
+        const network = ctx.registry.require(o.network);
+        const asset = ctx.registry.asset(o.network, o.assetSymbol);
+        return {
+          network: o.network,
+          caip2: network.caip2,
+          asset: {
+            symbol: asset.symbol,
+            kind: asset.kind,
+            decimals: asset.decimals,
+            ...(asset.kind === 'erc20' ? { address: asset.address, eip712: asset.eip712 } : {}),
+            ...(asset.kind === 'spl' ? { mint: asset.mint } : {}),
+          },
+          amount: request.offers.find((p) => p.network === o.network && p.asset.symbol === o.assetSymbol)?.amount ?? o.amountAtomic.toString(),
+          atomic: o.amountAtomic.toString(),
+          payTo: network.kind === 'evm' ? getAddress(o.payTo) : o.payTo,
+        };
+      }),
+    };
+    res.json(challenge);
+  });
+
+  app.post(PORTAL_API_PATHS.settle, async (req, res) => {
+    const body = parse(settleRequestSchema, req.body);
+    const verifier = verifiers.get(body.proof.type);
+    let answer: SettleResponse;
+    if (!verifier) {
+      answer = { ok: false, reason: REASONS.PAYMENT_UNBOUND, message: `proofs of type "${body.proof.type}" cannot be verified by this portal yet` };
+    } else {
+      answer = await verifier(body, ctx);
+    }
+    res.json(answer);
+  });
+
+  app.use((req, _res, next) => {
+    requestContext(ctx.logger, req.headers);
+    next(new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such endpoint'));
+  });
+  app.use(errorHandler(ctx.logger, ctx.metrics));
+  return app;
+}

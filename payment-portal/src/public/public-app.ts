@@ -1,0 +1,133 @@
+import { randomBytes } from 'node:crypto';
+import { fromWire, REASONS } from '@turnpike/protocol';
+import { healthHandlers, metricsHandler, requestContext } from '@turnpike/protocol/service';
+import express from 'express';
+import type { PortalContext } from '../context.js';
+import { PortalError } from '../errors.js';
+import { errorHandler, sendError } from '../http-errors.js';
+import { createInvoice } from '../invoices/create-invoice.js';
+import { isInvoiceIdShape } from '../invoices/get-invoice.js';
+import { loadPayPageView } from '../invoices/pay-page-view.js';
+import { resolveTarget } from '../invoices/resolve-target.js';
+import { PAY_PAGE_ASSETS_DIR, payPageCsp, renderPayPage } from '../pay-page/index.js';
+import { completeInvoice } from '../tokens/complete-invoice.js';
+import { devPay } from './dev-pay.js';
+
+const SSE_KEEPALIVE_MS = 15_000;
+
+/**
+ * The public app: everything under the configured prefix (`/_402`), which the gateway routes
+ * to the portal on every protected host, plus /healthz, /readyz and /metrics at the root.
+ */
+export function createPublicApp(ctx: PortalContext, opts: { ready: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.listeners.trustProxy);
+  const prefix = ctx.config.publicPathPrefix;
+  const router = express.Router();
+  const health = healthHandlers({ ready: opts.ready });
+  app.get('/healthz', (req, res) => health.healthz(req, res));
+  app.get('/readyz', (req, res) => health.readyz(req, res));
+  app.get('/metrics', (req, res) => metricsHandler(ctx.registryMetrics)(req, res));
+
+  const invoiceId = (raw: string | string[] | undefined): string => {
+    const id = typeof raw === 'string' ? raw : '';
+    if (!isInvoiceIdShape(id)) throw new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such invoice');
+    return id;
+  };
+  const loadView = async (id: string) => {
+    const view = await loadPayPageView(ctx.db, id, ctx.view);
+    if (!view) throw new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such invoice');
+    return view;
+  };
+
+  router.get('/.well-known/jwks.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(ctx.keys.jwks);
+  });
+
+  router.use('/assets', express.static(PAY_PAGE_ASSETS_DIR, { fallthrough: false, index: false, maxAge: '1h' }));
+
+  router.get('/pay', async (req, res) => {
+    const ref = typeof req.query.ref === 'string' ? req.query.ref : '';
+    if (ref === '') throw new PortalError(REASONS.REFERENCE_INVALID, 400, 'missing payment link reference');
+    const payload = await ctx.references.verify(ref);
+    const request = fromWire(payload.request, ctx.registry);
+    const target = resolveTarget(payload, request);
+    const invoice = await createInvoice(ctx.invoiceDeps, { target, request, clientIp: req.ip ?? null });
+    ctx.metrics.invoicesCreated.inc({ source: 'pay_page' });
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, `${prefix}/invoices/${invoice.id}`);
+  });
+
+  router.get('/invoices/:id', async (req, res) => {
+    const view = await loadView(invoiceId(req.params.id));
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Vary', 'Accept');
+    if (req.accepts(['html', 'json']) === 'html') {
+      const nonce = randomBytes(18).toString('base64');
+      res.setHeader('Content-Security-Policy', payPageCsp(view, nonce));
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.type('html').send(renderPayPage(view, { nonce }));
+      return;
+    }
+    res.json(view);
+  });
+
+  router.get('/invoices/:id/events', async (req, res) => {
+    const id = invoiceId(req.params.id);
+    const first = await loadView(id);
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    const send = (view: unknown) => res.write(`event: state\ndata: ${JSON.stringify(view)}\n\n`);
+    send(first);
+    const unsubscribe = ctx.hub.subscribe(id, send);
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  });
+
+  router.get('/invoices/:id/complete', async (req, res) => {
+    const id = invoiceId(req.params.id);
+    // Express 5's req.host keeps the port and honours X-Forwarded-Host only from trusted proxies.
+    const host = req.host;
+    try {
+      const done = await completeInvoice(
+        { db: ctx.db, keys: ctx.keys, issuer: ctx.config.issuer, latePaymentUnlocks: ctx.config.invoice.latePaymentUnlocks },
+        { id, requestHost: host },
+      );
+      ctx.metrics.tokensIssued.inc();
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Set-Cookie', done.cookies);
+      if (req.accepts(['html', 'json']) === 'json') {
+        res.setHeader('x-402-token', done.token);
+        res.json({ token: done.token, claims: done.claims, location: done.location });
+        return;
+      }
+      res.redirect(303, done.location);
+    } catch (err) {
+      // A browser that arrives before the payment is final goes back to its pay page.
+      if (err instanceof PortalError && err.code === 'invoice_not_paid' && req.accepts(['html', 'json']) === 'html') {
+        res.redirect(303, `${prefix}/invoices/${id}`);
+        return;
+      }
+      throw err;
+    }
+  });
+
+  router.post('/invoices/:id/dev-pay', express.json({ limit: '4kb' }), async (req, res) => {
+    const result = await devPay(ctx, invoiceId(req.params.id), req.body);
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(202).json(result);
+  });
+
+  app.use(prefix, router);
+  app.use((req, res) => {
+    requestContext(ctx.logger, req.headers);
+    sendError(res, new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'not found'), ctx.logger, ctx.metrics);
+  });
+  app.use(errorHandler(ctx.logger, ctx.metrics));
+  return app;
+}
