@@ -1,0 +1,120 @@
+import {
+  PORTAL_API_PATHS,
+  challengeRequestSchema,
+  challengeSchema,
+  createNetworkRegistry,
+  decodePaymentRequest,
+  referenceRequestSchema,
+  referenceResponseSchema,
+  settleRequestSchema,
+  settleResponseSchema,
+  toWire,
+} from '@turnpike/protocol';
+
+const registry = createNetworkRegistry();
+const request = toWire(
+  decodePaymentRequest(
+    Buffer.from(
+      JSON.stringify({
+        exp: 60_000,
+        payment: { requests: [{ network: 'base', amount: '1', asset: 'USDC' }] },
+      }),
+    ).toString('base64'),
+    registry,
+  ),
+);
+const context = {
+  host: 'shop.example',
+  scheme: 'https',
+  resource: '/premium',
+  originalUri: '/premium/a?x=1',
+  request,
+};
+
+describe('portal internal API schemas', () => {
+  it('fixes the paths', () => {
+    expect(PORTAL_API_PATHS).toEqual({
+      references: '/internal/v1/references',
+      challenges: '/internal/v1/challenges',
+      settle: '/internal/v1/settle',
+    });
+  });
+
+  it('parses references', () => {
+    expect(referenceRequestSchema.parse(context)).toEqual(context);
+    expect(referenceRequestSchema.safeParse({ ...context, scheme: 'ftp' }).success).toBe(false);
+    expect(referenceRequestSchema.safeParse({ ...context, resource: 'premium' }).success).toBe(false);
+    expect(referenceRequestSchema.safeParse({ ...context, extra: true }).success).toBe(false);
+    const response = {
+      reference: 'ref.abc',
+      payUrl: 'https://shop.example/_402/pay?ref=ref.abc',
+      expiresAt: '2026-11-21T06:00:00Z',
+    };
+    expect(referenceResponseSchema.parse(response)).toEqual(response);
+    expect(referenceResponseSchema.safeParse({ ...response, payUrl: 'javascript:alert(1)' }).success).toBe(
+      false,
+    );
+    expect(referenceResponseSchema.safeParse({ ...response, expiresAt: 'tomorrow' }).success).toBe(false);
+  });
+
+  it('parses challenges', () => {
+    expect(challengeRequestSchema.safeParse(context).success).toBe(false);
+    expect(challengeRequestSchema.parse({ ...context, client: { ip: '203.0.113.9' } }).client.ip).toBe(
+      '203.0.113.9',
+    );
+    const challenge = {
+      id: 'inv_1',
+      expiresAt: '2026-11-21T06:00:00.000Z',
+      payUrl: 'https://shop.example/_402/pay?invoice=inv_1',
+      offers: [
+        {
+          network: 'base',
+          caip2: 'eip155:8453',
+          asset: {
+            symbol: 'USDC',
+            kind: 'erc20',
+            decimals: 6,
+            address: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+            eip712: { name: 'USD Coin', version: '2' },
+          },
+          amount: '1',
+          atomic: '1000000',
+          payTo: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+        },
+      ],
+    };
+    expect(challengeSchema.parse(challenge)).toEqual(challenge);
+    expect(challengeSchema.safeParse({ ...challenge, offers: [] }).success).toBe(false);
+    expect(
+      challengeSchema.safeParse({ ...challenge, offers: [{ ...challenge.offers[0], atomic: '1.5' }] })
+        .success,
+    ).toBe(false);
+  });
+
+  it('parses settle requests and both response shapes', () => {
+    const tx = { ...context, proof: { type: 'tx', network: 'base', tx: '0x' + 'ab'.repeat(32) } };
+    const x402 = { ...context, proof: { type: 'x402', version: 2, payload: { anything: true } } };
+    expect(settleRequestSchema.parse(tx)).toEqual(tx);
+    expect(settleRequestSchema.parse(x402)).toEqual(x402);
+    expect(
+      settleRequestSchema.safeParse({ ...context, proof: { type: 'x402', version: 3, payload: {} } }).success,
+    ).toBe(false);
+    expect(
+      settleRequestSchema.safeParse({ ...context, proof: { type: 'card', number: '4242' } }).success,
+    ).toBe(false);
+
+    const ok = { ok: true, token: 'eyJ...', claims: { aud: 'shop.example' }, receipt: { success: true } };
+    const no = {
+      ok: false,
+      reason: 'payment_pending',
+      message: 'waiting for 10 confirmations',
+      retryAfterSeconds: 5,
+    };
+    expect(settleResponseSchema.parse(ok)).toEqual(ok);
+    expect(settleResponseSchema.parse(no)).toEqual(no);
+    expect(
+      settleResponseSchema.safeParse({ ok: false, reason: 'Payment Pending', message: '' }).success,
+    ).toBe(false);
+    expect(settleResponseSchema.safeParse({ ok: true, claims: {} }).success).toBe(false);
+  });
+});
