@@ -1,0 +1,53 @@
+import { createNetworkRegistry, paymentRequestFromJson, PORTAL_API_PATHS, toWire } from '@turnpike/protocol';
+import { createPortalClient, PortalError } from '../../src/portal/client.js';
+import { PORTAL_TOKEN, startPortalStandIn, type PortalStandIn } from '../support/portal-stand-in.js';
+import { BASE_USDC_REQUEST } from '../support/upstream.js';
+
+// The server here is the CONTRACT STAND-IN for the portal's internal API (see support/portal-stand-in.ts).
+let portal: PortalStandIn;
+beforeAll(async () => {
+  portal = await startPortalStandIn();
+});
+afterAll(() => portal.close());
+afterEach(() => {
+  portal.mode = 'ok';
+});
+
+const request = toWire(paymentRequestFromJson(BASE_USDC_REQUEST, createNetworkRegistry()));
+const ctx = { host: 'shop.example', scheme: 'https' as const, resource: '/premium', originalUri: '/premium/a', request };
+
+describe('portal internal API client', () => {
+  it('creates references and challenges, parsed with the shared schemas', async () => {
+    const client = createPortalClient({ baseUrl: `${portal.url}/`, token: PORTAL_TOKEN, timeoutMs: 500 });
+    const ref = await client.createReference(ctx);
+    expect(ref.payUrl).toMatch(/^https:\/\/shop\.example\/_402\/pay\?ref=/);
+    const ch = await client.createChallenge({ ...ctx, client: { ip: '198.51.100.1' } });
+    expect(ch.offers.map((o) => o.network)).toEqual(['base', 'polygon']);
+    expect(portal.count(PORTAL_API_PATHS.challenges)).toBe(1);
+  });
+
+  it('returns settle verdicts (ok:false on a 402) as data', async () => {
+    const client = createPortalClient({ baseUrl: portal.url, token: PORTAL_TOKEN, timeoutMs: 500 });
+    const verdict = await client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
+    expect(verdict).toEqual({ ok: false, reason: 'payment_not_found', message: 'no such transaction' });
+  });
+
+  const failing: Array<[string, PortalStandIn['mode'] | 'badtoken' | 'down', string]> = [
+    ['a 500', 'status500', 'portal_status'],
+    ['a body off the schema', 'garbage', 'portal_response_invalid'],
+    ['a hang (timeout)', 'hang', 'portal_timeout'],
+    ['a wrong bearer secret', 'badtoken', 'portal_status'],
+    ['a closed port', 'down', 'portal_unreachable'],
+  ];
+  it.each(failing)('turns %s into a PortalError with a stable code', async (_name, mode, code) => {
+    if (mode !== 'badtoken' && mode !== 'down') portal.mode = mode;
+    const client = createPortalClient({
+      baseUrl: mode === 'down' ? 'http://127.0.0.1:1' : portal.url,
+      token: mode === 'badtoken' ? 'wrong' : PORTAL_TOKEN,
+      timeoutMs: 200,
+    });
+    const err = await client.createChallenge({ ...ctx, client: { ip: '198.51.100.1' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PortalError);
+    expect((err as PortalError).code).toBe(code);
+  });
+});
