@@ -1,0 +1,71 @@
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@turnpike/protocol/service';
+import { AUTHZ_DEFAULTS, loadAuthzConfig } from '../../src/config/index.js';
+
+const example = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
+const env = { TURNPIKE_AUTHZ_ADMIN_TOKEN: 'a', TURNPIKE_PORTAL_INTERNAL_TOKEN: 'p' };
+
+describe('authz-service configuration', () => {
+  it('config.example.yaml is valid, with its route request parsed', async () => {
+    const { config, routes, registry } = await loadAuthzConfig({ file: example, env });
+    expect(config.listeners.grpcPort).toBe(9191);
+    expect(config.portal.token.reveal()).toBe('p');
+    expect(routes).toHaveLength(1);
+    expect(routes[0]?.request.offers.map((o) => o.atomic)).toEqual([50000n, 50000n]);
+    expect(registry.get('anvil')?.caip2).toBe('eip155:31337');
+  });
+
+  it('fills defaults (units in the names) and applies TURNPIKE_AUTHZ__ overrides', async () => {
+    const { config } = await loadAuthzConfig({
+      env: { ...env, TURNPIKE_AUTHZ__probe__timeoutMs: '250' },
+      base: { issuer: 'i', jwks: { url: 'http://portal/jwks.json' }, portal: { internalUrl: 'http://portal:8091', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } } },
+    });
+    expect(config.probe.timeoutMs).toBe(250);
+    expect(config.probe.maxBodyBytes).toBe(AUTHZ_DEFAULTS.probeMaxBodyBytes);
+    expect(config.jwks).toEqual({ url: 'http://portal/jwks.json', timeoutMs: 2000, cooldownMs: 30000, cacheMaxAgeMs: 600000 });
+    expect(config.listeners).toEqual({ host: '0.0.0.0', httpPort: 8081 });
+    expect(config.decision.timeoutMs).toBe(AUTHZ_DEFAULTS.decisionTimeoutMs);
+  });
+
+  it('reports every problem at once', async () => {
+    const err = await loadAuthzConfig({
+      env: {},
+      base: {
+        issuer: 'i',
+        jwks: { file: 'k.json' },
+        listeners: { httpPort: 'eighty' },
+        upstreams: { 'Bad Host!': 'http://x' },
+        portal: { internalUrl: 'ftp://portal', token: 'inline-secret' },
+        typo: true,
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    const problems = (err as ConfigError).problems.join('\n');
+    expect(problems).toContain('listeners.httpPort');
+    expect(problems).toContain('upstreams');
+    expect(problems).toContain('portal.internalUrl');
+    expect(problems).toContain('portal.token');
+    expect(problems).toContain('typo: unknown key');
+  });
+
+  it('reports every bad route request with its path and reason', async () => {
+    const err = await loadAuthzConfig({
+      env,
+      base: {
+        issuer: 'i',
+        jwks: { file: 'k.json' },
+        portal: { internalUrl: 'http://p', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } },
+        routes: [
+          { name: 'a', hosts: ['a.example'], paths: ['/x'], request: { exp: 60000, payment: { requests: [{ network: 'nowhere', amount: '1' }] } } },
+          { name: 'a', hosts: ['a.example'], paths: ['/y'], request: { exp: 60000, payment: { requests: [{ network: 'base', amount: '-1' }] } } },
+        ],
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(/^routes\.0\.request: network_unknown/),
+      'routes.1.name: duplicate route name "a"',
+      expect.stringMatching(/^routes\.1\.request: amount_not_positive/),
+    ]);
+  });
+});
