@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   ProtocolError,
   createNetworkRegistry,
@@ -159,6 +160,27 @@ describe('paymentRequestDigest', () => {
   });
 });
 
+describe('docs/payment-request.md', () => {
+  it('its header example decodes to what the page says', () => {
+    const doc = readFileSync(new URL('../../docs/payment-request.md', import.meta.url), 'utf8');
+    const header = /^x-402-request: (\S+)$/m.exec(doc)?.[1];
+    const metaContent = /<meta name="x-402-request" content="([^"]+)">/.exec(doc)?.[1];
+    expect(header).toBeDefined();
+    expect(metaContent).toBe(header);
+    const pr = decodePaymentRequest(header!, createNetworkRegistry());
+    expect(pr.claims).toEqual({ aud: 'shop.example', resource: '/premium' });
+    expect(pr.tokenLifetimeMs).toBe(86_400_000);
+    expect(pr.offers.map((o) => `${o.amount} ${o.asset.symbol} on ${o.network}`)).toEqual([
+      '1.5 USDC on base',
+      '10 POL on polygon',
+    ]);
+    const wireExample = /```json\n(\{\n {2}"claims"[\s\S]*?)```/.exec(
+      doc.slice(doc.indexOf('## The parsed form')),
+    )?.[1];
+    expect(JSON.parse(wireExample!)).toEqual(toWire(pr));
+  });
+});
+
 describe('encodePaymentRequest', () => {
   it('produces a header value that decodes to the same request', () => {
     const pr = decodePaymentRequest(b64(sample), registry);
@@ -173,6 +195,15 @@ describe('paymentRequestFromHeaders', () => {
       registry,
     );
     expect(pr?.offers).toHaveLength(3);
+  });
+
+  it('reads a fetch Headers object', () => {
+    const headers = new Headers({ 'x-402-required': 'true', 'x-402-request': b64(sample) });
+    expect(paymentRequestFromHeaders(headers, registry)?.offers).toHaveLength(3);
+    expect(code(() => paymentRequestFromHeaders(new Headers({ 'x-402-required': 'true' }), registry))).toBe(
+      'request_missing',
+    );
+    expect(paymentRequestFromHeaders(new Headers(), registry)).toBeNull();
   });
 
   it('treats a blank request with required false as free, and with required true as missing', () => {

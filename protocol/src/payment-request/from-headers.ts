@@ -18,9 +18,17 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
  *   `request_conflict`.
  */
 export function paymentRequestFromHeaders(
-  headers: HeaderBag,
+  headers: HeaderBag | Headers,
   registry: NetworkRegistry,
 ): PaymentRequest | null {
+  if (headers instanceof Headers) {
+    // fetch joins repeated headers with ", "; base64 has no comma, so a repeat fails to decode.
+    return resolveDeclaration(
+      headers.get('x-402-required') ?? undefined,
+      headers.get('x-402-request') ?? undefined,
+      registry,
+    );
+  }
   const required = singleHeader(headers, 'x-402-required');
   const request = singleHeader(headers, 'x-402-request');
   return resolveDeclaration(required, request, registry);
