@@ -92,14 +92,21 @@ export async function createInvoice(
 
   let id: string;
   try {
-    id = await attempt();
+    id = await attempt().catch(unwrapTransactionError);
   } catch (err) {
     if (!(err instanceof AddressPoolExhaustedError) || !deps.evmPool) throw err;
     await deps.evmPool.refill();
-    id = await attempt();
+    id = await attempt().catch(unwrapTransactionError);
   }
   deps.evmPool?.nudge();
   const invoice = await getInvoice(deps.db, id);
   if (!invoice) throw new Error('invoice vanished after creation');
   return invoice;
+}
+
+/** db.transaction wraps whatever its callback throws in a StorageError; ours come back out. */
+function unwrapTransactionError(err: unknown): never {
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof PortalError || cause instanceof AddressPoolExhaustedError) throw cause;
+  throw err;
 }

@@ -40,6 +40,8 @@ export async function refreshInvoicesForAddresses(q: Queryable, network: string,
 
 /** Moves the given invoices to the status their offers' totals say (see refreshInvoicesForAddresses). */
 export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[]): Promise<RefreshResult> {
+  // An open invoice past its expiry is expired first, so what it receives now is a late payment.
+  const expired = await expireInvoices(q, ids);
   const changed = await q.query<{ id: string; status: string }>(
     `UPDATE invoices i
      SET status = s.next, paid_at = CASE WHEN s.next = 'paid' THEN now() ELSE i.paid_at END
@@ -75,7 +77,7 @@ export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[])
       [credited],
     );
   }
-  return { changed: changed.rows, lateCredited: late.rows.map((r) => r.id) };
+  return { changed: [...expired.map((id) => ({ id, status: 'expired' })), ...changed.rows], lateCredited: late.rows.map((r) => r.id) };
 }
 
 /**
