@@ -82,6 +82,19 @@ export const REASONS = {
   REFERENCE_INVALID: 'reference_invalid',
   REDIRECT_INVALID: 'redirect_invalid',
   INTERNAL_ERROR: 'internal_error',
+  // authorizer (first defined in authz-service/src/reasons.ts and its gRPC transport)
+  HOST_UNKNOWN: 'host_unknown',
+  ROUTE_UNKNOWN: 'route_unknown',
+  METHOD_INVALID: 'method_invalid',
+  HOST_INVALID: 'host_invalid',
+  DECISION_TIMEOUT: 'decision_timeout',
+  CHECK_REQUEST_INVALID: 'check_request_invalid',
+  // portal (first defined in payment-portal/src/reasons.ts)
+  OFFER_UNSUPPORTED: 'offer_unsupported',
+  PROOF_UNSUPPORTED: 'proof_unsupported',
+  UNAUTHORIZED: 'unauthorized',
+  INVOICE_NOT_PAID: 'invoice_not_paid',
+  DEV_PAY_UNAVAILABLE: 'dev_pay_unavailable',
 } as const;
 
 export type ReasonKey = keyof typeof REASONS;
