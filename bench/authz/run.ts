@@ -1,0 +1,194 @@
+/**
+ * bench/authz: the authorizer's cost, each figure beside a baseline measured in the same run,
+ * loopback only, every load bounded in time. Writes bench/results/authz.json and authz.md.
+ *
+ *   npx tsx --conditions=source bench/authz/run.ts
+ *
+ * HTTP load: Debian's wrk 4 (-t1 -c32). gRPC load: a grpc-js client loop with 32 calls in
+ * flight. p99 at half of peak: wrk with per-connection pacing (Lua delay()), see bench/lib/wrk.ts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startChild, type BenchChild } from '../lib/child.js';
+import { runGrpcLoad, type GrpcLoadResult } from '../lib/grpc-load.js';
+import { runWrk, type WrkResult } from '../lib/wrk.js';
+import { startGateway } from '../../tests/support/gateways.js';
+import { createTestSigner } from '../../tests/support/tokens.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RESULTS_DIR = path.resolve(HERE, '../results');
+const HOST = 'bench.test';
+const ISSUER = 'https://bench.test/_402';
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const WARMUP_S = 1;
+const CONNECTIONS = 32;
+const GRPC_IN_FLIGHT = 32;
+const PRICE = { claims: { plan: 'premium' }, exp: 3_600_000, payment: { requests: [{ network: 'base-sepolia', amount: '0.01', asset: 'USDC' }] } };
+
+interface Row {
+  id: string;
+  what: string;
+  value: number;
+  unit: string;
+  baselineWhat: string;
+  baseline: number;
+  ratio: number;
+  goal: string;
+  met: boolean;
+  detail?: Record<string, unknown>;
+}
+
+async function wrkMeasured(url: string, headers: Record<string, string>, extra: { targetRate?: number } = {}): Promise<WrkResult> {
+  await runWrk({ url, connections: CONNECTIONS, durationSeconds: WARMUP_S, headers, ...extra });
+  return runWrk({ url, connections: CONNECTIONS, durationSeconds: DURATION_S, headers, ...extra });
+}
+
+function ratioRow(id: string, what: string, value: number, baselineWhat: string, baseline: number, goalRatio: number, detail?: Record<string, unknown>): Row {
+  const ratio = value / baseline;
+  return { id, what, value: round(value), unit: 'req/s', baselineWhat, baseline: round(baseline), ratio: round(ratio, 3), goal: `≥ ${goalRatio}×`, met: ratio >= goalRatio, ...(detail ? { detail } : {}) };
+}
+
+const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  const signer = await createTestSigner({ issuer: ISSUER });
+  const token = await signer.sign({ aud: HOST, resource: '/premium', plan: 'premium' });
+  const children: Array<BenchChild<unknown>> = [];
+  const rows: Row[] = [];
+  let rssPeakMiB = 0;
+  let rssSampler: NodeJS.Timeout | undefined;
+  try {
+    const trivial = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.ts'));
+    children.push(trivial);
+    const trivialGrpc = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-grpc.ts'));
+    children.push(trivialGrpc);
+    const authz = await startChild<{ httpPort: number; grpcPort: number }>(path.join(HERE, 'serve-authz.ts'), [], {
+      BENCH_AUTHZ_INPUT: JSON.stringify({ jwksFile: signer.jwksFile, issuer: ISSUER, host: HOST, price: PRICE }),
+    });
+    children.push(authz);
+    const rssIdle = authz.rssMiB();
+    rssSampler = setInterval(() => {
+      rssPeakMiB = Math.max(rssPeakMiB, authz.rssMiB());
+    }, 250);
+
+    const nginxHeaders = { 'X-Original-URI': '/premium/doc?id=7', 'X-Original-Method': 'GET', 'X-Forwarded-Proto': 'http', Host: HOST };
+    const authzNginxUrl = `http://127.0.0.1:${authz.info.httpPort}/v1/nginx`;
+
+    // (a) trivial node:http server
+    const a = await wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders);
+    // (b) /v1/nginx with a valid token (allow)
+    const b = await wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` });
+    if (b.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${b.non2xx3xx} other answers`);
+    // (c) the 401 path (priced, no token)
+    const c = await wrkMeasured(authzNginxUrl, nginxHeaders);
+    if (c.non2xx3xx !== c.requests) throw new Error(`(c) expected only 401s, got ${c.requests - c.non2xx3xx} 2xx`);
+    rows.push(ratioRow('b', '/v1/nginx, valid token (200)', b.requestsPerSecond, 'trivial node:http 200', a.requestsPerSecond, 0.85, { latencyMs: b.latencyMs, baselineLatencyMs: a.latencyMs }));
+    rows.push(ratioRow('c', '/v1/nginx, no token (401)', c.requestsPerSecond, 'trivial node:http 200', a.requestsPerSecond, 0.5, { latencyMs: c.latencyMs }));
+
+    // (d) gRPC Check, valid token vs a trivial grpc-js Check server
+    const checkRequest = {
+      attributes: {
+        request: {
+          http: { method: 'GET', path: '/premium/doc?id=7', host: HOST, scheme: 'http', headers: { ':authority': HOST, authorization: `Bearer ${token}`, accept: 'application/json' } },
+        },
+      },
+    };
+    const dBase: GrpcLoadResult = await runGrpcLoad({ port: trivialGrpc.info.port, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S });
+    const d: GrpcLoadResult = await runGrpcLoad({ port: authz.info.grpcPort, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S });
+    if (d.notOk > 0 || d.errors > 0) throw new Error(`(d) expected only OK Checks: ${d.notOk} denied, ${d.errors} errors`);
+    rows.push({ ...ratioRow('d', 'gRPC Check, valid token (OK)', d.callsPerSecond, 'trivial grpc-js Check', dBase.callsPerSecond, 0.8, { latencyMs: d.latencyMs, baselineLatencyMs: dBase.latencyMs }), unit: 'calls/s' });
+
+    // (e) NGINX + auth_request (shipped config) + Turnpike vs + the trivial server
+    const upstream = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.ts'));
+    children.push(upstream);
+    const gwHeaders = { Host: HOST, Authorization: `Bearer ${token}` };
+    const nginxTrivial = await startGateway('nginx', { authz: `127.0.0.1:${trivial.info.port}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` });
+    let eBase: WrkResult;
+    try {
+      eBase = await wrkMeasured(`http://127.0.0.1:${nginxTrivial.port}/premium/doc?id=7`, gwHeaders);
+    } finally {
+      await nginxTrivial.stop();
+    }
+    const nginxTurnpike = await startGateway('nginx', { authz: `127.0.0.1:${authz.info.httpPort}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` });
+    let e: WrkResult;
+    try {
+      e = await wrkMeasured(`http://127.0.0.1:${nginxTurnpike.port}/premium/doc?id=7`, gwHeaders);
+    } finally {
+      await nginxTurnpike.stop();
+    }
+    if (e.non2xx3xx > 0) throw new Error(`(e) expected only 200s through NGINX, got ${e.non2xx3xx} others`);
+    rows.push(ratioRow('e', 'NGINX auth_request + Turnpike, valid token', e.requestsPerSecond, 'NGINX auth_request + trivial server', eBase.requestsPerSecond, 0.9, { latencyMs: e.latencyMs, baselineLatencyMs: eBase.latencyMs }));
+
+    // p99 at half of peak: (b) paced to half its measured peak, and the trivial server at the same rate
+    const halfRate = Math.round(b.requestsPerSecond / 2);
+    const half = await wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }, { targetRate: halfRate });
+    const halfBase = await wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders, { targetRate: halfRate });
+    rows.push({
+      id: 'p99',
+      what: `/v1/nginx valid token, p99 at half of peak (target ${halfRate} req/s, achieved ${round(half.requestsPerSecond)})`,
+      value: round(half.latencyMs.p99, 3),
+      unit: 'ms',
+      baselineWhat: `trivial node:http at the same pacing (achieved ${round(halfBase.requestsPerSecond)} req/s)`,
+      baseline: round(halfBase.latencyMs.p99, 3),
+      ratio: round(half.latencyMs.p99 / halfBase.latencyMs.p99, 3),
+      goal: '< 2 ms',
+      met: half.latencyMs.p99 < 2,
+      detail: { latencyMs: half.latencyMs, baselineLatencyMs: halfBase.latencyMs, achievedRate: half.requestsPerSecond },
+    });
+
+    clearInterval(rssSampler);
+    rssSampler = undefined;
+    const rssAfter = authz.rssMiB();
+    rssPeakMiB = Math.max(rssPeakMiB, rssAfter);
+    rows.push({
+      id: 'rss',
+      what: 'authz-service RSS, peak during the run',
+      value: round(rssPeakMiB),
+      unit: 'MiB',
+      baselineWhat: 'authz-service RSS at idle after start',
+      baseline: round(rssIdle),
+      ratio: round(rssPeakMiB / rssIdle, 3),
+      goal: '< 150 MB',
+      met: rssPeakMiB * 1.048576 < 150,
+    });
+
+    const report = {
+      generatedAt: new Date().toISOString(),
+      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+      method: {
+        http: `wrk 4 -t1 -c${CONNECTIONS}, ${WARMUP_S}s warm-up then ${DURATION_S}s measured, loopback`,
+        grpc: `grpc-js client loop, ${GRPC_IN_FLIGHT} calls in flight, ${DURATION_S}s, loopback`,
+        halfPeak: 'wrk with a Lua delay() pacing each connection to target/connections req/s (wrk 4 has no -R)',
+        servers: 'each server in its own Node child process; load generator, servers and NGINX share the same cores',
+      },
+      baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase },
+      results: { b, c, d, e, half, halfBase },
+      rows,
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(path.join(RESULTS_DIR, 'authz.json'), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(RESULTS_DIR, 'authz.md'), markdown(report.generatedAt, report.method, rows));
+    console.log(markdown(report.generatedAt, report.method, rows));
+  } finally {
+    if (rssSampler) clearInterval(rssSampler);
+    for (const child of children.reverse()) await child.stop();
+    signer.cleanup();
+  }
+}
+
+function markdown(when: string, method: Record<string, string>, rows: Row[]): string {
+  const lines = [
+    '# bench/authz',
+    '',
+    `Run ${when}. ${Object.values(method).join('. ')}.`,
+    '',
+    '| | measured | value | baseline (same run) | baseline value | ratio | goal | met |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.id} | ${r.what} | ${r.value} ${r.unit} | ${r.baselineWhat} | ${r.baseline} ${r.unit} | ${r.ratio} | ${r.goal} | ${r.met ? 'yes' : 'no'} |`),
+    '',
+  ];
+  return lines.join('\n');
+}
+
+await main();

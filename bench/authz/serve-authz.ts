@@ -1,0 +1,26 @@
+/**
+ * Child process for the bench: the real authz-service (HTTP + gRPC) with a static priced route
+ * and a JWKS file, no upstream probing and no portal on the measured paths. Config arrives as
+ * JSON in BENCH_AUTHZ_INPUT: { jwksFile, issuer, host, price }.
+ */
+import { loadAuthzConfig, startAuthzService } from '@turnpike/authz-service';
+import { createLogger } from '@turnpike/protocol/service';
+
+const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}') as { jwksFile: string; issuer: string; host: string; price: Record<string, unknown> };
+const { config } = await loadAuthzConfig({
+  env: { BENCH_PORTAL_TOKEN: 'bench-unused-portal-token' },
+  base: {
+    listeners: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 },
+    issuer: input.issuer,
+    jwks: { file: input.jwksFile },
+    routes: [{ name: 'bench', hosts: [input.host], paths: ['/premium/**'], request: input.price }],
+    // The measured paths (allow, 401) never call the portal; nothing listens here.
+    portal: { internalUrl: 'http://127.0.0.1:9', token: { fromEnv: 'BENCH_PORTAL_TOKEN' } },
+    logLevel: 'silent',
+  },
+});
+const authz = await startAuthzService(config, { logger: createLogger({ name: 'authz-bench', level: 'silent' }) });
+console.log(JSON.stringify({ ready: true, httpPort: authz.httpPort, grpcPort: authz.grpcPort }));
+process.on('SIGTERM', () => {
+  void authz.close().then(() => process.exit(0));
+});

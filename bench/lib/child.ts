@@ -1,0 +1,70 @@
+/**
+ * Bench servers run as child processes (so the load generator does not share their event
+ * loop and their RSS can be read). A child prints one JSON line `{"ready":true,...}` on stdout
+ * once it listens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface BenchChild<T> {
+  pid: number;
+  info: T;
+  /** Resident set size of the child now, in MiB (from /proc). */
+  rssMiB(): number;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+export async function startChild<T>(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<BenchChild<T>> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-20_000);
+  });
+  const info = await new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} not ready after ${READY_TIMEOUT_MS} ms\n${stderr}`)), READY_TIMEOUT_MS);
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        const parsed = JSON.parse(line) as { ready?: boolean } & T;
+        if (parsed.ready) {
+          clearTimeout(timer);
+          resolve(parsed);
+        }
+      } catch {
+        // a log line, not the ready line
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}\n${stderr}`));
+    });
+  });
+  const pid = child.pid!;
+  return {
+    pid,
+    info,
+    rssMiB() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? NaN);
+      return kb / 1024;
+    },
+    stop() {
+      return new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    },
+  };
+}
