@@ -6,6 +6,7 @@ import {
   ProtocolError,
   createNetworkRegistry,
   localAnvilNetwork,
+  localAnvilOverrides,
   networkOverridesSchema,
   type Erc20Asset,
 } from '@turnpike/protocol';
@@ -139,6 +140,18 @@ describe('overrides', () => {
     expect((registry.asset('anvil', 'USDC') as Erc20Asset).address).toBe(USDC_ANVIL);
     expect(registry.byChainId(31337)?.name).toBe('anvil');
     expect(registry.list()).toHaveLength(11);
+  });
+
+  it('names the anvil entry through localAnvilOverrides', () => {
+    const registry = createNetworkRegistry(
+      localAnvilOverrides({ name: 'devchain', chainId: 1337, confirmations: 2 }),
+    );
+    expect(registry.require('devchain')).toMatchObject({
+      chainId: 1337,
+      caip2: 'eip155:1337',
+      confirmations: 2,
+    });
+    expect(code(() => registry.asset('devchain', 'USDC'))).toBe('asset_unknown');
   });
 
   it('overrides any field of a built-in and adds tokens', () => {

@@ -28,4 +28,4 @@ export {
   type NetworkOverrides,
 } from './overrides-schema.js';
 export { createNetworkRegistry, NetworkConfigError } from './create-registry.js';
-export { localAnvilNetwork } from './local-anvil.js';
+export { localAnvilNetwork, localAnvilOverrides } from './local-anvil.js';

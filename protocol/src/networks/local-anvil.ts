@@ -1,10 +1,11 @@
-import type { NetworkOverride } from './overrides-schema.js';
+import type { NetworkOverride, NetworkOverrides } from './overrides-schema.js';
 
 /**
  * A registry entry for a local anvil chain (dev and tests): chain id 31337 by default, ETH
  * native, 0 confirmations unless given, and USDC at `usdcAddress` when one was deployed (the
  * FiatTokenV2_2 artifacts report the EIP-712 domain "USDC"/"2" as initialised by the test harness).
- * Use as `createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress }) })`.
+ * Use as `createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress }) })`; the registry name
+ * is the key it is put under (`opts.name` is used by `localAnvilOverrides`).
  */
 export function localAnvilNetwork(
   opts: {
@@ -37,4 +38,9 @@ export function localAnvilNetwork(
             },
           },
   };
+}
+
+/** `{ [opts.name ?? 'anvil']: localAnvilNetwork(opts) }`, ready for createNetworkRegistry or config. */
+export function localAnvilOverrides(opts: Parameters<typeof localAnvilNetwork>[0] = {}): NetworkOverrides {
+  return { [opts.name ?? 'anvil']: localAnvilNetwork(opts) };
 }

@@ -21,8 +21,8 @@ const HEX2 = /^[0-9A-Fa-f]{2}$/;
  *
  * - origin-form only: `http://…`, `host:443` and `*` are `uri_absolute_form`; empty is
  *   `uri_missing`; over 8 KiB is `uri_too_long`.
- * - control characters, space, `#`, non-ASCII, and `%` not followed by two hex digits are
- *   `path_invalid`; an encoded `/` or `\` (`%2F`, `%5C`) or a raw `\` is `path_encoded_separator`.
+ * - control characters (raw or percent-encoded), space, `#`, non-ASCII, and `%` not followed by
+ *   two hex digits are `path_invalid`; an encoded `/` or `\` (`%2F`, `%5C`) or a raw `\` is `path_encoded_separator`.
  * - percent-encoded unreserved characters are decoded (`%7E` → `~`, `%2e` → `.`); other
  *   escapes are kept with upper-case hex; other printable characters outside RFC 3986 `pchar`
  *   (`"`, `<`, `|`, …) are percent-encoded.
@@ -63,6 +63,9 @@ function canonicalEscapes(raw: string): string {
       const byte = parseInt(hex, 16);
       if (byte === 0x2f || byte === 0x5c)
         throw new ProtocolError(REASONS.PATH_ENCODED_SEPARATOR, 'encoded / or \\ in path');
+      // Encoded control characters (NUL, CR, LF, …) are refused like raw ones: back ends decode them.
+      if (byte < 0x20 || byte === 0x7f)
+        throw new ProtocolError(REASONS.PATH_INVALID, 'encoded control character');
       const decoded = String.fromCharCode(byte);
       out += UNRESERVED.test(decoded) ? decoded : `%${hex.toUpperCase()}`;
       i += 2;
