@@ -19,7 +19,7 @@ local FORWARDED_CLIENT_HEADERS = {
 -- Authorizer answer headers passed to the client on a denial.
 local DENIAL_HEADERS = {
   "www-authenticate", "location", "payment-required", "content-type", "cache-control",
-  "x-402-reason", "retry-after", "set-cookie",
+  "x-402-reason", "retry-after", "set-cookie", "access-control-expose-headers",
 }
 
 -- Authorizer answer headers passed to the client on an allow (a token just issued).
