@@ -38,6 +38,9 @@ export interface RunningPaymentPortal {
   db: Database;
   context: PortalContext;
   watchers: ReadonlyMap<string, EvmWatcher>;
+  /** This replica's id (the owner name of its watcher leases). */
+  replicaId: string;
+  /** Stops everything; calling it again does nothing. */
   close(): Promise<void>;
 }
 
@@ -79,8 +82,12 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
     logger,
   });
   const cleanups: Array<() => Promise<void>> = [() => db.close()];
-  const closeAll = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
+  let closing: Promise<void> | undefined;
+  const closeAll = () => {
+    closing ??= (async () => {
+      for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
+    })();
+    return closing;
   };
   try {
     await migrate(db, { logger });
@@ -184,7 +191,7 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
     cleanups.push(() => closeServer(internalServer));
     logger.info({ publicUrl, internalUrl, watchers: [...watchers.keys()] }, 'payment portal started');
 
-    return { publicUrl, internalUrl, db, context, watchers, close: closeAll };
+    return { publicUrl, internalUrl, db, context, watchers, replicaId, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;
