@@ -17,7 +17,9 @@ const RAW_TEXT = new Set([
   'noframes',
   'plaintext',
 ]);
-const WS = /[\t\n\f\r ]/;
+/** HTML whitespace: tab, LF, FF, CR, space. */
+const isSpace = (ch: string | undefined): boolean =>
+  ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\f';
 
 export function findMetaContents(html: string, names: ReadonlySet<string>): Map<string, string[]> {
   const found = new Map<string, string[]>();
@@ -84,20 +86,24 @@ function skipPast(html: string, ch: string, from: number): number {
 }
 
 function endOfRawText(html: string, name: string, from: number): number {
-  const lower = html.toLowerCase();
   let at = from;
   for (;;) {
-    const close = lower.indexOf(`</${name}`, at);
+    const close = html.indexOf('</', at);
     if (close < 0) return html.length;
     const after = html[close + 2 + name.length];
-    if (after === undefined || after === '>' || after === '/' || WS.test(after)) return close;
+    if (
+      html.slice(close + 2, close + 2 + name.length).toLowerCase() === name &&
+      (after === undefined || after === '>' || after === '/' || isSpace(after))
+    ) {
+      return close;
+    }
     at = close + 2;
   }
 }
 
 function readTagName(html: string, from: number): { name: string; end: number } {
   let end = from;
-  while (end < html.length && !WS.test(html[end]!) && html[end] !== '/' && html[end] !== '>') end++;
+  while (end < html.length && !isSpace(html[end]) && html[end] !== '/' && html[end] !== '>') end++;
   return { name: html.slice(from, end).toLowerCase(), end };
 }
 
@@ -110,18 +116,18 @@ function readAttributes(html: string, from: number): { attrs: Map<string, string
   const attrs = new Map<string, string>();
   let i = from;
   for (;;) {
-    while (i < html.length && (WS.test(html[i]!) || html[i] === '/')) i++;
+    while (i < html.length && (isSpace(html[i]) || html[i] === '/')) i++;
     if (i >= html.length) return null;
     if (html[i] === '>') return { attrs, end: i + 1 };
     const nameStart = i;
     i++; // the first character may be '=' (HTML treats it as part of the name)
-    while (i < html.length && !WS.test(html[i]!) && !'/>='.includes(html[i]!)) i++;
+    while (i < html.length && !isSpace(html[i]) && !'/>='.includes(html[i]!)) i++;
     const name = html.slice(nameStart, i).toLowerCase();
-    while (i < html.length && WS.test(html[i]!)) i++;
+    while (i < html.length && isSpace(html[i])) i++;
     let value = '';
     if (html[i] === '=') {
       i++;
-      while (i < html.length && WS.test(html[i]!)) i++;
+      while (i < html.length && isSpace(html[i])) i++;
       const quote = html[i];
       if (quote === '"' || quote === "'") {
         const close = html.indexOf(quote, i + 1);
@@ -130,7 +136,7 @@ function readAttributes(html: string, from: number): { attrs: Map<string, string
         i = close + 1;
       } else {
         const start = i;
-        while (i < html.length && !WS.test(html[i]!) && html[i] !== '>') i++;
+        while (i < html.length && !isSpace(html[i]) && html[i] !== '>') i++;
         value = html.slice(start, i);
       }
     }
