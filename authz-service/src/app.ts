@@ -7,6 +7,7 @@ import { createDecider } from './core/decide.js';
 import type { Decide, DenyDecision, NeutralRequest, RenderedResponse } from './core/types.js';
 import { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
 import { createPortalClient } from './portal/client.js';
+import { createProofRedeemer } from './proofs/redeem.js';
 import { createReferenceCache } from './render/reference-cache.js';
 import { renderDenial } from './render/render-denial.js';
 import { createProbeCache, type PurgeSelector } from './requirements/probe-cache.js';
@@ -69,9 +70,14 @@ export async function startAuthzService(config: AuthzConfig, opts: StartAuthzSer
     probe: { timeoutMs: config.probe.timeoutMs, maxBodyBytes: config.probe.maxBodyBytes, metaFromHtml: config.probe.metaFromHtml },
     ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
   });
-  const decide = createDecider({ requirements, tokens, timeoutMs: config.decision.timeoutMs });
-
   const portal = createPortalClient({ baseUrl: config.portal.internalUrl, token: config.portal.token.reveal(), timeoutMs: config.portal.timeoutMs });
+  const settlePortal = createPortalClient({ baseUrl: config.portal.internalUrl, token: config.portal.token.reveal(), timeoutMs: config.portal.settleTimeoutMs });
+  const decide = createDecider({
+    requirements,
+    tokens,
+    timeoutMs: config.decision.timeoutMs,
+    proofs: { redeemer: createProofRedeemer({ portal: settlePortal, tokens, timeoutMs: config.portal.settleTimeoutMs + 500 }), registry: networks },
+  });
   const renderDeps = {
     portal,
     references: createReferenceCache(portal, config.portal.referenceCacheMaxEntries),

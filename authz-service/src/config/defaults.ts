@@ -22,6 +22,8 @@ export const AUTHZ_DEFAULTS = {
   /** An HTML page that declares nothing in its HEAD answer is fetched (bounded) to read its <meta>. */
   probeMetaFromHtml: true,
   portalTimeoutMs: 2_000,
+  /** Settling a proof (tx lookup, x402 settlement) may wait for a chain. */
+  portalSettleTimeoutMs: 15_000,
   portalPublicPathPrefix: '/_402',
   /** Browser references are reused for at most this share of their lifetime. */
   referenceCacheMaxEntries: 10_000,

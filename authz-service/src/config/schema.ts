@@ -58,6 +58,8 @@ const portalSchema = z.strictObject({
   internalUrl: httpUrl,
   token: secretSourceSchema,
   timeoutMs: positiveInt.default(D.portalTimeoutMs),
+  /** Settling a payment proof may wait for a chain: its own, longer timeout. */
+  settleTimeoutMs: positiveInt.default(D.portalSettleTimeoutMs),
   publicPathPrefix: z.string().regex(/^\/[A-Za-z0-9._~-]+$/).default(D.portalPublicPathPrefix),
   referenceCacheMaxEntries: positiveInt.default(D.referenceCacheMaxEntries),
 });

@@ -59,7 +59,13 @@ export type AllowDecision = {
   /** Headers for the client (set-cookie, x-402-token, payment-response…). */
   responseHeaders?: Record<string, string | string[]>;
 };
-export type PaymentRequiredDecision = { kind: 'payment_required'; reason: AuthzReason; requirement: ResolvedRequirement };
+export type PaymentRequiredDecision = {
+  kind: 'payment_required';
+  reason: AuthzReason;
+  requirement: ResolvedRequirement;
+  /** A proof is still confirming (`payment_pending`): retry the same proof after this long. */
+  retryAfterSeconds?: number;
+};
 export type ForbiddenDecision = { kind: 'forbidden'; reason: AuthzReason };
 export type UnavailableDecision = { kind: 'unavailable'; reason: AuthzReason };
 

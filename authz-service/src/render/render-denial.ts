@@ -58,14 +58,16 @@ function plain(status: number, error: string, reason: string, message: string): 
   return { status, headers, body };
 }
 
-function baseHeaders(r: ResolvedRequirement, reason: string, contentType: string): Record<string, string> {
-  return {
+function baseHeaders(d: PaymentRequiredDecision, contentType: string): Record<string, string> {
+  const headers: Record<string, string> = {
     'content-type': contentType,
     'cache-control': 'no-store',
-    'www-authenticate': `Payment realm="${r.host.replace(/["\\]/g, '')}"`,
+    'www-authenticate': `Payment realm="${d.requirement.host.replace(/["\\]/g, '')}"`,
     'access-control-expose-headers': EXPOSE_HEADERS,
-    'x-402-reason': reason,
+    'x-402-reason': d.reason,
   };
+  if (d.retryAfterSeconds !== undefined) headers['retry-after'] = String(d.retryAfterSeconds);
+  return headers;
 }
 
 function requestBody(r: ResolvedRequirement): ReferenceRequest {
@@ -92,7 +94,7 @@ async function browser402(d: PaymentRequiredDecision, deps: RenderDeps): Promise
   const r = d.requirement;
   const ref = await deps.references.get({ host: r.host, originalUri: r.originalUri, request: r.request }, () => requestBody(r));
   const location = samePortalPath(ref.payUrl, deps.publicPathPrefix, ref.reference);
-  const headers = baseHeaders(r, d.reason, 'text/html; charset=utf-8');
+  const headers = baseHeaders(d, 'text/html; charset=utf-8');
   headers.location = location;
   return { status: 402, headers, body: paymentPage({ payUrl: location, description: r.request.description, host: r.host }) };
 }
@@ -142,7 +144,7 @@ async function api402(d: PaymentRequiredDecision, req: NeutralRequest, deps: Ren
     x402Version: 1,
     accepts: terms.v1,
   };
-  const headers = baseHeaders(r, d.reason, 'application/json; charset=utf-8');
+  const headers = baseHeaders(d, 'application/json; charset=utf-8');
   headers['payment-required'] = encodeX402Header({
     x402Version: 2,
     error: 'payment_required',

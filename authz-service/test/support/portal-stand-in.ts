@@ -1,4 +1,4 @@
-import { challengeRequestSchema, createNetworkRegistry, PORTAL_API_PATHS, referenceRequestSchema, settleRequestSchema, type Challenge, type ReferenceResponse } from '@turnpike/protocol';
+import { challengeRequestSchema, createNetworkRegistry, PORTAL_API_PATHS, referenceRequestSchema, settleRequestSchema, type Challenge, type ReferenceResponse, type SettleRequest, type SettleResponse } from '@turnpike/protocol';
 import { listen, type Listening } from './http.js';
 
 /**
@@ -12,6 +12,8 @@ export interface PortalStandIn extends Listening {
   calls: Array<{ path: string; body: unknown }>;
   /** Make every call fail this way. */
   mode: 'ok' | 'status500' | 'hang' | 'garbage';
+  /** Answers settle calls (default: payment_not_found). */
+  settleWith: ((body: SettleRequest) => Promise<SettleResponse>) | undefined;
   count(path: string): number;
 }
 
@@ -21,7 +23,7 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
   const registry = createNetworkRegistry();
   const calls: PortalStandIn['calls'] = [];
   let n = 0;
-  const state: { mode: PortalStandIn['mode'] } = { mode: 'ok' };
+  const state: { mode: PortalStandIn['mode']; settleWith: PortalStandIn['settleWith'] } = { mode: 'ok', settleWith: undefined };
   const l = await listen((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -68,6 +70,10 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
       if (req.url === PORTAL_API_PATHS.settle) {
         const parsed = settleRequestSchema.safeParse(body);
         if (!parsed.success) return reply(400, { error: 'invalid_request' });
+        if (state.settleWith !== undefined) {
+          void state.settleWith(parsed.data).then((answer) => reply(200, answer));
+          return;
+        }
         return reply(402, { ok: false, reason: 'payment_not_found', message: 'no such transaction' });
       }
       reply(404, { error: 'not_found' });
@@ -81,6 +87,12 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
     },
     set mode(m) {
       state.mode = m;
+    },
+    get settleWith() {
+      return state.settleWith;
+    },
+    set settleWith(f) {
+      state.settleWith = f;
     },
     count: (path) => calls.filter((c) => c.path === path).length,
   };

@@ -68,9 +68,12 @@ export function nginxChallengeHandler(deps: TransportDeps): (req: IncomingMessag
       }
       const decision = await decideAndRecord(deps, 'nginx-challenge', extracted.req, log);
       if (decision.kind === 'allow') {
-        // Paid between the auth subrequest and this call: send the client back to retry.
+        // Allowed between the auth subrequest and this call (a proof confirmed meanwhile): send
+        // the client back to retry, with the token it was just given.
         const { path, query } = normalizePath(extracted.req.target);
-        return sendEmpty(res, 307, { location: query === '' ? path : `${path}?${query}`, 'cache-control': 'no-store' });
+        res.writeHead(307, { ...decision.responseHeaders, location: query === '' ? path : `${path}?${query}`, 'cache-control': 'no-store', 'content-length': '0' });
+        res.end();
+        return;
       }
       sendRendered(res, await deps.render(decision, extracted.req));
     };

@@ -1,0 +1,72 @@
+import { encodeX402Header, isReason, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
+import type { Logger } from '@turnpike/protocol/service';
+import type { Decision, ResolvedRequirement } from '../core/types.js';
+import type { PortalClient } from '../portal/client.js';
+import type { TokenChecker } from '../tokens/check.js';
+
+export interface ProofRedeemer {
+  /** Settles the proof through the portal; on success, allows with the new token for the client. */
+  redeem(requirement: ResolvedRequirement, proof: SettleProof, log: Logger): Promise<Decision>;
+  /** How long a redemption may take (it may wait for a chain). */
+  readonly timeoutMs: number;
+}
+
+export interface ProofRedeemerOptions {
+  portal: PortalClient;
+  tokens: TokenChecker;
+  timeoutMs: number;
+  now?: () => number;
+}
+
+/**
+ * Redeems a payment proof on the request path. Order: the portal verifies and records the payment
+ * and issues a token *before* the request reaches the upstream (a gateway's auth step never sees
+ * the upstream's answer, so "settle only below 400" cannot be done here). The token is checked
+ * like any other before it allows, and goes back to the client in `x-402-token`, a scoped
+ * cookie and — for x402 — the receipt in `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`.
+ */
+export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
+  const now = opts.now ?? Date.now;
+  return {
+    timeoutMs: opts.timeoutMs,
+    async redeem(r, proof, log) {
+      let answer;
+      try {
+        answer = await opts.portal.settle({
+          host: r.host,
+          scheme: r.scheme,
+          resource: r.request.claims.resource ?? r.path,
+          originalUri: r.originalUri,
+          request: toWire(r.request),
+          proof,
+        });
+      } catch (err) {
+        log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'settle call failed');
+        return { kind: 'unavailable', reason: REASONS.PORTAL_UNAVAILABLE };
+      }
+      if (!answer.ok) {
+        const reason = isReason(answer.reason) ? answer.reason : REASONS.PAYMENT_REQUIRED;
+        log.info({ proof: proof.type, reason }, 'payment proof refused');
+        return { kind: 'payment_required', reason, requirement: r, ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }) };
+      }
+      const verdict = await opts.tokens.check({ 'x-402-token': answer.token }, { host: r.host, path: r.path, required: r.request.claims });
+      if (!verdict.ok) {
+        // The payment is recorded but the token does not open this resource: never allow on it.
+        log.error({ reason: verdict.reason }, 'token issued after settlement does not verify');
+        return { kind: 'unavailable', reason: REASONS.INTERNAL_ERROR };
+      }
+      const scope = verdict.identity.scope;
+      const exp = typeof answer.claims.exp === 'number' ? answer.claims.exp : undefined;
+      const maxAge = exp === undefined ? Math.floor(r.request.tokenLifetimeMs / 1000) : Math.max(0, Math.floor(exp - now() / 1000));
+      const responseHeaders: Record<string, string | string[]> = {
+        'x-402-token': answer.token,
+        'set-cookie': [`${tokenCookieName(scope)}=${answer.token}; Path=${scope}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${r.scheme === 'https' ? '; Secure' : ''}`],
+      };
+      if (proof.type === 'x402' && answer.receipt !== undefined) {
+        responseHeaders[proof.version === 2 ? 'payment-response' : 'x-payment-response'] = encodeX402Header(answer.receipt);
+      }
+      log.info({ proof: proof.type, tokenId: verdict.identity.tokenId }, 'payment proof redeemed');
+      return { kind: 'allow', identity: verdict.identity, responseHeaders };
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { decodeX402Header, encodeX402Header, REASONS, tokenCookieName, x402SettlementResponseSchema, type SettleRequest, type SettleResponse } from '@turnpike/protocol';
+import { send } from '../support/http.js';
+import { ISSUER, startStack, type TestStack } from '../support/service.js';
+
+const GOOD_TX = `0x${'ab'.repeat(32)}`;
+const PENDING_TX = `0x${'cd'.repeat(32)}`;
+
+let stack: TestStack;
+let settled: SettleRequest[] = [];
+beforeAll(async () => {
+  stack = await startStack();
+  // The contract stand-in settles like the portal would: a known tx (or any x402 payload) is
+  // credited and a token is issued for the request's host and resource; another tx is pending.
+  stack.portal.settleWith = async (body): Promise<SettleResponse> => {
+    settled.push(body);
+    if (body.proof.type === 'tx' && body.proof.tx === PENDING_TX) return { ok: false, reason: REASONS.PAYMENT_PENDING, message: 'waiting for confirmations', retryAfterSeconds: 5 };
+    if (body.proof.type === 'tx' && body.proof.tx !== GOOD_TX) return { ok: false, reason: REASONS.PAYMENT_NOT_FOUND, message: 'no such tx' };
+    const claims = { iss: ISSUER, aud: body.host, resource: body.resource, ...body.request.claims, sub: '0xbuyer', jti: `paid-${settled.length}` };
+    const token = await stack.signer.sign(claims);
+    const receipt = { success: true, transaction: GOOD_TX, network: 'eip155:8453', payer: '0xbuyer' };
+    return { ok: true, token, claims: { ...claims, exp: Math.floor(Date.now() / 1000) + 3600 }, ...(body.proof.type === 'x402' ? { receipt } : {}) };
+  };
+});
+afterAll(() => stack.close());
+beforeEach(() => {
+  settled = [];
+});
+
+const forward = (uri: string, headers: Record<string, string> = {}) =>
+  send(stack.service.httpPort, {
+    path: '/v1/forward-auth',
+    headers: { 'x-forwarded-method': 'GET', 'x-forwarded-host': 'shop.example', 'x-forwarded-proto': 'https', 'x-forwarded-uri': uri, accept: 'application/json', ...headers },
+  });
+
+describe('payment proofs on the request path', () => {
+  it('x-payment-chain + x-payment-tx: settled through the portal, allowed, token returned (header and scoped cookie)', async () => {
+    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-402-payer']).toBe('0xbuyer');
+    const token = r.headers['x-402-token'] as string;
+    expect(token.split('.')).toHaveLength(3);
+    const cookie = (r.headers['set-cookie'] ?? [])[0] as string;
+    expect(cookie.startsWith(`${tokenCookieName('/premium/article')}=${token}; Path=/premium/article; Max-Age=`)).toBe(true);
+    expect(cookie).toContain('HttpOnly; SameSite=Lax; Secure');
+    expect(settled[0]?.proof).toEqual({ type: 'tx', network: 'base', tx: GOOD_TX });
+    expect(settled[0]?.originalUri).toBe('/premium/article');
+    // The returned token opens the resource on its own.
+    expect((await forward('/premium/article', { authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+
+  it('a pending payment: 402 payment_pending with Retry-After', async () => {
+    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': PENDING_TX });
+    expect(r.status).toBe(402);
+    expect(r.headers['retry-after']).toBe('5');
+    expect(JSON.parse(r.body).reason).toBe(REASONS.PAYMENT_PENDING);
+  });
+
+  it('a refused proof: 402 with the portal’s reason', async () => {
+    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'99'.repeat(32)}` });
+    expect(r.status).toBe(402);
+    expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
+  });
+
+  it.each([
+    ['an unknown chain', { 'x-payment-chain': 'narnia', 'x-payment-tx': GOOD_TX }, REASONS.PAYMENT_CHAIN_UNKNOWN],
+    ['a malformed tx hash', { 'x-payment-chain': 'base', 'x-payment-tx': 'not a hash!' }, REASONS.PAYMENT_TX_MALFORMED],
+    ['a garbled PAYMENT-SIGNATURE', { 'payment-signature': '!!!' }, REASONS.X402_PAYLOAD_INVALID],
+    ['an X-PAYMENT off the schema', { 'x-payment': encodeX402Header({ x402Version: 1 }) }, REASONS.X402_PAYLOAD_INVALID],
+  ])('refuses %s without calling the portal', async (_name, headers, reason) => {
+    const r = await forward('/premium/article', headers);
+    expect(r.status).toBe(402);
+    expect(JSON.parse(r.body).reason).toBe(reason);
+    expect(settled).toHaveLength(0);
+  });
+
+  it('x402 v2 PAYMENT-SIGNATURE: settled, allowed, PAYMENT-RESPONSE returned', async () => {
+    const payload = {
+      x402Version: 2,
+      accepted: { scheme: 'exact', network: 'eip155:8453', amount: '10000', asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', payTo: '0x00000000000000000000000000000000000000aa', maxTimeoutSeconds: 300, extra: { name: 'USD Coin', version: '2' } },
+      payload: { signature: '0x00', authorization: {} },
+    };
+    const r = await forward('/premium/article', { 'payment-signature': encodeX402Header(payload) });
+    expect(r.status).toBe(200);
+    expect(settled[0]?.proof).toMatchObject({ type: 'x402', version: 2 });
+    const receipt = decodeX402Header(r.headers['payment-response'] as string, x402SettlementResponseSchema);
+    expect(receipt.transaction).toBe(GOOD_TX);
+  });
+
+  it('through NGINX’s endpoint too: 200 with the token headers for auth_request_set', async () => {
+    const r = await send(stack.service.httpPort, {
+      path: '/v1/nginx',
+      headers: { host: 'shop.example', 'x-original-uri': '/premium/article', 'x-original-method': 'GET', 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX },
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('');
+    expect(r.headers['x-402-token']).toBeTruthy();
+    expect(r.headers['set-cookie']?.[0]).not.toContain('Secure');
+  });
+
+  it('a valid token is used before any proof (no second payment)', async () => {
+    const first = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    const again = await forward('/premium/article', { authorization: `Bearer ${first.headers['x-402-token'] as string}`, 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    expect(again.status).toBe(200);
+    expect(settled).toHaveLength(1);
+  });
+
+  it('portal down while settling: unavailable (503), never allowed', async () => {
+    stack.portal.mode = 'status500';
+    try {
+      const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+      expect(r.status).toBe(503);
+    } finally {
+      stack.portal.mode = 'ok';
+    }
+  });
+});
