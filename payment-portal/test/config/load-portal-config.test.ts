@@ -1,0 +1,61 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '@turnpike/protocol/service';
+import { loadPortalConfig } from '../../src/config/load-portal-config.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
+const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+
+describe('loadPortalConfig', () => {
+  it('loads config.example.yaml as shipped (secrets from the environment)', async () => {
+    const config = await loadPortalConfig({
+      file: EXAMPLE,
+      env: {
+        TURNPIKE_PORTAL_INTERNAL_TOKEN: 'internal-secret',
+        DATABASE_URL: 'postgres://u@127.0.0.1/db',
+        TURNPIKE_PORTAL_TOKEN_KEY: pem,
+        TURNPIKE_PORTAL__invoice__expiryMinutes: '45',
+      },
+    });
+    expect(config.listeners.public.port).toBe(8402);
+    expect(config.listeners.internalToken.reveal()).toBe('internal-secret');
+    expect(String(config.listeners.internalToken)).toBe('[redacted]');
+    expect(config.watchers.base?.rpcUrls).toHaveLength(2);
+    expect(config.watchers.base?.pollIntervalMs).toBe(2_000);
+    expect(config.watchers.base?.lateGraceMs).toBe(86_400_000);
+    expect(config.invoice.expiryMinutes).toBe(45);
+    expect(config.wallets.evm?.xpub.startsWith('xpub')).toBe(true);
+  });
+
+  it('reports every problem at once', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portal-config-'));
+    try {
+      const file = join(dir, 'bad.yaml');
+      await writeFile(
+        file,
+        [
+          'listeners: { internalToken: "literal-secret" }',
+          'database: { memory: true, dataDir: /tmp/x }',
+          'issuer: not-a-url',
+          'tokens: { signingKeys: [] }',
+          'watchers: { anvil: { rpcUrls: ["ftp://x"] } }',
+          'surprise: 1',
+        ].join('\n'),
+      );
+      const err = await loadPortalConfig({ file, env: {} }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      expect(problems).toContain('listeners.internalToken');
+      expect(problems).toContain('database');
+      expect(problems).toContain('issuer');
+      expect(problems).toContain('tokens.signingKeys');
+      expect(problems).toContain('watchers.anvil.rpcUrls.0');
+      expect(problems).toContain('surprise: unknown key');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
