@@ -65,7 +65,7 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       expect(app).toHaveLength(0);
       expect(one(res.headers['content-type'])).toMatch(/^text\/html/);
       const location = one(res.headers.location);
-      expect(location).toMatch(/^\/_402\/pay\?ref=[A-Za-z0-9_-]+$/);
+      expect(location).toMatch(/^\/_402\/pay\?ref=[A-Za-z0-9_.-]+$/);
       expect(res.body).toContain(location!);
       expect(one(res.headers['cache-control'])).toContain('no-store');
       break;
@@ -103,7 +103,7 @@ export function describeGatewayTable(kind: GatewayKind): void {
 
     beforeAll(async () => {
       stack = await startStack();
-      gateway = await startGateway(kind, { authz: stack.authzAddress, portal: stack.portal.address, upstream: stack.upstream.address });
+      gateway = await startGateway(kind, { authz: stack.authzAddress, portal: stack.portal.publicAddress, upstream: stack.upstream.address });
     });
     afterAll(async () => {
       await gateway?.stop();
@@ -118,9 +118,19 @@ export function describeGatewayTable(kind: GatewayKind): void {
     });
 
     it('/_402/ reaches the portal, not the app, without a check', async () => {
-      const res = await send(gateway.port, { path: '/_402/pay?ref=abc' });
+      const res = await send(gateway.port, { path: '/_402/.well-known/jwks.json' });
       expect(res.status).toBe(200);
-      expect(res.body).toContain('portal stand-in: /_402/pay?ref=abc');
+      const jwks = JSON.parse(res.body) as { keys: Array<{ kid: string }> };
+      expect(jwks.keys.map((k) => k.kid)).toContain(stack.signer.kid);
+      expect(stack.upstream.appRequests()).toHaveLength(0);
+    });
+
+    it("the browser 402's pay link opens the portal's pay page through the gateway", async () => {
+      const challenge = await send(gateway.port, { path: '/premium/doc', headers: { accept: 'text/html' } });
+      expect(challenge.status).toBe(402);
+      const location = String(challenge.headers.location);
+      const page = await send(gateway.port, { path: location, headers: { accept: 'text/html' } });
+      expect(page.status).toBeLessThan(400);
       expect(stack.upstream.appRequests()).toHaveLength(0);
     });
 
@@ -138,7 +148,7 @@ export function describeGatewayTable(kind: GatewayKind): void {
       stack = await startStack();
       // Nothing listens on this port: every auth call is refused.
       const deadPort = await freePort();
-      gateway = await startGateway(kind, { authz: `127.0.0.1:${deadPort}`, portal: stack.portal.address, upstream: stack.upstream.address });
+      gateway = await startGateway(kind, { authz: `127.0.0.1:${deadPort}`, portal: stack.portal.publicAddress, upstream: stack.upstream.address });
     });
     afterAll(async () => {
       await gateway?.stop();

@@ -1,13 +1,13 @@
 /**
  * The parts every gateway suite runs against: the real authz-service (JWKS file mode), a real
- * upstream declaring prices, the portal (contract stand-in until payment-portal's app lands),
- * and a test signer for tokens.
+ * upstream declaring prices, the real payment-portal (in-memory PGlite, sharing the test
+ * signer's key) and a test signer for tokens.
  */
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { createLogger } from '@turnpike/protocol/service';
-import { startPortalStandIn, type PortalStandIn } from '../support/portal-stand-in.js';
 import { createTestSigner, type TestSigner } from '../support/tokens.js';
 import { DEFAULT_PRICE, startTestUpstream, type TestUpstream } from '../support/upstream.js';
+import { startRealPortal, type RealPortal } from './real-portal.js';
 
 /** The protected host every test request names (tokens' `aud`). */
 export const HOST = 'shop.test';
@@ -17,7 +17,7 @@ const PORTAL_TOKEN_ENV = 'TURNPIKE_TEST_PORTAL_TOKEN';
 export interface Stack {
   signer: TestSigner;
   upstream: TestUpstream;
-  portal: PortalStandIn;
+  portal: RealPortal;
   authz: AuthzServiceHandle;
   /** authz-service HTTP, host:port */
   authzAddress: string;
@@ -27,10 +27,10 @@ export interface Stack {
 export async function startStack(opts: { grpc?: boolean } = {}): Promise<Stack> {
   const signer = await createTestSigner({ issuer: ISSUER });
   const upstream = await startTestUpstream();
-  const portal = await startPortalStandIn();
-  process.env[PORTAL_TOKEN_ENV] = portal.token;
+  const network = DEFAULT_PRICE.payment.requests[0]!.network;
+  const portal = await startRealPortal(signer, { network });
   const { config } = await loadAuthzConfig({
-    env: { [PORTAL_TOKEN_ENV]: portal.token },
+    env: { [PORTAL_TOKEN_ENV]: portal.internalToken },
     base: {
       listeners: { host: '127.0.0.1', httpPort: 0, ...(opts.grpc ? { grpcPort: 0 } : {}) },
       issuer: ISSUER,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { SignJWT, exportJWK, exportPKCS8, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 
 export interface TestSigner {
   kid: string;
@@ -18,6 +18,8 @@ export interface TestSigner {
   jwksFile: string;
   /** Signs a token with the portal's claim layout; `claims` overrides (undefined deletes). */
   sign(claims: TokenClaimsInput, opts?: SignOptions): Promise<string>;
+  /** The private key as PKCS#8 PEM (to hand the same key to a real portal). */
+  privateKeyPem(): Promise<string>;
   /** Removes the temp dir holding the JWKS file. */
   cleanup(): void;
 }
@@ -72,6 +74,7 @@ export async function createTestSigner(opts: { issuer?: string } = {}): Promise<
       for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
       return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: signOpts.kid ?? kid, typ: 'JWT' }).sign(signOpts.key ?? privateKey);
     },
+    privateKeyPem: () => exportPKCS8(privateKey),
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
