@@ -46,13 +46,20 @@ local function reply_unavailable(txn)
   txn:done(reply)
 end
 
+local function scheme_of(txn)
+  -- ssl_fc is a boolean fetch; depending on the HAProxy version it reaches Lua as a boolean or 0/1.
+  local ssl = txn.f:ssl_fc()
+  if ssl == true or ssl == 1 or ssl == "1" then return "https" end
+  return "http"
+end
+
 local function turnpike_auth(txn, url)
   local request_headers = txn.http:req_get_headers()
   local headers = {
     ["x-forwarded-method"] = { txn.sf:method() },
     ["x-forwarded-uri"] = { txn.sf:pathq() },
     ["x-forwarded-host"] = { first(request_headers["host"]) or "" },
-    ["x-forwarded-proto"] = { txn.sf:ssl_fc() == 1 and "https" or "http" },
+    ["x-forwarded-proto"] = { scheme_of(txn) },
     ["x-forwarded-for"] = { txn.sf:src() },
   }
   for _, name in ipairs(FORWARDED_CLIENT_HEADERS) do

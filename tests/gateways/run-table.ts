@@ -86,8 +86,14 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       expect(body.paymentDetails.serviceWallet).toMatch(/^0x[0-9a-fA-F]{40}$/);
       expect(body.x402Version).toBe(1);
       expect(body.accepts.length).toBeGreaterThan(0);
-      const terms = JSON.parse(Buffer.from(String(one(res.headers['payment-required'])), 'base64').toString('utf8')) as { x402Version: number; accepts: Array<{ payTo: string }> };
+      const terms = JSON.parse(Buffer.from(String(one(res.headers['payment-required'])), 'base64').toString('utf8')) as {
+        x402Version: number;
+        accepts: Array<{ payTo: string }>;
+        resource: { url: string };
+      };
       expect(terms.x402Version).toBe(2);
+      // Scheme, host, path and query reached the authorizer as the client sent them.
+      expect(terms.resource.url).toBe(`http://${HOST}${row.path}`);
       expect(terms.accepts.length).toBeGreaterThan(0);
       expect(terms.accepts[0]!.payTo.toLowerCase()).toBe(body.paymentDetails.serviceWallet.toLowerCase());
       break;
