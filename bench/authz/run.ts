@@ -24,6 +24,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const WARMUP_S = 1;
 const CONNECTIONS = 32;
 const GRPC_IN_FLIGHT = 32;
+/** Each comparison runs this many interleaved rounds (A B A B…) and keeps each side's best. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PRICE = { claims: { plan: 'premium' }, exp: 3_600_000, payment: { requests: [{ network: 'base-sepolia', amount: '0.01', asset: 'USDC' }] } };
 
 interface Row {
@@ -43,6 +45,21 @@ async function wrkMeasured(url: string, headers: Record<string, string>, extra: 
   await runWrk({ url, connections: CONNECTIONS, durationSeconds: WARMUP_S, headers, ...extra });
   return runWrk({ url, connections: CONNECTIONS, durationSeconds: DURATION_S, headers, ...extra });
 }
+
+/**
+ * Runs every measurement once per round, interleaved, so a load change on the shared machine
+ * hits both sides of a comparison; keeps each side's best round (by `better`).
+ */
+async function interleaved<T>(rounds: number, runs: Array<() => Promise<T>>, better: (x: T, y: T) => boolean): Promise<{ best: T[]; all: T[][] }> {
+  const all: T[][] = runs.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, run] of runs.entries()) all[i]!.push(await run());
+  }
+  const best = all.map((results) => results.reduce((x, y) => (better(y, x) ? y : x)));
+  return { best, all };
+}
+const moreRps = (x: WrkResult, y: WrkResult): boolean => x.requestsPerSecond > y.requestsPerSecond;
+const lowerP99 = (x: WrkResult, y: WrkResult): boolean => x.latencyMs.p99 < y.latencyMs.p99;
 
 function ratioRow(id: string, what: string, value: number, baselineWhat: string, baseline: number, goalRatio: number, detail?: Record<string, unknown>): Row {
   const ratio = value / baseline;
@@ -68,6 +85,7 @@ async function main(): Promise<void> {
     });
     children.push(authz);
     const rssIdle = authz.rssMiB();
+    const rssTrivial = trivial.rssMiB();
     rssSampler = setInterval(() => {
       rssPeakMiB = Math.max(rssPeakMiB, authz.rssMiB());
     }, 250);
@@ -75,14 +93,19 @@ async function main(): Promise<void> {
     const nginxHeaders = { 'X-Original-URI': '/premium/doc?id=7', 'X-Original-Method': 'GET', 'X-Forwarded-Proto': 'http', Host: HOST };
     const authzNginxUrl = `http://127.0.0.1:${authz.info.httpPort}/v1/nginx`;
 
-    // (a) trivial node:http server
-    const a = await wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders);
-    // (b) /v1/nginx with a valid token (allow)
-    const b = await wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` });
-    if (b.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${b.non2xx3xx} other answers`);
-    // (c) the 401 path (priced, no token)
-    const c = await wrkMeasured(authzNginxUrl, nginxHeaders);
-    if (c.non2xx3xx !== c.requests) throw new Error(`(c) expected only 401s, got ${c.requests - c.non2xx3xx} 2xx`);
+    // (a) trivial node:http server, (b) /v1/nginx with a valid token (allow), (c) the 401 path
+    const abc = await interleaved(
+      ROUNDS,
+      [
+        () => wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders),
+        () => wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }),
+        () => wrkMeasured(authzNginxUrl, nginxHeaders),
+      ],
+      moreRps,
+    );
+    const [a, b, c] = abc.best as [WrkResult, WrkResult, WrkResult];
+    for (const r of abc.all[1]!) if (r.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${r.non2xx3xx} other answers`);
+    for (const r of abc.all[2]!) if (r.non2xx3xx !== r.requests) throw new Error(`(c) expected only 401s, got ${r.requests - r.non2xx3xx} 2xx`);
     rows.push(ratioRow('b', '/v1/nginx, valid token (200)', b.requestsPerSecond, 'trivial node:http 200', a.requestsPerSecond, 0.85, { latencyMs: b.latencyMs, baselineLatencyMs: a.latencyMs }));
     rows.push(ratioRow('c', '/v1/nginx, no token (401)', c.requestsPerSecond, 'trivial node:http 200', a.requestsPerSecond, 0.5, { latencyMs: c.latencyMs }));
 
@@ -94,9 +117,16 @@ async function main(): Promise<void> {
         },
       },
     };
-    const dBase: GrpcLoadResult = await runGrpcLoad({ port: trivialGrpc.info.port, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S });
-    const d: GrpcLoadResult = await runGrpcLoad({ port: authz.info.grpcPort, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S });
-    if (d.notOk > 0 || d.errors > 0) throw new Error(`(d) expected only OK Checks: ${d.notOk} denied, ${d.errors} errors`);
+    const dd = await interleaved(
+      ROUNDS,
+      [
+        () => runGrpcLoad({ port: trivialGrpc.info.port, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S }),
+        () => runGrpcLoad({ port: authz.info.grpcPort, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S }),
+      ],
+      (x, y) => x.callsPerSecond > y.callsPerSecond,
+    );
+    const [dBase, d] = dd.best as [GrpcLoadResult, GrpcLoadResult];
+    for (const r of dd.all[1]!) if (r.notOk > 0 || r.errors > 0) throw new Error(`(d) expected only OK Checks: ${r.notOk} denied, ${r.errors} errors`);
     rows.push({ ...ratioRow('d', 'gRPC Check, valid token (OK)', d.callsPerSecond, 'trivial grpc-js Check', dBase.callsPerSecond, 0.8, { latencyMs: d.latencyMs, baselineLatencyMs: dBase.latencyMs }), unit: 'calls/s' });
 
     // (e) NGINX + auth_request (shipped config) + Turnpike vs + the trivial server
@@ -104,26 +134,39 @@ async function main(): Promise<void> {
     children.push(upstream);
     const gwHeaders = { Host: HOST, Authorization: `Bearer ${token}` };
     const nginxTrivial = await startGateway('nginx', { authz: `127.0.0.1:${trivial.info.port}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` });
-    let eBase: WrkResult;
+    const nginxTurnpike = await startGateway('nginx', { authz: `127.0.0.1:${authz.info.httpPort}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` }).catch(async (err: unknown) => {
+      await nginxTrivial.stop();
+      throw err;
+    });
+    let ee: { best: WrkResult[]; all: WrkResult[][] };
     try {
-      eBase = await wrkMeasured(`http://127.0.0.1:${nginxTrivial.port}/premium/doc?id=7`, gwHeaders);
+      ee = await interleaved(
+        ROUNDS,
+        [
+          () => wrkMeasured(`http://127.0.0.1:${nginxTrivial.port}/premium/doc?id=7`, gwHeaders),
+          () => wrkMeasured(`http://127.0.0.1:${nginxTurnpike.port}/premium/doc?id=7`, gwHeaders),
+        ],
+        moreRps,
+      );
     } finally {
       await nginxTrivial.stop();
-    }
-    const nginxTurnpike = await startGateway('nginx', { authz: `127.0.0.1:${authz.info.httpPort}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` });
-    let e: WrkResult;
-    try {
-      e = await wrkMeasured(`http://127.0.0.1:${nginxTurnpike.port}/premium/doc?id=7`, gwHeaders);
-    } finally {
       await nginxTurnpike.stop();
     }
-    if (e.non2xx3xx > 0) throw new Error(`(e) expected only 200s through NGINX, got ${e.non2xx3xx} others`);
+    const [eBase, e] = ee.best as [WrkResult, WrkResult];
+    for (const r of ee.all[1]!) if (r.non2xx3xx > 0) throw new Error(`(e) expected only 200s through NGINX, got ${r.non2xx3xx} others`);
     rows.push(ratioRow('e', 'NGINX auth_request + Turnpike, valid token', e.requestsPerSecond, 'NGINX auth_request + trivial server', eBase.requestsPerSecond, 0.9, { latencyMs: e.latencyMs, baselineLatencyMs: eBase.latencyMs }));
 
     // p99 at half of peak: (b) paced to half its measured peak, and the trivial server at the same rate
     const halfRate = Math.round(b.requestsPerSecond / 2);
-    const half = await wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }, { targetRate: halfRate });
-    const halfBase = await wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders, { targetRate: halfRate });
+    const hh = await interleaved(
+      ROUNDS,
+      [
+        () => wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }, { targetRate: halfRate }),
+        () => wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders, { targetRate: halfRate }),
+      ],
+      lowerP99,
+    );
+    const [half, halfBase] = hh.best as [WrkResult, WrkResult];
     rows.push({
       id: 'p99',
       what: `/v1/nginx valid token, p99 at half of peak (target ${halfRate} req/s, achieved ${round(half.requestsPerSecond)})`,
@@ -146,11 +189,12 @@ async function main(): Promise<void> {
       what: 'authz-service RSS, peak during the run',
       value: round(rssPeakMiB),
       unit: 'MiB',
-      baselineWhat: 'authz-service RSS at idle after start',
-      baseline: round(rssIdle),
-      ratio: round(rssPeakMiB / rssIdle, 3),
+      baselineWhat: 'trivial node:http child under the same tsx loader',
+      baseline: round(rssTrivial),
+      ratio: round(rssPeakMiB / rssTrivial, 3),
       goal: '< 150 MB',
       met: rssPeakMiB * 1.048576 < 150,
+      detail: { idleAfterStartMiB: round(rssIdle), afterRunMiB: round(rssAfter) },
     });
 
     const report = {
@@ -160,10 +204,12 @@ async function main(): Promise<void> {
         http: `wrk 4 -t1 -c${CONNECTIONS}, ${WARMUP_S}s warm-up then ${DURATION_S}s measured, loopback`,
         grpc: `grpc-js client loop, ${GRPC_IN_FLIGHT} calls in flight, ${DURATION_S}s, loopback`,
         halfPeak: 'wrk with a Lua delay() pacing each connection to target/connections req/s (wrk 4 has no -R)',
-        servers: 'each server in its own Node child process; load generator, servers and NGINX share the same cores',
+        servers: 'each server in its own Node child process (run through tsx, TypeScript sources); load generator, servers and NGINX share the same cores',
+        rounds: `${ROUNDS} interleaved rounds per comparison, best round of each side kept (rps: highest; p99: lowest)`,
       },
       baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase },
       results: { b, c, d, e, half, halfBase },
+      rounds: { abc: abc.all, grpc: dd.all, nginx: ee.all, halfPeak: hh.all },
       rows,
     };
     mkdirSync(RESULTS_DIR, { recursive: true });
