@@ -26,7 +26,11 @@ const CONNECTIONS = 32;
 const GRPC_IN_FLIGHT = 32;
 /** Each comparison runs this many interleaved rounds (A B A B…) and keeps each side's best. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const PRICE = { claims: { plan: 'premium' }, exp: 3_600_000, payment: { requests: [{ network: 'base-sepolia', amount: '0.01', asset: 'USDC' }] } };
+const PRICE = {
+  claims: { plan: 'premium' },
+  exp: 3_600_000,
+  payment: { requests: [{ network: 'base-sepolia', amount: '0.01', asset: 'USDC' }] },
+};
 
 interface Row {
   id: string;
@@ -41,7 +45,11 @@ interface Row {
   detail?: Record<string, unknown>;
 }
 
-async function wrkMeasured(url: string, headers: Record<string, string>, extra: { targetRate?: number } = {}): Promise<WrkResult> {
+async function wrkMeasured(
+  url: string,
+  headers: Record<string, string>,
+  extra: { targetRate?: number } = {},
+): Promise<WrkResult> {
   await runWrk({ url, connections: CONNECTIONS, durationSeconds: WARMUP_S, headers, ...extra });
   return runWrk({ url, connections: CONNECTIONS, durationSeconds: DURATION_S, headers, ...extra });
 }
@@ -50,7 +58,11 @@ async function wrkMeasured(url: string, headers: Record<string, string>, extra: 
  * Runs every measurement once per round, interleaved, so a load change on the shared machine
  * hits both sides of a comparison; keeps each side's best round (by `better`).
  */
-async function interleaved<T>(rounds: number, runs: Array<() => Promise<T>>, better: (x: T, y: T) => boolean): Promise<{ best: T[]; all: T[][] }> {
+async function interleaved<T>(
+  rounds: number,
+  runs: Array<() => Promise<T>>,
+  better: (x: T, y: T) => boolean,
+): Promise<{ best: T[]; all: T[][] }> {
   const all: T[][] = runs.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (const [i, run] of runs.entries()) all[i]!.push(await run());
@@ -61,9 +73,28 @@ async function interleaved<T>(rounds: number, runs: Array<() => Promise<T>>, bet
 const moreRps = (x: WrkResult, y: WrkResult): boolean => x.requestsPerSecond > y.requestsPerSecond;
 const lowerP99 = (x: WrkResult, y: WrkResult): boolean => x.latencyMs.p99 < y.latencyMs.p99;
 
-function ratioRow(id: string, what: string, value: number, baselineWhat: string, baseline: number, goalRatio: number, detail?: Record<string, unknown>): Row {
+function ratioRow(
+  id: string,
+  what: string,
+  value: number,
+  baselineWhat: string,
+  baseline: number,
+  goalRatio: number,
+  detail?: Record<string, unknown>,
+): Row {
   const ratio = value / baseline;
-  return { id, what, value: round(value), unit: 'req/s', baselineWhat, baseline: round(baseline), ratio: round(ratio, 3), goal: `≥ ${goalRatio}×`, met: ratio >= goalRatio, ...(detail ? { detail } : {}) };
+  return {
+    id,
+    what,
+    value: round(value),
+    unit: 'req/s',
+    baselineWhat,
+    baseline: round(baseline),
+    ratio: round(ratio, 3),
+    goal: `≥ ${goalRatio}×`,
+    met: ratio >= goalRatio,
+    ...(detail ? { detail } : {}),
+  };
 }
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -80,9 +111,18 @@ async function main(): Promise<void> {
     children.push(trivial);
     const trivialGrpc = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-grpc.ts'));
     children.push(trivialGrpc);
-    const authz = await startChild<{ httpPort: number; grpcPort: number }>(path.join(HERE, 'serve-authz.ts'), [], {
-      BENCH_AUTHZ_INPUT: JSON.stringify({ jwksFile: signer.jwksFile, issuer: ISSUER, host: HOST, price: PRICE }),
-    });
+    const authz = await startChild<{ httpPort: number; grpcPort: number }>(
+      path.join(HERE, 'serve-authz.ts'),
+      [],
+      {
+        BENCH_AUTHZ_INPUT: JSON.stringify({
+          jwksFile: signer.jwksFile,
+          issuer: ISSUER,
+          host: HOST,
+          price: PRICE,
+        }),
+      },
+    );
     children.push(authz);
     const rssIdle = authz.rssMiB();
     const rssTrivial = trivial.rssMiB();
@@ -90,7 +130,12 @@ async function main(): Promise<void> {
       rssPeakMiB = Math.max(rssPeakMiB, authz.rssMiB());
     }, 250);
 
-    const nginxHeaders = { 'X-Original-URI': '/premium/doc?id=7', 'X-Original-Method': 'GET', 'X-Forwarded-Proto': 'http', Host: HOST };
+    const nginxHeaders = {
+      'X-Original-URI': '/premium/doc?id=7',
+      'X-Original-Method': 'GET',
+      'X-Forwarded-Proto': 'http',
+      Host: HOST,
+    };
     const authzNginxUrl = `http://127.0.0.1:${authz.info.httpPort}/v1/nginx`;
 
     // (a) trivial node:http server, (b) /v1/nginx with a valid token (allow), (c) the 401 path
@@ -104,37 +149,99 @@ async function main(): Promise<void> {
       moreRps,
     );
     const [a, b, c] = abc.best as [WrkResult, WrkResult, WrkResult];
-    for (const r of abc.all[1]!) if (r.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${r.non2xx3xx} other answers`);
-    for (const r of abc.all[2]!) if (r.non2xx3xx !== r.requests) throw new Error(`(c) expected only 401s, got ${r.requests - r.non2xx3xx} 2xx`);
-    rows.push(ratioRow('b', '/v1/nginx, valid token (200)', b.requestsPerSecond, 'trivial node:http 200', a.requestsPerSecond, 0.85, { latencyMs: b.latencyMs, baselineLatencyMs: a.latencyMs }));
-    rows.push(ratioRow('c', '/v1/nginx, no token (401)', c.requestsPerSecond, 'trivial node:http 200', a.requestsPerSecond, 0.5, { latencyMs: c.latencyMs }));
+    for (const r of abc.all[1]!)
+      if (r.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${r.non2xx3xx} other answers`);
+    for (const r of abc.all[2]!)
+      if (r.non2xx3xx !== r.requests)
+        throw new Error(`(c) expected only 401s, got ${r.requests - r.non2xx3xx} 2xx`);
+    rows.push(
+      ratioRow(
+        'b',
+        '/v1/nginx, valid token (200)',
+        b.requestsPerSecond,
+        'trivial node:http 200',
+        a.requestsPerSecond,
+        0.85,
+        { latencyMs: b.latencyMs, baselineLatencyMs: a.latencyMs },
+      ),
+    );
+    rows.push(
+      ratioRow(
+        'c',
+        '/v1/nginx, no token (401)',
+        c.requestsPerSecond,
+        'trivial node:http 200',
+        a.requestsPerSecond,
+        0.5,
+        { latencyMs: c.latencyMs },
+      ),
+    );
 
     // (d) gRPC Check, valid token vs a trivial grpc-js Check server
     const checkRequest = {
       attributes: {
         request: {
-          http: { method: 'GET', path: '/premium/doc?id=7', host: HOST, scheme: 'http', headers: { ':authority': HOST, authorization: `Bearer ${token}`, accept: 'application/json' } },
+          http: {
+            method: 'GET',
+            path: '/premium/doc?id=7',
+            host: HOST,
+            scheme: 'http',
+            headers: { ':authority': HOST, authorization: `Bearer ${token}`, accept: 'application/json' },
+          },
         },
       },
     };
     const dd = await interleaved(
       ROUNDS,
       [
-        () => runGrpcLoad({ port: trivialGrpc.info.port, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S }),
-        () => runGrpcLoad({ port: authz.info.grpcPort, request: checkRequest, inFlight: GRPC_IN_FLIGHT, durationSeconds: DURATION_S }),
+        () =>
+          runGrpcLoad({
+            port: trivialGrpc.info.port,
+            request: checkRequest,
+            inFlight: GRPC_IN_FLIGHT,
+            durationSeconds: DURATION_S,
+          }),
+        () =>
+          runGrpcLoad({
+            port: authz.info.grpcPort,
+            request: checkRequest,
+            inFlight: GRPC_IN_FLIGHT,
+            durationSeconds: DURATION_S,
+          }),
       ],
       (x, y) => x.callsPerSecond > y.callsPerSecond,
     );
     const [dBase, d] = dd.best as [GrpcLoadResult, GrpcLoadResult];
-    for (const r of dd.all[1]!) if (r.notOk > 0 || r.errors > 0) throw new Error(`(d) expected only OK Checks: ${r.notOk} denied, ${r.errors} errors`);
-    rows.push({ ...ratioRow('d', 'gRPC Check, valid token (OK)', d.callsPerSecond, 'trivial grpc-js Check', dBase.callsPerSecond, 0.8, { latencyMs: d.latencyMs, baselineLatencyMs: dBase.latencyMs }), unit: 'calls/s' });
+    for (const r of dd.all[1]!)
+      if (r.notOk > 0 || r.errors > 0)
+        throw new Error(`(d) expected only OK Checks: ${r.notOk} denied, ${r.errors} errors`);
+    rows.push({
+      ...ratioRow(
+        'd',
+        'gRPC Check, valid token (OK)',
+        d.callsPerSecond,
+        'trivial grpc-js Check',
+        dBase.callsPerSecond,
+        0.8,
+        { latencyMs: d.latencyMs, baselineLatencyMs: dBase.latencyMs },
+      ),
+      unit: 'calls/s',
+    });
 
     // (e) NGINX + auth_request (shipped config) + Turnpike vs + the trivial server
     const upstream = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.ts'));
     children.push(upstream);
     const gwHeaders = { Host: HOST, Authorization: `Bearer ${token}` };
-    const nginxTrivial = await startGateway('nginx', { authz: `127.0.0.1:${trivial.info.port}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` });
-    const nginxTurnpike = await startGateway('nginx', { authz: `127.0.0.1:${authz.info.httpPort}`, portal: `127.0.0.1:${trivial.info.port}`, upstream: `127.0.0.1:${upstream.info.port}` }).catch(async (err: unknown) => {
+    const nginxTrivial = await startGateway('nginx', {
+      authz: `127.0.0.1:${trivial.info.port}`,
+      portal: `127.0.0.1:${trivial.info.port}`,
+      upstream: `127.0.0.1:${upstream.info.port}`,
+    });
+    const nginxTurnpike = await startGateway('nginx', {
+      authz: `127.0.0.1:${authz.info.httpPort}`,
+      portal: `127.0.0.1:${trivial.info.port}`,
+      upstream: `127.0.0.1:${upstream.info.port}`,
+    }).catch(async (err: unknown) => {
       await nginxTrivial.stop();
       throw err;
     });
@@ -153,16 +260,35 @@ async function main(): Promise<void> {
       await nginxTurnpike.stop();
     }
     const [eBase, e] = ee.best as [WrkResult, WrkResult];
-    for (const r of ee.all[1]!) if (r.non2xx3xx > 0) throw new Error(`(e) expected only 200s through NGINX, got ${r.non2xx3xx} others`);
-    rows.push(ratioRow('e', 'NGINX auth_request + Turnpike, valid token', e.requestsPerSecond, 'NGINX auth_request + trivial server', eBase.requestsPerSecond, 0.9, { latencyMs: e.latencyMs, baselineLatencyMs: eBase.latencyMs }));
+    for (const r of ee.all[1]!)
+      if (r.non2xx3xx > 0) throw new Error(`(e) expected only 200s through NGINX, got ${r.non2xx3xx} others`);
+    rows.push(
+      ratioRow(
+        'e',
+        'NGINX auth_request + Turnpike, valid token',
+        e.requestsPerSecond,
+        'NGINX auth_request + trivial server',
+        eBase.requestsPerSecond,
+        0.9,
+        { latencyMs: e.latencyMs, baselineLatencyMs: eBase.latencyMs },
+      ),
+    );
 
     // p99 at half of peak: (b) paced to half its measured peak, and the trivial server at the same rate
     const halfRate = Math.round(b.requestsPerSecond / 2);
     const hh = await interleaved(
       ROUNDS,
       [
-        () => wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }, { targetRate: halfRate }),
-        () => wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders, { targetRate: halfRate }),
+        () =>
+          wrkMeasured(
+            authzNginxUrl,
+            { ...nginxHeaders, Authorization: `Bearer ${token}` },
+            { targetRate: halfRate },
+          ),
+        () =>
+          wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders, {
+            targetRate: halfRate,
+          }),
       ],
       lowerP99,
     );
@@ -177,7 +303,11 @@ async function main(): Promise<void> {
       ratio: round(half.latencyMs.p99 / halfBase.latencyMs.p99, 3),
       goal: '< 2 ms',
       met: half.latencyMs.p99 < 2,
-      detail: { latencyMs: half.latencyMs, baselineLatencyMs: halfBase.latencyMs, achievedRate: half.requestsPerSecond },
+      detail: {
+        latencyMs: half.latencyMs,
+        baselineLatencyMs: halfBase.latencyMs,
+        achievedRate: half.requestsPerSecond,
+      },
     });
 
     clearInterval(rssSampler);
@@ -203,8 +333,10 @@ async function main(): Promise<void> {
       method: {
         http: `wrk 4 -t1 -c${CONNECTIONS}, ${WARMUP_S}s warm-up then ${DURATION_S}s measured, loopback`,
         grpc: `grpc-js client loop, ${GRPC_IN_FLIGHT} calls in flight, ${DURATION_S}s, loopback`,
-        halfPeak: 'wrk with a Lua delay() pacing each connection to target/connections req/s (wrk 4 has no -R)',
-        servers: 'each server in its own Node child process (run through tsx, TypeScript sources); load generator, servers and NGINX share the same cores',
+        halfPeak:
+          'wrk with a Lua delay() pacing each connection to target/connections req/s (wrk 4 has no -R)',
+        servers:
+          'each server in its own Node child process (run through tsx, TypeScript sources); load generator, servers and NGINX share the same cores',
         rounds: `${ROUNDS} interleaved rounds per comparison, best round of each side kept (rps: highest; p99: lowest)`,
       },
       baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase },
@@ -231,7 +363,10 @@ function markdown(when: string, method: Record<string, string>, rows: Row[]): st
     '',
     '| | measured | value | baseline (same run) | baseline value | ratio | goal | met |',
     '|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.id} | ${r.what} | ${r.value} ${r.unit} | ${r.baselineWhat} | ${r.baseline} ${r.unit} | ${r.ratio} | ${r.goal} | ${r.met ? 'yes' : 'no'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${r.what} | ${r.value} ${r.unit} | ${r.baselineWhat} | ${r.baseline} ${r.unit} | ${r.ratio} | ${r.goal} | ${r.met ? 'yes' : 'no'} |`,
+    ),
     '',
   ];
   return lines.join('\n');

@@ -6,7 +6,12 @@
 import { loadAuthzConfig, startAuthzService } from '@turnpike/authz-service';
 import { createLogger } from '@turnpike/protocol/service';
 
-const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}') as { jwksFile: string; issuer: string; host: string; price: Record<string, unknown> };
+const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}') as {
+  jwksFile: string;
+  issuer: string;
+  host: string;
+  price: Record<string, unknown>;
+};
 const { config } = await loadAuthzConfig({
   env: { BENCH_PORTAL_TOKEN: 'bench-unused-portal-token' },
   base: {
@@ -19,7 +24,9 @@ const { config } = await loadAuthzConfig({
     logLevel: 'silent',
   },
 });
-const authz = await startAuthzService(config, { logger: createLogger({ name: 'authz-bench', level: 'silent' }) });
+const authz = await startAuthzService(config, {
+  logger: createLogger({ name: 'authz-bench', level: 'silent' }),
+});
 console.log(JSON.stringify({ ready: true, httpPort: authz.httpPort, grpcPort: authz.grpcPort }));
 process.on('SIGTERM', () => {
   void authz.close().then(() => process.exit(0));

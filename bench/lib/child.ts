@@ -17,17 +17,28 @@ export interface BenchChild<T> {
 
 const READY_TIMEOUT_MS = 30_000;
 
-export async function startChild<T>(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<BenchChild<T>> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', script, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+export async function startChild<T>(
+  script: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<BenchChild<T>> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--conditions=source', script, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
     stderr = (stderr + c.toString()).slice(-20_000);
   });
   const info = await new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} not ready after ${READY_TIMEOUT_MS} ms\n${stderr}`)), READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`${script} not ready after ${READY_TIMEOUT_MS} ms\n${stderr}`)),
+      READY_TIMEOUT_MS,
+    );
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (!line.startsWith('{')) return;

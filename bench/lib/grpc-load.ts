@@ -25,10 +25,14 @@ export async function runGrpcLoad(opts: {
   maxCalls?: number;
 }): Promise<GrpcLoadResult> {
   const Ctor = authorizationClientConstructor();
-  const client = new Ctor(`127.0.0.1:${opts.port}`, credentials.createInsecure()) as unknown as Client & { Check: CheckFn };
+  const client = new Ctor(`127.0.0.1:${opts.port}`, credentials.createInsecure()) as unknown as Client & {
+    Check: CheckFn;
+  };
   const check = (req: unknown) =>
     new Promise<{ ok: boolean; error: boolean }>((resolve) => {
-      client.Check(req, (err, res) => resolve({ ok: !err && (res?.status?.code ?? 0) === 0, error: err !== null }));
+      client.Check(req, (err, res) =>
+        resolve({ ok: !err && (res?.status?.code ?? 0) === 0, error: err !== null }),
+      );
     });
   // Warm up the channel (connection, HTTP/2 settings) before measuring.
   for (let i = 0; i < 200; i++) await check(opts.request);
@@ -54,7 +58,8 @@ export async function runGrpcLoad(opts: {
   const elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
   client.close();
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+  const q = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   return {
     callsPerSecond: latencies.length / elapsed,
     calls: latencies.length,

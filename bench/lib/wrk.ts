@@ -32,12 +32,21 @@ const WRK_TIMEOUT_MARGIN_MS = 20_000;
 
 export function assertLoopback(url: string): void {
   const host = new URL(url).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') throw new Error(`bench: loopback only, not ${host}`);
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1')
+    throw new Error(`bench: loopback only, not ${host}`);
 }
 
 export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
   assertLoopback(opts.url);
-  const args = ['-t', String(opts.threads ?? 1), '-c', String(opts.connections), '-d', `${opts.durationSeconds}s`, '--latency'];
+  const args = [
+    '-t',
+    String(opts.threads ?? 1),
+    '-c',
+    String(opts.connections),
+    '-d',
+    `${opts.durationSeconds}s`,
+    '--latency',
+  ];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}: ${v}`);
   let dir: string | undefined;
   if (opts.targetRate !== undefined) {
@@ -52,10 +61,15 @@ export async function runWrk(opts: WrkOptions): Promise<WrkResult> {
   args.push(opts.url);
   try {
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile('wrk', args, { timeout: opts.durationSeconds * 1000 + WRK_TIMEOUT_MARGIN_MS }, (err, out, errOut) => {
-        if (err) reject(new Error(`wrk failed: ${err.message}\n${errOut}`));
-        else resolve(out);
-      });
+      execFile(
+        'wrk',
+        args,
+        { timeout: opts.durationSeconds * 1000 + WRK_TIMEOUT_MARGIN_MS },
+        (err, out, errOut) => {
+          if (err) reject(new Error(`wrk failed: ${err.message}\n${errOut}`));
+          else resolve(out);
+        },
+      );
     });
     return parseWrk(stdout);
   } finally {

@@ -16,9 +16,7 @@ export const SPOOFED = {
 };
 
 export type Expectation =
-  | { kind: 'pass'; identity: 'none' | 'payer'; body?: string }
-  | { kind: '402-html' }
-  | { kind: '402-json' };
+  { kind: 'pass'; identity: 'none' | 'payer'; body?: string } | { kind: '402-html' } | { kind: '402-json' };
 
 export interface TableRow {
   name: string;
@@ -44,28 +42,89 @@ export const BAD_TOKENS: Array<{ name: string; token(signer: TestSigner): Promis
   { name: 'a wrong required claim value', token: (s) => s.sign({ ...VALID_CLAIMS, plan: 'basic' }) },
   { name: 'a bad signature', token: async (s) => s.sign(VALID_CLAIMS, { key: await otherSigningKey() }) },
   { name: 'alg none', token: async (s) => unsignedToken({ ...VALID_CLAIMS, iss: s.issuer }, s.kid) },
-  { name: 'an unknown kid', token: async (s) => s.sign(VALID_CLAIMS, { key: await otherSigningKey(), kid: 'unknown-kid' }) },
+  {
+    name: 'an unknown kid',
+    token: async (s) => s.sign(VALID_CLAIMS, { key: await otherSigningKey(), kid: 'unknown-kid' }),
+  },
   { name: 'garbage', token: async () => 'not.a.jwt' },
 ];
 
 export const DECISION_TABLE: TableRow[] = [
-  { name: 'free page passes untouched', path: '/free/page?x=1', headers: none, expect: { kind: 'pass', identity: 'none', body: 'free page /free/page\n' } },
-  { name: 'free page with spoofed identity headers: the app never sees them', path: '/free/page', headers: async () => ({ ...SPOOFED }), expect: { kind: 'pass', identity: 'none' } },
-  { name: 'priced (headers), browser, no token → 402 HTML to the pay page', path: '/premium/doc', headers: async () => html, expect: { kind: '402-html' } },
-  { name: 'priced (headers), API client, no token → 402 JSON + PAYMENT-REQUIRED', path: '/premium/doc?page=2', headers: async () => api, expect: { kind: '402-json' } },
-  { name: 'priced (meta tag, HEAD answers 405), API client → 402 JSON', path: '/article/one', headers: async () => api, expect: { kind: '402-json' } },
-  { name: 'priced (static route), API client → 402 JSON', path: '/reports/q1', headers: async () => api, expect: { kind: '402-json' } },
-  { name: 'priced, spoofed identity headers, no token → 402', path: '/premium/doc', headers: async () => ({ ...api, ...SPOOFED }), expect: { kind: '402-json' } },
-  { name: 'valid token as Bearer → 200 with identity', path: '/premium/doc', headers: async (s) => bearer(await s.sign(VALID_CLAIMS)), expect: { kind: 'pass', identity: 'payer' } },
+  {
+    name: 'free page passes untouched',
+    path: '/free/page?x=1',
+    headers: none,
+    expect: { kind: 'pass', identity: 'none', body: 'free page /free/page\n' },
+  },
+  {
+    name: 'free page with spoofed identity headers: the app never sees them',
+    path: '/free/page',
+    headers: async () => ({ ...SPOOFED }),
+    expect: { kind: 'pass', identity: 'none' },
+  },
+  {
+    name: 'priced (headers), browser, no token → 402 HTML to the pay page',
+    path: '/premium/doc',
+    headers: async () => html,
+    expect: { kind: '402-html' },
+  },
+  {
+    name: 'priced (headers), API client, no token → 402 JSON + PAYMENT-REQUIRED',
+    path: '/premium/doc?page=2',
+    headers: async () => api,
+    expect: { kind: '402-json' },
+  },
+  {
+    name: 'priced (meta tag, HEAD answers 405), API client → 402 JSON',
+    path: '/article/one',
+    headers: async () => api,
+    expect: { kind: '402-json' },
+  },
+  {
+    name: 'priced (static route), API client → 402 JSON',
+    path: '/reports/q1',
+    headers: async () => api,
+    expect: { kind: '402-json' },
+  },
+  {
+    name: 'priced, spoofed identity headers, no token → 402',
+    path: '/premium/doc',
+    headers: async () => ({ ...api, ...SPOOFED }),
+    expect: { kind: '402-json' },
+  },
+  {
+    name: 'valid token as Bearer → 200 with identity',
+    path: '/premium/doc',
+    headers: async (s) => bearer(await s.sign(VALID_CLAIMS)),
+    expect: { kind: 'pass', identity: 'payer' },
+  },
   {
     name: 'valid token in the scope cookie → 200 with identity',
     path: '/premium/a/b',
-    headers: async (s) => ({ ...html, cookie: `other=1; ${scopeCookieName(SCOPE)}=${await s.sign(VALID_CLAIMS)}` }),
+    headers: async (s) => ({
+      ...html,
+      cookie: `other=1; ${scopeCookieName(SCOPE)}=${await s.sign(VALID_CLAIMS)}`,
+    }),
     expect: { kind: 'pass', identity: 'payer' },
   },
-  { name: 'valid token in the 402_token cookie → 200 with identity', path: '/premium/doc', headers: async (s) => ({ ...html, cookie: `402_token=${await s.sign(VALID_CLAIMS)}` }), expect: { kind: 'pass', identity: 'payer' } },
-  { name: 'valid token in x-402-token → 200 with identity', path: '/premium/doc', headers: async (s) => ({ ...api, 'x-402-token': await s.sign(VALID_CLAIMS) }), expect: { kind: 'pass', identity: 'payer' } },
-  { name: 'valid token for the meta-tag page → 200', path: '/article/one', headers: async (s) => bearer(await s.sign({ ...VALID_CLAIMS, resource: '/article' })), expect: { kind: 'pass', identity: 'payer' } },
+  {
+    name: 'valid token in the 402_token cookie → 200 with identity',
+    path: '/premium/doc',
+    headers: async (s) => ({ ...html, cookie: `402_token=${await s.sign(VALID_CLAIMS)}` }),
+    expect: { kind: 'pass', identity: 'payer' },
+  },
+  {
+    name: 'valid token in x-402-token → 200 with identity',
+    path: '/premium/doc',
+    headers: async (s) => ({ ...api, 'x-402-token': await s.sign(VALID_CLAIMS) }),
+    expect: { kind: 'pass', identity: 'payer' },
+  },
+  {
+    name: 'valid token for the meta-tag page → 200',
+    path: '/article/one',
+    headers: async (s) => bearer(await s.sign({ ...VALID_CLAIMS, resource: '/article' })),
+    expect: { kind: 'pass', identity: 'payer' },
+  },
   {
     name: 'valid token + spoofed identity headers: the app sees the real identity',
     path: '/premium/doc',
@@ -78,23 +137,30 @@ export const DECISION_TABLE: TableRow[] = [
     path: '/premium/echo',
     body: '{"order":42,"note":"héllo"}',
     headers: async (s) => ({ ...bearer(await s.sign(VALID_CLAIMS)), 'content-type': 'application/json' }),
-    expect: { kind: 'pass', identity: 'payer', body: JSON.stringify({ echo: '{"order":42,"note":"héllo"}', seenBy: 'upstream' }) },
+    expect: {
+      kind: 'pass',
+      identity: 'payer',
+      body: JSON.stringify({ echo: '{"order":42,"note":"héllo"}', seenBy: 'upstream' }),
+    },
   },
-  { name: 'POST without a token → 402', method: 'POST', path: '/premium/echo', body: '{"order":1}', headers: async () => ({ ...api, 'content-type': 'application/json' }), expect: { kind: '402-json' } },
-  ...BAD_TOKENS.map(
-    (bad): TableRow => ({
-      name: `token with ${bad.name} → 402`,
-      path: '/premium/doc',
-      headers: async (s) => bearer(await bad.token(s)),
-      expect: { kind: '402-json' },
-    }),
-  ),
-  ...BAD_TOKENS.slice(0, 3).map(
-    (bad): TableRow => ({
-      name: `cookie token with ${bad.name}, browser → 402 HTML`,
-      path: '/premium/doc',
-      headers: async (s) => ({ ...html, cookie: `${scopeCookieName(SCOPE)}=${await bad.token(s)}` }),
-      expect: { kind: '402-html' },
-    }),
-  ),
+  {
+    name: 'POST without a token → 402',
+    method: 'POST',
+    path: '/premium/echo',
+    body: '{"order":1}',
+    headers: async () => ({ ...api, 'content-type': 'application/json' }),
+    expect: { kind: '402-json' },
+  },
+  ...BAD_TOKENS.map((bad): TableRow => ({
+    name: `token with ${bad.name} → 402`,
+    path: '/premium/doc',
+    headers: async (s) => bearer(await bad.token(s)),
+    expect: { kind: '402-json' },
+  })),
+  ...BAD_TOKENS.slice(0, 3).map((bad): TableRow => ({
+    name: `cookie token with ${bad.name}, browser → 402 HTML`,
+    path: '/premium/doc',
+    headers: async (s) => ({ ...html, cookie: `${scopeCookieName(SCOPE)}=${await bad.token(s)}` }),
+    expect: { kind: '402-html' },
+  })),
 ];

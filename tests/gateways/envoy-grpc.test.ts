@@ -6,7 +6,10 @@
  */
 import { credentials, makeGenericClientConstructor, type Client } from '@grpc/grpc-js';
 import { IDENTITY_HEADERS } from '@turnpike/authz-service';
-import { authorizationClientConstructor, healthServiceDefinition } from '../../authz-service/src/transports/grpc/index.js';
+import {
+  authorizationClientConstructor,
+  healthServiceDefinition,
+} from '../../authz-service/src/transports/grpc/index.js';
 import { BAD_TOKENS, PAYER, SCOPE, SPOOFED, VALID_CLAIMS } from './decision-table.js';
 import { HOST, startStack, type Stack } from './stack.js';
 
@@ -17,7 +20,11 @@ interface HeaderOption {
 interface CheckResponse {
   status: { code: number; message?: string };
   http_response?: 'ok_response' | 'denied_response';
-  ok_response?: { headers?: HeaderOption[]; headers_to_remove?: string[]; response_headers_to_add?: HeaderOption[] };
+  ok_response?: {
+    headers?: HeaderOption[];
+    headers_to_remove?: string[];
+    response_headers_to_add?: HeaderOption[];
+  };
   denied_response?: { status: { code: string | number }; headers?: HeaderOption[]; body?: string };
 }
 type Unary<Req, Res> = (req: Req, cb: (err: Error | null, res: Res) => void) => void;
@@ -29,7 +36,13 @@ const PERMISSION_DENIED = 7;
 let stack: Stack;
 let client: Client & { Check: Unary<unknown, CheckResponse> };
 
-function checkRequest(opts: { path: string; headers?: Record<string, string>; method?: string; host?: string; extensions?: Record<string, string> }): unknown {
+function checkRequest(opts: {
+  path: string;
+  headers?: Record<string, string>;
+  method?: string;
+  host?: string;
+  extensions?: Record<string, string>;
+}): unknown {
   const host = opts.host ?? HOST;
   const method = opts.method ?? 'GET';
   return {
@@ -40,7 +53,14 @@ function checkRequest(opts: { path: string; headers?: Record<string, string>; me
         http: {
           id: '1234567890',
           method,
-          headers: { ':authority': host, ':path': opts.path, ':method': method, ':scheme': 'http', 'x-request-id': 'req-1', ...opts.headers },
+          headers: {
+            ':authority': host,
+            ':path': opts.path,
+            ':method': method,
+            ':scheme': 'http',
+            'x-request-id': 'req-1',
+            ...opts.headers,
+          },
           path: opts.path,
           host,
           scheme: 'http',
@@ -53,10 +73,13 @@ function checkRequest(opts: { path: string; headers?: Record<string, string>; me
 }
 
 function check(req: unknown): Promise<CheckResponse> {
-  return new Promise((resolve, reject) => client.Check(req, (err, res) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    client.Check(req, (err, res) => (err ? reject(err) : resolve(res))),
+  );
 }
 
-const headerMap = (options: HeaderOption[] | undefined): Record<string, string> => Object.fromEntries((options ?? []).map((o) => [o.header.key, o.header.value]));
+const headerMap = (options: HeaderOption[] | undefined): Record<string, string> =>
+  Object.fromEntries((options ?? []).map((o) => [o.header.key, o.header.value]));
 
 function expectPaymentRequired(res: CheckResponse, kind: 'json' | 'html'): Record<string, string> {
   expect(res.status.code).toBe(PERMISSION_DENIED);
@@ -69,7 +92,9 @@ function expectPaymentRequired(res: CheckResponse, kind: 'json' | 'html'): Recor
     const body = JSON.parse(res.denied_response!.body!) as { error: string; accepts: unknown[] };
     expect(body.error).toBe('payment_required');
     expect(body.accepts.length).toBeGreaterThan(0);
-    const terms = JSON.parse(Buffer.from(headers['payment-required']!, 'base64').toString('utf8')) as { x402Version: number };
+    const terms = JSON.parse(Buffer.from(headers['payment-required']!, 'base64').toString('utf8')) as {
+      x402Version: number;
+    };
     expect(terms.x402Version).toBe(2);
   } else {
     expect(headers['content-type']).toMatch(/^text\/html/);
@@ -82,7 +107,10 @@ function expectPaymentRequired(res: CheckResponse, kind: 'json' | 'html'): Recor
 beforeAll(async () => {
   stack = await startStack({ grpc: true });
   const Ctor = authorizationClientConstructor();
-  client = new Ctor(`127.0.0.1:${stack.authz.grpcPort}`, credentials.createInsecure()) as unknown as typeof client;
+  client = new Ctor(
+    `127.0.0.1:${stack.authz.grpcPort}`,
+    credentials.createInsecure(),
+  ) as unknown as typeof client;
 });
 afterAll(async () => {
   client?.close();
@@ -105,20 +133,31 @@ describe('envoy.service.auth.v3.Authorization/Check', () => {
   });
 
   it('priced, API client, no token → PERMISSION_DENIED + denied_response 402 JSON with PAYMENT-REQUIRED', async () => {
-    expectPaymentRequired(await check(checkRequest({ path: '/premium/doc?page=2', headers: { accept: 'application/json' } })), 'json');
+    expectPaymentRequired(
+      await check(checkRequest({ path: '/premium/doc?page=2', headers: { accept: 'application/json' } })),
+      'json',
+    );
   });
 
   it('priced, browser, no token → denied_response 402 HTML with Location under /_402/', async () => {
-    expectPaymentRequired(await check(checkRequest({ path: '/premium/doc', headers: { accept: 'text/html' } })), 'html');
+    expectPaymentRequired(
+      await check(checkRequest({ path: '/premium/doc', headers: { accept: 'text/html' } })),
+      'html',
+    );
   });
 
   it('priced by a <meta> tag (HEAD answers 405) → 402', async () => {
-    expectPaymentRequired(await check(checkRequest({ path: '/article/one', headers: { accept: 'application/json' } })), 'json');
+    expectPaymentRequired(
+      await check(checkRequest({ path: '/article/one', headers: { accept: 'application/json' } })),
+      'json',
+    );
   });
 
   it('valid token → OK with every identity header set (OVERWRITE_IF_EXISTS_OR_ADD)', async () => {
     const token = await stack.signer.sign(VALID_CLAIMS);
-    const res = await check(checkRequest({ path: '/premium/doc', headers: { authorization: `Bearer ${token}`, ...SPOOFED } }));
+    const res = await check(
+      checkRequest({ path: '/premium/doc', headers: { authorization: `Bearer ${token}`, ...SPOOFED } }),
+    );
     expect(res.status.code).toBe(OK);
     const set = res.ok_response!.headers ?? [];
     for (const option of set) expect(option.append_action).toBe('OVERWRITE_IF_EXISTS_OR_ADD');
@@ -126,7 +165,10 @@ describe('envoy.service.auth.v3.Authorization/Check', () => {
     expect(headers['x-402-payer']).toBe(PAYER);
     expect(headers['x-402-scope']).toBe(SCOPE);
     expect(headers['x-402-token-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(JSON.parse(Buffer.from(headers['x-402-claims']!, 'base64url').toString('utf8'))).toMatchObject({ plan: 'premium', aud: HOST });
+    expect(JSON.parse(Buffer.from(headers['x-402-claims']!, 'base64url').toString('utf8'))).toMatchObject({
+      plan: 'premium',
+      aud: HOST,
+    });
     // Every spoofed header is either overwritten or removed; none is removed after being set.
     for (const name of IDENTITY_HEADERS) {
       const setHere = name in headers;
@@ -137,18 +179,40 @@ describe('envoy.service.auth.v3.Authorization/Check', () => {
 
   it('valid token in the scope cookie → OK', async () => {
     const token = await stack.signer.sign(VALID_CLAIMS);
-    const res = await check(checkRequest({ path: '/premium/a', headers: { cookie: `402_token_${Buffer.from(SCOPE).toString('base64url')}=${token}` } }));
+    const res = await check(
+      checkRequest({
+        path: '/premium/a',
+        headers: { cookie: `402_token_${Buffer.from(SCOPE).toString('base64url')}=${token}` },
+      }),
+    );
     expect(res.status.code).toBe(OK);
     expect(headerMap(res.ok_response!.headers)['x-402-payer']).toBe(PAYER);
   });
 
   it.each(BAD_TOKENS.map((b) => [b.name, b] as const))('token with %s → 402', async (_n, bad) => {
     const token = await bad.token(stack.signer);
-    expectPaymentRequired(await check(checkRequest({ path: '/premium/doc', headers: { accept: 'application/json', authorization: `Bearer ${token}` } })), 'json');
+    expectPaymentRequired(
+      await check(
+        checkRequest({
+          path: '/premium/doc',
+          headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+        }),
+      ),
+      'json',
+    );
   });
 
   it('context_extensions route names a static route: that price applies to any path', async () => {
-    expectPaymentRequired(await check(checkRequest({ path: '/free/page', headers: { accept: 'application/json' }, extensions: { route: 'reports' } })), 'json');
+    expectPaymentRequired(
+      await check(
+        checkRequest({
+          path: '/free/page',
+          headers: { accept: 'application/json' },
+          extensions: { route: 'reports' },
+        }),
+      ),
+      'json',
+    );
   });
 
   it('an unknown context_extensions route → 403, never allowed', async () => {
@@ -186,10 +250,16 @@ describe('envoy.service.auth.v3.Authorization/Check', () => {
 describe('grpc.health.v1.Health/Check', () => {
   it('answers SERVING once keys are loaded, SERVICE_UNKNOWN for other services', async () => {
     const Health = makeGenericClientConstructor(healthServiceDefinition(), 'Health');
-    const health = new Health(`127.0.0.1:${stack.authz.grpcPort}`, credentials.createInsecure()) as unknown as Client & {
+    const health = new Health(
+      `127.0.0.1:${stack.authz.grpcPort}`,
+      credentials.createInsecure(),
+    ) as unknown as Client & {
       Check: Unary<{ service: string }, { status: string }>;
     };
-    const ask = (service: string) => new Promise<{ status: string }>((resolve, reject) => health.Check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
+    const ask = (service: string) =>
+      new Promise<{ status: string }>((resolve, reject) =>
+        health.Check({ service }, (err, res) => (err ? reject(err) : resolve(res))),
+      );
     try {
       expect((await ask('')).status).toBe('SERVING');
       expect((await ask('envoy.service.auth.v3.Authorization')).status).toBe('SERVING');

@@ -15,7 +15,8 @@ import { freePort } from '../support/ports.js';
 import type { TestSigner } from '../support/tokens.js';
 
 /** xpub of the public dev mnemonic "test test … junk" (m/44'/60'/0'), as in payment-portal/config.example.yaml. */
-const DEV_XPUB = 'xpub6Ce9NcJvTk36xtLSrJLZqE7wtgA5deCeYs7rSQtreh4cj6ByPtrg9sD7V2FNFLPnf8heNP3FGkeV9qwfzvZNSd54JoNXVsXFYSYwHsnJxqP';
+const DEV_XPUB =
+  'xpub6Ce9NcJvTk36xtLSrJLZqE7wtgA5deCeYs7rSQtreh4cj6ByPtrg9sD7V2FNFLPnf8heNP3FGkeV9qwfzvZNSd54JoNXVsXFYSYwHsnJxqP';
 
 export interface RealPortal {
   /** host:port of the public listener (what the gateway routes /_402/ to). */
@@ -33,10 +34,16 @@ export async function startRealPortal(signer: TestSigner, opts: { network: strin
   await writeFile(path.join(dir, 'signing-key.pem'), await signer.privateKeyPem());
   const deadRpc = `http://127.0.0.1:${await freePort()}`;
   const config = {
-    listeners: { public: { host: '127.0.0.1', port: 0 }, internal: { host: '127.0.0.1', port: 0 }, internalToken: { fromFile: path.join(dir, 'internal-token') } },
+    listeners: {
+      public: { host: '127.0.0.1', port: 0 },
+      internal: { host: '127.0.0.1', port: 0 },
+      internalToken: { fromFile: path.join(dir, 'internal-token') },
+    },
     database: { memory: true },
     issuer: signer.issuer,
-    tokens: { signingKeys: [{ kid: signer.kid, privateKey: { fromFile: path.join(dir, 'signing-key.pem') } }] },
+    tokens: {
+      signingKeys: [{ kid: signer.kid, privateKey: { fromFile: path.join(dir, 'signing-key.pem') } }],
+    },
     invoice: { rateLimitPerMinutePerIp: 10_000 },
     watchers: { [opts.network]: { rpcUrls: [deadRpc], pollIntervalMs: 60_000 } },
     wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 20, poolBatch: 100 } },
@@ -45,7 +52,9 @@ export async function startRealPortal(signer: TestSigner, opts: { network: strin
   await writeFile(path.join(dir, 'portal.yaml'), stringify(config));
   try {
     const loaded = await loadPortalConfig({ file: path.join(dir, 'portal.yaml'), env: {} });
-    const portal = await startPaymentPortal(loaded, { logger: createLogger({ name: 'portal-test', level: 'silent' }) });
+    const portal = await startPaymentPortal(loaded, {
+      logger: createLogger({ name: 'portal-test', level: 'silent' }),
+    });
     return {
       publicAddress: new URL(portal.publicUrl).host,
       internalUrl: portal.internalUrl,

@@ -16,14 +16,31 @@ export interface ClientResponse {
 }
 
 /** One request on a fresh connection, Host: shop.test. */
-export function send(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string }): Promise<ClientResponse> {
+export function send(
+  port: number,
+  opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<ClientResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, agent: false, headers: { host: HOST, ...opts.headers }, timeout: 10_000 },
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'GET',
+        path: opts.path,
+        agent: false,
+        headers: { host: HOST, ...opts.headers },
+        timeout: 10_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
       },
     );
     req.on('timeout', () => req.destroy(new Error('client timeout')));
@@ -49,9 +66,13 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       for (const [name, spoof] of Object.entries(SPOOFED)) expect(seen.headers[name]).not.toBe(spoof);
       if (row.expect.identity === 'payer') {
         expect(seen.headers['x-402-payer']).toBe(PAYER);
-        expect(seen.headers['x-402-scope']).toBe(SCOPE === '/premium' && row.path.startsWith('/article') ? '/article' : SCOPE);
+        expect(seen.headers['x-402-scope']).toBe(
+          SCOPE === '/premium' && row.path.startsWith('/article') ? '/article' : SCOPE,
+        );
         expect(String(seen.headers['x-402-token-id'])).toMatch(/^[0-9a-f-]{36}$/);
-        const claims = JSON.parse(Buffer.from(String(seen.headers['x-402-claims']), 'base64url').toString('utf8')) as Record<string, string>;
+        const claims = JSON.parse(
+          Buffer.from(String(seen.headers['x-402-claims']), 'base64url').toString('utf8'),
+        ) as Record<string, string>;
         expect(claims.plan).toBe('premium');
         expect(claims.aud).toBe(HOST);
       } else {
@@ -86,7 +107,9 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       expect(body.paymentDetails.serviceWallet).toMatch(/^0x[0-9a-fA-F]{40}$/);
       expect(body.x402Version).toBe(1);
       expect(body.accepts.length).toBeGreaterThan(0);
-      const terms = JSON.parse(Buffer.from(String(one(res.headers['payment-required'])), 'base64').toString('utf8')) as {
+      const terms = JSON.parse(
+        Buffer.from(String(one(res.headers['payment-required'])), 'base64').toString('utf8'),
+      ) as {
         x402Version: number;
         accepts: Array<{ payTo: string }>;
         resource: { url: string };
@@ -109,7 +132,11 @@ export function describeGatewayTable(kind: GatewayKind): void {
 
     beforeAll(async () => {
       stack = await startStack();
-      gateway = await startGateway(kind, { authz: stack.authzAddress, portal: stack.portal.publicAddress, upstream: stack.upstream.address });
+      gateway = await startGateway(kind, {
+        authz: stack.authzAddress,
+        portal: stack.portal.publicAddress,
+        upstream: stack.upstream.address,
+      });
     });
     afterAll(async () => {
       await gateway?.stop();
@@ -119,7 +146,12 @@ export function describeGatewayTable(kind: GatewayKind): void {
 
     it.each(DECISION_TABLE.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
       const headers = await row.headers(stack.signer);
-      const res = await send(gateway.port, { method: row.method ?? 'GET', path: row.path, headers, ...(row.body === undefined ? {} : { body: row.body }) });
+      const res = await send(gateway.port, {
+        method: row.method ?? 'GET',
+        path: row.path,
+        headers,
+        ...(row.body === undefined ? {} : { body: row.body }),
+      });
       assertRow(row, res, stack, gateway.output);
     });
 
@@ -154,7 +186,11 @@ export function describeGatewayTable(kind: GatewayKind): void {
       stack = await startStack();
       // Nothing listens on this port: every auth call is refused.
       const deadPort = await freePort();
-      gateway = await startGateway(kind, { authz: `127.0.0.1:${deadPort}`, portal: stack.portal.publicAddress, upstream: stack.upstream.address });
+      gateway = await startGateway(kind, {
+        authz: `127.0.0.1:${deadPort}`,
+        portal: stack.portal.publicAddress,
+        upstream: stack.upstream.address,
+      });
     });
     afterAll(async () => {
       await gateway?.stop();
@@ -165,12 +201,20 @@ export function describeGatewayTable(kind: GatewayKind): void {
       ['a free page', '/free/page', {}],
       ['a priced page with a valid token', '/premium/doc', 'token'],
       ['a priced page without a token', '/premium/doc', {}],
-    ] as const)('fails closed for %s: non-2xx, not a 402, and the app is not reached', async (_n, path, how) => {
-      stack.upstream.reset();
-      const headers = how === 'token' ? { authorization: `Bearer ${await stack.signer.sign({ aud: HOST, resource: SCOPE, plan: 'premium' })}` } : {};
-      const res = await send(gateway.port, { path, headers });
-      expect(res.status).toBeGreaterThanOrEqual(500);
-      expect(stack.upstream.appRequests()).toHaveLength(0);
-    });
+    ] as const)(
+      'fails closed for %s: non-2xx, not a 402, and the app is not reached',
+      async (_n, path, how) => {
+        stack.upstream.reset();
+        const headers =
+          how === 'token'
+            ? {
+                authorization: `Bearer ${await stack.signer.sign({ aud: HOST, resource: SCOPE, plan: 'premium' })}`,
+              }
+            : {};
+        const res = await send(gateway.port, { path, headers });
+        expect(res.status).toBeGreaterThanOrEqual(500);
+        expect(stack.upstream.appRequests()).toHaveLength(0);
+      },
+    );
   });
 }

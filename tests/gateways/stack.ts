@@ -41,7 +41,9 @@ export async function startStack(opts: { grpc?: boolean } = {}): Promise<Stack> 
       logLevel: 'silent',
     },
   });
-  const authz = await startAuthzService(config, { logger: createLogger({ name: 'authz-test', level: 'silent' }) });
+  const authz = await startAuthzService(config, {
+    logger: createLogger({ name: 'authz-test', level: 'silent' }),
+  });
   return {
     signer,
     upstream,

@@ -27,7 +27,9 @@ function findAll(node: unknown, key: string, out: Json[] = []): Json[] {
 
 function extAuthzFilter(config: Json): Json {
   const filters = findAll(config, 'typed_config').map((f) => f.typed_config as Json);
-  const extAuthz = filters.filter((c) => c['@type'] === 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz');
+  const extAuthz = filters.filter(
+    (c) => c['@type'] === 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+  );
   expect(extAuthz).toHaveLength(1);
   return extAuthz[0]!;
 }
@@ -70,7 +72,8 @@ function unknownFields(typeName: string, value: unknown, at = typeName): string[
     }
     const resolved = field.resolve().resolvedType;
     if (resolved instanceof protobuf.Type && !resolved.fullName.startsWith('.google.protobuf.')) {
-      for (const item of field.repeated ? (v as unknown[]) : [v]) problems.push(...unknownFields(resolved.fullName.slice(1), item, `${at}.${key}`));
+      for (const item of field.repeated ? (v as unknown[]) : [v])
+        problems.push(...unknownFields(resolved.fullName.slice(1), item, `${at}.${key}`));
     } else if (resolved instanceof protobuf.Enum && typeof v === 'string' && !(v in resolved.values)) {
       problems.push(`${at}.${key}=${v}`);
     }
@@ -97,7 +100,9 @@ describe('Envoy configs', () => {
     expect((routes[0]!.route as Json).cluster).toBe('turnpike_portal');
     const perRoute = (routes[0]!.typed_per_filter_config as Json)['envoy.filters.http.ext_authz'] as Json;
     expect(perRoute.disabled).toBe(true);
-    expect(unknownFields('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', perRoute)).toEqual([]);
+    expect(unknownFields('envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', perRoute)).toEqual(
+      [],
+    );
   });
 
   it('gRPC mode calls the authorizer over an HTTP/2 cluster', () => {
@@ -114,10 +119,12 @@ describe('Envoy configs', () => {
     const http = filter.http_service as Json;
     expect(http.path_prefix).toBe('/v1/envoy');
     const allowed = exactPatterns(filter.allowed_headers);
-    for (const h of ['cookie', 'authorization', 'x-402-token', 'x-payment-tx', 'payment-signature', 'accept']) expect(allowed).toContain(h);
+    for (const h of ['cookie', 'authorization', 'x-402-token', 'x-payment-tx', 'payment-signature', 'accept'])
+      expect(allowed).toContain(h);
     const response = http.authorization_response as Json;
     expect(exactPatterns(response.allowed_upstream_headers).sort()).toEqual([...IDENTITY_HEADERS].sort());
-    for (const h of ['location', 'payment-required', 'www-authenticate', 'content-type']) expect(exactPatterns(response.allowed_client_headers)).toContain(h);
+    for (const h of ['location', 'payment-required', 'www-authenticate', 'content-type'])
+      expect(exactPatterns(response.allowed_client_headers)).toContain(h);
   });
 });
 
@@ -132,7 +139,9 @@ describe('Istio', () => {
     expect(http.pathPrefix).toBe('/v1/envoy');
     expect(lower(http.includeRequestHeadersInCheck as unknown[])).toContain('cookie');
     expect(lower(http.headersToUpstreamOnAllow as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
-    expect(lower(http.headersToDownstreamOnDeny as unknown[])).toEqual(expect.arrayContaining(['location', 'payment-required', 'www-authenticate']));
+    expect(lower(http.headersToDownstreamOnDeny as unknown[])).toEqual(
+      expect.arrayContaining(['location', 'payment-required', 'www-authenticate']),
+    );
   });
 
   it('AuthorizationPolicy is CUSTOM with a declared provider and skips /_402/', () => {
@@ -158,14 +167,24 @@ describe('Istio', () => {
 });
 
 describe('Traefik', () => {
-  const config = () => parse(read('traefik/dynamic.yaml')) as { http: { middlewares: Json; routers: Record<string, Json> } };
+  const config = () =>
+    parse(read('traefik/dynamic.yaml')) as { http: { middlewares: Json; routers: Record<string, Json> } };
 
   it('forwardAuth: the forward-auth endpoint, no trusted forward headers, every identity header copied', () => {
     const fa = (config().http.middlewares.turnpike as Json).forwardAuth as Json;
     expect(String(fa.address)).toMatch(/\/v1\/forward-auth$/);
     expect(fa.trustForwardHeader).toBe(false);
     expect(lower(fa.authResponseHeaders as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
-    expect(lower(fa.authRequestHeaders as unknown[])).toEqual(expect.arrayContaining(['cookie', 'authorization', 'accept', 'x-402-token', 'x-payment-tx', 'payment-signature']));
+    expect(lower(fa.authRequestHeaders as unknown[])).toEqual(
+      expect.arrayContaining([
+        'cookie',
+        'authorization',
+        'accept',
+        'x-402-token',
+        'x-payment-tx',
+        'payment-signature',
+      ]),
+    );
   });
 
   it('routes /_402/ to the portal without the middleware, everything else through it', () => {

@@ -34,7 +34,10 @@ export interface RunningGateway {
 }
 
 /** integrations/ at the repo root. */
-export const INTEGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../integrations');
+export const INTEGRATIONS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../integrations',
+);
 
 const BINARIES: Record<GatewayKind, string[]> = {
   nginx: ['/usr/sbin/nginx', 'nginx'],
@@ -105,7 +108,14 @@ export async function startGateway(kind: GatewayKind, targets: GatewayTargets): 
         write('nginx/snippets/turnpike-auth.conf', 'snippets/turnpike-auth.conf', values);
         write('nginx/snippets/turnpike-internal.conf', 'snippets/turnpike-internal.conf', values);
         writeFileSync(path.join(dir, 'nginx.conf'), nginxMainConfig(dir));
-        proc = spawnTracked(binary, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log')]);
+        proc = spawnTracked(binary, [
+          '-p',
+          dir,
+          '-c',
+          path.join(dir, 'nginx.conf'),
+          '-e',
+          path.join(dir, 'error.log'),
+        ]);
         break;
       }
       case 'caddy': {
@@ -116,9 +126,18 @@ export async function startGateway(kind: GatewayKind, targets: GatewayTargets): 
           PORTAL_ADDR: targets.portal,
           UPSTREAM_ADDR: targets.upstream,
         });
-        proc = spawnTracked(binary, ['run', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'], {
-          env: { ...process.env, XDG_DATA_HOME: path.join(dir, 'data'), XDG_CONFIG_HOME: path.join(dir, 'config'), HOME: dir },
-        });
+        proc = spawnTracked(
+          binary,
+          ['run', '--config', path.join(dir, 'Caddyfile'), '--adapter', 'caddyfile'],
+          {
+            env: {
+              ...process.env,
+              XDG_DATA_HOME: path.join(dir, 'data'),
+              XDG_CONFIG_HOME: path.join(dir, 'config'),
+              HOME: dir,
+            },
+          },
+        );
         break;
       }
       case 'haproxy': {

@@ -72,7 +72,9 @@ export async function createTestSigner(opts: { issuer?: string } = {}): Promise<
       if (signOpts.notBeforeInSeconds !== undefined) payload.nbf = now + signOpts.notBeforeInSeconds;
       for (const name of signOpts.omit ?? []) delete payload[name];
       for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-      return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: signOpts.kid ?? kid, typ: 'JWT' }).sign(signOpts.key ?? privateKey);
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'ES256', kid: signOpts.kid ?? kid, typ: 'JWT' })
+        .sign(signOpts.key ?? privateKey);
     },
     privateKeyPem: () => exportPKCS8(privateKey),
     cleanup() {

@@ -52,7 +52,9 @@ export function encodeRequest(req: PaymentRequestWireJson): string {
   return Buffer.from(JSON.stringify(req)).toString('base64');
 }
 
-export async function startTestUpstream(opts: { price?: PaymentRequestWireJson } = {}): Promise<TestUpstream> {
+export async function startTestUpstream(
+  opts: { price?: PaymentRequestWireJson } = {},
+): Promise<TestUpstream> {
   const price = encodeRequest(opts.price ?? DEFAULT_PRICE);
   const requests: RecordedRequest[] = [];
 
@@ -68,7 +70,11 @@ export async function startTestUpstream(opts: { price?: PaymentRequestWireJson }
       const path = url.split('?')[0] ?? '/';
 
       if (path.startsWith('/premium')) {
-        const headers = { 'x-402-required': 'true', 'x-402-request': price, 'content-type': 'application/json' };
+        const headers = {
+          'x-402-required': 'true',
+          'x-402-request': price,
+          'content-type': 'application/json',
+        };
         if (method === 'POST' && path === '/premium/echo') {
           res.writeHead(200, headers);
           res.end(JSON.stringify({ echo: body, seenBy: 'upstream' }));

@@ -8,16 +8,29 @@ import { credentials, type Client } from '@grpc/grpc-js';
 import { createLogger, createMetrics } from '@turnpike/protocol/service';
 import { createAuthzMetrics } from '../../src/metrics.js';
 import type { Decision, DenyDecision, RenderedResponse } from '../../src/core/types.js';
-import { authorizationClientConstructor, startGrpcServer, type GrpcServerHandle } from '../../src/transports/grpc/index.js';
+import {
+  authorizationClientConstructor,
+  startGrpcServer,
+  type GrpcServerHandle,
+} from '../../src/transports/grpc/index.js';
 
 type CheckResponse = {
   status: { code: number; message?: string };
-  ok_response?: { headers?: Array<{ header: { key: string; value: string } }>; response_headers_to_add?: Array<{ header: { key: string; value: string }; append_action: string }> };
-  denied_response?: { status: { code: string }; body?: string; headers?: Array<{ header: { key: string; value: string } }> };
+  ok_response?: {
+    headers?: Array<{ header: { key: string; value: string } }>;
+    response_headers_to_add?: Array<{ header: { key: string; value: string }; append_action: string }>;
+  };
+  denied_response?: {
+    status: { code: string };
+    body?: string;
+    headers?: Array<{ header: { key: string; value: string } }>;
+  };
 };
 
 const request = {
-  attributes: { request: { http: { method: 'GET', path: '/x', host: 'shop.test', scheme: 'http', headers: {} } } },
+  attributes: {
+    request: { http: { method: 'GET', path: '/x', host: 'shop.test', scheme: 'http', headers: {} } },
+  },
 };
 
 let next: () => Promise<Decision>;
@@ -31,7 +44,11 @@ beforeAll(async () => {
     decide: () => next(),
     renderDenial: (decision): RenderedResponse => {
       rendered.push(decision);
-      return { status: decision.kind === 'unavailable' ? 503 : 403, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reason: decision.reason }) };
+      return {
+        status: decision.kind === 'unavailable' ? 503 : 403,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: decision.reason }),
+      };
     },
     logger: createLogger({ name: 'grpc-test', level: 'silent' }),
     metrics: createAuthzMetrics(registry),
@@ -46,7 +63,10 @@ afterAll(async () => {
   await server?.close();
 });
 
-const check = () => new Promise<CheckResponse>((resolve, reject) => client.Check(request, (err, res) => (err ? reject(err) : resolve(res))));
+const check = () =>
+  new Promise<CheckResponse>((resolve, reject) =>
+    client.Check(request, (err, res) => (err ? reject(err) : resolve(res))),
+  );
 
 describe('startGrpcServer failure paths', () => {
   it('decide throwing → denied 503 with gRPC UNAVAILABLE (a denial Envoy cannot fail open on)', async () => {
@@ -84,11 +104,20 @@ describe('startGrpcServer failure paths', () => {
     const res = await check();
     expect(res.status.code).toBe(0);
     const added = res.ok_response!.response_headers_to_add!;
-    expect(added.filter((o) => o.header.key === 'set-cookie').map((o) => [o.header.value, o.append_action])).toEqual([
+    expect(
+      added.filter((o) => o.header.key === 'set-cookie').map((o) => [o.header.value, o.append_action]),
+    ).toEqual([
       ['a=1; Path=/p', 'APPEND_IF_EXISTS_OR_ADD'],
       ['b=2; Path=/', 'APPEND_IF_EXISTS_OR_ADD'],
     ]);
-    expect(added.find((o) => o.header.key === 'x-402-token')).toMatchObject({ header: { value: 'tok' }, append_action: 'OVERWRITE_IF_EXISTS_OR_ADD' });
-    expect(Object.fromEntries(res.ok_response!.headers!.map((o) => [o.header.key, o.header.value]))).toEqual({ 'x-402-payer': '0xabc', 'x-402-token-id': 'j1', 'x-402-scope': '/p' });
+    expect(added.find((o) => o.header.key === 'x-402-token')).toMatchObject({
+      header: { value: 'tok' },
+      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    });
+    expect(Object.fromEntries(res.ok_response!.headers!.map((o) => [o.header.key, o.header.value]))).toEqual({
+      'x-402-payer': '0xabc',
+      'x-402-token-id': 'j1',
+      'x-402-scope': '/p',
+    });
   });
 });

@@ -58,7 +58,11 @@ export const DENIAL_GRPC_STATUS: Record<DenyDecision['kind'], GrpcStatus> = {
 };
 
 /** Deny: the rendered status, headers and body go to the client as Envoy's local reply. */
-export function deniedResponse(grpcCode: GrpcStatus, reason: string, rendered: RenderedResponse): CheckResponseMessage {
+export function deniedResponse(
+  grpcCode: GrpcStatus,
+  reason: string,
+  rendered: RenderedResponse,
+): CheckResponseMessage {
   return {
     status: { code: grpcCode, message: reason },
     denied_response: {
@@ -70,7 +74,12 @@ export function deniedResponse(grpcCode: GrpcStatus, reason: string, rendered: R
 }
 
 /** A denial built by the transport itself, for requests it cannot hand to the core. */
-export function plainDenial(grpcCode: GrpcStatus, httpStatus: number, reason: string, message: string): CheckResponseMessage {
+export function plainDenial(
+  grpcCode: GrpcStatus,
+  httpStatus: number,
+  reason: string,
+  message: string,
+): CheckResponseMessage {
   return deniedResponse(grpcCode, reason, {
     status: httpStatus,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

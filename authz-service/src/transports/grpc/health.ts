@@ -1,4 +1,10 @@
-import { loadPackageDefinition, type Server, type ServiceDefinition, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition,
+  type Server,
+  type ServiceDefinition,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import { fromJSON } from '@grpc/proto-loader';
 import { ENVOY_PROTO_OPTIONS } from './protos.js';
 
@@ -42,15 +48,22 @@ export const HEALTH_SERVICES = ['', 'envoy.service.auth.v3.Authorization'] as co
 
 /** The `grpc.health.v1.Health` service definition. */
 export function healthServiceDefinition(): ServiceDefinition {
-  const grpcObject = loadPackageDefinition(fromJSON(HEALTH_DESCRIPTOR as Parameters<typeof fromJSON>[0], ENVOY_PROTO_OPTIONS));
-  const health = (grpcObject as unknown as { grpc: { health: { v1: { Health: { service: ServiceDefinition } } } } }).grpc.health.v1.Health;
+  const grpcObject = loadPackageDefinition(
+    fromJSON(HEALTH_DESCRIPTOR as Parameters<typeof fromJSON>[0], ENVOY_PROTO_OPTIONS),
+  );
+  const health = (
+    grpcObject as unknown as { grpc: { health: { v1: { Health: { service: ServiceDefinition } } } } }
+  ).grpc.health.v1.Health;
   return health.service;
 }
 
 /** Adds `grpc.health.v1.Health/Check`, answering SERVING only while `isServing()` is true. */
 export function addHealthService(server: Server, isServing: () => boolean): void {
   server.addService(healthServiceDefinition(), {
-    Check(call: ServerUnaryCall<{ service?: string }, unknown>, callback: sendUnaryData<{ status: ServingStatus }>) {
+    Check(
+      call: ServerUnaryCall<{ service?: string }, unknown>,
+      callback: sendUnaryData<{ status: ServingStatus }>,
+    ) {
       const service = call.request.service ?? '';
       if (!(HEALTH_SERVICES as readonly string[]).includes(service)) {
         callback(null, { status: 'SERVICE_UNKNOWN' });

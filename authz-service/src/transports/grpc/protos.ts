@@ -1,6 +1,11 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { loadPackageDefinition, type GrpcObject, type ServiceDefinition } from '@grpc/grpc-js';
+import {
+  loadPackageDefinition,
+  type GrpcObject,
+  type ServiceClientConstructor,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
 import { loadSync, type Options } from '@grpc/proto-loader';
 
 /** Entry file of Envoy's ext_authz v3 service, relative to the envoy-api include dir. */
@@ -37,7 +42,10 @@ let cached: ServiceDefinition | undefined;
 /** The `envoy.service.auth.v3.Authorization` service definition (loaded once per process). */
 export function authorizationServiceDefinition(): ServiceDefinition {
   if (cached) return cached;
-  const definition = loadSync([EXT_AUTHZ_PROTO], { ...ENVOY_PROTO_OPTIONS, includeDirs: envoyProtoIncludeDirs() });
+  const definition = loadSync([EXT_AUTHZ_PROTO], {
+    ...ENVOY_PROTO_OPTIONS,
+    includeDirs: envoyProtoIncludeDirs(),
+  });
   const grpcObject = loadPackageDefinition(definition);
   const authorization = lookup(grpcObject, ['envoy', 'service', 'auth', 'v3', 'Authorization']);
   if (typeof authorization !== 'function' || !('service' in authorization)) {
@@ -48,12 +56,13 @@ export function authorizationServiceDefinition(): ServiceDefinition {
 }
 
 /** The generated client constructor for `Authorization` (tests and bench use it). */
-export function authorizationClientConstructor(): ReturnType<typeof import('@grpc/grpc-js').makeGenericClientConstructor> {
-  const definition = loadSync([EXT_AUTHZ_PROTO], { ...ENVOY_PROTO_OPTIONS, includeDirs: envoyProtoIncludeDirs() });
+export function authorizationClientConstructor(): ServiceClientConstructor {
+  const definition = loadSync([EXT_AUTHZ_PROTO], {
+    ...ENVOY_PROTO_OPTIONS,
+    includeDirs: envoyProtoIncludeDirs(),
+  });
   const grpcObject = loadPackageDefinition(definition);
-  return lookup(grpcObject, ['envoy', 'service', 'auth', 'v3', 'Authorization']) as ReturnType<
-    typeof import('@grpc/grpc-js').makeGenericClientConstructor
-  >;
+  return lookup(grpcObject, ['envoy', 'service', 'auth', 'v3', 'Authorization']) as ServiceClientConstructor;
 }
 
 function lookup(root: GrpcObject, names: string[]): unknown {

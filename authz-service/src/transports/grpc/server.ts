@@ -1,4 +1,10 @@
-import { Server, ServerCredentials, status as GrpcStatus, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
+import {
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type sendUnaryData,
+  type ServerUnaryCall,
+} from '@grpc/grpc-js';
 import type { Logger } from '@turnpike/protocol/service';
 import type { Decide, NeutralRequest } from '../../core/types.js';
 import { IDENTITY_HEADERS } from '../../core/identity-headers.js';
@@ -6,7 +12,13 @@ import type { AuthzMetrics } from '../../metrics.js';
 import { identityHeadersFor } from '../../render/identity.js';
 import type { RenderDenialFn } from './contract.js';
 import { toNeutralRequest, InvalidCheckRequestError, type CheckRequestMessage } from './check-request.js';
-import { okResponse, deniedResponse, plainDenial, DENIAL_GRPC_STATUS, type CheckResponseMessage } from './check-response.js';
+import {
+  okResponse,
+  deniedResponse,
+  plainDenial,
+  DENIAL_GRPC_STATUS,
+  type CheckResponseMessage,
+} from './check-response.js';
 import { authorizationServiceDefinition } from './protos.js';
 import { addHealthService } from './health.js';
 import { GRPC_REASONS } from './reasons.js';
@@ -43,13 +55,24 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
       request = toNeutralRequest(message);
     } catch (err) {
       if (!(err instanceof InvalidCheckRequestError)) throw err;
-      opts.metrics.decisions.inc({ outcome: 'forbidden', transport: 'envoy-grpc', reason: GRPC_REASONS.CHECK_REQUEST_INVALID });
+      opts.metrics.decisions.inc({
+        outcome: 'forbidden',
+        transport: 'envoy-grpc',
+        reason: GRPC_REASONS.CHECK_REQUEST_INVALID,
+      });
       return plainDenial(GrpcStatus.INVALID_ARGUMENT, 403, GRPC_REASONS.CHECK_REQUEST_INVALID, err.message);
     }
     const started = process.hrtime.bigint();
     const decision = await opts.decide(request, log);
-    opts.metrics.decisionSeconds.observe({ transport: 'envoy-grpc' }, Number(process.hrtime.bigint() - started) / 1e9);
-    opts.metrics.decisions.inc({ outcome: decision.kind, transport: 'envoy-grpc', reason: decision.kind === 'allow' ? '' : decision.reason });
+    opts.metrics.decisionSeconds.observe(
+      { transport: 'envoy-grpc' },
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
+    opts.metrics.decisions.inc({
+      outcome: decision.kind,
+      transport: 'envoy-grpc',
+      reason: decision.kind === 'allow' ? '' : decision.reason,
+    });
     if (decision.kind === 'allow') {
       return okResponse({
         identityHeaders: identityHeadersFor(decision),
@@ -63,15 +86,25 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
   }
 
   server.addService(authorizationServiceDefinition(), {
-    Check(call: ServerUnaryCall<CheckRequestMessage, CheckResponseMessage>, callback: sendUnaryData<CheckResponseMessage>) {
+    Check(
+      call: ServerUnaryCall<CheckRequestMessage, CheckResponseMessage>,
+      callback: sendUnaryData<CheckResponseMessage>,
+    ) {
       check(call.request).then(
         (response) => callback(null, response),
         (err: unknown) => {
           // Fail closed with an answer Envoy reads as a denial, not a transport error: a
           // transport error would hand the choice to failure_mode_allow.
           opts.logger.error({ err, transport: 'envoy-grpc' }, 'check failed; denying');
-          opts.metrics.decisions.inc({ outcome: 'unavailable', transport: 'envoy-grpc', reason: GRPC_REASONS.INTERNAL_ERROR });
-          callback(null, plainDenial(GrpcStatus.UNAVAILABLE, 503, GRPC_REASONS.INTERNAL_ERROR, 'authorizer error'));
+          opts.metrics.decisions.inc({
+            outcome: 'unavailable',
+            transport: 'envoy-grpc',
+            reason: GRPC_REASONS.INTERNAL_ERROR,
+          });
+          callback(
+            null,
+            plainDenial(GrpcStatus.UNAVAILABLE, 503, GRPC_REASONS.INTERNAL_ERROR, 'authorizer error'),
+          );
         },
       );
     },
