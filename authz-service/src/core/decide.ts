@@ -1,12 +1,12 @@
-import { isProtocolError, normalizePath, type NetworkRegistry } from '@turnpike/protocol';
-import type { Logger } from '@turnpike/protocol/service';
+import type { NetworkRegistry } from '@turnpike/protocol';
 import { extractProof } from '../proofs/extract.js';
 import type { ProofRedeemer } from '../proofs/redeem.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
-import type { RequirementResolver } from '../requirements/resolve.js';
-import type { TokenChecker } from '../tokens/check.js';
+import type { RequirementResolver, Resolution } from '../requirements/resolve.js';
+import type { TokenChecker, TokenVerdict } from '../tokens/check.js';
 import { FREE_IDENTITY } from './free-identity.js';
-import type { Decide, Decision, NeutralRequest, ResolvedRequirement } from './types.js';
+import { createNormalizer } from './normalize-memo.js';
+import type { Decide, Decision, DecisionLogger, NeutralRequest, ResolvedRequirement } from './types.js';
 
 export interface DeciderDeps {
   requirements: RequirementResolver;
@@ -17,12 +17,14 @@ export interface DeciderDeps {
   proofs?: { redeemer: ProofRedeemer; registry: NetworkRegistry };
 }
 
-const FREE: Decision = { kind: 'allow', identity: FREE_IDENTITY };
+const FREE: Decision = Object.freeze({ kind: 'allow', identity: FREE_IDENTITY });
 
 /** A timer that can be pushed back (a proof redemption may take longer than a plain decision). */
 interface Deadline {
   extend(ms: number): void;
 }
+
+type Priced = Extract<Resolution, { kind: 'priced' }>;
 
 /**
  * Builds the decision function: normalise the target once, find what the resource requires
@@ -30,47 +32,71 @@ interface Deadline {
  * it; without a valid token, a payment proof sent with the request is redeemed through the
  * portal. Anything thrown, and anything slower than its time budget, is `unavailable`: never an
  * allow.
+ *
+ * Hot path: when the requirement and the tokens are all in their caches, the decision is made
+ * synchronously (no timer, no awaits); only a cache miss takes the guarded asynchronous path.
  */
 export function createDecider(deps: DeciderDeps): Decide {
-  const decideUnguarded = async (req: NeutralRequest, log: Logger, deadline: Deadline): Promise<Decision> => {
-    let path: string;
-    let query: string;
-    try {
-      ({ path, query } = normalizePath(req.target));
-    } catch (err) {
-      if (isProtocolError(err)) return { kind: 'forbidden', reason: err.code };
-      throw err;
-    }
-    const resolved = await deps.requirements.resolve(req, path, log);
-    if (resolved.kind === 'free') return FREE;
-    if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
+  const normalize = createNormalizer();
 
-    const verdict = await deps.tokens.check(req.headers, { host: req.host, path, required: resolved.request.claims });
+  const requirementOf = (req: NeutralRequest, path: string, query: string, resolved: Priced): ResolvedRequirement => ({
+    host: req.host,
+    scheme: req.scheme,
+    path,
+    query,
+    originalUri: query === '' ? path : `${path}?${query}`,
+    request: resolved.request,
+    source: resolved.source,
+    ...(resolved.routeName === undefined ? {} : { routeName: resolved.routeName }),
+  });
+
+  /** The decision once tokens were checked; undefined when a proof must be redeemed (async). */
+  const afterTokens = (req: NeutralRequest, path: string, query: string, resolved: Priced, verdict: TokenVerdict): Decision | ResolvedRequirement => {
     if (verdict.ok) return { kind: 'allow', identity: verdict.identity };
     if (verdict.unavailable === true) return unavailable(verdict.reason);
-
-    const requirement: ResolvedRequirement = {
-      host: req.host,
-      scheme: req.scheme,
-      path,
-      query,
-      originalUri: query === '' ? path : `${path}?${query}`,
-      request: resolved.request,
-      source: resolved.source,
-      ...(resolved.routeName === undefined ? {} : { routeName: resolved.routeName }),
-    };
+    const requirement = requirementOf(req, path, query, resolved);
     if (deps.proofs !== undefined) {
       const proof = extractProof(req.headers, deps.proofs.registry);
       if (proof.kind === 'invalid') return { kind: 'payment_required', reason: proof.reason, requirement };
-      if (proof.kind === 'proof') {
-        deadline.extend(deps.proofs.redeemer.timeoutMs);
-        return deps.proofs.redeemer.redeem(requirement, proof.proof, log);
-      }
+      if (proof.kind === 'proof') return requirement;
     }
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
 
-  return async (req, log) => {
+  const isDecision = (x: Decision | ResolvedRequirement): x is Decision => 'kind' in x;
+
+  /** Synchronous attempt from caches; undefined means "needs I/O". */
+  const decideFast = (req: NeutralRequest, log: DecisionLogger): Decision | undefined => {
+    const target = normalize(req.target);
+    if (typeof target === 'string') return { kind: 'forbidden', reason: target };
+    const resolved = deps.requirements.resolveCached?.(req, target.path, log);
+    if (resolved === undefined) return undefined;
+    if (resolved.kind === 'free') return FREE;
+    if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
+    const verdict = deps.tokens.checkCached?.(req.headers, { host: req.host, path: target.path, required: resolved.request.claims });
+    if (verdict === undefined) return undefined;
+    const next = afterTokens(req, target.path, target.query, resolved, verdict);
+    return isDecision(next) ? next : undefined;
+  };
+
+  const decideSlow = async (req: NeutralRequest, log: DecisionLogger, deadline: Deadline): Promise<Decision> => {
+    const target = normalize(req.target);
+    if (typeof target === 'string') return { kind: 'forbidden', reason: target };
+    const resolved = await deps.requirements.resolve(req, target.path, log);
+    if (resolved.kind === 'free') return FREE;
+    if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
+    const verdict = await deps.tokens.check(req.headers, { host: req.host, path: target.path, required: resolved.request.claims });
+    const next = afterTokens(req, target.path, target.query, resolved, verdict);
+    if (isDecision(next)) return next;
+    const proofs = deps.proofs;
+    if (proofs === undefined) throw new Error('unreachable: proof without redeemer');
+    const proof = extractProof(req.headers, proofs.registry);
+    if (proof.kind !== 'proof') throw new Error('unreachable: proof vanished');
+    deadline.extend(proofs.redeemer.timeoutMs);
+    return proofs.redeemer.redeem(next, proof.proof, log);
+  };
+
+  const guarded = async (req: NeutralRequest, log: DecisionLogger): Promise<Decision> => {
     let timer: NodeJS.Timeout | undefined;
     let expire!: () => void;
     const timeout = new Promise<Decision>((resolve) => {
@@ -84,13 +110,24 @@ export function createDecider(deps: DeciderDeps): Decide {
       },
     };
     try {
-      return await Promise.race([decideUnguarded(req, log, deadline), timeout]);
+      return await Promise.race([decideSlow(req, log, deadline), timeout]);
     } catch (err) {
       log.error({ err: errorSummary(err) }, 'decision failed; denying');
       return unavailable(AUTHZ_REASONS.INTERNAL_ERROR);
     } finally {
       clearTimeout(timer);
     }
+  };
+
+  return (req, log) => {
+    let fast: Decision | undefined;
+    try {
+      fast = decideFast(req, log);
+    } catch (err) {
+      log.error({ err: errorSummary(err) }, 'decision failed; denying');
+      return Promise.resolve(unavailable(AUTHZ_REASONS.INTERNAL_ERROR));
+    }
+    return fast === undefined ? guarded(req, log) : Promise.resolve(fast);
   };
 }
 

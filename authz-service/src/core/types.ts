@@ -73,8 +73,11 @@ export type UnavailableDecision = { kind: 'unavailable'; reason: AuthzReason };
 export type Decision = AllowDecision | PaymentRequiredDecision | ForbiddenDecision | UnavailableDecision;
 export type DenyDecision = Exclude<Decision, AllowDecision>;
 
+/** The logging the core does (a pino Logger fits; HTTP adapters pass a lazy request logger). */
+export type DecisionLogger = Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
+
 /** Decides one request. Never throws and never allows by accident: failures are `unavailable`. */
-export type Decide = (req: NeutralRequest, log: Logger) => Promise<Decision>;
+export type Decide = (req: NeutralRequest, log: DecisionLogger) => Promise<Decision>;
 
 /** A transport-neutral HTTP response (the 402, a 403, a 503…). */
 export interface RenderedResponse {

@@ -1,12 +1,11 @@
 import { encodeX402Header, isReason, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
-import type { Logger } from '@turnpike/protocol/service';
-import type { Decision, ResolvedRequirement } from '../core/types.js';
+import type { Decision, DecisionLogger, ResolvedRequirement } from '../core/types.js';
 import type { PortalClient } from '../portal/client.js';
 import type { TokenChecker } from '../tokens/check.js';
 
 export interface ProofRedeemer {
   /** Settles the proof through the portal; on success, allows with the new token for the client. */
-  redeem(requirement: ResolvedRequirement, proof: SettleProof, log: Logger): Promise<Decision>;
+  redeem(requirement: ResolvedRequirement, proof: SettleProof, log: DecisionLogger): Promise<Decision>;
   /** How long a redemption may take (it may wait for a chain). */
   readonly timeoutMs: number;
 }

@@ -27,6 +27,8 @@ export interface ProbeCache {
    * served; otherwise the failure propagates (the caller denies).
    */
   get(host: string, path: string, probe: () => Promise<ProbeAnswer>): Promise<ProbeAnswer>;
+  /** The fresh cached answer (counted as a hit), or undefined without probing or counting. */
+  peek(host: string, path: string): ProbeAnswer | undefined;
   purge(selector: PurgeSelector): number;
   readonly size: number;
 }
@@ -71,6 +73,12 @@ export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
   };
 
   return {
+    peek(host, path) {
+      const entry = entries.get(host + SEP + path);
+      if (entry === undefined || entry.freshUntilMs <= now()) return undefined;
+      opts.onResult?.('hit');
+      return entry.answer;
+    },
     get(host, path, probe) {
       const key = host + SEP + path;
       const entry = entries.get(key);

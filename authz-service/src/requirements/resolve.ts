@@ -1,6 +1,5 @@
 import type { NetworkRegistry, PaymentRequest } from '@turnpike/protocol';
-import type { Logger } from '@turnpike/protocol/service';
-import type { NeutralRequest } from '../core/types.js';
+import type { DecisionLogger, NeutralRequest } from '../core/types.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
 import type { ProbeCache } from './probe-cache.js';
 import { ProbeError, probeUpstream, type ProbeAnswer } from './probe.js';
@@ -13,7 +12,9 @@ export type Resolution =
   | { kind: 'deny'; decision: 'forbidden' | 'unavailable'; reason: AuthzReason };
 
 export interface RequirementResolver {
-  resolve(req: NeutralRequest, path: string, log: Logger): Promise<Resolution>;
+  resolve(req: NeutralRequest, path: string, log: DecisionLogger): Promise<Resolution>;
+  /** The resolution when no probe is needed (static route, unknown host, fresh cache), else undefined. */
+  resolveCached?(req: NeutralRequest, path: string, log: DecisionLogger): Resolution | undefined;
 }
 
 export interface ResolverDeps {
@@ -37,21 +38,51 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
   const probeFn = deps.probeFn ?? probeUpstream;
   const probeOpts = { registry: deps.registry, ...deps.probe };
 
+  /** Everything that needs no probe: route name, static routes, unknown hosts, fresh cache. */
+  const resolveLocal = (req: NeutralRequest, path: string): Resolution | string => {
+    if (req.routeName !== undefined) {
+      const named = deps.routes.byName(req.routeName);
+      if (named === undefined) return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.ROUTE_UNKNOWN };
+      return { kind: 'priced', request: named.request, source: 'route', ...(named.name === undefined ? {} : { routeName: named.name }) };
+    }
+    const route = deps.routes.match(req.host, path, req.method);
+    if (route !== undefined) {
+      return { kind: 'priced', request: route.request, source: 'route', ...(route.name === undefined ? {} : { routeName: route.name }) };
+    }
+    const baseUrl = deps.upstreams.lookup(req.host);
+    if (baseUrl === undefined) {
+      return deps.routes.knowsHost(req.host) ? FREE : { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
+    }
+    return baseUrl;
+  };
+
+  const fromAnswer = (answer: ProbeAnswer, req: NeutralRequest, path: string, log: DecisionLogger | undefined): Resolution => {
+    switch (answer.kind) {
+      case 'free':
+        return FREE;
+      case 'priced':
+        return { kind: 'priced', request: answer.request, source: 'upstream' };
+      case 'invalid':
+        log?.warn({ host: req.host, path, declarationReason: answer.reason }, 'upstream declared an invalid payment request; denying');
+        return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_DECLARATION_INVALID };
+      default: {
+        const never: never = answer;
+        throw new Error(`unexpected probe answer ${String(never)}`);
+      }
+    }
+  };
+
   return {
+    resolveCached(req, path, log) {
+      const local = resolveLocal(req, path);
+      if (typeof local !== 'string') return local;
+      const answer = deps.cache.peek(req.host, path);
+      return answer === undefined ? undefined : fromAnswer(answer, req, path, log);
+    },
     async resolve(req, path, log) {
-      if (req.routeName !== undefined) {
-        const named = deps.routes.byName(req.routeName);
-        if (named === undefined) return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.ROUTE_UNKNOWN };
-        return { kind: 'priced', request: named.request, source: 'route', ...(named.name === undefined ? {} : { routeName: named.name }) };
-      }
-      const route = deps.routes.match(req.host, path, req.method);
-      if (route !== undefined) {
-        return { kind: 'priced', request: route.request, source: 'route', ...(route.name === undefined ? {} : { routeName: route.name }) };
-      }
-      const baseUrl = deps.upstreams.lookup(req.host);
-      if (baseUrl === undefined) {
-        return deps.routes.knowsHost(req.host) ? FREE : { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
-      }
+      const local = resolveLocal(req, path);
+      if (typeof local !== 'string') return local;
+      const baseUrl = local;
       let answer: ProbeAnswer;
       try {
         answer = await deps.cache.get(req.host, path, () => probeFn(baseUrl, req.host, path, probeOpts));
@@ -59,19 +90,7 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
         log.warn({ host: req.host, path, err: err instanceof ProbeError ? err.message : String(err) }, 'upstream probe failed; denying');
         return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_PROBE_FAILED };
       }
-      switch (answer.kind) {
-        case 'free':
-          return FREE;
-        case 'priced':
-          return { kind: 'priced', request: answer.request, source: 'upstream' };
-        case 'invalid':
-          log.warn({ host: req.host, path, declarationReason: answer.reason }, 'upstream declared an invalid payment request; denying');
-          return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_DECLARATION_INVALID };
-        default: {
-          const never: never = answer;
-          throw new Error(`unexpected probe answer ${String(never)}`);
-        }
-      }
+      return fromAnswer(answer, req, path, log);
     },
   };
 }

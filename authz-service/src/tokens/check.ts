@@ -12,11 +12,20 @@ export interface TokenContext {
   required: Readonly<Record<string, string>>;
 }
 
+const MISSING_REASON = REASONS.TOKEN_MISSING;
+
 export type TokenVerdict = { ok: true; identity: Identity } | { ok: false; reason: AuthzReason; unavailable?: boolean };
 
 export interface TokenChecker {
   check(headers: Record<string, string | undefined>, ctx: TokenContext): Promise<TokenVerdict>;
+  /**
+   * The verdict when it can be given from the verified-token cache alone (no token, or the
+   * candidates up to the first that passes are all cached), else undefined.
+   */
+  checkCached?(headers: Record<string, string | undefined>, ctx: TokenContext): TokenVerdict | undefined;
 }
+
+const MISSING: TokenVerdict = Object.freeze({ ok: false, reason: MISSING_REASON }) as TokenVerdict;
 
 export interface TokenCheckerOptions {
   verifier: TokenVerifier;
@@ -45,9 +54,22 @@ export function createTokenChecker(opts: TokenCheckerOptions): TokenChecker {
   };
 
   return {
+    checkCached(headers, ctx) {
+      const candidates = tokenCandidates(headers, ctx.path);
+      if (candidates.length === 0) return MISSING;
+      let first: TokenVerdict | undefined;
+      for (const candidate of candidates) {
+        const token = opts.verifier.cached(candidate.token);
+        if (token === undefined) return undefined;
+        const reason = applies(token, ctx);
+        if (reason === undefined) return { ok: true, identity: identityOf(token, identities) };
+        first ??= { ok: false, reason };
+      }
+      return first;
+    },
     async check(headers, ctx) {
       const candidates = tokenCandidates(headers, ctx.path);
-      if (candidates.length === 0) return { ok: false, reason: REASONS.TOKEN_MISSING };
+      if (candidates.length === 0) return MISSING;
       let first: TokenVerdict | undefined;
       for (const candidate of candidates) {
         const result = await opts.verifier.verify(candidate.token);

@@ -28,9 +28,34 @@ export function tokenCandidates(headers: Record<string, string | undefined>, pat
 
   const out: TokenCandidate[] = [];
   if (hasCookie) {
-    for (const token of tokenCookieCandidates(parseCookieHeader(cookie), path, MAX_TOKEN_CANDIDATES)) out.push({ source: 'cookie', token });
+    const plain = soleCookieValue(cookie);
+    if (plain !== undefined) {
+      if (plain !== '') out.push({ source: 'cookie', token: plain });
+    } else {
+      for (const token of tokenCookieCandidates(parseCookieHeader(cookie), path, MAX_TOKEN_CANDIDATES)) out.push({ source: 'cookie', token });
+    }
   }
   if (bearer !== '' && !out.some((c) => c.token === bearer)) out.push({ source: 'bearer', token: bearer });
   if (header !== '' && !out.some((c) => c.token === header)) out.push({ source: 'x-402-token', token: header });
   return out.length > MAX_TOKEN_CANDIDATES ? out.slice(0, MAX_TOKEN_CANDIDATES) : out;
+}
+
+const PLAIN = '402_token=';
+
+/**
+ * Fast path for the common header: no scoped cookie and a single `402_token`. Returns its value
+ * (unquoted), or undefined when the full parser is needed.
+ */
+function soleCookieValue(cookie: string): string | undefined {
+  if (cookie.includes('402_token_')) return undefined;
+  const at = cookie.indexOf(PLAIN);
+  if (at === -1 || cookie.indexOf(PLAIN, at + PLAIN.length) !== -1) return undefined;
+  if (at > 0) {
+    const before = cookie.charCodeAt(at - 1);
+    if (before !== 59 /* ; */ && before !== 32 /* space */) return undefined;
+  }
+  const end = cookie.indexOf(';', at);
+  let value = (end === -1 ? cookie.slice(at + PLAIN.length) : cookie.slice(at + PLAIN.length, end)).trim();
+  if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+  return value;
 }

@@ -36,6 +36,8 @@ export interface TokenVerifierOptions {
 
 export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;
+  /** The cached verification of exactly this token string, if any (no signature check). */
+  cached(token: string): VerifiedToken | undefined;
 }
 
 /**
@@ -53,6 +55,7 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
   };
 
   return {
+    cached: (token) => cache.get(token),
     async verify(token) {
       const cached = cache.get(token);
       if (cached !== undefined) return { ok: true, token: cached };

@@ -38,7 +38,9 @@ export function defaultPages(): Record<string, UpstreamPage> {
  * The authorizer with real parts around it: an in-process upstream declaring prices, the portal
  * contract stand-in, and a JWKS file holding a freshly generated ES256 key.
  */
-export async function startStack(extra: { config?: Record<string, unknown>; pages?: Record<string, UpstreamPage>; options?: StartAuthzServiceOptions } = {}): Promise<TestStack> {
+export async function startStack(
+  extra: { config?: Record<string, unknown>; pages?: Record<string, UpstreamPage>; options?: StartAuthzServiceOptions; logLevel?: string } = {},
+): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'authz-test-'));
   const signer = await createSigner('k1');
   const jwksFile = join(dir, 'jwks.json');
@@ -68,7 +70,7 @@ export async function startStack(extra: { config?: Record<string, unknown>; page
       cb();
     },
   });
-  const logger = createLogger({ name: 'authz-test', level: 'debug', destination });
+  const logger = createLogger({ name: 'authz-test', level: extra.logLevel ?? 'debug', destination });
   const service = await startAuthzService(config, { logger, ...extra.options });
   return {
     service,

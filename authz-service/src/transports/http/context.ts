@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestContext, type Logger } from '@turnpike/protocol/service';
-import type { Decide, Decision, DenyDecision, NeutralRequest, RenderedResponse, Transport } from '../../core/types.js';
+import type { Logger } from '@turnpike/protocol/service';
+import type { Decide, Decision, DecisionLogger, DenyDecision, NeutralRequest, RenderedResponse, Transport } from '../../core/types.js';
 import type { AuthzMetrics } from '../../metrics.js';
 import type { AuthzReason } from '../../reasons.js';
+import { LazyRequestLog } from './lazy-log.js';
 
 /** What every HTTP adapter needs: the core, the renderer bound to its deps, logging and metrics. */
 export interface TransportDeps {
@@ -12,10 +13,32 @@ export interface TransportDeps {
   metrics: AuthzMetrics;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, query: string) => void;
+type CounterChild = ReturnType<AuthzMetrics['decisions']['labels']>;
+type HistogramChild = ReturnType<AuthzMetrics['decisionSeconds']['labels']>;
+
+// Label children bound once per label set: prom-client hashes a labels object on every inc().
+const counterChildren = new WeakMap<AuthzMetrics, Map<string, CounterChild>>();
+const histogramChildren = new WeakMap<AuthzMetrics, Map<string, HistogramChild>>();
+
+function decisionCounter(metrics: AuthzMetrics, outcome: string, transport: string, reason: string): CounterChild {
+  let byKey = counterChildren.get(metrics);
+  if (byKey === undefined) counterChildren.set(metrics, (byKey = new Map()));
+  const key = `${outcome}\n${transport}\n${reason}`;
+  let child = byKey.get(key);
+  if (child === undefined) byKey.set(key, (child = metrics.decisions.labels(outcome, transport, reason)));
+  return child;
+}
+
+function latencyHistogram(metrics: AuthzMetrics, transport: string): HistogramChild {
+  let byKey = histogramChildren.get(metrics);
+  if (byKey === undefined) histogramChildren.set(metrics, (byKey = new Map()));
+  let child = byKey.get(transport);
+  if (child === undefined) byKey.set(transport, (child = metrics.decisionSeconds.labels(transport)));
+  return child;
+}
 
 /** Runs the core for one request and records the decision's metrics and log line. */
-export async function decideAndRecord(deps: TransportDeps, transport: Transport, neutral: NeutralRequest, log: Logger): Promise<Decision> {
+export async function decideAndRecord(deps: TransportDeps, transport: Transport, neutral: NeutralRequest, log: LazyRequestLog): Promise<Decision> {
   const started = performance.now();
   const decision = await deps.decide(neutral, log);
   record(deps, transport, decision, started, log);
@@ -23,27 +46,27 @@ export async function decideAndRecord(deps: TransportDeps, transport: Transport,
 }
 
 /** Records a refusal made before the core ran (bad original-request headers). */
-export function recordEarlyDenial(deps: TransportDeps, transport: Transport, reason: AuthzReason, log: Logger): Decision {
+export function recordEarlyDenial(deps: TransportDeps, transport: Transport, reason: AuthzReason, log: LazyRequestLog): Decision {
   const decision: Decision = { kind: 'forbidden', reason };
   record(deps, transport, decision, performance.now(), log);
   return decision;
 }
 
-function record(deps: TransportDeps, transport: Transport, decision: Decision, started: number, log: Logger): void {
+function record(deps: TransportDeps, transport: Transport, decision: Decision, started: number, log: LazyRequestLog): void {
   const reason = decision.kind === 'allow' ? '' : decision.reason;
-  deps.metrics.decisions.inc({ outcome: decision.kind, transport, reason });
-  deps.metrics.decisionSeconds.observe({ transport }, (performance.now() - started) / 1000);
+  decisionCounter(deps.metrics, decision.kind, transport, reason).inc();
+  latencyHistogram(deps.metrics, transport).observe((performance.now() - started) / 1000);
   if (decision.kind === 'forbidden' || decision.kind === 'unavailable') log.info({ transport, outcome: decision.kind, reason }, 'request refused');
   else if (log.isLevelEnabled('debug')) log.debug({ transport, outcome: decision.kind, reason }, 'decision');
 }
 
-/** A request-scoped logger bound to x-request-id (never logs headers: they hold tokens). */
-export function logFor(deps: TransportDeps, req: IncomingMessage): Logger {
-  return requestContext(deps.logger, req.headers).log;
+/** A request-scoped logger bound to x-request-id on first use (never logs headers: they hold tokens). */
+export function logFor(deps: TransportDeps, req: IncomingMessage): LazyRequestLog {
+  return new LazyRequestLog(deps.logger, req.headers);
 }
 
 /** Last resort when a handler throws after all: deny with a bodyless 503 (never allow). */
-export function failClosed(res: ServerResponse, log: Logger, err: unknown): void {
+export function failClosed(res: ServerResponse, log: DecisionLogger, err: unknown): void {
   log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'handler failed; denying');
   if (!res.headersSent) {
     res.writeHead(503, { 'content-length': '0', 'cache-control': 'no-store', 'x-402-reason': 'internal_error' });
