@@ -63,3 +63,65 @@ describe('createDecider', () => {
     expect(await createDecider({ requirements: priced, tokens: noKeys, timeoutMs: 100 })(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.KEYS_UNAVAILABLE });
   });
 });
+
+describe('createDecider hot path (everything cached)', () => {
+  const failAsync = { resolve: () => Promise.reject(new Error('the slow path must not run')) };
+  it('decides synchronously from resolveCached/checkCached without touching the async path', async () => {
+    const decide = createDecider({
+      requirements: { ...failAsync, resolveCached: () => ({ kind: 'priced', request, source: 'route', routeName: 'r' }) },
+      tokens: { check: () => Promise.reject(new Error('slow')), checkCached: () => ({ ok: true, identity }) },
+      timeoutMs: 100,
+    });
+    expect(await decide(req, log)).toEqual({ kind: 'allow', identity });
+    const deny = createDecider({
+      requirements: { ...failAsync, resolveCached: () => ({ kind: 'priced', request, source: 'route' }) },
+      tokens: { check: () => Promise.reject(new Error('slow')), checkCached: () => ({ ok: false, reason: REASONS.TOKEN_EXPIRED }) },
+      timeoutMs: 100,
+    });
+    expect(await deny(req, log)).toMatchObject({ kind: 'payment_required', reason: REASONS.TOKEN_EXPIRED, requirement: { originalUri: '/premium/article?x=1' } });
+  });
+
+  it('falls back to the async path on a cache miss', async () => {
+    const decide = createDecider({ requirements: { ...priced, resolveCached: () => undefined }, tokens: okToken, timeoutMs: 100 });
+    expect(await decide(req, log)).toEqual({ kind: 'allow', identity });
+  });
+
+  it('fails closed when the synchronous path throws', async () => {
+    const decide = createDecider({
+      requirements: { ...priced, resolveCached: () => { throw new Error('boom'); } },
+      tokens: okToken,
+      timeoutMs: 100,
+    });
+    expect(await decide(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.INTERNAL_ERROR });
+  });
+
+  it('a request carrying a payment proof is never decided from caches', async () => {
+    let redeemed = 0;
+    const decide = createDecider({
+      requirements: { ...priced, resolveCached: () => ({ kind: 'priced', request, source: 'upstream' }) },
+      tokens: { ...noToken, checkCached: () => ({ ok: false, reason: REASONS.TOKEN_MISSING }) },
+      timeoutMs: 100,
+      proofs: {
+        registry: createNetworkRegistry(),
+        redeemer: { timeoutMs: 1000, redeem: async () => ((redeemed += 1), { kind: 'allow', identity }) },
+      },
+    });
+    const withProof = { ...req, headers: { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'ab'.repeat(32)}` } };
+    expect(await decide(withProof, log)).toEqual({ kind: 'allow', identity });
+    expect(redeemed).toBe(1);
+  });
+
+  it('a slow redemption gets its own (longer) time budget', async () => {
+    const decide = createDecider({
+      requirements: priced,
+      tokens: noToken,
+      timeoutMs: 20,
+      proofs: {
+        registry: createNetworkRegistry(),
+        redeemer: { timeoutMs: 500, redeem: () => new Promise((r) => setTimeout(() => r({ kind: 'allow', identity }), 60)) },
+      },
+    });
+    const withProof = { ...req, headers: { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'ab'.repeat(32)}` } };
+    expect(await decide(withProof, log)).toEqual({ kind: 'allow', identity });
+  });
+});
