@@ -57,3 +57,17 @@ describe('operations', () => {
     expect((await send(stack.service.httpPort, { method: 'POST', path: '/v1/nginx' })).status).toBe(405);
   });
 });
+
+describe('readiness with a remote JWKS', () => {
+  it('/readyz is 503 while the JWKS URL cannot be fetched', async () => {
+    const down = await startStack({ config: { jwks: { url: 'http://127.0.0.1:1/_402/.well-known/jwks.json', timeoutMs: 200 } } });
+    try {
+      const ready = await send(down.service.httpPort, { path: '/readyz' });
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body).checks.keys.ok).toBe(false);
+      expect((await send(down.service.httpPort, { path: '/healthz' })).status).toBe(200);
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -68,6 +68,9 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     ['dot segments above the root', {}, '/../premium/article', REASONS.PATH_DOT_SEGMENT_ESCAPE],
     ['encoded slash', {}, '/premium%2Farticle', REASONS.PATH_ENCODED_SEPARATOR],
     ['encoded backslash', {}, '/premium%5c..%5cfree', REASONS.PATH_ENCODED_SEPARATOR],
+    ['garbled URI (bad escape)', {}, '/premium/%zz', REASONS.PATH_INVALID],
+    ['garbled URI (not a path)', {}, 'premium/article', REASONS.URI_ABSOLUTE_FORM],
+    ['empty X-Original-URI', {}, '', REASONS.URI_MISSING],
     ['garbled method', { 'x-original-method': 'G E T' }, '/free', 'method_invalid'],
     ['missing method', { 'x-original-method': '' }, '/free', 'method_invalid'],
     ['garbled host', { host: 'shop.example/evil' }, '/free', 'host_invalid'],
@@ -100,6 +103,13 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     const hung = await nginx('/slow');
     expect(hung.status).toBe(403);
     expect(hung.headers['x-402-reason']).toBe(REASONS.UPSTREAM_PROBE_FAILED);
+  });
+
+  it('logs refusals with the gateway’s x-request-id', async () => {
+    await nginx('/free', { host: 'nobody.example', 'x-request-id': 'req-abc-123' });
+    const line = stack.logs.find((l) => l.includes('req-abc-123'));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line as string)).toMatchObject({ requestId: 'req-abc-123', reason: 'host_unknown', outcome: 'forbidden' });
   });
 
   it('never logs tokens or cookies', async () => {
