@@ -1,0 +1,71 @@
+import { secretSourceSchema } from '@turnpike/protocol/service';
+import { z } from 'zod';
+
+const seconds = z.number().int().nonnegative();
+
+/** Per-network settings of transaction-hash proofs (`proofs.tx.networks.<network>`). */
+const txNetworkSchema = z.strictObject({
+  /** A transfer older than this is refused (`payment_too_old`), whatever the invoice says. */
+  maxTxAgeSeconds: seconds.optional(),
+  /** Confirmations to wait for; default the network's own (`networks.<name>.confirmations`). */
+  confirmations: seconds.optional(),
+  /** Average block time, for the `Retry-After` of a proof still confirming. */
+  blockTimeSeconds: z.number().positive().optional(),
+});
+
+const txSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /**
+   * Accept a proof paying an owner's fixed wallet (a request offer with `address`), which no
+   * signature binds to the challenge: anyone who sees the transaction on chain could present it.
+   */
+  allowUnboundProofs: z.boolean().default(false),
+  /** Clock difference tolerated between the chain and the database (block time vs invoice creation). */
+  clockSkewSeconds: seconds.default(60),
+  /** Default maximum transaction age (24 h). */
+  maxTxAgeSeconds: seconds.default(86_400),
+  networks: z.record(z.string(), txNetworkSchema).default({}),
+});
+
+const facilitatorSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  timeoutMs: z.number().int().positive().default(10_000),
+  /** Extra headers for the facilitator (e.g. an API key); sent as they are, never logged. */
+  headers: z.record(z.string(), z.string()).optional(),
+});
+
+const x402Schema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** `relayer`: the portal submits transferWithAuthorization itself; `facilitator`: an x402 facilitator does. */
+    mode: z.enum(['relayer', 'facilitator']).default('relayer'),
+    /** The relayer's private key (hex), a secret source. The only private key the portal may hold. */
+    relayerKey: secretSourceSchema.optional(),
+    facilitator: facilitatorSchema.optional(),
+    /** How long to wait for the settlement transaction's receipt. */
+    receiptTimeoutMs: z.number().int().positive().default(30_000),
+    /** An authorization must stay valid at least this long after verification (x402: 6 s). */
+    minValiditySeconds: seconds.default(6),
+  })
+  .superRefine((x, ctx) => {
+    if (!x.enabled) return;
+    if (x.mode === 'relayer' && x.relayerKey === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['relayerKey'], message: 'mode "relayer" needs relayerKey ({fromEnv} or {fromFile})' });
+    }
+    if (x.mode === 'facilitator' && x.facilitator === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['facilitator'], message: 'mode "facilitator" needs facilitator.url' });
+    }
+  });
+
+/**
+ * Config of payment proofs on the request path (`proofs:` in the portal config). Parse with
+ * `parseAsync` / loadConfig: the relayer key is a secret source, read asynchronously.
+ */
+export const proofsConfigSchema = z.strictObject({
+  tx: txSchema.default({ enabled: true, allowUnboundProofs: false, clockSkewSeconds: 60, maxTxAgeSeconds: 86_400, networks: {} }),
+  /** Absent: x402 proofs are refused (`proof_unsupported`). */
+  x402: x402Schema.optional(),
+});
+
+export type ProofsConfig = z.output<typeof proofsConfigSchema>;
+export type ProofsConfigInput = z.input<typeof proofsConfigSchema>;

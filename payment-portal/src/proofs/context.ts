@@ -1,0 +1,61 @@
+import type { NetworkRegistry, Reason, SettleResponse } from '@turnpike/protocol';
+import type { Logger } from '@turnpike/protocol/service';
+import type { PortalContext } from '../context.js';
+import type { Database } from '../storage/index.js';
+import type { SigningKeySet } from '../tokens/signing-keys.js';
+
+/** What the proof verifiers use of the portal (a narrower PortalContext, so tests build it directly). */
+export interface ProofContext {
+  db: Database;
+  registry: NetworkRegistry;
+  keys: SigningKeySet;
+  issuer: string;
+  rpcUrls: ReadonlyMap<string, readonly string[]>;
+  /** Per-call RPC timeout on a network. */
+  rpcTimeoutMs(network: string): number;
+  logger: Logger;
+  /** Counted per refusal reason and per token issued, when the portal has metrics. */
+  onRefusal?: (reason: Reason) => void;
+  onTokenIssued?: () => void;
+  now?: () => number;
+}
+
+const DEFAULT_RPC_TIMEOUT_MS = 5_000;
+
+/** The ProofContext of a running portal. */
+export function proofContextFrom(ctx: PortalContext): ProofContext {
+  return {
+    db: ctx.db,
+    registry: ctx.registry,
+    keys: ctx.keys,
+    issuer: ctx.config.issuer,
+    rpcUrls: ctx.rpcUrls,
+    rpcTimeoutMs: (network) => ctx.config.watchers[network]?.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS,
+    logger: ctx.logger,
+    onRefusal: (reason) => ctx.metrics.refusals.inc({ reason }),
+    onTokenIssued: () => ctx.metrics.tokensIssued.inc(),
+  };
+}
+
+/** A refusal with its stable reason; thrown inside the verifiers, turned into a SettleResponse at the edge. */
+export class ProofRefusal extends Error {
+  readonly code: Reason;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: Reason, message: string, opts: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ProofRefusal';
+    this.code = code;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
+  }
+}
+
+/** The SettleResponse of a refusal. */
+export function refusalResponse(r: ProofRefusal): SettleResponse {
+  return {
+    ok: false,
+    reason: r.code,
+    message: r.message,
+    ...(r.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: r.retryAfterSeconds }),
+  };
+}

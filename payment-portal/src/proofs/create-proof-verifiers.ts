@@ -1,0 +1,102 @@
+import { REASONS, type EvmNetwork, type Reason, type SettleRequest, type SettleResponse, type TxProof, type X402Proof } from '@turnpike/protocol';
+import type { PortalContext } from '../context.js';
+import type { SettleVerifier } from '../internal-api/settle-verifiers.js';
+import { RpcError } from '../watchers/evm/rpc-client.js';
+import type { ProofsConfig } from './config.js';
+import { ProofRefusal, proofContextFrom, refusalResponse, type ProofContext } from './context.js';
+import { verifyEvmTxProof } from './evm/verify-tx-proof.js';
+import { PROOF_REASONS } from './reasons.js';
+import { createFacilitatorClient, type FacilitatorClient } from './x402/facilitator-client.js';
+import type { Relayer } from './x402/relayer.js';
+import { settleX402 } from './x402/settle-x402.js';
+
+/** A verifier that works on the narrower ProofContext (tests and benchmarks call these directly). */
+export type ProofVerifier = (request: SettleRequest, pctx: ProofContext) => Promise<SettleResponse>;
+
+export interface ProofVerifierDeps {
+  config: ProofsConfig;
+  /** The x402 relayer (mode 'relayer'); see createRelayer. */
+  relayer?: Relayer | undefined;
+  /** Overrides the facilitator client built from config (tests). */
+  facilitator?: FacilitatorClient | undefined;
+  /** Transaction-hash proofs on Solana networks, from the Solana verifier. */
+  solanaTx?: SettleVerifier | undefined;
+}
+
+const RPC_RETRY_SECONDS = 5;
+
+/**
+ * The settle verifiers for `tx` (EVM here; Solana through `solanaTx`) and `x402` proofs, on the
+ * ProofContext. Every refusal is a SettleResponse with a stable reason; an RPC outage is
+ * `chain_unavailable` with a Retry-After; anything unexpected is thrown (the internal API answers
+ * 500 and the authorizer denies: fail closed).
+ */
+export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx' | 'x402', ProofVerifier>> {
+  const out: Partial<Record<'tx' | 'x402', ProofVerifier>> = {};
+  if (deps.config.tx.enabled) {
+    out.tx = guarded(async (request, pctx) => {
+      const proof = request.proof as TxProof;
+      const network = pctx.registry.get(proof.network);
+      if (network === undefined) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${proof.network}"`);
+      if (!request.request.offers.some((o) => o.network === network.name)) {
+        throw new ProofRefusal(REASONS.PAYMENT_WRONG_NETWORK, `this resource is not offered on ${network.name}`);
+      }
+      if (network.kind === 'solana') {
+        if (!deps.solanaTx) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no verifier for ${network.name}`);
+        throw new SolanaDelegation();
+      }
+      return verifyEvmTxProof(request as SettleRequest & { proof: TxProof }, network as EvmNetwork, pctx, { config: deps.config.tx });
+    });
+  }
+  const x402 = deps.config.x402;
+  if (x402?.enabled) {
+    const facilitator = deps.facilitator ?? (x402.mode === 'facilitator' && x402.facilitator ? createFacilitatorClient(x402.facilitator) : undefined);
+    out.x402 = guarded((request, pctx) => settleX402(request as SettleRequest & { proof: X402Proof }, pctx, { config: x402, relayer: deps.relayer, facilitator }));
+  }
+  return out;
+}
+
+/**
+ * The same verifiers as SettleVerifiers of a running portal (what `createSettleVerifiers` holds):
+ * `new Map(Object.entries(createProofVerifiers(deps)))`.
+ */
+export function createProofVerifiers(deps: ProofVerifierDeps): Partial<Record<'tx' | 'x402', SettleVerifier>> {
+  const handlers = createProofHandlers(deps);
+  const out: Partial<Record<'tx' | 'x402', SettleVerifier>> = {};
+  for (const key of ['tx', 'x402'] as const) {
+    const handler = handlers[key];
+    if (!handler) continue;
+    out[key] = async (request: SettleRequest, ctx: PortalContext) => {
+      try {
+        return await handler(request, proofContextFrom(ctx));
+      } catch (err) {
+        if (err instanceof SolanaDelegation && deps.solanaTx) return deps.solanaTx(request, ctx);
+        throw err;
+      }
+    };
+  }
+  return out;
+}
+
+class SolanaDelegation extends Error {}
+
+function guarded(fn: ProofVerifier): ProofVerifier {
+  return async (request, pctx) => {
+    try {
+      return await fn(request, pctx);
+    } catch (err) {
+      if (err instanceof SolanaDelegation) throw err;
+      if (err instanceof ProofRefusal) {
+        pctx.onRefusal?.(err.code);
+        pctx.logger.info({ proof: request.proof.type, reason: err.code }, 'payment proof refused');
+        return refusalResponse(err);
+      }
+      if (err instanceof RpcError) {
+        pctx.onRefusal?.(PROOF_REASONS.CHAIN_UNAVAILABLE as Reason);
+        pctx.logger.warn({ proof: request.proof.type, err: { name: err.name, code: err.code } }, 'RPC unavailable while verifying a proof');
+        return { ok: false, reason: PROOF_REASONS.CHAIN_UNAVAILABLE, message: 'the chain could not be read; retry shortly', retryAfterSeconds: RPC_RETRY_SECONDS };
+      }
+      throw err;
+    }
+  };
+}

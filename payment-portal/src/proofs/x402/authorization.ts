@@ -1,0 +1,78 @@
+import { Interface, verifyTypedData } from 'ethers';
+import { REASONS, type Erc20Asset, type EvmNetwork, type X402ExactEvmPayload } from '@turnpike/protocol';
+import { ProofRefusal } from '../context.js';
+import type { EvmReads } from '../evm/chain-reads.js';
+
+/** EIP-3009 TransferWithAuthorization, as USDC (FiatTokenV2_2) defines it. */
+export const TRANSFER_WITH_AUTHORIZATION_TYPES = {
+  TransferWithAuthorization: [
+    { name: 'from', type: 'address' },
+    { name: 'to', type: 'address' },
+    { name: 'value', type: 'uint256' },
+    { name: 'validAfter', type: 'uint256' },
+    { name: 'validBefore', type: 'uint256' },
+    { name: 'nonce', type: 'bytes32' },
+  ],
+};
+
+export const EIP3009_ABI = new Interface([
+  'function authorizationState(address authorizer, bytes32 nonce) view returns (bool)',
+  'function balanceOf(address account) view returns (uint256)',
+  'function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes signature)',
+]);
+
+export interface AuthorizationTerms {
+  network: EvmNetwork;
+  asset: Erc20Asset;
+  /** Lower-case receive address. */
+  payTo: string;
+  amount: bigint;
+  /** v2 `exact` wants the value exactly; v1 allowed more. */
+  exactValue: boolean;
+  minValiditySeconds: number;
+  nowSeconds: number;
+}
+
+/**
+ * The checks that need no chain: the EIP-712 signature recovers `from` (domain: the asset's
+ * name and version, the chain id, the token contract), `to` is the receive address, the value
+ * matches, and the validity window holds now and for a few more seconds.
+ */
+export function checkAuthorization(p: X402ExactEvmPayload, t: AuthorizationTerms): void {
+  const a = p.authorization;
+  if (a.to.toLowerCase() !== t.payTo) throw new ProofRefusal(REASONS.X402_RECIPIENT_MISMATCH, 'the authorization pays another address');
+  const value = BigInt(a.value);
+  if (t.exactValue ? value !== t.amount : value < t.amount) {
+    throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, `the authorization moves ${value}, the price is ${t.amount}`);
+  }
+  if (BigInt(a.validAfter) > BigInt(t.nowSeconds)) throw new ProofRefusal(REASONS.X402_AUTHORIZATION_NOT_YET_VALID, 'the authorization is not valid yet');
+  if (BigInt(a.validBefore) < BigInt(t.nowSeconds + t.minValiditySeconds)) throw new ProofRefusal(REASONS.X402_AUTHORIZATION_EXPIRED, 'the authorization has expired');
+  let signer: string;
+  try {
+    signer = verifyTypedData(
+      { name: t.asset.eip712.name, version: t.asset.eip712.version, chainId: t.network.chainId, verifyingContract: t.asset.address },
+      TRANSFER_WITH_AUTHORIZATION_TYPES,
+      { from: a.from, to: a.to, value, validAfter: BigInt(a.validAfter), validBefore: BigInt(a.validBefore), nonce: a.nonce },
+      p.signature,
+    );
+  } catch (cause) {
+    throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the signature does not parse', { cause });
+  }
+  // Smart-contract wallets (ERC-1271/6492) are not accepted: only an EOA's signature recovers.
+  if (signer.toLowerCase() !== a.from.toLowerCase()) throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the authorization is not signed by its payer');
+}
+
+/** The chain checks: the nonce is unused and the payer holds the value. */
+export async function checkAuthorizationOnChain(p: X402ExactEvmPayload, asset: Erc20Asset, reads: EvmReads): Promise<void> {
+  const a = p.authorization;
+  const [used, balance] = await Promise.all([
+    reads.call(asset.address, EIP3009_ABI.encodeFunctionData('authorizationState', [a.from, a.nonce])),
+    reads.call(asset.address, EIP3009_ABI.encodeFunctionData('balanceOf', [a.from])),
+  ]);
+  if (EIP3009_ABI.decodeFunctionResult('authorizationState', used)[0] === true) {
+    throw new ProofRefusal(REASONS.X402_NONCE_USED, 'this authorization has already been used or cancelled');
+  }
+  if ((EIP3009_ABI.decodeFunctionResult('balanceOf', balance)[0] as bigint) < BigInt(a.value)) {
+    throw new ProofRefusal(REASONS.X402_INSUFFICIENT_BALANCE, 'the payer does not hold the amount');
+  }
+}
