@@ -151,6 +151,22 @@ export const DECISION_TABLE: TableRow[] = [
     headers: async () => ({ ...api, 'content-type': 'application/json' }),
     expect: { kind: '402-json' },
   },
+  {
+    name: 'a payment proof for a transaction nobody made (x-payment-tx) → 402, the app is not reached',
+    path: '/premium/doc',
+    headers: async () => ({
+      ...api,
+      'x-payment-chain': 'base-sepolia',
+      'x-payment-tx': `0x${'ab'.repeat(32)}`,
+    }),
+    expect: { kind: '402-json' },
+  },
+  {
+    name: 'a garbage x402 PAYMENT-SIGNATURE → 402',
+    path: '/premium/doc',
+    headers: async () => ({ ...api, 'payment-signature': 'not-a-payload' }),
+    expect: { kind: '402-json' },
+  },
   ...BAD_TOKENS.map((bad): TableRow => ({
     name: `token with ${bad.name} → 402`,
     path: '/premium/doc',
