@@ -1,5 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import { createLogger, createMetrics, healthHandlers, metricsHandler, type Logger } from '@turnpike/protocol/service';
+import {
+  createLogger,
+  createMetrics,
+  healthHandlers,
+  metricsHandler,
+  type Logger,
+} from '@turnpike/protocol/service';
 import type { Registry } from 'prom-client';
 import { resolveAuthzConfig } from './config/load.js';
 import type { AuthzConfig } from './config/schema.js';
@@ -43,17 +49,27 @@ export interface AuthzServiceHandle {
  * Starts the authorizer: the HTTP listener for every HTTP dialect (plus health, metrics and
  * admin) and, when `listeners.grpcPort` is set, Envoy's gRPC ext_authz. Port 0 picks a free port.
  */
-export async function startAuthzService(config: AuthzConfig, opts: StartAuthzServiceOptions = {}): Promise<AuthzServiceHandle> {
+export async function startAuthzService(
+  config: AuthzConfig,
+  opts: StartAuthzServiceOptions = {},
+): Promise<AuthzServiceHandle> {
   const { registry: networks, routes } = resolveAuthzConfig(config);
   const logger = opts.logger ?? createLogger({ name: 'authz-service', level: config.logLevel });
   const registry = createMetrics();
   const metrics = createAuthzMetrics(registry);
 
-  const keys = await createKeyStore(config.jwks, { onRefresh: (result) => metrics.jwksRefresh.inc({ result }) });
+  const keys = await createKeyStore(config.jwks, {
+    onRefresh: (result) => metrics.jwksRefresh.inc({ result }),
+  });
   void keys.warmUp().then((ok) => {
     if (!ok) logger.warn('token keys not loaded yet; /readyz answers 503 until they are');
   });
-  const verifier = createTokenVerifier({ getKey: keys.getKey, issuer: config.issuer, clockSkewSeconds: config.clockSkewSeconds, cacheMaxEntries: config.tokens.cacheMaxEntries });
+  const verifier = createTokenVerifier({
+    getKey: keys.getKey,
+    issuer: config.issuer,
+    clockSkewSeconds: config.clockSkewSeconds,
+    cacheMaxEntries: config.tokens.cacheMaxEntries,
+  });
   const tokens = createTokenChecker({ verifier, clockSkewSeconds: config.clockSkewSeconds });
   const cache = createProbeCache({
     maxEntries: config.probe.cacheMaxEntries,
@@ -67,16 +83,35 @@ export async function startAuthzService(config: AuthzConfig, opts: StartAuthzSer
     upstreams: createUpstreamMap(config.upstreams),
     cache,
     registry: networks,
-    probe: { timeoutMs: config.probe.timeoutMs, maxBodyBytes: config.probe.maxBodyBytes, metaFromHtml: config.probe.metaFromHtml },
+    probe: {
+      timeoutMs: config.probe.timeoutMs,
+      maxBodyBytes: config.probe.maxBodyBytes,
+      metaFromHtml: config.probe.metaFromHtml,
+    },
     ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
   });
-  const portal = createPortalClient({ baseUrl: config.portal.internalUrl, token: config.portal.token.reveal(), timeoutMs: config.portal.timeoutMs });
-  const settlePortal = createPortalClient({ baseUrl: config.portal.internalUrl, token: config.portal.token.reveal(), timeoutMs: config.portal.settleTimeoutMs });
+  const portal = createPortalClient({
+    baseUrl: config.portal.internalUrl,
+    token: config.portal.token.reveal(),
+    timeoutMs: config.portal.timeoutMs,
+  });
+  const settlePortal = createPortalClient({
+    baseUrl: config.portal.internalUrl,
+    token: config.portal.token.reveal(),
+    timeoutMs: config.portal.settleTimeoutMs,
+  });
   const decide = createDecider({
     requirements,
     tokens,
     timeoutMs: config.decision.timeoutMs,
-    proofs: { redeemer: createProofRedeemer({ portal: settlePortal, tokens, timeoutMs: config.portal.settleTimeoutMs + 500 }), registry: networks },
+    proofs: {
+      redeemer: createProofRedeemer({
+        portal: settlePortal,
+        tokens,
+        timeoutMs: config.portal.settleTimeoutMs + 500,
+      }),
+      registry: networks,
+    },
   });
   const renderDeps = {
     portal,
@@ -86,7 +121,8 @@ export async function startAuthzService(config: AuthzConfig, opts: StartAuthzSer
     x402MaxTimeoutSeconds: config.x402.maxTimeoutSeconds,
     log: logger,
   };
-  const render = (decision: DenyDecision, req: NeutralRequest): Promise<RenderedResponse> => renderDenial(decision, req, renderDeps);
+  const render = (decision: DenyDecision, req: NeutralRequest): Promise<RenderedResponse> =>
+    renderDenial(decision, req, renderDeps);
 
   const health = healthHandlers({
     ready: async () => {
@@ -103,7 +139,11 @@ export async function startAuthzService(config: AuthzConfig, opts: StartAuthzSer
     healthz: health.healthz,
     readyz: health.readyz,
     metricsHandler: metricsHandler(registry),
-    ...(adminToken === undefined ? {} : { adminPurge: adminPurgeHandler({ token: adminToken.reveal(), purge: (s) => cache.purge(s), logger }) }),
+    ...(adminToken === undefined
+      ? {}
+      : {
+          adminPurge: adminPurgeHandler({ token: adminToken.reveal(), purge: (s) => cache.purge(s), logger }),
+        }),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -118,7 +158,15 @@ export async function startAuthzService(config: AuthzConfig, opts: StartAuthzSer
   if (config.listeners.grpcPort !== undefined) {
     try {
       const { startGrpcServer } = await import('./transports/grpc/server.js');
-      grpc = await startGrpcServer({ decide, renderDenial: render, logger, metrics, host: config.listeners.host, port: config.listeners.grpcPort, isReady: () => keys.ready() });
+      grpc = await startGrpcServer({
+        decide,
+        renderDenial: render,
+        logger,
+        metrics,
+        host: config.listeners.host,
+        port: config.listeners.grpcPort,
+        isReady: () => keys.ready(),
+      });
     } catch (err) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

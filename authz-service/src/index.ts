@@ -1,7 +1,19 @@
 // @turnpike/authz-service — the authorizer: decision core, gateway dialects, the 402.
 export { startAuthzService, type AuthzServiceHandle, type StartAuthzServiceOptions } from './app.js';
-export { AUTHZ_DEFAULTS, AUTHZ_ENV_PREFIX, authzConfigSchema, loadAuthzConfig, resolveAuthzConfig } from './config/index.js';
-export type { AuthzConfig, AuthzConfigInput, LoadedAuthzConfig, LoadAuthzConfigOptions, RouteConfig } from './config/index.js';
+export {
+  AUTHZ_DEFAULTS,
+  AUTHZ_ENV_PREFIX,
+  authzConfigSchema,
+  loadAuthzConfig,
+  resolveAuthzConfig,
+} from './config/index.js';
+export type {
+  AuthzConfig,
+  AuthzConfigInput,
+  LoadedAuthzConfig,
+  LoadAuthzConfigOptions,
+  RouteConfig,
+} from './config/index.js';
 export { createDecider, type DeciderDeps } from './core/decide.js';
 export { IDENTITY_HEADERS, type IdentityHeader } from './core/identity-headers.js';
 export type {
@@ -19,7 +31,12 @@ export type {
   UnavailableDecision,
 } from './core/types.js';
 export { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
-export { createPortalClient, PortalError, type PortalClient, type PortalClientOptions } from './portal/client.js';
+export {
+  createPortalClient,
+  PortalError,
+  type PortalClient,
+  type PortalClientOptions,
+} from './portal/client.js';
 export { AUTHZ_LOCAL_REASONS, AUTHZ_REASONS, type AuthzLocalReason, type AuthzReason } from './reasons.js';
 export { EXPOSE_HEADERS, identityHeadersFor, renderDenial, type RenderDeps } from './render/index.js';
 export type { PurgeSelector } from './requirements/probe-cache.js';

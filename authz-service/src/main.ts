@@ -19,10 +19,15 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ name: 'authz-service', level: loaded.config.logLevel });
   const service = await startAuthzService(loaded.config, { logger });
-  installGracefulShutdown({ servers: [{ close: (cb) => void service.close().then(() => cb?.(), cb) }], logger });
+  installGracefulShutdown({
+    servers: [{ close: (cb) => void service.close().then(() => cb?.(), cb) }],
+    logger,
+  });
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`authz-service failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `authz-service failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

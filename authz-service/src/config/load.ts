@@ -1,4 +1,9 @@
-import { createNetworkRegistry, isProtocolError, paymentRequestFromJson, type NetworkRegistry } from '@turnpike/protocol';
+import {
+  createNetworkRegistry,
+  isProtocolError,
+  paymentRequestFromJson,
+  type NetworkRegistry,
+} from '@turnpike/protocol';
 import { ConfigError, loadConfig } from '@turnpike/protocol/service';
 import type { StaticRoute } from '../requirements/static-routes.js';
 import { AUTHZ_ENV_PREFIX } from './defaults.js';
@@ -47,7 +52,13 @@ export function resolveAuthzConfig(config: AuthzConfig): LoadedAuthzConfig {
       names.add(route.name);
     }
     try {
-      routes.push({ name: route.name, hosts: route.hosts, paths: route.paths, methods: route.methods, request: paymentRequestFromJson(route.request, registry) });
+      routes.push({
+        name: route.name,
+        hosts: route.hosts,
+        paths: route.paths,
+        methods: route.methods,
+        request: paymentRequestFromJson(route.request, registry),
+      });
     } catch (err) {
       if (!isProtocolError(err)) throw err;
       problems.push(`routes.${i}.request: ${err.code}${err.detail === undefined ? '' : ` (${err.detail})`}`);

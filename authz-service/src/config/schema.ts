@@ -9,7 +9,9 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const METHOD = /^[A-Z]+$/;
 /** `example.com`, `*.example.com`, optionally with `:port`; lower-case. */
 const HOST_PATTERN = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/;
-const hostPattern = z.string().regex(HOST_PATTERN, 'expected a lower-case host name, optionally "*." first and ":port" last');
+const hostPattern = z
+  .string()
+  .regex(HOST_PATTERN, 'expected a lower-case host name, optionally "*." first and ":port" last');
 
 const listenersSchema = z.strictObject({
   host: z.string().min(1).default(D.listenHost),
@@ -32,7 +34,10 @@ const jwksSchema = z.union([
 
 const routeSchema = z.strictObject({
   /** Names the route in logs, and for Envoy's context_extensions `route`. */
-  name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
   hosts: z.array(hostPattern).min(1),
   /** Globs over the normalised path: `*` within one segment, `**` across segments. */
   paths: z.array(z.string().startsWith('/')).min(1),
@@ -60,7 +65,10 @@ const portalSchema = z.strictObject({
   timeoutMs: positiveInt.default(D.portalTimeoutMs),
   /** Settling a payment proof may wait for a chain: its own, longer timeout. */
   settleTimeoutMs: positiveInt.default(D.portalSettleTimeoutMs),
-  publicPathPrefix: z.string().regex(/^\/[A-Za-z0-9._~-]+$/).default(D.portalPublicPathPrefix),
+  publicPathPrefix: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~-]+$/)
+    .default(D.portalPublicPathPrefix),
   referenceCacheMaxEntries: positiveInt.default(D.referenceCacheMaxEntries),
 });
 
@@ -71,15 +79,21 @@ export const authzConfigSchema = z.strictObject({
   issuer: z.string().min(1),
   jwks: jwksSchema,
   clockSkewSeconds: z.number().int().min(0).max(600).default(D.clockSkewSeconds),
-  tokens: z.strictObject({ cacheMaxEntries: positiveInt.default(D.tokenCacheMaxEntries) }).default({ cacheMaxEntries: D.tokenCacheMaxEntries }),
+  tokens: z
+    .strictObject({ cacheMaxEntries: positiveInt.default(D.tokenCacheMaxEntries) })
+    .default({ cacheMaxEntries: D.tokenCacheMaxEntries }),
   networks: networkOverridesSchema.optional(),
   routes: z.array(routeSchema).default([]),
   /** Host pattern → the upstream's internal base URL, probed directly (never through the gateway). */
   upstreams: z.record(hostPattern, httpUrl).default({}),
   probe: probeSchema.default(() => probeSchema.parse({})),
   portal: portalSchema,
-  x402: z.strictObject({ maxTimeoutSeconds: positiveInt.default(D.x402MaxTimeoutSeconds) }).default({ maxTimeoutSeconds: D.x402MaxTimeoutSeconds }),
-  decision: z.strictObject({ timeoutMs: positiveInt.default(D.decisionTimeoutMs) }).default({ timeoutMs: D.decisionTimeoutMs }),
+  x402: z
+    .strictObject({ maxTimeoutSeconds: positiveInt.default(D.x402MaxTimeoutSeconds) })
+    .default({ maxTimeoutSeconds: D.x402MaxTimeoutSeconds }),
+  decision: z
+    .strictObject({ timeoutMs: positiveInt.default(D.decisionTimeoutMs) })
+    .default({ timeoutMs: D.decisionTimeoutMs }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.logLevel),
 });
 

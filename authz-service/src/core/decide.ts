@@ -39,7 +39,12 @@ type Priced = Extract<Resolution, { kind: 'priced' }>;
 export function createDecider(deps: DeciderDeps): Decide {
   const normalize = createNormalizer();
 
-  const requirementOf = (req: NeutralRequest, path: string, query: string, resolved: Priced): ResolvedRequirement => ({
+  const requirementOf = (
+    req: NeutralRequest,
+    path: string,
+    query: string,
+    resolved: Priced,
+  ): ResolvedRequirement => ({
     host: req.host,
     scheme: req.scheme,
     path,
@@ -51,7 +56,13 @@ export function createDecider(deps: DeciderDeps): Decide {
   });
 
   /** The decision once tokens were checked; undefined when a proof must be redeemed (async). */
-  const afterTokens = (req: NeutralRequest, path: string, query: string, resolved: Priced, verdict: TokenVerdict): Decision | ResolvedRequirement => {
+  const afterTokens = (
+    req: NeutralRequest,
+    path: string,
+    query: string,
+    resolved: Priced,
+    verdict: TokenVerdict,
+  ): Decision | ResolvedRequirement => {
     if (verdict.ok) return { kind: 'allow', identity: verdict.identity };
     if (verdict.unavailable === true) return unavailable(verdict.reason);
     const requirement = requirementOf(req, path, query, resolved);
@@ -73,19 +84,31 @@ export function createDecider(deps: DeciderDeps): Decide {
     if (resolved === undefined) return undefined;
     if (resolved.kind === 'free') return FREE;
     if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
-    const verdict = deps.tokens.checkCached?.(req.headers, { host: req.host, path: target.path, required: resolved.request.claims });
+    const verdict = deps.tokens.checkCached?.(req.headers, {
+      host: req.host,
+      path: target.path,
+      required: resolved.request.claims,
+    });
     if (verdict === undefined) return undefined;
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
     return isDecision(next) ? next : undefined;
   };
 
-  const decideSlow = async (req: NeutralRequest, log: DecisionLogger, deadline: Deadline): Promise<Decision> => {
+  const decideSlow = async (
+    req: NeutralRequest,
+    log: DecisionLogger,
+    deadline: Deadline,
+  ): Promise<Decision> => {
     const target = normalize(req.target);
     if (typeof target === 'string') return { kind: 'forbidden', reason: target };
     const resolved = await deps.requirements.resolve(req, target.path, log);
     if (resolved.kind === 'free') return FREE;
     if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
-    const verdict = await deps.tokens.check(req.headers, { host: req.host, path: target.path, required: resolved.request.claims });
+    const verdict = await deps.tokens.check(req.headers, {
+      host: req.host,
+      path: target.path,
+      required: resolved.request.claims,
+    });
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
     if (isDecision(next)) return next;
     const proofs = deps.proofs;

@@ -12,10 +12,18 @@ import {
 } from '@turnpike/protocol';
 import type { z } from 'zod';
 
-export type { Challenge, ChallengeRequest, ReferenceRequest, ReferenceResponse, SettleRequest, SettleResponse };
+export type {
+  Challenge,
+  ChallengeRequest,
+  ReferenceRequest,
+  ReferenceResponse,
+  SettleRequest,
+  SettleResponse,
+};
 
 /** Why a portal call failed. Callers answer `unavailable` with `portal_unavailable` on any of them. */
-export type PortalErrorCode = 'portal_timeout' | 'portal_unreachable' | 'portal_status' | 'portal_response_invalid';
+export type PortalErrorCode =
+  'portal_timeout' | 'portal_unreachable' | 'portal_status' | 'portal_response_invalid';
 
 export class PortalError extends Error {
   readonly code: PortalErrorCode;
@@ -53,7 +61,12 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
   const doFetch = opts.fetch ?? fetch;
   const authorization = `Bearer ${opts.token}`;
 
-  async function post<S extends z.ZodType>(path: string, body: unknown, schema: S, verdictStatuses: readonly number[] = []): Promise<z.output<S>> {
+  async function post<S extends z.ZodType>(
+    path: string,
+    body: unknown,
+    schema: S,
+    verdictStatuses: readonly number[] = [],
+  ): Promise<z.output<S>> {
     let res: Response;
     try {
       res = await doFetch(base + path, {
@@ -65,21 +78,31 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
       });
     } catch (err) {
       const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') throw new PortalError('portal_timeout', `POST ${path} timed out after ${opts.timeoutMs} ms`, { cause: err });
+      if (name === 'TimeoutError' || name === 'AbortError')
+        throw new PortalError('portal_timeout', `POST ${path} timed out after ${opts.timeoutMs} ms`, {
+          cause: err,
+        });
       throw new PortalError('portal_unreachable', `POST ${path} failed: ${name}`, { cause: err });
     }
     let json: unknown;
     try {
       json = await res.json();
     } catch (err) {
-      throw new PortalError('portal_response_invalid', `POST ${path}: ${res.status} without a JSON body`, { cause: err, status: res.status });
+      throw new PortalError('portal_response_invalid', `POST ${path}: ${res.status} without a JSON body`, {
+        cause: err,
+        status: res.status,
+      });
     }
     if (!res.ok && !verdictStatuses.includes(res.status)) {
       throw new PortalError('portal_status', `POST ${path} answered ${res.status}`, { status: res.status });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
-      throw new PortalError('portal_response_invalid', `POST ${path}: response does not match the schema (${parsed.error.issues.length} issues)`, { status: res.status });
+      throw new PortalError(
+        'portal_response_invalid',
+        `POST ${path}: response does not match the schema (${parsed.error.issues.length} issues)`,
+        { status: res.status },
+      );
     }
     return parsed.data;
   }

@@ -10,7 +10,8 @@ import {
 } from '@turnpike/protocol';
 import type { AuthzReason } from '../reasons.js';
 
-export type ExtractedProof = { kind: 'none' } | { kind: 'proof'; proof: SettleProof } | { kind: 'invalid'; reason: AuthzReason };
+export type ExtractedProof =
+  { kind: 'none' } | { kind: 'proof'; proof: SettleProof } | { kind: 'invalid'; reason: AuthzReason };
 
 const NONE: ExtractedProof = { kind: 'none' };
 const TX = /^[A-Za-z0-9]{16,128}$/;
@@ -20,21 +21,33 @@ const TX = /^[A-Za-z0-9]{16,128}$/;
  * `X-PAYMENT`, or the transaction-hash pair `x-payment-chain` + `x-payment-tx`. Garbled proofs
  * are refused with their reason (the client gets a fresh 402 saying why).
  */
-export function extractProof(headers: Record<string, string | undefined>, registry: NetworkRegistry): ExtractedProof {
+export function extractProof(
+  headers: Record<string, string | undefined>,
+  registry: NetworkRegistry,
+): ExtractedProof {
   const v2 = headers[X402_HEADERS.paymentSignature];
   const v1 = headers[X402_HEADERS.v1Payment];
   const chain = headers['x-payment-chain'];
   const tx = headers['x-payment-tx'];
   if (v2 === undefined && v1 === undefined && chain === undefined && tx === undefined) return NONE;
   try {
-    if (v2 !== undefined) return { kind: 'proof', proof: { type: 'x402', version: 2, payload: decodeX402Header(v2, x402PaymentPayloadV2Schema) } };
-    if (v1 !== undefined) return { kind: 'proof', proof: { type: 'x402', version: 1, payload: decodeX402Header(v1, x402PaymentPayloadV1Schema) } };
+    if (v2 !== undefined)
+      return {
+        kind: 'proof',
+        proof: { type: 'x402', version: 2, payload: decodeX402Header(v2, x402PaymentPayloadV2Schema) },
+      };
+    if (v1 !== undefined)
+      return {
+        kind: 'proof',
+        proof: { type: 'x402', version: 1, payload: decodeX402Header(v1, x402PaymentPayloadV1Schema) },
+      };
   } catch (err) {
     if (isProtocolError(err)) return { kind: 'invalid', reason: err.code };
     throw err;
   }
   const network = chain?.trim().toLowerCase();
-  if (network === undefined || network === '' || registry.get(network) === undefined) return { kind: 'invalid', reason: REASONS.PAYMENT_CHAIN_UNKNOWN };
+  if (network === undefined || network === '' || registry.get(network) === undefined)
+    return { kind: 'invalid', reason: REASONS.PAYMENT_CHAIN_UNKNOWN };
   const hash = tx?.trim();
   if (hash === undefined || !TX.test(hash)) return { kind: 'invalid', reason: REASONS.PAYMENT_TX_MALFORMED };
   return { kind: 'proof', proof: { type: 'tx', network, tx: hash } };

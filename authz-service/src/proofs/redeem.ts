@@ -1,4 +1,11 @@
-import { encodeX402Header, isReason, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
+import {
+  encodeX402Header,
+  isReason,
+  REASONS,
+  toWire,
+  tokenCookieName,
+  type SettleProof,
+} from '@turnpike/protocol';
 import type { Decision, DecisionLogger, ResolvedRequirement } from '../core/types.js';
 import type { PortalClient } from '../portal/client.js';
 import type { TokenChecker } from '../tokens/check.js';
@@ -40,15 +47,26 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
           proof,
         });
       } catch (err) {
-        log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'settle call failed');
+        log.warn(
+          { err: { name: (err as Error).name, code: (err as { code?: unknown }).code } },
+          'settle call failed',
+        );
         return { kind: 'unavailable', reason: REASONS.PORTAL_UNAVAILABLE };
       }
       if (!answer.ok) {
         const reason = isReason(answer.reason) ? answer.reason : REASONS.PAYMENT_REQUIRED;
         log.info({ proof: proof.type, reason }, 'payment proof refused');
-        return { kind: 'payment_required', reason, requirement: r, ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }) };
+        return {
+          kind: 'payment_required',
+          reason,
+          requirement: r,
+          ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+        };
       }
-      const verdict = await opts.tokens.check({ 'x-402-token': answer.token }, { host: r.host, path: r.path, required: r.request.claims });
+      const verdict = await opts.tokens.check(
+        { 'x-402-token': answer.token },
+        { host: r.host, path: r.path, required: r.request.claims },
+      );
       if (!verdict.ok) {
         // The payment is recorded but the token does not open this resource: never allow on it.
         log.error({ reason: verdict.reason }, 'token issued after settlement does not verify');
@@ -56,13 +74,20 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
       }
       const scope = verdict.identity.scope;
       const exp = typeof answer.claims.exp === 'number' ? answer.claims.exp : undefined;
-      const maxAge = exp === undefined ? Math.floor(r.request.tokenLifetimeMs / 1000) : Math.max(0, Math.floor(exp - now() / 1000));
+      const maxAge =
+        exp === undefined
+          ? Math.floor(r.request.tokenLifetimeMs / 1000)
+          : Math.max(0, Math.floor(exp - now() / 1000));
       const responseHeaders: Record<string, string | string[]> = {
         'x-402-token': answer.token,
-        'set-cookie': [`${tokenCookieName(scope)}=${answer.token}; Path=${scope}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${r.scheme === 'https' ? '; Secure' : ''}`],
+        'set-cookie': [
+          `${tokenCookieName(scope)}=${answer.token}; Path=${scope}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${r.scheme === 'https' ? '; Secure' : ''}`,
+        ],
       };
       if (proof.type === 'x402' && answer.receipt !== undefined) {
-        responseHeaders[proof.version === 2 ? 'payment-response' : 'x-payment-response'] = encodeX402Header(answer.receipt);
+        responseHeaders[proof.version === 2 ? 'payment-response' : 'x-payment-response'] = encodeX402Header(
+          answer.receipt,
+        );
       }
       log.info({ proof: proof.type, tokenId: verdict.identity.tokenId }, 'payment proof redeemed');
       return { kind: 'allow', identity: verdict.identity, responseHeaders };

@@ -1,4 +1,4 @@
-import { IDENTITY_HEADERS } from '../core/identity-headers.js';
+import type { IDENTITY_HEADERS } from '../core/identity-headers.js';
 import type { AllowDecision, Identity } from '../core/types.js';
 
 const EMPTY_CLAIMS = '';
@@ -8,7 +8,10 @@ const claimsHeaderMemo = new WeakMap<Record<string, string>, string>();
 function claimsHeader(claims: Record<string, string>): string {
   let value = claimsHeaderMemo.get(claims);
   if (value === undefined) {
-    value = Object.keys(claims).length === 0 ? EMPTY_CLAIMS : Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
+    value =
+      Object.keys(claims).length === 0
+        ? EMPTY_CLAIMS
+        : Buffer.from(JSON.stringify(claims), 'utf8').toString('base64url');
     claimsHeaderMemo.set(claims, value);
   }
   return value;
@@ -18,7 +21,9 @@ function claimsHeader(claims: Record<string, string>): string {
  * The identity headers for the upstream on an allow: every one of {@link IDENTITY_HEADERS}, set
  * or empty, so a copy sent by the client is always overwritten by the gateway.
  */
-export function identityHeadersFor(decision: AllowDecision | { identity: Identity }): Record<(typeof IDENTITY_HEADERS)[number], string> {
+export function identityHeadersFor(
+  decision: AllowDecision | { identity: Identity },
+): Record<(typeof IDENTITY_HEADERS)[number], string> {
   const id = decision.identity;
   return {
     'x-402-payer': id.payer,

@@ -6,7 +6,10 @@ import type { PortalClient, ReferenceRequest, ReferenceResponse } from '../porta
 const REUSE_SHARE = 0.5;
 
 export interface ReferenceCache {
-  get(key: { host: string; originalUri: string; request: PaymentRequest }, create: () => ReferenceRequest): Promise<ReferenceResponse>;
+  get(
+    key: { host: string; originalUri: string; request: PaymentRequest },
+    create: () => ReferenceRequest,
+  ): Promise<ReferenceResponse>;
 }
 
 /** Milliseconds since the epoch of an `expiresAt` (ISO string, ms or s). */

@@ -1,6 +1,12 @@
 import { encodeX402Header, toWire, type NetworkRegistry } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
-import type { DenyDecision, NeutralRequest, PaymentRequiredDecision, RenderedResponse, ResolvedRequirement } from '../core/types.js';
+import type {
+  DenyDecision,
+  NeutralRequest,
+  PaymentRequiredDecision,
+  RenderedResponse,
+  ResolvedRequirement,
+} from '../core/types.js';
 import type { PortalClient, ReferenceRequest } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
 import { paymentPage } from './html.js';
@@ -27,18 +33,43 @@ const RETRY_AFTER_SECONDS = '5';
  * browsers, JSON + x402 terms for programs), 403 for forbidden, 503 for unavailable. Only this
  * contacts the portal; if the portal fails, the answer is 503 `portal_unavailable` (never an allow).
  */
-export async function renderDenial(decision: DenyDecision, req: NeutralRequest, deps: RenderDeps): Promise<RenderedResponse> {
+export async function renderDenial(
+  decision: DenyDecision,
+  req: NeutralRequest,
+  deps: RenderDeps,
+): Promise<RenderedResponse> {
   switch (decision.kind) {
     case 'forbidden':
       return plain(403, 'forbidden', decision.reason, 'The request cannot be authorised.');
     case 'unavailable':
-      return plain(503, 'unavailable', decision.reason, 'The authorizer cannot decide right now; retry later.');
+      return plain(
+        503,
+        'unavailable',
+        decision.reason,
+        'The authorizer cannot decide right now; retry later.',
+      );
     case 'payment_required':
       try {
-        return prefersHtml(req.headers.accept) ? await browser402(decision, deps) : await api402(decision, req, deps);
+        return prefersHtml(req.headers.accept)
+          ? await browser402(decision, deps)
+          : await api402(decision, req, deps);
       } catch (err) {
-        deps.log?.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code, message: (err as Error).message } }, 'portal call failed; cannot render the 402');
-        return plain(503, 'unavailable', AUTHZ_REASONS.PORTAL_UNAVAILABLE, 'Payment is temporarily unavailable; retry later.');
+        deps.log?.warn(
+          {
+            err: {
+              name: (err as Error).name,
+              code: (err as { code?: unknown }).code,
+              message: (err as Error).message,
+            },
+          },
+          'portal call failed; cannot render the 402',
+        );
+        return plain(
+          503,
+          'unavailable',
+          AUTHZ_REASONS.PORTAL_UNAVAILABLE,
+          'Payment is temporarily unavailable; retry later.',
+        );
       }
     default: {
       const never: never = decision;
@@ -71,7 +102,13 @@ function baseHeaders(d: PaymentRequiredDecision, contentType: string): Record<st
 }
 
 function requestBody(r: ResolvedRequirement): ReferenceRequest {
-  return { host: r.host, scheme: r.scheme, resource: r.request.claims.resource ?? r.path, originalUri: r.originalUri, request: toWire(r.request) };
+  return {
+    host: r.host,
+    scheme: r.scheme,
+    resource: r.request.claims.resource ?? r.path,
+    originalUri: r.originalUri,
+    request: toWire(r.request),
+  };
 }
 
 /**
@@ -92,16 +129,30 @@ export function samePortalPath(payUrl: string, prefix: string, reference: string
 
 async function browser402(d: PaymentRequiredDecision, deps: RenderDeps): Promise<RenderedResponse> {
   const r = d.requirement;
-  const ref = await deps.references.get({ host: r.host, originalUri: r.originalUri, request: r.request }, () => requestBody(r));
+  const ref = await deps.references.get(
+    { host: r.host, originalUri: r.originalUri, request: r.request },
+    () => requestBody(r),
+  );
   const location = samePortalPath(ref.payUrl, deps.publicPathPrefix, ref.reference);
   const headers = baseHeaders(d, 'text/html; charset=utf-8');
   headers.location = location;
-  return { status: 402, headers, body: paymentPage({ payUrl: location, description: r.request.description, host: r.host }) };
+  return {
+    status: 402,
+    headers,
+    body: paymentPage({ payUrl: location, description: r.request.description, host: r.host }),
+  };
 }
 
-async function api402(d: PaymentRequiredDecision, req: NeutralRequest, deps: RenderDeps): Promise<RenderedResponse> {
+async function api402(
+  d: PaymentRequiredDecision,
+  req: NeutralRequest,
+  deps: RenderDeps,
+): Promise<RenderedResponse> {
   const r = d.requirement;
-  const challenge = await deps.portal.createChallenge({ ...requestBody(r), client: { ip: req.clientIp ?? 'unknown' } });
+  const challenge = await deps.portal.createChallenge({
+    ...requestBody(r),
+    client: { ip: req.clientIp ?? 'unknown' },
+  });
   const resourceUrl = `${r.scheme}://${r.host}${r.originalUri}`;
   const description = r.request.description ?? `Access to ${r.originalUri}`;
   const terms = x402Terms(challenge.offers, {
@@ -151,5 +202,9 @@ async function api402(d: PaymentRequiredDecision, req: NeutralRequest, deps: Ren
     resource: { url: resourceUrl, description, mimeType: 'application/json' },
     accepts: terms.v2,
   });
-  return { status: 402, headers, body: JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) };
+  return {
+    status: 402,
+    headers,
+    body: JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+  };
 }

@@ -51,7 +51,15 @@ export function x402Terms(challengeOffers: readonly ChallengeOffer[], ctx: X402C
     const network = ctx.registry.get(c.network);
     if (network === undefined || network.kind !== 'evm') continue;
     const extra = { name: asset.eip712.name, version: asset.eip712.version };
-    v2.push({ scheme: 'exact', network: network.caip2, amount: c.atomic, asset: asset.address, payTo: c.payTo, maxTimeoutSeconds: ctx.maxTimeoutSeconds, extra });
+    v2.push({
+      scheme: 'exact',
+      network: network.caip2,
+      amount: c.atomic,
+      asset: asset.address,
+      payTo: c.payTo,
+      maxTimeoutSeconds: ctx.maxTimeoutSeconds,
+      extra,
+    });
     if (network.x402V1Name !== undefined) {
       v1.push({
         scheme: 'exact',

@@ -48,14 +48,23 @@ export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
     return (answer.kind === 'priced' ? opts.defaultTtlSeconds : opts.negativeTtlSeconds) * 1000;
   };
 
-  const load = (key: string, stale: Entry | undefined, probe: () => Promise<ProbeAnswer>): Promise<ProbeAnswer> => {
+  const load = (
+    key: string,
+    stale: Entry | undefined,
+    probe: () => Promise<ProbeAnswer>,
+  ): Promise<ProbeAnswer> => {
     const started = generation;
     const flight = probe()
       .then((answer) => {
         if (started === generation) {
           const t = now();
           const ttlMs = ttlMsOf(answer);
-          if (ttlMs > 0) entries.set(key, { answer, freshUntilMs: t + ttlMs, staleUntilMs: t + ttlMs + opts.staleIfErrorSeconds * 1000 });
+          if (ttlMs > 0)
+            entries.set(key, {
+              answer,
+              freshUntilMs: t + ttlMs,
+              staleUntilMs: t + ttlMs + opts.staleIfErrorSeconds * 1000,
+            });
           else entries.delete(key);
         }
         return answer;

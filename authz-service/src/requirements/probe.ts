@@ -1,6 +1,13 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isProtocolError, paymentRequestFromHeaders, paymentRequestFromHtml, type NetworkRegistry, type PaymentRequest, type Reason } from '@turnpike/protocol';
+import {
+  isProtocolError,
+  paymentRequestFromHeaders,
+  paymentRequestFromHtml,
+  type NetworkRegistry,
+  type PaymentRequest,
+  type Reason,
+} from '@turnpike/protocol';
 import { AUTHZ_VERSION } from '../version.js';
 
 /** What the upstream declared for one path. `ttlSeconds` is the upstream's own cache hint, if any. */
@@ -26,7 +33,10 @@ export interface ProbeOptions {
   metaFromHtml: boolean;
 }
 
-export const PROBE_HEADERS = { 'x-402-probe': 'turnpike', 'user-agent': `turnpike-probe/${AUTHZ_VERSION}` } as const;
+export const PROBE_HEADERS = {
+  'x-402-probe': 'turnpike',
+  'user-agent': `turnpike-probe/${AUTHZ_VERSION}`,
+} as const;
 
 interface RawResponse {
   status: number;
@@ -39,7 +49,12 @@ interface RawResponse {
  * `x-402-required` / `x-402-request`; on 405/501 (or a silent HTML page, when `metaFromHtml`) a
  * bounded `GET` reading `<meta name="x-402-request">`. Every call has a timeout.
  */
-export async function probeUpstream(baseUrl: string, host: string, path: string, opts: ProbeOptions): Promise<ProbeAnswer> {
+export async function probeUpstream(
+  baseUrl: string,
+  host: string,
+  path: string,
+  opts: ProbeOptions,
+): Promise<ProbeAnswer> {
   const url = new URL(baseUrl + path);
   const head = await send(url, host, 'HEAD', opts);
   if (head.status >= 500 && head.status !== 501) throw new ProbeError(`upstream answered ${head.status}`);
@@ -66,7 +81,11 @@ export async function probeUpstream(baseUrl: string, host: string, path: string,
   }
 }
 
-function fromHeaders(headers: IncomingHttpHeaders, ttlSeconds: number | undefined, registry: NetworkRegistry): ProbeAnswer | undefined {
+function fromHeaders(
+  headers: IncomingHttpHeaders,
+  ttlSeconds: number | undefined,
+  registry: NetworkRegistry,
+): ProbeAnswer | undefined {
   if (headers['x-402-required'] === undefined && headers['x-402-request'] === undefined) return undefined;
   try {
     const request = paymentRequestFromHeaders(headers, registry);
@@ -106,12 +125,16 @@ function send(url: URL, host: string, method: 'HEAD' | 'GET', opts: ProbeOptions
       headers: { ...PROBE_HEADERS, host, accept: method === 'GET' ? 'text/html, */*;q=0.5' : '*/*' },
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
-    req.on('error', (err) => reject(new ProbeError(`${method} ${url.pathname} failed: ${err.name}`, { cause: err })));
+    req.on('error', (err) =>
+      reject(new ProbeError(`${method} ${url.pathname} failed: ${err.name}`, { cause: err })),
+    );
     req.on('response', (res: IncomingMessage) => {
       if (method === 'HEAD') {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' }));
-        res.on('error', (err) => reject(new ProbeError(`${method} ${url.pathname} failed: ${err.name}`, { cause: err })));
+        res.on('error', (err) =>
+          reject(new ProbeError(`${method} ${url.pathname} failed: ${err.name}`, { cause: err })),
+        );
         return;
       }
       const chunks: Buffer[] = [];
@@ -120,7 +143,11 @@ function send(url: URL, host: string, method: 'HEAD' | 'GET', opts: ProbeOptions
       const finish = (): void => {
         if (done) return;
         done = true;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
       };
       res.on('data', (chunk: Buffer) => {
         if (done) return;

@@ -42,28 +42,49 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
   const resolveLocal = (req: NeutralRequest, path: string): Resolution | string => {
     if (req.routeName !== undefined) {
       const named = deps.routes.byName(req.routeName);
-      if (named === undefined) return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.ROUTE_UNKNOWN };
-      return { kind: 'priced', request: named.request, source: 'route', ...(named.name === undefined ? {} : { routeName: named.name }) };
+      if (named === undefined)
+        return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.ROUTE_UNKNOWN };
+      return {
+        kind: 'priced',
+        request: named.request,
+        source: 'route',
+        ...(named.name === undefined ? {} : { routeName: named.name }),
+      };
     }
     const route = deps.routes.match(req.host, path, req.method);
     if (route !== undefined) {
-      return { kind: 'priced', request: route.request, source: 'route', ...(route.name === undefined ? {} : { routeName: route.name }) };
+      return {
+        kind: 'priced',
+        request: route.request,
+        source: 'route',
+        ...(route.name === undefined ? {} : { routeName: route.name }),
+      };
     }
     const baseUrl = deps.upstreams.lookup(req.host);
     if (baseUrl === undefined) {
-      return deps.routes.knowsHost(req.host) ? FREE : { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
+      return deps.routes.knowsHost(req.host)
+        ? FREE
+        : { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
     }
     return baseUrl;
   };
 
-  const fromAnswer = (answer: ProbeAnswer, req: NeutralRequest, path: string, log: DecisionLogger | undefined): Resolution => {
+  const fromAnswer = (
+    answer: ProbeAnswer,
+    req: NeutralRequest,
+    path: string,
+    log: DecisionLogger | undefined,
+  ): Resolution => {
     switch (answer.kind) {
       case 'free':
         return FREE;
       case 'priced':
         return { kind: 'priced', request: answer.request, source: 'upstream' };
       case 'invalid':
-        log?.warn({ host: req.host, path, declarationReason: answer.reason }, 'upstream declared an invalid payment request; denying');
+        log?.warn(
+          { host: req.host, path, declarationReason: answer.reason },
+          'upstream declared an invalid payment request; denying',
+        );
         return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_DECLARATION_INVALID };
       default: {
         const never: never = answer;
@@ -87,7 +108,10 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
       try {
         answer = await deps.cache.get(req.host, path, () => probeFn(baseUrl, req.host, path, probeOpts));
       } catch (err) {
-        log.warn({ host: req.host, path, err: err instanceof ProbeError ? err.message : String(err) }, 'upstream probe failed; denying');
+        log.warn(
+          { host: req.host, path, err: err instanceof ProbeError ? err.message : String(err) },
+          'upstream probe failed; denying',
+        );
         return { kind: 'deny', decision: 'unavailable', reason: AUTHZ_REASONS.UPSTREAM_PROBE_FAILED };
       }
       return fromAnswer(answer, req, path, log);

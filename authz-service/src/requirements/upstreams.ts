@@ -8,7 +8,10 @@ export interface UpstreamMap {
 /** Compiles `host pattern → base URL` from config. Exact hosts win over wildcards. */
 export function createUpstreamMap(upstreams: Readonly<Record<string, string>>): UpstreamMap {
   const entries: Array<{ matcher: HostMatcher; baseUrl: string }> = Object.entries(upstreams)
-    .map(([pattern, baseUrl]) => ({ matcher: compileHostPattern(pattern), baseUrl: baseUrl.replace(/\/+$/, '') }))
+    .map(([pattern, baseUrl]) => ({
+      matcher: compileHostPattern(pattern),
+      baseUrl: baseUrl.replace(/\/+$/, ''),
+    }))
     .sort((a, b) => b.matcher.specificity - a.matcher.specificity);
   return {
     lookup(host) {

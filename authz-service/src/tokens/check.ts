@@ -14,7 +14,8 @@ export interface TokenContext {
 
 const MISSING_REASON = REASONS.TOKEN_MISSING;
 
-export type TokenVerdict = { ok: true; identity: Identity } | { ok: false; reason: AuthzReason; unavailable?: boolean };
+export type TokenVerdict =
+  { ok: true; identity: Identity } | { ok: false; reason: AuthzReason; unavailable?: boolean };
 
 export interface TokenChecker {
   check(headers: Record<string, string | undefined>, ctx: TokenContext): Promise<TokenVerdict>;
@@ -79,7 +80,10 @@ export function createTokenChecker(opts: TokenCheckerOptions): TokenChecker {
           if (reason === undefined) return { ok: true, identity: identityOf(result.token, identities) };
           verdict = { ok: false, reason };
         } else {
-          verdict = result.unavailable === true ? { ok: false, reason: result.reason, unavailable: true } : { ok: false, reason: result.reason };
+          verdict =
+            result.unavailable === true
+              ? { ok: false, reason: result.reason, unavailable: true }
+              : { ok: false, reason: result.reason };
         }
         first ??= verdict;
         // Without keys nothing can be verified: say so rather than ask a token holder to pay again.

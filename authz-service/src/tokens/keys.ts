@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  type FetchImplementation,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 
-export type JwksConfig = { url: string; timeoutMs: number; cooldownMs: number; cacheMaxAgeMs: number } | { file: string };
+export type JwksConfig =
+  { url: string; timeoutMs: number; cooldownMs: number; cacheMaxAgeMs: number } | { file: string };
 
 export interface KeyStore {
   /** The key resolver jwtVerify uses. */

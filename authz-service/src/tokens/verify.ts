@@ -25,7 +25,8 @@ export interface VerifiedToken {
   granted: Record<string, string>;
 }
 
-export type VerifyResult = { ok: true; token: VerifiedToken } | { ok: false; reason: AuthzReason; unavailable?: boolean };
+export type VerifyResult =
+  { ok: true; token: VerifiedToken } | { ok: false; reason: AuthzReason; unavailable?: boolean };
 
 export interface TokenVerifierOptions {
   getKey: JWTVerifyGetKey;
@@ -65,7 +66,8 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       } catch {
         return { ok: false, reason: REASONS.TOKEN_MALFORMED };
       }
-      if (typeof alg !== 'string' || !ALLOWED.has(alg)) return { ok: false, reason: REASONS.TOKEN_ALG_NOT_ALLOWED };
+      if (typeof alg !== 'string' || !ALLOWED.has(alg))
+        return { ok: false, reason: REASONS.TOKEN_ALG_NOT_ALLOWED };
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, opts.getKey, verifyOptions));
@@ -84,9 +86,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 function toVerified(payload: JWTPayload): VerifiedToken | undefined {
   if (typeof payload.exp !== 'number') return undefined;
   const aud = payload.aud;
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : [];
+  const audiences =
+    typeof aud === 'string'
+      ? [aud]
+      : Array.isArray(aud)
+        ? aud.filter((a): a is string => typeof a === 'string')
+        : [];
   const granted: Record<string, string> = {};
-  for (const [k, v] of Object.entries(payload)) if (typeof v === 'string' && !NON_GRANT_CLAIMS.has(k)) granted[k] = v;
+  for (const [k, v] of Object.entries(payload))
+    if (typeof v === 'string' && !NON_GRANT_CLAIMS.has(k)) granted[k] = v;
   return {
     payload,
     exp: payload.exp,
@@ -101,11 +109,14 @@ function toVerified(payload: JWTPayload): VerifiedToken | undefined {
 
 /** Maps jose's error classes onto stable reasons (never built from a message). */
 function failure(err: unknown): VerifyResult {
-  if (err instanceof KeysUnavailableError) return { ok: false, reason: REASONS.KEYS_UNAVAILABLE, unavailable: true };
+  if (err instanceof KeysUnavailableError)
+    return { ok: false, reason: REASONS.KEYS_UNAVAILABLE, unavailable: true };
   if (err instanceof errors.JOSEAlgNotAllowed) return { ok: false, reason: REASONS.TOKEN_ALG_NOT_ALLOWED };
   if (err instanceof errors.JWKSNoMatchingKey) return { ok: false, reason: REASONS.TOKEN_KID_UNKNOWN };
-  if (err instanceof errors.JWSSignatureVerificationFailed) return { ok: false, reason: REASONS.TOKEN_SIGNATURE_INVALID };
-  if (err instanceof errors.JWKSMultipleMatchingKeys) return { ok: false, reason: REASONS.TOKEN_SIGNATURE_INVALID };
+  if (err instanceof errors.JWSSignatureVerificationFailed)
+    return { ok: false, reason: REASONS.TOKEN_SIGNATURE_INVALID };
+  if (err instanceof errors.JWKSMultipleMatchingKeys)
+    return { ok: false, reason: REASONS.TOKEN_SIGNATURE_INVALID };
   if (err instanceof errors.JWTExpired) return { ok: false, reason: REASONS.TOKEN_EXPIRED };
   if (err instanceof errors.JWTClaimValidationFailed) {
     if (err.claim === 'nbf') return { ok: false, reason: REASONS.TOKEN_NOT_YET_VALID };

@@ -18,11 +18,20 @@ describe('authz-service configuration', () => {
   it('fills defaults (units in the names) and applies TURNPIKE_AUTHZ__ overrides', async () => {
     const { config } = await loadAuthzConfig({
       env: { ...env, TURNPIKE_AUTHZ__probe__timeoutMs: '250' },
-      base: { issuer: 'i', jwks: { url: 'http://portal/jwks.json' }, portal: { internalUrl: 'http://portal:8091', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } } },
+      base: {
+        issuer: 'i',
+        jwks: { url: 'http://portal/jwks.json' },
+        portal: { internalUrl: 'http://portal:8091', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } },
+      },
     });
     expect(config.probe.timeoutMs).toBe(250);
     expect(config.probe.maxBodyBytes).toBe(AUTHZ_DEFAULTS.probeMaxBodyBytes);
-    expect(config.jwks).toEqual({ url: 'http://portal/jwks.json', timeoutMs: 2000, cooldownMs: 30000, cacheMaxAgeMs: 600000 });
+    expect(config.jwks).toEqual({
+      url: 'http://portal/jwks.json',
+      timeoutMs: 2000,
+      cooldownMs: 30000,
+      cacheMaxAgeMs: 600000,
+    });
     expect(config.listeners).toEqual({ host: '0.0.0.0', httpPort: 8081 });
     expect(config.decision.timeoutMs).toBe(AUTHZ_DEFAULTS.decisionTimeoutMs);
   });
@@ -56,8 +65,18 @@ describe('authz-service configuration', () => {
         jwks: { file: 'k.json' },
         portal: { internalUrl: 'http://p', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } },
         routes: [
-          { name: 'a', hosts: ['a.example'], paths: ['/x'], request: { exp: 60000, payment: { requests: [{ network: 'nowhere', amount: '1' }] } } },
-          { name: 'a', hosts: ['a.example'], paths: ['/y'], request: { exp: 60000, payment: { requests: [{ network: 'base', amount: '-1' }] } } },
+          {
+            name: 'a',
+            hosts: ['a.example'],
+            paths: ['/x'],
+            request: { exp: 60000, payment: { requests: [{ network: 'nowhere', amount: '1' }] } },
+          },
+          {
+            name: 'a',
+            hosts: ['a.example'],
+            paths: ['/y'],
+            request: { exp: 60000, payment: { requests: [{ network: 'base', amount: '-1' }] } },
+          },
         ],
       },
     }).catch((e: unknown) => e);

@@ -8,9 +8,17 @@ import { BASE_USDC_REQUEST } from '../support/upstream.js';
 
 const log = createLogger({ name: 'test', level: 'silent' });
 const request = paymentRequestFromJson(BASE_USDC_REQUEST, createNetworkRegistry());
-const req: NeutralRequest = { method: 'GET', scheme: 'https', host: 'shop.example', target: '/premium/./article?x=1', headers: {} };
+const req: NeutralRequest = {
+  method: 'GET',
+  scheme: 'https',
+  host: 'shop.example',
+  target: '/premium/./article?x=1',
+  headers: {},
+};
 
-const priced: RequirementResolver = { resolve: async () => ({ kind: 'priced', request, source: 'upstream' }) };
+const priced: RequirementResolver = {
+  resolve: async () => ({ kind: 'priced', request, source: 'upstream' }),
+};
 const free: RequirementResolver = { resolve: async () => ({ kind: 'free' }) };
 const noToken: TokenChecker = { check: async () => ({ ok: false, reason: REASONS.TOKEN_MISSING }) };
 const identity = { payer: '0xp', tokenId: 'j', claims: { plan: 'gold' }, scope: '/premium' };
@@ -19,8 +27,15 @@ const okToken: TokenChecker = { check: async () => ({ ok: true, identity }) };
 describe('createDecider', () => {
   it('free resource: allow with empty identity, without looking at tokens', async () => {
     let checked = false;
-    const decide = createDecider({ requirements: free, tokens: { check: async () => ((checked = true), { ok: false, reason: REASONS.TOKEN_MISSING }) }, timeoutMs: 100 });
-    expect(await decide(req, log)).toEqual({ kind: 'allow', identity: { payer: '', tokenId: '', claims: {}, scope: '' } });
+    const decide = createDecider({
+      requirements: free,
+      tokens: { check: async () => ((checked = true), { ok: false, reason: REASONS.TOKEN_MISSING }) },
+      timeoutMs: 100,
+    });
+    expect(await decide(req, log)).toEqual({
+      kind: 'allow',
+      identity: { payer: '', tokenId: '', claims: {}, scope: '' },
+    });
     expect(checked).toBe(false);
   });
 
@@ -30,7 +45,14 @@ describe('createDecider', () => {
     expect(d).toMatchObject({
       kind: 'payment_required',
       reason: REASONS.TOKEN_MISSING,
-      requirement: { host: 'shop.example', scheme: 'https', path: '/premium/article', query: 'x=1', originalUri: '/premium/article?x=1', source: 'upstream' },
+      requirement: {
+        host: 'shop.example',
+        scheme: 'https',
+        path: '/premium/article',
+        query: 'x=1',
+        originalUri: '/premium/article?x=1',
+        source: 'upstream',
+      },
     });
   });
 
@@ -41,7 +63,10 @@ describe('createDecider', () => {
 
   it('an unparsable target is forbidden with its reason', async () => {
     const decide = createDecider({ requirements: free, tokens: okToken, timeoutMs: 100 });
-    expect(await decide({ ...req, target: '/a/%2e%2e/%2e%2e/x' }, log)).toEqual({ kind: 'forbidden', reason: REASONS.PATH_DOT_SEGMENT_ESCAPE });
+    expect(await decide({ ...req, target: '/a/%2e%2e/%2e%2e/x' }, log)).toEqual({
+      kind: 'forbidden',
+      reason: REASONS.PATH_DOT_SEGMENT_ESCAPE,
+    });
   });
 
   it('fails closed when anything throws', async () => {
@@ -49,7 +74,9 @@ describe('createDecider', () => {
     const decide = createDecider({ requirements: boom, tokens: okToken, timeoutMs: 100 });
     expect(await decide(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.INTERNAL_ERROR });
     const tokenBoom: TokenChecker = { check: () => Promise.reject(new TypeError('bad')) };
-    expect(await createDecider({ requirements: priced, tokens: tokenBoom, timeoutMs: 100 })(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.INTERNAL_ERROR });
+    expect(
+      await createDecider({ requirements: priced, tokens: tokenBoom, timeoutMs: 100 })(req, log),
+    ).toEqual({ kind: 'unavailable', reason: REASONS.INTERNAL_ERROR });
   });
 
   it('fails closed when the decision takes too long', async () => {
@@ -59,8 +86,13 @@ describe('createDecider', () => {
   });
 
   it('when the keys are unavailable, answers unavailable instead of asking a token holder to pay', async () => {
-    const noKeys: TokenChecker = { check: async () => ({ ok: false, reason: REASONS.KEYS_UNAVAILABLE, unavailable: true }) };
-    expect(await createDecider({ requirements: priced, tokens: noKeys, timeoutMs: 100 })(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.KEYS_UNAVAILABLE });
+    const noKeys: TokenChecker = {
+      check: async () => ({ ok: false, reason: REASONS.KEYS_UNAVAILABLE, unavailable: true }),
+    };
+    expect(await createDecider({ requirements: priced, tokens: noKeys, timeoutMs: 100 })(req, log)).toEqual({
+      kind: 'unavailable',
+      reason: REASONS.KEYS_UNAVAILABLE,
+    });
   });
 });
 
@@ -68,27 +100,46 @@ describe('createDecider hot path (everything cached)', () => {
   const failAsync = { resolve: () => Promise.reject(new Error('the slow path must not run')) };
   it('decides synchronously from resolveCached/checkCached without touching the async path', async () => {
     const decide = createDecider({
-      requirements: { ...failAsync, resolveCached: () => ({ kind: 'priced', request, source: 'route', routeName: 'r' }) },
+      requirements: {
+        ...failAsync,
+        resolveCached: () => ({ kind: 'priced', request, source: 'route', routeName: 'r' }),
+      },
       tokens: { check: () => Promise.reject(new Error('slow')), checkCached: () => ({ ok: true, identity }) },
       timeoutMs: 100,
     });
     expect(await decide(req, log)).toEqual({ kind: 'allow', identity });
     const deny = createDecider({
       requirements: { ...failAsync, resolveCached: () => ({ kind: 'priced', request, source: 'route' }) },
-      tokens: { check: () => Promise.reject(new Error('slow')), checkCached: () => ({ ok: false, reason: REASONS.TOKEN_EXPIRED }) },
+      tokens: {
+        check: () => Promise.reject(new Error('slow')),
+        checkCached: () => ({ ok: false, reason: REASONS.TOKEN_EXPIRED }),
+      },
       timeoutMs: 100,
     });
-    expect(await deny(req, log)).toMatchObject({ kind: 'payment_required', reason: REASONS.TOKEN_EXPIRED, requirement: { originalUri: '/premium/article?x=1' } });
+    expect(await deny(req, log)).toMatchObject({
+      kind: 'payment_required',
+      reason: REASONS.TOKEN_EXPIRED,
+      requirement: { originalUri: '/premium/article?x=1' },
+    });
   });
 
   it('falls back to the async path on a cache miss', async () => {
-    const decide = createDecider({ requirements: { ...priced, resolveCached: () => undefined }, tokens: okToken, timeoutMs: 100 });
+    const decide = createDecider({
+      requirements: { ...priced, resolveCached: () => undefined },
+      tokens: okToken,
+      timeoutMs: 100,
+    });
     expect(await decide(req, log)).toEqual({ kind: 'allow', identity });
   });
 
   it('fails closed when the synchronous path throws', async () => {
     const decide = createDecider({
-      requirements: { ...priced, resolveCached: () => { throw new Error('boom'); } },
+      requirements: {
+        ...priced,
+        resolveCached: () => {
+          throw new Error('boom');
+        },
+      },
       tokens: okToken,
       timeoutMs: 100,
     });
@@ -106,7 +157,10 @@ describe('createDecider hot path (everything cached)', () => {
         redeemer: { timeoutMs: 1000, redeem: async () => ((redeemed += 1), { kind: 'allow', identity }) },
       },
     });
-    const withProof = { ...req, headers: { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'ab'.repeat(32)}` } };
+    const withProof = {
+      ...req,
+      headers: { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'ab'.repeat(32)}` },
+    };
     expect(await decide(withProof, log)).toEqual({ kind: 'allow', identity });
     expect(redeemed).toBe(1);
   });
@@ -118,10 +172,16 @@ describe('createDecider hot path (everything cached)', () => {
       timeoutMs: 20,
       proofs: {
         registry: createNetworkRegistry(),
-        redeemer: { timeoutMs: 500, redeem: () => new Promise((r) => setTimeout(() => r({ kind: 'allow', identity }), 60)) },
+        redeemer: {
+          timeoutMs: 500,
+          redeem: () => new Promise((r) => setTimeout(() => r({ kind: 'allow', identity }), 60)),
+        },
       },
     });
-    const withProof = { ...req, headers: { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'ab'.repeat(32)}` } };
+    const withProof = {
+      ...req,
+      headers: { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'ab'.repeat(32)}` },
+    };
     expect(await decide(withProof, log)).toEqual({ kind: 'allow', identity });
   });
 });

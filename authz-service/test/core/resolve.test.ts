@@ -12,7 +12,14 @@ import { BASE_USDC_REQUEST } from '../support/upstream.js';
 const registry = createNetworkRegistry();
 const request = paymentRequestFromJson(BASE_USDC_REQUEST, registry);
 const log = createLogger({ name: 'test', level: 'silent' });
-const req = (host: string, method = 'GET', routeName?: string): NeutralRequest => ({ method, scheme: 'http', host, target: '/', headers: {}, ...(routeName === undefined ? {} : { routeName }) });
+const req = (host: string, method = 'GET', routeName?: string): NeutralRequest => ({
+  method,
+  scheme: 'http',
+  host,
+  target: '/',
+  headers: {},
+  ...(routeName === undefined ? {} : { routeName }),
+});
 
 describe('host patterns and path globs', () => {
   it('matches exact hosts, wildcard subdomains (not the apex), ports only when given', () => {
@@ -42,8 +49,16 @@ describe('requirement resolver', () => {
   let probes = 0;
   const resolver = createRequirementResolver({
     routes,
-    upstreams: createUpstreamMap({ '*.example.org': 'http://wild.invalid', 'exact.example.org': 'http://exact.invalid/' }),
-    cache: createProbeCache({ maxEntries: 10, defaultTtlSeconds: 60, negativeTtlSeconds: 60, staleIfErrorSeconds: 0 }),
+    upstreams: createUpstreamMap({
+      '*.example.org': 'http://wild.invalid',
+      'exact.example.org': 'http://exact.invalid/',
+    }),
+    cache: createProbeCache({
+      maxEntries: 10,
+      defaultTtlSeconds: 60,
+      negativeTtlSeconds: 60,
+      staleIfErrorSeconds: 0,
+    }),
     registry,
     probe: { timeoutMs: 100, maxBodyBytes: 1024, metaFromHtml: true },
     probeFn: async (baseUrl) => {
@@ -53,14 +68,25 @@ describe('requirement resolver', () => {
   });
 
   it('static routes first; methods matter; a known host with an unpriced path is free', async () => {
-    expect(await resolver.resolve(req('api.example'), '/v1/x', log)).toMatchObject({ kind: 'priced', source: 'route', routeName: 'gold' });
+    expect(await resolver.resolve(req('api.example'), '/v1/x', log)).toMatchObject({
+      kind: 'priced',
+      source: 'route',
+      routeName: 'gold',
+    });
     expect(await resolver.resolve(req('api.example', 'POST'), '/v1/x', log)).toEqual({ kind: 'free' });
     expect(await resolver.resolve(req('api.example'), '/other', log)).toEqual({ kind: 'free' });
   });
 
   it('an Envoy route name selects its static route; an unknown name is forbidden', async () => {
-    expect(await resolver.resolve(req('anything.example', 'GET', 'gold'), '/whatever', log)).toMatchObject({ kind: 'priced', routeName: 'gold' });
-    expect(await resolver.resolve(req('anything.example', 'GET', 'nope'), '/x', log)).toEqual({ kind: 'deny', decision: 'forbidden', reason: 'route_unknown' });
+    expect(await resolver.resolve(req('anything.example', 'GET', 'gold'), '/whatever', log)).toMatchObject({
+      kind: 'priced',
+      routeName: 'gold',
+    });
+    expect(await resolver.resolve(req('anything.example', 'GET', 'nope'), '/x', log)).toEqual({
+      kind: 'deny',
+      decision: 'forbidden',
+      reason: 'route_unknown',
+    });
   });
 
   it('the most specific upstream mapping is probed (trailing slash trimmed)', async () => {
@@ -70,6 +96,10 @@ describe('requirement resolver', () => {
   });
 
   it('an unknown host is forbidden (host_unknown)', async () => {
-    expect(await resolver.resolve(req('nobody.example'), '/', log)).toEqual({ kind: 'deny', decision: 'forbidden', reason: 'host_unknown' });
+    expect(await resolver.resolve(req('nobody.example'), '/', log)).toEqual({
+      kind: 'deny',
+      decision: 'forbidden',
+      reason: 'host_unknown',
+    });
   });
 });

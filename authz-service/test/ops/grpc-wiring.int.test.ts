@@ -3,7 +3,9 @@ import { startStack } from '../support/service.js';
 
 describe('startAuthzService with listeners.grpcPort', () => {
   it('starts the gRPC ext_authz listener beside HTTP and closes both', async () => {
-    const stack = await startStack({ config: { listeners: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 } } });
+    const stack = await startStack({
+      config: { listeners: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 } },
+    });
     const port = stack.service.grpcPort;
     try {
       expect(port).toBeGreaterThan(0);

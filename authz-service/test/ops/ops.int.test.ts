@@ -8,9 +8,17 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const nginx = (uri: string, headers: Record<string, string> = {}) =>
-  send(stack.service.httpPort, { path: '/v1/nginx', headers: { host: 'shop.example', 'x-original-method': 'GET', 'x-original-uri': uri, ...headers } });
+  send(stack.service.httpPort, {
+    path: '/v1/nginx',
+    headers: { host: 'shop.example', 'x-original-method': 'GET', 'x-original-uri': uri, ...headers },
+  });
 const purge = (body: unknown, token = ADMIN_TOKEN) =>
-  send(stack.service.httpPort, { method: 'POST', path: '/admin/purge', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  send(stack.service.httpPort, {
+    method: 'POST',
+    path: '/admin/purge',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('operations', () => {
   it('one probe for 20 concurrent misses on the same path (counting upstream)', async () => {
@@ -60,7 +68,9 @@ describe('operations', () => {
 
 describe('readiness with a remote JWKS', () => {
   it('/readyz is 503 while the JWKS URL cannot be fetched', async () => {
-    const down = await startStack({ config: { jwks: { url: 'http://127.0.0.1:1/_402/.well-known/jwks.json', timeoutMs: 200 } } });
+    const down = await startStack({
+      config: { jwks: { url: 'http://127.0.0.1:1/_402/.well-known/jwks.json', timeoutMs: 200 } },
+    });
     try {
       const ready = await send(down.service.httpPort, { path: '/readyz' });
       expect(ready.status).toBe(503);

@@ -14,7 +14,13 @@ afterEach(() => {
 });
 
 const request = toWire(paymentRequestFromJson(BASE_USDC_REQUEST, createNetworkRegistry()));
-const ctx = { host: 'shop.example', scheme: 'https' as const, resource: '/premium', originalUri: '/premium/a', request };
+const ctx = {
+  host: 'shop.example',
+  scheme: 'https' as const,
+  resource: '/premium',
+  originalUri: '/premium/a',
+  request,
+};
 
 describe('portal internal API client', () => {
   it('creates references and challenges, parsed with the shared schemas', async () => {
@@ -46,7 +52,9 @@ describe('portal internal API client', () => {
       token: mode === 'badtoken' ? 'wrong' : PORTAL_TOKEN,
       timeoutMs: 200,
     });
-    const err = await client.createChallenge({ ...ctx, client: { ip: '198.51.100.1' } }).catch((e: unknown) => e);
+    const err = await client
+      .createChallenge({ ...ctx, client: { ip: '198.51.100.1' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PortalError);
     expect((err as PortalError).code).toBe(code);
   });

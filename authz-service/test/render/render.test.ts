@@ -38,31 +38,109 @@ describe('pay page location (no open redirect)', () => {
 
 describe('identity headers', () => {
   it('sets all four, claims as base64url JSON; empty strings on a free resource', () => {
-    expect(identityHeadersFor({ identity: { payer: '', tokenId: '', claims: {}, scope: '' } })).toEqual({ 'x-402-payer': '', 'x-402-token-id': '', 'x-402-claims': '', 'x-402-scope': '' });
-    const h = identityHeadersFor({ identity: { payer: '0xp', tokenId: 'j', claims: { plan: 'gold' }, scope: '/p' } });
+    expect(identityHeadersFor({ identity: { payer: '', tokenId: '', claims: {}, scope: '' } })).toEqual({
+      'x-402-payer': '',
+      'x-402-token-id': '',
+      'x-402-claims': '',
+      'x-402-scope': '',
+    });
+    const h = identityHeadersFor({
+      identity: { payer: '0xp', tokenId: 'j', claims: { plan: 'gold' }, scope: '/p' },
+    });
     expect(JSON.parse(Buffer.from(h['x-402-claims'], 'base64url').toString())).toEqual({ plan: 'gold' });
   });
 });
 
 describe('x402 terms', () => {
-  const registry = createNetworkRegistry({ anvil: { kind: 'evm', caip2: 'eip155:31337', chainId: 31337, nativeSymbol: 'ETH', nativeDecimals: 18, confirmations: 0, testnet: true, tokens: { USDC: { kind: 'erc20', symbol: 'USDC', decimals: 6, address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', eip712: { name: 'USD Coin', version: '2' } } } } });
+  const registry = createNetworkRegistry({
+    anvil: {
+      kind: 'evm',
+      caip2: 'eip155:31337',
+      chainId: 31337,
+      nativeSymbol: 'ETH',
+      nativeDecimals: 18,
+      confirmations: 0,
+      testnet: true,
+      tokens: {
+        USDC: {
+          kind: 'erc20',
+          symbol: 'USDC',
+          decimals: 6,
+          address: '0x5FbDB2315678afecb367f032d93F642f64180aa3',
+          eip712: { name: 'USD Coin', version: '2' },
+        },
+      },
+    },
+  });
   const usdc = (network: string, address: string): ChallengeOffer => ({
     network,
     caip2: registry.require(network).caip2,
-    asset: { symbol: 'USDC', kind: 'erc20', decimals: 6, address, eip712: { name: 'USD Coin', version: '2' } },
+    asset: {
+      symbol: 'USDC',
+      kind: 'erc20',
+      decimals: 6,
+      address,
+      eip712: { name: 'USD Coin', version: '2' },
+    },
     amount: '1.5',
     atomic: '1500000',
     payTo: '0x00000000000000000000000000000000000000aa',
   });
-  const ctx = { registry, resourceUrl: 'https://h/p', description: 'd', mimeType: 'application/json', maxTimeoutSeconds: 60 };
+  const ctx = {
+    registry,
+    resourceUrl: 'https://h/p',
+    description: 'd',
+    mimeType: 'application/json',
+    maxTimeoutSeconds: 60,
+  };
 
   it('only EVM ERC-20 offers; v1 only for networks with an x402 v1 name', () => {
-    const native: ChallengeOffer = { network: 'base', caip2: 'eip155:8453', asset: { symbol: 'ETH', kind: 'native', decimals: 18 }, amount: '1', atomic: '1000000000000000000', payTo: '0x00000000000000000000000000000000000000bb' };
-    const sol: ChallengeOffer = { network: 'solana', caip2: registry.require('solana').caip2, asset: { symbol: 'USDC', kind: 'spl', decimals: 6, mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v' }, amount: '1', atomic: '1000000', payTo: 'x' };
-    const terms = x402Terms([native, usdc('base', '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'), sol, usdc('anvil', '0x5FbDB2315678afecb367f032d93F642f64180aa3')], ctx);
+    const native: ChallengeOffer = {
+      network: 'base',
+      caip2: 'eip155:8453',
+      asset: { symbol: 'ETH', kind: 'native', decimals: 18 },
+      amount: '1',
+      atomic: '1000000000000000000',
+      payTo: '0x00000000000000000000000000000000000000bb',
+    };
+    const sol: ChallengeOffer = {
+      network: 'solana',
+      caip2: registry.require('solana').caip2,
+      asset: {
+        symbol: 'USDC',
+        kind: 'spl',
+        decimals: 6,
+        mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+      },
+      amount: '1',
+      atomic: '1000000',
+      payTo: 'x',
+    };
+    const terms = x402Terms(
+      [
+        native,
+        usdc('base', '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913'),
+        sol,
+        usdc('anvil', '0x5FbDB2315678afecb367f032d93F642f64180aa3'),
+      ],
+      ctx,
+    );
     expect(terms.v2.map((r) => r.network)).toEqual(['eip155:8453', 'eip155:31337']);
     expect(terms.v1.map((r) => r.network)).toEqual(['base']);
-    expect(terms.v2[0]).toEqual({ scheme: 'exact', network: 'eip155:8453', amount: '1500000', asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', payTo: '0x00000000000000000000000000000000000000aa', maxTimeoutSeconds: 60, extra: { name: 'USD Coin', version: '2' } });
-    expect(terms.v1[0]).toMatchObject({ maxAmountRequired: '1500000', resource: 'https://h/p', mimeType: 'application/json', description: 'd' });
+    expect(terms.v2[0]).toEqual({
+      scheme: 'exact',
+      network: 'eip155:8453',
+      amount: '1500000',
+      asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+      payTo: '0x00000000000000000000000000000000000000aa',
+      maxTimeoutSeconds: 60,
+      extra: { name: 'USD Coin', version: '2' },
+    });
+    expect(terms.v1[0]).toMatchObject({
+      maxAmountRequired: '1500000',
+      resource: 'https://h/p',
+      mimeType: 'application/json',
+      description: 'd',
+    });
   });
 });

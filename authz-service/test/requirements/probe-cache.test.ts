@@ -88,7 +88,8 @@ describe('probe cache', () => {
   it('purges one path, one host, a path on every host, or everything', async () => {
     const cache = createProbeCache(base);
     const fill = async (): Promise<void> => {
-      for (const host of ['a', 'b']) for (const path of ['/1', '/2']) await cache.get(host, path, async () => FREE);
+      for (const host of ['a', 'b'])
+        for (const path of ['/1', '/2']) await cache.get(host, path, async () => FREE);
     };
     await fill();
     expect(cache.purge({ host: 'a', path: '/1' })).toBe(1);

@@ -13,10 +13,18 @@ beforeAll(async () => {
     '/priced': { headers: { 'x-402-required': 'true', 'x-402-request': declared, 'x-402-cache': '120' } },
     '/malformed': { headers: { 'x-402-required': 'true', 'x-402-request': 'not-base64!!' } },
     '/missing': { headers: { 'x-402-required': 'true' } },
-    '/meta': { headStatus: 405, html: `<html><head><meta name="x-402-request" content="${declared}"></head><body>hi</body></html>` },
-    '/meta-head-ok': { html: `<html><head><meta name="x-402-request" content="${declared}"></head><body>hi</body></html>` },
+    '/meta': {
+      headStatus: 405,
+      html: `<html><head><meta name="x-402-request" content="${declared}"></head><body>hi</body></html>`,
+    },
+    '/meta-head-ok': {
+      html: `<html><head><meta name="x-402-request" content="${declared}"></head><body>hi</body></html>`,
+    },
     '/meta-free': { headStatus: 501, html: '<html><head><title>free</title></head></html>' },
-    '/huge': { headStatus: 405, html: `<html><head>${'<!-- pad -->'.repeat(60_000)}<meta name="x-402-request" content="${declared}"></head></html>` },
+    '/huge': {
+      headStatus: 405,
+      html: `<html><head>${'<!-- pad -->'.repeat(60_000)}<meta name="x-402-request" content="${declared}"></head></html>`,
+    },
     '/hang': { hang: true },
     '/error': { status: 503 },
     '/max-age': { headers: { 'cache-control': 'public, max-age=42' } },
@@ -44,8 +52,14 @@ describe('upstream probe (real in-process upstream)', () => {
   });
 
   it('a malformed declaration is invalid with its reason (never free)', async () => {
-    expect(await probeUpstream(up.url, 'h', '/malformed', opts)).toEqual({ kind: 'invalid', reason: REASONS.REQUEST_NOT_BASE64 });
-    expect(await probeUpstream(up.url, 'h', '/missing', opts)).toEqual({ kind: 'invalid', reason: REASONS.REQUEST_MISSING });
+    expect(await probeUpstream(up.url, 'h', '/malformed', opts)).toEqual({
+      kind: 'invalid',
+      reason: REASONS.REQUEST_NOT_BASE64,
+    });
+    expect(await probeUpstream(up.url, 'h', '/missing', opts)).toEqual({
+      kind: 'invalid',
+      reason: REASONS.REQUEST_MISSING,
+    });
   });
 
   it('on 405 falls back to a GET and reads the <meta> tag', async () => {
@@ -63,7 +77,9 @@ describe('upstream probe (real in-process upstream)', () => {
   });
 
   it('reads at most maxBodyBytes of a GET (a <meta> past the bound is not seen)', async () => {
-    expect(await probeUpstream(up.url, 'h', '/huge', { ...opts, maxBodyBytes: 4096 })).toEqual({ kind: 'free' });
+    expect(await probeUpstream(up.url, 'h', '/huge', { ...opts, maxBodyBytes: 4096 })).toEqual({
+      kind: 'free',
+    });
   });
 
   it('a hung upstream fails after the timeout', async () => {

@@ -4,7 +4,10 @@ export interface TestSigner {
   kid: string;
   alg: 'ES256' | 'EdDSA';
   jwk: JWK;
-  sign(claims: JWTPayload, opts?: { kid?: string; alg?: string; expSeconds?: number; nbf?: number; iat?: number }): Promise<string>;
+  sign(
+    claims: JWTPayload,
+    opts?: { kid?: string; alg?: string; expSeconds?: number; nbf?: number; iat?: number },
+  ): Promise<string>;
 }
 
 /** A real key pair (ES256 or EdDSA) whose public half goes into the test JWKS. */
@@ -36,5 +39,9 @@ export function unsignedToken(claims: JWTPayload): string {
 /** An HS256 token (the classic "use the public key as an HMAC secret" attack shape). */
 export async function hmacToken(claims: JWTPayload, kid: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).setIssuedAt(now).setExpirationTime(now + 3600).sign(new TextEncoder().encode('a-shared-secret-of-32-bytes-long!'));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', kid })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode('a-shared-secret-of-32-bytes-long!'));
 }

@@ -1,4 +1,14 @@
-import { challengeRequestSchema, createNetworkRegistry, PORTAL_API_PATHS, referenceRequestSchema, settleRequestSchema, type Challenge, type ReferenceResponse, type SettleRequest, type SettleResponse } from '@turnpike/protocol';
+import {
+  challengeRequestSchema,
+  createNetworkRegistry,
+  PORTAL_API_PATHS,
+  referenceRequestSchema,
+  settleRequestSchema,
+  type Challenge,
+  type ReferenceResponse,
+  type SettleRequest,
+  type SettleResponse,
+} from '@turnpike/protocol';
 import { listen, type Listening } from './http.js';
 
 /**
@@ -23,17 +33,24 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
   const registry = createNetworkRegistry();
   const calls: PortalStandIn['calls'] = [];
   let n = 0;
-  const state: { mode: PortalStandIn['mode']; settleWith: PortalStandIn['settleWith'] } = { mode: 'ok', settleWith: undefined };
+  const state: { mode: PortalStandIn['mode']; settleWith: PortalStandIn['settleWith'] } = {
+    mode: 'ok',
+    settleWith: undefined,
+  };
   const l = await listen((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const reply = (status: number, body: unknown): void => {
         const text = JSON.stringify(body);
-        res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+        res.writeHead(status, {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(text),
+        });
         res.end(text);
       };
-      if (req.headers.authorization !== `Bearer ${PORTAL_TOKEN}`) return reply(401, { error: 'unauthorized' });
+      if (req.headers.authorization !== `Bearer ${PORTAL_TOKEN}`)
+        return reply(401, { error: 'unauthorized' });
       let body: unknown;
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
@@ -47,14 +64,22 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
       const expiresAt = new Date(Date.now() + 15 * 60_000).toISOString();
       if (req.url === PORTAL_API_PATHS.references) {
         const parsed = referenceRequestSchema.safeParse(body);
-        if (!parsed.success) return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
-        const reference = Buffer.from(`${parsed.data.host}|${parsed.data.originalUri}|${++n}`).toString('base64url');
-        const out: ReferenceResponse = { reference, payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?ref=${reference}`, expiresAt };
+        if (!parsed.success)
+          return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
+        const reference = Buffer.from(`${parsed.data.host}|${parsed.data.originalUri}|${++n}`).toString(
+          'base64url',
+        );
+        const out: ReferenceResponse = {
+          reference,
+          payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?ref=${reference}`,
+          expiresAt,
+        };
         return reply(200, out);
       }
       if (req.url === PORTAL_API_PATHS.challenges) {
         const parsed = challengeRequestSchema.safeParse(body);
-        if (!parsed.success) return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
+        if (!parsed.success)
+          return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
         const id = `ch_${++n}`;
         const offers: Challenge['offers'] = parsed.data.request.offers.map((o, i) => ({
           network: o.network,
@@ -64,7 +89,12 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
           atomic: o.atomic,
           payTo: `0x${(n * 16 + i).toString(16).padStart(40, '0')}`,
         }));
-        const out: Challenge = { id, expiresAt, payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?challenge=${id}`, offers };
+        const out: Challenge = {
+          id,
+          expiresAt,
+          payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?challenge=${id}`,
+          offers,
+        };
         return reply(200, out);
       }
       if (req.url === PORTAL_API_PATHS.settle) {

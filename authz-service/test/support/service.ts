@@ -7,7 +7,13 @@ import { startAuthzService, type AuthzServiceHandle, type StartAuthzServiceOptio
 import { loadAuthzConfig } from '../../src/config/load.js';
 import { createSigner, type TestSigner } from './keys.js';
 import { PORTAL_TOKEN, startPortalStandIn, type PortalStandIn } from './portal-stand-in.js';
-import { BASE_USDC_REQUEST, encodeRequest, startUpstream, type TestUpstream, type UpstreamPage } from './upstream.js';
+import {
+  BASE_USDC_REQUEST,
+  encodeRequest,
+  startUpstream,
+  type TestUpstream,
+  type UpstreamPage,
+} from './upstream.js';
 
 export const ISSUER = 'https://portal.test';
 export const ADMIN_TOKEN = 'admin-secret';
@@ -28,7 +34,10 @@ export function defaultPages(): Record<string, UpstreamPage> {
   return {
     '/free': {},
     '/premium/article': { headers: { 'x-402-required': 'true', 'x-402-request': declared } },
-    '/meta/page': { headStatus: 405, html: `<html><head><meta name="x-402-request" content="${declared}"></head></html>` },
+    '/meta/page': {
+      headStatus: 405,
+      html: `<html><head><meta name="x-402-request" content="${declared}"></head></html>`,
+    },
     '/broken': { headers: { 'x-402-required': 'true', 'x-402-request': '%%%' } },
     '/slow': { hang: true },
   };
@@ -39,7 +48,12 @@ export function defaultPages(): Record<string, UpstreamPage> {
  * contract stand-in, and a JWKS file holding a freshly generated ES256 key.
  */
 export async function startStack(
-  extra: { config?: Record<string, unknown>; pages?: Record<string, UpstreamPage>; options?: StartAuthzServiceOptions; logLevel?: string } = {},
+  extra: {
+    config?: Record<string, unknown>;
+    pages?: Record<string, UpstreamPage>;
+    options?: StartAuthzServiceOptions;
+    logLevel?: string;
+  } = {},
 ): Promise<TestStack> {
   const dir = await mkdtemp(join(tmpdir(), 'authz-test-'));
   const signer = await createSigner('k1');
@@ -55,7 +69,13 @@ export async function startStack(
       jwks: { file: jwksFile },
       upstreams: { 'shop.example': upstream.url, '*.shop.example': upstream.url },
       routes: [
-        { name: 'api-route', hosts: ['api.example'], paths: ['/v1/**'], methods: ['GET', 'POST'], request: BASE_USDC_REQUEST },
+        {
+          name: 'api-route',
+          hosts: ['api.example'],
+          paths: ['/v1/**'],
+          methods: ['GET', 'POST'],
+          request: BASE_USDC_REQUEST,
+        },
       ],
       probe: { timeoutMs: 300 },
       portal: { internalUrl: portal.url, token: { fromEnv: 'PORTAL_TOKEN' }, timeoutMs: 500 },

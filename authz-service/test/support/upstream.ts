@@ -36,7 +36,10 @@ export async function startUpstream(pages: Record<string, UpstreamPage> = {}): P
     const page = map.get(path) ?? {};
     if (page.hang === true) return; // never answers
     const answer = (): void => {
-      const headers = { 'content-type': page.html === undefined ? 'text/plain' : 'text/html; charset=utf-8', ...page.headers };
+      const headers = {
+        'content-type': page.html === undefined ? 'text/plain' : 'text/html; charset=utf-8',
+        ...page.headers,
+      };
       if (req.method === 'HEAD') {
         res.writeHead(page.headStatus ?? page.status ?? 200, headers);
         res.end();
@@ -65,5 +68,10 @@ export const BASE_USDC_REQUEST = {
   claims: { plan: 'gold' },
   exp: 3_600_000,
   description: 'Gold article',
-  payment: { requests: [{ network: 'base', amount: '0.01', asset: 'USDC' }, { network: 'polygon', amount: '1' }] },
+  payment: {
+    requests: [
+      { network: 'base', amount: '0.01', asset: 'USDC' },
+      { network: 'polygon', amount: '1' },
+    ],
+  },
 };

@@ -38,16 +38,30 @@ describe('remote JWKS (an in-process portal JWKS endpoint)', () => {
     up = false;
     const refreshes: string[] = [];
     const store = await createKeyStore(
-      { url: `${jwksServer.url}/_402/.well-known/jwks.json`, timeoutMs: 500, cooldownMs: 0, cacheMaxAgeMs: 1 },
+      {
+        url: `${jwksServer.url}/_402/.well-known/jwks.json`,
+        timeoutMs: 500,
+        cooldownMs: 0,
+        cacheMaxAgeMs: 1,
+      },
       { onRefresh: (r) => refreshes.push(r) },
     );
     expect(await store.warmUp()).toBe(false);
     expect(store.ready()).toBe(false);
-    const verifier = createTokenVerifier({ getKey: store.getKey, issuer: ISSUER, clockSkewSeconds: 0, cacheMaxEntries: 10 });
+    const verifier = createTokenVerifier({
+      getKey: store.getKey,
+      issuer: ISSUER,
+      clockSkewSeconds: 0,
+      cacheMaxEntries: 10,
+    });
     const checker = createTokenChecker({ verifier, clockSkewSeconds: 0 });
     const t1 = await k1.sign(claims);
     // No keys at all: unavailable, not "pay again".
-    expect(await checker.check({ authorization: `Bearer ${t1}` }, ctx)).toEqual({ ok: false, reason: REASONS.KEYS_UNAVAILABLE, unavailable: true });
+    expect(await checker.check({ authorization: `Bearer ${t1}` }, ctx)).toEqual({
+      ok: false,
+      reason: REASONS.KEYS_UNAVAILABLE,
+      unavailable: true,
+    });
 
     up = true;
     expect(await store.warmUp()).toBe(true);
@@ -71,6 +85,9 @@ describe('remote JWKS (an in-process portal JWKS endpoint)', () => {
 
     // A kid nobody has: token_kid_unknown.
     const stray = await (await createSigner('k9')).sign(claims);
-    expect(await checker.check({ authorization: `Bearer ${stray}` }, ctx)).toEqual({ ok: false, reason: REASONS.TOKEN_KID_UNKNOWN });
+    expect(await checker.check({ authorization: `Bearer ${stray}` }, ctx)).toEqual({
+      ok: false,
+      reason: REASONS.TOKEN_KID_UNKNOWN,
+    });
   });
 });

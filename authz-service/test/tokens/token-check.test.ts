@@ -29,7 +29,15 @@ const bearer = (token: string): Record<string, string> => ({ authorization: `Bea
 describe('token check', () => {
   it('accepts a valid ES256 token and returns its identity', async () => {
     const verdict = await checker.check(bearer(await signer.sign(good)), ctx);
-    expect(verdict).toEqual({ ok: true, identity: { payer: '0xpayer', tokenId: 'tok-1', scope: '/premium', claims: { aud: HOST, resource: '/premium', plan: 'gold' } } });
+    expect(verdict).toEqual({
+      ok: true,
+      identity: {
+        payer: '0xpayer',
+        tokenId: 'tok-1',
+        scope: '/premium',
+        claims: { aud: HOST, resource: '/premium', plan: 'gold' },
+      },
+    });
   });
 
   it('accepts a valid EdDSA token', async () => {
@@ -46,13 +54,41 @@ describe('token check', () => {
     ['unknown kid', async () => signer.sign(good, { kid: 'nope' }), REASONS.TOKEN_KID_UNKNOWN],
     ['bad signature', async () => stranger.sign(good), REASONS.TOKEN_SIGNATURE_INVALID],
     ['expired', async () => signer.sign(good, { expSeconds: -60 }), REASONS.TOKEN_EXPIRED],
-    ['not yet valid', async () => signer.sign(good, { nbf: Math.floor(Date.now() / 1000) + 600 }), REASONS.TOKEN_NOT_YET_VALID],
-    ['another host’s aud', async () => signer.sign({ ...good, aud: 'other.example' }), REASONS.TOKEN_AUDIENCE_MISMATCH],
-    ['another resource scope', async () => signer.sign({ ...good, resource: '/premium-x' }), REASONS.TOKEN_SCOPE_MISMATCH],
-    ['no resource claim', async () => signer.sign({ ...good, resource: undefined }), REASONS.TOKEN_SCOPE_MISMATCH],
-    ['missing required claim', async () => signer.sign({ ...good, plan: undefined }), REASONS.TOKEN_CLAIMS_INSUFFICIENT],
-    ['wrong required claim value', async () => signer.sign({ ...good, plan: 'silver' }), REASONS.TOKEN_CLAIMS_INSUFFICIENT],
-    ['other issuer', async () => signer.sign({ ...good, iss: 'https://evil.test' }), REASONS.TOKEN_ISSUER_MISMATCH],
+    [
+      'not yet valid',
+      async () => signer.sign(good, { nbf: Math.floor(Date.now() / 1000) + 600 }),
+      REASONS.TOKEN_NOT_YET_VALID,
+    ],
+    [
+      'another host’s aud',
+      async () => signer.sign({ ...good, aud: 'other.example' }),
+      REASONS.TOKEN_AUDIENCE_MISMATCH,
+    ],
+    [
+      'another resource scope',
+      async () => signer.sign({ ...good, resource: '/premium-x' }),
+      REASONS.TOKEN_SCOPE_MISMATCH,
+    ],
+    [
+      'no resource claim',
+      async () => signer.sign({ ...good, resource: undefined }),
+      REASONS.TOKEN_SCOPE_MISMATCH,
+    ],
+    [
+      'missing required claim',
+      async () => signer.sign({ ...good, plan: undefined }),
+      REASONS.TOKEN_CLAIMS_INSUFFICIENT,
+    ],
+    [
+      'wrong required claim value',
+      async () => signer.sign({ ...good, plan: 'silver' }),
+      REASONS.TOKEN_CLAIMS_INSUFFICIENT,
+    ],
+    [
+      'other issuer',
+      async () => signer.sign({ ...good, iss: 'https://evil.test' }),
+      REASONS.TOKEN_ISSUER_MISMATCH,
+    ],
     ['garbage', async () => 'abc.def.ghi', REASONS.TOKEN_MALFORMED],
   ];
   it.each(cases)('refuses a token with %s', async (_name, make, reason) => {
@@ -95,14 +131,23 @@ describe('token check', () => {
 
   it('ignores a scoped cookie whose scope does not cover the path', async () => {
     const valid = await signer.sign({ ...good, resource: '/other' });
-    expect(await checker.check({ cookie: `${tokenCookieName('/other')}=${valid}` }, ctx)).toEqual({ ok: false, reason: REASONS.TOKEN_MISSING });
+    expect(await checker.check({ cookie: `${tokenCookieName('/other')}=${valid}` }, ctx)).toEqual({
+      ok: false,
+      reason: REASONS.TOKEN_MISSING,
+    });
   });
 
   it('a cached verified token still fails for another host or path', async () => {
     const valid = await signer.sign(good);
     expect((await checker.check(bearer(valid), ctx)).ok).toBe(true);
-    expect(await checker.check(bearer(valid), { ...ctx, host: 'other.example' })).toEqual({ ok: false, reason: REASONS.TOKEN_AUDIENCE_MISMATCH });
-    expect(await checker.check(bearer(valid), { ...ctx, path: '/free' })).toEqual({ ok: false, reason: REASONS.TOKEN_SCOPE_MISMATCH });
+    expect(await checker.check(bearer(valid), { ...ctx, host: 'other.example' })).toEqual({
+      ok: false,
+      reason: REASONS.TOKEN_AUDIENCE_MISMATCH,
+    });
+    expect(await checker.check(bearer(valid), { ...ctx, path: '/free' })).toEqual({
+      ok: false,
+      reason: REASONS.TOKEN_SCOPE_MISMATCH,
+    });
   });
 });
 

@@ -1,4 +1,9 @@
-import { decodeX402Header, REASONS, x402PaymentRequiredV1Schema, x402PaymentRequiredV2Schema } from '@turnpike/protocol';
+import {
+  decodeX402Header,
+  REASONS,
+  x402PaymentRequiredV1Schema,
+  x402PaymentRequiredV2Schema,
+} from '@turnpike/protocol';
 import { IDENTITY_HEADERS } from '../../src/core/identity-headers.js';
 import { send } from '../support/http.js';
 import { goldClaims, startStack, type TestStack } from '../support/service.js';
@@ -25,7 +30,11 @@ const forward = (uri: string | undefined, headers: Record<string, string> = {}) 
   });
 
 const envoy = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-  send(stack.service.httpPort, { method, path: `/v1/envoy${path}`, headers: { host: 'shop.example', ...headers } });
+  send(stack.service.httpPort, {
+    method,
+    path: `/v1/envoy${path}`,
+    headers: { host: 'shop.example', ...headers },
+  });
 
 describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
   it('free: 200 with every identity header emptied', async () => {
@@ -43,7 +52,12 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     expect(r.headers['access-control-expose-headers']).toContain('PAYMENT-REQUIRED');
     const body = JSON.parse(r.body);
     expect(body).toMatchObject({ error: 'payment_required', reason: REASONS.TOKEN_MISSING, x402Version: 1 });
-    expect(body.paymentDetails).toMatchObject({ cost: '0.01', token: 'USDC', acceptedChains: ['base', 'polygon'], description: 'Gold article' });
+    expect(body.paymentDetails).toMatchObject({
+      cost: '0.01',
+      token: 'USDC',
+      acceptedChains: ['base', 'polygon'],
+      description: 'Gold article',
+    });
     expect(body.paymentDetails.serviceWallet).toMatch(/^0x/);
     expect(Object.keys(body.paymentDetails.payTo)).toEqual(['base', 'polygon']);
     expect(body.instructions.retryWith).toEqual(['x-payment-chain', 'x-payment-tx']);
@@ -61,7 +75,12 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     });
     const v2 = decodeX402Header(r.headers['payment-required'] as string, x402PaymentRequiredV2Schema);
     expect(v2.accepts).toEqual([
-      expect.objectContaining({ scheme: 'exact', network: 'eip155:8453', amount: '10000', payTo: body.paymentDetails.payTo.base }),
+      expect.objectContaining({
+        scheme: 'exact',
+        network: 'eip155:8453',
+        amount: '10000',
+        payTo: body.paymentDetails.payTo.base,
+      }),
     ]);
     // The portal got the client's address for its rate limits.
     const call = stack.portal.calls.at(-1)?.body as { client: { ip: string }; originalUri: string };
@@ -121,7 +140,9 @@ describe('Envoy / Istio HTTP ext_authz dialect (/v1/envoy/*)', () => {
 
   it('allows a valid token from a scoped cookie', async () => {
     const token = await stack.signer.sign(goldClaims());
-    const r = await envoy('/premium/article', { cookie: `402_token_${Buffer.from('/premium').toString('base64url')}=${token}` });
+    const r = await envoy('/premium/article', {
+      cookie: `402_token_${Buffer.from('/premium').toString('base64url')}=${token}`,
+    });
     expect(r.status).toBe(200);
     expect(r.headers['x-402-token-id']).toBe('jti-1');
   });

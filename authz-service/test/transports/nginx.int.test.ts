@@ -12,7 +12,13 @@ afterAll(() => stack.close());
 const nginx = (uri: string | undefined, headers: Record<string, string> = {}, path = '/v1/nginx') =>
   send(stack.service.httpPort, {
     path,
-    headers: { host: 'shop.example', 'x-original-method': 'GET', 'x-forwarded-proto': 'https', ...(uri === undefined ? {} : { 'x-original-uri': uri }), ...headers },
+    headers: {
+      host: 'shop.example',
+      'x-original-method': 'GET',
+      'x-forwarded-proto': 'https',
+      ...(uri === undefined ? {} : { 'x-original-uri': uri }),
+      ...headers,
+    },
   });
 
 describe('NGINX auth_request dialect (/v1/nginx)', () => {
@@ -109,7 +115,11 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     await nginx('/free', { host: 'nobody.example', 'x-request-id': 'req-abc-123' });
     const line = stack.logs.find((l) => l.includes('req-abc-123'));
     expect(line).toBeDefined();
-    expect(JSON.parse(line as string)).toMatchObject({ requestId: 'req-abc-123', reason: 'host_unknown', outcome: 'forbidden' });
+    expect(JSON.parse(line as string)).toMatchObject({
+      requestId: 'req-abc-123',
+      reason: 'host_unknown',
+      outcome: 'forbidden',
+    });
   });
 
   it('never logs tokens or cookies', async () => {
@@ -121,7 +131,11 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
 
 describe('NGINX challenge (/v1/nginx/challenge)', () => {
   it('renders the full 402 for a browser: HTML, Location under /_402 on the same host', async () => {
-    const r = await nginx('/premium/article?utm=1', { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' }, '/v1/nginx/challenge');
+    const r = await nginx(
+      '/premium/article?utm=1',
+      { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' },
+      '/v1/nginx/challenge',
+    );
     expect(r.status).toBe(402);
     expect(r.headers['content-type']).toMatch(/^text\/html/);
     expect(r.headers.location).toMatch(/^\/_402\/pay\?ref=/);

@@ -1,4 +1,12 @@
-import { decodeX402Header, encodeX402Header, REASONS, tokenCookieName, x402SettlementResponseSchema, type SettleRequest, type SettleResponse } from '@turnpike/protocol';
+import {
+  decodeX402Header,
+  encodeX402Header,
+  REASONS,
+  tokenCookieName,
+  x402SettlementResponseSchema,
+  type SettleRequest,
+  type SettleResponse,
+} from '@turnpike/protocol';
 import { send } from '../support/http.js';
 import { ISSUER, startStack, type TestStack } from '../support/service.js';
 
@@ -13,12 +21,31 @@ beforeAll(async () => {
   // credited and a token is issued for the request's host and resource; another tx is pending.
   stack.portal.settleWith = async (body): Promise<SettleResponse> => {
     settled.push(body);
-    if (body.proof.type === 'tx' && body.proof.tx === PENDING_TX) return { ok: false, reason: REASONS.PAYMENT_PENDING, message: 'waiting for confirmations', retryAfterSeconds: 5 };
-    if (body.proof.type === 'tx' && body.proof.tx !== GOOD_TX) return { ok: false, reason: REASONS.PAYMENT_NOT_FOUND, message: 'no such tx' };
-    const claims = { iss: ISSUER, aud: body.host, resource: body.resource, ...body.request.claims, sub: '0xbuyer', jti: `paid-${settled.length}` };
+    if (body.proof.type === 'tx' && body.proof.tx === PENDING_TX)
+      return {
+        ok: false,
+        reason: REASONS.PAYMENT_PENDING,
+        message: 'waiting for confirmations',
+        retryAfterSeconds: 5,
+      };
+    if (body.proof.type === 'tx' && body.proof.tx !== GOOD_TX)
+      return { ok: false, reason: REASONS.PAYMENT_NOT_FOUND, message: 'no such tx' };
+    const claims = {
+      iss: ISSUER,
+      aud: body.host,
+      resource: body.resource,
+      ...body.request.claims,
+      sub: '0xbuyer',
+      jti: `paid-${settled.length}`,
+    };
     const token = await stack.signer.sign(claims);
     const receipt = { success: true, transaction: GOOD_TX, network: 'eip155:8453', payer: '0xbuyer' };
-    return { ok: true, token, claims: { ...claims, exp: Math.floor(Date.now() / 1000) + 3600 }, ...(body.proof.type === 'x402' ? { receipt } : {}) };
+    return {
+      ok: true,
+      token,
+      claims: { ...claims, exp: Math.floor(Date.now() / 1000) + 3600 },
+      ...(body.proof.type === 'x402' ? { receipt } : {}),
+    };
   };
 });
 afterAll(() => stack.close());
@@ -29,7 +56,14 @@ beforeEach(() => {
 const forward = (uri: string, headers: Record<string, string> = {}) =>
   send(stack.service.httpPort, {
     path: '/v1/forward-auth',
-    headers: { 'x-forwarded-method': 'GET', 'x-forwarded-host': 'shop.example', 'x-forwarded-proto': 'https', 'x-forwarded-uri': uri, accept: 'application/json', ...headers },
+    headers: {
+      'x-forwarded-method': 'GET',
+      'x-forwarded-host': 'shop.example',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-uri': uri,
+      accept: 'application/json',
+      ...headers,
+    },
   });
 
 describe('payment proofs on the request path', () => {
@@ -40,7 +74,9 @@ describe('payment proofs on the request path', () => {
     const token = r.headers['x-402-token'] as string;
     expect(token.split('.')).toHaveLength(3);
     const cookie = (r.headers['set-cookie'] ?? [])[0] as string;
-    expect(cookie.startsWith(`${tokenCookieName('/premium/article')}=${token}; Path=/premium/article; Max-Age=`)).toBe(true);
+    expect(
+      cookie.startsWith(`${tokenCookieName('/premium/article')}=${token}; Path=/premium/article; Max-Age=`),
+    ).toBe(true);
     expect(cookie).toContain('HttpOnly; SameSite=Lax; Secure');
     expect(settled[0]?.proof).toEqual({ type: 'tx', network: 'base', tx: GOOD_TX });
     expect(settled[0]?.originalUri).toBe('/premium/article');
@@ -56,16 +92,31 @@ describe('payment proofs on the request path', () => {
   });
 
   it('a refused proof: 402 with the portal’s reason', async () => {
-    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': `0x${'99'.repeat(32)}` });
+    const r = await forward('/premium/article', {
+      'x-payment-chain': 'base',
+      'x-payment-tx': `0x${'99'.repeat(32)}`,
+    });
     expect(r.status).toBe(402);
     expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
   });
 
   it.each([
-    ['an unknown chain', { 'x-payment-chain': 'narnia', 'x-payment-tx': GOOD_TX }, REASONS.PAYMENT_CHAIN_UNKNOWN],
-    ['a malformed tx hash', { 'x-payment-chain': 'base', 'x-payment-tx': 'not a hash!' }, REASONS.PAYMENT_TX_MALFORMED],
+    [
+      'an unknown chain',
+      { 'x-payment-chain': 'narnia', 'x-payment-tx': GOOD_TX },
+      REASONS.PAYMENT_CHAIN_UNKNOWN,
+    ],
+    [
+      'a malformed tx hash',
+      { 'x-payment-chain': 'base', 'x-payment-tx': 'not a hash!' },
+      REASONS.PAYMENT_TX_MALFORMED,
+    ],
     ['a garbled PAYMENT-SIGNATURE', { 'payment-signature': '!!!' }, REASONS.X402_PAYLOAD_INVALID],
-    ['an X-PAYMENT off the schema', { 'x-payment': encodeX402Header({ x402Version: 1 }) }, REASONS.X402_PAYLOAD_INVALID],
+    [
+      'an X-PAYMENT off the schema',
+      { 'x-payment': encodeX402Header({ x402Version: 1 }) },
+      REASONS.X402_PAYLOAD_INVALID,
+    ],
   ])('refuses %s without calling the portal', async (_name, headers, reason) => {
     const r = await forward('/premium/article', headers);
     expect(r.status).toBe(402);
@@ -76,7 +127,15 @@ describe('payment proofs on the request path', () => {
   it('x402 v2 PAYMENT-SIGNATURE: settled, allowed, PAYMENT-RESPONSE returned', async () => {
     const payload = {
       x402Version: 2,
-      accepted: { scheme: 'exact', network: 'eip155:8453', amount: '10000', asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', payTo: '0x00000000000000000000000000000000000000aa', maxTimeoutSeconds: 300, extra: { name: 'USD Coin', version: '2' } },
+      accepted: {
+        scheme: 'exact',
+        network: 'eip155:8453',
+        amount: '10000',
+        asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
+        payTo: '0x00000000000000000000000000000000000000aa',
+        maxTimeoutSeconds: 300,
+        extra: { name: 'USD Coin', version: '2' },
+      },
       payload: { signature: '0x00', authorization: {} },
     };
     const r = await forward('/premium/article', { 'payment-signature': encodeX402Header(payload) });
@@ -89,7 +148,13 @@ describe('payment proofs on the request path', () => {
   it('through NGINX’s endpoint too: 200 with the token headers for auth_request_set', async () => {
     const r = await send(stack.service.httpPort, {
       path: '/v1/nginx',
-      headers: { host: 'shop.example', 'x-original-uri': '/premium/article', 'x-original-method': 'GET', 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX },
+      headers: {
+        host: 'shop.example',
+        'x-original-uri': '/premium/article',
+        'x-original-method': 'GET',
+        'x-payment-chain': 'base',
+        'x-payment-tx': GOOD_TX,
+      },
     });
     expect(r.status).toBe(200);
     expect(r.body).toBe('');
@@ -99,7 +164,11 @@ describe('payment proofs on the request path', () => {
 
   it('a valid token is used before any proof (no second payment)', async () => {
     const first = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
-    const again = await forward('/premium/article', { authorization: `Bearer ${first.headers['x-402-token'] as string}`, 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    const again = await forward('/premium/article', {
+      authorization: `Bearer ${first.headers['x-402-token'] as string}`,
+      'x-payment-chain': 'base',
+      'x-payment-tx': GOOD_TX,
+    });
     expect(again.status).toBe(200);
     expect(settled).toHaveLength(1);
   });

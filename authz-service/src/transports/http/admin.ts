@@ -26,7 +26,11 @@ function digest(s: string): Buffer {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }
 
@@ -84,6 +88,7 @@ export function adminPurgeHandler(deps: AdminDeps): (req: IncomingMessage, res: 
 function toSelector(body: z.output<typeof purgeBodySchema>): PurgeSelector {
   if ('all' in body) return { all: true };
   const path = body.path === undefined ? undefined : normalizePath(body.path).path;
-  if ('host' in body) return path === undefined ? { host: body.host.toLowerCase() } : { host: body.host.toLowerCase(), path };
+  if ('host' in body)
+    return path === undefined ? { host: body.host.toLowerCase() } : { host: body.host.toLowerCase(), path };
   return { path: path as string };
 }

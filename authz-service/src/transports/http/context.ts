@@ -1,6 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@turnpike/protocol/service';
-import type { Decide, Decision, DecisionLogger, DenyDecision, NeutralRequest, RenderedResponse, Transport } from '../../core/types.js';
+import type {
+  Decide,
+  Decision,
+  DecisionLogger,
+  DenyDecision,
+  NeutralRequest,
+  RenderedResponse,
+  Transport,
+} from '../../core/types.js';
 import type { AuthzMetrics } from '../../metrics.js';
 import type { AuthzReason } from '../../reasons.js';
 import { LazyRequestLog } from './lazy-log.js';
@@ -20,7 +28,12 @@ type HistogramChild = ReturnType<AuthzMetrics['decisionSeconds']['labels']>;
 const counterChildren = new WeakMap<AuthzMetrics, Map<string, CounterChild>>();
 const histogramChildren = new WeakMap<AuthzMetrics, Map<string, HistogramChild>>();
 
-function decisionCounter(metrics: AuthzMetrics, outcome: string, transport: string, reason: string): CounterChild {
+function decisionCounter(
+  metrics: AuthzMetrics,
+  outcome: string,
+  transport: string,
+  reason: string,
+): CounterChild {
   let byKey = counterChildren.get(metrics);
   if (byKey === undefined) counterChildren.set(metrics, (byKey = new Map()));
   const key = `${outcome}\n${transport}\n${reason}`;
@@ -38,7 +51,12 @@ function latencyHistogram(metrics: AuthzMetrics, transport: string): HistogramCh
 }
 
 /** Runs the core for one request and records the decision's metrics and log line. */
-export async function decideAndRecord(deps: TransportDeps, transport: Transport, neutral: NeutralRequest, log: LazyRequestLog): Promise<Decision> {
+export async function decideAndRecord(
+  deps: TransportDeps,
+  transport: Transport,
+  neutral: NeutralRequest,
+  log: LazyRequestLog,
+): Promise<Decision> {
   const started = performance.now();
   const decision = await deps.decide(neutral, log);
   record(deps, transport, decision, started, log);
@@ -46,17 +64,29 @@ export async function decideAndRecord(deps: TransportDeps, transport: Transport,
 }
 
 /** Records a refusal made before the core ran (bad original-request headers). */
-export function recordEarlyDenial(deps: TransportDeps, transport: Transport, reason: AuthzReason, log: LazyRequestLog): Decision {
+export function recordEarlyDenial(
+  deps: TransportDeps,
+  transport: Transport,
+  reason: AuthzReason,
+  log: LazyRequestLog,
+): Decision {
   const decision: Decision = { kind: 'forbidden', reason };
   record(deps, transport, decision, performance.now(), log);
   return decision;
 }
 
-function record(deps: TransportDeps, transport: Transport, decision: Decision, started: number, log: LazyRequestLog): void {
+function record(
+  deps: TransportDeps,
+  transport: Transport,
+  decision: Decision,
+  started: number,
+  log: LazyRequestLog,
+): void {
   const reason = decision.kind === 'allow' ? '' : decision.reason;
   decisionCounter(deps.metrics, decision.kind, transport, reason).inc();
   latencyHistogram(deps.metrics, transport).observe((performance.now() - started) / 1000);
-  if (decision.kind === 'forbidden' || decision.kind === 'unavailable') log.info({ transport, outcome: decision.kind, reason }, 'request refused');
+  if (decision.kind === 'forbidden' || decision.kind === 'unavailable')
+    log.info({ transport, outcome: decision.kind, reason }, 'request refused');
   else if (log.isLevelEnabled('debug')) log.debug({ transport, outcome: decision.kind, reason }, 'decision');
 }
 
@@ -67,9 +97,16 @@ export function logFor(deps: TransportDeps, req: IncomingMessage): LazyRequestLo
 
 /** Last resort when a handler throws after all: deny with a bodyless 503 (never allow). */
 export function failClosed(res: ServerResponse, log: DecisionLogger, err: unknown): void {
-  log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message } }, 'handler failed; denying');
+  log.error(
+    { err: { name: (err as Error)?.name, message: (err as Error)?.message } },
+    'handler failed; denying',
+  );
   if (!res.headersSent) {
-    res.writeHead(503, { 'content-length': '0', 'cache-control': 'no-store', 'x-402-reason': 'internal_error' });
+    res.writeHead(503, {
+      'content-length': '0',
+      'cache-control': 'no-store',
+      'x-402-reason': 'internal_error',
+    });
   }
   res.end();
 }

@@ -3,7 +3,11 @@ import { passThroughHandler } from './forward-auth.js';
 import type { TransportDeps } from './context.js';
 
 export const ENVOY_PATH_PREFIX = '/v1/envoy';
-const ENVOY_SOURCES = { methodHeader: undefined, hostHeader: undefined, protoHeader: 'x-forwarded-proto' } as const;
+const ENVOY_SOURCES = {
+  methodHeader: undefined,
+  hostHeader: undefined,
+  protoHeader: 'x-forwarded-proto',
+} as const;
 
 /**
  * `ANY /v1/envoy/<original path>` for Envoy / Istio HTTP ext_authz with

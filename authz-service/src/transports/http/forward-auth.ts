@@ -5,7 +5,11 @@ import { stubRequest } from './nginx.js';
 import { extractOriginal, type OriginalSources } from './original-request.js';
 import { sendAllow, sendRendered } from './respond.js';
 
-const FORWARD_AUTH_SOURCES: OriginalSources = { methodHeader: 'x-forwarded-method', hostHeader: 'x-forwarded-host', protoHeader: 'x-forwarded-proto' };
+const FORWARD_AUTH_SOURCES: OriginalSources = {
+  methodHeader: 'x-forwarded-method',
+  hostHeader: 'x-forwarded-host',
+  protoHeader: 'x-forwarded-proto',
+};
 
 /**
  * Shared by forward-auth and Envoy HTTP: allow = 200 with identity headers and an empty body;

@@ -5,7 +5,11 @@ import { decideAndRecord, failClosed, logFor, recordEarlyDenial, type TransportD
 import { extractOriginal } from './original-request.js';
 import { sendAllow, sendEmpty, sendRendered } from './respond.js';
 
-const NGINX_SOURCES = { methodHeader: 'x-original-method', hostHeader: undefined, protoHeader: 'x-forwarded-proto' } as const;
+const NGINX_SOURCES = {
+  methodHeader: 'x-original-method',
+  hostHeader: undefined,
+  protoHeader: 'x-forwarded-proto',
+} as const;
 
 function original(req: IncomingMessage): ReturnType<typeof extractOriginal> {
   const uri = req.headers['x-original-uri'];
@@ -26,8 +30,8 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
     const pending: Promise<Decision> = extracted.ok
       ? decideAndRecord(deps, 'nginx', extracted.req, log)
       : Promise.resolve(recordEarlyDenial(deps, 'nginx', extracted.reason, log));
-    pending.then(
-      (decision) => {
+    pending
+      .then((decision) => {
         switch (decision.kind) {
           case 'allow':
             return sendAllow(res, decision);
@@ -40,14 +44,18 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
           case 'forbidden':
           case 'unavailable':
             // 403, not 5xx: NGINX would turn a 503 into a 500 with an error-log line per request.
-            return sendEmpty(res, 403, { 'x-402-reason': decision.reason, 'x-402-outcome': decision.kind, 'cache-control': 'no-store' });
+            return sendEmpty(res, 403, {
+              'x-402-reason': decision.reason,
+              'x-402-outcome': decision.kind,
+              'cache-control': 'no-store',
+            });
           default: {
             const never: never = decision;
             throw new Error(`unexpected decision ${String(never)}`);
           }
         }
-      },
-    ).catch((err: unknown) => failClosed(res, log, err));
+      })
+      .catch((err: unknown) => failClosed(res, log, err));
   };
 }
 
@@ -56,7 +64,9 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
  * with the same X-Original-* headers: decides again (cached, cheap) and renders the full answer
  * (402 page or JSON, 403, 503). NGINX passes this response to the client as is.
  */
-export function nginxChallengeHandler(deps: TransportDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function nginxChallengeHandler(
+  deps: TransportDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const log = logFor(deps, req);
     const extracted = original(req);
@@ -71,7 +81,12 @@ export function nginxChallengeHandler(deps: TransportDeps): (req: IncomingMessag
         // Allowed between the auth subrequest and this call (a proof confirmed meanwhile): send
         // the client back to retry, with the token it was just given.
         const { path, query } = normalizePath(extracted.req.target);
-        res.writeHead(307, { ...decision.responseHeaders, location: query === '' ? path : `${path}?${query}`, 'cache-control': 'no-store', 'content-length': '0' });
+        res.writeHead(307, {
+          ...decision.responseHeaders,
+          location: query === '' ? path : `${path}?${query}`,
+          'cache-control': 'no-store',
+          'content-length': '0',
+        });
         res.end();
         return;
       }
@@ -83,5 +98,11 @@ export function nginxChallengeHandler(deps: TransportDeps): (req: IncomingMessag
 
 /** For rendering a refusal when the original request could not be read. */
 export function stubRequest(req: IncomingMessage): NeutralRequest {
-  return { method: 'GET', scheme: 'http', host: '', target: '/', headers: req.headers as Record<string, string | undefined> };
+  return {
+    method: 'GET',
+    scheme: 'http',
+    host: '',
+    target: '/',
+    headers: req.headers as Record<string, string | undefined>,
+  };
 }

@@ -6,7 +6,8 @@ import { AUTHZ_REASONS, type AuthzReason } from '../../reasons.js';
 export type Extracted = { ok: true; req: NeutralRequest } | { ok: false; reason: AuthzReason };
 
 const METHOD = /^[A-Za-z]{1,20}$/;
-const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
 
 /** The one value of a header, or undefined (absent, or repeated with different values). */
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -39,12 +40,20 @@ export interface OriginalSources {
  * URI is refused with its reason (the core then answers forbidden); the URI itself is checked by
  * normalizePath in the core.
  */
-export function extractOriginal(req: IncomingMessage, target: string | undefined, src: OriginalSources): Extracted {
+export function extractOriginal(
+  req: IncomingMessage,
+  target: string | undefined,
+  src: OriginalSources,
+): Extracted {
   if (target === undefined || target === '') return { ok: false, reason: REASONS.URI_MISSING };
   const method = src.methodHeader === undefined ? req.method : single(req.headers, src.methodHeader);
-  if (method === undefined || !METHOD.test(method)) return { ok: false, reason: AUTHZ_REASONS.METHOD_INVALID };
-  const host = (src.hostHeader === undefined ? undefined : single(req.headers, src.hostHeader)) ?? single(req.headers, 'host');
-  if (host === undefined || host.length > 261 || !HOST.test(host)) return { ok: false, reason: AUTHZ_REASONS.HOST_INVALID };
+  if (method === undefined || !METHOD.test(method))
+    return { ok: false, reason: AUTHZ_REASONS.METHOD_INVALID };
+  const host =
+    (src.hostHeader === undefined ? undefined : single(req.headers, src.hostHeader)) ??
+    single(req.headers, 'host');
+  if (host === undefined || host.length > 261 || !HOST.test(host))
+    return { ok: false, reason: AUTHZ_REASONS.HOST_INVALID };
   const proto = single(req.headers, src.protoHeader);
   const clientIp = clientIpOf(req);
   return {

@@ -23,7 +23,11 @@ export function sendAllow(res: ServerResponse, decision: AllowDecision): void {
     res.end();
     return;
   }
-  const headers: Record<string, string | string[]> = { ...identityHeadersFor(decision), ...decision.responseHeaders, 'content-length': '0' };
+  const headers: Record<string, string | string[]> = {
+    ...identityHeadersFor(decision),
+    ...decision.responseHeaders,
+    'content-length': '0',
+  };
   res.writeHead(200, headers);
   res.end();
 }

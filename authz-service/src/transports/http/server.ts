@@ -35,7 +35,10 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    if (path.startsWith(ENVOY_PATH_PREFIX) && (path.length === ENVOY_PATH_PREFIX.length || path.charCodeAt(ENVOY_PATH_PREFIX.length) === 47)) {
+    if (
+      path.startsWith(ENVOY_PATH_PREFIX) &&
+      (path.length === ENVOY_PATH_PREFIX.length || path.charCodeAt(ENVOY_PATH_PREFIX.length) === 47)
+    ) {
       return envoy(req, res);
     }
     const isRead = req.method === 'GET' || req.method === 'HEAD';
