@@ -38,6 +38,7 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     expect(r.headers['content-length']).toBe('0');
     expect(r.headers['www-authenticate']).toBe('Payment realm="shop.example"');
     expect(r.headers['x-402-reason']).toBe(REASONS.TOKEN_MISSING);
+    expect(r.headers['x-402-offers']).toBe('base 0.01 USDC, polygon 1 POL');
     expect(stack.portal.calls.length).toBe(before);
   });
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath } from '@turnpike/protocol';
 import type { Decision, NeutralRequest } from '../../core/types.js';
+import { offersHeader } from '../../render/offers-header.js';
 import { decideAndRecord, failClosed, logFor, recordEarlyDenial, type TransportDeps } from './context.js';
 import { extractOriginal } from './original-request.js';
 import { sendAllow, sendEmpty, sendRendered } from './respond.js';
@@ -39,6 +40,7 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
             return sendEmpty(res, 401, {
               'www-authenticate': `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`,
               'x-402-reason': decision.reason,
+              'x-402-offers': offersHeader(decision.requirement.request),
               'cache-control': 'no-store',
             });
           case 'forbidden':
