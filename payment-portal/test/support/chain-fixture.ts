@@ -16,8 +16,8 @@ import { createEvmWatcher, type EvmWatcher } from '../../src/watchers/evm/evm-wa
 import { createRpcClient } from '../../src/watchers/evm/rpc-client.js';
 import { DEV_MNEMONIC, deployFakeToken, deployUsdc, startAnvil, type AnvilChain, type DeployedToken } from '../../../tests/support/anvil.js';
 
-/** The dev mnemonic's account node m/44'/60'/0' as a watch-only xpub. */
-export const DEV_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'").neuter().extendedKey;
+/** The dev mnemonic's second account node m/44'/60'/1' as a watch-only xpub (account 0' holds anvil's funded accounts). */
+export const DEV_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter().extendedKey;
 
 export interface ChainFixture {
   anvil: AnvilChain;
@@ -52,7 +52,7 @@ export interface PortalCore {
   pool: AddressPool;
   createInvoice(offers: Array<{ symbol?: string; amount: string }>, opts?: { clientIp?: string | null; expiryMinutes?: number }): Promise<InvoiceRecord>;
   invoice(id: string): Promise<InvoiceRecord>;
-  watcher(opts?: { rpcUrls?: string[]; owner?: string; rpcTimeoutMs?: number; confirmations?: number; db?: Database }): EvmWatcher;
+  watcher(opts?: { rpcUrls?: string[]; owner?: string; rpcTimeoutMs?: number; confirmations?: number; db?: Database; topicOrListMax?: number }): EvmWatcher;
   close(): Promise<void>;
 }
 
@@ -97,7 +97,7 @@ export async function startCore(chain: ChainFixture, opts: { db?: Database } = {
         confirmations: w.confirmations ?? chain.network.confirmations,
         pollIntervalMs: 50,
         maxBlockRange: 500,
-        topicOrListMax: 1_000,
+        topicOrListMax: w.topicOrListMax ?? 1_000,
         lateGraceMs: 86_400_000,
         owner: w.owner ?? 'test-replica',
         logger: quietLogger,

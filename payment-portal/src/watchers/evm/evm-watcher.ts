@@ -5,7 +5,7 @@ import { acquireWatcherLease, advanceCursor, getCursor, releaseWatcherLease, typ
 import type { RpcClient } from './rpc-client.js';
 import { blockNumberSchema } from './rpc-schemas.js';
 import { blockHashAt, ChainMovedError, scanRange } from './scan-range.js';
-import { confirmPayments, pruneBlocks, recordBlocks, recordTransfers, rollBackAbove, storedBlocks, watchedAddresses } from './watcher-store.js';
+import { confirmPayments, pruneBlocks, recordBlocks, recordTransfers, rollBackAbove, storedBlocks, watchedAddresses, watchedAmong } from './watcher-store.js';
 
 export interface EvmWatcherOptions {
   db: Database;
@@ -110,8 +110,8 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
       // 2. Scan the next range.
       fromBlock = last + 1n;
       const to = head < last + BigInt(opts.maxBlockRange) ? head : last + BigInt(opts.maxBlockRange);
-      const watched = await watchedAddresses(db, name, opts.lateGraceMs);
-      const range = await scanRange({ rpc, from: fromBlock, to, watched, tokens, topicOrListMax: opts.topicOrListMax });
+      const watched = await watchedAddresses(db, name, opts.lateGraceMs, opts.topicOrListMax);
+      const range = await scanRange({ rpc, from: fromBlock, to, watched, tokens, lookup: (candidates) => watchedAmong(db, name, opts.lateGraceMs, candidates) });
       const first = range.blocks[0];
       if (cursor.lastBlockHash !== null && first && first.parentHash !== cursor.lastBlockHash) {
         reorg = true;

@@ -44,11 +44,15 @@ export interface ScanRangeOptions {
   rpc: RpcClient;
   from: bigint;
   to: bigint;
-  /** Lower-case addresses to look for. */
-  watched: ReadonlySet<string>;
+  /**
+   * Lower-case addresses to look for, when there are at most `topicOrListMax` of them. `null`
+   * means "many": the range is read unfiltered and its recipients looked up with `lookup`.
+   */
+  watched: ReadonlySet<string> | null;
+  /** Which of these recipients are watched (used when `watched` is null). */
+  lookup?: (candidates: readonly string[]) => Promise<ReadonlySet<string>>;
   /** Lower-case contracts of the network's configured tokens: only their logs count. */
   tokens: readonly string[];
-  topicOrListMax: number;
   /** Blocks fetched at once. */
   concurrency?: number;
 }
@@ -62,16 +66,16 @@ const hex = (n: bigint) => `0x${n.toString(16)}`;
  *   (value moved by contract-internal calls is not seen — documented); the receipt is checked,
  *   so a reverted transaction counts nothing;
  * - ERC-20: `Transfer` logs emitted by the configured token contracts only, fetched with ONE
- *   eth_getLogs for the range: the watched addresses go in the `to` topic as an OR-list when there
- *   are at most `topicOrListMax` of them, else the tokens' Transfer logs of the range are fetched
- *   unfiltered by recipient and matched locally — so the calls per range never grow with the
- *   number of open invoices.
+ *   eth_getLogs for the range: the watched addresses go in the `to` topic as an OR-list when they
+ *   are few, else the tokens' Transfer logs of the range are fetched unfiltered by recipient and
+ *   the recipients looked up — so the calls per range never grow with the number of open invoices.
  *
  * The blocks must link (each parentHash is the previous block's hash) and every log must come
  * from the block hash read for its number; otherwise the chain moved mid-read (ChainMovedError).
  */
 export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
-  const wantTxs = opts.watched.size > 0;
+  const many = opts.watched === null;
+  const wantTxs = many || (opts.watched as ReadonlySet<string>).size > 0;
   const numbers: bigint[] = [];
   for (let n = opts.from; n <= opts.to; n++) numbers.push(n);
   const blocks: RpcBlock[] = new Array(numbers.length);
@@ -92,12 +96,36 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
   }
   const hashByNumber = new Map(blocks.map((b) => [b.number, b.hash]));
 
+  // One eth_getLogs for the range: recipients as an OR-list when few, else every Transfer of the
+  // configured tokens (matched below), so the call count never depends on the invoice count.
+  const logs =
+    opts.tokens.length > 0 && wantTxs
+      ? await opts.rpc.call(
+          'eth_getLogs',
+          [{ fromBlock: hex(opts.from), toBlock: hex(opts.to), address: [...opts.tokens], topics: many ? [TRANSFER_TOPIC] : [TRANSFER_TOPIC, null, [...(opts.watched as ReadonlySet<string>)].map(addressTopic)] }],
+          logsSchema,
+        )
+      : [];
+
+  let watched: ReadonlySet<string>;
+  if (many) {
+    // Look up only the addresses that actually received something in these blocks: cost follows
+    // chain activity, not the number of open invoices.
+    const recipients = new Set<string>();
+    for (const block of blocks) for (const tx of block.transactions) if (typeof tx !== 'string' && tx.to !== null && tx.value > 0n) recipients.add(tx.to);
+    for (const log of logs) if (log.topics.length === 3 && log.topics[0] === TRANSFER_TOPIC) recipients.add(topicAddress(log.topics[2] as string));
+    if (!opts.lookup) throw new TypeError('scanRange: lookup is required when watched is null');
+    watched = recipients.size === 0 ? new Set() : await opts.lookup([...recipients]);
+  } else {
+    watched = opts.watched as ReadonlySet<string>;
+  }
+
   const transfers: ObservedTransfer[] = [];
   if (wantTxs) {
     const candidates: Array<{ tx: { hash: string; from: string; to: string; value: bigint }; block: RpcBlock }> = [];
     for (const block of blocks) {
       for (const tx of block.transactions) {
-        if (typeof tx === 'string' || tx.to === null || tx.value === 0n || !opts.watched.has(tx.to)) continue;
+        if (typeof tx === 'string' || tx.to === null || tx.value === 0n || !watched.has(tx.to)) continue;
         candidates.push({ tx: { hash: tx.hash, from: tx.from, to: tx.to, value: tx.value }, block });
       }
     }
@@ -109,20 +137,12 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
     }
   }
 
-  if (opts.tokens.length > 0 && opts.watched.size > 0) {
-    const recipients = opts.watched.size <= opts.topicOrListMax ? [...opts.watched].map(addressTopic) : null;
-    const logs = await opts.rpc.call(
-      'eth_getLogs',
-      [{ fromBlock: hex(opts.from), toBlock: hex(opts.to), address: [...opts.tokens], topics: recipients ? [TRANSFER_TOPIC, null, recipients] : [TRANSFER_TOPIC] }],
-      logsSchema,
-    );
-    const tokens = new Set(opts.tokens);
-    for (const log of logs) {
-      const transfer = transferFromLog(log, tokens, opts.watched);
-      if (!transfer) continue;
-      if (hashByNumber.get(transfer.blockNumber) !== transfer.blockHash) throw new ChainMovedError(`log in ${transfer.blockHash} is not in the blocks read`);
-      transfers.push(transfer);
-    }
+  const tokens = new Set(opts.tokens);
+  for (const log of logs) {
+    const transfer = transferFromLog(log, tokens, watched);
+    if (!transfer) continue;
+    if (hashByNumber.get(transfer.blockNumber) !== transfer.blockHash) throw new ChainMovedError(`log in ${transfer.blockHash} is not in the blocks read`);
+    transfers.push(transfer);
   }
   return { blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })), transfers };
 }

@@ -5,11 +5,24 @@ import type { ObservedTransfer } from './scan-range.js';
  * Addresses to watch on a network: every receive address of an invoice that has not been expired
  * for longer than the late grace (so late and extra payments are still recorded).
  */
-export async function watchedAddresses(q: Queryable, network: string, lateGraceMs: number): Promise<Set<string>> {
+export async function watchedAddresses(q: Queryable, network: string, lateGraceMs: number, limit: number): Promise<Set<string> | null> {
   const result = await q.query<{ pay_to: string }>(
     `SELECT o.pay_to FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id
-     WHERE o.network = $1 AND i.expires_at > now() - make_interval(secs => $2::double precision / 1000)`,
-    [network, lateGraceMs],
+     WHERE o.network = $1 AND i.expires_at > now() - make_interval(secs => $2::double precision / 1000)
+     LIMIT $3`,
+    [network, lateGraceMs, limit + 1],
+  );
+  // More than `limit`: the caller scans unfiltered and looks recipients up instead.
+  if (result.rows.length > limit) return null;
+  return new Set(result.rows.map((r) => r.pay_to));
+}
+
+/** Which of `candidates` are watched receive addresses (one indexed lookup). */
+export async function watchedAmong(q: Queryable, network: string, lateGraceMs: number, candidates: readonly string[]): Promise<Set<string>> {
+  const result = await q.query<{ pay_to: string }>(
+    `SELECT o.pay_to FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id
+     WHERE o.network = $1 AND o.pay_to = ANY($3::text[]) AND i.expires_at > now() - make_interval(secs => $2::double precision / 1000)`,
+    [network, lateGraceMs, candidates],
   );
   return new Set(result.rows.map((r) => r.pay_to));
 }
