@@ -26,7 +26,7 @@ export async function verifyEvmTxProof(request: SettleRequest & { proof: TxProof
   const hash = request.proof.tx.trim();
   if (!TX_HASH.test(hash)) throw new ProofRefusal(REASONS.PAYMENT_TX_MALFORMED, 'an EVM transaction hash is 0x and 64 hex digits');
   const txHash = hash.toLowerCase();
-  const reads = readsFor(pctx, network.name, pctx.rpcUrls.get(network.name), pctx.rpcTimeoutMs(network.name));
+  const reads = readsFor(pctx.rpcUrls, network.name, pctx.rpcUrls.get(network.name), pctx.rpcTimeoutMs(network.name));
   if (!reads) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `this portal has no RPC endpoint for ${network.name}`);
   const netCfg = deps.config.networks[network.name] ?? {};
 

@@ -52,7 +52,7 @@ export async function settleX402(request: SettleRequest & { proof: X402Proof }, 
     minValiditySeconds: deps.config.minValiditySeconds,
     nowSeconds: Math.floor(nowMs / 1000),
   });
-  const reads = readsFor(pctx, d.network.name, pctx.rpcUrls.get(d.network.name), pctx.rpcTimeoutMs(d.network.name));
+  const reads = readsFor(pctx.rpcUrls, d.network.name, pctx.rpcUrls.get(d.network.name), pctx.rpcTimeoutMs(d.network.name));
   if (!reads) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `this portal has no RPC endpoint for ${d.network.name}`);
 
   const settled = deps.config.mode === 'facilitator'

@@ -1,0 +1,197 @@
+import { refreshInvoiceStatus, type RefreshResult } from '../../invoices/refresh-invoices.js';
+import type { InvoiceStatus } from '../../invoices/types.js';
+import type { Queryable } from '../../storage/index.js';
+
+/**
+ * The one (network, tx, log index) key a Solana transaction is credited under. Balances are per
+ * transaction, not per instruction, so the transaction is the unit: it pays at most one offer
+ * (one naming two of our references is refused), and its index is always 0 — a second key for
+ * the same transaction can never exist (docs/solana.md).
+ */
+export const SOLANA_LOG_INDEX = 0;
+
+/** A Solana offer with what the verifier checks of its invoice. */
+export interface SolanaOfferRow {
+  offerId: string;
+  invoiceId: string;
+  network: string;
+  reference: string;
+  payTo: string;
+  assetKind: 'native' | 'spl';
+  /** The mint for SPL, null for SOL. */
+  mint: string | null;
+  amountAtomic: bigint;
+  invoice: {
+    host: string;
+    resource: string;
+    requestDigest: string;
+    status: InvoiceStatus;
+    createdAt: Date;
+    expiresAt: Date;
+    redeemedAt: Date | null;
+    lateCredited: boolean;
+    claims: Record<string, string>;
+    tokenLifetimeMs: number;
+  };
+}
+
+interface Row {
+  offer_id: string;
+  invoice_id: string;
+  network: string;
+  reference: string;
+  pay_to: string;
+  asset_kind: 'native' | 'spl';
+  asset_address: string | null;
+  amount_atomic: string;
+  host: string;
+  resource: string;
+  request_digest: string;
+  status: InvoiceStatus;
+  created_at: Date;
+  expires_at: Date;
+  redeemed_at: Date | null;
+  late_credited: boolean;
+  claims: Record<string, string>;
+  token_lifetime_ms: string;
+}
+
+const SELECT_OFFERS = `SELECT o.id AS offer_id, o.invoice_id, o.network, o.reference, o.pay_to, o.asset_kind, o.asset_address,
+         o.amount_atomic, i.host, i.resource, i.request_digest, i.status, i.created_at, i.expires_at, i.redeemed_at,
+         i.late_credited, i.claims, i.token_lifetime_ms
+  FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id`;
+
+function toOffer(r: Row): SolanaOfferRow {
+  return {
+    offerId: String(r.offer_id),
+    invoiceId: r.invoice_id,
+    network: r.network,
+    reference: r.reference,
+    payTo: r.pay_to,
+    assetKind: r.asset_kind,
+    mint: r.asset_kind === 'spl' ? r.asset_address : null,
+    amountAtomic: BigInt(r.amount_atomic),
+    invoice: {
+      host: r.host,
+      resource: r.resource,
+      requestDigest: r.request_digest,
+      status: r.status,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+      redeemedAt: r.redeemed_at,
+      lateCredited: r.late_credited,
+      claims: r.claims,
+      tokenLifetimeMs: Number(r.token_lifetime_ms),
+    },
+  };
+}
+
+/** The offers on `network` whose reference is one of `keys` (the accounts of a transaction). */
+export async function findOffersByReferences(q: Queryable, network: string, keys: readonly string[]): Promise<SolanaOfferRow[]> {
+  if (keys.length === 0) return [];
+  const result = await q.query<Row>(`${SELECT_OFFERS} WHERE o.network = $1 AND o.reference = ANY($2::text[])`, [network, [...new Set(keys)]]);
+  return result.rows.map(toOffer);
+}
+
+/**
+ * Solana offers still worth watching: every offer with a reference whose invoice has not been
+ * expired for longer than the late grace (late payments are still credited), oldest first.
+ */
+export async function watchedSolanaOffers(q: Queryable, network: string, lateGraceMs: number, limit: number): Promise<SolanaOfferRow[]> {
+  const result = await q.query<Row>(
+    `${SELECT_OFFERS}
+     WHERE o.network = $1 AND o.reference IS NOT NULL AND i.status IN ('pending', 'seen', 'confirming', 'expired')
+       AND o.confirmed_atomic < o.amount_atomic
+       AND i.expires_at > now() - make_interval(secs => $2::double precision / 1000)
+     ORDER BY i.created_at LIMIT $3`,
+    [network, lateGraceMs, limit],
+  );
+  return result.rows.map(toOffer);
+}
+
+/** Signatures among `signatures` already recorded as payments on `network`. */
+export async function knownSignatures(q: Queryable, network: string, signatures: readonly string[]): Promise<Set<string>> {
+  if (signatures.length === 0) return new Set();
+  const result = await q.query<{ tx_hash: string }>(
+    'SELECT tx_hash FROM payments WHERE network = $1 AND tx_hash = ANY($2::text[]) AND log_index = $3',
+    [network, [...signatures], SOLANA_LOG_INDEX],
+  );
+  return new Set(result.rows.map((r) => r.tx_hash));
+}
+
+export interface SolanaPaymentInput {
+  network: string;
+  signature: string;
+  offer: Pick<SolanaOfferRow, 'invoiceId' | 'reference' | 'assetKind' | 'mint'>;
+  payer: string;
+  amount: bigint;
+  slot: bigint;
+}
+
+/**
+ * Records a transaction read at the network's commitment as a confirmed payment (Solana has no
+ * confirmation count beyond its commitment level). The row's pay_to is the offer's REFERENCE: that
+ * is the account that identifies the invoice (the wallet is shared by every invoice). Idempotent
+ * on the unique (network, tx, log index) key, so replicas and the settle API can all record it.
+ */
+export async function recordSolanaPayment(q: Queryable, input: SolanaPaymentInput): Promise<void> {
+  await q.query(
+    `INSERT INTO payments (network, tx_hash, log_index, invoice_id, payer, pay_to, asset, amount_atomic, block_number, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed')
+     ON CONFLICT (network, tx_hash, log_index) DO NOTHING`,
+    [
+      input.network,
+      input.signature,
+      SOLANA_LOG_INDEX,
+      input.offer.invoiceId,
+      input.payer,
+      input.offer.reference,
+      input.offer.assetKind === 'native' ? 'native' : input.offer.mint,
+      input.amount.toString(),
+      input.slot.toString(),
+    ],
+  );
+}
+
+/**
+ * Recomputes the totals of the offers with these references from their recorded payments, moves
+ * their invoices' status (refreshInvoiceStatus: paid, or credited late after expiry), and records
+ * every confirmed payment of a newly paid invoice as redeemed — the same steps the EVM watcher
+ * takes, joined on the reference instead of the receive address.
+ */
+export async function creditSolanaReferences(q: Queryable, network: string, references: readonly string[]): Promise<RefreshResult> {
+  if (references.length === 0) return { changed: [], lateCredited: [] };
+  const offers = await q.query<{ invoice_id: string }>(
+    `UPDATE invoice_offers o
+     SET received_atomic = t.received, confirmed_atomic = t.confirmed
+     FROM (
+       SELECT o2.id,
+              COALESCE(SUM(p.amount_atomic) FILTER (WHERE p.status IN ('seen', 'confirmed')), 0) AS received,
+              COALESCE(SUM(p.amount_atomic) FILTER (WHERE p.status = 'confirmed'), 0) AS confirmed
+       FROM invoice_offers o2
+       LEFT JOIN payments p
+         ON p.network = o2.network AND p.pay_to = o2.reference
+        AND p.asset = CASE o2.asset_kind WHEN 'native' THEN 'native' ELSE o2.asset_address END
+       WHERE o2.network = $1 AND o2.reference = ANY($2::text[])
+       GROUP BY o2.id
+     ) t
+     WHERE o.id = t.id AND (o.received_atomic <> t.received OR o.confirmed_atomic <> t.confirmed)
+     RETURNING o.invoice_id`,
+    [network, [...references]],
+  );
+  const ids = [...new Set(offers.rows.map((r) => r.invoice_id))];
+  if (ids.length === 0) return { changed: [], lateCredited: [] };
+  const result = await refreshInvoiceStatus(q, ids);
+  const credited = [...result.changed.filter((c) => c.status === 'paid').map((c) => c.id), ...result.lateCredited];
+  if (credited.length > 0) {
+    await q.query(
+      `INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)
+       SELECT p.network, p.tx_hash, p.log_index, o.invoice_id, p.payer, p.asset, p.amount_atomic, p.block_number, p.block_hash, 'redeemed'
+       FROM payments p JOIN invoice_offers o ON o.network = p.network AND o.reference = p.pay_to
+       WHERE o.invoice_id = ANY($1::text[]) AND p.status = 'confirmed'
+       ON CONFLICT (network, tx_hash, log_index) DO NOTHING`,
+      [credited],
+    );
+  }
+  return result;
+}
