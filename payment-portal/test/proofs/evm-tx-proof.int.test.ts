@@ -24,7 +24,7 @@ afterAll(async () => {
 
 const txProof = (tx: string, network = 'anvil') => ({ type: 'tx' as const, network, tx });
 
-function refused(r: SettleResponse): { reason: string; message: string; retryAfterSeconds?: number } {
+function refused(r: SettleResponse): { reason: string; message: string; retryAfterSeconds?: number | undefined } {
   if (r.ok) throw new Error('expected a refusal, got a token');
   return r;
 }
