@@ -61,7 +61,12 @@ export function createTokenChecker(opts: TokenCheckerOptions): TokenChecker {
       let first: TokenVerdict | undefined;
       for (const candidate of candidates) {
         const token = opts.verifier.cached(candidate.token);
-        if (token === undefined) return undefined;
+        if (token === undefined) {
+          const refusal = opts.verifier.cachedRefusal(candidate.token);
+          if (refusal === undefined) return undefined;
+          first ??= { ok: false, reason: refusal };
+          continue;
+        }
         const reason = applies(token, ctx);
         if (reason === undefined) return { ok: true, identity: identityOf(token, identities) };
         first ??= { ok: false, reason };

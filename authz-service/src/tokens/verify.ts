@@ -8,6 +8,16 @@ import { KeysUnavailableError } from './keys.js';
 export const TOKEN_ALGORITHMS = ['ES256', 'EdDSA'] as const;
 const ALLOWED = new Set<string>(TOKEN_ALGORITHMS);
 
+const REFUSAL_CACHE_TTL_MS = 60_000;
+/** Not cached: an unknown kid may appear after a key rotation; not-yet-valid becomes valid. */
+const CACHEABLE_REFUSALS: ReadonlySet<string> = new Set([
+  REASONS.TOKEN_MALFORMED,
+  REASONS.TOKEN_ALG_NOT_ALLOWED,
+  REASONS.TOKEN_SIGNATURE_INVALID,
+  REASONS.TOKEN_EXPIRED,
+  REASONS.TOKEN_ISSUER_MISMATCH,
+]);
+
 /** Claims that describe the token itself rather than what it grants. */
 const NON_GRANT_CLAIMS = new Set(['iss', 'sub', 'exp', 'iat', 'nbf', 'jti', 'pay']);
 
@@ -39,6 +49,8 @@ export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;
   /** The cached verification of exactly this token string, if any (no signature check). */
   cached(token: string): VerifiedToken | undefined;
+  /** The remembered refusal of exactly this token string, if any. */
+  cachedRefusal(token: string): AuthzReason | undefined;
 }
 
 /**
@@ -55,27 +67,38 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
     requiredClaims: ['exp'],
   };
 
+  // Refusals that do not depend on the key set changing (or on time going back) are remembered
+  // briefly, so a client resending an expired or forged token costs a lookup, not a signature check.
+  const refused = new LRUCache<string, AuthzReason>({ max: opts.cacheMaxEntries, ttl: REFUSAL_CACHE_TTL_MS });
+  const refuse = (token: string, reason: AuthzReason): VerifyResult => {
+    if (CACHEABLE_REFUSALS.has(reason)) refused.set(token, reason);
+    return { ok: false, reason };
+  };
+
   return {
     cached: (token) => cache.get(token),
+    cachedRefusal: (token) => refused.get(token),
     async verify(token) {
       const cached = cache.get(token);
       if (cached !== undefined) return { ok: true, token: cached };
+      const known = refused.get(token);
+      if (known !== undefined) return { ok: false, reason: known };
       let alg: unknown;
       try {
         alg = decodeProtectedHeader(token).alg;
       } catch {
-        return { ok: false, reason: REASONS.TOKEN_MALFORMED };
+        return refuse(token, REASONS.TOKEN_MALFORMED);
       }
-      if (typeof alg !== 'string' || !ALLOWED.has(alg))
-        return { ok: false, reason: REASONS.TOKEN_ALG_NOT_ALLOWED };
+      if (typeof alg !== 'string' || !ALLOWED.has(alg)) return refuse(token, REASONS.TOKEN_ALG_NOT_ALLOWED);
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, opts.getKey, verifyOptions));
       } catch (err) {
-        return failure(err);
+        const result = failure(err);
+        return result.ok || result.unavailable === true ? result : refuse(token, result.reason);
       }
       const verified = toVerified(payload);
-      if (verified === undefined) return { ok: false, reason: REASONS.TOKEN_MALFORMED };
+      if (verified === undefined) return refuse(token, REASONS.TOKEN_MALFORMED);
       const ttlMs = (verified.exp + opts.clockSkewSeconds) * 1000 - Date.now();
       if (ttlMs > 0) cache.set(token, verified, { ttl: ttlMs });
       return { ok: true, token: verified };

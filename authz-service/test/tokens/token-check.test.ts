@@ -172,4 +172,37 @@ describe('verified-token cache', () => {
     now += 31_000;
     expect(await checker2.check(bearer(token), ctx)).toEqual({ ok: false, reason: REASONS.TOKEN_EXPIRED });
   });
+
+  it('remembers refusals that cannot change (expired, forged) but not an unknown kid', async () => {
+    let lookups = 0;
+    const keys = createLocalJWKSet({ keys: [signer.jwk] });
+    const verifier = createTokenVerifier({
+      getKey: async (h, t) => {
+        lookups++;
+        return keys(h, t);
+      },
+      issuer: ISSUER,
+      clockSkewSeconds: 0,
+      cacheMaxEntries: 10,
+    });
+    const checker3 = createTokenChecker({ verifier, clockSkewSeconds: 0 });
+    const expired = await signer.sign(good, { expSeconds: -60 });
+    const forged = await stranger.sign(good);
+    const strayKid = await signer.sign(good, { kid: 'rotated-later' });
+    for (const [token, reason] of [
+      [expired, REASONS.TOKEN_EXPIRED],
+      [forged, REASONS.TOKEN_SIGNATURE_INVALID],
+      [strayKid, REASONS.TOKEN_KID_UNKNOWN],
+    ] as const) {
+      for (let i = 0; i < 3; i++)
+        expect(await checker3.check(bearer(token), ctx)).toEqual({ ok: false, reason });
+    }
+    expect(lookups).toBe(1 + 1 + 3);
+    // The synchronous path answers from the remembered refusal too.
+    expect(checker3.checkCached?.(bearer(expired), ctx)).toEqual({
+      ok: false,
+      reason: REASONS.TOKEN_EXPIRED,
+    });
+    expect(checker3.checkCached?.(bearer(strayKid), ctx)).toBeUndefined();
+  });
 });
