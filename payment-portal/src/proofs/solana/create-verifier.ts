@@ -26,7 +26,8 @@ export function createSolanaTxVerifier(opts: SolanaTxVerifierOptions = {}): Sett
     const client = createSolanaRpcClient({
       urls,
       timeoutMs,
-      onCall: (method, _url, ok) => ctx.metrics.rpcCalls.inc({ network, method, outcome: ok ? 'ok' : 'error' }),
+      onCall: (method, _url, ok) =>
+        ctx.metrics.rpcCalls.inc({ network, method, outcome: ok ? 'ok' : 'error' }),
     });
     clients.set(network, { urls, client });
     return client;

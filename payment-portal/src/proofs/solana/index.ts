@@ -3,7 +3,14 @@ export { createSolanaTxVerifier, type SolanaTxVerifierOptions } from './create-v
 export { verifySolanaTxProof, type SolanaVerifyDeps } from './verify-tx-proof.js';
 export { readSolanaPayment, type ReadPaymentResult, type SolanaOfferExpectation } from './read-payment.js';
 export { newSolanaReference, isBase58OfLength } from './reference-key.js';
-export { createSolanaRpcClient, readableCommitment, SolanaRpcUnavailableError, type SolanaCommitment, type SolanaRpcClient, type SolanaRpcClientOptions } from './rpc.js';
+export {
+  createSolanaRpcClient,
+  readableCommitment,
+  SolanaRpcUnavailableError,
+  type SolanaCommitment,
+  type SolanaRpcClient,
+  type SolanaRpcClientOptions,
+} from './rpc.js';
 export {
   creditSolanaReferences,
   findOffersByReferences,

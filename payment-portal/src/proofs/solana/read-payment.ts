@@ -10,8 +10,7 @@ export interface SolanaOfferExpectation {
 }
 
 export type ReadPaymentResult =
-  | { ok: true; amount: bigint; payer: string }
-  | { ok: false; reason: Reason; message: string };
+  { ok: true; amount: bigint; payer: string } | { ok: false; reason: Reason; message: string };
 
 /**
  * Reads what a landed transaction paid to the offer's wallet, from the balances the cluster
@@ -22,7 +21,12 @@ export type ReadPaymentResult =
  */
 export function readSolanaPayment(tx: SolanaTx, offer: SolanaOfferExpectation): ReadPaymentResult {
   const meta = tx.meta;
-  if (meta === null) return { ok: false, reason: REASONS.PAYMENT_NOT_FOUND, message: 'the transaction has no status metadata' };
+  if (meta === null)
+    return {
+      ok: false,
+      reason: REASONS.PAYMENT_NOT_FOUND,
+      message: 'the transaction has no status metadata',
+    };
   if (meta.err !== null && meta.err !== undefined) {
     return { ok: false, reason: REASONS.PAYMENT_REVERTED, message: 'the transaction failed on chain' };
   }
@@ -33,19 +37,40 @@ export function readSolanaPayment(tx: SolanaTx, offer: SolanaOfferExpectation): 
 
   const amount = offer.assetKind === 'native' ? lamportsIn : (tokensIn.get(offer.mint ?? '') ?? 0n);
   if (amount > 0n) return { ok: true, amount, payer };
-  const otherAsset = offer.assetKind === 'native' ? [...tokensIn.values()].some((v) => v > 0n) : lamportsIn > 0n || [...tokensIn.values()].some((v) => v > 0n);
-  if (otherAsset) return { ok: false, reason: REASONS.PAYMENT_WRONG_ASSET, message: 'the transaction paid the wallet in another asset' };
-  return { ok: false, reason: REASONS.PAYMENT_WRONG_RECIPIENT, message: 'the transaction pays nothing to the invoice wallet' };
+  const otherAsset =
+    offer.assetKind === 'native'
+      ? [...tokensIn.values()].some((v) => v > 0n)
+      : lamportsIn > 0n || [...tokensIn.values()].some((v) => v > 0n);
+  if (otherAsset)
+    return {
+      ok: false,
+      reason: REASONS.PAYMENT_WRONG_ASSET,
+      message: 'the transaction paid the wallet in another asset',
+    };
+  return {
+    ok: false,
+    reason: REASONS.PAYMENT_WRONG_RECIPIENT,
+    message: 'the transaction pays nothing to the invoice wallet',
+  };
 }
 
-function lamportDelta(keys: readonly string[], pre: readonly bigint[], post: readonly bigint[], payTo: string): bigint {
+function lamportDelta(
+  keys: readonly string[],
+  pre: readonly bigint[],
+  post: readonly bigint[],
+  payTo: string,
+): bigint {
   const i = keys.indexOf(payTo);
   if (i === -1) return 0n;
   return (post[i] ?? 0n) - (pre[i] ?? 0n);
 }
 
 /** mint → net change of the amounts held by `owner`'s token accounts. */
-function tokenDeltas(pre: readonly SolanaTokenBalance[], post: readonly SolanaTokenBalance[], owner: string): Map<string, bigint> {
+function tokenDeltas(
+  pre: readonly SolanaTokenBalance[],
+  post: readonly SolanaTokenBalance[],
+  owner: string,
+): Map<string, bigint> {
   const deltas = new Map<string, bigint>();
   const add = (b: SolanaTokenBalance, sign: 1n | -1n) => {
     if (b.owner !== owner) return;

@@ -32,7 +32,10 @@ export interface SolanaRpcClient {
   getTransaction(signature: string, commitment: SolanaCommitment): Promise<unknown>;
   getSignatureStatus(signature: string): Promise<z.output<typeof statusSchema>>;
   /** Newest first; at most `limit`, stopping before `until`. */
-  getSignaturesForAddress(address: string, opts: { commitment: SolanaCommitment; limit: number; until?: string }): Promise<SignatureInfo[]>;
+  getSignaturesForAddress(
+    address: string,
+    opts: { commitment: SolanaCommitment; limit: number; until?: string },
+  ): Promise<SignatureInfo[]>;
 }
 
 export interface SolanaRpcClientOptions {
@@ -59,7 +62,10 @@ export function createSolanaRpcClient(opts: SolanaRpcClientOptions): SolanaRpcCl
   if (opts.urls.length === 0) throw new Error('a Solana RPC client needs at least one URL');
   const rpcs = opts.urls.map((url) => ({ url, rpc: createSolanaRpc(url) }));
 
-  async function attempt<T>(method: string, call: (rpc: (typeof rpcs)[number]['rpc'], signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function attempt<T>(
+    method: string,
+    call: (rpc: (typeof rpcs)[number]['rpc'], signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     let last: unknown;
     for (const { url, rpc } of rpcs) {
       try {
@@ -76,14 +82,22 @@ export function createSolanaRpcClient(opts: SolanaRpcClientOptions): SolanaRpcCl
 
   return {
     getTransaction: (signature, commitment) =>
-      attempt('getTransaction', (rpc, abortSignal) =>
-        rpc
-          .getTransaction(signature as Signature, { commitment: readableCommitment(commitment), encoding: 'json', maxSupportedTransactionVersion: 0 })
-          .send({ abortSignal }) as Promise<unknown>,
+      attempt(
+        'getTransaction',
+        (rpc, abortSignal) =>
+          rpc
+            .getTransaction(signature as Signature, {
+              commitment: readableCommitment(commitment),
+              encoding: 'json',
+              maxSupportedTransactionVersion: 0,
+            })
+            .send({ abortSignal }) as Promise<unknown>,
       ),
     getSignatureStatus: (signature) =>
       attempt('getSignatureStatuses', async (rpc, abortSignal) => {
-        const answer = await rpc.getSignatureStatuses([signature as Signature], { searchTransactionHistory: true }).send({ abortSignal });
+        const answer = await rpc
+          .getSignatureStatuses([signature as Signature], { searchTransactionHistory: true })
+          .send({ abortSignal });
         return statusSchema.parse(answer.value[0] ?? null);
       }),
     getSignaturesForAddress: (address, o) =>

@@ -87,9 +87,16 @@ function toOffer(r: Row): SolanaOfferRow {
 }
 
 /** The offers on `network` whose reference is one of `keys` (the accounts of a transaction). */
-export async function findOffersByReferences(q: Queryable, network: string, keys: readonly string[]): Promise<SolanaOfferRow[]> {
+export async function findOffersByReferences(
+  q: Queryable,
+  network: string,
+  keys: readonly string[],
+): Promise<SolanaOfferRow[]> {
   if (keys.length === 0) return [];
-  const result = await q.query<Row>(`${SELECT_OFFERS} WHERE o.network = $1 AND o.reference = ANY($2::text[])`, [network, [...new Set(keys)]]);
+  const result = await q.query<Row>(
+    `${SELECT_OFFERS} WHERE o.network = $1 AND o.reference = ANY($2::text[])`,
+    [network, [...new Set(keys)]],
+  );
   return result.rows.map(toOffer);
 }
 
@@ -97,7 +104,12 @@ export async function findOffersByReferences(q: Queryable, network: string, keys
  * Solana offers still worth watching: every offer with a reference whose invoice has not been
  * expired for longer than the late grace (late payments are still credited), oldest first.
  */
-export async function watchedSolanaOffers(q: Queryable, network: string, lateGraceMs: number, limit: number): Promise<SolanaOfferRow[]> {
+export async function watchedSolanaOffers(
+  q: Queryable,
+  network: string,
+  lateGraceMs: number,
+  limit: number,
+): Promise<SolanaOfferRow[]> {
   const result = await q.query<Row>(
     `${SELECT_OFFERS}
      WHERE o.network = $1 AND o.reference IS NOT NULL AND i.status IN ('pending', 'seen', 'confirming', 'expired')
@@ -110,7 +122,11 @@ export async function watchedSolanaOffers(q: Queryable, network: string, lateGra
 }
 
 /** Signatures among `signatures` already recorded as payments on `network`. */
-export async function knownSignatures(q: Queryable, network: string, signatures: readonly string[]): Promise<Set<string>> {
+export async function knownSignatures(
+  q: Queryable,
+  network: string,
+  signatures: readonly string[],
+): Promise<Set<string>> {
   if (signatures.length === 0) return new Set();
   const result = await q.query<{ tx_hash: string }>(
     'SELECT tx_hash FROM payments WHERE network = $1 AND tx_hash = ANY($2::text[]) AND log_index = $3',
@@ -159,7 +175,11 @@ export async function recordSolanaPayment(q: Queryable, input: SolanaPaymentInpu
  * every confirmed payment of a newly paid invoice as redeemed — the same steps the EVM watcher
  * takes, joined on the reference instead of the receive address.
  */
-export async function creditSolanaReferences(q: Queryable, network: string, references: readonly string[]): Promise<RefreshResult> {
+export async function creditSolanaReferences(
+  q: Queryable,
+  network: string,
+  references: readonly string[],
+): Promise<RefreshResult> {
   if (references.length === 0) return { changed: [], lateCredited: [] };
   const offers = await q.query<{ invoice_id: string }>(
     `UPDATE invoice_offers o
@@ -182,7 +202,10 @@ export async function creditSolanaReferences(q: Queryable, network: string, refe
   const ids = [...new Set(offers.rows.map((r) => r.invoice_id))];
   if (ids.length === 0) return { changed: [], lateCredited: [] };
   const result = await refreshInvoiceStatus(q, ids);
-  const credited = [...result.changed.filter((c) => c.status === 'paid').map((c) => c.id), ...result.lateCredited];
+  const credited = [
+    ...result.changed.filter((c) => c.status === 'paid').map((c) => c.id),
+    ...result.lateCredited,
+  ];
   if (credited.length > 0) {
     await q.query(
       `INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)

@@ -19,7 +19,10 @@ const tokenBalanceSchema = z.object({
  */
 export const solanaTxSchema = z.object({
   slot: u64,
-  blockTime: u64.nullable().optional().transform((v) => v ?? null),
+  blockTime: u64
+    .nullable()
+    .optional()
+    .transform((v) => v ?? null),
   transaction: z.object({
     signatures: z.array(z.string()).min(1),
     message: z.object({ accountKeys: z.array(z.string().min(1)).min(1) }),

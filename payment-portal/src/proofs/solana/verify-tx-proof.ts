@@ -1,4 +1,13 @@
-import { fromWire, isProtocolError, paymentRequestDigest, REASONS, type NetworkRegistry, type SettleRequest, type SettleResponse, type SolanaNetwork } from '@turnpike/protocol';
+import {
+  fromWire,
+  isProtocolError,
+  paymentRequestDigest,
+  REASONS,
+  type NetworkRegistry,
+  type SettleRequest,
+  type SettleResponse,
+  type SolanaNetwork,
+} from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import { resolveTarget } from '../../invoices/resolve-target.js';
 import { redeemPayment, type Database } from '../../storage/index.js';
@@ -8,7 +17,13 @@ import { readSolanaPayment } from './read-payment.js';
 import { SOLANA_REASONS } from './reasons.js';
 import { isBase58OfLength } from './reference-key.js';
 import { SolanaRpcUnavailableError, type SolanaRpcClient } from './rpc.js';
-import { creditSolanaReferences, findOffersByReferences, recordSolanaPayment, SOLANA_LOG_INDEX, type SolanaOfferRow } from './store.js';
+import {
+  creditSolanaReferences,
+  findOffersByReferences,
+  recordSolanaPayment,
+  SOLANA_LOG_INDEX,
+  type SolanaOfferRow,
+} from './store.js';
 import { allAccountKeys, solanaTxSchema, type SolanaTx } from './tx-schema.js';
 
 export interface SolanaVerifyDeps {
@@ -27,7 +42,9 @@ export interface SolanaVerifyDeps {
 
 type Refusal = Extract<SettleResponse, { ok: false }>;
 const refuse = (reason: string, message: string, retryAfterSeconds?: number): Refusal =>
-  retryAfterSeconds === undefined ? { ok: false, reason, message } : { ok: false, reason, message, retryAfterSeconds };
+  retryAfterSeconds === undefined
+    ? { ok: false, reason, message }
+    : { ok: false, reason, message, retryAfterSeconds };
 
 /**
  * Verifies a `{ type: 'tx', network, tx }` proof on a Solana network and, when it holds, credits
@@ -46,12 +63,17 @@ const refuse = (reason: string, message: string, retryAfterSeconds?: number): Re
  *    Below the amount → payment_underpaid (the payment stays recorded: a top-up adds to it);
  *    already claimed → payment_already_redeemed.
  */
-export async function verifySolanaTxProof(deps: SolanaVerifyDeps, body: SettleRequest): Promise<SettleResponse> {
+export async function verifySolanaTxProof(
+  deps: SolanaVerifyDeps,
+  body: SettleRequest,
+): Promise<SettleResponse> {
   const proof = body.proof;
-  if (proof.type !== 'tx') return refuse(REASONS.PROOF_UNSUPPORTED, 'only transaction proofs are verified on Solana');
+  if (proof.type !== 'tx')
+    return refuse(REASONS.PROOF_UNSUPPORTED, 'only transaction proofs are verified on Solana');
   const network = deps.registry.get(proof.network);
   if (!network) return refuse(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${proof.network}"`);
-  if (network.kind !== 'solana') return refuse(REASONS.PAYMENT_WRONG_NETWORK, `"${network.name}" is not a Solana network`);
+  if (network.kind !== 'solana')
+    return refuse(REASONS.PAYMENT_WRONG_NETWORK, `"${network.name}" is not a Solana network`);
 
   let target;
   let digest;
@@ -67,7 +89,8 @@ export async function verifySolanaTxProof(deps: SolanaVerifyDeps, body: SettleRe
     throw err;
   }
   const signature = proof.tx.trim();
-  if (!isBase58OfLength(signature, 64)) return refuse(REASONS.PAYMENT_TX_MALFORMED, 'a Solana transaction signature is 64 bytes of base58');
+  if (!isBase58OfLength(signature, 64))
+    return refuse(REASONS.PAYMENT_TX_MALFORMED, 'a Solana transaction signature is 64 bytes of base58');
   const rpc = deps.rpcFor(network.name);
   if (!rpc) return refuse(REASONS.PAYMENT_CHAIN_UNKNOWN, `no RPC endpoint is configured for ${network.name}`);
 
@@ -84,14 +107,24 @@ export async function verifySolanaTxProof(deps: SolanaVerifyDeps, body: SettleRe
     throw err;
   }
   if (tx.meta === null) return refuse(REASONS.PAYMENT_NOT_FOUND, 'the transaction has no status metadata');
-  if (tx.meta.err !== null && tx.meta.err !== undefined) return refuse(REASONS.PAYMENT_REVERTED, 'the transaction failed on chain');
+  if (tx.meta.err !== null && tx.meta.err !== undefined)
+    return refuse(REASONS.PAYMENT_REVERTED, 'the transaction failed on chain');
 
   const offers = await findOffersByReferences(deps.db, network.name, allAccountKeys(tx));
-  if (offers.length === 0) return refuse(REASONS.PAYMENT_UNBOUND, 'the transaction carries no payment reference issued by this portal');
-  if (offers.length > 1) return refuse(REASONS.PAYMENT_UNBOUND, 'the transaction names several payment references');
+  if (offers.length === 0)
+    return refuse(
+      REASONS.PAYMENT_UNBOUND,
+      'the transaction carries no payment reference issued by this portal',
+    );
+  if (offers.length > 1)
+    return refuse(REASONS.PAYMENT_UNBOUND, 'the transaction names several payment references');
   const offer = offers[0] as SolanaOfferRow;
   const inv = offer.invoice;
-  if (inv.host.toLowerCase() !== target.host.toLowerCase() || inv.resource !== target.resource || inv.requestDigest !== digest) {
+  if (
+    inv.host.toLowerCase() !== target.host.toLowerCase() ||
+    inv.resource !== target.resource ||
+    inv.requestDigest !== digest
+  ) {
     return refuse(REASONS.PAYMENT_UNBOUND, 'the transaction paid for another resource or price');
   }
 
@@ -102,9 +135,17 @@ export async function verifySolanaTxProof(deps: SolanaVerifyDeps, body: SettleRe
     return refuse(REASONS.PAYMENT_TOO_OLD, 'the transaction is older than the invoice');
   }
 
-  const outcome = await claim(deps, network, offer, { signature, payer: paid.payer, amount: paid.amount, slot: tx.slot });
+  const outcome = await claim(deps, network, offer, {
+    signature,
+    payer: paid.payer,
+    amount: paid.amount,
+    slot: tx.slot,
+  });
   if (!outcome.ok) {
-    deps.logger?.info({ network: network.name, invoice: offer.invoiceId, reason: outcome.reason }, 'Solana proof refused');
+    deps.logger?.info(
+      { network: network.name, invoice: offer.invoiceId, reason: outcome.reason },
+      'Solana proof refused',
+    );
     return outcome;
   }
   const { token, claims } = await issueToken(deps.keys, {
@@ -118,22 +159,36 @@ export async function verifySolanaTxProof(deps: SolanaVerifyDeps, body: SettleRe
     payer: paid.payer,
     payment: { network: network.name, tx: signature, invoice: offer.invoiceId },
   });
-  deps.logger?.info({ network: network.name, invoice: offer.invoiceId, amount: paid.amount.toString() }, 'Solana payment settled');
+  deps.logger?.info(
+    { network: network.name, invoice: offer.invoiceId, amount: paid.amount.toString() },
+    'Solana payment settled',
+  );
   return { ok: true, token, claims: claims as Record<string, unknown> };
 }
 
-async function fetchTransaction(rpc: SolanaRpcClient, network: SolanaNetwork, signature: string): Promise<SolanaTx | Refusal> {
+async function fetchTransaction(
+  rpc: SolanaRpcClient,
+  network: SolanaNetwork,
+  signature: string,
+): Promise<SolanaTx | Refusal> {
   const raw = await rpc.getTransaction(signature, network.commitment);
   if (raw === null || raw === undefined) {
     const status = await rpc.getSignatureStatus(signature);
     if (status === null) return refuse(REASONS.PAYMENT_NOT_FOUND, `no such transaction on ${network.name}`);
-    if (status.err !== null && status.err !== undefined) return refuse(REASONS.PAYMENT_REVERTED, 'the transaction failed on chain');
+    if (status.err !== null && status.err !== undefined)
+      return refuse(REASONS.PAYMENT_REVERTED, 'the transaction failed on chain');
     // Seen, not yet at the commitment: confirmed comes within a second or two, finalized in ~13 s.
-    return refuse(REASONS.PAYMENT_PENDING, `the transaction is ${status.confirmationStatus ?? 'processed'}, not yet ${network.commitment}`, network.commitment === 'finalized' ? 15 : 2);
+    return refuse(
+      REASONS.PAYMENT_PENDING,
+      `the transaction is ${status.confirmationStatus ?? 'processed'}, not yet ${network.commitment}`,
+      network.commitment === 'finalized' ? 15 : 2,
+    );
   }
   const parsed = solanaTxSchema.safeParse(raw);
-  if (!parsed.success) return refuse(REASONS.PAYMENT_NOT_FOUND, 'the RPC answered a transaction this portal cannot read');
-  if (parsed.data.transaction.signatures[0] !== signature) return refuse(REASONS.PAYMENT_NOT_FOUND, 'the RPC answered another transaction');
+  if (!parsed.success)
+    return refuse(REASONS.PAYMENT_NOT_FOUND, 'the RPC answered a transaction this portal cannot read');
+  if (parsed.data.transaction.signatures[0] !== signature)
+    return refuse(REASONS.PAYMENT_NOT_FOUND, 'the RPC answered another transaction');
   return parsed.data;
 }
 
@@ -145,61 +200,82 @@ async function claim(
   offer: SolanaOfferRow,
   paid: { signature: string; payer: string; amount: bigint; slot: bigint },
 ): Promise<Claimed> {
-  return deps.db.transaction(async (q): Promise<Claimed> => {
-    // The invoice row lock serialises every settle of this invoice (and the watcher's crediting).
-    const locked = await q.query<{ redeemed_at: Date | null }>('SELECT redeemed_at FROM invoices WHERE id = $1 FOR UPDATE', [offer.invoiceId]);
-    if (!locked.rows[0]) return refuse(REASONS.INVOICE_NOT_FOUND, 'the invoice is gone');
-    if (locked.rows[0].redeemed_at !== null) return refuse(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment was already redeemed');
-    await recordSolanaPayment(q, { network: network.name, signature: paid.signature, offer, payer: paid.payer, amount: paid.amount, slot: paid.slot });
-    await creditSolanaReferences(q, network.name, [offer.reference]);
-    const grant = await q.query<{ token_jti: string; token_expires_at: Date; redeemed_at: Date }>(
-      `UPDATE invoices
+  return deps.db
+    .transaction(async (q): Promise<Claimed> => {
+      // The invoice row lock serialises every settle of this invoice (and the watcher's crediting).
+      const locked = await q.query<{ redeemed_at: Date | null }>(
+        'SELECT redeemed_at FROM invoices WHERE id = $1 FOR UPDATE',
+        [offer.invoiceId],
+      );
+      if (!locked.rows[0]) return refuse(REASONS.INVOICE_NOT_FOUND, 'the invoice is gone');
+      if (locked.rows[0].redeemed_at !== null)
+        return refuse(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment was already redeemed');
+      await recordSolanaPayment(q, {
+        network: network.name,
+        signature: paid.signature,
+        offer,
+        payer: paid.payer,
+        amount: paid.amount,
+        slot: paid.slot,
+      });
+      await creditSolanaReferences(q, network.name, [offer.reference]);
+      const grant = await q.query<{ token_jti: string; token_expires_at: Date; redeemed_at: Date }>(
+        `UPDATE invoices
        SET token_jti = gen_random_uuid()::text,
            token_expires_at = now() + make_interval(secs => token_lifetime_ms::double precision / 1000),
            redeemed_at = now(),
            status = CASE WHEN status = 'paid' THEN 'redeemed' ELSE status END
        WHERE id = $1 AND redeemed_at IS NULL AND (status = 'paid' OR (status = 'expired' AND late_credited AND $2))
        RETURNING token_jti, token_expires_at, redeemed_at`,
-      [offer.invoiceId, deps.latePaymentUnlocks],
-    );
-    const row = grant.rows[0];
-    if (!row) {
-      const state = await q.query<{ status: string; received: string; amount: string }>(
-        `SELECT i.status, o.received_atomic AS received, o.amount_atomic AS amount
-         FROM invoices i JOIN invoice_offers o ON o.invoice_id = i.id WHERE o.id = $1`,
-        [offer.offerId],
+        [offer.invoiceId, deps.latePaymentUnlocks],
       );
-      const s = state.rows[0];
-      if (s && BigInt(s.received) >= BigInt(s.amount)) return refuse(REASONS.PAYMENT_EXPIRED, 'the invoice expired before it was paid');
-      const left = s ? BigInt(s.amount) - BigInt(s.received) : offer.amountAtomic;
-      return refuse(REASONS.PAYMENT_UNDERPAID, `${left} atomic units still due`);
-    }
-    const redeemed = await redeemPayment(q, {
-      network: network.name,
-      txHash: paid.signature,
-      logIndex: SOLANA_LOG_INDEX,
-      invoiceId: offer.invoiceId,
-      payer: paid.payer,
-      asset: offer.assetKind === 'native' ? 'native' : (offer.mint ?? ''),
-      amountAtomic: paid.amount,
-      blockNumber: paid.slot,
+      const row = grant.rows[0];
+      if (!row) {
+        const state = await q.query<{ status: string; received: string; amount: string }>(
+          `SELECT i.status, o.received_atomic AS received, o.amount_atomic AS amount
+         FROM invoices i JOIN invoice_offers o ON o.invoice_id = i.id WHERE o.id = $1`,
+          [offer.offerId],
+        );
+        const s = state.rows[0];
+        if (s && BigInt(s.received) >= BigInt(s.amount))
+          return refuse(REASONS.PAYMENT_EXPIRED, 'the invoice expired before it was paid');
+        const left = s ? BigInt(s.amount) - BigInt(s.received) : offer.amountAtomic;
+        return refuse(REASONS.PAYMENT_UNDERPAID, `${left} atomic units still due`);
+      }
+      const redeemed = await redeemPayment(q, {
+        network: network.name,
+        txHash: paid.signature,
+        logIndex: SOLANA_LOG_INDEX,
+        invoiceId: offer.invoiceId,
+        payer: paid.payer,
+        asset: offer.assetKind === 'native' ? 'native' : (offer.mint ?? ''),
+        amountAtomic: paid.amount,
+        blockNumber: paid.slot,
+      });
+      if (!redeemed.ok) {
+        // Already recorded by the crediting above (or by the watcher): fine when it is this invoice's.
+        const owner = await q.query<{ invoice_id: string | null }>(
+          'SELECT invoice_id FROM redemptions WHERE network = $1 AND tx_hash = $2 AND log_index = $3',
+          [network.name, paid.signature, SOLANA_LOG_INDEX],
+        );
+        if (owner.rows[0]?.invoice_id !== offer.invoiceId) throw new AlreadyRedeemedElsewhere();
+      }
+      return {
+        ok: true as const,
+        jti: row.token_jti,
+        issuedAt: row.redeemed_at,
+        expiresAt: row.token_expires_at,
+      };
+    })
+    .catch((err: unknown) => {
+      if (
+        err instanceof AlreadyRedeemedElsewhere ||
+        (err as { cause?: unknown }).cause instanceof AlreadyRedeemedElsewhere
+      ) {
+        return refuse(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment was already redeemed');
+      }
+      throw err;
     });
-    if (!redeemed.ok) {
-      // Already recorded by the crediting above (or by the watcher): fine when it is this invoice's.
-      const owner = await q.query<{ invoice_id: string | null }>('SELECT invoice_id FROM redemptions WHERE network = $1 AND tx_hash = $2 AND log_index = $3', [
-        network.name,
-        paid.signature,
-        SOLANA_LOG_INDEX,
-      ]);
-      if (owner.rows[0]?.invoice_id !== offer.invoiceId) throw new AlreadyRedeemedElsewhere();
-    }
-    return { ok: true as const, jti: row.token_jti, issuedAt: row.redeemed_at, expiresAt: row.token_expires_at };
-  }).catch((err: unknown) => {
-    if (err instanceof AlreadyRedeemedElsewhere || (err as { cause?: unknown }).cause instanceof AlreadyRedeemedElsewhere) {
-      return refuse(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment was already redeemed');
-    }
-    throw err;
-  });
 }
 
 /** Thrown inside the claim transaction so that it rolls back (the grant must not stand). */

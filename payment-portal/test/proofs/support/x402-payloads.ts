@@ -1,0 +1,62 @@
+/** Builds x402 `exact` EVM payloads signed with ethers the way x402 clients sign them (EIP-3009). */
+import { randomBytes } from 'node:crypto';
+import { getAddress, type Wallet } from 'ethers';
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '../../../src/proofs/index.js';
+import type { EvmStand } from './evm-proof-fixture.js';
+
+export interface AuthorizationOverrides {
+  from?: string;
+  to?: string;
+  value?: bigint;
+  validAfter?: number;
+  validBefore?: number;
+  nonce?: string;
+  /** Signs with this wallet instead of the payer. */
+  signer?: Wallet;
+}
+
+export interface ExactPayload {
+  signature: string;
+  authorization: { from: string; to: string; value: string; validAfter: string; validBefore: string; nonce: string };
+}
+
+/** A TransferWithAuthorization of `value` USDC from the payer to `payTo`, signed for anvil's USDC. */
+export async function signAuthorization(stand: EvmStand, payTo: string, value: bigint, o: AuthorizationOverrides = {}): Promise<ExactPayload> {
+  const now = Math.floor(Date.now() / 1000);
+  const signer = o.signer ?? stand.payer;
+  const authorization = {
+    from: getAddress(o.from ?? stand.payer.address),
+    to: getAddress(o.to ?? payTo),
+    value: (o.value ?? value).toString(),
+    validAfter: String(o.validAfter ?? now - 600),
+    validBefore: String(o.validBefore ?? now + 300),
+    nonce: o.nonce ?? `0x${randomBytes(32).toString('hex')}`,
+  };
+  const signature = await signer.signTypedData(
+    { name: 'USD Coin', version: '2', chainId: stand.network.chainId, verifyingContract: stand.usdc.address },
+    TRANSFER_WITH_AUTHORIZATION_TYPES,
+    authorization,
+  );
+  return { signature, authorization };
+}
+
+/** The v2 requirement the authorizer's 402 lists for an invoice offer. */
+export function v2Requirement(stand: EvmStand, payTo: string, amount: bigint) {
+  return {
+    scheme: 'exact',
+    network: stand.network.caip2,
+    amount: amount.toString(),
+    asset: getAddress(stand.usdc.address),
+    payTo: getAddress(payTo),
+    maxTimeoutSeconds: 300,
+    extra: { name: 'USD Coin', version: '2' },
+  };
+}
+
+export function v2Payload(stand: EvmStand, payTo: string, amount: bigint, exact: ExactPayload) {
+  return { x402Version: 2, resource: { url: 'https://shop.test/premium' }, accepted: v2Requirement(stand, payTo, amount), payload: exact };
+}
+
+export function v1Payload(exact: ExactPayload) {
+  return { x402Version: 1, scheme: 'exact', network: 'anvil', payload: exact };
+}
