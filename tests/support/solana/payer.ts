@@ -11,7 +11,6 @@ import {
 import {
   AccountRole,
   appendTransactionMessageInstructions,
-  createSolanaRpc,
   createTransactionMessage,
   generateKeyPairSigner,
   getBase64EncodedWireTransaction,
@@ -21,6 +20,8 @@ import {
   setTransactionMessageLifetimeUsingBlockhash,
   signTransactionMessageWithSigners,
   type Address,
+  type Rpc as RpcOf,
+  type SolanaRpcApi,
   type Instruction,
   type KeyPairSigner,
 } from '@solana/kit';
@@ -29,7 +30,7 @@ import {
  * Test-side wallet code: builds, signs and sends real System / SPL Token transactions through an
  * RPC URL with @solana/kit, the way a payer's wallet would. Used against the LiteSVM front.
  */
-export type Rpc = ReturnType<typeof createSolanaRpc>;
+export type Rpc = RpcOf<SolanaRpcApi>;
 
 /** Adds a Solana Pay reference: a read-only, non-signer account on the transfer instruction. */
 export function withReference(ix: Instruction, reference: string | undefined): Instruction {
