@@ -19,6 +19,8 @@ export { IDENTITY_HEADERS, type IdentityHeader } from './core/identity-headers.j
 export type {
   AllowDecision,
   Decide,
+  Decider,
+  DecisionLogger,
   Decision,
   DenyDecision,
   ForbiddenDecision,

@@ -6,7 +6,14 @@ import type { RequirementResolver, Resolution } from '../requirements/resolve.js
 import type { TokenChecker, TokenVerdict } from '../tokens/check.js';
 import { FREE_IDENTITY } from './free-identity.js';
 import { createNormalizer } from './normalize-memo.js';
-import type { Decide, Decision, DecisionLogger, NeutralRequest, ResolvedRequirement } from './types.js';
+import type {
+  Decide,
+  Decider,
+  Decision,
+  DecisionLogger,
+  NeutralRequest,
+  ResolvedRequirement,
+} from './types.js';
 
 export interface DeciderDeps {
   requirements: RequirementResolver;
@@ -36,7 +43,7 @@ type Priced = Extract<Resolution, { kind: 'priced' }>;
  * Hot path: when the requirement and the tokens are all in their caches, the decision is made
  * synchronously (no timer, no awaits); only a cache miss takes the guarded asynchronous path.
  */
-export function createDecider(deps: DeciderDeps): Decide {
+export function createDecider(deps: DeciderDeps): Decider {
   const normalize = createNormalizer();
 
   const requirementOf = (
@@ -142,16 +149,19 @@ export function createDecider(deps: DeciderDeps): Decide {
     }
   };
 
-  return (req, log) => {
-    let fast: Decision | undefined;
+  const decideCached = (req: NeutralRequest, log: DecisionLogger): Decision | undefined => {
     try {
-      fast = decideFast(req, log);
+      return decideFast(req, log);
     } catch (err) {
       log.error({ err: errorSummary(err) }, 'decision failed; denying');
-      return Promise.resolve(unavailable(AUTHZ_REASONS.INTERNAL_ERROR));
+      return unavailable(AUTHZ_REASONS.INTERNAL_ERROR);
     }
+  };
+  const decide: Decide = (req, log) => {
+    const fast = decideCached(req, log);
     return fast === undefined ? guarded(req, log) : Promise.resolve(fast);
   };
+  return Object.assign(decide, { decideCached });
 }
 
 function unavailable(reason: AuthzReason): Decision {

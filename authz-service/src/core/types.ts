@@ -79,6 +79,15 @@ export type DecisionLogger = Pick<Logger, 'error' | 'warn' | 'info' | 'debug'>;
 /** Decides one request. Never throws and never allows by accident: failures are `unavailable`. */
 export type Decide = (req: NeutralRequest, log: DecisionLogger) => Promise<Decision>;
 
+/**
+ * What createDecider returns: the decision function, plus its synchronous cached path for
+ * adapters that can answer within the same tick (node:http).
+ */
+export interface Decider extends Decide {
+  /** The decision when the caches suffice (never throws: a failure is `unavailable`); undefined = call the function. */
+  decideCached(req: NeutralRequest, log: DecisionLogger): Decision | undefined;
+}
+
 /** A transport-neutral HTTP response (the 402, a 403, a 503…). */
 export interface RenderedResponse {
   status: number;

@@ -184,4 +184,33 @@ describe('createDecider hot path (everything cached)', () => {
     };
     expect(await decide(withProof, log)).toEqual({ kind: 'allow', identity });
   });
+
+  it('decideCached answers synchronously from caches, undefined on a miss, unavailable on a throw', () => {
+    const cachedDecider = createDecider({
+      requirements: { ...priced, resolveCached: () => ({ kind: 'free' }) },
+      tokens: okToken,
+      timeoutMs: 100,
+    });
+    expect(cachedDecider.decideCached(req, log)).toEqual({
+      kind: 'allow',
+      identity: { payer: '', tokenId: '', claims: {}, scope: '' },
+    });
+    const miss = createDecider({
+      requirements: { ...priced, resolveCached: () => undefined },
+      tokens: okToken,
+      timeoutMs: 100,
+    });
+    expect(miss.decideCached(req, log)).toBeUndefined();
+    const boom = createDecider({
+      requirements: {
+        ...priced,
+        resolveCached: () => {
+          throw new Error('boom');
+        },
+      },
+      tokens: okToken,
+      timeoutMs: 100,
+    });
+    expect(boom.decideCached(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.INTERNAL_ERROR });
+  });
 });

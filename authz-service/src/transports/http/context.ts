@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@turnpike/protocol/service';
 import type {
   Decide,
+  Decider,
   Decision,
   DecisionLogger,
   DenyDecision,
@@ -15,7 +16,8 @@ import { LazyRequestLog } from './lazy-log.js';
 
 /** What every HTTP adapter needs: the core, the renderer bound to its deps, logging and metrics. */
 export interface TransportDeps {
-  decide: Decide;
+  /** The core; with `decideCached` (createDecider's), cached decisions are answered in the same tick. */
+  decide: Decide & Partial<Pick<Decider, 'decideCached'>>;
   render: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
   logger: Logger;
   metrics: AuthzMetrics;
@@ -61,6 +63,23 @@ export async function decideAndRecord(
   const decision = await deps.decide(neutral, log);
   record(deps, transport, decision, started, log);
   return decision;
+}
+
+/**
+ * The decision, synchronously when the core can answer from its caches (no promise, no
+ * microtask), else a promise; recorded either way.
+ */
+export function decideNow(
+  deps: TransportDeps,
+  transport: Transport,
+  neutral: NeutralRequest,
+  log: LazyRequestLog,
+): Decision | Promise<Decision> {
+  const started = performance.now();
+  const cached = deps.decide.decideCached?.(neutral, log);
+  if (cached === undefined) return decideAndRecord(deps, transport, neutral, log);
+  record(deps, transport, cached, started, log);
+  return cached;
 }
 
 /** Records a refusal made before the core ran (bad original-request headers). */

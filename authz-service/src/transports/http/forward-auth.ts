@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Transport } from '../../core/types.js';
-import { decideAndRecord, failClosed, logFor, recordEarlyDenial, type TransportDeps } from './context.js';
+import type { Decision, DenyDecision, NeutralRequest, Transport } from '../../core/types.js';
+import { decideNow, failClosed, logFor, recordEarlyDenial, type TransportDeps } from './context.js';
 import { stubRequest } from './nginx.js';
 import { extractOriginal, type OriginalSources } from './original-request.js';
 import { sendAllow, sendRendered } from './respond.js';
@@ -24,18 +24,30 @@ export function passThroughHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const log = logFor(deps, req);
-    const run = async (): Promise<void> => {
+    const renderAndSend = async (decision: DenyDecision, neutral: NeutralRequest): Promise<void> => {
+      sendRendered(res, await deps.render(decision, neutral));
+    };
+    const fail = (err: unknown): void => failClosed(res, log, err);
+    try {
       const extracted = extractOriginal(req, targetOf(req), sources);
       if (!extracted.ok) {
-        const d = recordEarlyDenial(deps, transport, extracted.reason, log);
-        if (d.kind === 'allow') throw new Error('unreachable');
-        return sendRendered(res, await deps.render(d, stubRequest(req)));
+        const early = recordEarlyDenial(deps, transport, extracted.reason, log);
+        if (early.kind === 'allow') throw new Error('unreachable: early denial allowed');
+        renderAndSend(early, stubRequest(req)).catch(fail);
+        return;
       }
-      const decision = await decideAndRecord(deps, transport, extracted.req, log);
-      if (decision.kind === 'allow') return sendAllow(res, decision);
-      sendRendered(res, await deps.render(decision, extracted.req));
-    };
-    run().catch((err: unknown) => failClosed(res, log, err));
+      const neutral = extracted.req;
+      const respond = (decision: Decision): void => {
+        if (decision.kind === 'allow') sendAllow(res, decision);
+        else renderAndSend(decision, neutral).catch(fail);
+      };
+      // The common allow is answered in the same tick when the core decides from its caches.
+      const decision = decideNow(deps, transport, neutral, log);
+      if (decision instanceof Promise) decision.then(respond).catch(fail);
+      else respond(decision);
+    } catch (err) {
+      fail(err);
+    }
   };
 }
 

@@ -2,7 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath } from '@turnpike/protocol';
 import type { Decision, NeutralRequest } from '../../core/types.js';
 import { offersHeader } from '../../render/offers-header.js';
-import { decideAndRecord, failClosed, logFor, recordEarlyDenial, type TransportDeps } from './context.js';
+import {
+  decideAndRecord,
+  decideNow,
+  failClosed,
+  logFor,
+  recordEarlyDenial,
+  type TransportDeps,
+} from './context.js';
 import { extractOriginal } from './original-request.js';
 import { sendAllow, sendEmpty, sendRendered } from './respond.js';
 
@@ -28,36 +35,41 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
   return (req, res) => {
     const log = logFor(deps, req);
     const extracted = original(req);
-    const pending: Promise<Decision> = extracted.ok
-      ? decideAndRecord(deps, 'nginx', extracted.req, log)
-      : Promise.resolve(recordEarlyDenial(deps, 'nginx', extracted.reason, log));
-    pending
-      .then((decision) => {
-        switch (decision.kind) {
-          case 'allow':
-            return sendAllow(res, decision);
-          case 'payment_required':
-            return sendEmpty(res, 401, {
-              'www-authenticate': `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`,
-              'x-402-reason': decision.reason,
-              'x-402-offers': offersHeader(decision.requirement.request),
-              'cache-control': 'no-store',
-            });
-          case 'forbidden':
-          case 'unavailable':
-            // 403, not 5xx: NGINX would turn a 503 into a 500 with an error-log line per request.
-            return sendEmpty(res, 403, {
-              'x-402-reason': decision.reason,
-              'x-402-outcome': decision.kind,
-              'cache-control': 'no-store',
-            });
-          default: {
-            const never: never = decision;
-            throw new Error(`unexpected decision ${String(never)}`);
-          }
+    const respond = (decision: Decision): void => {
+      switch (decision.kind) {
+        case 'allow':
+          return sendAllow(res, decision);
+        case 'payment_required':
+          return sendEmpty(res, 401, {
+            'www-authenticate': `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`,
+            'x-402-reason': decision.reason,
+            'x-402-offers': offersHeader(decision.requirement.request),
+            'cache-control': 'no-store',
+          });
+        case 'forbidden':
+        case 'unavailable':
+          // 403, not 5xx: NGINX would turn a 503 into a 500 with an error-log line per request.
+          return sendEmpty(res, 403, {
+            'x-402-reason': decision.reason,
+            'x-402-outcome': decision.kind,
+            'cache-control': 'no-store',
+          });
+        default: {
+          const never: never = decision;
+          throw new Error(`unexpected decision ${String(never)}`);
         }
-      })
-      .catch((err: unknown) => failClosed(res, log, err));
+      }
+    };
+    try {
+      const decision = extracted.ok
+        ? decideNow(deps, 'nginx', extracted.req, log)
+        : recordEarlyDenial(deps, 'nginx', extracted.reason, log);
+      if (decision instanceof Promise)
+        decision.then(respond).catch((err: unknown) => failClosed(res, log, err));
+      else respond(decision);
+    } catch (err) {
+      failClosed(res, log, err);
+    }
   };
 }
 
