@@ -38,7 +38,7 @@ const stats = (xs: number[]) => {
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
-async function setup(anvil: AnvilChain, usdc: DeployedToken, confirmations: number) {
+async function setup(_anvil: AnvilChain, usdc: DeployedToken, confirmations: number) {
   const registry = createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations }) });
   const network = registry.require('anvil') as EvmNetwork;
   const db = await openDatabase({ memory: true });
