@@ -154,6 +154,7 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
         lateGraceMs: w.lateGraceMs,
         owner: replicaId,
         logger: logger.child({ watcher: name }),
+        onPass: (ms) => metrics.scanSeconds.observe({ network: name }, ms / 1000),
         onChange: (result) => {
           for (const c of result.changed) metrics.invoiceTransitions.inc({ status: c.status });
           for (const _ of result.lateCredited) metrics.latePayments.inc({ network: name });

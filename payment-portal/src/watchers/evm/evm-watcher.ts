@@ -22,6 +22,8 @@ export interface EvmWatcherOptions {
   logger: Logger;
   /** Called after a pass that changed invoices (the SSE hub listens). */
   onChange?: (result: RefreshResult) => void;
+  /** Called after every scheduled pass with its duration (metrics). */
+  onPass?: (durationMs: number, ok: boolean) => void;
 }
 
 export interface PassResult {
@@ -154,8 +156,11 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
   function schedule(delayMs: number): void {
     if (stopped) return;
     timer = setTimeout(() => {
+      const started = performance.now();
       running = pass()
+        .then(() => opts.onPass?.(performance.now() - started, true))
         .catch((err: unknown) => {
+          opts.onPass?.(performance.now() - started, false);
           if (err instanceof ChainMovedError) logger.info({ network: name, reason: err.message }, 'scan pass retried');
           else logger.warn({ network: name, err: err instanceof Error ? err.message : String(err) }, 'scan pass failed');
         })
