@@ -1,0 +1,8 @@
+/** The Solana watcher: signature polling of the invoices' reference keys (docs/solana.md). */
+export {
+  createSolanaWatcher,
+  startSolanaWatcher,
+  type SolanaPassResult,
+  type SolanaWatcher,
+  type SolanaWatcherOptions,
+} from './solana-watcher.js';
