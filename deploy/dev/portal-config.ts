@@ -1,0 +1,78 @@
+/**
+ * A payment-portal configuration for the local dev stack (`npm start`) and e2e tests: the anvil
+ * chain as network `anvil` with Circle's USDC, a watcher polling it, receive addresses from the dev
+ * mnemonic's account 1' (account 0' holds anvil's funded accounts), the dev-pay control, and a
+ * fresh ES256 key and internal token (returned, so the authorizer can be given the same).
+ * Import it from `deploy/dev/portal-config.js` (not in the index, which stays free of the portal).
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HDNodeWallet } from 'ethers';
+import { stringify } from 'yaml';
+import { loadPortalConfig, type PortalConfig } from '@turnpike/payment-portal';
+import { DEV_MNEMONIC } from './anvil.js';
+
+export interface DevPortalConfigOptions {
+  rpcUrl: string;
+  usdcAddress: string;
+  /** Unlocked anvil account the pay page's "pay with dev account" sends from. */
+  payFromAccount?: string;
+  /** PGlite data directory; in memory when omitted. */
+  dataDir?: string;
+  publicPort?: number;
+  internalPort?: number;
+  issuer?: string;
+  /** Blocks on top before a payment counts (default 1: the next block). */
+  confirmations?: number;
+  pollIntervalMs?: number;
+}
+
+export interface DevPortalConfig {
+  config: PortalConfig;
+  internalToken: string;
+  /** PKCS#8 PEM of the token signing key (kid `dev`). */
+  signingKeyPem: string;
+  /** The receive addresses' xpub (m/44'/60'/1' of the dev mnemonic). */
+  xpub: string;
+}
+
+export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter().extendedKey;
+
+export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<DevPortalConfig> {
+  const internalToken = randomBytes(24).toString('base64url');
+  const signingKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const file = {
+    listeners: {
+      public: { host: '127.0.0.1', port: opts.publicPort ?? 0 },
+      internal: { host: '127.0.0.1', port: opts.internalPort ?? 0 },
+      internalToken: { fromEnv: 'DEV_PORTAL_INTERNAL_TOKEN' },
+    },
+    database: opts.dataDir ? { dataDir: opts.dataDir } : { memory: true },
+    issuer: opts.issuer ?? 'http://localhost:8080/_402',
+    tokens: { signingKeys: [{ kid: 'dev', privateKey: { fromEnv: 'DEV_PORTAL_SIGNING_KEY' } }] },
+    networks: {
+      anvil: {
+        kind: 'evm', chainId: 31337, caip2: 'eip155:31337', nativeSymbol: 'ETH', nativeDecimals: 18,
+        confirmations: opts.confirmations ?? 1, testnet: true,
+        tokens: { USDC: { kind: 'erc20', symbol: 'USDC', decimals: 6, address: opts.usdcAddress, eip712: { name: 'USDC', version: '2' } } },
+      },
+    },
+    watchers: { anvil: { rpcUrls: [opts.rpcUrl], pollIntervalMs: opts.pollIntervalMs ?? 250, rpcTimeoutMs: 3_000 } },
+    wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
+    dev: opts.payFromAccount ? { payFromAccount: opts.payFromAccount } : {},
+    logLevel: 'warn',
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'turnpike-dev-portal-'));
+  try {
+    await writeFile(join(dir, 'portal.yaml'), stringify(file));
+    const config = await loadPortalConfig({
+      file: join(dir, 'portal.yaml'),
+      env: { DEV_PORTAL_INTERNAL_TOKEN: internalToken, DEV_PORTAL_SIGNING_KEY: signingKeyPem },
+    });
+    return { config, internalToken, signingKeyPem, xpub: DEV_RECEIVE_XPUB };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
