@@ -24,7 +24,10 @@ export interface DevPortalConfigOptions {
   publicPort?: number;
   internalPort?: number;
   issuer?: string;
-  /** Blocks on top before a payment counts (default 1: the next block). */
+  /**
+   * Blocks on top before a payment counts (default 1: the next block). With automine, anvil mines
+   * only when a transaction arrives, so use `startAnvil({ blockTimeSeconds: 1 })` or 0 here.
+   */
   confirmations?: number;
   pollIntervalMs?: number;
 }
