@@ -15,6 +15,7 @@ export {
   creditSolanaReferences,
   findOffersByReferences,
   knownSignatures,
+  lockInvoices,
   recordSolanaPayment,
   watchedSolanaOffers,
   SOLANA_LOG_INDEX,

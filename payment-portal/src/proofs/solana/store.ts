@@ -135,6 +135,18 @@ export async function knownSignatures(
   return new Set(result.rows.map((r) => r.tx_hash));
 }
 
+/**
+ * Locks invoice rows in id order. Every writer of a Solana invoice (the settle claim and the
+ * watcher's crediting) takes these locks first, so they queue on the invoice instead of
+ * deadlocking on each other's payment rows.
+ */
+export async function lockInvoices(q: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query('SELECT id FROM invoices WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE', [
+    [...new Set(ids)],
+  ]);
+}
+
 export interface SolanaPaymentInput {
   network: string;
   signature: string;

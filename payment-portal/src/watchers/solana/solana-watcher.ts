@@ -7,6 +7,7 @@ import {
   creditSolanaReferences,
   findOffersByReferences,
   knownSignatures,
+  lockInvoices,
   recordSolanaPayment,
   watchedSolanaOffers,
   type SolanaOfferRow,
@@ -147,6 +148,10 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
     if (payments.length === 0) return { scanned: true, polled: offers.length, recorded: 0, changed: [] };
 
     const result = await db.transaction(async (q) => {
+      await lockInvoices(
+        q,
+        payments.map((p) => p.offer.invoiceId),
+      );
       for (const p of payments) await recordSolanaPayment(q, p);
       return creditSolanaReferences(q, name, [...new Set(payments.map((p) => p.offer.reference))]);
     });
