@@ -12,6 +12,11 @@ export function describeError(err: unknown): { status: number; reason: string; m
   if (isProtocolError(err)) return { status: 400, reason: err.code, message: err.detail ?? err.code };
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.parse.failed' || type === 'entity.too.large') return { status: 400, reason: REASONS.REQUEST_NOT_JSON, message: 'the body is not acceptable JSON' };
+  // serve-static and body-parser signal client errors with a status (a missing asset is a 404).
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, reason: status === 404 ? REASONS.INVOICE_NOT_FOUND : REASONS.REQUEST_SCHEMA_INVALID, message: status === 404 ? 'not found' : 'bad request' };
+  }
   return { status: 500, reason: REASONS.INTERNAL_ERROR, message: 'internal error' };
 }
 

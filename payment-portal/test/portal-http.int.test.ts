@@ -162,6 +162,16 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     expect(text).toContain(`"id":"${id}"`);
   });
 
+  it('serves the pay page assets, and 404 for one that does not exist', async () => {
+    const css = await fetch(`${p.portal.publicUrl}/_402/assets/pay.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    const missing = await fetch(`${p.portal.publicUrl}/_402/assets/../../etc/passwd`);
+    expect(missing.status).toBe(404);
+    const nothing = await fetch(`${p.portal.publicUrl}/_402/assets/nope.js`);
+    expect(nothing.status).toBe(404);
+  });
+
   it('serves the pay page as HTML with a Content-Security-Policy', async () => {
     const id = await openInvoice();
     const res = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}`, { headers: { accept: 'text/html' } });
