@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Decision, DenyDecision, NeutralRequest, Transport } from '../../core/types.js';
+import type { Decision, DecisionLogger, DenyDecision, NeutralRequest, Transport } from '../../core/types.js';
 import { decideNow, failClosed, logFor, recordEarlyDenial, type TransportDeps } from './context.js';
 import { stubRequest } from './nginx.js';
 import { extractOriginal, type OriginalSources } from './original-request.js';
@@ -24,31 +24,50 @@ export function passThroughHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const log = logFor(deps, req);
-    const renderAndSend = async (decision: DenyDecision, neutral: NeutralRequest): Promise<void> => {
-      sendRendered(res, await deps.render(decision, neutral));
-    };
-    const fail = (err: unknown): void => failClosed(res, log, err);
     try {
       const extracted = extractOriginal(req, targetOf(req), sources);
       if (!extracted.ok) {
         const early = recordEarlyDenial(deps, transport, extracted.reason, log);
         if (early.kind === 'allow') throw new Error('unreachable: early denial allowed');
-        renderAndSend(early, stubRequest(req)).catch(fail);
+        renderAndSend(deps, res, log, early, stubRequest(req));
         return;
       }
-      const neutral = extracted.req;
-      const respond = (decision: Decision): void => {
-        if (decision.kind === 'allow') sendAllow(res, decision);
-        else renderAndSend(decision, neutral).catch(fail);
-      };
-      // The common allow is answered in the same tick when the core decides from its caches.
-      const decision = decideNow(deps, transport, neutral, log);
-      if (decision instanceof Promise) decision.then(respond).catch(fail);
-      else respond(decision);
+      // The common allow is answered in this tick when the core decides from its caches.
+      const decision = decideNow(deps, transport, extracted.req, log);
+      if (decision instanceof Promise) {
+        decision.then(
+          (d) => respondPassThrough(deps, res, log, d, extracted.req),
+          (err: unknown) => failClosed(res, log, err),
+        );
+      } else respondPassThrough(deps, res, log, decision, extracted.req);
     } catch (err) {
-      fail(err);
+      failClosed(res, log, err);
     }
   };
+}
+
+function respondPassThrough(
+  deps: TransportDeps,
+  res: ServerResponse,
+  log: DecisionLogger,
+  decision: Decision,
+  neutral: NeutralRequest,
+): void {
+  if (decision.kind === 'allow') sendAllow(res, decision);
+  else renderAndSend(deps, res, log, decision, neutral);
+}
+
+function renderAndSend(
+  deps: TransportDeps,
+  res: ServerResponse,
+  log: DecisionLogger,
+  decision: DenyDecision,
+  neutral: NeutralRequest,
+): void {
+  deps.render(decision, neutral).then(
+    (rendered) => sendRendered(res, rendered),
+    (err: unknown) => failClosed(res, log, err),
+  );
 }
 
 /**

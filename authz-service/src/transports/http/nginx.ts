@@ -34,43 +34,49 @@ function original(req: IncomingMessage): ReturnType<typeof extractOriginal> {
 export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const log = logFor(deps, req);
-    const extracted = original(req);
-    const respond = (decision: Decision): void => {
-      switch (decision.kind) {
-        case 'allow':
-          return sendAllow(res, decision);
-        case 'payment_required':
-          return sendEmpty(res, 401, {
-            'www-authenticate': `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`,
-            'x-402-reason': decision.reason,
-            'x-402-offers': offersHeader(decision.requirement.request),
-            'cache-control': 'no-store',
-          });
-        case 'forbidden':
-        case 'unavailable':
-          // 403, not 5xx: NGINX would turn a 503 into a 500 with an error-log line per request.
-          return sendEmpty(res, 403, {
-            'x-402-reason': decision.reason,
-            'x-402-outcome': decision.kind,
-            'cache-control': 'no-store',
-          });
-        default: {
-          const never: never = decision;
-          throw new Error(`unexpected decision ${String(never)}`);
-        }
-      }
-    };
     try {
+      const extracted = original(req);
       const decision = extracted.ok
         ? decideNow(deps, 'nginx', extracted.req, log)
         : recordEarlyDenial(deps, 'nginx', extracted.reason, log);
-      if (decision instanceof Promise)
-        decision.then(respond).catch((err: unknown) => failClosed(res, log, err));
-      else respond(decision);
+      // Cached decisions are answered in this tick; only a miss waits for the core.
+      if (decision instanceof Promise) {
+        decision.then(
+          (d) => respondNginx(res, d),
+          (err: unknown) => failClosed(res, log, err),
+        );
+      } else respondNginx(res, decision);
     } catch (err) {
       failClosed(res, log, err);
     }
   };
+}
+
+/** The NGINX dialect of a decision: status and headers only. */
+function respondNginx(res: ServerResponse, decision: Decision): void {
+  switch (decision.kind) {
+    case 'allow':
+      return sendAllow(res, decision);
+    case 'payment_required':
+      return sendEmpty(res, 401, {
+        'www-authenticate': `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`,
+        'x-402-reason': decision.reason,
+        'x-402-offers': offersHeader(decision.requirement.request),
+        'cache-control': 'no-store',
+      });
+    case 'forbidden':
+    case 'unavailable':
+      // 403, not 5xx: NGINX would turn a 503 into a 500 with an error-log line per request.
+      return sendEmpty(res, 403, {
+        'x-402-reason': decision.reason,
+        'x-402-outcome': decision.kind,
+        'cache-control': 'no-store',
+      });
+    default: {
+      const never: never = decision;
+      throw new Error(`unexpected decision ${String(never)}`);
+    }
+  }
 }
 
 /**
