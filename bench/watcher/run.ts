@@ -13,16 +13,33 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { HDNodeWallet } from 'ethers';
-import { createNetworkRegistry, localAnvilNetwork, type EvmNetwork, type PaymentRequest } from '@turnpike/protocol';
+import {
+  createNetworkRegistry,
+  localAnvilNetwork,
+  type EvmNetwork,
+  type PaymentRequest,
+} from '@turnpike/protocol';
 import { createLogger } from '@turnpike/protocol/service';
 import { createAddressPool } from '../../payment-portal/src/addresses/address-pool.js';
 import { createEvmAddressDeriver } from '../../payment-portal/src/addresses/derive-evm.js';
 import { createInvoice } from '../../payment-portal/src/invoices/create-invoice.js';
-import { allocateReceiveAddress, migrate, openDatabase, type Database } from '../../payment-portal/src/storage/index.js';
+import {
+  allocateReceiveAddress,
+  migrate,
+  openDatabase,
+  type Database,
+} from '../../payment-portal/src/storage/index.js';
 import { createEvmWatcher } from '../../payment-portal/src/watchers/evm/evm-watcher.js';
 import { createRpcClient } from '../../payment-portal/src/watchers/evm/rpc-client.js';
 import { addressTopic, TRANSFER_TOPIC } from '../../payment-portal/src/watchers/evm/rpc-schemas.js';
-import { DEV_MNEMONIC, deployUsdc, jsonRpc, startAnvil, type AnvilChain, type DeployedToken } from '../../deploy/dev/index.js';
+import {
+  DEV_MNEMONIC,
+  deployUsdc,
+  jsonRpc,
+  startAnvil,
+  type AnvilChain,
+  type DeployedToken,
+} from '../../deploy/dev/index.js';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const BLOCKS_PER_CASE = Number(process.env.BENCH_BLOCKS ?? 40);
@@ -34,20 +51,51 @@ const xpub = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").ne
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return { n: s.length, mean: round(s.reduce((a, b) => a + b, 0) / s.length), p50: round(q(0.5)), p90: round(q(0.9)), max: round(s.at(-1) as number) };
+  return {
+    n: s.length,
+    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
+    p50: round(q(0.5)),
+    p90: round(q(0.9)),
+    max: round(s.at(-1) as number),
+  };
 };
 const round = (x: number) => Math.round(x * 100) / 100;
 
 async function setup(_anvil: AnvilChain, usdc: DeployedToken, confirmations: number) {
-  const registry = createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations }) });
+  const registry = createNetworkRegistry({
+    anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations }),
+  });
   const network = registry.require('anvil') as EvmNetwork;
   const db = await openDatabase({ memory: true });
   await migrate(db);
-  const pool = createAddressPool({ db, deriver: createEvmAddressDeriver(xpub), lowWater: 500, batch: 2_000, logger });
+  const pool = createAddressPool({
+    db,
+    deriver: createEvmAddressDeriver(xpub),
+    lowWater: 500,
+    batch: 2_000,
+    logger,
+  });
   const usdcAsset = registry.asset('anvil', 'USDC');
-  const request: PaymentRequest = { claims: {}, tokenLifetimeMs: 3_600_000, offers: [{ network: 'anvil', asset: usdcAsset, amount: '1', atomic: 1_000_000n }], customization: {} };
-  const deps = { db, registry, evmPool: pool, watchedNetworks: new Set(['anvil']), expiryMinutes: 600, rateLimitPerMinutePerIp: 1_000_000 };
-  const make = () => createInvoice(deps, { target: { host: 'bench.test', scheme: 'https', resource: '/p', originalUri: '/p' }, request, clientIp: null });
+  const request: PaymentRequest = {
+    claims: {},
+    tokenLifetimeMs: 3_600_000,
+    offers: [{ network: 'anvil', asset: usdcAsset, amount: '1', atomic: 1_000_000n }],
+    customization: {},
+  };
+  const deps = {
+    db,
+    registry,
+    evmPool: pool,
+    watchedNetworks: new Set(['anvil']),
+    expiryMinutes: 600,
+    rateLimitPerMinutePerIp: 1_000_000,
+  };
+  const make = () =>
+    createInvoice(deps, {
+      target: { host: 'bench.test', scheme: 'https', resource: '/p', originalUri: '/p' },
+      request,
+      clientIp: null,
+    });
   return { registry, network, db, pool, make };
 }
 
@@ -60,7 +108,18 @@ async function perBlockCase(anvil: AnvilChain, usdc: DeployedToken, payer: strin
   const setupMs = performance.now() - t0;
   let calls = 0;
   const rpc = createRpcClient({ urls: [anvil.rpcUrl], timeoutMs: 5_000, onCall: () => calls++ });
-  const watcher = createEvmWatcher({ db: env.db, network: env.network, rpc, confirmations: 0, pollIntervalMs: 1_000, maxBlockRange: 500, topicOrListMax: 1_000, lateGraceMs: 3_600_000, owner: 'bench', logger });
+  const watcher = createEvmWatcher({
+    db: env.db,
+    network: env.network,
+    rpc,
+    confirmations: 0,
+    pollIntervalMs: 1_000,
+    maxBlockRange: 500,
+    topicOrListMax: 1_000,
+    lateGraceMs: 3_600_000,
+    owner: 'bench',
+    logger,
+  });
   await watcher.pass();
   const scanMs: number[] = [];
   const callsPerBlock: number[] = [];
@@ -72,7 +131,10 @@ async function perBlockCase(anvil: AnvilChain, usdc: DeployedToken, payer: strin
     const start = performance.now();
     const result = await watcher.pass();
     scanMs.push(performance.now() - start);
-    const blocks = result.toBlock !== undefined && result.fromBlock !== undefined ? Number(result.toBlock - result.fromBlock + 1n) : 1;
+    const blocks =
+      result.toBlock !== undefined && result.fromBlock !== undefined
+        ? Number(result.toBlock - result.fromBlock + 1n)
+        : 1;
     callsPerBlock.push((calls - before) / blocks);
     if (b === 0) fromBlock = Number(result.fromBlock ?? 0n);
   }
@@ -82,9 +144,14 @@ async function perBlockCase(anvil: AnvilChain, usdc: DeployedToken, payer: strin
   const logsMs: number[] = [];
   const blockMs: number[] = [];
   for (let n = fromBlock; n <= toBlock; n++) {
-    const topics = watchedAddresses.length <= 1_000 ? [TRANSFER_TOPIC, null, watchedAddresses.map(addressTopic)] : [TRANSFER_TOPIC];
+    const topics =
+      watchedAddresses.length <= 1_000
+        ? [TRANSFER_TOPIC, null, watchedAddresses.map(addressTopic)]
+        : [TRANSFER_TOPIC];
     let s = performance.now();
-    await jsonRpc(anvil.rpcUrl, 'eth_getLogs', [{ fromBlock: hex(n), toBlock: hex(n), address: [usdc.address], topics }]);
+    await jsonRpc(anvil.rpcUrl, 'eth_getLogs', [
+      { fromBlock: hex(n), toBlock: hex(n), address: [usdc.address], topics },
+    ]);
     logsMs.push(performance.now() - s);
     s = performance.now();
     await jsonRpc(anvil.rpcUrl, 'eth_getBlockByNumber', [hex(n), true]);
@@ -93,7 +160,13 @@ async function perBlockCase(anvil: AnvilChain, usdc: DeployedToken, payer: strin
   await watcher.stop();
   await env.pool.stop();
   await env.db.close();
-  return { openInvoices, setupMs: round(setupMs), rpcCallsPerBlock: stats(callsPerBlock), scanMsPerBlock: stats(scanMs), baseline: { getLogsMs: stats(logsMs), getBlockMs: stats(blockMs) } };
+  return {
+    openInvoices,
+    setupMs: round(setupMs),
+    rpcCallsPerBlock: stats(callsPerBlock),
+    scanMsPerBlock: stats(scanMs),
+    baseline: { getLogsMs: stats(logsMs), getBlockMs: stats(blockMs) },
+  };
 }
 
 async function latencyCase(payer: string) {
@@ -104,7 +177,18 @@ async function latencyCase(payer: string) {
     const env = await setup(anvil, usdc, 0);
     await env.pool.refill();
     const rpc = createRpcClient({ urls: [anvil.rpcUrl], timeoutMs: 5_000 });
-    const watcher = createEvmWatcher({ db: env.db, network: env.network, rpc, confirmations: 0, pollIntervalMs: 100, maxBlockRange: 500, topicOrListMax: 1_000, lateGraceMs: 3_600_000, owner: 'bench', logger });
+    const watcher = createEvmWatcher({
+      db: env.db,
+      network: env.network,
+      rpc,
+      confirmations: 0,
+      pollIntervalMs: 100,
+      maxBlockRange: 500,
+      topicOrListMax: 1_000,
+      lateGraceMs: 3_600_000,
+      owner: 'bench',
+      logger,
+    });
     watcher.start();
     const fromBlockVisible: number[] = [];
     const fromSend: number[] = [];
@@ -112,13 +196,23 @@ async function latencyCase(payer: string) {
       const invoice = await env.make();
       const sentAt = performance.now();
       const hash = await jsonRpc<string>(anvil.rpcUrl, 'eth_sendTransaction', [
-        { from: payer, to: usdc.address, data: `0xa9059cbb${addressTopic(invoice.offers[0]!.payTo).slice(2)}${(1_000_000).toString(16).padStart(64, '0')}` },
+        {
+          from: payer,
+          to: usdc.address,
+          data: `0xa9059cbb${addressTopic(invoice.offers[0]!.payTo).slice(2)}${(1_000_000).toString(16).padStart(64, '0')}`,
+        },
       ]);
       let visibleAt = 0;
       let paidAt = 0;
       while (paidAt === 0) {
-        if (visibleAt === 0 && (await jsonRpc<unknown>(anvil.rpcUrl, 'eth_getTransactionReceipt', [hash])) !== null) visibleAt = performance.now();
-        const row = await env.db.query<{ status: string }>('SELECT status FROM invoices WHERE id = $1', [invoice.id]);
+        if (
+          visibleAt === 0 &&
+          (await jsonRpc<unknown>(anvil.rpcUrl, 'eth_getTransactionReceipt', [hash])) !== null
+        )
+          visibleAt = performance.now();
+        const row = await env.db.query<{ status: string }>('SELECT status FROM invoices WHERE id = $1', [
+          invoice.id,
+        ]);
         if (row.rows[0]?.status === 'paid') paidAt = performance.now();
         else await new Promise((r) => setTimeout(r, 5));
       }
@@ -129,7 +223,12 @@ async function latencyCase(payer: string) {
     await watcher.stop();
     await env.pool.stop();
     await env.db.close();
-    return { blockTimeMs: 1_000, pollIntervalMs: 100, blockVisibleToPaidMs: stats(fromBlockVisible), sendToPaidMs: stats(fromSend) };
+    return {
+      blockTimeMs: 1_000,
+      pollIntervalMs: 100,
+      blockVisibleToPaidMs: stats(fromBlockVisible),
+      sendToPaidMs: stats(fromSend),
+    };
   } finally {
     await anvil.stop();
   }
@@ -149,7 +248,13 @@ async function allocationCase(anvil: AnvilChain, usdc: DeployedToken) {
   const allocationsPerSecond = n / ((performance.now() - t) / 1_000);
   await env.pool.stop();
   await env.db.close();
-  return { database: 'PGlite (in memory)', derivedAddresses: derived, deriveMsPerAddress: round(deriveMs / derived), invoicesPerSecond: round(invoicesPerSecond), bareAllocationsPerSecond: round(allocationsPerSecond) };
+  return {
+    database: 'PGlite (in memory)',
+    derivedAddresses: derived,
+    deriveMsPerAddress: round(deriveMs / derived),
+    invoicesPerSecond: round(invoicesPerSecond),
+    bareAllocationsPerSecond: round(allocationsPerSecond),
+  };
 }
 
 async function main() {
@@ -160,19 +265,32 @@ async function main() {
     const usdc = await deployUsdc(anvil.rpcUrl, anvil.accounts[0]!.address);
     const payer = anvil.accounts[1]!.address;
     await usdc.mint(payer, 10n ** 12n);
-    perBlock = [await perBlockCase(anvil, usdc, payer, 10), await perBlockCase(anvil, usdc, payer, Number(process.env.BENCH_LARGE ?? 10_000))];
+    perBlock = [
+      await perBlockCase(anvil, usdc, payer, 10),
+      await perBlockCase(anvil, usdc, payer, Number(process.env.BENCH_LARGE ?? 10_000)),
+    ];
     allocation = await allocationCase(anvil, usdc);
   } finally {
     await anvil.stop();
   }
   const latency = await latencyCase('0x70997970C51812dc3A010C7d01b50e0d17dc79C8');
-  const [small, large] = perBlock as [Awaited<ReturnType<typeof perBlockCase>>, Awaited<ReturnType<typeof perBlockCase>>];
+  const [small, large] = perBlock as [
+    Awaited<ReturnType<typeof perBlockCase>>,
+    Awaited<ReturnType<typeof perBlockCase>>,
+  ];
   const goals = {
     rpcCallsPerBlockConstant: small.rpcCallsPerBlock.mean === large.rpcCallsPerBlock.mean,
     scanTimeAt10kWithin2x: large.scanMsPerBlock.p50 <= 2 * small.scanMsPerBlock.p50,
     latencyWithinBlockTimePlus300ms: latency.blockVisibleToPaidMs.p90 <= 300,
   };
-  const result = { measuredAt: new Date().toISOString(), machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, perBlock, latency, allocation, goals };
+  const result = {
+    measuredAt: new Date().toISOString(),
+    machine: { node: process.version, cpus: (await import('node:os')).cpus().length },
+    perBlock,
+    latency,
+    allocation,
+    goals,
+  };
   await mkdir(RESULTS, { recursive: true });
   await writeFile(`${RESULTS}watcher.json`, `${JSON.stringify(result, null, 2)}\n`);
   const row = (c: typeof small) =>

@@ -38,7 +38,11 @@ export function anvilBinaryPath(): string {
 }
 
 /** Sends one JSON-RPC request to `rpcUrl`. */
-export async function jsonRpc<T = unknown>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
+export async function jsonRpc<T = unknown>(
+  rpcUrl: string,
+  method: string,
+  params: unknown[] = [],
+): Promise<T> {
   const response = await fetch(rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -54,10 +58,14 @@ export async function jsonRpc<T = unknown>(rpcUrl: string, method: string, param
 export async function startAnvil(opts: StartAnvilOptions = {}): Promise<AnvilChain> {
   const chainId = opts.chainId ?? DEV_CHAIN_ID;
   const args = [
-    '--host', '127.0.0.1',
-    '--port', String(opts.port ?? 0),
-    '--chain-id', String(chainId),
-    '--mnemonic', opts.mnemonic ?? DEV_MNEMONIC,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(opts.port ?? 0),
+    '--chain-id',
+    String(chainId),
+    '--mnemonic',
+    opts.mnemonic ?? DEV_MNEMONIC,
     ...(opts.blockTimeSeconds !== undefined ? ['--block-time', String(opts.blockTimeSeconds)] : []),
     ...(opts.extraArgs ?? []),
   ];
@@ -132,16 +140,26 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 /** Sends `wei` from an unlocked account and waits for the receipt; resolves with the tx hash. */
 export async function sendNative(rpcUrl: string, from: string, to: string, wei: bigint): Promise<string> {
-  const hash = await jsonRpc<string>(rpcUrl, 'eth_sendTransaction', [{ from, to, value: `0x${wei.toString(16)}` }]);
+  const hash = await jsonRpc<string>(rpcUrl, 'eth_sendTransaction', [
+    { from, to, value: `0x${wei.toString(16)}` },
+  ]);
   await waitForReceipt(rpcUrl, hash);
   return hash;
 }
 
 /** Polls for a transaction receipt (automine answers at once; interval mining within a block). */
-export async function waitForReceipt(rpcUrl: string, hash: string, timeoutMs = 30_000): Promise<{ blockNumber: string; status: string }> {
+export async function waitForReceipt(
+  rpcUrl: string,
+  hash: string,
+  timeoutMs = 30_000,
+): Promise<{ blockNumber: string; status: string }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const receipt = await jsonRpc<{ blockNumber: string; status: string } | null>(rpcUrl, 'eth_getTransactionReceipt', [hash]);
+    const receipt = await jsonRpc<{ blockNumber: string; status: string } | null>(
+      rpcUrl,
+      'eth_getTransactionReceipt',
+      [hash],
+    );
     if (receipt) return receipt;
     if (Date.now() > deadline) throw new Error(`no receipt for ${hash} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));

@@ -41,11 +41,14 @@ export interface DevPortalConfig {
   xpub: string;
 }
 
-export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter().extendedKey;
+export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter()
+  .extendedKey;
 
 export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<DevPortalConfig> {
   const internalToken = randomBytes(24).toString('base64url');
-  const signingKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const signingKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ format: 'pem', type: 'pkcs8' })
+    .toString();
   const file = {
     listeners: {
       public: { host: '127.0.0.1', port: opts.publicPort ?? 0 },
@@ -57,12 +60,27 @@ export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<Dev
     tokens: { signingKeys: [{ kid: 'dev', privateKey: { fromEnv: 'DEV_PORTAL_SIGNING_KEY' } }] },
     networks: {
       anvil: {
-        kind: 'evm', chainId: 31337, caip2: 'eip155:31337', nativeSymbol: 'ETH', nativeDecimals: 18,
-        confirmations: opts.confirmations ?? 1, testnet: true,
-        tokens: { USDC: { kind: 'erc20', symbol: 'USDC', decimals: 6, address: opts.usdcAddress, eip712: { name: 'USDC', version: '2' } } },
+        kind: 'evm',
+        chainId: 31337,
+        caip2: 'eip155:31337',
+        nativeSymbol: 'ETH',
+        nativeDecimals: 18,
+        confirmations: opts.confirmations ?? 1,
+        testnet: true,
+        tokens: {
+          USDC: {
+            kind: 'erc20',
+            symbol: 'USDC',
+            decimals: 6,
+            address: opts.usdcAddress,
+            eip712: { name: 'USDC', version: '2' },
+          },
+        },
       },
     },
-    watchers: { anvil: { rpcUrls: [opts.rpcUrl], pollIntervalMs: opts.pollIntervalMs ?? 250, rpcTimeoutMs: 3_000 } },
+    watchers: {
+      anvil: { rpcUrls: [opts.rpcUrl], pollIntervalMs: opts.pollIntervalMs ?? 250, rpcTimeoutMs: 3_000 },
+    },
     wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
     dev: opts.payFromAccount ? { payFromAccount: opts.payFromAccount } : {},
     logLevel: 'warn',

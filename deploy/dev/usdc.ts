@@ -4,7 +4,14 @@
  * accounts (eth_sendTransaction), so no private key is needed here.
  */
 import { createRequire } from 'node:module';
-import { Contract, ContractFactory, JsonRpcProvider, MaxUint256, getAddress, type InterfaceAbi } from 'ethers';
+import {
+  Contract,
+  ContractFactory,
+  JsonRpcProvider,
+  MaxUint256,
+  getAddress,
+  type InterfaceAbi,
+} from 'ethers';
 
 interface HardhatArtifact {
   abi: InterfaceAbi;
@@ -58,7 +65,11 @@ function linkLibrary(artifact: HardhatArtifact, libraryAddress: string): string 
 }
 
 /** Deploys a FiatTokenV2_2 instance (USDC unless other names are given). */
-export async function deployFiatToken(rpcUrl: string, deployerAddress: string, opts: DeployTokenOptions = {}): Promise<DeployedToken> {
+export async function deployFiatToken(
+  rpcUrl: string,
+  deployerAddress: string,
+  opts: DeployTokenOptions = {},
+): Promise<DeployedToken> {
   const provider = devProvider(rpcUrl);
   const deployer = await provider.getSigner(deployerAddress);
   const owner = await deployer.getAddress();
@@ -82,7 +93,7 @@ export async function deployFiatToken(rpcUrl: string, deployerAddress: string, o
   );
   await proxy.waitForDeployment();
   const address = await proxy.getAddress();
-  await (await (proxy.getFunction('changeAdmin'))(PARKED_PROXY_ADMIN)).wait();
+  await (await proxy.getFunction('changeAdmin')(PARKED_PROXY_ADMIN)).wait();
 
   const token = new Contract(address, tokenArtifact.abi, deployer);
   const call = async (fn: string, ...args: unknown[]) => {

@@ -51,7 +51,9 @@ function listen(server: Server, host: string, port: number): Promise<string> {
     server.once('error', reject);
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;
-      resolve(`http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`);
+      resolve(
+        `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+      );
     });
   });
 }
@@ -61,14 +63,18 @@ function listen(server: Server, host: string, port: number): Promise<string> {
  * receive address pool, starts one watcher per configured network, and listens on the public and
  * internal listeners. `close()` stops it all in reverse order.
  */
-export async function startPaymentPortal(config: PortalConfig, opts: StartPaymentPortalOptions = {}): Promise<RunningPaymentPortal> {
+export async function startPaymentPortal(
+  config: PortalConfig,
+  opts: StartPaymentPortalOptions = {},
+): Promise<RunningPaymentPortal> {
   const logger = opts.logger ?? createLogger({ name: 'payment-portal', level: config.logLevel });
   const registry = createNetworkRegistry(config.networks);
   const problems = crossFieldProblems(config);
   for (const name of Object.keys(config.watchers)) {
     const network = registry.get(name);
     if (!network) problems.push(`watchers.${name}: no such network`);
-    else if (network.kind !== 'evm') problems.push(`watchers.${name}: only EVM networks can be watched by this version`);
+    else if (network.kind !== 'evm')
+      problems.push(`watchers.${name}: only EVM networks can be watched by this version`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -85,7 +91,8 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
   let closing: Promise<void> | undefined;
   const closeAll = () => {
     closing ??= (async () => {
-      for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
+      for (const fn of cleanups.reverse())
+        await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
     })();
     return closing;
   };
@@ -96,7 +103,13 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
 
     let evmPool: AddressPool | undefined;
     if (config.wallets.evm) {
-      evmPool = createAddressPool({ db, deriver: createEvmAddressDeriver(config.wallets.evm.xpub), lowWater: config.wallets.evm.poolLowWater, batch: config.wallets.evm.poolBatch, logger });
+      evmPool = createAddressPool({
+        db,
+        deriver: createEvmAddressDeriver(config.wallets.evm.xpub),
+        lowWater: config.wallets.evm.poolLowWater,
+        batch: config.wallets.evm.poolBatch,
+        logger,
+      });
       await evmPool.refill();
       evmPool.start();
       const pool = evmPool;
@@ -110,11 +123,20 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
       confirmations.set(name, w.confirmations ?? network.confirmations);
       rpcUrls.set(name, w.rpcUrls);
     }
-    const view = { registry, prefix: config.publicPathPrefix, confirmations, devPay: config.dev.payFromAccount !== undefined };
+    const view = {
+      registry,
+      prefix: config.publicPathPrefix,
+      confirmations,
+      devPay: config.dev.payFromAccount !== undefined,
+    };
     const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
     cleanups.push(async () => hub.close());
 
-    const watchedNetworks = new Set(Object.entries(config.watchers).filter(([, w]) => w.enabled).map(([name]) => name));
+    const watchedNetworks = new Set(
+      Object.entries(config.watchers)
+        .filter(([, w]) => w.enabled)
+        .map(([name]) => name),
+    );
     const context: PortalContext = {
       config,
       db,
@@ -146,7 +168,12 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
       const watcher = createEvmWatcher({
         db,
         network,
-        rpc: createRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall: (method, _url, ok) => metrics.rpcCalls.inc({ network: name, method, outcome: ok ? 'ok' : 'error' }) }),
+        rpc: createRpcClient({
+          urls: w.rpcUrls,
+          timeoutMs: w.rpcTimeoutMs,
+          onCall: (method, _url, ok) =>
+            metrics.rpcCalls.inc({ network: name, method, outcome: ok ? 'ok' : 'error' }),
+        }),
         confirmations: confirmations.get(name) ?? network.confirmations,
         pollIntervalMs: w.pollIntervalMs,
         maxBlockRange: w.maxBlockRange,
@@ -185,10 +212,16 @@ export async function startPaymentPortal(config: PortalConfig, opts: StartPaymen
       return { ok: Object.values(checks).every((c) => c.ok), checks };
     };
     const publicServer = createServer(createPublicApp(context, { ready }));
-    const internalServer = createServer(createInternalApp(context, opts.verifiers ? { verifiers: opts.verifiers } : {}));
+    const internalServer = createServer(
+      createInternalApp(context, opts.verifiers ? { verifiers: opts.verifiers } : {}),
+    );
     const publicUrl = await listen(publicServer, config.listeners.public.host, config.listeners.public.port);
     cleanups.push(() => closeServer(publicServer));
-    const internalUrl = await listen(internalServer, config.listeners.internal.host, config.listeners.internal.port);
+    const internalUrl = await listen(
+      internalServer,
+      config.listeners.internal.host,
+      config.listeners.internal.port,
+    );
     cleanups.push(() => closeServer(internalServer));
     logger.info({ publicUrl, internalUrl, watchers: [...watchers.keys()] }, 'payment portal started');
 

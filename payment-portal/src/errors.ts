@@ -7,7 +7,12 @@ export class PortalError extends Error {
   readonly status: number;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: Reason | PortalReason, status: number, message?: string, opts: { retryAfterSeconds?: number; cause?: unknown } = {}) {
+  constructor(
+    code: Reason | PortalReason,
+    status: number,
+    message?: string,
+    opts: { retryAfterSeconds?: number; cause?: unknown } = {},
+  ) {
     super(message ?? code, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = 'PortalError';
     this.code = code;

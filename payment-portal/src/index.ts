@@ -3,8 +3,18 @@
  * pay page and the internal API for the authorizer.
  */
 export { startPaymentPortal, type RunningPaymentPortal, type StartPaymentPortalOptions } from './app.js';
-export { loadPortalConfig, PORTAL_ENV_PREFIX, type LoadPortalConfigOptions } from './config/load-portal-config.js';
-export { portalConfigSchema, watcherConfigSchema, type PortalConfig, type PortalConfigInput, type WatcherConfig } from './config/schema.js';
+export {
+  loadPortalConfig,
+  PORTAL_ENV_PREFIX,
+  type LoadPortalConfigOptions,
+} from './config/load-portal-config.js';
+export {
+  portalConfigSchema,
+  watcherConfigSchema,
+  type PortalConfig,
+  type PortalConfigInput,
+  type WatcherConfig,
+} from './config/schema.js';
 export { PORTAL_REASONS, type PortalReason } from './reasons.js';
 export { PortalError } from './errors.js';
 export { createEvmAddressDeriver, type EvmAddressDeriver } from './addresses/derive-evm.js';

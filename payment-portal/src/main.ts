@@ -8,7 +8,10 @@ import { startPaymentPortal } from './app.js';
 import { loadPortalConfig } from './config/load-portal-config.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: 'string', short: 'c' } }, allowPositionals: false });
+  const { values } = parseArgs({
+    options: { config: { type: 'string', short: 'c' } },
+    allowPositionals: false,
+  });
   const config = await loadPortalConfig({ file: values.config ?? process.env.TURNPIKE_PORTAL_CONFIG });
   const logger = createLogger({ name: 'payment-portal', level: config.logLevel });
   const portal = await startPaymentPortal(config, { logger });
@@ -20,6 +23,8 @@ main().catch((err: unknown) => {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`payment-portal failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `payment-portal failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

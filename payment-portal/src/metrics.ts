@@ -13,12 +13,46 @@ export interface PortalMetrics {
 
 export function createPortalMetrics(registry: Registry): PortalMetrics {
   return {
-    invoicesCreated: new Counter({ name: 'turnpike_portal_invoices_created_total', help: 'Invoices created', labelNames: ['source'], registers: [registry] }),
-    invoiceTransitions: new Counter({ name: 'turnpike_portal_invoice_transitions_total', help: 'Invoice status changes made by watchers', labelNames: ['status'], registers: [registry] }),
-    latePayments: new Counter({ name: 'turnpike_portal_late_payments_total', help: 'Invoices fully paid after they expired (credited; operator attention)', labelNames: ['network'], registers: [registry] }),
-    rpcCalls: new Counter({ name: 'turnpike_portal_rpc_calls_total', help: 'JSON-RPC requests made by watchers', labelNames: ['network', 'method', 'outcome'], registers: [registry] }),
-    scanSeconds: new Histogram({ name: 'turnpike_portal_scan_seconds', help: 'Duration of one watcher pass', labelNames: ['network'], registers: [registry] }),
-    tokensIssued: new Counter({ name: 'turnpike_portal_tokens_issued_total', help: 'Payment tokens issued', registers: [registry] }),
-    refusals: new Counter({ name: 'turnpike_portal_refusals_total', help: 'Requests refused, by reason', labelNames: ['reason'], registers: [registry] }),
+    invoicesCreated: new Counter({
+      name: 'turnpike_portal_invoices_created_total',
+      help: 'Invoices created',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    invoiceTransitions: new Counter({
+      name: 'turnpike_portal_invoice_transitions_total',
+      help: 'Invoice status changes made by watchers',
+      labelNames: ['status'],
+      registers: [registry],
+    }),
+    latePayments: new Counter({
+      name: 'turnpike_portal_late_payments_total',
+      help: 'Invoices fully paid after they expired (credited; operator attention)',
+      labelNames: ['network'],
+      registers: [registry],
+    }),
+    rpcCalls: new Counter({
+      name: 'turnpike_portal_rpc_calls_total',
+      help: 'JSON-RPC requests made by watchers',
+      labelNames: ['network', 'method', 'outcome'],
+      registers: [registry],
+    }),
+    scanSeconds: new Histogram({
+      name: 'turnpike_portal_scan_seconds',
+      help: 'Duration of one watcher pass',
+      labelNames: ['network'],
+      registers: [registry],
+    }),
+    tokensIssued: new Counter({
+      name: 'turnpike_portal_tokens_issued_total',
+      help: 'Payment tokens issued',
+      registers: [registry],
+    }),
+    refusals: new Counter({
+      name: 'turnpike_portal_refusals_total',
+      help: 'Requests refused, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
   };
 }

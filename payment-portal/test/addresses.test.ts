@@ -9,7 +9,11 @@ describe('EVM receive addresses from an xpub', () => {
   it("derives the owner's wallet addresses m/44'/60'/0'/0/i from the watch-only xpub", () => {
     const deriver = createEvmAddressDeriver(account.neuter().extendedKey);
     for (const i of [0, 1, 7, 1000]) {
-      const fromSeed = HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).address.toLowerCase();
+      const fromSeed = HDNodeWallet.fromPhrase(
+        MNEMONIC,
+        undefined,
+        `m/44'/60'/0'/0/${i}`,
+      ).address.toLowerCase();
       expect(deriver.derive(i)).toBe(fromSeed);
     }
     // Index 0 of the dev mnemonic is anvil's first account.

@@ -15,7 +15,11 @@ describe('payment-portal CLI', () => {
     try {
       const file = join(dir, 'portal.yaml');
       await writeFile(file, 'issuer: nope\ndatabase: { memory: true }\n');
-      const err = (await run(join(ROOT, 'node_modules/.bin/tsx'), ['--conditions=source', MAIN, '--config', file], { cwd: ROOT, timeout: 30_000 }).catch((e: unknown) => e)) as {
+      const err = (await run(
+        join(ROOT, 'node_modules/.bin/tsx'),
+        ['--conditions=source', MAIN, '--config', file],
+        { cwd: ROOT, timeout: 30_000 },
+      ).catch((e: unknown) => e)) as {
         code: number;
         stderr: string;
       };

@@ -1,9 +1,19 @@
-import { challengeSchema, referenceResponseSchema, settleResponseSchema, tokenCookieName } from '@turnpike/protocol';
+import {
+  challengeSchema,
+  referenceResponseSchema,
+  settleResponseSchema,
+  tokenCookieName,
+} from '@turnpike/protocol';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
 import { startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
 
-const target = { host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium?x=1' } as const;
+const target = {
+  host: 'shop.test',
+  scheme: 'https',
+  resource: '/premium',
+  originalUri: '/premium?x=1',
+} as const;
 
 describe('payment portal over HTTP, on anvil with Circle USDC', () => {
   let chain: ChainFixture;
@@ -19,7 +29,9 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
   });
 
   async function openInvoice(body: object = { ...target, request: p.wire() }): Promise<string> {
-    const ref = referenceResponseSchema.parse(await (await p.internal('/internal/v1/references', body)).json());
+    const ref = referenceResponseSchema.parse(
+      await (await p.internal('/internal/v1/references', body)).json(),
+    );
     expect(ref.payUrl.startsWith('https://shop.test/_402/pay?ref=')).toBe(true);
     const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${ref.reference}`, { redirect: 'manual' });
     expect(res.status).toBe(303);
@@ -47,7 +59,10 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     await mine(chain, 1);
     await waitForInvoice(p.portal.publicUrl, id, (v) => v.invoice.status === 'paid');
 
-    const done = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, { redirect: 'manual', headers: { 'x-forwarded-host': 'shop.test' } });
+    const done = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
+      redirect: 'manual',
+      headers: { 'x-forwarded-host': 'shop.test' },
+    });
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/premium?x=1');
     const cookies = done.headers.getSetCookie();
@@ -58,14 +73,23 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     expect(scoped).toContain('Path=/premium;');
     const token = scoped.split(';')[0]!.split('=')[1]!;
     const jwks = await (await fetch(`${p.portal.publicUrl}/_402/.well-known/jwks.json`)).json();
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks as never), { issuer: 'https://portal.test', audience: 'shop.test' });
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks as never), {
+      issuer: 'https://portal.test',
+      audience: 'shop.test',
+    });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: 'k1' });
-    expect(payload).toMatchObject({ resource: '/premium', tier: 'gold', pay: { network: 'anvil', invoice: id } });
+    expect(payload).toMatchObject({
+      resource: '/premium',
+      tier: 'gold',
+      pay: { network: 'anvil', invoice: id },
+    });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(3600);
-    expect(((await waitForInvoice(p.portal.publicUrl, id, () => true)).invoice.status)).toBe('redeemed');
+    expect((await waitForInvoice(p.portal.publicUrl, id, () => true)).invoice.status).toBe('redeemed');
 
     // A second complete re-issues the same grant: same jti, never a longer lifetime.
-    const again = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, { headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json' } });
+    const again = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
+      headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json' },
+    });
     const body = (await again.json()) as { claims: { jti: string; exp: number } };
     expect(body.claims.jti).toBe(payload.jti);
     expect(body.claims.exp).toBe(payload.exp);
@@ -73,20 +97,29 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
 
   it('does not complete an unpaid invoice, nor one asked for from another host', async () => {
     const id = await openInvoice();
-    const early = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, { headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json' } });
+    const early = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
+      headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json' },
+    });
     expect(await early.clone().text()).toContain('invoice_not_paid');
     expect(early.status).toBe(409);
     expect(early.headers.getSetCookie()).toEqual([]);
     await p.portal.db.query(`UPDATE invoices SET status = 'paid' WHERE id = $1`, [id]);
-    const elsewhere = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, { redirect: 'manual', headers: { 'x-forwarded-host': 'evil.test', accept: 'application/json' } });
+    const elsewhere = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
+      redirect: 'manual',
+      headers: { 'x-forwarded-host': 'evil.test', accept: 'application/json' },
+    });
     expect(elsewhere.status).toBe(400);
     expect(((await elsewhere.json()) as { reason: string }).reason).toBe('redirect_invalid');
   });
 
   it('refuses a tampered reference and a tampered invoice id', async () => {
-    const ref = referenceResponseSchema.parse(await (await p.internal('/internal/v1/references', { ...target, request: p.wire() })).json());
+    const ref = referenceResponseSchema.parse(
+      await (await p.internal('/internal/v1/references', { ...target, request: p.wire() })).json(),
+    );
     const [h, payload, sig] = ref.reference.split('.') as [string, string, string];
-    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { q: { offers: Array<{ atomic: string; amount: string }> } };
+    const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      q: { offers: Array<{ atomic: string; amount: string }> };
+    };
     decoded.q.offers[0]!.atomic = '1';
     decoded.q.offers[0]!.amount = '0.000001';
     const forged = `${h}.${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${sig}`;
@@ -96,7 +129,9 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
 
     const id = await openInvoice();
     const other = id.slice(0, -1) + (id.endsWith('A') ? 'B' : 'A');
-    const missing = await fetch(`${p.portal.publicUrl}/_402/invoices/${other}`, { headers: { accept: 'application/json' } });
+    const missing = await fetch(`${p.portal.publicUrl}/_402/invoices/${other}`, {
+      headers: { accept: 'application/json' },
+    });
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { reason: string }).reason).toBe('invoice_not_found');
   });
@@ -125,21 +160,37 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     const b = challengeSchema.parse(await (await p.internal('/internal/v1/challenges', body)).json());
     const addresses = [...a.offers, ...b.offers].map((o) => o.payTo);
     expect(new Set(addresses).size).toBe(4);
-    expect(a.offers[0]).toMatchObject({ network: 'anvil', caip2: 'eip155:31337', asset: { symbol: 'USDC', kind: 'erc20' }, amount: '1', atomic: '1000000' });
+    expect(a.offers[0]).toMatchObject({
+      network: 'anvil',
+      caip2: 'eip155:31337',
+      asset: { symbol: 'USDC', kind: 'erc20' },
+      amount: '1',
+      atomic: '1000000',
+    });
 
     const settle = settleResponseSchema.parse(
-      await (await p.internal('/internal/v1/settle', { ...target, request: p.wire(), proof: { type: 'tx', network: 'anvil', tx: `0x${'ab'.repeat(32)}` } })).json(),
+      await (
+        await p.internal('/internal/v1/settle', {
+          ...target,
+          request: p.wire(),
+          proof: { type: 'tx', network: 'anvil', tx: `0x${'ab'.repeat(32)}` },
+        })
+      ).json(),
     );
     expect(settle).toMatchObject({ ok: false, reason: 'payment_unbound' });
   });
 
   it('credits a payment made after expiry, keeps it expired and flags it late', async () => {
     const id = await openInvoice();
-    await p.portal.db.query(`UPDATE invoices SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+    await p.portal.db.query(`UPDATE invoices SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      id,
+    ]);
     const expired = await waitForInvoice(p.portal.publicUrl, id, (v) => v.invoice.status === 'expired');
     const eth = expired.offers.find((o) => o.asset.symbol === 'ETH')!;
     const pay = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/dev-pay`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ network: 'anvil', payTo: eth.payTo }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ network: 'anvil', payTo: eth.payTo }),
     });
     expect(pay.status).toBe(202);
     await mine(chain, 1);
@@ -152,7 +203,9 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
   it('streams the invoice state as Server-Sent Events', async () => {
     const id = await openInvoice();
     const controller = new AbortController();
-    const res = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/events`, { signal: controller.signal });
+    const res = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/events`, {
+      signal: controller.signal,
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     const { value } = await reader.read();
@@ -174,7 +227,9 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
 
   it('serves the pay page as HTML with a Content-Security-Policy', async () => {
     const id = await openInvoice();
-    const res = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}`, {
+      headers: { accept: 'text/html' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(await res.text()).toContain('<!doctype html>');
@@ -200,6 +255,8 @@ describe('invoice rate limit', () => {
     const third = await p.internal('/internal/v1/challenges', body);
     expect(third.status).toBe(429);
     expect(((await third.json()) as { reason: string }).reason).toBe('rate_limited');
-    expect((await p.internal('/internal/v1/challenges', { ...body, client: { ip: '203.0.113.10' } })).status).toBe(200);
+    expect(
+      (await p.internal('/internal/v1/challenges', { ...body, client: { ip: '203.0.113.10' } })).status,
+    ).toBe(200);
   });
 });

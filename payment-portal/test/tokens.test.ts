@@ -20,23 +20,43 @@ describe('token signing keys', () => {
     expect(keys.jwks.keys.every((k) => k.d === undefined)).toBe(true);
     const now = new Date();
     const { token } = await issueToken(keys, {
-      issuer: 'https://portal.test', host: 'shop.test', resource: '/premium', claims: { tier: 'gold', aud: 'shop.test' },
-      issuedAt: now, expiresAt: new Date(now.getTime() + 60_000), payment: { network: 'anvil', tx: '0xabc', invoice: 'inv' },
+      issuer: 'https://portal.test',
+      host: 'shop.test',
+      resource: '/premium',
+      claims: { tier: 'gold', aud: 'shop.test' },
+      issuedAt: now,
+      expiresAt: new Date(now.getTime() + 60_000),
+      payment: { network: 'anvil', tx: '0xabc', invoice: 'inv' },
     });
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(keys.jwks), { issuer: 'https://portal.test', audience: 'shop.test' });
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(keys.jwks), {
+      issuer: 'https://portal.test',
+      audience: 'shop.test',
+    });
     expect(protectedHeader.kid).toBe('new');
-    expect(payload).toMatchObject({ resource: '/premium', tier: 'gold', pay: { network: 'anvil', tx: '0xabc', invoice: 'inv' } });
+    expect(payload).toMatchObject({
+      resource: '/premium',
+      tier: 'gold',
+      pay: { network: 'anvil', tx: '0xabc', invoice: 'inv' },
+    });
   });
 
   it('refuses a key on another curve', () => {
-    expect(() => loadSigningKeys([{ kid: 'p384', privateKey: pemSecret(key('P-384')) }])).toThrow(SigningKeyError);
+    expect(() => loadSigningKeys([{ kid: 'p384', privateKey: pemSecret(key('P-384')) }])).toThrow(
+      SigningKeyError,
+    );
   });
 });
 
 describe('pay-page references', () => {
   const keys = loadSigningKeys([{ kid: 'k', privateKey: pemSecret() }]);
   const signer = createReferenceSigner(keys);
-  const payload = { host: 'shop.test', scheme: 'https' as const, resource: '/premium', originalUri: '/premium', request: { offers: [{ atomic: '1000000' }] } };
+  const payload = {
+    host: 'shop.test',
+    scheme: 'https' as const,
+    resource: '/premium',
+    originalUri: '/premium',
+    request: { offers: [{ atomic: '1000000' }] },
+  };
 
   it('round-trips and refuses any edit, another key, or expiry', async () => {
     const ref = await signer.sign(payload, new Date(Date.now() + 60_000));
@@ -44,7 +64,9 @@ describe('pay-page references', () => {
     const [h, body, sig] = ref.split('.') as [string, string, string];
     const edited = JSON.parse(Buffer.from(body, 'base64url').toString()) as Record<string, unknown>;
     edited.h = 'evil.test';
-    await expect(signer.verify(`${h}.${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${sig}`)).rejects.toMatchObject({ code: 'reference_invalid' });
+    await expect(
+      signer.verify(`${h}.${Buffer.from(JSON.stringify(edited)).toString('base64url')}.${sig}`),
+    ).rejects.toMatchObject({ code: 'reference_invalid' });
     const foreign = createReferenceSigner(loadSigningKeys([{ kid: 'k', privateKey: pemSecret() }]));
     await expect(foreign.verify(ref)).rejects.toMatchObject({ code: 'reference_invalid' });
     const expired = await signer.sign(payload, new Date(Date.now() - 1_000));

@@ -1,5 +1,11 @@
 import type { Logger } from '@turnpike/protocol/service';
-import { allocateReceiveAddress, insertReceiveAddresses, receiveAddressPoolState, type Database, type Queryable } from '../storage/index.js';
+import {
+  allocateReceiveAddress,
+  insertReceiveAddresses,
+  receiveAddressPoolState,
+  type Database,
+  type Queryable,
+} from '../storage/index.js';
 import type { EvmAddressDeriver } from './derive-evm.js';
 
 export interface AddressPoolOptions {
@@ -61,7 +67,10 @@ export function createAddressPool(opts: AddressPoolOptions): AddressPool {
         if (i % 50 === 49) await new Promise((r) => setImmediate(r));
       }
       added += await insertReceiveAddresses(opts.db, opts.deriver.walletId, 'evm', rows);
-      opts.logger?.debug({ walletId: opts.deriver.walletId, added, nextIndex: state.nextIndex + opts.batch }, 'address pool refilled');
+      opts.logger?.debug(
+        { walletId: opts.deriver.walletId, added, nextIndex: state.nextIndex + opts.batch },
+        'address pool refilled',
+      );
     }
   }
 

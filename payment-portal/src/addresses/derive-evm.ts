@@ -17,7 +17,8 @@ export interface EvmAddressDeriver {
 /** Builds a deriver; throws TypeError when the key is not a public extended key. */
 export function createEvmAddressDeriver(xpub: string): EvmAddressDeriver {
   const node = HDNodeWallet.fromExtendedKey(xpub);
-  if ('privateKey' in node) throw new TypeError('wallets.evm.xpub: an extended PRIVATE key was given; configure the xpub only');
+  if ('privateKey' in node)
+    throw new TypeError('wallets.evm.xpub: an extended PRIVATE key was given; configure the xpub only');
   const external = node.deriveChild(0);
   const walletId = `evm:${createHash('sha256').update(xpub).digest('hex').slice(0, 16)}`;
   return {

@@ -36,14 +36,13 @@ const signingKeySchema = z.strictObject({
 
 /** The payment portal's configuration (see docs/configuration/payment-portal.md). */
 export const portalConfigSchema = z.strictObject({
-  listeners: z
-    .strictObject({
-      public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
-      internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
-      internalToken: secretSourceSchema,
-      /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
-      trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
-    }),
+  listeners: z.strictObject({
+    public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
+    internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
+    internalToken: secretSourceSchema,
+    /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
+    trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
+  }),
   database: z
     .strictObject({
       url: secretSourceSchema.optional(),
@@ -56,18 +55,36 @@ export const portalConfigSchema = z.strictObject({
     }),
   issuer: z.url(),
   /** The public URL prefix the gateway routes to the portal. */
-  publicPathPrefix: z.string().regex(/^\/[A-Za-z0-9._~-]+$/).default('/_402'),
+  publicPathPrefix: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~-]+$/)
+    .default('/_402'),
   tokens: z.strictObject({ signingKeys: z.array(signingKeySchema).min(1) }),
   invoice: z
     .strictObject({
-      expiryMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+      expiryMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60)
+        .default(30),
       rateLimitPerMinutePerIp: z.number().int().min(1).max(100_000).default(20),
       /** How long a pay-page link (reference) from a 402 stays usable. */
-      referenceTtlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+      referenceTtlMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 24 * 60)
+        .default(60),
       /** Whether a payment that arrives after expiry unlocks the resource (it is always credited). */
       latePaymentUnlocks: z.boolean().default(true),
     })
-    .default({ expiryMinutes: 30, rateLimitPerMinutePerIp: 20, referenceTtlMinutes: 60, latePaymentUnlocks: true }),
+    .default({
+      expiryMinutes: 30,
+      rateLimitPerMinutePerIp: 20,
+      referenceTtlMinutes: 60,
+      latePaymentUnlocks: true,
+    }),
   networks: networkOverridesSchema.default({}),
   watchers: z.record(z.string(), watcherConfigSchema).default({}),
   wallets: z

@@ -24,7 +24,9 @@ function bearerCheck(secret: string): RequestHandler {
   const expected = createHash('sha256').update(secret).digest();
   return (req, _res, next) => {
     const header = req.get('authorization') ?? '';
-    const given = createHash('sha256').update(header.startsWith('Bearer ') ? header.slice(7) : '\u0000').digest();
+    const given = createHash('sha256')
+      .update(header.startsWith('Bearer ') ? header.slice(7) : '\u0000')
+      .digest();
     // Hashing first gives equal lengths, so the comparison is constant-time whatever was sent.
     if (!timingSafeEqual(given, expected) || !header.startsWith('Bearer ')) {
       next(new PortalError(PORTAL_REASONS.UNAUTHORIZED, 401, 'missing or wrong bearer token'));
@@ -34,11 +36,24 @@ function bearerCheck(secret: string): RequestHandler {
   };
 }
 
-function parse<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, body: unknown): T {
+function parse<T>(
+  schema: {
+    safeParse(
+      x: unknown,
+    ):
+      | { success: true; data: T }
+      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
+  },
+  body: unknown,
+): T {
   const r = schema.safeParse(body);
   if (!r.success) {
     const first = r.error.issues[0];
-    throw new PortalError(REASONS.REQUEST_SCHEMA_INVALID, 400, first ? `${first.path.map(String).join('.') || '(body)'}: ${first.message}` : 'invalid body');
+    throw new PortalError(
+      REASONS.REQUEST_SCHEMA_INVALID,
+      400,
+      first ? `${first.path.map(String).join('.') || '(body)'}: ${first.message}` : 'invalid body',
+    );
   }
   return r.data;
 }
@@ -47,7 +62,10 @@ function parse<T>(schema: { safeParse(x: unknown): { success: true; data: T } | 
  * The internal API the authorizer calls (its own listener; bearer secret). Schemas come from
  * @turnpike/protocol's portal-api so both sides parse the same shapes.
  */
-export function createInternalApp(ctx: PortalContext, opts: { verifiers?: SettleVerifiers } = {}): express.Express {
+export function createInternalApp(
+  ctx: PortalContext,
+  opts: { verifiers?: SettleVerifiers } = {},
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   const prefix = ctx.config.publicPathPrefix;
@@ -61,7 +79,11 @@ export function createInternalApp(ctx: PortalContext, opts: { verifiers?: Settle
     const target = resolveTarget(body, request);
     const expiresAt = new Date(Date.now() + ctx.config.invoice.referenceTtlMinutes * 60_000);
     const reference = await ctx.references.sign({ ...target, request: body.request }, expiresAt);
-    res.json({ reference, payUrl: `${target.scheme}://${target.host}${prefix}/pay?ref=${reference}`, expiresAt: expiresAt.toISOString() });
+    res.json({
+      reference,
+      payUrl: `${target.scheme}://${target.host}${prefix}/pay?ref=${reference}`,
+      expiresAt: expiresAt.toISOString(),
+    });
   });
 
   app.post(PORTAL_API_PATHS.challenges, async (req, res) => {
@@ -87,7 +109,9 @@ export function createInternalApp(ctx: PortalContext, opts: { verifiers?: Settle
             ...(asset.kind === 'erc20' ? { address: asset.address, eip712: asset.eip712 } : {}),
             ...(asset.kind === 'spl' ? { mint: asset.mint } : {}),
           },
-          amount: request.offers.find((p) => p.network === o.network && p.asset.symbol === o.assetSymbol)?.amount ?? o.amountAtomic.toString(),
+          amount:
+            request.offers.find((p) => p.network === o.network && p.asset.symbol === o.assetSymbol)?.amount ??
+            o.amountAtomic.toString(),
           atomic: o.amountAtomic.toString(),
           payTo: network.kind === 'evm' ? getAddress(o.payTo) : o.payTo,
         };
@@ -101,7 +125,11 @@ export function createInternalApp(ctx: PortalContext, opts: { verifiers?: Settle
     const verifier = verifiers.get(body.proof.type);
     let answer: SettleResponse;
     if (!verifier) {
-      answer = { ok: false, reason: REASONS.PAYMENT_UNBOUND, message: `proofs of type "${body.proof.type}" cannot be verified by this portal yet` };
+      answer = {
+        ok: false,
+        reason: REASONS.PAYMENT_UNBOUND,
+        message: `proofs of type "${body.proof.type}" cannot be verified by this portal yet`,
+      };
     } else {
       answer = await verifier(body, ctx);
     }

@@ -45,7 +45,8 @@ export async function createInvoice(
     const network = deps.registry.get(o.network);
     return network?.kind === 'evm' && deps.evmPool !== undefined && deps.watchedNetworks.has(o.network);
   });
-  if (offers.length === 0) throw new PortalError(PORTAL_REASONS.OFFER_UNSUPPORTED, 422, 'no offer can be paid through this portal');
+  if (offers.length === 0)
+    throw new PortalError(PORTAL_REASONS.OFFER_UNSUPPORTED, 422, 'no offer can be paid through this portal');
 
   const attempt = async (): Promise<string> => {
     const id = newInvoiceId();
@@ -79,11 +80,25 @@ export async function createInvoice(
       );
       for (const offer of offers) {
         const payTo = await (deps.evmPool as AddressPool).allocate(tx, id);
-        const assetAddress = offer.asset.kind === 'erc20' ? offer.asset.address.toLowerCase() : offer.asset.kind === 'spl' ? offer.asset.mint : null;
+        const assetAddress =
+          offer.asset.kind === 'erc20'
+            ? offer.asset.address.toLowerCase()
+            : offer.asset.kind === 'spl'
+              ? offer.asset.mint
+              : null;
         await tx.query(
           `INSERT INTO invoice_offers (invoice_id, network, asset_symbol, asset_kind, asset_address, decimals, amount_atomic, pay_to)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [id, offer.network, offer.asset.symbol, offer.asset.kind, assetAddress, offer.asset.decimals, offer.atomic.toString(), payTo],
+          [
+            id,
+            offer.network,
+            offer.asset.symbol,
+            offer.asset.kind,
+            assetAddress,
+            offer.asset.decimals,
+            offer.atomic.toString(),
+            payTo,
+          ],
         );
       }
     });

@@ -48,7 +48,9 @@ export async function getInvoice(db: Queryable, id: string): Promise<InvoiceReco
   const inv = await db.query<InvoiceRow>('SELECT * FROM invoices WHERE id = $1', [id]);
   const row = inv.rows[0];
   if (!row) return null;
-  const offers = await db.query<OfferRow>('SELECT * FROM invoice_offers WHERE invoice_id = $1 ORDER BY id', [id]);
+  const offers = await db.query<OfferRow>('SELECT * FROM invoice_offers WHERE invoice_id = $1 ORDER BY id', [
+    id,
+  ]);
   return {
     id: row.id,
     host: row.host,

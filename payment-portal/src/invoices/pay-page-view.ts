@@ -19,7 +19,10 @@ export const DEV_CHAIN_ID = 31337;
 
 function networkLabel(name: string, chainId: number | undefined): string {
   if (chainId === DEV_CHAIN_ID) return 'Local dev chain';
-  return name.split('-').map((w) => (w === '' ? w : w[0]!.toUpperCase() + w.slice(1))).join(' ');
+  return name
+    .split('-')
+    .map((w) => (w === '' ? w : w[0]!.toUpperCase() + w.slice(1)))
+    .join(' ');
 }
 
 /**
@@ -33,7 +36,10 @@ export function toPayPageView(
   now = new Date(),
 ): PayPageView {
   const base = `${ctx.prefix}/invoices/${invoice.id}`;
-  const status = (invoice.status === 'pending' || invoice.status === 'seen') && invoice.expiresAt <= now ? 'expired' : invoice.status;
+  const status =
+    (invoice.status === 'pending' || invoice.status === 'seen') && invoice.expiresAt <= now
+      ? 'expired'
+      : invoice.status;
   const offers = invoice.offers.map((o) => {
     const network = ctx.registry.get(o.network);
     const chainId = network?.kind === 'evm' ? network.chainId : undefined;
@@ -87,7 +93,11 @@ export function toPayPageView(
 }
 
 /** Loads an invoice and its confirmation progress and builds the view; null when unknown. */
-export async function loadPayPageView(db: Queryable, id: string, ctx: ViewContext): Promise<PayPageView | null> {
+export async function loadPayPageView(
+  db: Queryable,
+  id: string,
+  ctx: ViewContext,
+): Promise<PayPageView | null> {
   const invoice = await getInvoice(db, id);
   if (!invoice) return null;
   const rows = await db.query<{ offer_id: string; have: string | null }>(
@@ -98,6 +108,8 @@ export async function loadPayPageView(db: Queryable, id: string, ctx: ViewContex
      WHERE o.invoice_id = $1 GROUP BY o.id, c.last_block`,
     [id],
   );
-  const progress = new Map(rows.rows.map((r) => [String(r.offer_id), { have: Math.max(0, Number(r.have ?? 0)) }]));
+  const progress = new Map(
+    rows.rows.map((r) => [String(r.offer_id), { have: Math.max(0, Number(r.have ?? 0)) }]),
+  );
   return toPayPageView(invoice, ctx, progress);
 }

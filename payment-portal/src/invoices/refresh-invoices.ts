@@ -14,7 +14,11 @@ export interface RefreshResult {
  * only an open invoice (pending/seen/confirming) changes, and only to a different state. A
  * reorg can move an invoice back (confirming → seen) until it is paid; paid is final.
  */
-export async function refreshInvoicesForAddresses(q: Queryable, network: string, addresses: readonly string[]): Promise<RefreshResult> {
+export async function refreshInvoicesForAddresses(
+  q: Queryable,
+  network: string,
+  addresses: readonly string[],
+): Promise<RefreshResult> {
   if (addresses.length === 0) return { changed: [], lateCredited: [] };
   const offers = await q.query<{ invoice_id: string }>(
     `UPDATE invoice_offers o
@@ -66,7 +70,10 @@ export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[])
   );
   // Every confirmed payment of a paid invoice is recorded as redeemed, so the same transaction can
   // never be credited a second time through the settle API (unique network, tx, log index).
-  const credited = [...changed.rows.filter((r) => r.status === 'paid').map((r) => r.id), ...late.rows.map((r) => r.id)];
+  const credited = [
+    ...changed.rows.filter((r) => r.status === 'paid').map((r) => r.id),
+    ...late.rows.map((r) => r.id),
+  ];
   if (credited.length > 0) {
     await q.query(
       `INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)
@@ -77,7 +84,10 @@ export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[])
       [credited],
     );
   }
-  return { changed: [...expired.map((id) => ({ id, status: 'expired' })), ...changed.rows], lateCredited: late.rows.map((r) => r.id) };
+  return {
+    changed: [...expired.map((id) => ({ id, status: 'expired' })), ...changed.rows],
+    lateCredited: late.rows.map((r) => r.id),
+  };
 }
 
 /**

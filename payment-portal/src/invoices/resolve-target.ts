@@ -16,9 +16,14 @@ const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](:\d{1,5
  * normalised path lies inside the token scope, and a scope matching the requirement's own
  * `resource`/`aud` claims. The invoice later redirects only to this URI on this host.
  */
-export function resolveTarget(input: { host: string; scheme: string; resource: string; originalUri: string }, request: PaymentRequest): PaymentTarget {
-  if (!HOST.test(input.host)) throw new ProtocolError(REASONS.REDIRECT_INVALID, 'host is not a plain host name');
-  if (input.scheme !== 'http' && input.scheme !== 'https') throw new ProtocolError(REASONS.REDIRECT_INVALID, 'scheme must be http or https');
+export function resolveTarget(
+  input: { host: string; scheme: string; resource: string; originalUri: string },
+  request: PaymentRequest,
+): PaymentTarget {
+  if (!HOST.test(input.host))
+    throw new ProtocolError(REASONS.REDIRECT_INVALID, 'host is not a plain host name');
+  if (input.scheme !== 'http' && input.scheme !== 'https')
+    throw new ProtocolError(REASONS.REDIRECT_INVALID, 'scheme must be http or https');
   const target = normalizePath(input.originalUri);
   const resource = normalizePath(input.resource);
   if (resource.query !== '' || !scopeCovers(resource.path, target.path)) {

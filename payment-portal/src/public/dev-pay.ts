@@ -25,31 +25,52 @@ const DEV_RPC_TIMEOUT_MS = 10_000;
 export async function devPay(ctx: PortalContext, id: string, body: unknown): Promise<{ tx: string }> {
   const from = ctx.config.dev.payFromAccount;
   const parsed = devPayBodySchema.safeParse(body);
-  if (!parsed.success) throw new PortalError(REASONS.REQUEST_SCHEMA_INVALID, 400, 'expected {network, payTo?, asset?}');
+  if (!parsed.success)
+    throw new PortalError(REASONS.REQUEST_SCHEMA_INVALID, 400, 'expected {network, payTo?, asset?}');
   const invoice = await getInvoice(ctx.db, id);
   if (!invoice) throw new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such invoice');
   const { network: name, payTo, asset } = parsed.data;
   const offer = invoice.offers.find(
-    (o) => o.network === name && (payTo === undefined || o.payTo === payTo.toLowerCase()) && (asset === undefined || o.assetSymbol === asset),
+    (o) =>
+      o.network === name &&
+      (payTo === undefined || o.payTo === payTo.toLowerCase()) &&
+      (asset === undefined || o.assetSymbol === asset),
   );
   const network = ctx.registry.get(name);
   const rpcUrl = ctx.rpcUrls.get(name)?.[0];
   if (!from || !offer || network?.kind !== 'evm' || network.chainId !== DEV_CHAIN_ID || !rpcUrl) {
-    throw new PortalError(PORTAL_REASONS.DEV_PAY_UNAVAILABLE, 403, 'dev payments are only available on the local dev chain');
+    throw new PortalError(
+      PORTAL_REASONS.DEV_PAY_UNAVAILABLE,
+      403,
+      'dev payments are only available on the local dev chain',
+    );
   }
-  const remaining = offer.amountAtomic > offer.receivedAtomic ? offer.amountAtomic - offer.receivedAtomic : 0n;
-  if (remaining === 0n) throw new PortalError(PORTAL_REASONS.DEV_PAY_UNAVAILABLE, 409, 'this offer is already paid');
+  const remaining =
+    offer.amountAtomic > offer.receivedAtomic ? offer.amountAtomic - offer.receivedAtomic : 0n;
+  if (remaining === 0n)
+    throw new PortalError(PORTAL_REASONS.DEV_PAY_UNAVAILABLE, 409, 'this offer is already paid');
   const tx =
     offer.assetKind === 'native'
       ? { from, to: offer.payTo, value: `0x${remaining.toString(16)}` }
-      : { from, to: offer.assetAddress, data: ERC20.encodeFunctionData('transfer', [offer.payTo, remaining]) };
+      : {
+          from,
+          to: offer.assetAddress,
+          data: ERC20.encodeFunctionData('transfer', [offer.payTo, remaining]),
+        };
   const response = await fetch(rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendTransaction', params: [tx] }),
     signal: AbortSignal.timeout(DEV_RPC_TIMEOUT_MS),
   });
-  const answer = z.object({ result: z.string().optional(), error: z.object({ message: z.string() }).optional() }).parse(await response.json());
-  if (!answer.result) throw new PortalError(PORTAL_REASONS.DEV_PAY_UNAVAILABLE, 502, `the dev chain refused: ${answer.error?.message ?? 'no result'}`);
+  const answer = z
+    .object({ result: z.string().optional(), error: z.object({ message: z.string() }).optional() })
+    .parse(await response.json());
+  if (!answer.result)
+    throw new PortalError(
+      PORTAL_REASONS.DEV_PAY_UNAVAILABLE,
+      502,
+      `the dev chain refused: ${answer.error?.message ?? 'no result'}`,
+    );
   return { tx: answer.result };
 }

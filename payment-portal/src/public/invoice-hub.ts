@@ -14,7 +14,10 @@ export interface InvoiceHub {
   close(): void;
 }
 
-export function createInvoiceHub(load: (id: string) => Promise<PayPageView | null>, intervalMs = 1_000): InvoiceHub {
+export function createInvoiceHub(
+  load: (id: string) => Promise<PayPageView | null>,
+  intervalMs = 1_000,
+): InvoiceHub {
   const entries = new Map<string, { listeners: Set<Listener>; last: string | undefined }>();
   let busy = false;
 

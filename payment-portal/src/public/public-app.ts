@@ -19,7 +19,10 @@ const SSE_KEEPALIVE_MS = 15_000;
  * The public app: everything under the configured prefix (`/_402`), which the gateway routes
  * to the portal on every protected host, plus /healthz, /readyz and /metrics at the root.
  */
-export function createPublicApp(ctx: PortalContext, opts: { ready: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> }): express.Express {
+export function createPublicApp(
+  ctx: PortalContext,
+  opts: { ready: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> },
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.listeners.trustProxy);
@@ -46,7 +49,10 @@ export function createPublicApp(ctx: PortalContext, opts: { ready: () => Promise
     res.json(ctx.keys.jwks);
   });
 
-  router.use('/assets', express.static(PAY_PAGE_ASSETS_DIR, { fallthrough: false, index: false, maxAge: '1h' }));
+  router.use(
+    '/assets',
+    express.static(PAY_PAGE_ASSETS_DIR, { fallthrough: false, index: false, maxAge: '1h' }),
+  );
 
   router.get('/pay', async (req, res) => {
     const ref = typeof req.query.ref === 'string' ? req.query.ref : '';
@@ -78,7 +84,12 @@ export function createPublicApp(ctx: PortalContext, opts: { ready: () => Promise
   router.get('/invoices/:id/events', async (req, res) => {
     const id = invoiceId(req.params.id);
     const first = await loadView(id);
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     const send = (view: unknown) => res.write(`event: state\ndata: ${JSON.stringify(view)}\n\n`);
     send(first);
     const unsubscribe = ctx.hub.subscribe(id, send);
@@ -95,7 +106,12 @@ export function createPublicApp(ctx: PortalContext, opts: { ready: () => Promise
     const host = req.host;
     try {
       const done = await completeInvoice(
-        { db: ctx.db, keys: ctx.keys, issuer: ctx.config.issuer, latePaymentUnlocks: ctx.config.invoice.latePaymentUnlocks },
+        {
+          db: ctx.db,
+          keys: ctx.keys,
+          issuer: ctx.config.issuer,
+          latePaymentUnlocks: ctx.config.invoice.latePaymentUnlocks,
+        },
         { id, requestHost: host },
       );
       ctx.metrics.tokensIssued.inc();
@@ -109,7 +125,11 @@ export function createPublicApp(ctx: PortalContext, opts: { ready: () => Promise
       res.redirect(303, done.location);
     } catch (err) {
       // A browser that arrives before the payment is final goes back to its pay page.
-      if (err instanceof PortalError && err.code === 'invoice_not_paid' && req.accepts(['html', 'json']) === 'html') {
+      if (
+        err instanceof PortalError &&
+        err.code === 'invoice_not_paid' &&
+        req.accepts(['html', 'json']) === 'html'
+      ) {
         res.redirect(303, `${prefix}/invoices/${id}`);
         return;
       }

@@ -40,14 +40,22 @@ export interface ReferenceSigner {
 export function createReferenceSigner(keys: SigningKeySet): ReferenceSigner {
   const macKeys = new Map(
     keys.all.map((k) => {
-      const ikm = createHash('sha256').update(k.privateKey.export({ format: 'der', type: 'pkcs8' })).digest();
+      const ikm = createHash('sha256')
+        .update(k.privateKey.export({ format: 'der', type: 'pkcs8' }))
+        .digest();
       return [k.kid, new Uint8Array(hkdfSync('sha256', ikm, 'turnpike', 'pay-reference v1', 32))];
     }),
   );
   const currentKid = keys.current.kid;
   return {
     async sign(payload, expiresAt) {
-      return new SignJWT({ h: payload.host, s: payload.scheme, r: payload.resource, u: payload.originalUri, q: payload.request })
+      return new SignJWT({
+        h: payload.host,
+        s: payload.scheme,
+        r: payload.resource,
+        u: payload.originalUri,
+        q: payload.request,
+      })
         .setProtectedHeader({ alg: 'HS256', kid: currentKid })
         .setAudience(REFERENCE_AUDIENCE)
         .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
@@ -55,15 +63,21 @@ export function createReferenceSigner(keys: SigningKeySet): ReferenceSigner {
     },
     async verify(reference) {
       try {
-        const { payload } = await jwtVerify(reference, async (header) => {
-          const key = header.kid === undefined ? undefined : macKeys.get(header.kid);
-          if (!key) throw new Error('unknown kid');
-          return key;
-        }, { algorithms: ['HS256'], audience: REFERENCE_AUDIENCE });
+        const { payload } = await jwtVerify(
+          reference,
+          async (header) => {
+            const key = header.kid === undefined ? undefined : macKeys.get(header.kid);
+            if (!key) throw new Error('unknown kid');
+            return key;
+          },
+          { algorithms: ['HS256'], audience: REFERENCE_AUDIENCE },
+        );
         const p = payloadSchema.parse(payload);
         return { host: p.h, scheme: p.s, resource: p.r, originalUri: p.u, request: p.q };
       } catch (err) {
-        throw new PortalError(REASONS.REFERENCE_INVALID, 400, 'the payment link is invalid or has expired', { cause: err });
+        throw new PortalError(REASONS.REFERENCE_INVALID, 400, 'the payment link is invalid or has expired', {
+          cause: err,
+        });
       }
     },
   };

@@ -1,4 +1,11 @@
-import { normalizePath, REASONS, scopeCovers, tokenCookieName, TOKEN_COOKIE, type TokenClaims } from '@turnpike/protocol';
+import {
+  normalizePath,
+  REASONS,
+  scopeCovers,
+  tokenCookieName,
+  TOKEN_COOKIE,
+  type TokenClaims,
+} from '@turnpike/protocol';
 import { randomUUID } from 'node:crypto';
 import { PortalError } from '../errors.js';
 import { getInvoice } from '../invoices/get-invoice.js';
@@ -42,7 +49,10 @@ export async function completeInvoice(
 ): Promise<CompletedInvoice> {
   const invoice = await getInvoice(deps.db, input.id);
   if (!invoice) throw new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such invoice');
-  if (input.requestHost !== undefined && stripPort(input.requestHost).toLowerCase() !== stripPort(invoice.host).toLowerCase()) {
+  if (
+    input.requestHost !== undefined &&
+    stripPort(input.requestHost).toLowerCase() !== stripPort(invoice.host).toLowerCase()
+  ) {
     throw new PortalError(REASONS.REDIRECT_INVALID, 400, 'this invoice belongs to another site');
   }
   const location = safeReturnPath(invoice.originalUri, invoice.resource);
@@ -58,7 +68,8 @@ export async function completeInvoice(
   );
   const row = grant.rows[0];
   if (!row) throw new PortalError(PORTAL_REASONS.INVOICE_NOT_PAID, 409, 'this invoice is not paid yet');
-  if (row.token_expires_at.getTime() <= Date.now()) throw new PortalError(REASONS.TOKEN_EXPIRED, 410, 'access bought with this invoice has ended');
+  if (row.token_expires_at.getTime() <= Date.now())
+    throw new PortalError(REASONS.TOKEN_EXPIRED, 410, 'access bought with this invoice has ended');
   const payment = await deps.db.query<{ network: string; tx_hash: string; payer: string | null }>(
     `SELECT network, tx_hash, payer FROM payments WHERE invoice_id = $1 AND status = 'confirmed' ORDER BY block_number, log_index LIMIT 1`,
     [invoice.id],
@@ -73,7 +84,11 @@ export async function completeInvoice(
     expiresAt: row.token_expires_at,
     jti: row.token_jti,
     payer: paid?.payer ?? null,
-    payment: { network: paid?.network ?? invoice.offers[0]?.network ?? 'unknown', tx: paid?.tx_hash ?? 'unknown', invoice: invoice.id },
+    payment: {
+      network: paid?.network ?? invoice.offers[0]?.network ?? 'unknown',
+      tx: paid?.tx_hash ?? 'unknown',
+      invoice: invoice.id,
+    },
   });
   const maxAge = Math.max(0, Math.floor((row.token_expires_at.getTime() - Date.now()) / 1000));
   const attributes = `Path=${invoice.resource}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${invoice.scheme === 'https' ? '; Secure' : ''}`;
@@ -81,7 +96,10 @@ export async function completeInvoice(
     token,
     claims,
     location,
-    cookies: [`${tokenCookieName(invoice.resource)}=${token}; ${attributes}`, `${TOKEN_COOKIE}=${token}; ${attributes}`],
+    cookies: [
+      `${tokenCookieName(invoice.resource)}=${token}; ${attributes}`,
+      `${TOKEN_COOKIE}=${token}; ${attributes}`,
+    ],
   };
 }
 

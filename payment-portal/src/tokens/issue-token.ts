@@ -19,7 +19,10 @@ export interface IssueTokenInput {
 const RESERVED = new Set(['iss', 'aud', 'resource', 'exp', 'iat', 'nbf', 'jti', 'sub', 'pay']);
 
 /** Signs a payment token (ES256, `kid` header) with the claims of docs/architecture.md. */
-export async function issueToken(keys: SigningKeySet, input: IssueTokenInput): Promise<{ token: string; claims: TokenClaims }> {
+export async function issueToken(
+  keys: SigningKeySet,
+  input: IssueTokenInput,
+): Promise<{ token: string; claims: TokenClaims }> {
   const custom = Object.fromEntries(Object.entries(input.claims).filter(([k]) => !RESERVED.has(k)));
   const claims = {
     ...custom,
@@ -32,6 +35,8 @@ export async function issueToken(keys: SigningKeySet, input: IssueTokenInput): P
     ...(input.payer ? { sub: input.payer } : {}),
     pay: input.payment,
   } as TokenClaims;
-  const token = await new SignJWT(claims as never).setProtectedHeader({ alg: 'ES256', kid: keys.current.kid, typ: 'JWT' }).sign(keys.current.privateKey);
+  const token = await new SignJWT(claims as never)
+    .setProtectedHeader({ alg: 'ES256', kid: keys.current.kid, typ: 'JWT' })
+    .sign(keys.current.privateKey);
   return { token, claims };
 }

@@ -29,7 +29,9 @@ function parsePrivateKey(kid: string, secret: Secret): KeyObject {
   const text = secret.reveal().trim();
   let key: KeyObject;
   try {
-    key = text.startsWith('{') ? createPrivateKey({ key: JSON.parse(text) as JWK as never, format: 'jwk' }) : createPrivateKey(text);
+    key = text.startsWith('{')
+      ? createPrivateKey({ key: JSON.parse(text) as JWK as never, format: 'jwk' })
+      : createPrivateKey(text);
   } catch {
     throw new SigningKeyError(kid, 'not a PKCS#8/SEC1 PEM or a JWK private key');
   }
@@ -44,13 +46,29 @@ function parsePrivateKey(kid: string, secret: Secret): KeyObject {
  * last listed — and all are published in the JWKS, so tokens signed by a key being rotated out
  * stay valid until they expire.
  */
-export function loadSigningKeys(entries: ReadonlyArray<{ kid: string; privateKey: Secret; createdAt?: string | undefined }>): SigningKeySet {
+export function loadSigningKeys(
+  entries: ReadonlyArray<{ kid: string; privateKey: Secret; createdAt?: string | undefined }>,
+): SigningKeySet {
   if (entries.length === 0) throw new SigningKeyError('(none)', 'at least one key is needed');
   const keys = entries.map((entry, order) => {
     const privateKey = parsePrivateKey(entry.kid, entry.privateKey);
     const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JWK;
-    return { key: { kid: entry.kid, privateKey, publicJwk: { ...publicJwk, kid: entry.kid, alg: 'ES256', use: 'sig' } }, order, createdAt: entry.createdAt ? Date.parse(entry.createdAt) : undefined };
+    return {
+      key: {
+        kid: entry.kid,
+        privateKey,
+        publicJwk: { ...publicJwk, kid: entry.kid, alg: 'ES256', use: 'sig' },
+      },
+      order,
+      createdAt: entry.createdAt ? Date.parse(entry.createdAt) : undefined,
+    };
   });
-  const newest = [...keys].sort((a, b) => (a.createdAt ?? a.order) - (b.createdAt ?? b.order) || a.order - b.order).at(-1)!;
-  return { current: newest.key, all: keys.map((k) => k.key), jwks: { keys: keys.map((k) => k.key.publicJwk) } };
+  const newest = [...keys]
+    .sort((a, b) => (a.createdAt ?? a.order) - (b.createdAt ?? b.order) || a.order - b.order)
+    .at(-1)!;
+  return {
+    current: newest.key,
+    all: keys.map((k) => k.key),
+    jwks: { keys: keys.map((k) => k.key.publicJwk) },
+  };
 }

@@ -7,7 +7,9 @@ import { ConfigError } from '@turnpike/protocol/service';
 import { loadPortalConfig } from '../../src/config/load-portal-config.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
-const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .privateKey.export({ format: 'pem', type: 'pkcs8' })
+  .toString();
 
 describe('loadPortalConfig', () => {
   it('loads config.example.yaml as shipped (secrets from the environment)', async () => {

@@ -4,7 +4,13 @@
  * and drive the EVM watcher.
  */
 import { HDNodeWallet } from 'ethers';
-import { createNetworkRegistry, localAnvilNetwork, type EvmNetwork, type NetworkRegistry, type PaymentRequest } from '@turnpike/protocol';
+import {
+  createNetworkRegistry,
+  localAnvilNetwork,
+  type EvmNetwork,
+  type NetworkRegistry,
+  type PaymentRequest,
+} from '@turnpike/protocol';
 import { createLogger } from '@turnpike/protocol/service';
 import { createAddressPool, type AddressPool } from '../../src/addresses/address-pool.js';
 import { createEvmAddressDeriver } from '../../src/addresses/derive-evm.js';
@@ -14,7 +20,14 @@ import type { InvoiceRecord } from '../../src/invoices/types.js';
 import { migrate, openDatabase, type Database } from '../../src/storage/index.js';
 import { createEvmWatcher, type EvmWatcher } from '../../src/watchers/evm/evm-watcher.js';
 import { createRpcClient } from '../../src/watchers/evm/rpc-client.js';
-import { DEV_MNEMONIC, deployFakeToken, deployUsdc, startAnvil, type AnvilChain, type DeployedToken } from '../../../tests/support/anvil.js';
+import {
+  DEV_MNEMONIC,
+  deployFakeToken,
+  deployUsdc,
+  startAnvil,
+  type AnvilChain,
+  type DeployedToken,
+} from '../../../tests/support/anvil.js';
 
 /** The dev mnemonic's second account node m/44'/60'/1' as a watch-only xpub (account 0' holds anvil's funded accounts). */
 export const DEV_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter().extendedKey;
@@ -29,8 +42,12 @@ export interface ChainFixture {
   close(): Promise<void>;
 }
 
-export async function startChain(opts: { confirmations?: number; blockTimeSeconds?: number } = {}): Promise<ChainFixture> {
-  const anvil = await startAnvil(opts.blockTimeSeconds === undefined ? {} : { blockTimeSeconds: opts.blockTimeSeconds });
+export async function startChain(
+  opts: { confirmations?: number; blockTimeSeconds?: number } = {},
+): Promise<ChainFixture> {
+  const anvil = await startAnvil(
+    opts.blockTimeSeconds === undefined ? {} : { blockTimeSeconds: opts.blockTimeSeconds },
+  );
   try {
     const deployer = anvil.accounts[0]!.address;
     const payer = anvil.accounts[1]!.address;
@@ -38,7 +55,9 @@ export async function startChain(opts: { confirmations?: number; blockTimeSecond
     const fake = await deployFakeToken(anvil.rpcUrl, deployer);
     await usdc.mint(payer, 1_000_000_000n);
     await fake.mint(payer, 1_000_000_000n);
-    const registry = createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations: opts.confirmations ?? 2 }) });
+    const registry = createNetworkRegistry({
+      anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations: opts.confirmations ?? 2 }),
+    });
     const network = registry.require('anvil') as EvmNetwork;
     return { anvil, usdc, fake, registry, network, payer, close: () => anvil.stop() };
   } catch (err) {
@@ -50,9 +69,19 @@ export async function startChain(opts: { confirmations?: number; blockTimeSecond
 export interface PortalCore {
   db: Database;
   pool: AddressPool;
-  createInvoice(offers: Array<{ symbol?: string; amount: string }>, opts?: { clientIp?: string | null; expiryMinutes?: number }): Promise<InvoiceRecord>;
+  createInvoice(
+    offers: Array<{ symbol?: string; amount: string }>,
+    opts?: { clientIp?: string | null; expiryMinutes?: number },
+  ): Promise<InvoiceRecord>;
   invoice(id: string): Promise<InvoiceRecord>;
-  watcher(opts?: { rpcUrls?: string[]; owner?: string; rpcTimeoutMs?: number; confirmations?: number; db?: Database; topicOrListMax?: number }): EvmWatcher;
+  watcher(opts?: {
+    rpcUrls?: string[];
+    owner?: string;
+    rpcTimeoutMs?: number;
+    confirmations?: number;
+    db?: Database;
+    topicOrListMax?: number;
+  }): EvmWatcher;
   close(): Promise<void>;
 }
 
@@ -74,14 +103,27 @@ export async function startCore(chain: ChainFixture, opts: { db?: Database } = {
         offers: offers.map((offer) => {
           const asset = chain.registry.asset('anvil', offer.symbol);
           const [whole, frac = ''] = offer.amount.split('.');
-          const atomic = BigInt(whole ?? '0') * 10n ** BigInt(asset.decimals) + BigInt((frac + '0'.repeat(asset.decimals)).slice(0, asset.decimals) || '0');
+          const atomic =
+            BigInt(whole ?? '0') * 10n ** BigInt(asset.decimals) +
+            BigInt((frac + '0'.repeat(asset.decimals)).slice(0, asset.decimals) || '0');
           return { network: 'anvil', asset, amount: offer.amount, atomic };
         }),
         customization: {},
       };
       return createInvoice(
-        { db, registry: chain.registry, evmPool: pool, watchedNetworks: new Set(['anvil']), expiryMinutes: o.expiryMinutes ?? 30, rateLimitPerMinutePerIp: 1_000 },
-        { target: { host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium' }, request, clientIp: o.clientIp ?? null },
+        {
+          db,
+          registry: chain.registry,
+          evmPool: pool,
+          watchedNetworks: new Set(['anvil']),
+          expiryMinutes: o.expiryMinutes ?? 30,
+          rateLimitPerMinutePerIp: 1_000,
+        },
+        {
+          target: { host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium' },
+          request,
+          clientIp: o.clientIp ?? null,
+        },
       );
     },
     async invoice(id) {

@@ -3,7 +3,7 @@
  * down and brought back on the same port, a server that accepts requests and never answers, and
  * one that answers every call with a well-formed JSON-RPC envelope around garbage.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
@@ -65,7 +65,7 @@ async function listen(server: HttpServer): Promise<string> {
 
 /** Accepts every request and never answers (the client's timeout must fire). */
 export async function startHangingRpc(): Promise<FakeRpc> {
-  const pending = new Set<import('node:http').ServerResponse>();
+  const pending = new Set<ServerResponse>();
   const state = { calls: 0 };
   const server = createHttpServer((req, res) => {
     state.calls++;
@@ -97,7 +97,9 @@ export async function startGarbageRpc(): Promise<FakeRpc> {
     req.on('end', () => {
       const id = (JSON.parse(body || '{}') as { id?: number }).id ?? 1;
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ jsonrpc: '2.0', id, result: { number: 'banana', hash: 42, transactions: 'no' } }));
+      res.end(
+        JSON.stringify({ jsonrpc: '2.0', id, result: { number: 'banana', hash: 42, transactions: 'no' } }),
+      );
     });
   });
   const url = await listen(server);

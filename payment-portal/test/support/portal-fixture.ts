@@ -23,7 +23,15 @@ export interface PortalFixture {
   close(): Promise<void>;
 }
 
-export async function startPortal(chain: ChainFixture, opts: { databaseUrl?: string; confirmations?: number; rateLimit?: number; extra?: Record<string, unknown> } = {}): Promise<PortalFixture> {
+export async function startPortal(
+  chain: ChainFixture,
+  opts: {
+    databaseUrl?: string;
+    confirmations?: number;
+    rateLimit?: number;
+    extra?: Record<string, unknown>;
+  } = {},
+): Promise<PortalFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'portal-test-'));
   const internalToken = randomBytes(24).toString('base64url');
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -31,14 +39,34 @@ export async function startPortal(chain: ChainFixture, opts: { databaseUrl?: str
   await writeFile(join(dir, 'signing-key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
   if (opts.databaseUrl) await writeFile(join(dir, 'database-url'), opts.databaseUrl);
   const config = {
-    listeners: { public: { host: '127.0.0.1', port: 0 }, internal: { host: '127.0.0.1', port: 0 }, internalToken: { fromFile: 'internal-token' } },
+    listeners: {
+      public: { host: '127.0.0.1', port: 0 },
+      internal: { host: '127.0.0.1', port: 0 },
+      internalToken: { fromFile: 'internal-token' },
+    },
     database: opts.databaseUrl ? { url: { fromFile: 'database-url' } } : { memory: true },
     issuer: 'https://portal.test',
     tokens: { signingKeys: [{ kid: 'k1', privateKey: { fromFile: 'signing-key.pem' } }] },
     invoice: { rateLimitPerMinutePerIp: opts.rateLimit ?? 1_000 },
     networks: {
-      anvil: { kind: 'evm', chainId: 31337, caip2: 'eip155:31337', nativeSymbol: 'ETH', nativeDecimals: 18, confirmations: opts.confirmations ?? 1, testnet: true,
-        tokens: { USDC: { kind: 'erc20', symbol: 'USDC', decimals: 6, address: chain.usdc.address, eip712: { name: 'USDC', version: '2' } } } },
+      anvil: {
+        kind: 'evm',
+        chainId: 31337,
+        caip2: 'eip155:31337',
+        nativeSymbol: 'ETH',
+        nativeDecimals: 18,
+        confirmations: opts.confirmations ?? 1,
+        testnet: true,
+        tokens: {
+          USDC: {
+            kind: 'erc20',
+            symbol: 'USDC',
+            decimals: 6,
+            address: chain.usdc.address,
+            eip712: { name: 'USDC', version: '2' },
+          },
+        },
+      },
     },
     watchers: { anvil: { rpcUrls: [chain.anvil.rpcUrl], pollIntervalMs: 50 } },
     wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 5, poolBatch: 20 } },
@@ -54,11 +82,24 @@ export async function startPortal(chain: ChainFixture, opts: { databaseUrl?: str
     internalToken,
     dir,
     internal: (path, body, token = internalToken) =>
-      fetch(`${portal.internalUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) }),
+      fetch(`${portal.internalUrl}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }),
     wire: (json) =>
       toWire(
         paymentRequestFromJson(
-          json ?? { claims: { tier: 'gold' }, exp: 3_600_000, payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC' }, { network: 'anvil', amount: '0.001' }] } },
+          json ?? {
+            claims: { tier: 'gold' },
+            exp: 3_600_000,
+            payment: {
+              requests: [
+                { network: 'anvil', amount: '1', asset: 'USDC' },
+                { network: 'anvil', amount: '0.001' },
+              ],
+            },
+          },
           portal.context.registry,
         ),
       ),
@@ -70,12 +111,23 @@ export async function startPortal(chain: ChainFixture, opts: { databaseUrl?: str
 }
 
 /** Polls the invoice's JSON state until `predicate` holds (the watcher polls every 50 ms). */
-export async function waitForInvoice(publicUrl: string, id: string, predicate: (view: { invoice: { status: string; lateCredited?: boolean } }) => boolean, timeoutMs = 20_000): Promise<{ invoice: { status: string; lateCredited?: boolean }; offers: Array<{ payTo: string; received: string; remaining: string; asset: { symbol: string } }> }> {
+export async function waitForInvoice(
+  publicUrl: string,
+  id: string,
+  predicate: (view: { invoice: { status: string; lateCredited?: boolean } }) => boolean,
+  timeoutMs = 20_000,
+): Promise<{
+  invoice: { status: string; lateCredited?: boolean };
+  offers: Array<{ payTo: string; received: string; remaining: string; asset: { symbol: string } }>;
+}> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const view = (await (await fetch(`${publicUrl}/_402/invoices/${id}`, { headers: { accept: 'application/json' } })).json()) as never;
+    const view = (await (
+      await fetch(`${publicUrl}/_402/invoices/${id}`, { headers: { accept: 'application/json' } })
+    ).json()) as never;
     if (predicate(view)) return view;
-    if (Date.now() > deadline) throw new Error(`invoice ${id} did not reach the expected state: ${JSON.stringify(view)}`);
+    if (Date.now() > deadline)
+      throw new Error(`invoice ${id} did not reach the expected state: ${JSON.stringify(view)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

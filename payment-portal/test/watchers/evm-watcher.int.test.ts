@@ -65,7 +65,9 @@ describe('EVM watcher on anvil with Circle USDC', () => {
   it('with more open invoices than fit a topic list, reads the range unfiltered and looks recipients up', async () => {
     const watcher = core.watcher({ topicOrListMax: 2 });
     await watcher.pass();
-    const invoices = await Promise.all([1, 2, 3, 4].map(() => core.createInvoice([{ symbol: 'USDC', amount: '1' }])));
+    const invoices = await Promise.all(
+      [1, 2, 3, 4].map(() => core.createInvoice([{ symbol: 'USDC', amount: '1' }])),
+    );
     const native = await core.createInvoice([{ amount: '0.001' }]);
     await chain.usdc.transfer(chain.payer, invoices[0]!.offers[0]!.payTo, 1_000_000n);
     await chain.usdc.transfer(chain.payer, invoices[3]!.offers[0]!.payTo, 1_000_000n);
@@ -74,7 +76,9 @@ describe('EVM watcher on anvil with Circle USDC', () => {
     await chain.usdc.transfer(chain.payer, '0x000000000000000000000000000000000000bEEF', 1_000_000n); // not ours
     await mine(chain, 3);
     await watcher.pass();
-    const statuses = await Promise.all([...invoices, native].map(async (i) => (await core.invoice(i.id)).status));
+    const statuses = await Promise.all(
+      [...invoices, native].map(async (i) => (await core.invoice(i.id)).status),
+    );
     expect(statuses).toEqual(['paid', 'pending', 'pending', 'paid', 'paid']);
   });
 });

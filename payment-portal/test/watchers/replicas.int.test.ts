@@ -16,7 +16,10 @@ describe('two portal replicas on one PostgreSQL', () => {
     chain = await startChain();
     pg = await startPostgres();
     const url = await pg.createDatabase('replicas');
-    [a, b] = await Promise.all([startPortal(chain, { databaseUrl: url }), startPortal(chain, { databaseUrl: url })]);
+    [a, b] = await Promise.all([
+      startPortal(chain, { databaseUrl: url }),
+      startPortal(chain, { databaseUrl: url }),
+    ]);
   });
   afterAll(async () => {
     await a?.close();
@@ -26,12 +29,21 @@ describe('two portal replicas on one PostgreSQL', () => {
   });
 
   async function challenge(p: PortalFixture, i: number) {
-    const body = { ...target, request: p.wire({ exp: 60_000, payment: { requests: [{ network: 'anvil', asset: 'USDC', amount: '1' }] } }), client: { ip: `192.0.2.${i}` } };
+    const body = {
+      ...target,
+      request: p.wire({
+        exp: 60_000,
+        payment: { requests: [{ network: 'anvil', asset: 'USDC', amount: '1' }] },
+      }),
+      client: { ip: `192.0.2.${i}` },
+    };
     return challengeSchema.parse(await (await p.internal('/internal/v1/challenges', body)).json());
   }
 
   it('credits every payment exactly once, also across a lease hand-over', async () => {
-    const challenges = await Promise.all(Array.from({ length: 12 }, (_, i) => challenge(i % 2 === 0 ? a : b, i)));
+    const challenges = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => challenge(i % 2 === 0 ? a : b, i)),
+    );
     expect(new Set(challenges.map((c) => c.offers[0]!.payTo)).size).toBe(12);
     let transfers = 0;
     for (const [i, c] of challenges.entries()) {
@@ -46,10 +58,13 @@ describe('two portal replicas on one PostgreSQL', () => {
       }
     }
     await mine(chain, 2);
-    for (const c of challenges) await waitForInvoice(a.portal.publicUrl, c.id, (v) => v.invoice.status === 'paid');
+    for (const c of challenges)
+      await waitForInvoice(a.portal.publicUrl, c.id, (v) => v.invoice.status === 'paid');
 
     // The replica holding the lease stops; the other takes over and keeps crediting.
-    const lease = await a.portal.db.query<{ lease_owner: string }>(`SELECT lease_owner FROM watcher_cursors WHERE network = 'anvil'`);
+    const lease = await a.portal.db.query<{ lease_owner: string }>(
+      `SELECT lease_owner FROM watcher_cursors WHERE network = 'anvil'`,
+    );
     const [holder, other] = lease.rows[0]?.lease_owner === a.portal.replicaId ? [a, b] : [b, a];
     expect(lease.rows[0]?.lease_owner).toBe(holder.portal.replicaId);
     await holder.portal.close();
@@ -58,7 +73,9 @@ describe('two portal replicas on one PostgreSQL', () => {
     transfers += 1;
     await mine(chain, 2);
     await waitForInvoice(other.portal.publicUrl, late.id, (v) => v.invoice.status === 'paid', 40_000);
-    const after = await other.portal.db.query<{ lease_owner: string }>(`SELECT lease_owner FROM watcher_cursors WHERE network = 'anvil'`);
+    const after = await other.portal.db.query<{ lease_owner: string }>(
+      `SELECT lease_owner FROM watcher_cursors WHERE network = 'anvil'`,
+    );
     expect(after.rows[0]?.lease_owner).toBe(other.portal.replicaId);
 
     const db = other.portal.db;
@@ -69,7 +86,9 @@ describe('two portal replicas on one PostgreSQL', () => {
     expect(Number(payments.rows[0]!.distinct_keys)).toBe(transfers);
     const redemptions = await db.query<{ n: string }>('SELECT count(*) AS n FROM redemptions');
     expect(Number(redemptions.rows[0]!.n)).toBe(transfers);
-    const totals = await db.query<{ received: string; amount: string }>(`SELECT received_atomic AS received, amount_atomic AS amount FROM invoice_offers`);
+    const totals = await db.query<{ received: string; amount: string }>(
+      `SELECT received_atomic AS received, amount_atomic AS amount FROM invoice_offers`,
+    );
     for (const row of totals.rows) expect(row.received).toBe(row.amount);
   });
 
@@ -83,7 +102,9 @@ describe('two portal replicas on one PostgreSQL', () => {
       const w1 = core1.watcher({ owner: 'same' });
       const w2 = core2.watcher({ owner: 'same' });
       await w1.pass();
-      const invoices = await Promise.all(Array.from({ length: 8 }, () => core1.createInvoice([{ symbol: 'USDC', amount: '1' }])));
+      const invoices = await Promise.all(
+        Array.from({ length: 8 }, () => core1.createInvoice([{ symbol: 'USDC', amount: '1' }])),
+      );
       for (const inv of invoices) await chain.usdc.transfer(chain.payer, inv.offers[0]!.payTo, 1_000_000n);
       await mine(chain, 2);
       for (let i = 0; i < 4; i++) await Promise.allSettled([w1.pass(), w2.pass()]);

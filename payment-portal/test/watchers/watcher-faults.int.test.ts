@@ -37,7 +37,9 @@ describe('EVM watcher under reorgs, RPC failures and restarts', () => {
       const after = await core.invoice(invoice.id);
       expect(after.status).toBe('pending');
       expect(after.offers[0]!.receivedAtomic).toBe(0n);
-      const rows = await core.db.query<{ status: string }>('SELECT status FROM payments WHERE pay_to = $1', [payTo]);
+      const rows = await core.db.query<{ status: string }>('SELECT status FROM payments WHERE pay_to = $1', [
+        payTo,
+      ]);
       expect(rows.rows.map((r) => r.status)).toEqual(['reorged']);
 
       await chain.usdc.transfer(chain.payer, payTo, 2_000_000n);
@@ -75,10 +77,15 @@ describe('EVM watcher under reorgs, RPC failures and restarts', () => {
     const garbage = await startGarbageRpc();
     const core = await startCore(chain);
     try {
-      const watcher = core.watcher({ rpcUrls: [hanging.url, garbage.url, chain.anvil.rpcUrl], rpcTimeoutMs: 300 });
+      const watcher = core.watcher({
+        rpcUrls: [hanging.url, garbage.url, chain.anvil.rpcUrl],
+        rpcTimeoutMs: 300,
+      });
       await watcher.pass();
       const invoice = await core.createInvoice([{ amount: '0.002' }]);
-      await chain.anvil.rpc('eth_sendTransaction', [{ from: chain.payer, to: invoice.offers[0]!.payTo, value: '0x71afd498d0000' }]);
+      await chain.anvil.rpc('eth_sendTransaction', [
+        { from: chain.payer, to: invoice.offers[0]!.payTo, value: '0x71afd498d0000' },
+      ]);
       await mine(chain, 3);
       await watcher.pass();
       expect((await core.invoice(invoice.id)).status).toBe('paid');

@@ -1,11 +1,26 @@
 import type { EvmNetwork } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import { refreshInvoicesForAddresses, type RefreshResult } from '../../invoices/refresh-invoices.js';
-import { acquireWatcherLease, advanceCursor, getCursor, releaseWatcherLease, type Database } from '../../storage/index.js';
+import {
+  acquireWatcherLease,
+  advanceCursor,
+  getCursor,
+  releaseWatcherLease,
+  type Database,
+} from '../../storage/index.js';
 import type { RpcClient } from './rpc-client.js';
 import { blockNumberSchema } from './rpc-schemas.js';
 import { blockHashAt, ChainMovedError, scanRange } from './scan-range.js';
-import { confirmPayments, pruneBlocks, recordBlocks, recordTransfers, rollBackAbove, storedBlocks, watchedAddresses, watchedAmong } from './watcher-store.js';
+import {
+  confirmPayments,
+  pruneBlocks,
+  recordBlocks,
+  recordTransfers,
+  rollBackAbove,
+  storedBlocks,
+  watchedAddresses,
+  watchedAmong,
+} from './watcher-store.js';
 
 export interface EvmWatcherOptions {
   db: Database;
@@ -71,7 +86,10 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
       if ((await blockHashAt(rpc, block.number)) === block.hash) return block.number;
     }
     const oldest = stored.at(-1)?.number ?? from;
-    logger.error({ network: name, from, oldest }, 'reorg deeper than the stored window: rescanning from before it');
+    logger.error(
+      { network: name, from, oldest },
+      'reorg deeper than the stored window: rescanning from before it',
+    );
     return oldest > 0n ? oldest - 1n : 0n;
   }
 
@@ -79,7 +97,14 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     const result = await db.transaction(async (tx) => {
       const addresses = await rollBackAbove(tx, name, ancestor);
       const ancestorHash = (await storedBlocks(tx, name, ancestor, 1))[0]?.hash ?? null;
-      if (!(await advanceCursor(tx, { network: name, expectedBlock: lastBlock, toBlock: ancestor, toBlockHash: ancestorHash }))) {
+      if (
+        !(await advanceCursor(tx, {
+          network: name,
+          expectedBlock: lastBlock,
+          toBlock: ancestor,
+          toBlockHash: ancestorHash,
+        }))
+      ) {
         throw new ChainMovedError('cursor moved during rollback');
       }
       return refreshInvoicesForAddresses(tx, name, addresses);
@@ -93,17 +118,24 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     let cursor = await getCursor(db, name);
     if (cursor === null) {
       // First run on this network: start at the head; there can be no invoice before the portal ran.
-      await advanceCursor(db, { network: name, expectedBlock: null, toBlock: head, toBlockHash: await blockHashAt(rpc, head) });
+      await advanceCursor(db, {
+        network: name,
+        expectedBlock: null,
+        toBlock: head,
+        toBlockHash: await blockHashAt(rpc, head),
+      });
       cursor = await getCursor(db, name);
       if (cursor === null) throw new Error('watcher cursor missing after creation');
     }
-    if (!(await acquireWatcherLease(db, name, opts.owner, leaseTtlMs))) return { scanned: false, changed: [] };
+    if (!(await acquireWatcherLease(db, name, opts.owner, leaseTtlMs)))
+      return { scanned: false, changed: [] };
 
     const last = cursor.lastBlock;
     // 1. Is our tip still the chain's?
     let reorg = false;
     if (head < last) reorg = true;
-    else if (cursor.lastBlockHash !== null && head === last) reorg = (await blockHashAt(rpc, last)) !== cursor.lastBlockHash;
+    else if (cursor.lastBlockHash !== null && head === last)
+      reorg = (await blockHashAt(rpc, last)) !== cursor.lastBlockHash;
     let scannedTo = last;
     let fromBlock: bigint | undefined;
     const changed: RefreshResult['changed'] = [];
@@ -113,7 +145,14 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
       fromBlock = last + 1n;
       const to = head < last + BigInt(opts.maxBlockRange) ? head : last + BigInt(opts.maxBlockRange);
       const watched = await watchedAddresses(db, name, opts.lateGraceMs, opts.topicOrListMax);
-      const range = await scanRange({ rpc, from: fromBlock, to, watched, tokens, lookup: (candidates) => watchedAmong(db, name, opts.lateGraceMs, candidates) });
+      const range = await scanRange({
+        rpc,
+        from: fromBlock,
+        to,
+        watched,
+        tokens,
+        lookup: (candidates) => watchedAmong(db, name, opts.lateGraceMs, candidates),
+      });
       const first = range.blocks[0];
       if (cursor.lastBlockHash !== null && first && first.parentHash !== cursor.lastBlockHash) {
         reorg = true;
@@ -122,14 +161,25 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
         const result = await db.transaction(async (tx) => {
           await recordTransfers(tx, name, range.transfers);
           await recordBlocks(tx, name, range.blocks);
-          if (!(await advanceCursor(tx, { network: name, expectedBlock: last, toBlock: tip.number, toBlockHash: tip.hash }))) {
+          if (
+            !(await advanceCursor(tx, {
+              network: name,
+              expectedBlock: last,
+              toBlock: tip.number,
+              toBlockHash: tip.hash,
+            }))
+          ) {
             throw new ChainMovedError('cursor moved: another scanner committed this range');
           }
           return refreshInvoicesForAddresses(tx, name, [...new Set(range.transfers.map((t) => t.to))]);
         });
         changed.push(...result.changed);
         scannedTo = tip.number;
-        if (range.transfers.length > 0) logger.info({ network: name, from: fromBlock, to: tip.number, transfers: range.transfers.length }, 'transfers observed');
+        if (range.transfers.length > 0)
+          logger.info(
+            { network: name, from: fromBlock, to: tip.number, transfers: range.transfers.length },
+            'transfers observed',
+          );
       }
     }
     if (reorg) {
@@ -149,7 +199,8 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     if (scannedTo > windowSize) await pruneBlocks(db, name, scannedTo - windowSize);
     const result = { changed, lateCredited: confirmed.lateCredited };
     if (changed.length > 0 || confirmed.lateCredited.length > 0) opts.onChange?.(result);
-    for (const id of confirmed.lateCredited) logger.warn({ network: name, invoice: id }, 'payment credited after the invoice expired');
+    for (const id of confirmed.lateCredited)
+      logger.warn({ network: name, invoice: id }, 'payment credited after the invoice expired');
     return { scanned: true, ...(fromBlock !== undefined ? { fromBlock, toBlock: scannedTo } : {}), changed };
   }
 
@@ -161,8 +212,13 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
         .then(() => opts.onPass?.(performance.now() - started, true))
         .catch((err: unknown) => {
           opts.onPass?.(performance.now() - started, false);
-          if (err instanceof ChainMovedError) logger.info({ network: name, reason: err.message }, 'scan pass retried');
-          else logger.warn({ network: name, err: err instanceof Error ? err.message : String(err) }, 'scan pass failed');
+          if (err instanceof ChainMovedError)
+            logger.info({ network: name, reason: err.message }, 'scan pass retried');
+          else
+            logger.warn(
+              { network: name, err: err instanceof Error ? err.message : String(err) },
+              'scan pass failed',
+            );
         })
         .finally(() => schedule(opts.pollIntervalMs));
     }, delayMs);

@@ -87,7 +87,9 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
         }
       }
       const message = lastError instanceof Error ? lastError.message : String(lastError);
-      throw new RpcError('rpc_unavailable', `${method}: every RPC endpoint failed (last: ${message})`, { cause: lastError });
+      throw new RpcError('rpc_unavailable', `${method}: every RPC endpoint failed (last: ${message})`, {
+        cause: lastError,
+      });
     },
   };
 }

@@ -85,14 +85,19 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
     Array.from({ length: Math.min(concurrency, numbers.length) }, async () => {
       while (next < numbers.length) {
         const i = next++;
-        const block = await opts.rpc.call('eth_getBlockByNumber', [hex(numbers[i] as bigint), wantTxs], nullableBlockSchema);
+        const block = await opts.rpc.call(
+          'eth_getBlockByNumber',
+          [hex(numbers[i] as bigint), wantTxs],
+          nullableBlockSchema,
+        );
         if (block === null) throw new ChainMovedError(`block ${numbers[i]} not found`);
         blocks[i] = block;
       }
     }),
   );
   for (let i = 1; i < blocks.length; i++) {
-    if ((blocks[i] as RpcBlock).parentHash !== (blocks[i - 1] as RpcBlock).hash) throw new ChainMovedError(`blocks ${numbers[i]} and before do not link`);
+    if ((blocks[i] as RpcBlock).parentHash !== (blocks[i - 1] as RpcBlock).hash)
+      throw new ChainMovedError(`blocks ${numbers[i]} and before do not link`);
   }
   const hashByNumber = new Map(blocks.map((b) => [b.number, b.hash]));
 
@@ -102,7 +107,16 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
     opts.tokens.length > 0 && wantTxs
       ? await opts.rpc.call(
           'eth_getLogs',
-          [{ fromBlock: hex(opts.from), toBlock: hex(opts.to), address: [...opts.tokens], topics: many ? [TRANSFER_TOPIC] : [TRANSFER_TOPIC, null, [...(opts.watched as ReadonlySet<string>)].map(addressTopic)] }],
+          [
+            {
+              fromBlock: hex(opts.from),
+              toBlock: hex(opts.to),
+              address: [...opts.tokens],
+              topics: many
+                ? [TRANSFER_TOPIC]
+                : [TRANSFER_TOPIC, null, [...(opts.watched as ReadonlySet<string>)].map(addressTopic)],
+            },
+          ],
           logsSchema,
         )
       : [];
@@ -112,8 +126,12 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
     // Look up only the addresses that actually received something in these blocks: cost follows
     // chain activity, not the number of open invoices.
     const recipients = new Set<string>();
-    for (const block of blocks) for (const tx of block.transactions) if (typeof tx !== 'string' && tx.to !== null && tx.value > 0n) recipients.add(tx.to);
-    for (const log of logs) if (log.topics.length === 3 && log.topics[0] === TRANSFER_TOPIC) recipients.add(topicAddress(log.topics[2] as string));
+    for (const block of blocks)
+      for (const tx of block.transactions)
+        if (typeof tx !== 'string' && tx.to !== null && tx.value > 0n) recipients.add(tx.to);
+    for (const log of logs)
+      if (log.topics.length === 3 && log.topics[0] === TRANSFER_TOPIC)
+        recipients.add(topicAddress(log.topics[2] as string));
     if (!opts.lookup) throw new TypeError('scanRange: lookup is required when watched is null');
     watched = recipients.size === 0 ? new Set() : await opts.lookup([...recipients]);
   } else {
@@ -122,7 +140,10 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
 
   const transfers: ObservedTransfer[] = [];
   if (wantTxs) {
-    const candidates: Array<{ tx: { hash: string; from: string; to: string; value: bigint }; block: RpcBlock }> = [];
+    const candidates: Array<{
+      tx: { hash: string; from: string; to: string; value: bigint };
+      block: RpcBlock;
+    }> = [];
     for (const block of blocks) {
       for (const tx of block.transactions) {
         if (typeof tx === 'string' || tx.to === null || tx.value === 0n || !watched.has(tx.to)) continue;
@@ -131,9 +152,19 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
     }
     for (const { tx, block } of candidates) {
       const receipt = await opts.rpc.call('eth_getTransactionReceipt', [tx.hash], receiptSchema);
-      if (receipt === null || receipt.blockHash !== block.hash) throw new ChainMovedError(`receipt of ${tx.hash} is not in block ${block.number}`);
+      if (receipt === null || receipt.blockHash !== block.hash)
+        throw new ChainMovedError(`receipt of ${tx.hash} is not in block ${block.number}`);
       if (receipt.status !== '0x1') continue;
-      transfers.push({ txHash: tx.hash, logIndex: -1, from: tx.from, to: tx.to, asset: 'native', amount: tx.value, blockNumber: block.number, blockHash: block.hash });
+      transfers.push({
+        txHash: tx.hash,
+        logIndex: -1,
+        from: tx.from,
+        to: tx.to,
+        asset: 'native',
+        amount: tx.value,
+        blockNumber: block.number,
+        blockHash: block.hash,
+      });
     }
   }
 
@@ -141,18 +172,27 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
   for (const log of logs) {
     const transfer = transferFromLog(log, tokens, watched);
     if (!transfer) continue;
-    if (hashByNumber.get(transfer.blockNumber) !== transfer.blockHash) throw new ChainMovedError(`log in ${transfer.blockHash} is not in the blocks read`);
+    if (hashByNumber.get(transfer.blockNumber) !== transfer.blockHash)
+      throw new ChainMovedError(`log in ${transfer.blockHash} is not in the blocks read`);
     transfers.push(transfer);
   }
-  return { blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })), transfers };
+  return {
+    blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })),
+    transfers,
+  };
 }
 
 const uint256 = z.string().regex(/^0x[0-9a-fA-F]{64}$/);
 
-function transferFromLog(log: RpcLog, tokens: ReadonlySet<string>, watched: ReadonlySet<string>): ObservedTransfer | null {
+function transferFromLog(
+  log: RpcLog,
+  tokens: ReadonlySet<string>,
+  watched: ReadonlySet<string>,
+): ObservedTransfer | null {
   // The emitting contract is what makes a Transfer event USDC: a look-alike contract is ignored.
   if (log.removed === true || !tokens.has(log.address)) return null;
-  if (log.topics.length !== 3 || log.topics[0] !== TRANSFER_TOPIC || !uint256.safeParse(log.data).success) return null;
+  if (log.topics.length !== 3 || log.topics[0] !== TRANSFER_TOPIC || !uint256.safeParse(log.data).success)
+    return null;
   const to = topicAddress(log.topics[2] as string);
   if (!watched.has(to)) return null;
   return {

@@ -5,7 +5,12 @@ import type { ObservedTransfer } from './scan-range.js';
  * Addresses to watch on a network: every receive address of an invoice that has not been expired
  * for longer than the late grace (so late and extra payments are still recorded).
  */
-export async function watchedAddresses(q: Queryable, network: string, lateGraceMs: number, limit: number): Promise<Set<string> | null> {
+export async function watchedAddresses(
+  q: Queryable,
+  network: string,
+  lateGraceMs: number,
+  limit: number,
+): Promise<Set<string> | null> {
   const result = await q.query<{ pay_to: string }>(
     `SELECT o.pay_to FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id
      WHERE o.network = $1 AND i.expires_at > now() - make_interval(secs => $2::double precision / 1000)
@@ -18,7 +23,12 @@ export async function watchedAddresses(q: Queryable, network: string, lateGraceM
 }
 
 /** Which of `candidates` are watched receive addresses (one indexed lookup). */
-export async function watchedAmong(q: Queryable, network: string, lateGraceMs: number, candidates: readonly string[]): Promise<Set<string>> {
+export async function watchedAmong(
+  q: Queryable,
+  network: string,
+  lateGraceMs: number,
+  candidates: readonly string[],
+): Promise<Set<string>> {
   const result = await q.query<{ pay_to: string }>(
     `SELECT o.pay_to FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id
      WHERE o.network = $1 AND o.pay_to = ANY($3::text[]) AND i.expires_at > now() - make_interval(secs => $2::double precision / 1000)`,
@@ -32,7 +42,11 @@ export async function watchedAmong(q: Queryable, network: string, lateGraceMs: n
  * The unique (network, tx, log index) key makes this idempotent across replicas and rescans; a
  * transfer that a reorg had dropped and that reappears is revived with its new block.
  */
-export async function recordTransfers(q: Queryable, network: string, transfers: readonly ObservedTransfer[]): Promise<void> {
+export async function recordTransfers(
+  q: Queryable,
+  network: string,
+  transfers: readonly ObservedTransfer[],
+): Promise<void> {
   if (transfers.length === 0) return;
   await q.query(
     `INSERT INTO payments (network, tx_hash, log_index, invoice_id, payer, pay_to, asset, amount_atomic, block_number, block_hash, status)
@@ -58,7 +72,11 @@ export async function recordTransfers(q: Queryable, network: string, transfers: 
 }
 
 /** Remembers the hashes of scanned blocks (the reorg window). */
-export async function recordBlocks(q: Queryable, network: string, blocks: ReadonlyArray<{ number: bigint; hash: string }>): Promise<void> {
+export async function recordBlocks(
+  q: Queryable,
+  network: string,
+  blocks: ReadonlyArray<{ number: bigint; hash: string }>,
+): Promise<void> {
   if (blocks.length === 0) return;
   await q.query(
     `INSERT INTO watcher_blocks (network, block_number, block_hash)
@@ -69,7 +87,12 @@ export async function recordBlocks(q: Queryable, network: string, blocks: Readon
 }
 
 /** Stored block hashes from `from` downwards (newest first), at most `limit`. */
-export async function storedBlocks(q: Queryable, network: string, from: bigint, limit: number): Promise<Array<{ number: bigint; hash: string }>> {
+export async function storedBlocks(
+  q: Queryable,
+  network: string,
+  from: bigint,
+  limit: number,
+): Promise<Array<{ number: bigint; hash: string }>> {
   const result = await q.query<{ block_number: string; block_hash: string }>(
     `SELECT block_number, block_hash FROM watcher_blocks WHERE network = $1 AND block_number <= $2
      ORDER BY block_number DESC LIMIT $3`,
@@ -84,12 +107,19 @@ export async function rollBackAbove(q: Queryable, network: string, ancestor: big
     `UPDATE payments SET status = 'reorged' WHERE network = $1 AND block_number > $2 AND status IN ('seen', 'confirmed') RETURNING pay_to`,
     [network, ancestor.toString()],
   );
-  await q.query('DELETE FROM watcher_blocks WHERE network = $1 AND block_number > $2', [network, ancestor.toString()]);
+  await q.query('DELETE FROM watcher_blocks WHERE network = $1 AND block_number > $2', [
+    network,
+    ancestor.toString(),
+  ]);
   return [...new Set(dropped.rows.map((r) => r.pay_to))];
 }
 
 /** Marks payments with enough blocks on top as confirmed; returns the addresses affected. */
-export async function confirmPayments(q: Queryable, network: string, confirmedTip: bigint): Promise<string[]> {
+export async function confirmPayments(
+  q: Queryable,
+  network: string,
+  confirmedTip: bigint,
+): Promise<string[]> {
   if (confirmedTip < 0n) return [];
   const result = await q.query<{ pay_to: string }>(
     `UPDATE payments SET status = 'confirmed' WHERE network = $1 AND status = 'seen' AND block_number <= $2 RETURNING pay_to`,
@@ -100,5 +130,8 @@ export async function confirmPayments(q: Queryable, network: string, confirmedTi
 
 /** Forgets block hashes older than the reorg window. */
 export async function pruneBlocks(q: Queryable, network: string, below: bigint): Promise<void> {
-  await q.query('DELETE FROM watcher_blocks WHERE network = $1 AND block_number < $2', [network, below.toString()]);
+  await q.query('DELETE FROM watcher_blocks WHERE network = $1 AND block_number < $2', [
+    network,
+    below.toString(),
+  ]);
 }
