@@ -58,6 +58,11 @@ export async function startAuthzService(
   const registry = createMetrics();
   const metrics = createAuthzMetrics(registry);
 
+  const probeResults = {
+    hit: metrics.probeCache.labels('hit'),
+    miss: metrics.probeCache.labels('miss'),
+    stale: metrics.probeCache.labels('stale'),
+  };
   const keys = await createKeyStore(config.jwks, {
     onRefresh: (result) => metrics.jwksRefresh.inc({ result }),
   });
@@ -76,7 +81,7 @@ export async function startAuthzService(
     defaultTtlSeconds: config.probe.defaultTtlSeconds,
     negativeTtlSeconds: config.probe.negativeTtlSeconds,
     staleIfErrorSeconds: config.probe.staleIfErrorSeconds,
-    onResult: (result) => metrics.probeCache.inc({ result }),
+    onResult: (result) => probeResults[result].inc(),
   });
   const requirements = createRequirementResolver({
     routes: createRouteTable(routes),

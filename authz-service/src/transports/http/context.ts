@@ -23,35 +23,6 @@ export interface TransportDeps {
   metrics: AuthzMetrics;
 }
 
-type CounterChild = ReturnType<AuthzMetrics['decisions']['labels']>;
-type HistogramChild = ReturnType<AuthzMetrics['decisionSeconds']['labels']>;
-
-// Label children bound once per label set: prom-client hashes a labels object on every inc().
-const counterChildren = new WeakMap<AuthzMetrics, Map<string, CounterChild>>();
-const histogramChildren = new WeakMap<AuthzMetrics, Map<string, HistogramChild>>();
-
-function decisionCounter(
-  metrics: AuthzMetrics,
-  outcome: string,
-  transport: string,
-  reason: string,
-): CounterChild {
-  let byKey = counterChildren.get(metrics);
-  if (byKey === undefined) counterChildren.set(metrics, (byKey = new Map()));
-  const key = `${outcome}\n${transport}\n${reason}`;
-  let child = byKey.get(key);
-  if (child === undefined) byKey.set(key, (child = metrics.decisions.labels(outcome, transport, reason)));
-  return child;
-}
-
-function latencyHistogram(metrics: AuthzMetrics, transport: string): HistogramChild {
-  let byKey = histogramChildren.get(metrics);
-  if (byKey === undefined) histogramChildren.set(metrics, (byKey = new Map()));
-  let child = byKey.get(transport);
-  if (child === undefined) byKey.set(transport, (child = metrics.decisionSeconds.labels(transport)));
-  return child;
-}
-
 /** Runs the core for one request and records the decision's metrics and log line. */
 export async function decideAndRecord(
   deps: TransportDeps,
@@ -102,8 +73,8 @@ function record(
   log: LazyRequestLog,
 ): void {
   const reason = decision.kind === 'allow' ? '' : decision.reason;
-  decisionCounter(deps.metrics, decision.kind, transport, reason).inc();
-  latencyHistogram(deps.metrics, transport).observe((performance.now() - started) / 1000);
+  deps.metrics.decisions.labels(decision.kind, transport, reason).inc();
+  deps.metrics.decisionSeconds.labels(transport).observe((performance.now() - started) / 1000);
   if (decision.kind === 'forbidden' || decision.kind === 'unavailable')
     log.info({ transport, outcome: decision.kind, reason }, 'request refused');
   else if (log.isLevelEnabled('debug')) log.debug({ transport, outcome: decision.kind, reason }, 'decision');
