@@ -1,6 +1,12 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { REASONS, type SettleResponse } from '@turnpike/protocol';
-import { createSolanaRpcClient, SOLANA_REASONS, verifySolanaTxProof } from '../../src/proofs/solana/index.js';
+import type { PortalContext } from '../../src/context.js';
+import {
+  createSolanaRpcClient,
+  createSolanaTxVerifier,
+  SOLANA_REASONS,
+  verifySolanaTxProof,
+} from '../../src/proofs/solana/index.js';
 import { paySol, payToken, randomAddress } from '../../../tests/support/solana/payer.js';
 import { invoiceState, NETWORK, startSolanaFixture, type SolanaFixture } from './solana-fixture.js';
 
@@ -276,5 +282,41 @@ describe('Solana tx proofs', () => {
     expect(refusal(await verifySolanaTxProof({ ...f.deps, rpcFor: () => failover }, inv.settle(sig)))).toBe(
       'ok',
     );
+  });
+
+  it('createSolanaTxVerifier reads the RPC URLs and timeout from the portal context and counts its calls', async () => {
+    const inv = await f.createInvoice();
+    const sig = await payToken(f.rpc, {
+      from: f.payer,
+      recipient: f.merchant,
+      mint: f.usdcMint,
+      decimals: 6,
+      amount: 1_500_007n,
+      reference: inv.reference,
+    });
+    const counted: string[] = [];
+    const ctx = (rpcUrls: Map<string, string[]>) =>
+      ({
+        db: f.db,
+        registry: f.registry,
+        keys: f.keys,
+        config: {
+          issuer: 'https://portal.test',
+          invoice: { latePaymentUnlocks: true },
+          watchers: { [NETWORK]: { rpcTimeoutMs: 2_000 } },
+        },
+        rpcUrls,
+        metrics: {
+          rpcCalls: {
+            inc: (labels: { method: string; outcome: string }) =>
+              counted.push(`${labels.method}:${labels.outcome}`),
+          },
+        },
+        logger: f.deps.logger,
+      }) as unknown as PortalContext;
+    const verifier = createSolanaTxVerifier();
+    expect(refusal(await verifier(inv.settle(sig), ctx(new Map())))).toBe(REASONS.PAYMENT_CHAIN_UNKNOWN);
+    expect(refusal(await verifier(inv.settle(sig), ctx(new Map([[NETWORK, [f.front.url]]]))))).toBe('ok');
+    expect(counted).toContain('getTransaction:ok');
   });
 });
