@@ -73,13 +73,8 @@ export function createRelayer(opts: RelayerOptions): Relayer {
         } catch (cause) {
           throw revertRefusal(cause);
         }
-        let receipt: TransactionReceipt | null;
-        try {
-          receipt = await l.provider.waitForTransaction(sent.hash as string, 1, receiptTimeoutMs);
-        } catch (cause) {
-          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction was not mined in time', { cause });
-        }
-        if (receipt === null || receipt.status !== 1) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
+        const receipt = await pollReceipt(l.provider, sent.hash as string, receiptTimeoutMs);
+        if (receipt.status !== 1) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
         return receipt;
       });
     },
@@ -102,6 +97,27 @@ export function createRelayer(opts: RelayerOptions): Relayer {
       return { address: wallet.address, networks };
     },
   };
+}
+
+const RECEIPT_POLL_MS = 100;
+
+/**
+ * Polls for the receipt. ethers' waitForTransaction waits for a *new block* when the receipt is
+ * not there on its first look, which on a chain that mines only on demand never comes.
+ */
+async function pollReceipt(provider: JsonRpcProvider, hash: string, timeoutMs: number): Promise<TransactionReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let receipt: TransactionReceipt | null = null;
+    try {
+      receipt = await provider.getTransactionReceipt(hash);
+    } catch {
+      // A failed read is retried until the deadline; the transaction is already sent.
+    }
+    if (receipt !== null) return receipt;
+    if (Date.now() > deadline) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction was not mined in time');
+    await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
+  }
 }
 
 /** USDC's revert strings (measured, chain.md) mapped to the x402 reasons. */
