@@ -85,14 +85,17 @@ export function logFor(deps: TransportDeps, req: IncomingMessage): LazyRequestLo
   return new LazyRequestLog(deps.logger, req.headers);
 }
 
-/** Last resort when a handler throws after all: deny with a bodyless 503 (never allow). */
-export function failClosed(res: ServerResponse, log: DecisionLogger, err: unknown): void {
+/**
+ * Last resort when a handler throws after all: deny with a bodyless answer (never allow) — 503 by
+ * default, 403 for NGINX (which would turn a 503 into its own 500).
+ */
+export function failClosed(res: ServerResponse, log: DecisionLogger, err: unknown, status = 503): void {
   log.error(
     { err: { name: (err as Error)?.name, message: (err as Error)?.message } },
     'handler failed; denying',
   );
   if (!res.headersSent) {
-    res.writeHead(503, {
+    res.writeHead(status, {
       'content-length': '0',
       'cache-control': 'no-store',
       'x-402-reason': 'internal_error',

@@ -43,11 +43,11 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
       if (decision instanceof Promise) {
         decision.then(
           (d) => respondNginx(res, d),
-          (err: unknown) => failClosed(res, log, err),
+          (err: unknown) => failClosed(res, log, err, 403),
         );
       } else respondNginx(res, decision);
     } catch (err) {
-      failClosed(res, log, err);
+      failClosed(res, log, err, 403);
     }
   };
 }
