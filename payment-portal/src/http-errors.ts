@@ -46,6 +46,41 @@ export function sendError(res: Response, err: unknown, logger: Logger, metrics: 
     .json({ error: d.reason, reason: d.reason, message: d.message });
 }
 
-export function errorHandler(logger: Logger, metrics: PortalMetrics): ErrorRequestHandler {
-  return (err, _req, res, _next) => sendError(res, err, logger, metrics);
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] as string);
+
+/**
+ * The error handler of an Express app. With `html`, a browser (Accept prefers text/html) gets a
+ * small page saying what went wrong instead of JSON; programs still get JSON.
+ */
+export function errorHandler(
+  logger: Logger,
+  metrics: PortalMetrics,
+  opts: { html?: boolean } = {},
+): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (opts.html && req.accepts(['json', 'html']) === 'html') {
+      const d = describeError(err);
+      metrics.refusals.inc({ reason: d.reason });
+      if (d.status >= 500) logger.error({ err }, 'request failed');
+      res
+        .status(d.status)
+        .setHeader('Cache-Control', 'no-store')
+        .setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'")
+        .type('html')
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Payment</title></head>` +
+            `<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem"><h1>Payment</h1><p>${escapeHtml(d.message)}</p>` +
+            `<p><small>${escapeHtml(d.reason)}</small></p></body></html>`,
+        );
+      return;
+    }
+    sendError(res, err, logger, metrics);
+  };
 }

@@ -123,9 +123,20 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     decoded.q.offers[0]!.atomic = '1';
     decoded.q.offers[0]!.amount = '0.000001';
     const forged = `${h}.${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${sig}`;
-    const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${forged}`, { redirect: 'manual' });
+    const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${forged}`, {
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { reason: string }).reason).toBe('reference_invalid');
+    // A browser gets a page saying so, not JSON.
+    const page = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${forged}`, {
+      redirect: 'manual',
+      headers: { accept: 'text/html' },
+    });
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('invalid or has expired');
 
     const id = await openInvoice();
     const other = id.slice(0, -1) + (id.endsWith('A') ? 'B' : 'A');

@@ -4,7 +4,7 @@ import { healthHandlers, metricsHandler, requestContext } from '@turnpike/protoc
 import express from 'express';
 import type { PortalContext } from '../context.js';
 import { PortalError } from '../errors.js';
-import { errorHandler, sendError } from '../http-errors.js';
+import { errorHandler } from '../http-errors.js';
 import { createInvoice } from '../invoices/create-invoice.js';
 import { isInvoiceIdShape } from '../invoices/get-invoice.js';
 import { loadPayPageView } from '../invoices/pay-page-view.js';
@@ -144,10 +144,10 @@ export function createPublicApp(
   });
 
   app.use(prefix, router);
-  app.use((req, res) => {
+  app.use((req, _res, next) => {
     requestContext(ctx.logger, req.headers);
-    sendError(res, new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'not found'), ctx.logger, ctx.metrics);
+    next(new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'not found'));
   });
-  app.use(errorHandler(ctx.logger, ctx.metrics));
+  app.use(errorHandler(ctx.logger, ctx.metrics, { html: true }));
   return app;
 }
