@@ -5,7 +5,8 @@ import { decodeJwt } from 'jose';
 import { Contract, Wallet } from 'ethers';
 import { REASONS, type SettleResponse } from '@turnpike/protocol';
 import { Secret } from '@turnpike/protocol/service';
-import { createProofHandlers, createRelayer, EIP3009_ABI, proofsConfigSchema, type ProofVerifier, type Relayer } from '../../src/proofs/index.js';
+import { Registry } from 'prom-client';
+import { createProofHandlers, createRelayer, EIP3009_ABI, proofsConfigSchema, registerRelayerMetrics, type ProofVerifier, type Relayer } from '../../src/proofs/index.js';
 import { getInvoice } from '../../src/invoices/get-invoice.js';
 import { devProvider } from '../../../tests/support/anvil.js';
 import { startEvmStand, startProofCore, type EvmStand, type ProofCore } from './support/evm-proof-fixture.js';
@@ -133,5 +134,12 @@ describe('x402 exact on EVM, settled by the relayer', () => {
     const status = await relayer.status();
     expect(status.address).toBe(new Wallet(stand.relayerKey).address);
     expect(BigInt(status.networks[0]!.balanceWei!)).toBeGreaterThan(0n);
+    const metrics = new Registry();
+    registerRelayerMetrics(metrics, relayer);
+    expect(await metrics.metrics()).toMatch(new RegExp(`turnpike_portal_relayer_balance\\{network="anvil",address="${status.address}"\\} \\d`));
+  });
+
+  it('refuses a relayer key that is not a private key without printing it', () => {
+    expect(() => createRelayer({ key: new Secret('not-a-key-1234', 'env X'), rpcUrls: new Map(), networks: [], rpcTimeoutMs: 1_000 })).toThrow(/^(?!.*not-a-key-1234).*env X/);
   });
 });
