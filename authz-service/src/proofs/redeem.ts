@@ -1,12 +1,6 @@
-import {
-  encodeX402Header,
-  isReason,
-  REASONS,
-  toWire,
-  tokenCookieName,
-  type SettleProof,
-} from '@turnpike/protocol';
+import { encodeX402Header, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
 import type { Decision, DecisionLogger, ResolvedRequirement } from '../core/types.js';
+import type { AuthzReason } from '../reasons.js';
 import type { PortalClient } from '../portal/client.js';
 import type { TokenChecker } from '../tokens/check.js';
 
@@ -54,7 +48,9 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
         return { kind: 'unavailable', reason: REASONS.PORTAL_UNAVAILABLE };
       }
       if (!answer.ok) {
-        const reason = isReason(answer.reason) ? answer.reason : REASONS.PAYMENT_REQUIRED;
+        // The portal's reason is passed on as it is: the settle schema already holds it to the
+        // snake_case reason shape, and the portal adds reasons of its own (e.g. chain_unavailable).
+        const reason = answer.reason as AuthzReason;
         log.info({ proof: proof.type, reason }, 'payment proof refused');
         return {
           kind: 'payment_required',

@@ -12,6 +12,7 @@ import { ISSUER, startStack, type TestStack } from '../support/service.js';
 
 const GOOD_TX = `0x${'ab'.repeat(32)}`;
 const PENDING_TX = `0x${'cd'.repeat(32)}`;
+const CHAIN_DOWN_TX = `0x${'ef'.repeat(32)}`;
 
 let stack: TestStack;
 let settled: SettleRequest[] = [];
@@ -27,6 +28,13 @@ beforeAll(async () => {
         reason: REASONS.PAYMENT_PENDING,
         message: 'waiting for confirmations',
         retryAfterSeconds: 5,
+      };
+    if (body.proof.type === 'tx' && body.proof.tx === CHAIN_DOWN_TX)
+      return {
+        ok: false,
+        reason: 'chain_unavailable',
+        message: 'every RPC endpoint failed',
+        retryAfterSeconds: 3,
       };
     if (body.proof.type === 'tx' && body.proof.tx !== GOOD_TX)
       return { ok: false, reason: REASONS.PAYMENT_NOT_FOUND, message: 'no such tx' };
@@ -98,6 +106,13 @@ describe('payment proofs on the request path', () => {
     });
     expect(r.status).toBe(402);
     expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
+  });
+
+  it('a reason of the portal’s own (not in protocol REASONS) is passed on as it is', async () => {
+    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': CHAIN_DOWN_TX });
+    expect(r.status).toBe(402);
+    expect(r.headers['x-402-reason']).toBe('chain_unavailable');
+    expect(r.headers['retry-after']).toBe('3');
   });
 
   it.each([
