@@ -50,13 +50,17 @@ const GRANT_SET = `
  *   was simply slower than the watcher;
  * - anything else is `payment_already_redeemed`.
  *
- * A concurrent second attempt waits on the unique index until the first commits, then finds the
- * grant taken: of any number of attempts exactly one succeeds. The token is signed afterwards.
+ * A concurrent second attempt waits on the invoice's row lock until the first commits, then finds
+ * the payment redeemed and the grant taken: of any number of attempts exactly one succeeds. The
+ * token is signed afterwards.
  */
 export async function creditInvoice(pctx: ProofContext, input: CreditInput): Promise<{ token: string; claims: TokenClaims }> {
   const jti = randomUUID();
   const grant = await pctx.db
     .transaction(async (tx) => {
+      // The invoice row first, as the watcher's crediting transaction takes it (invoice, then
+      // redemptions): the same order on both sides, so the two never deadlock on PostgreSQL.
+      await tx.query('SELECT id FROM invoices WHERE id = $1 FOR UPDATE', [input.invoiceId]);
       const redeemed = await redeemPayment(tx, {
         network: input.network,
         txHash: input.txHash,
