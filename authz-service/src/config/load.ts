@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
 import {
   createNetworkRegistry,
   isProtocolError,
@@ -37,6 +38,12 @@ export async function loadAuthzConfig(opts: LoadAuthzConfigOptions = {}): Promis
     ...(opts.env === undefined ? {} : { env: opts.env }),
     ...(opts.base === undefined ? {} : { defaults: opts.base }),
   });
+  // Like secret files, a relative JWKS file is read from the config file's directory.
+  if ('file' in config.jwks && !isAbsolute(config.jwks.file)) {
+    config.jwks = {
+      file: resolve(opts.file === undefined ? process.cwd() : dirname(resolve(opts.file)), config.jwks.file),
+    };
+  }
   return resolveAuthzConfig(config);
 }
 
