@@ -12,7 +12,8 @@ export const AUTHZ_DEFAULTS = {
   /** A fetched JWKS is used without refetching for this long. */
   jwksCacheMaxAgeMs: 600_000,
   tokenCacheMaxEntries: 10_000,
-  probeTimeoutMs: 1_000,
+  /** Per probe request; a HEAD answered 405 adds a GET, so a cold miss may take twice this. */
+  probeTimeoutMs: 500,
   probeMaxBodyBytes: 256 * 1024,
   probeDefaultTtlSeconds: 60,
   probeNegativeTtlSeconds: 30,
@@ -28,6 +29,7 @@ export const AUTHZ_DEFAULTS = {
   /** Browser references are reused for at most this share of their lifetime. */
   referenceCacheMaxEntries: 10_000,
   x402MaxTimeoutSeconds: 300,
+  /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */
   decisionTimeoutMs: 1_500,
   logLevel: 'info',
 } as const;
