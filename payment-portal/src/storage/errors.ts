@@ -61,3 +61,16 @@ export function toStorageError(err: unknown): StorageError {
     code = 'connection_failed';
   return new StorageError(code, message, { cause: err, sqlState, constraint });
 }
+
+/**
+ * What a transaction rethrows after rolling back: the caller's own errors pass unchanged (a
+ * ProtocolError thrown inside the callback keeps its reason), driver errors become StorageErrors.
+ * A driver error is recognised by its SQLSTATE (five digits/capitals) or a network errno.
+ */
+export function transactionError(err: unknown): unknown {
+  if (err instanceof StorageError) return err;
+  const code = (err as { code?: unknown } | null)?.code;
+  const fromDriver =
+    typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_ERRNOS.has(code));
+  return fromDriver ? toStorageError(err) : err;
+}

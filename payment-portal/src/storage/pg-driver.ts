@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '@turnpike/protocol/service';
-import { StorageError, toStorageError } from './errors.js';
+import { StorageError, toStorageError, transactionError } from './errors.js';
 import type { Database, QueryResult, Transaction, TransactionOptions } from './types.js';
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -79,7 +79,7 @@ export async function openPg(opts: PgDriverOptions): Promise<Database> {
           // The connection is unusable; the pool must drop it rather than hand it out again.
           broken = rollbackErr as Error;
         }
-        throw toStorageError(err);
+        throw transactionError(err);
       } finally {
         client.release(broken);
       }

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdir } from 'node:fs/promises';
 import { PGlite, types } from '@electric-sql/pglite';
-import { StorageError, toStorageError } from './errors.js';
+import { StorageError, toStorageError, transactionError } from './errors.js';
 import { Mutex } from './mutex.js';
 import type { Database, QueryResult, Transaction, TransactionOptions } from './types.js';
 
@@ -80,7 +80,7 @@ export async function openPglite(opts: { dataDir?: string | undefined }): Promis
               return fn(tx);
             });
           } catch (err) {
-            throw toStorageError(err);
+            throw transactionError(err);
           }
         }),
       );

@@ -145,6 +145,19 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('storage on %s', (_nam
       expect(rows.map((r) => r.network)).toEqual(['tx-commit']);
     });
 
+    it("rethrow the caller's own error unchanged, and a driver error as a StorageError", async () => {
+      class CallerError extends Error {
+        readonly code = 'payment_underpaid';
+      }
+      const own = new CallerError('left to pay');
+      await expect(db.transaction(async () => Promise.reject(own))).rejects.toBe(own);
+      await expect(
+        db.transaction(async (tx) => {
+          await tx.query('SELECT * FROM no_such_table');
+        }),
+      ).rejects.toBeInstanceOf(StorageError);
+    });
+
     it('run concurrent read-modify-write transactions without losing an update', async () => {
       await db.query("INSERT INTO watcher_cursors (network, last_block) VALUES ('counter', 0)");
       await Promise.all(
