@@ -130,6 +130,15 @@ describe('x402 exact on EVM, settled by the relayer', () => {
     expect(rows.rowCount).toBe(1);
   });
 
+  it('charges once when two different authorizations for one challenge arrive together', async () => {
+    const { wire, usdcPayTo } = await core.invoice();
+    const [a, b] = await Promise.all([signAuthorization(stand, usdcPayTo, PRICE), signAuthorization(stand, usdcPayTo, PRICE)]);
+    const answers = await Promise.all([a, b].map((exact) => settle(core.settleRequest(wire, x402(2, v2Payload(stand, usdcPayTo, PRICE, exact))), core.pctx)));
+    expect(answers.filter((x) => x.ok)).toHaveLength(1);
+    expect(refused(answers.find((x) => !x.ok)!)).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+    expect(await stand.usdc.balanceOf(usdcPayTo)).toBe(PRICE);
+  });
+
   it("reports the relayer's address and gas balance", async () => {
     const status = await relayer.status();
     expect(status.address).toBe(new Wallet(stand.relayerKey).address);

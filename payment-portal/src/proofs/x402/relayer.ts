@@ -15,9 +15,23 @@ export interface Relayer {
   /** The relayer's public address (safe to show in /readyz and metrics). */
   readonly address: string;
   /** Submits transferWithAuthorization and waits for the receipt; refuses with an x402 reason when it reverts. */
-  settle(network: EvmNetwork, asset: Erc20Asset, payload: X402ExactEvmPayload, receiptTimeoutMs: number): Promise<TransactionReceipt>;
+  settle<T = TransactionReceipt>(
+    network: EvmNetwork,
+    asset: Erc20Asset,
+    payload: X402ExactEvmPayload,
+    receiptTimeoutMs: number,
+    hooks?: SettleHooks<T>,
+  ): Promise<T>;
   /** Address and gas balance on every network it can reach (for /readyz and a gauge). */
   status(timeoutMs?: number): Promise<RelayerStatus>;
+}
+
+/** Steps run inside the network's lane, so nothing else settles on that network in between. */
+export interface SettleHooks<T> {
+  /** Runs before sending; throw a ProofRefusal to send nothing (e.g. the invoice is already paid). */
+  beforeSend?: () => Promise<void>;
+  /** Runs on the mined receipt (e.g. credit it); its result is what settle resolves with. */
+  afterMined?: (receipt: TransactionReceipt) => Promise<T>;
 }
 
 export interface RelayerOptions {
@@ -59,7 +73,7 @@ export function createRelayer(opts: RelayerOptions): Relayer {
 
   return {
     address: wallet.address,
-    async settle(network, asset, payload, receiptTimeoutMs) {
+    async settle<T>(network: EvmNetwork, asset: Erc20Asset, payload: X402ExactEvmPayload, receiptTimeoutMs: number, hooks: SettleHooks<T> = {}): Promise<T> {
       const l = lane(network);
       const a = payload.authorization;
       const token = new Contract(asset.address, EIP3009_ABI, l.signer);
@@ -67,6 +81,7 @@ export function createRelayer(opts: RelayerOptions): Relayer {
         // Checked again inside the lane: a concurrent copy of this authorization may just have settled.
         const used = (await token.getFunction('authorizationState').staticCall(a.from, a.nonce)) as boolean;
         if (used) throw new ProofRefusal(REASONS.X402_NONCE_USED, 'this authorization has already been used');
+        await hooks.beforeSend?.();
         let sent;
         try {
           sent = await token.getFunction('transferWithAuthorization')(a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, payload.signature);
@@ -75,7 +90,7 @@ export function createRelayer(opts: RelayerOptions): Relayer {
         }
         const receipt = await pollReceipt(l.provider, sent.hash as string, receiptTimeoutMs);
         if (receipt.status !== 1) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
-        return receipt;
+        return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
       });
     },
     async status(timeoutMs = opts.rpcTimeoutMs) {

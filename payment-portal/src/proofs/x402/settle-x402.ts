@@ -55,27 +55,36 @@ export async function settleX402(request: SettleRequest & { proof: X402Proof }, 
   const reads = readsFor(pctx.rpcUrls, d.network.name, pctx.rpcUrls.get(d.network.name), pctx.rpcTimeoutMs(d.network.name));
   if (!reads) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `this portal has no RPC endpoint for ${d.network.name}`);
 
-  const settled = deps.config.mode === 'facilitator'
-    ? await settleThroughFacilitator(request, d, offer, asset, reads, deps)
-    : await settleThroughRelayer(d, asset, reads, deps);
-  const log = transferLog(settled.logs, asset, offer, auth.from);
-  if (log === undefined) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this challenge');
-  const { token, claims } = await creditInvoice(pctx, {
-    invoiceId: offer.invoiceId,
-    network: d.network.name,
-    txHash: settled.txHash,
-    logIndex: Number(log.logIndex),
-    payer: auth.from.toLowerCase(),
-    asset: asset.address.toLowerCase(),
-    amountAtomic: BigInt(log.data),
-    blockNumber: settled.blockNumber,
-    blockHash: settled.blockHash,
-    status: 'settled',
-  }).catch((err: unknown) => {
-    pctx.logger.error({ network: d.network.name, tx: settled.txHash, invoice: offer.invoiceId }, 'x402 settled on chain but not credited');
-    throw err;
-  });
-  const receipt = { success: true, transaction: settled.txHash, network: d.version === 2 ? d.network.caip2 : (d.network.x402V1Name ?? d.network.name), payer: auth.from };
+  const credit = async (settled: Settled) => {
+    const log = transferLog(settled.logs, asset, offer, auth.from);
+    if (log === undefined) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this challenge');
+    const issued = await creditInvoice(pctx, {
+      invoiceId: offer.invoiceId,
+      network: d.network.name,
+      txHash: settled.txHash,
+      logIndex: Number(log.logIndex),
+      payer: auth.from.toLowerCase(),
+      asset: asset.address.toLowerCase(),
+      amountAtomic: BigInt(log.data),
+      blockNumber: settled.blockNumber,
+      blockHash: settled.blockHash,
+      status: 'settled',
+    }).catch((err: unknown) => {
+      pctx.logger.error({ network: d.network.name, tx: settled.txHash, invoice: offer.invoiceId }, 'x402 settled on chain but not credited');
+      throw err;
+    });
+    return { ...issued, txHash: settled.txHash };
+  };
+  const { token, claims, txHash } =
+    deps.config.mode === 'facilitator'
+      ? await credit(await settleThroughFacilitator(request, d, offer, asset, reads, deps))
+      : await settleThroughRelayer(d, asset, reads, deps, {
+          // Inside the relayer's lane: a second authorization for the same challenge, settled
+          // meanwhile, must not charge the payer twice.
+          beforeSend: () => assertStillOpen(pctx, offer.invoiceId),
+          afterMined: (receipt) => credit(receipt),
+        });
+  const receipt = { success: true, transaction: txHash, network: d.version === 2 ? d.network.caip2 : (d.network.x402V1Name ?? d.network.name), payer: auth.from };
   return { ok: true, token, claims: claims as Record<string, unknown>, receipt };
 }
 
@@ -86,16 +95,31 @@ interface Settled {
   logs: ReadonlyArray<Pick<ReceiptLog, 'address' | 'topics' | 'data' | 'logIndex'>>;
 }
 
-async function settleThroughRelayer(d: DecodedX402, asset: Erc20Asset, reads: EvmReads, deps: X402Deps): Promise<Settled> {
+async function settleThroughRelayer<T>(
+  d: DecodedX402,
+  asset: Erc20Asset,
+  reads: EvmReads,
+  deps: X402Deps,
+  hooks: { beforeSend: () => Promise<void>; afterMined: (settled: Settled) => Promise<T> },
+): Promise<T> {
   if (!deps.relayer) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'no relayer is configured');
   await checkAuthorizationOnChain(d.exact, asset, reads);
-  const r = await deps.relayer.settle(d.network, asset, d.exact, deps.config.receiptTimeoutMs);
-  return {
-    txHash: r.hash.toLowerCase(),
-    blockNumber: BigInt(r.blockNumber),
-    blockHash: r.blockHash.toLowerCase(),
-    logs: r.logs.map((l) => ({ address: l.address.toLowerCase(), topics: l.topics.map((t) => t.toLowerCase()), data: l.data, logIndex: BigInt(l.index) })),
-  };
+  return deps.relayer.settle(d.network, asset, d.exact, deps.config.receiptTimeoutMs, {
+    beforeSend: hooks.beforeSend,
+    afterMined: (r) =>
+      hooks.afterMined({
+        txHash: r.hash.toLowerCase(),
+        blockNumber: BigInt(r.blockNumber),
+        blockHash: r.blockHash.toLowerCase(),
+        logs: r.logs.map((l) => ({ address: l.address.toLowerCase(), topics: l.topics.map((t) => t.toLowerCase()), data: l.data, logIndex: BigInt(l.index) })),
+      }),
+  });
+}
+
+async function assertStillOpen(pctx: ProofContext, invoiceId: string): Promise<void> {
+  const r = await pctx.db.query<{ status: string }>('SELECT status FROM invoices WHERE id = $1', [invoiceId]);
+  const status = r.rows[0]?.status;
+  if (status === 'paid' || status === 'redeemed') throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this challenge is already paid');
 }
 
 async function settleThroughFacilitator(request: SettleRequest, d: DecodedX402, offer: OfferMatch, asset: Erc20Asset, reads: EvmReads, deps: X402Deps): Promise<Settled> {
