@@ -17,6 +17,7 @@ export function paymentPage(opts: { payUrl: string; description: string | undefi
   const what = opts.description === undefined ? 'This page' : escapeHtml(opts.description);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="refresh" content="0;url=${url}">
 <title>Payment required</title></head>
 <body><h1>Payment required</h1>

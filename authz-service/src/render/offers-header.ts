@@ -9,7 +9,11 @@ const memo = new WeakMap<PaymentRequest, string>();
 export function offersHeader(request: PaymentRequest): string {
   let value = memo.get(request);
   if (value === undefined) {
-    value = request.offers.map((o) => `${o.network} ${o.amount} ${o.asset.symbol}`).join(', ');
+    // Header values must be visible ASCII; a configured symbol could hold anything.
+    value = request.offers
+      .map((o) => `${o.network} ${o.amount} ${o.asset.symbol}`)
+      .join(', ')
+      .replace(/[^\x20-\x7e]/g, '?');
     memo.set(request, value);
   }
   return value;
