@@ -301,9 +301,10 @@ ${row('transferWithAuthorization sent and awaited directly (no portal)', x.direc
 |---|---|
 | x402 payments settled and credited | ${x.throughputPerS} |
 
-Relayer submissions on one network run one at a time (nonce order, replay check before gas), so
-x402 throughput per network is bounded by send-and-wait of one transaction; on a real chain that
-is a block time, and the first paying request of a client waits for it.
+Relayer submissions on one network run one at a time (nonce order, replay and invoice checks
+before gas, the credit before the next send), so x402 throughput per network is bounded by
+send-and-wait of one transaction plus the credit; on a real chain that is a block time, and the
+first paying request of a client waits for it.
 `;
 }
 
