@@ -151,6 +151,19 @@ describe('EVM transaction-hash proofs', () => {
     expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_TOO_OLD);
   });
 
+  it('refuses a transaction older than the maximum age, and one mined after the challenge expired', async () => {
+    const aged = await core.invoice();
+    const tx = await tokenTransfer(stand, stand.usdc, aged.usdcPayTo, 1_000_000n);
+    const later = { ...core.pctx, now: () => Date.now() + 2 * 3_600_000 };
+    const strict = createProofHandlers({ config: await proofsConfigSchema.parseAsync({ tx: { networks: { anvil: { maxTxAgeSeconds: 3_600 } } } }) }).tx!;
+    expect(refused(await strict(core.settleRequest(aged.wire, txProof(tx)), later)).reason).toBe(REASONS.PAYMENT_TOO_OLD);
+
+    const { invoice, wire, usdcPayTo } = await core.invoice();
+    await core.db.query(`UPDATE invoices SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1`, [invoice.id]);
+    const late = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
+    expect(refused(await verify(core.settleRequest(wire, txProof(late)), core.pctx)).reason).toBe(REASONS.PAYMENT_EXPIRED);
+  });
+
   it('refuses a payment to a fixed wallet unless unbound proofs are allowed, then credits it once', async () => {
     const wallet = Wallet.createRandom().address;
     const json = { claims: {}, exp: 60_000, payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC', address: wallet }] } };
