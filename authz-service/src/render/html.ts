@@ -26,3 +26,17 @@ export function paymentPage(opts: { payUrl: string; description: string | undefi
 </body></html>
 `;
 }
+
+/** The page a browser sees for a 403 or 503 (the reason is shown for support requests). */
+export function refusalPage(opts: { status: number; message: string; reason: string }): string {
+  const title = opts.status === 403 ? 'Access denied' : 'Temporarily unavailable';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title></head>
+<body><h1>${title}</h1>
+<p>${escapeHtml(opts.message)}</p>
+<p><small>Reason: <code>${escapeHtml(opts.reason)}</code></small></p>
+</body></html>
+`;
+}

@@ -9,7 +9,7 @@ import type {
 } from '../core/types.js';
 import type { PortalClient, ReferenceRequest } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
-import { paymentPage } from './html.js';
+import { paymentPage, refusalPage } from './html.js';
 import { prefersHtml } from './negotiate.js';
 import type { ReferenceCache } from './reference-cache.js';
 import { x402Terms } from './x402.js';
@@ -38,11 +38,13 @@ export async function renderDenial(
   req: NeutralRequest,
   deps: RenderDeps,
 ): Promise<RenderedResponse> {
+  const html = prefersHtml(req.headers.accept);
   switch (decision.kind) {
     case 'forbidden':
-      return plain(403, 'forbidden', decision.reason, 'The request cannot be authorised.');
+      return plain(html, 403, 'forbidden', decision.reason, 'The request cannot be authorised.');
     case 'unavailable':
       return plain(
+        html,
         503,
         'unavailable',
         decision.reason,
@@ -50,9 +52,7 @@ export async function renderDenial(
       );
     case 'payment_required':
       try {
-        return prefersHtml(req.headers.accept)
-          ? await browser402(decision, deps)
-          : await api402(decision, req, deps);
+        return html ? await browser402(decision, deps) : await api402(decision, req, deps);
       } catch (err) {
         deps.log?.warn(
           {
@@ -65,6 +65,7 @@ export async function renderDenial(
           'portal call failed; cannot render the 402',
         );
         return plain(
+          html,
           503,
           'unavailable',
           AUTHZ_REASONS.PORTAL_UNAVAILABLE,
@@ -78,14 +79,20 @@ export async function renderDenial(
   }
 }
 
-function plain(status: number, error: string, reason: string, message: string): RenderedResponse {
-  const body = JSON.stringify({ error, reason, message });
+function plain(
+  html: boolean,
+  status: number,
+  error: string,
+  reason: string,
+  message: string,
+): RenderedResponse {
   const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'x-402-reason': reason,
   };
   if (status === 503) headers['retry-after'] = RETRY_AFTER_SECONDS;
+  const body = html ? refusalPage({ status, message, reason }) : JSON.stringify({ error, reason, message });
   return { status, headers, body };
 }
 

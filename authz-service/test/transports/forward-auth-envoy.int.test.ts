@@ -118,6 +118,13 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     expect((await forward('/x', { 'x-forwarded-method': '' })).status).toBe(403);
   });
 
+  it('a browser gets its refusal as a small HTML page', async () => {
+    const r = await forward('http://evil.example/x', { accept: 'text/html' });
+    expect(r.status).toBe(403);
+    expect(r.headers['content-type']).toMatch(/^text\/html/);
+    expect(r.body).toContain('<code>uri_absolute_form</code>');
+  });
+
   it('portal down: 503 portal_unavailable (fail closed), never a 200', async () => {
     stack.portal.mode = 'status500';
     try {
