@@ -62,6 +62,8 @@ export const REASONS = {
   PAYMENT_TX_MALFORMED: 'payment_tx_malformed',
   PAYMENT_CHAIN_UNKNOWN: 'payment_chain_unknown',
   PAYMENT_UNBOUND: 'payment_unbound',
+  /** Every RPC endpoint of the proof's network failed or timed out: nothing was decided, retry. */
+  CHAIN_UNAVAILABLE: 'chain_unavailable',
   X402_PAYLOAD_INVALID: 'x402_payload_invalid',
   X402_SIGNATURE_INVALID: 'x402_signature_invalid',
   X402_AUTHORIZATION_EXPIRED: 'x402_authorization_expired',

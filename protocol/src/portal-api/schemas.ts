@@ -43,8 +43,16 @@ export const challengeOfferSchema = z.strictObject({
   /** Canonical decimal in whole units. */
   amount: z.string().min(1),
   atomic,
-  /** The unique receive address of this challenge's invoice. */
+  /**
+   * Where to pay: the unique receive address of this challenge's invoice (EVM), or the owner's
+   * wallet (Solana, shared by every invoice; see `reference`).
+   */
   payTo: z.string().min(1),
+  /**
+   * Solana Pay reference key (base58 public key) the payment must carry as a read-only account of
+   * its transfer instruction; it is what binds a Solana transaction to this challenge.
+   */
+  reference: z.string().min(32).max(44).optional(),
 });
 
 export const challengeSchema = z.strictObject({
