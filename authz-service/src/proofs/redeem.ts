@@ -1,8 +1,23 @@
 import { encodeX402Header, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Decision, DecisionLogger, ResolvedRequirement } from '../core/types.js';
 import type { AuthzReason } from '../reasons.js';
 import type { PortalClient } from '../portal/client.js';
 import type { TokenChecker } from '../tokens/check.js';
+
+/** How long a refused proof's answer is reused (capped by the portal's Retry-After). */
+const REFUSAL_MEMO_SECONDS = 10;
+const REFUSAL_MEMO_MAX_ENTRIES = 10_000;
+
+function proofKey(proof: SettleProof): string {
+  if (proof.type === 'tx') return `tx\n${proof.network}\n${proof.tx}`;
+  return `x402\n${proof.version}\n${createHash('sha256').update(JSON.stringify(proof.payload)).digest('hex')}`;
+}
+
+function retryAfter(seconds: number | undefined): { retryAfterSeconds?: number } {
+  return seconds === undefined ? {} : { retryAfterSeconds: seconds };
+}
 
 export interface ProofRedeemer {
   /** Settles the proof through the portal; on success, allows with the new token for the client. */
@@ -27,9 +42,24 @@ export interface ProofRedeemerOptions {
  */
 export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
   const now = opts.now ?? Date.now;
+  // A refusal is remembered briefly per (resource, proof): NGINX asks again from its challenge
+  // route right after the 401, and clients retry a pending proof; neither should cost a second
+  // settle call. Successes are never remembered (each one is a credited payment).
+  const refusals = new LRUCache<string, { reason: AuthzReason; retryAfterSeconds?: number }>({
+    max: REFUSAL_MEMO_MAX_ENTRIES,
+  });
   return {
     timeoutMs: opts.timeoutMs,
     async redeem(r, proof, log) {
+      const key = `${r.host}\n${r.path}\n${proofKey(proof)}`;
+      const known = refusals.get(key);
+      if (known !== undefined)
+        return {
+          kind: 'payment_required',
+          reason: known.reason,
+          requirement: r,
+          ...retryAfter(known.retryAfterSeconds),
+        };
       let answer;
       try {
         answer = await opts.portal.settle({
@@ -52,11 +82,24 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
         // snake_case reason shape, and the portal adds reasons of its own (e.g. chain_unavailable).
         const reason = answer.reason as AuthzReason;
         log.info({ proof: proof.type, reason }, 'payment proof refused');
+        const memoSeconds = Math.min(answer.retryAfterSeconds ?? REFUSAL_MEMO_SECONDS, REFUSAL_MEMO_SECONDS);
+        if (memoSeconds > 0) {
+          refusals.set(
+            key,
+            {
+              reason,
+              ...(answer.retryAfterSeconds === undefined
+                ? {}
+                : { retryAfterSeconds: answer.retryAfterSeconds }),
+            },
+            { ttl: memoSeconds * 1000 },
+          );
+        }
         return {
           kind: 'payment_required',
           reason,
           requirement: r,
-          ...(answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds }),
+          ...retryAfter(answer.retryAfterSeconds),
         };
       }
       const verdict = await opts.tokens.check(

@@ -108,6 +108,25 @@ describe('payment proofs on the request path', () => {
     expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
   });
 
+  it('a refused proof is settled once: NGINX’s challenge call right after the 401 reuses the answer', async () => {
+    const tx = `0x${'77'.repeat(32)}`;
+    const headers = {
+      host: 'shop.example',
+      'x-original-uri': '/premium/article',
+      'x-original-method': 'GET',
+      'x-payment-chain': 'base',
+      'x-payment-tx': tx,
+      accept: 'application/json',
+    };
+    const auth = await send(stack.service.httpPort, { path: '/v1/nginx', headers });
+    expect(auth.status).toBe(401);
+    expect(auth.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
+    const challenge = await send(stack.service.httpPort, { path: '/v1/nginx/challenge', headers });
+    expect(challenge.status).toBe(402);
+    expect(JSON.parse(challenge.body).reason).toBe(REASONS.PAYMENT_NOT_FOUND);
+    expect(settled).toHaveLength(1);
+  });
+
   it('a reason of the portal’s own (not in protocol REASONS) is passed on as it is', async () => {
     const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': CHAIN_DOWN_TX });
     expect(r.status).toBe(402);
