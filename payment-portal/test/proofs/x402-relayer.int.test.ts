@@ -3,7 +3,7 @@ import { x402Client } from '@x402/core/client';
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { decodeJwt } from 'jose';
 import { Contract, Wallet } from 'ethers';
-import { REASONS, type SettleResponse } from '@turnpike/protocol';
+import { createNetworkRegistry, localAnvilNetwork, REASONS, type SettleResponse } from '@turnpike/protocol';
 import { Secret } from '@turnpike/protocol/service';
 import { Registry } from 'prom-client';
 import { createProofHandlers, createRelayer, EIP3009_ABI, proofsConfigSchema, registerRelayerMetrics, type ProofVerifier, type Relayer } from '../../src/proofs/index.js';
@@ -137,6 +137,15 @@ describe('x402 exact on EVM, settled by the relayer', () => {
     expect(answers.filter((x) => x.ok)).toHaveLength(1);
     expect(refused(answers.find((x) => !x.ok)!)).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
     expect(await stand.usdc.balanceOf(usdcPayTo)).toBe(PRICE);
+  });
+
+  it('refuses every payment while the configured EIP-712 domain is not the token\'s, moving nothing', async () => {
+    const { wire, usdcPayTo } = await core.invoice();
+    const misnamed = createNetworkRegistry({ anvil: { ...localAnvilNetwork({ usdcAddress: stand.usdc.address, usdcEip712Name: 'USDC' }), x402V1Name: 'anvil' } });
+    const exact = await signAuthorization(stand, usdcPayTo, PRICE);
+    const r = await settle(core.settleRequest(wire, x402(2, v2Payload(stand, usdcPayTo, PRICE, exact))), { ...core.pctx, registry: misnamed });
+    expect(refused(r)).toBe(REASONS.X402_SETTLE_FAILED);
+    expect(await stand.usdc.balanceOf(usdcPayTo)).toBe(0n);
   });
 
   it("reports the relayer's address and gas balance", async () => {

@@ -1,4 +1,4 @@
-import { Interface, verifyTypedData } from 'ethers';
+import { Interface, TypedDataEncoder, verifyTypedData } from 'ethers';
 import { REASONS, type Erc20Asset, type EvmNetwork, type X402ExactEvmPayload } from '@turnpike/protocol';
 import { ProofRefusal } from '../context.js';
 import type { EvmReads } from '../evm/chain-reads.js';
@@ -17,6 +17,7 @@ export const TRANSFER_WITH_AUTHORIZATION_TYPES = {
 
 export const EIP3009_ABI = new Interface([
   'function authorizationState(address authorizer, bytes32 nonce) view returns (bool)',
+  'function DOMAIN_SEPARATOR() view returns (bytes32)',
   'function balanceOf(address account) view returns (uint256)',
   'function transferWithAuthorization(address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce, bytes signature)',
 ]);
@@ -75,4 +76,29 @@ export async function checkAuthorizationOnChain(p: X402ExactEvmPayload, asset: E
   if ((EIP3009_ABI.decodeFunctionResult('balanceOf', balance)[0] as bigint) < BigInt(a.value)) {
     throw new ProofRefusal(REASONS.X402_INSUFFICIENT_BALANCE, 'the payer does not hold the amount');
   }
+}
+
+const domainChecked = new Map<string, Promise<void>>();
+
+/**
+ * Checks once per token that the configured EIP-712 domain (`eip712.name`/`version`) is the
+ * contract's own `DOMAIN_SEPARATOR()`. A wrong name would make every client sign a domain the
+ * token rejects: verification would pass and every settlement revert. A mismatch is logged by
+ * the caller and refused; a failed read is retried on the next payment.
+ */
+export function checkTokenDomain(network: EvmNetwork, asset: Erc20Asset, reads: EvmReads): Promise<void> {
+  const key = `${network.chainId}:${asset.address.toLowerCase()}:${asset.eip712.name}:${asset.eip712.version}`;
+  let pending = domainChecked.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const onChain = EIP3009_ABI.decodeFunctionResult('DOMAIN_SEPARATOR', await reads.call(asset.address, EIP3009_ABI.encodeFunctionData('DOMAIN_SEPARATOR', [])))[0] as string;
+      const configured = TypedDataEncoder.hashDomain({ name: asset.eip712.name, version: asset.eip712.version, chainId: network.chainId, verifyingContract: asset.address });
+      if (onChain.toLowerCase() !== configured.toLowerCase()) {
+        throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, `the EIP-712 domain configured for ${asset.symbol} on ${network.name} ("${asset.eip712.name}"/"${asset.eip712.version}") is not the token's`);
+      }
+    })();
+    domainChecked.set(key, pending);
+    pending.catch(() => domainChecked.delete(key));
+  }
+  return pending;
 }

@@ -6,7 +6,7 @@ import { readsFor, type EvmReads, type ReceiptLog } from '../evm/chain-reads.js'
 import { findOffersByPayTo, type OfferMatch } from '../find-offers.js';
 import { sameTarget } from '../target.js';
 import { TRANSFER_TOPIC, topicAddress } from '../../watchers/evm/rpc-schemas.js';
-import { checkAuthorization, checkAuthorizationOnChain } from './authorization.js';
+import { checkAuthorization, checkAuthorizationOnChain, checkTokenDomain } from './authorization.js';
 import { decodeX402Proof, type DecodedX402 } from './decode.js';
 import { facilitatorReason, type FacilitatorClient } from './facilitator-client.js';
 import type { Relayer } from './relayer.js';
@@ -43,6 +43,13 @@ export async function settleX402(request: SettleRequest & { proof: X402Proof }, 
   if (offer.status === 'expired' || offer.expiresAt.getTime() <= nowMs) throw new ProofRefusal(REASONS.PAYMENT_EXPIRED, 'the challenge has expired');
   // Settling would move the payer's money a second time for the same access.
   if (offer.status === 'paid' || offer.status === 'redeemed') throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this challenge is already paid');
+  const reads = readsFor(pctx.rpcUrls, d.network.name, pctx.rpcUrls.get(d.network.name), pctx.rpcTimeoutMs(d.network.name));
+  if (!reads) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `this portal has no RPC endpoint for ${d.network.name}`);
+  await checkTokenDomain(d.network, asset, reads).catch((err: unknown) => {
+    if (err instanceof ProofRefusal) pctx.logger.error({ network: d.network.name, asset: asset.address }, err.message);
+    throw err;
+  });
+
   checkAuthorization(d.exact, {
     network: d.network,
     asset,
@@ -52,9 +59,6 @@ export async function settleX402(request: SettleRequest & { proof: X402Proof }, 
     minValiditySeconds: deps.config.minValiditySeconds,
     nowSeconds: Math.floor(nowMs / 1000),
   });
-  const reads = readsFor(pctx.rpcUrls, d.network.name, pctx.rpcUrls.get(d.network.name), pctx.rpcTimeoutMs(d.network.name));
-  if (!reads) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `this portal has no RPC endpoint for ${d.network.name}`);
-
   const credit = async (settled: Settled) => {
     const log = transferLog(settled.logs, asset, offer, auth.from);
     if (log === undefined) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this challenge');
