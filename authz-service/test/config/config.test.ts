@@ -88,3 +88,44 @@ describe('authz-service configuration', () => {
     ]);
   });
 });
+
+describe('docs/configuration/authz-service.md', () => {
+  it('lists every option of the schema', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { authzConfigSchema } = await import('../../src/config/schema.js');
+    const doc = await readFile(
+      fileURLToPath(new URL('../../../docs/configuration/authz-service.md', import.meta.url)),
+      'utf8',
+    );
+    type Def = {
+      type: string;
+      shape?: Record<string, unknown>;
+      innerType?: unknown;
+      element?: unknown;
+      options?: unknown[];
+    };
+    const defOf = (s: unknown): Def => (s as { _zod: { def: Def } })._zod.def;
+    const keys: string[] = [];
+    const walk = (schema: unknown, prefix: string): void => {
+      let def = defOf(schema);
+      while (def.innerType !== undefined) def = defOf(def.innerType);
+      if (def.type === 'array' && def.element !== undefined) return walk(def.element, `${prefix}[]`);
+      if (def.type === 'union' && def.options !== undefined)
+        return def.options.forEach((o) => walk(o, prefix));
+      if (def.type !== 'object' || def.shape === undefined || prefix === 'networks') return;
+      for (const [k, v] of Object.entries(def.shape)) {
+        const key = prefix === '' ? k : `${prefix}.${k}`;
+        keys.push(key);
+        walk(v, key);
+      }
+    };
+    walk(authzConfigSchema, '');
+    expect(keys.length).toBeGreaterThan(30);
+    // Leaves only: a section (listeners, probe…) is a heading, its options are the rows.
+    const leaves = keys.filter(
+      (k) => !keys.some((other) => other.startsWith(`${k}.`) || other.startsWith(`${k}[]`)),
+    );
+    const missing = leaves.filter((k) => !doc.includes(`\`${k}\``));
+    expect(missing).toEqual([]);
+  });
+});
