@@ -16,8 +16,25 @@ import { randomBytes } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { Contract, FetchRequest, HDNodeWallet, Interface, JsonRpcProvider, Network, Wallet, getAddress, parseEther } from 'ethers';
-import { createNetworkRegistry, localAnvilNetwork, paymentRequestFromJson, toWire, type EvmNetwork, type SettleRequest } from '@turnpike/protocol';
+import {
+  Contract,
+  FetchRequest,
+  HDNodeWallet,
+  Interface,
+  JsonRpcProvider,
+  Network,
+  Wallet,
+  getAddress,
+  parseEther,
+} from 'ethers';
+import {
+  createNetworkRegistry,
+  localAnvilNetwork,
+  paymentRequestFromJson,
+  toWire,
+  type EvmNetwork,
+  type SettleRequest,
+} from '@turnpike/protocol';
 import { createLogger, Secret } from '@turnpike/protocol/service';
 import { createAddressPool } from '../../payment-portal/src/addresses/address-pool.js';
 import { createEvmAddressDeriver } from '../../payment-portal/src/addresses/derive-evm.js';
@@ -47,7 +64,13 @@ const round = (x: number) => Math.round(x * 100) / 100;
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return { n: s.length, mean: round(s.reduce((a, b) => a + b, 0) / s.length), p50: round(q(0.5)), p90: round(q(0.9)), max: round(s.at(-1) as number) };
+  return {
+    n: s.length,
+    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
+    p50: round(q(0.5)),
+    p90: round(q(0.9)),
+    max: round(s.at(-1) as number),
+  };
 };
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -78,32 +101,83 @@ async function main(): Promise<void> {
     const deployer = anvil.accounts[0]!.address;
     const usdc = await deployUsdc(anvil.rpcUrl, deployer);
     const request = new FetchRequest(anvil.rpcUrl);
-    const provider = new JsonRpcProvider(request, Network.from(31337), { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(request, Network.from(31337), {
+      staticNetwork: true,
+      batchMaxCount: 1,
+      cacheTimeout: -1,
+    });
     const payer = new Wallet(Wallet.createRandom().privateKey, provider);
     const relayerKey = Wallet.createRandom().privateKey;
     const direct = new Wallet(Wallet.createRandom().privateKey, provider);
-    for (const a of [payer.address, new Wallet(relayerKey).address, direct.address]) await anvil.rpc('anvil_setBalance', [a, `0x${parseEther('1000').toString(16)}`]);
+    for (const a of [payer.address, new Wallet(relayerKey).address, direct.address])
+      await anvil.rpc('anvil_setBalance', [a, `0x${parseEther('1000').toString(16)}`]);
     await usdc.mint(payer.address, 10n ** 15n);
 
-    const registry = createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations: 0, usdcEip712Name: 'USD Coin' }) });
+    const registry = createNetworkRegistry({
+      anvil: localAnvilNetwork({ usdcAddress: usdc.address, confirmations: 0, usdcEip712Name: 'USD Coin' }),
+    });
     const network = registry.require('anvil') as EvmNetwork;
     const db = await openDatabase({ memory: true });
     await migrate(db);
     const xpub = HDNodeWallet.createRandom(undefined, "m/44'/60'/0'").neuter().extendedKey;
-    const pool = createAddressPool({ db, deriver: createEvmAddressDeriver(xpub), lowWater: 50, batch: 500, logger });
+    const pool = createAddressPool({
+      db,
+      deriver: createEvmAddressDeriver(xpub),
+      lowWater: 50,
+      batch: 500,
+      logger,
+    });
     await pool.refill();
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const keys = loadSigningKeys([{ kid: 'bench', privateKey: new Secret(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()) }]);
+    const keys = loadSigningKeys([
+      {
+        kid: 'bench',
+        privateKey: new Secret(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()),
+      },
+    ]);
     const rpcUrls = new Map([['anvil', [anvil.rpcUrl]]]);
-    const pctx: ProofContext = { db, registry, keys, issuer: 'https://bench.test', rpcUrls, rpcTimeoutMs: () => 5_000, logger };
-    const paymentRequest = paymentRequestFromJson({ claims: {}, exp: 3_600_000, payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC' }] } }, registry);
+    const pctx: ProofContext = {
+      db,
+      registry,
+      keys,
+      issuer: 'https://bench.test',
+      rpcUrls,
+      rpcTimeoutMs: () => 5_000,
+      logger,
+    };
+    const paymentRequest = paymentRequestFromJson(
+      {
+        claims: {},
+        exp: 3_600_000,
+        payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC' }] },
+      },
+      registry,
+    );
     const wire = toWire(paymentRequest);
-    const deps = { db, registry, evmPool: pool, watchedNetworks: new Set(['anvil']), expiryMinutes: 600, rateLimitPerMinutePerIp: 1_000_000 };
+    const deps = {
+      db,
+      registry,
+      evmPool: pool,
+      watchedNetworks: new Set(['anvil']),
+      expiryMinutes: 600,
+      rateLimitPerMinutePerIp: 1_000_000,
+    };
     const newInvoice = async () => {
-      const inv = await createInvoice(deps, { target: { host: 'bench.test', scheme: 'https', resource: '/p', originalUri: '/p' }, request: paymentRequest, clientIp: null });
+      const inv = await createInvoice(deps, {
+        target: { host: 'bench.test', scheme: 'https', resource: '/p', originalUri: '/p' },
+        request: paymentRequest,
+        clientIp: null,
+      });
       return inv.offers[0]!.payTo;
     };
-    const settleRequest = (proof: SettleRequest['proof']): SettleRequest => ({ host: 'bench.test', scheme: 'https', resource: '/p', originalUri: '/p', request: wire, proof });
+    const settleRequest = (proof: SettleRequest['proof']): SettleRequest => ({
+      host: 'bench.test',
+      scheme: 'https',
+      resource: '/p',
+      originalUri: '/p',
+      request: wire,
+      proof,
+    });
     const erc20 = new Interface(['function transfer(address,uint256) returns (bool)']);
 
     // ---- 1. transaction-hash proofs
@@ -113,13 +187,24 @@ async function main(): Promise<void> {
     const sends = [];
     for (let i = 0; i < TX_PROOFS; i++) {
       const payTo = await newInvoice();
-      sends.push(await payer.sendTransaction({ to: usdc.address, data: erc20.encodeFunctionData('transfer', [payTo, 1_000_000n]), nonce: nonce++, gasLimit: 100_000n }));
+      sends.push(
+        await payer.sendTransaction({
+          to: usdc.address,
+          data: erc20.encodeFunctionData('transfer', [payTo, 1_000_000n]),
+          nonce: nonce++,
+          gasLimit: 100_000n,
+        }),
+      );
     }
     for (const s of sends) hashes.push((await s.wait())!.hash);
     const txVerify = createProofHandlers({ config: await proofsConfigSchema.parseAsync({}) }).tx!;
     const reads = evmReads(createRpcClient({ urls: [anvil.rpcUrl], timeoutMs: 5_000 }));
     const rpcOnly = async (hash: string) => {
-      const [receipt] = await Promise.all([reads.receipt(hash), reads.transaction(hash), reads.blockNumber()]);
+      const [receipt] = await Promise.all([
+        reads.receipt(hash),
+        reads.transaction(hash),
+        reads.blockNumber(),
+      ]);
       await reads.blockByHash(receipt!.blockHash);
     };
     const half = Math.floor(TX_PROOFS / 2);
@@ -128,14 +213,22 @@ async function main(): Promise<void> {
     for (let i = 0; i < half; i++) {
       const hash = hashes[i] as string;
       txRpc.push((await timed(() => rpcOnly(hash)))[1]);
-      const [r, ms] = await timed(() => txVerify(settleRequest({ type: 'tx', network: 'anvil', tx: hash }), pctx));
+      const [r, ms] = await timed(() =>
+        txVerify(settleRequest({ type: 'tx', network: 'anvil', tx: hash }), pctx),
+      );
       expectOk(r, 'tx proof');
       txLatency.push(ms);
     }
     const rest = hashes.slice(half);
-    const rpcWall = await inFlight(rest.map((h) => () => rpcOnly(h)), IN_FLIGHT);
+    const rpcWall = await inFlight(
+      rest.map((h) => () => rpcOnly(h)),
+      IN_FLIGHT,
+    );
     const txWall = await inFlight(
-      rest.map((h) => async () => expectOk(await txVerify(settleRequest({ type: 'tx', network: 'anvil', tx: h }), pctx), 'tx proof')),
+      rest.map(
+        (h) => async () =>
+          expectOk(await txVerify(settleRequest({ type: 'tx', network: 'anvil', tx: h }), pctx), 'tx proof'),
+      ),
       IN_FLIGHT,
     );
     const replayWall = await inFlight(
@@ -148,24 +241,58 @@ async function main(): Promise<void> {
 
     // ---- 2. x402 payloads settled by the relayer
     console.log(`x402: preparing ${X402_PAYMENTS} invoices and authorizations`);
-    const domain = { name: 'USD Coin', version: '2', chainId: network.chainId, verifyingContract: usdc.address };
+    const domain = {
+      name: 'USD Coin',
+      version: '2',
+      chainId: network.chainId,
+      verifyingContract: usdc.address,
+    };
     const sign = async (payTo: string) => {
       const now = Math.floor(Date.now() / 1000);
-      const authorization = { from: payer.address, to: getAddress(payTo), value: '1000000', validAfter: String(now - 600), validBefore: String(now + 3_600), nonce: `0x${randomBytes(32).toString('hex')}` };
+      const authorization = {
+        from: payer.address,
+        to: getAddress(payTo),
+        value: '1000000',
+        validAfter: String(now - 600),
+        validBefore: String(now + 3_600),
+        nonce: `0x${randomBytes(32).toString('hex')}`,
+      };
       const signature = await payer.signTypedData(domain, TRANSFER_WITH_AUTHORIZATION_TYPES, authorization);
-      const accepted = { scheme: 'exact', network: network.caip2, amount: '1000000', asset: getAddress(usdc.address), payTo: getAddress(payTo), maxTimeoutSeconds: 300, extra: { name: 'USD Coin', version: '2' } };
-      return { payTo, exact: { signature, authorization }, payload: { x402Version: 2, accepted, payload: { signature, authorization } } };
+      const accepted = {
+        scheme: 'exact',
+        network: network.caip2,
+        amount: '1000000',
+        asset: getAddress(usdc.address),
+        payTo: getAddress(payTo),
+        maxTimeoutSeconds: 300,
+        extra: { name: 'USD Coin', version: '2' },
+      };
+      return {
+        payTo,
+        exact: { signature, authorization },
+        payload: { x402Version: 2, accepted, payload: { signature, authorization } },
+      };
     };
     const payments = [];
     for (let i = 0; i < X402_PAYMENTS; i++) payments.push(await sign(await newInvoice()));
     const directPayments = [];
-    for (let i = 0; i < Math.min(20, X402_PAYMENTS); i++) directPayments.push(await sign(Wallet.createRandom().address));
+    for (let i = 0; i < Math.min(20, X402_PAYMENTS); i++)
+      directPayments.push(await sign(Wallet.createRandom().address));
 
-    const relayer = createRelayer({ key: new Secret(relayerKey), rpcUrls, networks: [network], rpcTimeoutMs: 5_000 });
-    const x402Config = await proofsConfigSchema.parseAsync({ x402: { mode: 'relayer', relayerKey: { fromEnv: 'BENCH_RELAYER_KEY' } } }).catch(async () => {
-      process.env.BENCH_RELAYER_KEY = relayerKey;
-      return proofsConfigSchema.parseAsync({ x402: { mode: 'relayer', relayerKey: { fromEnv: 'BENCH_RELAYER_KEY' } } });
+    const relayer = createRelayer({
+      key: new Secret(relayerKey),
+      rpcUrls,
+      networks: [network],
+      rpcTimeoutMs: 5_000,
     });
+    const x402Config = await proofsConfigSchema
+      .parseAsync({ x402: { mode: 'relayer', relayerKey: { fromEnv: 'BENCH_RELAYER_KEY' } } })
+      .catch(async () => {
+        process.env.BENCH_RELAYER_KEY = relayerKey;
+        return proofsConfigSchema.parseAsync({
+          x402: { mode: 'relayer', relayerKey: { fromEnv: 'BENCH_RELAYER_KEY' } },
+        });
+      });
     const x402Settle = createProofHandlers({ config: x402Config, relayer }).x402!;
     const asset = registry.asset('anvil', 'USDC');
     if (asset.kind !== 'erc20') throw new Error('USDC is not an ERC-20 in the registry');
@@ -173,7 +300,15 @@ async function main(): Promise<void> {
     const offline: number[] = [];
     for (const p of payments) {
       const t = performance.now();
-      checkAuthorization(p.exact, { network, asset, payTo: p.payTo.toLowerCase(), amount: 1_000_000n, exactValue: true, minValiditySeconds: 6, nowSeconds: Math.floor(Date.now() / 1000) });
+      checkAuthorization(p.exact, {
+        network,
+        asset,
+        payTo: p.payTo.toLowerCase(),
+        amount: 1_000_000n,
+        exactValue: true,
+        minValiditySeconds: 6,
+        nowSeconds: Math.floor(Date.now() / 1000),
+      });
       offline.push(performance.now() - t);
     }
     const chainChecks: number[] = [];
@@ -183,7 +318,10 @@ async function main(): Promise<void> {
         (
           await timed(() =>
             Promise.all([
-              reads.call(usdc.address, EIP3009_ABI.encodeFunctionData('authorizationState', [a.from, a.nonce])),
+              reads.call(
+                usdc.address,
+                EIP3009_ABI.encodeFunctionData('authorizationState', [a.from, a.nonce]),
+              ),
               reads.call(usdc.address, EIP3009_ABI.encodeFunctionData('balanceOf', [a.from])),
             ]),
           )
@@ -197,7 +335,15 @@ async function main(): Promise<void> {
       directSend.push(
         (
           await timed(async () => {
-            const sent = await token.getFunction('transferWithAuthorization')(a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, p.exact.signature);
+            const sent = await token.getFunction('transferWithAuthorization')(
+              a.from,
+              a.to,
+              a.value,
+              a.validAfter,
+              a.validBefore,
+              a.nonce,
+              p.exact.signature,
+            );
             let receipt = await provider.getTransactionReceipt(sent.hash as string);
             for (let i = 0; receipt === null && i < 300; i++) {
               await new Promise((resolve) => setTimeout(resolve, 100));
@@ -211,13 +357,21 @@ async function main(): Promise<void> {
     const xHalf = Math.floor(X402_PAYMENTS / 2);
     const x402Latency: number[] = [];
     for (const p of payments.slice(0, xHalf)) {
-      const [r, ms] = await timed(() => x402Settle(settleRequest({ type: 'x402', version: 2, payload: p.payload }), pctx));
+      const [r, ms] = await timed(() =>
+        x402Settle(settleRequest({ type: 'x402', version: 2, payload: p.payload }), pctx),
+      );
       expectOk(r, 'x402');
       x402Latency.push(ms);
     }
     const xRest = payments.slice(xHalf);
     const x402Wall = await inFlight(
-      xRest.map((p) => async () => expectOk(await x402Settle(settleRequest({ type: 'x402', version: 2, payload: p.payload }), pctx), 'x402')),
+      xRest.map(
+        (p) => async () =>
+          expectOk(
+            await x402Settle(settleRequest({ type: 'x402', version: 2, payload: p.payload }), pctx),
+            'x402',
+          ),
+      ),
       IN_FLIGHT,
     );
     await pool.stop();
@@ -260,12 +414,29 @@ async function main(): Promise<void> {
 function markdown(r: {
   measuredAt: string;
   node: string;
-  txHash: { proofs: number; sequentialMs: ReturnType<typeof stats>; rpcAloneSequentialMs: ReturnType<typeof stats>; throughputPerS: number; rpcAloneThroughputPerS: number; replayRefusalsPerS: number; inFlight: number };
-  x402Relayer: { payments: number; sequentialMs: ReturnType<typeof stats>; throughputPerS: number; inFlight: number; offlineChecksMs: ReturnType<typeof stats>; chainChecksAloneMs: ReturnType<typeof stats>; directSendAndWaitMs: ReturnType<typeof stats> };
+  txHash: {
+    proofs: number;
+    sequentialMs: ReturnType<typeof stats>;
+    rpcAloneSequentialMs: ReturnType<typeof stats>;
+    throughputPerS: number;
+    rpcAloneThroughputPerS: number;
+    replayRefusalsPerS: number;
+    inFlight: number;
+  };
+  x402Relayer: {
+    payments: number;
+    sequentialMs: ReturnType<typeof stats>;
+    throughputPerS: number;
+    inFlight: number;
+    offlineChecksMs: ReturnType<typeof stats>;
+    chainChecksAloneMs: ReturnType<typeof stats>;
+    directSendAndWaitMs: ReturnType<typeof stats>;
+  };
 }): string {
   const t = r.txHash;
   const x = r.x402Relayer;
-  const row = (name: string, s: ReturnType<typeof stats>) => `| ${name} | ${s.n} | ${s.p50} | ${s.p90} | ${s.max} |`;
+  const row = (name: string, s: ReturnType<typeof stats>) =>
+    `| ${name} | ${s.n} | ${s.p50} | ${s.p90} | ${s.max} |`;
   return `# Settle benchmark
 
 Measured ${r.measuredAt} on 2 cores, Node ${r.node}; anvil from npm (automine: one block per

@@ -50,10 +50,18 @@ const x402Schema = z
   .superRefine((x, ctx) => {
     if (!x.enabled) return;
     if (x.mode === 'relayer' && x.relayerKey === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['relayerKey'], message: 'mode "relayer" needs relayerKey ({fromEnv} or {fromFile})' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['relayerKey'],
+        message: 'mode "relayer" needs relayerKey ({fromEnv} or {fromFile})',
+      });
     }
     if (x.mode === 'facilitator' && x.facilitator === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['facilitator'], message: 'mode "facilitator" needs facilitator.url' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['facilitator'],
+        message: 'mode "facilitator" needs facilitator.url',
+      });
     }
   });
 
@@ -62,7 +70,13 @@ const x402Schema = z
  * `parseAsync` / loadConfig: the relayer key is a secret source, read asynchronously.
  */
 export const proofsConfigSchema = z.strictObject({
-  tx: txSchema.default({ enabled: true, allowUnboundProofs: false, clockSkewSeconds: 60, maxTxAgeSeconds: 86_400, networks: {} }),
+  tx: txSchema.default({
+    enabled: true,
+    allowUnboundProofs: false,
+    clockSkewSeconds: 60,
+    maxTxAgeSeconds: 86_400,
+    networks: {},
+  }),
   /** Absent: x402 proofs are refused (`proof_unsupported`). */
   x402: x402Schema.optional(),
 });

@@ -1,4 +1,12 @@
-import { REASONS, type EvmNetwork, type Reason, type SettleRequest, type SettleResponse, type TxProof, type X402Proof } from '@turnpike/protocol';
+import {
+  REASONS,
+  type EvmNetwork,
+  type Reason,
+  type SettleRequest,
+  type SettleResponse,
+  type TxProof,
+  type X402Proof,
+} from '@turnpike/protocol';
 import type { PortalContext } from '../context.js';
 import type { SettleVerifier } from '../internal-api/settle-verifiers.js';
 import { RpcError } from '../watchers/evm/rpc-client.js';
@@ -37,21 +45,38 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
     out.tx = guarded(async (request, pctx) => {
       const proof = request.proof as TxProof;
       const network = pctx.registry.get(proof.network);
-      if (network === undefined) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${proof.network}"`);
+      if (network === undefined)
+        throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${proof.network}"`);
       if (!request.request.offers.some((o) => o.network === network.name)) {
-        throw new ProofRefusal(REASONS.PAYMENT_WRONG_NETWORK, `this resource is not offered on ${network.name}`);
+        throw new ProofRefusal(
+          REASONS.PAYMENT_WRONG_NETWORK,
+          `this resource is not offered on ${network.name}`,
+        );
       }
       if (network.kind === 'solana') {
-        if (!deps.solanaTx) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no verifier for ${network.name}`);
+        if (!deps.solanaTx)
+          throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no verifier for ${network.name}`);
         throw new SolanaDelegation();
       }
-      return verifyEvmTxProof(request as SettleRequest & { proof: TxProof }, network as EvmNetwork, pctx, { config: deps.config.tx });
+      return verifyEvmTxProof(request as SettleRequest & { proof: TxProof }, network as EvmNetwork, pctx, {
+        config: deps.config.tx,
+      });
     });
   }
   const x402 = deps.config.x402;
   if (x402?.enabled) {
-    const facilitator = deps.facilitator ?? (x402.mode === 'facilitator' && x402.facilitator ? createFacilitatorClient(x402.facilitator) : undefined);
-    out.x402 = guarded((request, pctx) => settleX402(request as SettleRequest & { proof: X402Proof }, pctx, { config: x402, relayer: deps.relayer, facilitator }));
+    const facilitator =
+      deps.facilitator ??
+      (x402.mode === 'facilitator' && x402.facilitator
+        ? createFacilitatorClient(x402.facilitator)
+        : undefined);
+    out.x402 = guarded((request, pctx) =>
+      settleX402(request as SettleRequest & { proof: X402Proof }, pctx, {
+        config: x402,
+        relayer: deps.relayer,
+        facilitator,
+      }),
+    );
   }
   return out;
 }
@@ -60,7 +85,9 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
  * The same verifiers as SettleVerifiers of a running portal (what `createSettleVerifiers` holds):
  * `new Map(Object.entries(createProofVerifiers(deps)))`.
  */
-export function createProofVerifiers(deps: ProofVerifierDeps): Partial<Record<'tx' | 'x402', SettleVerifier>> {
+export function createProofVerifiers(
+  deps: ProofVerifierDeps,
+): Partial<Record<'tx' | 'x402', SettleVerifier>> {
   const handlers = createProofHandlers(deps);
   const out: Partial<Record<'tx' | 'x402', SettleVerifier>> = {};
   for (const key of ['tx', 'x402'] as const) {
@@ -93,8 +120,16 @@ function guarded(fn: ProofVerifier): ProofVerifier {
       }
       if (err instanceof RpcError) {
         pctx.onRefusal?.(PROOF_REASONS.CHAIN_UNAVAILABLE as Reason);
-        pctx.logger.warn({ proof: request.proof.type, err: { name: err.name, code: err.code } }, 'RPC unavailable while verifying a proof');
-        return { ok: false, reason: PROOF_REASONS.CHAIN_UNAVAILABLE, message: 'the chain could not be read; retry shortly', retryAfterSeconds: RPC_RETRY_SECONDS };
+        pctx.logger.warn(
+          { proof: request.proof.type, err: { name: err.name, code: err.code } },
+          'RPC unavailable while verifying a proof',
+        );
+        return {
+          ok: false,
+          reason: PROOF_REASONS.CHAIN_UNAVAILABLE,
+          message: 'the chain could not be read; retry shortly',
+          retryAfterSeconds: RPC_RETRY_SECONDS,
+        };
       }
       throw err;
     }

@@ -54,7 +54,10 @@ const GRANT_SET = `
  * the payment redeemed and the grant taken: of any number of attempts exactly one succeeds. The
  * token is signed afterwards.
  */
-export async function creditInvoice(pctx: ProofContext, input: CreditInput): Promise<{ token: string; claims: TokenClaims }> {
+export async function creditInvoice(
+  pctx: ProofContext,
+  input: CreditInput,
+): Promise<{ token: string; claims: TokenClaims }> {
   const jti = randomUUID();
   const grant = await pctx.db
     .transaction(async (tx) => {
@@ -76,7 +79,8 @@ export async function creditInvoice(pctx: ProofContext, input: CreditInput): Pro
       return redeemed.ok ? takeGrant(tx, input.invoiceId, jti) : claimWatcherCredit(tx, input, jti);
     })
     .catch(unwrap);
-  if (grant === null) throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
+  if (grant === null)
+    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
 
   const invoice = await getInvoice(pctx.db, input.invoiceId);
   if (!invoice) throw new Error(`invoice ${input.invoiceId} vanished after it was credited`);
@@ -96,7 +100,10 @@ export async function creditInvoice(pctx: ProofContext, input: CreditInput): Pro
 }
 
 async function takeGrant(tx: Transaction, invoiceId: string, jti: string): Promise<Grant | null> {
-  const r = await tx.query<Grant>(`UPDATE invoices SET ${GRANT_SET} WHERE id = $1 RETURNING token_jti, token_expires_at, redeemed_at`, [invoiceId, jti]);
+  const r = await tx.query<Grant>(
+    `UPDATE invoices SET ${GRANT_SET} WHERE id = $1 RETURNING token_jti, token_expires_at, redeemed_at`,
+    [invoiceId, jti],
+  );
   return r.rows[0] ?? null;
 }
 

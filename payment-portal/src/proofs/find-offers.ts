@@ -38,7 +38,11 @@ interface Row {
  * The invoice offers whose unique receive address on `network` is one of `payTos` (at most one
  * per address: UNIQUE (network, pay_to)). Addresses must be in their stored form.
  */
-export async function findOffersByPayTo(q: Queryable, network: string, payTos: readonly string[]): Promise<OfferMatch[]> {
+export async function findOffersByPayTo(
+  q: Queryable,
+  network: string,
+  payTos: readonly string[],
+): Promise<OfferMatch[]> {
   if (payTos.length === 0) return [];
   const result = await q.query<Row>(
     `SELECT o.invoice_id, i.host, i.resource, i.status, i.created_at, i.expires_at, o.network, o.asset_kind,

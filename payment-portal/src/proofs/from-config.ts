@@ -11,8 +11,17 @@ import { createRelayer, type Relayer } from './x402/relayer.js';
  */
 export function createProofsFromConfig(
   config: ProofsConfig,
-  portal: { registry: NetworkRegistry; rpcUrls: ReadonlyMap<string, readonly string[]>; rpcTimeoutMs?: number; solanaTx?: SettleVerifier },
-): { verifiers: Partial<Record<'tx' | 'x402', SettleVerifier>>; verifierMap: SettleVerifiers; relayer: Relayer | undefined } {
+  portal: {
+    registry: NetworkRegistry;
+    rpcUrls: ReadonlyMap<string, readonly string[]>;
+    rpcTimeoutMs?: number;
+    solanaTx?: SettleVerifier;
+  },
+): {
+  verifiers: Partial<Record<'tx' | 'x402', SettleVerifier>>;
+  verifierMap: SettleVerifiers;
+  relayer: Relayer | undefined;
+} {
   const x402 = config.x402;
   const relayer =
     x402?.enabled && x402.mode === 'relayer' && x402.relayerKey !== undefined

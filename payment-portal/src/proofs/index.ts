@@ -4,11 +4,26 @@
  * docs/payments-from-programs.md.
  */
 export { proofsConfigSchema, type ProofsConfig, type ProofsConfigInput } from './config.js';
-export { createProofVerifiers, createProofHandlers, type ProofVerifier, type ProofVerifierDeps } from './create-proof-verifiers.js';
+export {
+  createProofVerifiers,
+  createProofHandlers,
+  type ProofVerifier,
+  type ProofVerifierDeps,
+} from './create-proof-verifiers.js';
 export { proofContextFrom, ProofRefusal, type ProofContext } from './context.js';
 export { createRelayer, type Relayer, type RelayerOptions, type RelayerStatus } from './x402/relayer.js';
 export { registerRelayerMetrics } from './x402/relayer-metrics.js';
 export { createProofsFromConfig } from './from-config.js';
-export { createFacilitatorClient, facilitatorReason, type FacilitatorClient, type FacilitatorOptions } from './x402/facilitator-client.js';
+export {
+  createFacilitatorClient,
+  facilitatorReason,
+  type FacilitatorClient,
+  type FacilitatorOptions,
+} from './x402/facilitator-client.js';
 export { PROOF_REASONS, type ProofReason } from './reasons.js';
-export { checkAuthorization, checkAuthorizationOnChain, TRANSFER_WITH_AUTHORIZATION_TYPES, EIP3009_ABI } from './x402/authorization.js';
+export {
+  checkAuthorization,
+  checkAuthorizationOnChain,
+  TRANSFER_WITH_AUTHORIZATION_TYPES,
+  EIP3009_ABI,
+} from './x402/authorization.js';

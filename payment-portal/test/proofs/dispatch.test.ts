@@ -47,9 +47,18 @@ describe('tx proof dispatch', () => {
 
   it('refuses Solana proofs when no Solana verifier is wired, and chains the resource is not offered on', async () => {
     const verifiers = createProofVerifiers({ config: await proofsConfigSchema.parseAsync({}) });
-    expect(await verifiers.tx!(request('solana', ['solana']), ctx)).toMatchObject({ ok: false, reason: REASONS.PAYMENT_CHAIN_UNKNOWN });
-    expect(await verifiers.tx!(request('base', ['solana']), ctx)).toMatchObject({ ok: false, reason: REASONS.PAYMENT_WRONG_NETWORK });
-    expect(await verifiers.tx!(request('base', ['base']), ctx)).toMatchObject({ ok: false, reason: REASONS.PAYMENT_TX_MALFORMED });
+    expect(await verifiers.tx!(request('solana', ['solana']), ctx)).toMatchObject({
+      ok: false,
+      reason: REASONS.PAYMENT_CHAIN_UNKNOWN,
+    });
+    expect(await verifiers.tx!(request('base', ['solana']), ctx)).toMatchObject({
+      ok: false,
+      reason: REASONS.PAYMENT_WRONG_NETWORK,
+    });
+    expect(await verifiers.tx!(request('base', ['base']), ctx)).toMatchObject({
+      ok: false,
+      reason: REASONS.PAYMENT_TX_MALFORMED,
+    });
   });
 
   it('has no x402 verifier unless x402 is configured', async () => {

@@ -30,10 +30,17 @@ describe.each(drivers)('one transaction presented 100 times at once (%s)', (_nam
       const { invoice, wire, usdcPayTo } = await core.invoice();
       const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
       const request = core.settleRequest(wire, { type: 'tx', network: 'anvil', tx });
-      const answers: SettleResponse[] = await Promise.all(Array.from({ length: 100 }, () => verify(request, core.pctx)));
+      const answers: SettleResponse[] = await Promise.all(
+        Array.from({ length: 100 }, () => verify(request, core.pctx)),
+      );
       expect(answers.filter((a) => a.ok)).toHaveLength(1);
-      expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? '' : a.reason))).toEqual(Array(99).fill(REASONS.PAYMENT_ALREADY_REDEEMED));
-      const rows = await db.query<{ n: string }>('SELECT count(*) AS n FROM redemptions WHERE invoice_id = $1', [invoice.id]);
+      expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? '' : a.reason))).toEqual(
+        Array(99).fill(REASONS.PAYMENT_ALREADY_REDEEMED),
+      );
+      const rows = await db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM redemptions WHERE invoice_id = $1',
+        [invoice.id],
+      );
       expect(Number(rows.rows[0]?.n)).toBe(1);
     } finally {
       await core.close();
@@ -47,10 +54,21 @@ describe.each(drivers)('one transaction presented 100 times at once (%s)', (_nam
       const verify = createProofHandlers({ config: await proofsConfigSchema.parseAsync({}) }).tx!;
       const { invoice, wire, usdcPayTo } = await core.invoice();
       const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
-      const receipt = (await stand.anvil.rpc('eth_getTransactionReceipt', [tx])) as { logs: Array<{ logIndex: string }> };
-      await redeemPayment(db, { network: 'anvil', txHash: tx.toLowerCase(), logIndex: Number(receipt.logs[0]!.logIndex), invoiceId: invoice.id, asset: stand.usdc.address.toLowerCase(), amountAtomic: 1_000_000n });
+      const receipt = (await stand.anvil.rpc('eth_getTransactionReceipt', [tx])) as {
+        logs: Array<{ logIndex: string }>;
+      };
+      await redeemPayment(db, {
+        network: 'anvil',
+        txHash: tx.toLowerCase(),
+        logIndex: Number(receipt.logs[0]!.logIndex),
+        invoiceId: invoice.id,
+        asset: stand.usdc.address.toLowerCase(),
+        amountAtomic: 1_000_000n,
+      });
       const request = core.settleRequest(wire, { type: 'tx', network: 'anvil', tx });
-      const answers: SettleResponse[] = await Promise.all(Array.from({ length: 100 }, () => verify(request, core.pctx)));
+      const answers: SettleResponse[] = await Promise.all(
+        Array.from({ length: 100 }, () => verify(request, core.pctx)),
+      );
       expect(answers.filter((a) => a.ok)).toHaveLength(1);
       expect(answers.filter((a) => !a.ok && a.reason === REASONS.PAYMENT_ALREADY_REDEEMED)).toHaveLength(99);
     } finally {

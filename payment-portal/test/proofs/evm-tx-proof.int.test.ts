@@ -4,7 +4,14 @@ import { Wallet, parseEther } from 'ethers';
 import { createProofHandlers, proofsConfigSchema, type ProofVerifier } from '../../src/proofs/index.js';
 import { getInvoice } from '../../src/invoices/get-invoice.js';
 import { redeemPayment } from '../../src/storage/index.js';
-import { payerSend, startEvmStand, startProofCore, tokenTransfer, type EvmStand, type ProofCore } from './support/evm-proof-fixture.js';
+import {
+  payerSend,
+  startEvmStand,
+  startProofCore,
+  tokenTransfer,
+  type EvmStand,
+  type ProofCore,
+} from './support/evm-proof-fixture.js';
 
 let stand: EvmStand;
 let core: ProofCore;
@@ -24,7 +31,11 @@ afterAll(async () => {
 
 const txProof = (tx: string, network = 'anvil') => ({ type: 'tx' as const, network, tx });
 
-function refused(r: SettleResponse): { reason: string; message: string; retryAfterSeconds?: number | undefined } {
+function refused(r: SettleResponse): {
+  reason: string;
+  message: string;
+  retryAfterSeconds?: number | undefined;
+} {
   if (r.ok) throw new Error('expected a refusal, got a token');
   return r;
 }
@@ -36,7 +47,13 @@ describe('EVM transaction-hash proofs', () => {
     const first = await verify(core.settleRequest(wire, txProof(tx)), core.pctx);
     if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
     const claims = decodeJwt(first.token);
-    expect(claims).toMatchObject({ aud: 'shop.test', resource: '/premium', tier: 'gold', sub: stand.payer.address.toLowerCase(), pay: { network: 'anvil', tx: tx.toLowerCase(), invoice: invoice.id } });
+    expect(claims).toMatchObject({
+      aud: 'shop.test',
+      resource: '/premium',
+      tier: 'gold',
+      sub: stand.payer.address.toLowerCase(),
+      pay: { network: 'anvil', tx: tx.toLowerCase(), invoice: invoice.id },
+    });
     expect((await getInvoice(core.db, invoice.id))?.status).toBe('redeemed');
 
     const again = refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx));
@@ -53,60 +70,93 @@ describe('EVM transaction-hash proofs', () => {
   it('takes over a payment the watcher credited first, once', async () => {
     const { invoice, wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
-    const receipt = (await stand.anvil.rpc('eth_getTransactionReceipt', [tx])) as { logs: Array<{ logIndex: string }> };
+    const receipt = (await stand.anvil.rpc('eth_getTransactionReceipt', [tx])) as {
+      logs: Array<{ logIndex: string }>;
+    };
     // What the watcher writes when the invoice becomes paid.
-    await redeemPayment(core.db, { network: 'anvil', txHash: tx.toLowerCase(), logIndex: Number(receipt.logs[0]!.logIndex), invoiceId: invoice.id, asset: stand.usdc.address.toLowerCase(), amountAtomic: 1_000_000n });
+    await redeemPayment(core.db, {
+      network: 'anvil',
+      txHash: tx.toLowerCase(),
+      logIndex: Number(receipt.logs[0]!.logIndex),
+      invoiceId: invoice.id,
+      asset: stand.usdc.address.toLowerCase(),
+      amountAtomic: 1_000_000n,
+    });
     await core.db.query(`UPDATE invoices SET status = 'paid', paid_at = now() WHERE id = $1`, [invoice.id]);
     expect((await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).ok).toBe(true);
-    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_ALREADY_REDEEMED,
+    );
   });
 
   it('refuses a malformed hash', async () => {
     const { wire } = await core.invoice();
-    expect(refused(await verify(core.settleRequest(wire, txProof('0x1234')), core.pctx)).reason).toBe(REASONS.PAYMENT_TX_MALFORMED);
+    expect(refused(await verify(core.settleRequest(wire, txProof('0x1234')), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_TX_MALFORMED,
+    );
   });
 
   it('refuses an unknown chain', async () => {
     const { wire } = await core.invoice();
-    expect(refused(await verify(core.settleRequest(wire, txProof(`0x${'ab'.repeat(32)}`, 'dogechain')), core.pctx)).reason).toBe(REASONS.PAYMENT_CHAIN_UNKNOWN);
+    expect(
+      refused(await verify(core.settleRequest(wire, txProof(`0x${'ab'.repeat(32)}`, 'dogechain')), core.pctx))
+        .reason,
+    ).toBe(REASONS.PAYMENT_CHAIN_UNKNOWN);
   });
 
   it('refuses a proof on a chain the resource is not offered on', async () => {
     const { wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
-    expect(refused(await verify(core.settleRequest(wire, txProof(tx, 'other')), core.pctx)).reason).toBe(REASONS.PAYMENT_WRONG_NETWORK);
+    expect(refused(await verify(core.settleRequest(wire, txProof(tx, 'other')), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_WRONG_NETWORK,
+    );
   });
 
   it('refuses a transaction that does not exist', async () => {
     const { wire } = await core.invoice();
-    expect(refused(await verify(core.settleRequest(wire, txProof(`0x${'ab'.repeat(32)}`)), core.pctx)).reason).toBe(REASONS.PAYMENT_NOT_FOUND);
+    expect(
+      refused(await verify(core.settleRequest(wire, txProof(`0x${'ab'.repeat(32)}`)), core.pctx)).reason,
+    ).toBe(REASONS.PAYMENT_NOT_FOUND);
   });
 
   it('refuses a reverted transaction', async () => {
     const { wire, usdcPayTo } = await core.invoice();
     const { Interface } = await import('ethers');
-    const data = new Interface(['function transfer(address,uint256)']).encodeFunctionData('transfer', [usdcPayTo, 10n ** 18n]);
+    const data = new Interface(['function transfer(address,uint256)']).encodeFunctionData('transfer', [
+      usdcPayTo,
+      10n ** 18n,
+    ]);
     // A fixed gas limit skips estimation, so the overspend is mined and reverts.
     const sent = await stand.payer.sendTransaction({ to: stand.usdc.address, data, gasLimit: 200_000n });
     await sent.wait().catch(() => undefined);
-    expect(refused(await verify(core.settleRequest(wire, txProof(sent.hash)), core.pctx)).reason).toBe(REASONS.PAYMENT_REVERTED);
+    expect(refused(await verify(core.settleRequest(wire, txProof(sent.hash)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_REVERTED,
+    );
   });
 
   it('refuses the right amount of a look-alike token (another contract emitting Transfer)', async () => {
     const { wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.fake, usdcPayTo, 1_000_000n);
-    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_WRONG_ASSET);
+    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_WRONG_ASSET,
+    );
   });
 
   it("refuses someone else's transaction copied from the chain (another challenge's address, or none)", async () => {
     const victim = await core.invoice({ resource: '/premium/other' });
     const tx = await tokenTransfer(stand, stand.usdc, victim.usdcPayTo, 1_000_000n);
     const attacker = await core.invoice();
-    expect(refused(await verify(core.settleRequest(attacker.wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+    expect(refused(await verify(core.settleRequest(attacker.wire, txProof(tx)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_WRONG_RECIPIENT,
+    );
     const elsewhere = await tokenTransfer(stand, stand.usdc, Wallet.createRandom().address, 1_000_000n);
-    expect(refused(await verify(core.settleRequest(attacker.wire, txProof(elsewhere)), core.pctx)).reason).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+    expect(
+      refused(await verify(core.settleRequest(attacker.wire, txProof(elsewhere)), core.pctx)).reason,
+    ).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
     // The victim still gets theirs.
-    expect((await verify(core.settleRequest(victim.wire, txProof(tx), '/premium/other'), core.pctx)).ok).toBe(true);
+    expect((await verify(core.settleRequest(victim.wire, txProof(tx), '/premium/other'), core.pctx)).ok).toBe(
+      true,
+    );
   });
 
   it('refuses an underpayment and says what is left', async () => {
@@ -118,7 +168,9 @@ describe('EVM transaction-hash proofs', () => {
   });
 
   it('answers payment_pending with Retry-After until the confirmations are reached', async () => {
-    const config = await proofsConfigSchema.parseAsync({ tx: { networks: { anvil: { confirmations: 3, blockTimeSeconds: 2 } } } });
+    const config = await proofsConfigSchema.parseAsync({
+      tx: { networks: { anvil: { confirmations: 3, blockTimeSeconds: 2 } } },
+    });
     const deep = createProofHandlers({ config }).tx!;
     const { wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
@@ -134,9 +186,14 @@ describe('EVM transaction-hash proofs', () => {
     await stand.anvil.rpc('evm_setAutomine', [false]);
     try {
       const { Interface } = await import('ethers');
-      const data = new Interface(['function transfer(address,uint256)']).encodeFunctionData('transfer', [usdcPayTo, 1_000_000n]);
+      const data = new Interface(['function transfer(address,uint256)']).encodeFunctionData('transfer', [
+        usdcPayTo,
+        1_000_000n,
+      ]);
       const sent = await stand.payer.sendTransaction({ to: stand.usdc.address, data, gasLimit: 100_000n });
-      expect(refused(await verify(core.settleRequest(wire, txProof(sent.hash)), core.pctx)).reason).toBe(REASONS.PAYMENT_PENDING);
+      expect(refused(await verify(core.settleRequest(wire, txProof(sent.hash)), core.pctx)).reason).toBe(
+        REASONS.PAYMENT_PENDING,
+      );
     } finally {
       await stand.anvil.rpc('evm_setAutomine', [true]);
       await stand.anvil.rpc('evm_mine', []);
@@ -147,38 +204,68 @@ describe('EVM transaction-hash proofs', () => {
     const { invoice, wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
     // As if the challenge had been made an hour after the transfer.
-    await core.db.query(`UPDATE invoices SET created_at = now() + interval '1 hour', expires_at = now() + interval '2 hours' WHERE id = $1`, [invoice.id]);
-    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_TOO_OLD);
+    await core.db.query(
+      `UPDATE invoices SET created_at = now() + interval '1 hour', expires_at = now() + interval '2 hours' WHERE id = $1`,
+      [invoice.id],
+    );
+    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_TOO_OLD,
+    );
   });
 
   it('refuses a transaction older than the maximum age, and one mined after the challenge expired', async () => {
     const aged = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, aged.usdcPayTo, 1_000_000n);
     const later = { ...core.pctx, now: () => Date.now() + 2 * 3_600_000 };
-    const strict = createProofHandlers({ config: await proofsConfigSchema.parseAsync({ tx: { networks: { anvil: { maxTxAgeSeconds: 3_600 } } } }) }).tx!;
-    expect(refused(await strict(core.settleRequest(aged.wire, txProof(tx)), later)).reason).toBe(REASONS.PAYMENT_TOO_OLD);
+    const strict = createProofHandlers({
+      config: await proofsConfigSchema.parseAsync({
+        tx: { networks: { anvil: { maxTxAgeSeconds: 3_600 } } },
+      }),
+    }).tx!;
+    expect(refused(await strict(core.settleRequest(aged.wire, txProof(tx)), later)).reason).toBe(
+      REASONS.PAYMENT_TOO_OLD,
+    );
 
     const { invoice, wire, usdcPayTo } = await core.invoice();
-    await core.db.query(`UPDATE invoices SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1`, [invoice.id]);
+    await core.db.query(
+      `UPDATE invoices SET created_at = now() - interval '2 hours', expires_at = now() - interval '1 hour' WHERE id = $1`,
+      [invoice.id],
+    );
     const late = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
-    expect(refused(await verify(core.settleRequest(wire, txProof(late)), core.pctx)).reason).toBe(REASONS.PAYMENT_EXPIRED);
+    expect(refused(await verify(core.settleRequest(wire, txProof(late)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_EXPIRED,
+    );
   });
 
   it('refuses a payment to a fixed wallet unless unbound proofs are allowed, then credits it once', async () => {
     const wallet = Wallet.createRandom().address;
-    const json = { claims: {}, exp: 60_000, payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC', address: wallet }] } };
+    const json = {
+      claims: {},
+      exp: 60_000,
+      payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC', address: wallet }] },
+    };
     const { wire } = await core.invoice({ json });
     const tx = await tokenTransfer(stand, stand.usdc, wallet, 1_000_000n);
-    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_UNBOUND);
-    const loose = createProofHandlers({ config: await proofsConfigSchema.parseAsync({ tx: { allowUnboundProofs: true } }) }).tx!;
+    expect(refused(await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_UNBOUND,
+    );
+    const loose = createProofHandlers({
+      config: await proofsConfigSchema.parseAsync({ tx: { allowUnboundProofs: true } }),
+    }).tx!;
     expect((await loose(core.settleRequest(wire, txProof(tx)), core.pctx)).ok).toBe(true);
-    expect(refused(await loose(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+    expect(refused(await loose(core.settleRequest(wire, txProof(tx)), core.pctx)).reason).toBe(
+      REASONS.PAYMENT_ALREADY_REDEEMED,
+    );
   });
 
   it('answers chain_unavailable (nothing credited) when every RPC endpoint is down', async () => {
     const { wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
-    const down = { ...core.pctx, rpcUrls: new Map([['anvil', ['http://127.0.0.1:9']]]), rpcTimeoutMs: () => 500 };
+    const down = {
+      ...core.pctx,
+      rpcUrls: new Map([['anvil', ['http://127.0.0.1:9']]]),
+      rpcTimeoutMs: () => 500,
+    };
     const r = refused(await verify(core.settleRequest(wire, txProof(tx)), down));
     expect(r.reason).toBe('chain_unavailable');
     expect((await verify(core.settleRequest(wire, txProof(tx)), core.pctx)).ok).toBe(true);

@@ -21,10 +21,16 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function withPortal(databaseUrl: string | undefined, fn: (portal: PortalFixture, settleUrl: string) => Promise<void>): Promise<void> {
+async function withPortal(
+  databaseUrl: string | undefined,
+  fn: (portal: PortalFixture, settleUrl: string) => Promise<void>,
+): Promise<void> {
   const portal = await startPortal(chain, { confirmations: 1, ...(databaseUrl ? { databaseUrl } : {}) });
   const ctx = portal.portal.context;
-  const { verifierMap } = createProofsFromConfig(await proofsConfigSchema.parseAsync({}), { registry: ctx.registry, rpcUrls: ctx.rpcUrls });
+  const { verifierMap } = createProofsFromConfig(await proofsConfigSchema.parseAsync({}), {
+    registry: ctx.registry,
+    rpcUrls: ctx.rpcUrls,
+  });
   const server: Server = createInternalApp(ctx, { verifiers: verifierMap }).listen(0, '127.0.0.1');
   try {
     await new Promise((resolve) => server.once('listening', resolve));
@@ -35,10 +41,18 @@ async function withPortal(databaseUrl: string | undefined, fn: (portal: PortalFi
   }
 }
 
-const body = (portal: PortalFixture) => ({ host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium', request: portal.wire() });
+const body = (portal: PortalFixture) => ({
+  host: 'shop.test',
+  scheme: 'https',
+  resource: '/premium',
+  originalUri: '/premium',
+  request: portal.wire(),
+});
 
 async function payChallenge(portal: PortalFixture): Promise<string> {
-  const challenge = (await (await portal.internal(PORTAL_API_PATHS.challenges, { ...body(portal), client: { ip: '203.0.113.9' } })).json()) as Challenge;
+  const challenge = (await (
+    await portal.internal(PORTAL_API_PATHS.challenges, { ...body(portal), client: { ip: '203.0.113.9' } })
+  ).json()) as Challenge;
   const usdc = challenge.offers.find((o) => o.asset.symbol === 'USDC')!;
   const tx = await chain.usdc.transfer(chain.payer, usdc.payTo, BigInt(usdc.atomic));
   await mine(chain, 1);
@@ -58,7 +72,11 @@ it('a tx-hash proof through the internal settle API (PGlite): one token, then al
   await withPortal(undefined, async (portal, url) => {
     const tx = await payChallenge(portal);
     const first = await settle(portal, url, tx);
-    expect(first.ok ? first.claims : first).toMatchObject({ aud: 'shop.test', resource: '/premium', tier: 'gold' });
+    expect(first.ok ? first.claims : first).toMatchObject({
+      aud: 'shop.test',
+      resource: '/premium',
+      tier: 'gold',
+    });
     const second = await settle(portal, url, tx);
     expect(second.ok ? 'ok' : second.reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
   });

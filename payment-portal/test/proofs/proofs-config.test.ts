@@ -24,7 +24,13 @@ describe('proofs config', () => {
     expect(literal.success).toBe(false);
     const noKey = await proofsConfigSchema.safeParseAsync({ x402: { mode: 'relayer' } });
     expect(noKey.error?.issues.map((i) => i.path.join('.'))).toEqual(['x402.relayerKey']);
-    const noUrl = await proofsConfigSchema.safeParseAsync({ x402: { mode: 'facilitator' }, tx: { networks: { base: { maxTxAgeSeconds: -1 } } } });
-    expect(noUrl.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['tx.networks.base.maxTxAgeSeconds', 'x402.facilitator']);
+    const noUrl = await proofsConfigSchema.safeParseAsync({
+      x402: { mode: 'facilitator' },
+      tx: { networks: { base: { maxTxAgeSeconds: -1 } } },
+    });
+    expect(noUrl.error?.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'tx.networks.base.maxTxAgeSeconds',
+      'x402.facilitator',
+    ]);
   });
 });

@@ -1,9 +1,18 @@
 import { z } from 'zod';
 import { createRpcClient, type RpcClient } from '../../watchers/evm/rpc-client.js';
 
-const quantity = z.string().regex(/^0x[0-9a-fA-F]{1,64}$/).transform((s) => BigInt(s));
-const hash32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((s) => s.toLowerCase());
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).transform((s) => s.toLowerCase());
+const quantity = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{1,64}$/)
+  .transform((s) => BigInt(s));
+const hash32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/)
+  .transform((s) => s.toLowerCase());
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((s) => s.toLowerCase());
 const data = z.string().regex(/^0x[0-9a-fA-F]*$/);
 
 const logSchema = z.object({
@@ -65,7 +74,12 @@ export function evmReads(rpc: RpcClient): EvmReads {
 const clients = new WeakMap<object, Map<string, EvmReads>>();
 
 /** One EvmReads per (portal, network), built on first use from the portal's RPC URLs. */
-export function readsFor(owner: object, network: string, urls: readonly string[] | undefined, timeoutMs: number): EvmReads | undefined {
+export function readsFor(
+  owner: object,
+  network: string,
+  urls: readonly string[] | undefined,
+  timeoutMs: number,
+): EvmReads | undefined {
   if (urls === undefined || urls.length === 0) return undefined;
   let perOwner = clients.get(owner);
   if (!perOwner) clients.set(owner, (perOwner = new Map()));

@@ -19,7 +19,8 @@ export interface ObservedPayment {
  */
 export function observedPayments(tx: ChainTx, receipt: TxReceipt): ObservedPayment[] {
   const out: ObservedPayment[] = [];
-  if (tx.to !== null && tx.value > 0n) out.push({ asset: 'native', from: tx.from, to: tx.to, amount: tx.value, logIndex: -1 });
+  if (tx.to !== null && tx.value > 0n)
+    out.push({ asset: 'native', from: tx.from, to: tx.to, amount: tx.value, logIndex: -1 });
   for (const log of receipt.logs) {
     if (log.topics.length !== 3 || log.topics[0] !== TRANSFER_TOPIC || log.data.length !== 66) continue;
     out.push({

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { normalizePath, REASONS, type EvmNetwork, type PriceOfferWire, type SettleRequest, type SettleResponse } from '@turnpike/protocol';
+import {
+  normalizePath,
+  REASONS,
+  type EvmNetwork,
+  type PriceOfferWire,
+  type SettleRequest,
+  type SettleResponse,
+} from '@turnpike/protocol';
 import { redeemPayment } from '../../storage/index.js';
 import { issueToken } from '../../tokens/issue-token.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
@@ -7,9 +14,16 @@ import type { TxReceipt } from './chain-reads.js';
 import type { ObservedPayment } from './transfers.js';
 
 /** A request offer with the owner's fixed wallet that one of the transaction's payments goes to. */
-export function fixedWalletOffer(request: SettleRequest, network: EvmNetwork, payments: readonly ObservedPayment[]): PriceOfferWire | undefined {
+export function fixedWalletOffer(
+  request: SettleRequest,
+  network: EvmNetwork,
+  payments: readonly ObservedPayment[],
+): PriceOfferWire | undefined {
   return request.request.offers.find(
-    (o) => o.network === network.name && o.address !== undefined && payments.some((p) => p.to === o.address?.toLowerCase()),
+    (o) =>
+      o.network === network.name &&
+      o.address !== undefined &&
+      payments.some((p) => p.to === o.address?.toLowerCase()),
   );
 }
 
@@ -39,10 +53,18 @@ export async function creditUnbound(
   const to = (fixed.address as string).toLowerCase();
   const toWallet = input.payments.filter((p) => p.to === to);
   const matching = toWallet.filter((p) => p.asset === offerAsset(fixed));
-  if (matching.length === 0) throw new ProofRefusal(REASONS.PAYMENT_WRONG_ASSET, `the transfer is not ${fixed.asset.symbol} (the token contract differs)`);
+  if (matching.length === 0)
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_ASSET,
+      `the transfer is not ${fixed.asset.symbol} (the token contract differs)`,
+    );
   const paid = matching.reduce((s, p) => s + p.amount, 0n);
   const amount = BigInt(fixed.atomic);
-  if (paid < amount) throw new ProofRefusal(REASONS.PAYMENT_UNDERPAID, `paid ${paid} of ${amount} atomic units; ${amount - paid} left`);
+  if (paid < amount)
+    throw new ProofRefusal(
+      REASONS.PAYMENT_UNDERPAID,
+      `paid ${paid} of ${amount} atomic units; ${amount - paid} left`,
+    );
   const nowMs = (pctx.now ?? Date.now)();
   if (nowMs - Number(input.block.timestamp) * 1000 > input.maxAgeSeconds * 1000) {
     throw new ProofRefusal(REASONS.PAYMENT_TOO_OLD, `the transaction is older than ${input.maxAgeSeconds} s`);
@@ -59,7 +81,8 @@ export async function creditUnbound(
     blockNumber: input.receipt.blockNumber,
     blockHash: input.receipt.blockHash,
   });
-  if (!redeemed.ok) throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
+  if (!redeemed.ok)
+    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
   const issuedAt = new Date(nowMs);
   const { token, claims } = await issueToken(pctx.keys, {
     issuer: pctx.issuer,

@@ -41,30 +41,53 @@ export interface AuthorizationTerms {
  */
 export function checkAuthorization(p: X402ExactEvmPayload, t: AuthorizationTerms): void {
   const a = p.authorization;
-  if (a.to.toLowerCase() !== t.payTo) throw new ProofRefusal(REASONS.X402_RECIPIENT_MISMATCH, 'the authorization pays another address');
+  if (a.to.toLowerCase() !== t.payTo)
+    throw new ProofRefusal(REASONS.X402_RECIPIENT_MISMATCH, 'the authorization pays another address');
   const value = BigInt(a.value);
   if (t.exactValue ? value !== t.amount : value < t.amount) {
-    throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, `the authorization moves ${value}, the price is ${t.amount}`);
+    throw new ProofRefusal(
+      REASONS.X402_VALUE_MISMATCH,
+      `the authorization moves ${value}, the price is ${t.amount}`,
+    );
   }
-  if (BigInt(a.validAfter) > BigInt(t.nowSeconds)) throw new ProofRefusal(REASONS.X402_AUTHORIZATION_NOT_YET_VALID, 'the authorization is not valid yet');
-  if (BigInt(a.validBefore) < BigInt(t.nowSeconds + t.minValiditySeconds)) throw new ProofRefusal(REASONS.X402_AUTHORIZATION_EXPIRED, 'the authorization has expired');
+  if (BigInt(a.validAfter) > BigInt(t.nowSeconds))
+    throw new ProofRefusal(REASONS.X402_AUTHORIZATION_NOT_YET_VALID, 'the authorization is not valid yet');
+  if (BigInt(a.validBefore) < BigInt(t.nowSeconds + t.minValiditySeconds))
+    throw new ProofRefusal(REASONS.X402_AUTHORIZATION_EXPIRED, 'the authorization has expired');
   let signer: string;
   try {
     signer = verifyTypedData(
-      { name: t.asset.eip712.name, version: t.asset.eip712.version, chainId: t.network.chainId, verifyingContract: t.asset.address },
+      {
+        name: t.asset.eip712.name,
+        version: t.asset.eip712.version,
+        chainId: t.network.chainId,
+        verifyingContract: t.asset.address,
+      },
       TRANSFER_WITH_AUTHORIZATION_TYPES,
-      { from: a.from, to: a.to, value, validAfter: BigInt(a.validAfter), validBefore: BigInt(a.validBefore), nonce: a.nonce },
+      {
+        from: a.from,
+        to: a.to,
+        value,
+        validAfter: BigInt(a.validAfter),
+        validBefore: BigInt(a.validBefore),
+        nonce: a.nonce,
+      },
       p.signature,
     );
   } catch (cause) {
     throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the signature does not parse', { cause });
   }
   // Smart-contract wallets (ERC-1271/6492) are not accepted: only an EOA's signature recovers.
-  if (signer.toLowerCase() !== a.from.toLowerCase()) throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the authorization is not signed by its payer');
+  if (signer.toLowerCase() !== a.from.toLowerCase())
+    throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the authorization is not signed by its payer');
 }
 
 /** The chain checks: the nonce is unused and the payer holds the value. */
-export async function checkAuthorizationOnChain(p: X402ExactEvmPayload, asset: Erc20Asset, reads: EvmReads): Promise<void> {
+export async function checkAuthorizationOnChain(
+  p: X402ExactEvmPayload,
+  asset: Erc20Asset,
+  reads: EvmReads,
+): Promise<void> {
   const a = p.authorization;
   const [used, balance] = await Promise.all([
     reads.call(asset.address, EIP3009_ABI.encodeFunctionData('authorizationState', [a.from, a.nonce])),
@@ -91,10 +114,21 @@ export function checkTokenDomain(network: EvmNetwork, asset: Erc20Asset, reads: 
   let pending = domainChecked.get(key);
   if (!pending) {
     pending = (async () => {
-      const onChain = EIP3009_ABI.decodeFunctionResult('DOMAIN_SEPARATOR', await reads.call(asset.address, EIP3009_ABI.encodeFunctionData('DOMAIN_SEPARATOR', [])))[0] as string;
-      const configured = TypedDataEncoder.hashDomain({ name: asset.eip712.name, version: asset.eip712.version, chainId: network.chainId, verifyingContract: asset.address });
+      const onChain = EIP3009_ABI.decodeFunctionResult(
+        'DOMAIN_SEPARATOR',
+        await reads.call(asset.address, EIP3009_ABI.encodeFunctionData('DOMAIN_SEPARATOR', [])),
+      )[0] as string;
+      const configured = TypedDataEncoder.hashDomain({
+        name: asset.eip712.name,
+        version: asset.eip712.version,
+        chainId: network.chainId,
+        verifyingContract: asset.address,
+      });
       if (onChain.toLowerCase() !== configured.toLowerCase()) {
-        throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, `the EIP-712 domain configured for ${asset.symbol} on ${network.name} ("${asset.eip712.name}"/"${asset.eip712.version}") is not the token's`);
+        throw new ProofRefusal(
+          REASONS.X402_SETTLE_FAILED,
+          `the EIP-712 domain configured for ${asset.symbol} on ${network.name} ("${asset.eip712.name}"/"${asset.eip712.version}") is not the token's`,
+        );
       }
     })();
     domainChecked.set(key, pending);

@@ -35,25 +35,39 @@ export function decodeX402Proof(proof: X402Proof, registry: NetworkRegistry): De
   let inner: unknown;
   if (proof.version === 2) {
     const parsed = x402PaymentPayloadV2Schema.safeParse(proof.payload);
-    if (!parsed.success) throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'not an x402 v2 payment payload');
+    if (!parsed.success)
+      throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'not an x402 v2 payment payload');
     accepted = parsed.data.accepted;
     ({ scheme, network: networkName } = parsed.data.accepted);
     raw = parsed.data;
     inner = parsed.data.payload;
   } else {
     const parsed = x402PaymentPayloadV1Schema.safeParse(proof.payload);
-    if (!parsed.success) throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'not an x402 v1 payment payload');
+    if (!parsed.success)
+      throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'not an x402 v1 payment payload');
     ({ scheme, network: networkName } = parsed.data);
     raw = parsed.data;
     inner = parsed.data.payload;
   }
   const v2 = proof.version === 2;
-  if (scheme !== 'exact') throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, `scheme "${scheme}" is not supported (only "exact")`);
-  const network = v2 ? registry.byCaip2(networkName) : (registry.byX402V1Name(networkName) ?? registry.get(networkName));
-  if (network === undefined) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${networkName}"`);
-  if (network.kind !== 'evm') throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'only EVM x402 payments are verified here');
+  if (scheme !== 'exact')
+    throw new ProofRefusal(
+      REASONS.X402_PAYLOAD_INVALID,
+      `scheme "${scheme}" is not supported (only "exact")`,
+    );
+  const network = v2
+    ? registry.byCaip2(networkName)
+    : (registry.byX402V1Name(networkName) ?? registry.get(networkName));
+  if (network === undefined)
+    throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${networkName}"`);
+  if (network.kind !== 'evm')
+    throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'only EVM x402 payments are verified here');
   const exact = x402ExactEvmPayloadSchema.safeParse(inner);
-  if (!exact.success) throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'payload is not an EIP-3009 authorization with a signature');
+  if (!exact.success)
+    throw new ProofRefusal(
+      REASONS.X402_PAYLOAD_INVALID,
+      'payload is not an EIP-3009 authorization with a signature',
+    );
   return {
     version: v2 ? 2 : 1,
     network,

@@ -1,4 +1,11 @@
-import { REASONS, x402SettlementResponseSchema, x402VerifyResponseSchema, type Reason, type X402SettlementResponse, type X402VerifyResponse } from '@turnpike/protocol';
+import {
+  REASONS,
+  x402SettlementResponseSchema,
+  x402VerifyResponseSchema,
+  type Reason,
+  type X402SettlementResponse,
+  type X402VerifyResponse,
+} from '@turnpike/protocol';
 import type { z } from 'zod';
 import { ProofRefusal } from '../context.js';
 
@@ -28,7 +35,11 @@ export interface FacilitatorClient {
 export function createFacilitatorClient(opts: FacilitatorOptions): FacilitatorClient {
   const base = opts.url.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? fetch;
-  async function post<S extends z.ZodType>(path: string, body: FacilitatorRequest, schema: S): Promise<z.output<S>> {
+  async function post<S extends z.ZodType>(
+    path: string,
+    body: FacilitatorRequest,
+    schema: S,
+  ): Promise<z.output<S>> {
     let response: Response;
     let json: unknown;
     try {
@@ -41,10 +52,16 @@ export function createFacilitatorClient(opts: FacilitatorOptions): FacilitatorCl
       });
       json = await response.json();
     } catch (cause) {
-      throw new ProofRefusal(REASONS.FACILITATOR_UNAVAILABLE, `facilitator ${path} did not answer`, { cause });
+      throw new ProofRefusal(REASONS.FACILITATOR_UNAVAILABLE, `facilitator ${path} did not answer`, {
+        cause,
+      });
     }
     const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new ProofRefusal(REASONS.FACILITATOR_UNAVAILABLE, `facilitator ${path} answered HTTP ${response.status} with an unexpected body`);
+    if (!parsed.success)
+      throw new ProofRefusal(
+        REASONS.FACILITATOR_UNAVAILABLE,
+        `facilitator ${path} answered HTTP ${response.status} with an unexpected body`,
+      );
     return parsed.data;
   }
   return {

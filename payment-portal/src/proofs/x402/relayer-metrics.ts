@@ -17,7 +17,11 @@ export function registerRelayerMetrics(registry: Registry, relayer: Relayer): Ga
       this.reset();
       const status = await relayer.status();
       for (const n of status.networks) {
-        if (n.balanceWei !== undefined) this.set({ network: n.network, address: status.address }, Number(formatEther(BigInt(n.balanceWei))));
+        if (n.balanceWei !== undefined)
+          this.set(
+            { network: n.network, address: status.address },
+            Number(formatEther(BigInt(n.balanceWei))),
+          );
       }
     },
   });

@@ -60,11 +60,16 @@ export function createRelayer(opts: RelayerOptions): Relayer {
     let l = lanes.get(network.name);
     if (!l) {
       const url = opts.rpcUrls.get(network.name)?.[0];
-      if (url === undefined) throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no RPC endpoint for ${network.name}`);
+      if (url === undefined)
+        throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no RPC endpoint for ${network.name}`);
       const request = new FetchRequest(url);
       request.timeout = opts.rpcTimeoutMs;
       // chain.md: no batching delay, no response cache (stale nonces), no network probing.
-      const provider = new JsonRpcProvider(request, Network.from(network.chainId), { staticNetwork: true, batchMaxCount: 1, cacheTimeout: -1 });
+      const provider = new JsonRpcProvider(request, Network.from(network.chainId), {
+        staticNetwork: true,
+        batchMaxCount: 1,
+        cacheTimeout: -1,
+      });
       l = { provider, signer: wallet.connect(provider), mutex: new Mutex() };
       lanes.set(network.name, l);
     }
@@ -73,7 +78,13 @@ export function createRelayer(opts: RelayerOptions): Relayer {
 
   return {
     address: wallet.address,
-    async settle<T>(network: EvmNetwork, asset: Erc20Asset, payload: X402ExactEvmPayload, receiptTimeoutMs: number, hooks: SettleHooks<T> = {}): Promise<T> {
+    async settle<T>(
+      network: EvmNetwork,
+      asset: Erc20Asset,
+      payload: X402ExactEvmPayload,
+      receiptTimeoutMs: number,
+      hooks: SettleHooks<T> = {},
+    ): Promise<T> {
       const l = lane(network);
       const a = payload.authorization;
       const token = new Contract(asset.address, EIP3009_ABI, l.signer);
@@ -84,12 +95,21 @@ export function createRelayer(opts: RelayerOptions): Relayer {
         await hooks.beforeSend?.();
         let sent;
         try {
-          sent = await token.getFunction('transferWithAuthorization')(a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, payload.signature);
+          sent = await token.getFunction('transferWithAuthorization')(
+            a.from,
+            a.to,
+            a.value,
+            a.validAfter,
+            a.validBefore,
+            a.nonce,
+            payload.signature,
+          );
         } catch (cause) {
           throw revertRefusal(cause);
         }
         const receipt = await pollReceipt(l.provider, sent.hash as string, receiptTimeoutMs);
-        if (receipt.status !== 1) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
+        if (receipt.status !== 1)
+          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
         return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
       });
     },
@@ -101,11 +121,16 @@ export function createRelayer(opts: RelayerOptions): Relayer {
             try {
               const balance = await Promise.race([
                 lane(n).provider.getBalance(wallet.address),
-                new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs).unref()),
+                new Promise<never>((_, reject) =>
+                  setTimeout(() => reject(new Error('timeout')), timeoutMs).unref(),
+                ),
               ]);
               return { network: n.name, balanceWei: balance.toString() };
             } catch (err) {
-              return { network: n.name, error: err instanceof Error ? err.message.slice(0, 200) : 'unavailable' };
+              return {
+                network: n.name,
+                error: err instanceof Error ? err.message.slice(0, 200) : 'unavailable',
+              };
             }
           }),
       );
@@ -120,7 +145,11 @@ const RECEIPT_POLL_MS = 100;
  * Polls for the receipt. ethers' waitForTransaction waits for a *new block* when the receipt is
  * not there on its first look, which on a chain that mines only on demand never comes.
  */
-async function pollReceipt(provider: JsonRpcProvider, hash: string, timeoutMs: number): Promise<TransactionReceipt> {
+async function pollReceipt(
+  provider: JsonRpcProvider,
+  hash: string,
+  timeoutMs: number,
+): Promise<TransactionReceipt> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     let receipt: TransactionReceipt | null = null;
@@ -130,14 +159,17 @@ async function pollReceipt(provider: JsonRpcProvider, hash: string, timeoutMs: n
       // A failed read is retried until the deadline; the transaction is already sent.
     }
     if (receipt !== null) return receipt;
-    if (Date.now() > deadline) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction was not mined in time');
+    if (Date.now() > deadline)
+      throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction was not mined in time');
     await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
   }
 }
 
 /** USDC's revert strings (measured, chain.md) mapped to the x402 reasons. */
 export function revertRefusal(cause: unknown): ProofRefusal {
-  const text = String((cause as { shortMessage?: string; message?: string }).shortMessage ?? (cause as Error).message ?? '');
+  const text = String(
+    (cause as { shortMessage?: string; message?: string }).shortMessage ?? (cause as Error).message ?? '',
+  );
   const map: Array<[RegExp, Parameters<typeof reason>[0]]> = [
     [/authorization is used|canceled/i, REASONS.X402_NONCE_USED],
     [/exceeds balance/i, REASONS.X402_INSUFFICIENT_BALANCE],
@@ -146,9 +178,13 @@ export function revertRefusal(cause: unknown): ProofRefusal {
     [/authorization is not yet valid/i, REASONS.X402_AUTHORIZATION_NOT_YET_VALID],
   ];
   const hit = map.find(([re]) => re.test(text));
-  return reason(hit?.[1] ?? REASONS.X402_SETTLE_FAILED, hit ? 'the token refused the authorization' : 'the settlement transaction could not be sent', cause);
+  return reason(
+    hit?.[1] ?? REASONS.X402_SETTLE_FAILED,
+    hit ? 'the token refused the authorization' : 'the settlement transaction could not be sent',
+    cause,
+  );
 }
 
-function reason(code: typeof REASONS[keyof typeof REASONS], message: string, cause: unknown): ProofRefusal {
+function reason(code: (typeof REASONS)[keyof typeof REASONS], message: string, cause: unknown): ProofRefusal {
   return new ProofRefusal(code, message, { cause });
 }

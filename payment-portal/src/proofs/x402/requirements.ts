@@ -9,7 +9,13 @@ export const X402_MAX_TIMEOUT_SECONDS = 300;
  * The x402 `exact` requirement for an invoice offer, built from the portal's own record (never
  * from what the client echoes back), for a facilitator's /verify and /settle.
  */
-export function requirementFor(version: 1 | 2, offer: OfferMatch, network: EvmNetwork, asset: Erc20Asset, request: SettleRequest): Record<string, unknown> {
+export function requirementFor(
+  version: 1 | 2,
+  offer: OfferMatch,
+  network: EvmNetwork,
+  asset: Erc20Asset,
+  request: SettleRequest,
+): Record<string, unknown> {
   const common = {
     scheme: 'exact',
     asset: getAddress(asset.address),

@@ -24,7 +24,14 @@ import type { InvoiceRecord } from '../../../src/invoices/types.js';
 import type { ProofContext } from '../../../src/proofs/index.js';
 import { migrate, openDatabase, type Database } from '../../../src/storage/index.js';
 import { loadSigningKeys, type SigningKeySet } from '../../../src/tokens/signing-keys.js';
-import { deployFakeToken, deployUsdc, devProvider, startAnvil, type AnvilChain, type DeployedToken } from '../../../../tests/support/anvil.js';
+import {
+  deployFakeToken,
+  deployUsdc,
+  devProvider,
+  startAnvil,
+  type AnvilChain,
+  type DeployedToken,
+} from '../../../../tests/support/anvil.js';
 
 export const HOST = 'shop.test';
 export const RESOURCE = '/premium';
@@ -52,16 +59,29 @@ export async function startEvmStand(): Promise<EvmStand> {
     const provider = devProvider(anvil.rpcUrl);
     const payer = new Wallet(Wallet.createRandom().privateKey, provider);
     const relayer = Wallet.createRandom();
-    for (const a of [payer.address, relayer.address]) await anvil.rpc('anvil_setBalance', [a, `0x${parseEther('100').toString(16)}`]);
+    for (const a of [payer.address, relayer.address])
+      await anvil.rpc('anvil_setBalance', [a, `0x${parseEther('100').toString(16)}`]);
     await usdc.mint(payer.address, 1_000_000_000n);
     await fake.mint(payer.address, 1_000_000_000n);
     const registry = createNetworkRegistry({
       // The FiatTokenV2_2 the harness deploys is initialised with the name "USD Coin".
-      anvil: { ...localAnvilNetwork({ usdcAddress: usdc.address, confirmations: 0, usdcEip712Name: 'USD Coin' }), x402V1Name: 'anvil' },
+      anvil: {
+        ...localAnvilNetwork({ usdcAddress: usdc.address, confirmations: 0, usdcEip712Name: 'USD Coin' }),
+        x402V1Name: 'anvil',
+      },
       // A second chain the resource is not offered on (no RPC: a proof naming it is refused first).
       other: localAnvilNetwork({ chainId: 31338 }),
     });
-    return { anvil, usdc, fake, registry, network: registry.require('anvil') as EvmNetwork, payer, relayerKey: relayer.privateKey, close: () => anvil.stop() };
+    return {
+      anvil,
+      usdc,
+      fake,
+      registry,
+      network: registry.require('anvil') as EvmNetwork,
+      payer,
+      relayerKey: relayer.privateKey,
+      close: () => anvil.stop(),
+    };
   } catch (err) {
     await anvil.stop();
     throw err;
@@ -74,12 +94,24 @@ export interface ProofCore {
   keys: SigningKeySet;
   pctx: ProofContext;
   /** An invoice for HOST + `resource` offering 1 USDC and 0.001 ETH (or the given request). */
-  invoice(opts?: { resource?: string; json?: unknown }): Promise<{ invoice: InvoiceRecord; wire: PaymentRequestWire; usdcPayTo: string; ethPayTo: string }>;
+  invoice(opts?: {
+    resource?: string;
+    json?: unknown;
+  }): Promise<{ invoice: InvoiceRecord; wire: PaymentRequestWire; usdcPayTo: string; ethPayTo: string }>;
   settleRequest(wire: PaymentRequestWire, proof: SettleProof, resource?: string): SettleRequest;
   close(): Promise<void>;
 }
 
-export const DEFAULT_REQUEST = { claims: { tier: 'gold' }, exp: 3_600_000, payment: { requests: [{ network: 'anvil', amount: '1', asset: 'USDC' }, { network: 'anvil', amount: '0.001' }] } };
+export const DEFAULT_REQUEST = {
+  claims: { tier: 'gold' },
+  exp: 3_600_000,
+  payment: {
+    requests: [
+      { network: 'anvil', amount: '1', asset: 'USDC' },
+      { network: 'anvil', amount: '0.001' },
+    ],
+  },
+};
 
 /** A migrated database, address pool and keys over `stand`; `db` defaults to in-memory PGlite. */
 export async function startProofCore(stand: EvmStand, opts: { db?: Database } = {}): Promise<ProofCore> {
@@ -90,7 +122,9 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
   const pool = createAddressPool({ db, deriver: createEvmAddressDeriver(xpub), lowWater: 5, batch: 20 });
   await pool.refill();
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const keys = loadSigningKeys([{ kid: 'k1', privateKey: new Secret(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()) }]);
+  const keys = loadSigningKeys([
+    { kid: 'k1', privateKey: new Secret(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()) },
+  ]);
   const pctx: ProofContext = {
     db,
     registry: stand.registry,
@@ -100,7 +134,11 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
     rpcTimeoutMs: () => 5_000,
     logger: createLogger({ name: 'proofs-test', level: 'silent' }),
   };
-  const settleRequest = (wire: PaymentRequestWire, proof: SettleProof, resource = RESOURCE): SettleRequest => ({
+  const settleRequest = (
+    wire: PaymentRequestWire,
+    proof: SettleProof,
+    resource = RESOURCE,
+  ): SettleRequest => ({
     host: HOST,
     scheme: 'https',
     resource,
@@ -118,7 +156,14 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
       const resource = o.resource ?? RESOURCE;
       const request = paymentRequestFromJson(o.json ?? DEFAULT_REQUEST, stand.registry);
       const invoice = await createInvoice(
-        { db, registry: stand.registry, evmPool: pool, watchedNetworks: new Set(['anvil']), expiryMinutes: 30, rateLimitPerMinutePerIp: 100_000 },
+        {
+          db,
+          registry: stand.registry,
+          evmPool: pool,
+          watchedNetworks: new Set(['anvil']),
+          expiryMinutes: 30,
+          rateLimitPerMinutePerIp: 100_000,
+        },
         { target: { host: HOST, scheme: 'https', resource, originalUri: resource }, request, clientIp: null },
       );
       const usdcPayTo = invoice.offers.find((x) => x.assetKind === 'erc20')?.payTo ?? '';
@@ -140,8 +185,15 @@ export async function payerSend(stand: EvmStand, tx: TransactionRequest): Promis
 }
 
 /** The payer transfers `atomic` of `token` to `to`; returns the tx hash. */
-export async function tokenTransfer(stand: EvmStand, token: DeployedToken, to: string, atomic: bigint): Promise<string> {
+export async function tokenTransfer(
+  stand: EvmStand,
+  token: DeployedToken,
+  to: string,
+  atomic: bigint,
+): Promise<string> {
   const { Interface } = await import('ethers');
-  const data = new Interface(['function transfer(address to, uint256 value) returns (bool)']).encodeFunctionData('transfer', [to, atomic]);
+  const data = new Interface([
+    'function transfer(address to, uint256 value) returns (bool)',
+  ]).encodeFunctionData('transfer', [to, atomic]);
   return payerSend(stand, { to: token.address, data });
 }

@@ -9,9 +9,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { REASONS, x402ExactEvmPayloadSchema, type Erc20Asset, type EvmNetwork, type NetworkRegistry } from '@turnpike/protocol';
+import {
+  REASONS,
+  x402ExactEvmPayloadSchema,
+  type Erc20Asset,
+  type EvmNetwork,
+  type NetworkRegistry,
+} from '@turnpike/protocol';
 import { Secret } from '@turnpike/protocol/service';
-import { checkAuthorization, checkAuthorizationOnChain, createRelayer, ProofRefusal } from '../../../src/proofs/index.js';
+import {
+  checkAuthorization,
+  checkAuthorizationOnChain,
+  createRelayer,
+  ProofRefusal,
+} from '../../../src/proofs/index.js';
 import { evmReads } from '../../../src/proofs/evm/chain-reads.js';
 import { createRpcClient } from '../../../src/watchers/evm/rpc-client.js';
 
@@ -33,7 +44,10 @@ const SPEC_REASONS: Record<string, string> = {
   [REASONS.X402_INSUFFICIENT_BALANCE]: 'insufficient_funds',
 };
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void, calls: string[]): Promise<TestServer> {
+async function listen(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  calls: string[],
+): Promise<TestServer> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     calls.push(req.url ?? '');
@@ -66,7 +80,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-export async function startTestFacilitator(opts: { registry: NetworkRegistry; rpcUrl: string; key: string }): Promise<TestServer> {
+export async function startTestFacilitator(opts: {
+  registry: NetworkRegistry;
+  rpcUrl: string;
+  key: string;
+}): Promise<TestServer> {
   const networks = opts.registry.list().filter((n): n is EvmNetwork => n.kind === 'evm');
   const rpcUrls = new Map(networks.map((n) => [n.name, [opts.rpcUrl]]));
   const relayer = createRelayer({ key: new Secret(opts.key), rpcUrls, networks, rpcTimeoutMs: 5_000 });
@@ -74,14 +92,35 @@ export async function startTestFacilitator(opts: { registry: NetworkRegistry; rp
 
   async function verify(body: Record<string, unknown>) {
     const version = body.x402Version;
-    const requirements = body.paymentRequirements as Record<string, string> & { extra?: { name: string; version: string } };
+    const requirements = body.paymentRequirements as Record<string, string> & {
+      extra?: { name: string; version: string };
+    };
     const payload = (body.paymentPayload as { payload?: unknown }).payload;
-    const network = version === 2 ? opts.registry.byCaip2(requirements.network ?? '') : (opts.registry.byX402V1Name(requirements.network ?? '') ?? opts.registry.get(requirements.network ?? ''));
+    const network =
+      version === 2
+        ? opts.registry.byCaip2(requirements.network ?? '')
+        : (opts.registry.byX402V1Name(requirements.network ?? '') ??
+          opts.registry.get(requirements.network ?? ''));
     const exact = x402ExactEvmPayloadSchema.safeParse(payload);
-    if (network?.kind !== 'evm' || !exact.success || requirements.extra === undefined) return { error: 'invalid_payload' as const };
-    const asset: Erc20Asset = { kind: 'erc20', symbol: 'TOKEN', decimals: 6, address: requirements.asset ?? '', eip712: requirements.extra };
+    if (network?.kind !== 'evm' || !exact.success || requirements.extra === undefined)
+      return { error: 'invalid_payload' as const };
+    const asset: Erc20Asset = {
+      kind: 'erc20',
+      symbol: 'TOKEN',
+      decimals: 6,
+      address: requirements.asset ?? '',
+      eip712: requirements.extra,
+    };
     const amount = BigInt((version === 2 ? requirements.amount : requirements.maxAmountRequired) ?? '0');
-    checkAuthorization(exact.data, { network, asset, payTo: (requirements.payTo ?? '').toLowerCase(), amount, exactValue: version === 2, minValiditySeconds: 6, nowSeconds: Math.floor(Date.now() / 1000) });
+    checkAuthorization(exact.data, {
+      network,
+      asset,
+      payTo: (requirements.payTo ?? '').toLowerCase(),
+      amount,
+      exactValue: version === 2,
+      minValiditySeconds: 6,
+      nowSeconds: Math.floor(Date.now() / 1000),
+    });
     await checkAuthorizationOnChain(exact.data, asset, reads);
     return { network, asset, exact: exact.data };
   }
@@ -89,14 +128,24 @@ export async function startTestFacilitator(opts: { registry: NetworkRegistry; rp
   return listen((req, res) => {
     void (async () => {
       if (req.method === 'GET' && req.url === '/supported') {
-        send(res, 200, { kinds: networks.map((n) => ({ x402Version: 2, scheme: 'exact', network: n.caip2 })), extensions: [], signers: { 'eip155:*': [relayer.address] } });
+        send(res, 200, {
+          kinds: networks.map((n) => ({ x402Version: 2, scheme: 'exact', network: n.caip2 })),
+          extensions: [],
+          signers: { 'eip155:*': [relayer.address] },
+        });
         return;
       }
       const body = await readJson(req);
       try {
         const v = await verify(body);
         if ('error' in v) {
-          send(res, 200, req.url === '/verify' ? { isValid: false, invalidReason: v.error } : { success: false, errorReason: v.error, transaction: '', network: '' });
+          send(
+            res,
+            200,
+            req.url === '/verify'
+              ? { isValid: false, invalidReason: v.error }
+              : { success: false, errorReason: v.error, transaction: '', network: '' },
+          );
           return;
         }
         const payer = v.exact.authorization.from;
@@ -107,8 +156,17 @@ export async function startTestFacilitator(opts: { registry: NetworkRegistry; rp
         const receipt = await relayer.settle(v.network, v.asset, v.exact, 20_000);
         send(res, 200, { success: true, transaction: receipt.hash, network: v.network.caip2, payer });
       } catch (err) {
-        const reason = err instanceof ProofRefusal ? (SPEC_REASONS[err.code] ?? 'unexpected_verify_error') : 'unexpected_settle_error';
-        send(res, 200, req.url === '/verify' ? { isValid: false, invalidReason: reason } : { success: false, errorReason: reason, transaction: '', network: '' });
+        const reason =
+          err instanceof ProofRefusal
+            ? (SPEC_REASONS[err.code] ?? 'unexpected_verify_error')
+            : 'unexpected_settle_error';
+        send(
+          res,
+          200,
+          req.url === '/verify'
+            ? { isValid: false, invalidReason: reason }
+            : { success: false, errorReason: reason, transaction: '', network: '' },
+        );
       }
     })();
   }, []);
@@ -121,7 +179,13 @@ export function startHangingFacilitator(): Promise<TestServer> {
 export function startLyingFacilitator(): Promise<TestServer> {
   return listen((req, res) => {
     void readJson(req).then(() =>
-      send(res, 200, req.url === '/verify' ? { isValid: true } : { success: true, transaction: `0x${randomBytes(32).toString('hex')}`, network: 'eip155:31337' }),
+      send(
+        res,
+        200,
+        req.url === '/verify'
+          ? { isValid: true }
+          : { success: true, transaction: `0x${randomBytes(32).toString('hex')}`, network: 'eip155:31337' },
+      ),
     );
   }, []);
 }

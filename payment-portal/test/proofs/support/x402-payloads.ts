@@ -17,11 +17,23 @@ export interface AuthorizationOverrides {
 
 export interface ExactPayload {
   signature: string;
-  authorization: { from: string; to: string; value: string; validAfter: string; validBefore: string; nonce: string };
+  authorization: {
+    from: string;
+    to: string;
+    value: string;
+    validAfter: string;
+    validBefore: string;
+    nonce: string;
+  };
 }
 
 /** A TransferWithAuthorization of `value` USDC from the payer to `payTo`, signed for anvil's USDC. */
-export async function signAuthorization(stand: EvmStand, payTo: string, value: bigint, o: AuthorizationOverrides = {}): Promise<ExactPayload> {
+export async function signAuthorization(
+  stand: EvmStand,
+  payTo: string,
+  value: bigint,
+  o: AuthorizationOverrides = {},
+): Promise<ExactPayload> {
   const now = Math.floor(Date.now() / 1000);
   const signer = o.signer ?? stand.payer;
   const authorization = {
@@ -54,7 +66,12 @@ export function v2Requirement(stand: EvmStand, payTo: string, amount: bigint) {
 }
 
 export function v2Payload(stand: EvmStand, payTo: string, amount: bigint, exact: ExactPayload) {
-  return { x402Version: 2, resource: { url: 'https://shop.test/premium' }, accepted: v2Requirement(stand, payTo, amount), payload: exact };
+  return {
+    x402Version: 2,
+    resource: { url: 'https://shop.test/premium' },
+    accepted: v2Requirement(stand, payTo, amount),
+    payload: exact,
+  };
 }
 
 export function v1Payload(exact: ExactPayload) {
