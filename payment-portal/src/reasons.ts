@@ -1,18 +1,15 @@
+import { REASONS } from '@turnpike/protocol';
+
 /**
- * Wire reasons the portal needs that are not (yet) in @turnpike/protocol's REASONS. Same
- * snake_case style; to be merged into protocol.
+ * The portal's own reasons, now defined in @turnpike/protocol's REASONS; kept under these names
+ * so existing imports keep working.
  */
 export const PORTAL_REASONS = {
-  /** No offer of the request can be served here (no wallet or watcher for its network). */
-  OFFER_UNSUPPORTED: 'offer_unsupported',
-  /** A settle proof type this portal has no verifier for. */
-  PROOF_UNSUPPORTED: 'proof_unsupported',
-  /** The internal API bearer token is missing or wrong. */
-  UNAUTHORIZED: 'unauthorized',
-  /** The invoice is not (yet) paid, so no token can be issued. */
-  INVOICE_NOT_PAID: 'invoice_not_paid',
-  /** The dev-pay control is not available for this invoice or offer. */
-  DEV_PAY_UNAVAILABLE: 'dev_pay_unavailable',
+  OFFER_UNSUPPORTED: REASONS.OFFER_UNSUPPORTED,
+  PROOF_UNSUPPORTED: REASONS.PROOF_UNSUPPORTED,
+  UNAUTHORIZED: REASONS.UNAUTHORIZED,
+  INVOICE_NOT_PAID: REASONS.INVOICE_NOT_PAID,
+  DEV_PAY_UNAVAILABLE: REASONS.DEV_PAY_UNAVAILABLE,
 } as const;
 
 export type PortalReason = (typeof PORTAL_REASONS)[keyof typeof PORTAL_REASONS];

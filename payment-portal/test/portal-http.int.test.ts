@@ -165,7 +165,7 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     expect(((await res.json()) as { reason: string }).reason).toBe('customization_url_invalid');
   });
 
-  it('answers challenges with a unique receive address per offer, and settle without a verifier refuses', async () => {
+  it('answers challenges with a unique receive address per offer, and settle refuses an unknown tx and an x402 proof it is not configured for', async () => {
     const body = { ...target, request: p.wire(), client: { ip: '198.51.100.7' } };
     const a = challengeSchema.parse(await (await p.internal('/internal/v1/challenges', body)).json());
     const b = challengeSchema.parse(await (await p.internal('/internal/v1/challenges', body)).json());
@@ -188,7 +188,18 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
         })
       ).json(),
     );
-    expect(settle).toMatchObject({ ok: false, reason: 'payment_unbound' });
+    expect(settle).toMatchObject({ ok: false, reason: 'payment_not_found' });
+    // No `proofs.x402` in this config: x402 has no verifier.
+    const x402 = settleResponseSchema.parse(
+      await (
+        await p.internal('/internal/v1/settle', {
+          ...target,
+          request: p.wire(),
+          proof: { type: 'x402', version: 2, payload: { x402Version: 2 } },
+        })
+      ).json(),
+    );
+    expect(x402).toMatchObject({ ok: false, reason: 'proof_unsupported' });
   });
 
   it('credits a payment made after expiry, keeps it expired and flags it late', async () => {

@@ -1,6 +1,8 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
 import { durationMsSchema, secretSourceSchema } from '@turnpike/protocol/service';
 import { z } from 'zod/v4';
+import { proofsConfigSchema } from '../proofs/config.js';
+import { isBase58OfLength } from '../proofs/solana/reference-key.js';
 
 const hostSchema = z.string().min(1);
 const portSchema = z.number().int().min(0).max(65_535);
@@ -97,8 +99,21 @@ export const portalConfigSchema = z.strictObject({
           poolBatch: z.number().int().min(1).max(10_000).default(200),
         })
         .optional(),
+      solana: z
+        .strictObject({
+          /**
+           * The owner's own wallet (a base58 public key): the payTo of every Solana offer. Each
+           * invoice gets a unique Solana Pay reference key instead of its own address (docs/solana.md).
+           */
+          address: z
+            .string()
+            .refine((s) => isBase58OfLength(s, 32), 'expected a base58 Solana address (32 bytes)'),
+        })
+        .optional(),
     })
     .default({}),
+  /** Payment proofs on the request path: tx-hash proofs and x402 (docs/payments-from-programs.md). */
+  proofs: proofsConfigSchema.prefault({}),
   dev: z
     .strictObject({
       /** An unlocked anvil account that pays from the pay page; honoured only on chain id 31337. */

@@ -17,8 +17,7 @@ import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
 import { createInvoice } from '../invoices/create-invoice.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
-import { PORTAL_REASONS } from '../reasons.js';
-import { createSettleVerifiers, type SettleVerifiers } from './settle-verifiers.js';
+import type { SettleVerifiers } from './settle-verifiers.js';
 
 function bearerCheck(secret: string): RequestHandler {
   const expected = createHash('sha256').update(secret).digest();
@@ -29,7 +28,7 @@ function bearerCheck(secret: string): RequestHandler {
       .digest();
     // Hashing first gives equal lengths, so the comparison is constant-time whatever was sent.
     if (!timingSafeEqual(given, expected) || !header.startsWith('Bearer ')) {
-      next(new PortalError(PORTAL_REASONS.UNAUTHORIZED, 401, 'missing or wrong bearer token'));
+      next(new PortalError(REASONS.UNAUTHORIZED, 401, 'missing or wrong bearer token'));
       return;
     }
     next();
@@ -69,7 +68,7 @@ export function createInternalApp(
   const app = express();
   app.disable('x-powered-by');
   const prefix = ctx.config.publicPathPrefix;
-  const verifiers = opts.verifiers ?? createSettleVerifiers();
+  const verifiers: SettleVerifiers = opts.verifiers ?? new Map();
   app.use(bearerCheck(ctx.config.listeners.internalToken.reveal()));
   app.use(express.json({ limit: '64kb' }));
 
@@ -114,6 +113,7 @@ export function createInternalApp(
             o.amountAtomic.toString(),
           atomic: o.amountAtomic.toString(),
           payTo: network.kind === 'evm' ? getAddress(o.payTo) : o.payTo,
+          ...(o.reference === null ? {} : { reference: o.reference }),
         };
       }),
     };
@@ -127,8 +127,8 @@ export function createInternalApp(
     if (!verifier) {
       answer = {
         ok: false,
-        reason: REASONS.PAYMENT_UNBOUND,
-        message: `proofs of type "${body.proof.type}" cannot be verified by this portal yet`,
+        reason: REASONS.PROOF_UNSUPPORTED,
+        message: `proofs of type "${body.proof.type}" are not accepted by this portal`,
       };
     } else {
       answer = await verifier(body, ctx);

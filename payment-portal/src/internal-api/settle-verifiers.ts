@@ -1,5 +1,7 @@
-import type { SettleRequest, SettleResponse } from '@turnpike/protocol';
+import type { NetworkRegistry, SettleRequest, SettleResponse } from '@turnpike/protocol';
 import type { PortalContext } from '../context.js';
+import { createProofsFromConfig, type ProofsConfig, type Relayer } from '../proofs/index.js';
+import { createSolanaTxVerifier } from '../proofs/solana/index.js';
 
 /** Verifies one kind of payment proof and, on success, issues the token. */
 export type SettleVerifier = (request: SettleRequest, ctx: PortalContext) => Promise<SettleResponse>;
@@ -8,9 +10,16 @@ export type SettleVerifier = (request: SettleRequest, ctx: PortalContext) => Pro
 export type SettleVerifiers = Map<SettleRequest['proof']['type'], SettleVerifier>;
 
 /**
- * The settle verifiers this portal has. None yet: the payment-proof work adds the `tx` and
- * `x402` verifiers here. Until then every proof is answered `payment_unbound` — never accepted.
+ * The settle verifiers of a portal, from its `proofs:` config: `tx` proofs go to the EVM verifier
+ * or, for a network of kind 'solana', to the Solana verifier (reference-key binding); `x402` to the
+ * relayer or the facilitator. A proof type that is disabled has no entry and is answered
+ * `proof_unsupported`. Also returns the relayer (relayer mode), for /readyz and metrics.
  */
-export function createSettleVerifiers(): SettleVerifiers {
-  return new Map();
+export function createSettleVerifiers(
+  config: ProofsConfig,
+  portal: { registry: NetworkRegistry; rpcUrls: ReadonlyMap<string, readonly string[]> },
+): { verifiers: SettleVerifiers; relayer: Relayer | undefined } {
+  const solanaTx = createSolanaTxVerifier({ clockSkewMs: config.tx.clockSkewSeconds * 1_000 });
+  const { verifierMap, relayer } = createProofsFromConfig(config, { ...portal, solanaTx });
+  return { verifiers: verifierMap, relayer };
 }

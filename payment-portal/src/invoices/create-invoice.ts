@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { paymentRequestDigest, REASONS, type NetworkRegistry, type PaymentRequest } from '@turnpike/protocol';
 import { AddressPoolExhaustedError, type AddressPool } from '../addresses/address-pool.js';
 import { PortalError } from '../errors.js';
+import { newSolanaReference } from '../proofs/solana/reference-key.js';
 import { PORTAL_REASONS } from '../reasons.js';
 import type { Database } from '../storage/index.js';
 import { getInvoice } from './get-invoice.js';
@@ -13,6 +14,8 @@ export interface CreateInvoiceDeps {
   registry: NetworkRegistry;
   /** The EVM receive address pool; without it EVM offers cannot be served. */
   evmPool: AddressPool | undefined;
+  /** The owner's Solana wallet (`wallets.solana.address`); without it Solana offers cannot be served. */
+  solanaWallet?: string | undefined;
   /** Networks that have a running watcher: an offer elsewhere could never be seen paid. */
   watchedNetworks: ReadonlySet<string>;
   expiryMinutes: number;
@@ -33,8 +36,9 @@ export function newInvoiceId(): string {
 }
 
 /**
- * Creates an invoice for `request` bound to `target`, with a unique receive address per offer
- * taken from the pool, all in one transaction. The per-client limit is counted in the same
+ * Creates an invoice for `request` bound to `target`, all in one transaction: an EVM offer gets a
+ * unique receive address from the pool; a Solana offer is paid to the owner's wallet and gets a
+ * unique Solana Pay reference key instead (docs/solana.md). The per-client limit is counted in the same
  * transaction from the invoices table, so it holds across replicas.
  */
 export async function createInvoice(
@@ -42,8 +46,9 @@ export async function createInvoice(
   input: { target: PaymentTarget; request: PaymentRequest; clientIp: string | null },
 ): Promise<InvoiceRecord> {
   const offers = input.request.offers.filter((o) => {
-    const network = deps.registry.get(o.network);
-    return network?.kind === 'evm' && deps.evmPool !== undefined && deps.watchedNetworks.has(o.network);
+    if (!deps.watchedNetworks.has(o.network)) return false;
+    const kind = deps.registry.get(o.network)?.kind;
+    return kind === 'evm' ? deps.evmPool !== undefined : kind === 'solana' && deps.solanaWallet !== undefined;
   });
   if (offers.length === 0)
     throw new PortalError(PORTAL_REASONS.OFFER_UNSUPPORTED, 422, 'no offer can be paid through this portal');
@@ -79,7 +84,9 @@ export async function createInvoice(
         ],
       );
       for (const offer of offers) {
-        const payTo = await (deps.evmPool as AddressPool).allocate(tx, id);
+        const solana = deps.registry.require(offer.network).kind === 'solana';
+        const payTo = solana ? (deps.solanaWallet as string) : await (deps.evmPool as AddressPool).allocate(tx, id);
+        const reference = solana ? newSolanaReference() : null;
         const assetAddress =
           offer.asset.kind === 'erc20'
             ? offer.asset.address.toLowerCase()
@@ -87,8 +94,8 @@ export async function createInvoice(
               ? offer.asset.mint
               : null;
         await tx.query(
-          `INSERT INTO invoice_offers (invoice_id, network, asset_symbol, asset_kind, asset_address, decimals, amount_atomic, pay_to)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          `INSERT INTO invoice_offers (invoice_id, network, asset_symbol, asset_kind, asset_address, decimals, amount_atomic, pay_to, reference)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           [
             id,
             offer.network,
@@ -98,6 +105,7 @@ export async function createInvoice(
             offer.asset.decimals,
             offer.atomic.toString(),
             payTo,
+            reference,
           ],
         );
       }
@@ -107,21 +115,14 @@ export async function createInvoice(
 
   let id: string;
   try {
-    id = await attempt().catch(unwrapTransactionError);
+    id = await attempt();
   } catch (err) {
     if (!(err instanceof AddressPoolExhaustedError) || !deps.evmPool) throw err;
     await deps.evmPool.refill();
-    id = await attempt().catch(unwrapTransactionError);
+    id = await attempt();
   }
   deps.evmPool?.nudge();
   const invoice = await getInvoice(deps.db, id);
   if (!invoice) throw new Error('invoice vanished after creation');
   return invoice;
-}
-
-/** db.transaction wraps whatever its callback throws in a StorageError; ours come back out. */
-function unwrapTransactionError(err: unknown): never {
-  const cause = (err as { cause?: unknown }).cause;
-  if (cause instanceof PortalError || cause instanceof AddressPoolExhaustedError) throw cause;
-  throw err;
 }

@@ -31,6 +31,7 @@ interface OfferRow {
   decimals: number;
   amount_atomic: string;
   pay_to: string;
+  reference: string | null;
   received_atomic: string;
   confirmed_atomic: string;
 }
@@ -84,6 +85,7 @@ function offerFromRow(row: OfferRow): InvoiceOfferRecord {
     decimals: row.decimals,
     amountAtomic: BigInt(row.amount_atomic),
     payTo: row.pay_to,
+    reference: row.reference,
     receivedAtomic: BigInt(row.received_atomic),
     confirmedAtomic: BigInt(row.confirmed_atomic),
   };

@@ -103,7 +103,7 @@ export async function loadPayPageView(
   const rows = await db.query<{ offer_id: string; have: string | null }>(
     `SELECT o.id AS offer_id, (c.last_block - MIN(p.block_number)) AS have
      FROM invoice_offers o
-     JOIN payments p ON p.network = o.network AND p.pay_to = o.pay_to AND p.status = 'seen'
+     JOIN payments p ON p.network = o.network AND p.pay_to = COALESCE(o.reference, o.pay_to) AND p.status = 'seen'
      LEFT JOIN watcher_cursors c ON c.network = o.network
      WHERE o.invoice_id = $1 GROUP BY o.id, c.last_block`,
     [id],

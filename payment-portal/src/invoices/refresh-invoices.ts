@@ -69,7 +69,8 @@ export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[])
     [ids],
   );
   // Every confirmed payment of a paid invoice is recorded as redeemed, so the same transaction can
-  // never be credited a second time through the settle API (unique network, tx, log index).
+  // never be credited a second time through the settle API (unique network, tx, log index). A
+  // payment names its offer by the receive address (EVM) or by the reference key (Solana).
   const credited = [
     ...changed.rows.filter((r) => r.status === 'paid').map((r) => r.id),
     ...late.rows.map((r) => r.id),
@@ -78,7 +79,7 @@ export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[])
     await q.query(
       `INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)
        SELECT p.network, p.tx_hash, p.log_index, o.invoice_id, p.payer, p.asset, p.amount_atomic, p.block_number, p.block_hash, 'redeemed'
-       FROM payments p JOIN invoice_offers o ON o.network = p.network AND o.pay_to = p.pay_to
+       FROM payments p JOIN invoice_offers o ON o.network = p.network AND p.pay_to = COALESCE(o.reference, o.pay_to)
        WHERE o.invoice_id = ANY($1::text[]) AND p.status = 'confirmed'
        ON CONFLICT (network, tx_hash, log_index) DO NOTHING`,
       [credited],

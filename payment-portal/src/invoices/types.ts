@@ -10,7 +10,10 @@ export interface InvoiceOfferRecord {
   assetAddress: string | null;
   decimals: number;
   amountAtomic: bigint;
+  /** EVM: the invoice's unique receive address; Solana: the owner's wallet (shared). */
   payTo: string;
+  /** Solana Pay reference key binding payments to this offer (Solana only; null on EVM). */
+  reference: string | null;
   receivedAtomic: bigint;
   confirmedAtomic: bigint;
 }

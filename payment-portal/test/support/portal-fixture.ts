@@ -12,6 +12,9 @@ import { startPaymentPortal, type RunningPaymentPortal } from '../../src/app.js'
 import { loadPortalConfig } from '../../src/config/load-portal-config.js';
 import { DEV_XPUB, quietLogger, type ChainFixture } from './chain-fixture.js';
 
+/** The name of the Solana network `startPortal({ solana })` adds. */
+export const SOLANA_NETWORK = 'solana-local';
+
 export interface PortalFixture {
   portal: RunningPaymentPortal;
   internalToken: string;
@@ -30,6 +33,10 @@ export async function startPortal(
     confirmations?: number;
     rateLimit?: number;
     extra?: Record<string, unknown>;
+    /** Adds the Solana network SOLANA_NETWORK (e.g. on a LiteSVM RPC front), its watcher and the owner's wallet. */
+    solana?: { rpcUrl: string; caip2: string; usdcMint: string; wallet: string };
+    /** Runs after the config directory is written, before the config is loaded (extra secret files). */
+    beforeStart?: (dir: string) => Promise<void>;
   } = {},
 ): Promise<PortalFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'portal-test-'));
@@ -67,14 +74,32 @@ export async function startPortal(
           },
         },
       },
+      ...(opts.solana
+        ? {
+            [SOLANA_NETWORK]: {
+              kind: 'solana',
+              caip2: opts.solana.caip2,
+              commitment: 'confirmed',
+              testnet: true,
+              tokens: { USDC: { kind: 'spl', symbol: 'USDC', decimals: 6, mint: opts.solana.usdcMint } },
+            },
+          }
+        : {}),
     },
-    watchers: { anvil: { rpcUrls: [chain.anvil.rpcUrl], pollIntervalMs: 50 } },
-    wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 5, poolBatch: 20 } },
+    watchers: {
+      anvil: { rpcUrls: [chain.anvil.rpcUrl], pollIntervalMs: 50 },
+      ...(opts.solana ? { [SOLANA_NETWORK]: { rpcUrls: [opts.solana.rpcUrl], pollIntervalMs: 50 } } : {}),
+    },
+    wallets: {
+      evm: { xpub: DEV_XPUB, poolLowWater: 5, poolBatch: 20 },
+      ...(opts.solana ? { solana: { address: opts.solana.wallet } } : {}),
+    },
     dev: { payFromAccount: chain.payer },
     logLevel: 'silent',
     ...opts.extra,
   };
   await writeFile(join(dir, 'portal.yaml'), stringify(config));
+  await opts.beforeStart?.(dir);
   const loaded = await loadPortalConfig({ file: join(dir, 'portal.yaml'), env: {} });
   const portal = await startPaymentPortal(loaded, { logger: quietLogger });
   return {

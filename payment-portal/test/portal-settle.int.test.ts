@@ -1,0 +1,155 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createSolanaRpc, type Address, type KeyPairSigner } from '@solana/kit';
+import { HDNodeWallet } from 'ethers';
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
+import { challengeSchema, PORTAL_API_PATHS, REASONS, settleResponseSchema } from '@turnpike/protocol';
+import { DEV_MNEMONIC } from '../../tests/support/anvil.js';
+import { startLiteSvmRpc, type LiteSvmRpc } from '../../tests/support/litesvm-rpc.js';
+import { createAta, createMint, fundedSigner, mintTo, payToken, randomAddress, type Rpc } from '../../tests/support/solana/payer.js';
+import { newSolanaReference } from '../src/proofs/solana/index.js';
+import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
+import { SOLANA_NETWORK, startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
+
+// The real portal (startPaymentPortal from a YAML config, PGlite in memory) with its default
+// settle wiring from `proofs:` config, over its HTTP internal API: an EVM chain (anvil + Circle's
+// USDC) and a Solana network (LiteSVM behind its JSON-RPC front) side by side, each with a watcher.
+let chain: ChainFixture;
+let front: LiteSvmRpc;
+let rpc: Rpc;
+let payer: KeyPairSigner;
+let usdcMint: Address;
+let merchant: Address;
+let p: PortalFixture;
+// Anvil's funded dev account 3 pays the x402 relayer's gas (public dev key, dev chain only).
+const relayer = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3");
+
+beforeAll(async () => {
+  [chain, front] = await Promise.all([startChain(), startLiteSvmRpc()]);
+  rpc = createSolanaRpc(front.url) as unknown as Rpc;
+  const authority = await fundedSigner(rpc);
+  payer = await fundedSigner(rpc);
+  merchant = await randomAddress();
+  usdcMint = await createMint(rpc, authority, 6);
+  await mintTo(rpc, authority, usdcMint, await createAta(rpc, authority, payer.address, usdcMint), 1_000_000_000n);
+  p = await startPortal(chain, {
+    solana: { rpcUrl: front.url, caip2: `solana:${newSolanaReference().slice(0, 32)}`, usdcMint, wallet: merchant },
+    extra: { proofs: { x402: { mode: 'relayer', relayerKey: { fromFile: 'relayer-key' } } } },
+    beforeStart: (dir) => writeFile(join(dir, 'relayer-key'), relayer.privateKey),
+  });
+});
+
+afterAll(async () => {
+  await p?.close();
+  await front?.stop();
+  await chain?.close();
+});
+
+const target = { host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium' };
+const wire = () =>
+  p.wire({
+    claims: { tier: 'gold' },
+    exp: 3_600_000,
+    payment: {
+      requests: [
+        { network: 'anvil', amount: '1', asset: 'USDC' },
+        { network: SOLANA_NETWORK, amount: '1.5', asset: 'USDC' },
+      ],
+    },
+  });
+
+async function challenge() {
+  const res = await p.internal(PORTAL_API_PATHS.challenges, { ...target, request: wire(), client: { ip: '203.0.113.7' } });
+  expect(res.status).toBe(200);
+  const c = challengeSchema.parse(await res.json());
+  return { id: c.id, evm: c.offers.find((o) => o.network === 'anvil')!, solana: c.offers.find((o) => o.network === SOLANA_NETWORK)! };
+}
+
+async function settle(network: string, tx: string) {
+  const res = await p.internal(PORTAL_API_PATHS.settle, { ...target, request: wire(), proof: { type: 'tx', network, tx } });
+  expect(res.status).toBe(200);
+  return settleResponseSchema.parse(await res.json());
+}
+
+async function verifyToken(token: string) {
+  const jwks = (await (await fetch(`${p.portal.publicUrl}/_402/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: 'https://portal.test', audience: 'shop.test' });
+  return payload;
+}
+
+async function rowsFor(network: string, tx: string) {
+  const count = async (table: string) =>
+    (await p.portal.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE network = $1 AND tx_hash = $2`, [network, tx])).rows[0]!.n;
+  return { payments: await count('payments'), redemptions: await count('redemptions') };
+}
+
+const reasonOf = (a: { ok: boolean; reason?: string }) => (a.ok ? 'ok' : a.reason);
+
+it('offers a Solana SPL payment to the owner wallet with a unique reference, beside a unique EVM address', async () => {
+  const [a, b] = [await challenge(), await challenge()];
+  expect(a.solana).toMatchObject({ payTo: merchant, atomic: '1500000', asset: { kind: 'spl', mint: usdcMint } });
+  expect(b.solana.payTo).toBe(merchant);
+  expect(a.solana.reference).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+  expect(new Set([a.solana.reference, b.solana.reference]).size).toBe(2);
+  expect(a.evm.reference).toBeUndefined();
+  expect(a.evm.payTo).not.toBe(b.evm.payTo);
+});
+
+it('a Solana payment with the reference: the watcher credits it once, settle issues a token, then already redeemed', async () => {
+  const c = await challenge();
+  const sig = await payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount: 1_500_000n, reference: c.solana.reference! });
+  await waitForInvoice(p.portal.publicUrl, c.id, (v) => v.invoice.status === 'paid');
+  expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
+
+  const first = await settle(SOLANA_NETWORK, sig);
+  if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
+  expect(await verifyToken(first.token)).toMatchObject({
+    resource: '/premium',
+    tier: 'gold',
+    sub: payer.address,
+    pay: { network: SOLANA_NETWORK, tx: sig, invoice: c.id },
+  });
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+  expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
+  const state = (await (await fetch(`${p.portal.publicUrl}/_402/invoices/${c.id}`, { headers: { accept: 'application/json' } })).json()) as {
+    invoice: { status: string };
+  };
+  expect(state.invoice.status).toBe('redeemed');
+});
+
+it('a Solana proof settled at once (racing the watcher) is credited once', async () => {
+  const c = await challenge();
+  const sig = await payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount: 1_500_000n, reference: c.solana.reference! });
+  const answer = await settle(SOLANA_NETWORK, sig);
+  expect(reasonOf(answer)).toBe('ok');
+  // A few watcher passes later nothing more is recorded.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
+});
+
+it('an EVM USDC payment settles through the same API; the same tx again is already redeemed', async () => {
+  const c = await challenge();
+  const tx = await chain.usdc.transfer(chain.payer, c.evm.payTo, BigInt(c.evm.atomic));
+  await mine(chain, 1);
+  const first = await settle('anvil', tx);
+  if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
+  expect(await verifyToken(first.token)).toMatchObject({ resource: '/premium', tier: 'gold', pay: { network: 'anvil', tx, invoice: c.id } });
+  expect(reasonOf(await settle('anvil', tx))).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+});
+
+it('refuses a Solana signature named on the EVM network, and an underpayment on Solana', async () => {
+  const c = await challenge();
+  const sig = await payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount: 1_000n, reference: c.solana.reference! });
+  expect(reasonOf(await settle('anvil', sig))).toBe(REASONS.PAYMENT_TX_MALFORMED);
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_UNDERPAID);
+});
+
+it('shows the x402 relayer address and gas balance in /readyz and /metrics', async () => {
+  const ready = await fetch(`${p.portal.publicUrl}/readyz`);
+  expect(ready.status).toBe(200);
+  const body = (await ready.json()) as { checks: { relayer?: { ok: boolean; detail: string } } };
+  expect(body.checks.relayer?.detail).toContain(relayer.address);
+  expect(body.checks.relayer?.detail).toMatch(/anvil=\d+(\.\d+)?/);
+  const metrics = await (await fetch(`${p.portal.publicUrl}/metrics`)).text();
+  expect(metrics).toMatch(new RegExp(`turnpike_portal_relayer_balance\\{network="anvil",address="${relayer.address}"\\} [1-9]`));
+});
