@@ -73,7 +73,7 @@ export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<Dev
             symbol: 'USDC',
             decimals: 6,
             address: opts.usdcAddress,
-            eip712: { name: 'USDC', version: '2' },
+            eip712: { name: 'USD Coin', version: '2' },
           },
         },
       },

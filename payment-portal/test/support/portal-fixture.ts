@@ -70,7 +70,7 @@ export async function startPortal(
             symbol: 'USDC',
             decimals: 6,
             address: chain.usdc.address,
-            eip712: { name: 'USDC', version: '2' },
+            eip712: { name: 'USD Coin', version: '2' },
           },
         },
       },

@@ -3,7 +3,8 @@ import type { NetworkOverride, NetworkOverrides } from './overrides-schema.js';
 /**
  * A registry entry for a local anvil chain (dev and tests): chain id 31337 by default, ETH
  * native, 0 confirmations unless given, and USDC at `usdcAddress` when one was deployed (the
- * FiatTokenV2_2 artifacts report the EIP-712 domain "USDC"/"2" as initialised by the test harness).
+ * EIP-712 domain "USD Coin"/"2", which is what deploy/dev/usdc.ts initialises FiatTokenV2_2 with —
+ * x402 clients sign over this name, so a mismatch makes every transferWithAuthorization revert).
  * Use as `createNetworkRegistry({ anvil: localAnvilNetwork({ usdcAddress }) })`; the registry name
  * is the key it is put under (`opts.name` is used by `localAnvilOverrides`).
  */
@@ -34,7 +35,7 @@ export function localAnvilNetwork(
               symbol: 'USDC',
               decimals: 6,
               address: opts.usdcAddress,
-              eip712: { name: opts.usdcEip712Name ?? 'USDC', version: '2' },
+              eip712: { name: opts.usdcEip712Name ?? 'USD Coin', version: '2' },
             },
           },
   };
