@@ -88,6 +88,7 @@ export async function startAuthzService(
     upstreams: createUpstreamMap(config.upstreams),
     cache,
     registry: networks,
+    unknownHosts: config.unknownHosts,
     probe: {
       timeoutMs: config.probe.timeoutMs,
       maxBodyBytes: config.probe.maxBodyBytes,

@@ -30,6 +30,8 @@ export const AUTHZ_DEFAULTS = {
   referenceCacheMaxEntries: 10_000,
   x402MaxTimeoutSeconds: 300,
   /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */
+  /** An unconfigured host is a mistake, not a free pass. */
+  unknownHosts: 'forbidden',
   decisionTimeoutMs: 1_500,
   logLevel: 'info',
 } as const;

@@ -86,6 +86,8 @@ export const authzConfigSchema = z.strictObject({
   routes: z.array(routeSchema).default([]),
   /** Host pattern → the upstream's internal base URL, probed directly (never through the gateway). */
   upstreams: z.record(hostPattern, httpUrl).default({}),
+  /** A host that no route names and no upstream maps: refused (default) or passed as free. */
+  unknownHosts: z.enum(['forbidden', 'free']).default(D.unknownHosts),
   probe: probeSchema.default(() => probeSchema.parse({})),
   portal: portalSchema,
   x402: z

@@ -23,6 +23,8 @@ export interface ResolverDeps {
   cache: ProbeCache;
   registry: NetworkRegistry;
   probe: { timeoutMs: number; maxBodyBytes: number; metaFromHtml: boolean };
+  /** What a host no route names and no upstream maps gets: `forbidden` (default) or `free`. */
+  unknownHosts?: 'forbidden' | 'free';
   /** Injected in tests; defaults to {@link probeUpstream}. */
   probeFn?: typeof probeUpstream;
 }
@@ -62,9 +64,8 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
     }
     const baseUrl = deps.upstreams.lookup(req.host);
     if (baseUrl === undefined) {
-      return deps.routes.knowsHost(req.host)
-        ? FREE
-        : { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
+      if (deps.routes.knowsHost(req.host) || deps.unknownHosts === 'free') return FREE;
+      return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.HOST_UNKNOWN };
     }
     return baseUrl;
   };

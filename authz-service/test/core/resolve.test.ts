@@ -95,6 +95,24 @@ describe('requirement resolver', () => {
     expect(probes).toBe(2);
   });
 
+  it('unknownHosts: free passes hosts nobody configured', async () => {
+    const lenient = createRequirementResolver({
+      routes,
+      upstreams: createUpstreamMap({}),
+      cache: createProbeCache({
+        maxEntries: 10,
+        defaultTtlSeconds: 60,
+        negativeTtlSeconds: 60,
+        staleIfErrorSeconds: 0,
+      }),
+      registry,
+      probe: { timeoutMs: 100, maxBodyBytes: 1024, metaFromHtml: true },
+      unknownHosts: 'free',
+    });
+    expect(await lenient.resolve(req('nobody.example'), '/', log)).toEqual({ kind: 'free' });
+    expect(await lenient.resolve(req('api.example'), '/v1/x', log)).toMatchObject({ kind: 'priced' });
+  });
+
   it('an unknown host is forbidden (host_unknown)', async () => {
     expect(await resolver.resolve(req('nobody.example'), '/', log)).toEqual({
       kind: 'deny',
