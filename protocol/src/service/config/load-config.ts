@@ -64,6 +64,9 @@ async function readConfigFile(file: string): Promise<unknown> {
   throw new ConfigError([`${file}: unsupported extension "${ext}" (use .yaml, .yml or .json)`]);
 }
 
+/** Config loads in flight; the secret context's async hooks are switched off when it drops to 0. */
+let activeLoads = 0;
+
 /**
  * Loads a service's configuration: `defaults`, then the file, then `<envPrefix>__…` environment
  * overrides, validated by `schema`. Secret sources are resolved on the way. Throws one
@@ -89,7 +92,19 @@ export async function loadConfig<S extends z.ZodType>(opts: LoadConfigOptions<S>
   }
 
   const baseDir = file === undefined ? process.cwd() : dirname(file);
-  const result = await secretContext.run({ env, baseDir }, () => opts.schema.safeParseAsync(merged));
+  activeLoads += 1;
+  let result: Awaited<ReturnType<S['safeParseAsync']>>;
+  try {
+    result = (await secretContext.run({ env, baseDir }, () =>
+      opts.schema.safeParseAsync(merged),
+    )) as typeof result;
+  } finally {
+    // An AsyncLocalStorage that has run once keeps Node's async hooks on for the whole process,
+    // which taxes every promise on the authorizer's hot path. Loading config is a start-up event:
+    // switch the hooks off again once no load is in flight (run() switches them back on).
+    activeLoads -= 1;
+    if (activeLoads === 0) secretContext.disable();
+  }
   if (!result.success) problems.push(...problemsOf(result.error, origins));
   if (problems.length > 0) throw new ConfigError(problems);
   return result.data as z.output<S>;
