@@ -66,6 +66,12 @@ export const txProofSchema = z.strictObject({
   type: z.literal('tx'),
   network: z.string().min(1).max(64),
   tx: z.string().min(1).max(256),
+  /**
+   * The challenge (invoice) id the payer was given in the 402 and sends back in
+   * `x-payment-challenge`. When present the portal credits the tx only to that invoice, so a
+   * copied hash presented for the same resource by someone else is refused.
+   */
+  challenge: z.string().min(1).max(128).optional(),
 });
 export const x402ProofSchema = z.strictObject({
   type: z.literal('x402'),
