@@ -30,6 +30,32 @@ describe('loadPortalConfig', () => {
     expect(config.watchers.base?.lateGraceMs).toBe(86_400_000);
     expect(config.invoice.expiryMinutes).toBe(45);
     expect(config.wallets.evm?.xpub.startsWith('xpub')).toBe(true);
+    expect(config.proofs.tx).toMatchObject({ enabled: true, allowUnboundProofs: false, clockSkewSeconds: 60 });
+    expect(config.proofs.x402).toBeUndefined();
+  });
+
+  it('fills proofs defaults when absent, and takes a Solana wallet', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portal-config-'));
+    try {
+      const file = join(dir, 'portal.yaml');
+      await writeFile(
+        file,
+        [
+          'listeners: { internalToken: { fromEnv: T } }',
+          'database: { memory: true }',
+          'issuer: https://pay.example',
+          'tokens: { signingKeys: [{ kid: k1, privateKey: { fromEnv: K } }] }',
+          'wallets: { solana: { address: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM } }',
+        ].join('\n'),
+      );
+      const config = await loadPortalConfig({ file, env: { T: 'internal-secret', K: pem } });
+      expect(config.proofs).toEqual({
+        tx: { enabled: true, allowUnboundProofs: false, clockSkewSeconds: 60, maxTxAgeSeconds: 86_400, networks: {} },
+      });
+      expect(config.wallets.solana?.address).toBe('9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports every problem at once', async () => {
@@ -44,6 +70,8 @@ describe('loadPortalConfig', () => {
           'issuer: not-a-url',
           'tokens: { signingKeys: [] }',
           'watchers: { anvil: { rpcUrls: ["ftp://x"] } }',
+          'wallets: { solana: { address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" } }',
+          'proofs: { x402: { mode: relayer } }',
           'surprise: 1',
         ].join('\n'),
       );
@@ -55,6 +83,8 @@ describe('loadPortalConfig', () => {
       expect(problems).toContain('issuer');
       expect(problems).toContain('tokens.signingKeys');
       expect(problems).toContain('watchers.anvil.rpcUrls.0');
+      expect(problems).toContain('wallets.solana.address');
+      expect(problems).toContain('proofs.x402.relayerKey');
       expect(problems).toContain('surprise: unknown key');
     } finally {
       await rm(dir, { recursive: true, force: true });
