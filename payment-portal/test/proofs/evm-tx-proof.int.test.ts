@@ -159,6 +159,21 @@ describe('EVM transaction-hash proofs', () => {
     );
   });
 
+  it('credits a hash that names its challenge only to that challenge (same resource, another payer)', async () => {
+    const victim = await core.invoice();
+    const attacker = await core.invoice();
+    const tx = await tokenTransfer(stand, stand.usdc, victim.usdcPayTo, 1_000_000n);
+    const named = (challenge: string) => ({ ...txProof(tx), challenge });
+    // The attacker copies the victim's hash and names the challenge it was given itself.
+    expect(
+      refused(await verify(core.settleRequest(attacker.wire, named(attacker.invoice.id)), core.pctx)).reason,
+    ).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+    const paid = await verify(core.settleRequest(victim.wire, named(victim.invoice.id)), core.pctx);
+    if (!paid.ok) throw new Error(`refused: ${paid.reason}`);
+    expect(decodeJwt(paid.token)).toMatchObject({ pay: { invoice: victim.invoice.id } });
+    expect((await getInvoice(core.db, attacker.invoice.id))?.status).not.toBe('redeemed');
+  });
+
   it('refuses an underpayment and says what is left', async () => {
     const { wire, usdcPayTo } = await core.invoice();
     const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 400_000n);

@@ -73,7 +73,18 @@ export async function verifyEvmTxProof(
     network.name,
     payments.map((p) => p.to),
   );
-  const mine = offers.filter((o) => sameTarget(o, request));
+  const challenge = request.proof.challenge;
+  const mine = offers.filter(
+    (o) => sameTarget(o, request) && (challenge === undefined || o.invoiceId === challenge),
+  );
+  if (mine.length === 0 && challenge !== undefined) {
+    // Bound to one challenge: a hash paying another invoice (someone else's, copied from the
+    // chain) or a fixed wallet is never credited to the challenge the presenter named.
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_RECIPIENT,
+      'the transaction pays no address of the named challenge',
+    );
+  }
   if (mine.length === 0) {
     const fixed = fixedWalletOffer(request, network, payments);
     if (fixed !== undefined) {
