@@ -80,7 +80,9 @@ export async function startPaymentPortal(
     const network = registry.get(name);
     if (!network) problems.push(`watchers.${name}: no such network`);
     else if (network.kind === 'solana' && config.watchers[name]?.confirmations !== undefined)
-      problems.push(`watchers.${name}.confirmations: Solana counts no confirmations (set networks.${name}.commitment)`);
+      problems.push(
+        `watchers.${name}.confirmations: Solana counts no confirmations (set networks.${name}.commitment)`,
+      );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -273,7 +275,9 @@ export async function startPaymentPortal(
 async function relayerCheck(relayer: Relayer): Promise<{ ok: boolean; detail: string }> {
   const status = await relayer.status(RELAYER_READY_TIMEOUT_MS);
   const parts = status.networks.map((n) =>
-    n.balanceWei === undefined ? `${n.network}=unreadable` : `${n.network}=${formatEther(BigInt(n.balanceWei))}`,
+    n.balanceWei === undefined
+      ? `${n.network}=unreadable`
+      : `${n.network}=${formatEther(BigInt(n.balanceWei))}`,
   );
   return { ok: true, detail: `address ${status.address}; balance ${parts.join(' ') || 'no network'}` };
 }

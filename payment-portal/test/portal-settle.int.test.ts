@@ -6,7 +6,15 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { challengeSchema, PORTAL_API_PATHS, REASONS, settleResponseSchema } from '@turnpike/protocol';
 import { DEV_MNEMONIC } from '../../tests/support/anvil.js';
 import { startLiteSvmRpc, type LiteSvmRpc } from '../../tests/support/litesvm-rpc.js';
-import { createAta, createMint, fundedSigner, mintTo, payToken, randomAddress, type Rpc } from '../../tests/support/solana/payer.js';
+import {
+  createAta,
+  createMint,
+  fundedSigner,
+  mintTo,
+  payToken,
+  randomAddress,
+  type Rpc,
+} from '../../tests/support/solana/payer.js';
 import { newSolanaReference } from '../src/proofs/solana/index.js';
 import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
 import { SOLANA_NETWORK, startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
@@ -31,9 +39,20 @@ beforeAll(async () => {
   payer = await fundedSigner(rpc);
   merchant = await randomAddress();
   usdcMint = await createMint(rpc, authority, 6);
-  await mintTo(rpc, authority, usdcMint, await createAta(rpc, authority, payer.address, usdcMint), 1_000_000_000n);
+  await mintTo(
+    rpc,
+    authority,
+    usdcMint,
+    await createAta(rpc, authority, payer.address, usdcMint),
+    1_000_000_000n,
+  );
   p = await startPortal(chain, {
-    solana: { rpcUrl: front.url, caip2: `solana:${newSolanaReference().slice(0, 32)}`, usdcMint, wallet: merchant },
+    solana: {
+      rpcUrl: front.url,
+      caip2: `solana:${newSolanaReference().slice(0, 32)}`,
+      usdcMint,
+      wallet: merchant,
+    },
     extra: { proofs: { x402: { mode: 'relayer', relayerKey: { fromFile: 'relayer-key' } } } },
     beforeStart: (dir) => writeFile(join(dir, 'relayer-key'), relayer.privateKey),
   });
@@ -59,27 +78,49 @@ const wire = () =>
   });
 
 async function challenge() {
-  const res = await p.internal(PORTAL_API_PATHS.challenges, { ...target, request: wire(), client: { ip: '203.0.113.7' } });
+  const res = await p.internal(PORTAL_API_PATHS.challenges, {
+    ...target,
+    request: wire(),
+    client: { ip: '203.0.113.7' },
+  });
   expect(res.status).toBe(200);
   const c = challengeSchema.parse(await res.json());
-  return { id: c.id, evm: c.offers.find((o) => o.network === 'anvil')!, solana: c.offers.find((o) => o.network === SOLANA_NETWORK)! };
+  return {
+    id: c.id,
+    evm: c.offers.find((o) => o.network === 'anvil')!,
+    solana: c.offers.find((o) => o.network === SOLANA_NETWORK)!,
+  };
 }
 
 async function settle(network: string, tx: string) {
-  const res = await p.internal(PORTAL_API_PATHS.settle, { ...target, request: wire(), proof: { type: 'tx', network, tx } });
+  const res = await p.internal(PORTAL_API_PATHS.settle, {
+    ...target,
+    request: wire(),
+    proof: { type: 'tx', network, tx },
+  });
   expect(res.status).toBe(200);
   return settleResponseSchema.parse(await res.json());
 }
 
 async function verifyToken(token: string) {
-  const jwks = (await (await fetch(`${p.portal.publicUrl}/_402/.well-known/jwks.json`)).json()) as JSONWebKeySet;
-  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: 'https://portal.test', audience: 'shop.test' });
+  const jwks = (await (
+    await fetch(`${p.portal.publicUrl}/_402/.well-known/jwks.json`)
+  ).json()) as JSONWebKeySet;
+  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer: 'https://portal.test',
+    audience: 'shop.test',
+  });
   return payload;
 }
 
 async function rowsFor(network: string, tx: string) {
   const count = async (table: string) =>
-    (await p.portal.db.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE network = $1 AND tx_hash = $2`, [network, tx])).rows[0]!.n;
+    (
+      await p.portal.db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${table} WHERE network = $1 AND tx_hash = $2`,
+        [network, tx],
+      )
+    ).rows[0]!.n;
   return { payments: await count('payments'), redemptions: await count('redemptions') };
 }
 
@@ -87,7 +128,11 @@ const reasonOf = (a: { ok: boolean; reason?: string }) => (a.ok ? 'ok' : a.reaso
 
 it('offers a Solana SPL payment to the owner wallet with a unique reference, beside a unique EVM address', async () => {
   const [a, b] = [await challenge(), await challenge()];
-  expect(a.solana).toMatchObject({ payTo: merchant, atomic: '1500000', asset: { kind: 'spl', mint: usdcMint } });
+  expect(a.solana).toMatchObject({
+    payTo: merchant,
+    atomic: '1500000',
+    asset: { kind: 'spl', mint: usdcMint },
+  });
   expect(b.solana.payTo).toBe(merchant);
   expect(a.solana.reference).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
   expect(new Set([a.solana.reference, b.solana.reference]).size).toBe(2);
@@ -97,7 +142,14 @@ it('offers a Solana SPL payment to the owner wallet with a unique reference, bes
 
 it('a Solana payment with the reference: the watcher credits it once, settle issues a token, then already redeemed', async () => {
   const c = await challenge();
-  const sig = await payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount: 1_500_000n, reference: c.solana.reference! });
+  const sig = await payToken(rpc, {
+    from: payer,
+    recipient: merchant,
+    mint: usdcMint,
+    decimals: 6,
+    amount: 1_500_000n,
+    reference: c.solana.reference!,
+  });
   await waitForInvoice(p.portal.publicUrl, c.id, (v) => v.invoice.status === 'paid');
   expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
 
@@ -111,7 +163,9 @@ it('a Solana payment with the reference: the watcher credits it once, settle iss
   });
   expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
   expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
-  const state = (await (await fetch(`${p.portal.publicUrl}/_402/invoices/${c.id}`, { headers: { accept: 'application/json' } })).json()) as {
+  const state = (await (
+    await fetch(`${p.portal.publicUrl}/_402/invoices/${c.id}`, { headers: { accept: 'application/json' } })
+  ).json()) as {
     invoice: { status: string };
   };
   expect(state.invoice.status).toBe('redeemed');
@@ -119,7 +173,14 @@ it('a Solana payment with the reference: the watcher credits it once, settle iss
 
 it('a Solana proof settled at once (racing the watcher) is credited once', async () => {
   const c = await challenge();
-  const sig = await payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount: 1_500_000n, reference: c.solana.reference! });
+  const sig = await payToken(rpc, {
+    from: payer,
+    recipient: merchant,
+    mint: usdcMint,
+    decimals: 6,
+    amount: 1_500_000n,
+    reference: c.solana.reference!,
+  });
   const answer = await settle(SOLANA_NETWORK, sig);
   expect(reasonOf(answer)).toBe('ok');
   // A few watcher passes later nothing more is recorded.
@@ -133,13 +194,24 @@ it('an EVM USDC payment settles through the same API; the same tx again is alrea
   await mine(chain, 1);
   const first = await settle('anvil', tx);
   if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
-  expect(await verifyToken(first.token)).toMatchObject({ resource: '/premium', tier: 'gold', pay: { network: 'anvil', tx, invoice: c.id } });
+  expect(await verifyToken(first.token)).toMatchObject({
+    resource: '/premium',
+    tier: 'gold',
+    pay: { network: 'anvil', tx, invoice: c.id },
+  });
   expect(reasonOf(await settle('anvil', tx))).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
 });
 
 it('refuses a Solana signature named on the EVM network, and an underpayment on Solana', async () => {
   const c = await challenge();
-  const sig = await payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount: 1_000n, reference: c.solana.reference! });
+  const sig = await payToken(rpc, {
+    from: payer,
+    recipient: merchant,
+    mint: usdcMint,
+    decimals: 6,
+    amount: 1_000n,
+    reference: c.solana.reference!,
+  });
   expect(reasonOf(await settle('anvil', sig))).toBe(REASONS.PAYMENT_TX_MALFORMED);
   expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_UNDERPAID);
 });
@@ -151,5 +223,7 @@ it('shows the x402 relayer address and gas balance in /readyz and /metrics', asy
   expect(body.checks.relayer?.detail).toContain(relayer.address);
   expect(body.checks.relayer?.detail).toMatch(/anvil=\d+(\.\d+)?/);
   const metrics = await (await fetch(`${p.portal.publicUrl}/metrics`)).text();
-  expect(metrics).toMatch(new RegExp(`turnpike_portal_relayer_balance\\{network="anvil",address="${relayer.address}"\\} [1-9]`));
+  expect(metrics).toMatch(
+    new RegExp(`turnpike_portal_relayer_balance\\{network="anvil",address="${relayer.address}"\\} [1-9]`),
+  );
 });

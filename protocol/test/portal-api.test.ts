@@ -88,14 +88,23 @@ describe('portal internal API schemas', () => {
     const solana = {
       network: 'solana',
       caip2: 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp',
-      asset: { symbol: 'USDC', kind: 'spl', decimals: 6, mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v' },
+      asset: {
+        symbol: 'USDC',
+        kind: 'spl',
+        decimals: 6,
+        mint: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v',
+      },
       amount: '1',
       atomic: '1000000',
       payTo: '9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM',
       reference: '8jzwHtxjWQbvyjmHHcaZNSg5J1QqaBjmAfPTLKn87xS5',
     };
-    expect(challengeSchema.parse({ ...challenge, offers: [solana] }).offers[0]?.reference).toBe(solana.reference);
-    expect(challengeSchema.safeParse({ ...challenge, offers: [{ ...solana, reference: 'short' }] }).success).toBe(false);
+    expect(challengeSchema.parse({ ...challenge, offers: [solana] }).offers[0]?.reference).toBe(
+      solana.reference,
+    );
+    expect(
+      challengeSchema.safeParse({ ...challenge, offers: [{ ...solana, reference: 'short' }] }).success,
+    ).toBe(false);
     expect(
       challengeSchema.safeParse({ ...challenge, offers: [{ ...challenge.offers[0], atomic: '1.5' }] })
         .success,

@@ -85,7 +85,9 @@ export async function createInvoice(
       );
       for (const offer of offers) {
         const solana = deps.registry.require(offer.network).kind === 'solana';
-        const payTo = solana ? (deps.solanaWallet as string) : await (deps.evmPool as AddressPool).allocate(tx, id);
+        const payTo = solana
+          ? (deps.solanaWallet as string)
+          : await (deps.evmPool as AddressPool).allocate(tx, id);
         const reference = solana ? newSolanaReference() : null;
         const assetAddress =
           offer.asset.kind === 'erc20'

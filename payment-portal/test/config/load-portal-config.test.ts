@@ -30,7 +30,11 @@ describe('loadPortalConfig', () => {
     expect(config.watchers.base?.lateGraceMs).toBe(86_400_000);
     expect(config.invoice.expiryMinutes).toBe(45);
     expect(config.wallets.evm?.xpub.startsWith('xpub')).toBe(true);
-    expect(config.proofs.tx).toMatchObject({ enabled: true, allowUnboundProofs: false, clockSkewSeconds: 60 });
+    expect(config.proofs.tx).toMatchObject({
+      enabled: true,
+      allowUnboundProofs: false,
+      clockSkewSeconds: 60,
+    });
     expect(config.proofs.x402).toBeUndefined();
   });
 
@@ -50,7 +54,13 @@ describe('loadPortalConfig', () => {
       );
       const config = await loadPortalConfig({ file, env: { T: 'internal-secret', K: pem } });
       expect(config.proofs).toEqual({
-        tx: { enabled: true, allowUnboundProofs: false, clockSkewSeconds: 60, maxTxAgeSeconds: 86_400, networks: {} },
+        tx: {
+          enabled: true,
+          allowUnboundProofs: false,
+          clockSkewSeconds: 60,
+          maxTxAgeSeconds: 86_400,
+          networks: {},
+        },
       });
       expect(config.wallets.solana?.address).toBe('9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM');
     } finally {
