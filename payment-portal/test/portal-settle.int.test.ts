@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSolanaRpc, type Address, type KeyPairSigner } from '@solana/kit';
-import { HDNodeWallet } from 'ethers';
+import { randomBytes } from 'node:crypto';
+import { getAddress, HDNodeWallet } from 'ethers';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { challengeSchema, PORTAL_API_PATHS, REASONS, settleResponseSchema } from '@turnpike/protocol';
 import { DEV_MNEMONIC } from '../../tests/support/anvil.js';
@@ -15,6 +16,7 @@ import {
   randomAddress,
   type Rpc,
 } from '../../tests/support/solana/payer.js';
+import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '../src/proofs/index.js';
 import { newSolanaReference } from '../src/proofs/solana/index.js';
 import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
 import { SOLANA_NETWORK, startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
@@ -226,4 +228,56 @@ it('shows the x402 relayer address and gas balance in /readyz and /metrics', asy
   expect(metrics).toMatch(
     new RegExp(`turnpike_portal_relayer_balance\\{network="anvil",address="${relayer.address}"\\} [1-9]`),
   );
+});
+
+it('an x402 payment settles through the relayer; the same authorization again is refused', async () => {
+  const c = await challenge();
+  // Anvil's dev account 1 (chain.payer) holds the USDC; its key is public (dev mnemonic).
+  const payerWallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
+  expect(payerWallet.address).toBe(getAddress(chain.payer));
+  const now = Math.floor(Date.now() / 1000);
+  const authorization = {
+    from: payerWallet.address,
+    to: getAddress(c.evm.payTo),
+    value: c.evm.atomic,
+    validAfter: String(now - 600),
+    validBefore: String(now + 300),
+    nonce: `0x${randomBytes(32).toString('hex')}`,
+  };
+  const signature = await payerWallet.signTypedData(
+    { name: 'USD Coin', version: '2', chainId: 31337, verifyingContract: chain.usdc.address },
+    TRANSFER_WITH_AUTHORIZATION_TYPES,
+    authorization,
+  );
+  const payload = {
+    x402Version: 2,
+    resource: { url: 'https://shop.test/premium' },
+    accepted: {
+      scheme: 'exact',
+      network: 'eip155:31337',
+      amount: c.evm.atomic,
+      asset: getAddress(chain.usdc.address),
+      payTo: getAddress(c.evm.payTo),
+      maxTimeoutSeconds: 300,
+      extra: { name: 'USD Coin', version: '2' },
+    },
+    payload: { signature, authorization },
+  };
+  const send = async () => {
+    const res = await p.internal(PORTAL_API_PATHS.settle, {
+      ...target,
+      request: wire(),
+      proof: { type: 'x402', version: 2, payload },
+    });
+    expect(res.status).toBe(200);
+    return settleResponseSchema.parse(await res.json());
+  };
+  const first = await send();
+  if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
+  expect(await verifyToken(first.token)).toMatchObject({
+    resource: '/premium',
+    pay: { network: 'anvil', invoice: c.id },
+  });
+  expect(first.receipt).toBeDefined();
+  expect(reasonOf(await send())).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
 });
