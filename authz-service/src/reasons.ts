@@ -15,6 +15,8 @@ export const AUTHZ_LOCAL_REASONS = {
   HOST_INVALID: 'host_invalid',
   /** The decision took longer than the configured decision timeout. */
   DECISION_TIMEOUT: 'decision_timeout',
+  /** `x-payment-challenge` is not a challenge id (the 402's `paymentDetails.challengeId`). */
+  PAYMENT_CHALLENGE_MALFORMED: 'payment_challenge_malformed',
 } as const;
 
 export type AuthzLocalReason = (typeof AUTHZ_LOCAL_REASONS)[keyof typeof AUTHZ_LOCAL_REASONS];

@@ -8,13 +8,15 @@ import {
   type NetworkRegistry,
   type SettleProof,
 } from '@turnpike/protocol';
-import type { AuthzReason } from '../reasons.js';
+import { AUTHZ_LOCAL_REASONS, type AuthzReason } from '../reasons.js';
 
 export type ExtractedProof =
   { kind: 'none' } | { kind: 'proof'; proof: SettleProof } | { kind: 'invalid'; reason: AuthzReason };
 
 const NONE: ExtractedProof = { kind: 'none' };
 const TX = /^[A-Za-z0-9]{16,128}$/;
+/** The portal's challenge (invoice) ids, as `paymentDetails.challengeId` carries them. */
+const CHALLENGE = /^[A-Za-z0-9_-]{1,128}$/;
 
 /**
  * A payment proof the client sent with its retry: x402 v2 `PAYMENT-SIGNATURE`, x402 v1
@@ -50,5 +52,10 @@ export function extractProof(
     return { kind: 'invalid', reason: REASONS.PAYMENT_CHAIN_UNKNOWN };
   const hash = tx?.trim();
   if (hash === undefined || !TX.test(hash)) return { kind: 'invalid', reason: REASONS.PAYMENT_TX_MALFORMED };
-  return { kind: 'proof', proof: { type: 'tx', network, tx: hash } };
+  const challenge = headers['x-payment-challenge']?.trim();
+  if (challenge === undefined || challenge === '')
+    return { kind: 'proof', proof: { type: 'tx', network, tx: hash } };
+  if (!CHALLENGE.test(challenge))
+    return { kind: 'invalid', reason: AUTHZ_LOCAL_REASONS.PAYMENT_CHALLENGE_MALFORMED };
+  return { kind: 'proof', proof: { type: 'tx', network, tx: hash, challenge } };
 }

@@ -11,7 +11,7 @@ const REFUSAL_MEMO_SECONDS = 10;
 const REFUSAL_MEMO_MAX_ENTRIES = 10_000;
 
 function proofKey(proof: SettleProof): string {
-  if (proof.type === 'tx') return `tx\n${proof.network}\n${proof.tx}`;
+  if (proof.type === 'tx') return `tx\n${proof.network}\n${proof.tx}\n${proof.challenge ?? ''}`;
   return `x402\n${proof.version}\n${createHash('sha256').update(JSON.stringify(proof.payload)).digest('hex')}`;
 }
 

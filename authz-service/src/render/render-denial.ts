@@ -191,10 +191,10 @@ async function api402(
       payUrl,
     },
     instructions: {
-      retryWith: ['x-payment-chain', 'x-payment-tx'],
+      retryWith: ['x-payment-chain', 'x-payment-tx', 'x-payment-challenge'],
       steps: [
         'Send the amount of one offer to its payTo address on its network.',
-        'Retry the same request with headers x-payment-chain: <network> and x-payment-tx: <transaction hash>.',
+        'Retry the same request with headers x-payment-chain: <network>, x-payment-tx: <transaction hash> and x-payment-challenge: <paymentDetails.challengeId>.',
         'Reuse the token returned in x-402-token (Authorization: Bearer <token>) until it expires.',
       ],
       x402: 'Or sign one of `accepts` and retry with PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (v1).',

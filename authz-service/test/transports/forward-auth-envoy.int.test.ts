@@ -60,7 +60,7 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     });
     expect(body.paymentDetails.serviceWallet).toMatch(/^0x/);
     expect(Object.keys(body.paymentDetails.payTo)).toEqual(['base', 'polygon']);
-    expect(body.instructions.retryWith).toEqual(['x-payment-chain', 'x-payment-tx']);
+    expect(body.instructions.retryWith).toEqual(['x-payment-chain', 'x-payment-tx', 'x-payment-challenge']);
     // v1: only the ERC-20 offer (USDC on base), with its EIP-712 domain and the unique payTo.
     const v1 = x402PaymentRequiredV1Schema.parse(body);
     expect(v1.accepts).toHaveLength(1);

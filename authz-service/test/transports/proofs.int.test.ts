@@ -7,6 +7,7 @@ import {
   type SettleRequest,
   type SettleResponse,
 } from '@turnpike/protocol';
+import { AUTHZ_LOCAL_REASONS } from '../../src/reasons.js';
 import { send } from '../support/http.js';
 import { ISSUER, startStack, type TestStack } from '../support/service.js';
 
@@ -134,6 +135,18 @@ describe('payment proofs on the request path', () => {
     expect(r.headers['retry-after']).toBe('3');
   });
 
+  it('x-payment-challenge goes to the portal with the tx, binding the hash to that challenge', async () => {
+    const r = await forward('/premium/article', {
+      'x-payment-chain': 'base',
+      'x-payment-tx': GOOD_TX,
+      'x-payment-challenge': 'inv_123-abc',
+    });
+    expect(r.status).toBe(200);
+    expect(settled.map((s) => s.proof)).toEqual([
+      { type: 'tx', network: 'base', tx: GOOD_TX, challenge: 'inv_123-abc' },
+    ]);
+  });
+
   it.each([
     [
       'an unknown chain',
@@ -144,6 +157,11 @@ describe('payment proofs on the request path', () => {
       'a malformed tx hash',
       { 'x-payment-chain': 'base', 'x-payment-tx': 'not a hash!' },
       REASONS.PAYMENT_TX_MALFORMED,
+    ],
+    [
+      'a malformed x-payment-challenge',
+      { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX, 'x-payment-challenge': 'no spaces/here' },
+      AUTHZ_LOCAL_REASONS.PAYMENT_CHALLENGE_MALFORMED,
     ],
     ['a garbled PAYMENT-SIGNATURE', { 'payment-signature': '!!!' }, REASONS.X402_PAYLOAD_INVALID],
     [
