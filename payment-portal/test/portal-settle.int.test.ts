@@ -18,7 +18,8 @@ import {
 } from '../../tests/support/solana/payer.js';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '../src/proofs/index.js';
 import { newSolanaReference } from '../src/proofs/solana/index.js';
-import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
+import { ConfigError } from '@turnpike/protocol/service';
+import { DEV_XPUB, mine, startChain, type ChainFixture } from './support/chain-fixture.js';
 import { SOLANA_NETWORK, startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
 
 // The real portal (startPaymentPortal from a YAML config, PGlite in memory) with its default
@@ -280,4 +281,44 @@ it('an x402 payment settles through the relayer; the same authorization again is
   });
   expect(first.receipt).toBeDefined();
   expect(reasonOf(await send())).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+});
+
+it('refuses confirmations on a Solana watcher, and leaves Solana offers out without a Solana wallet', async () => {
+  const solana = {
+    rpcUrl: front.url,
+    caip2: `solana:${newSolanaReference().slice(0, 32)}`,
+    usdcMint,
+    wallet: merchant,
+  };
+  const watchers = {
+    anvil: { rpcUrls: [chain.anvil.rpcUrl] },
+    [SOLANA_NETWORK]: { rpcUrls: [front.url], confirmations: 3 },
+  };
+  const refused = await startPortal(chain, { solana, extra: { watchers } }).catch((e: unknown) => e);
+  expect(refused).toBeInstanceOf(ConfigError);
+  expect((refused as ConfigError).problems.join('\n')).toContain(`watchers.${SOLANA_NETWORK}.confirmations`);
+
+  const noWallet = await startPortal(chain, {
+    solana,
+    extra: { wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 5, poolBatch: 20 } } },
+  });
+  try {
+    const res = await noWallet.internal(PORTAL_API_PATHS.challenges, {
+      ...target,
+      request: noWallet.wire({
+        claims: {},
+        exp: 60_000,
+        payment: {
+          requests: [
+            { network: 'anvil', amount: '1', asset: 'USDC' },
+            { network: SOLANA_NETWORK, amount: '1.5', asset: 'USDC' },
+          ],
+        },
+      }),
+      client: { ip: '203.0.113.8' },
+    });
+    expect(challengeSchema.parse(await res.json()).offers.map((o) => o.network)).toEqual(['anvil']);
+  } finally {
+    await noWallet.close();
+  }
 });

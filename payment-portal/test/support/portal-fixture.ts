@@ -99,9 +99,15 @@ export async function startPortal(
     ...opts.extra,
   };
   await writeFile(join(dir, 'portal.yaml'), stringify(config));
-  await opts.beforeStart?.(dir);
-  const loaded = await loadPortalConfig({ file: join(dir, 'portal.yaml'), env: {} });
-  const portal = await startPaymentPortal(loaded, { logger: quietLogger });
+  let portal: RunningPaymentPortal;
+  try {
+    await opts.beforeStart?.(dir);
+    const loaded = await loadPortalConfig({ file: join(dir, 'portal.yaml'), env: {} });
+    portal = await startPaymentPortal(loaded, { logger: quietLogger });
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     portal,
     internalToken,
