@@ -14,7 +14,6 @@ import { redeemPayment, type Database } from '../../storage/index.js';
 import { issueToken } from '../../tokens/issue-token.js';
 import type { SigningKeySet } from '../../tokens/signing-keys.js';
 import { readSolanaPayment } from './read-payment.js';
-import { SOLANA_REASONS } from './reasons.js';
 import { isBase58OfLength } from './reference-key.js';
 import { SolanaRpcUnavailableError, type SolanaRpcClient } from './rpc.js';
 import {
@@ -102,7 +101,7 @@ export async function verifySolanaTxProof(
   } catch (err) {
     if (err instanceof SolanaRpcUnavailableError) {
       deps.logger?.warn({ network: network.name, err: err.message }, 'Solana RPC unavailable during settle');
-      return refuse(SOLANA_REASONS.CHAIN_UNAVAILABLE, `${network.name} could not be reached; try again`, 5);
+      return refuse(REASONS.CHAIN_UNAVAILABLE, `${network.name} could not be reached; try again`, 5);
     }
     throw err;
   }
