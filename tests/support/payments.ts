@@ -1,0 +1,205 @@
+/**
+ * A whole paying stack for the payment suites, every part real: anvil (chain id 84532, registered
+ * as the built-in `base-sepolia` so x402 v1 clients, which know only named networks, can pay on it)
+ * with Circle's USDC (FiatTokenV2_2) and a look-alike token; the payment-portal (PGlite in memory,
+ * a watcher and tx/x402 proofs on that chain, the x402 relayer key from env — the only key it
+ * holds); the authz-service (JWKS fetched from the portal); an upstream that records what reached
+ * it; and a gateway (NGINX, Caddy or HAProxy) running the shipped integrations/ config.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HDNodeWallet, Wallet, type JsonRpcProvider } from 'ethers';
+import { stringify } from 'yaml';
+import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
+import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
+import { createLogger } from '@turnpike/protocol/service';
+import { DEV_RECEIVE_XPUB } from '../../deploy/dev/portal-config.js';
+import {
+  DEV_MNEMONIC,
+  deployFakeToken,
+  deployUsdc,
+  devProvider,
+  startAnvil,
+  type AnvilChain,
+  type DeployedToken,
+} from './anvil.js';
+import { startGateway, type GatewayKind, type RunningGateway } from './gateways.js';
+import { startTestUpstream, type PaymentRequestWireJson, type TestUpstream } from './upstream.js';
+
+/** The registry name the chain is served under, its chain id and x402 (CAIP-2) name. */
+export const PAY_NETWORK = 'base-sepolia';
+export const PAY_CHAIN_ID = 84532;
+export const PAY_CAIP2 = `eip155:${PAY_CHAIN_ID}`;
+export const ISSUER = 'https://payments.test/_402';
+/** What the upstream asks for /premium/**: 0.01 USDC or 0.0001 ETH on the test chain. */
+export const USDC_PRICE_ATOMIC = 10_000n;
+export const ETH_PRICE_WEI = 100_000_000_000_000n;
+export const PRICE: PaymentRequestWireJson = {
+  claims: { plan: 'premium' },
+  exp: 3_600_000,
+  payment: {
+    requests: [
+      { network: PAY_NETWORK, amount: '0.01', asset: 'USDC' },
+      { network: PAY_NETWORK, amount: '0.0001' },
+    ],
+  },
+};
+
+/** A funded anvil dev account (public test keys of the dev mnemonic). */
+export interface DevAccount {
+  address: string;
+  privateKey: `0x${string}`;
+  wallet: Wallet;
+}
+
+export interface PaymentStack {
+  anvil: AnvilChain;
+  provider: JsonRpcProvider;
+  usdc: DeployedToken;
+  /** Another FiatTokenV2_2 deployment: same name, symbol and Transfer event, other contract. */
+  lookAlike: DeployedToken;
+  portal: RunningPaymentPortal;
+  authz: AuthzServiceHandle;
+  upstream: TestUpstream;
+  gateway: RunningGateway;
+  /** `http://127.0.0.1:<gateway port>` */
+  baseUrl: string;
+  /** Dev accounts 1..4, each holding 1,000 USDC and anvil's 10,000 ETH. */
+  payers: DevAccount[];
+  /** Requests of the app itself (not the authorizer's probes) whose path starts with `prefix`. */
+  appHits(prefix: string): number;
+  /** Mines `blocks` empty blocks. */
+  mine(blocks?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const RELAYER_INDEX = 9;
+const RELAYER_ENV = 'TURNPIKE_TEST_RELAYER_KEY';
+const PORTAL_TOKEN_ENV = 'TURNPIKE_TEST_PORTAL_TOKEN';
+const SIGNING_KEY_ENV = 'TURNPIKE_TEST_SIGNING_KEY';
+
+export function devAccount(index: number, provider?: JsonRpcProvider): DevAccount {
+  const node = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
+  const wallet = new Wallet(node.privateKey, provider ?? null);
+  return { address: node.address, privateKey: node.privateKey as `0x${string}`, wallet };
+}
+
+export async function startPaymentStack(opts: {
+  gateway: GatewayKind;
+  /** Blocks on top of a payment before it counts (default 1). */
+  confirmations?: number;
+}): Promise<PaymentStack> {
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
+  };
+  try {
+    const anvil = await startAnvil({ chainId: PAY_CHAIN_ID });
+    cleanups.push(() => anvil.stop());
+    const provider = devProvider(anvil.rpcUrl);
+    cleanups.push(async () => provider.destroy());
+    const deployer = anvil.accounts[0]!.address;
+    const usdc = await deployUsdc(anvil.rpcUrl, deployer);
+    const lookAlike = await deployFakeToken(anvil.rpcUrl, deployer);
+    const payers = [1, 2, 3, 4].map((i) => devAccount(i, provider));
+    for (const p of payers) {
+      await usdc.mint(p.address, 1_000_000_000n);
+      await lookAlike.mint(p.address, 1_000_000_000n);
+    }
+
+    const upstream = await startTestUpstream({ price: PRICE });
+    cleanups.push(() => upstream.close());
+
+    const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-payments-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const internalToken = randomBytes(24).toString('base64url');
+    const networks = {
+      [PAY_NETWORK]: {
+        confirmations: opts.confirmations ?? 1,
+        tokens: { USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } } },
+      },
+    };
+    const portalFile = {
+      listeners: {
+        public: { host: '127.0.0.1', port: 0 },
+        internal: { host: '127.0.0.1', port: 0 },
+        internalToken: { fromEnv: PORTAL_TOKEN_ENV },
+      },
+      database: { memory: true },
+      issuer: ISSUER,
+      tokens: { signingKeys: [{ kid: 'payments-test', privateKey: { fromEnv: SIGNING_KEY_ENV } }] },
+      networks,
+      invoice: { rateLimitPerMinutePerIp: 10_000 },
+      watchers: { [PAY_NETWORK]: { rpcUrls: [anvil.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
+      wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
+      proofs: {
+        tx: { networks: { [PAY_NETWORK]: { blockTimeSeconds: 1 } } },
+        x402: { mode: 'relayer', relayerKey: { fromEnv: RELAYER_ENV } },
+      },
+      logLevel: 'silent',
+    };
+    await writeFile(path.join(dir, 'portal.yaml'), stringify(portalFile));
+    const portalConfig = await loadPortalConfig({
+      file: path.join(dir, 'portal.yaml'),
+      env: {
+        [PORTAL_TOKEN_ENV]: internalToken,
+        [SIGNING_KEY_ENV]: generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          .privateKey.export({ format: 'pem', type: 'pkcs8' })
+          .toString(),
+        [RELAYER_ENV]: devAccount(RELAYER_INDEX).privateKey,
+      },
+    });
+    const portal = await startPaymentPortal(portalConfig, {
+      logger: createLogger({ name: 'portal-payments', level: 'silent' }),
+    });
+    cleanups.push(() => portal.close());
+
+    const { config } = await loadAuthzConfig({
+      env: { [PORTAL_TOKEN_ENV]: internalToken },
+      base: {
+        listeners: { host: '127.0.0.1', httpPort: 0 },
+        issuer: ISSUER,
+        jwks: { url: `${portal.publicUrl}/_402/.well-known/jwks.json` },
+        networks,
+        upstreams: { '127.0.0.1': upstream.baseUrl },
+        portal: { internalUrl: portal.internalUrl, token: { fromEnv: PORTAL_TOKEN_ENV } },
+        logLevel: 'silent',
+      },
+    });
+    const authz = await startAuthzService(config, {
+      logger: createLogger({ name: 'authz-payments', level: 'silent' }),
+    });
+    cleanups.push(() => authz.close());
+
+    const gateway = await startGateway(opts.gateway, {
+      authz: `127.0.0.1:${authz.httpPort}`,
+      portal: new URL(portal.publicUrl).host,
+      upstream: upstream.address,
+    });
+    cleanups.push(() => gateway.stop());
+
+    return {
+      anvil,
+      provider,
+      usdc,
+      lookAlike,
+      portal,
+      authz,
+      upstream,
+      gateway,
+      baseUrl: `http://127.0.0.1:${gateway.port}`,
+      payers,
+      appHits: (prefix) =>
+        upstream.appRequests().filter((r) => r.url.startsWith(prefix) && r.method !== 'HEAD').length,
+      async mine(blocks = 1) {
+        await anvil.rpc('anvil_mine', [`0x${blocks.toString(16)}`]);
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
