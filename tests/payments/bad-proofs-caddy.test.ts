@@ -1,0 +1,166 @@
+/**
+ * Bad payment proofs through real Caddy + authz-service + payment-portal on anvil: each one is
+ * refused with a 402 whose body names its own reason, and nothing reaches the upstream.
+ */
+import { REASONS } from '@turnpike/protocol';
+import { registerExactEvmScheme } from '@x402/evm/exact/client';
+import { wrapFetchWithPayment, x402Client } from '@x402/fetch';
+import { privateKeyToAccount } from 'viem/accounts';
+import { PAY_NETWORK, startPaymentStack, type PaymentStack } from '../support/payments.js';
+import {
+  challenge,
+  offerFor,
+  pay,
+  refusalOf,
+  retryWithProof,
+  sendToken,
+  zelfProofClient,
+} from './zelfproof-client.js';
+
+let stack: PaymentStack;
+
+beforeAll(async () => {
+  stack = await startPaymentStack({ gateway: 'caddy', confirmations: 1 });
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** A fresh challenge on `path`, its USDC offer, and a client that holds them. */
+async function usdcChallenge(path: string) {
+  const client = zelfProofClient(stack.baseUrl);
+  const first = await challenge(client, path);
+  return {
+    client,
+    challengeId: first.details.challengeId,
+    offer: offerFor(first.details, PAY_NETWORK, 'USDC'),
+  };
+}
+
+async function expectRefused(
+  path: string,
+  proof: { chain: string; tx: string; challenge?: string },
+  reason: string,
+): Promise<void> {
+  const hits = stack.appHits(path);
+  const refusal = refusalOf(await retryWithProof(zelfProofClient(stack.baseUrl), path, proof));
+  expect(refusal.reason).toBe(reason);
+  expect(stack.appHits(path)).toBe(hits);
+}
+
+describe('bad transaction-hash proofs through Caddy', () => {
+  it('a malformed hash (refused by the authorizer, and by the portal when it looks like a hash)', async () => {
+    await expectRefused(
+      '/premium/bad/hash',
+      { chain: PAY_NETWORK, tx: 'not a hash!' },
+      REASONS.PAYMENT_TX_MALFORMED,
+    );
+    await expectRefused(
+      '/premium/bad/hash',
+      { chain: PAY_NETWORK, tx: '0xabc123def4567890' },
+      REASONS.PAYMENT_TX_MALFORMED,
+    );
+  });
+
+  it('an unknown chain', async () => {
+    await expectRefused(
+      '/premium/bad/chain',
+      { chain: 'narnia', tx: `0x${'ab'.repeat(32)}` },
+      REASONS.PAYMENT_CHAIN_UNKNOWN,
+    );
+  });
+
+  it('the wrong chain (a real payment, named on a chain the resource is not offered on)', async () => {
+    const path = '/premium/bad/wrong-chain';
+    const { offer } = await usdcChallenge(path);
+    const tx = await pay(stack.payers[0]!.wallet, offer);
+    await stack.mine(1);
+    await expectRefused(path, { chain: 'base', tx }, REASONS.PAYMENT_WRONG_NETWORK);
+  });
+
+  it('a reverted transaction', async () => {
+    const path = '/premium/bad/reverted';
+    const { offer, challengeId } = await usdcChallenge(path);
+    // More than the payer holds, with a fixed gas limit so it is mined (and reverts) instead of failing estimation.
+    const tx = await sendToken(stack.payers[0]!.wallet, offer.asset.address!, offer.payTo, 10n ** 15n, {
+      gasLimit: 200_000n,
+    });
+    expect((await stack.provider.getTransactionReceipt(tx))?.status).toBe(0);
+    await stack.mine(1);
+    await expectRefused(path, { chain: PAY_NETWORK, tx, challenge: challengeId }, REASONS.PAYMENT_REVERTED);
+  });
+
+  it('an underpayment', async () => {
+    const path = '/premium/bad/underpaid';
+    const { offer, challengeId } = await usdcChallenge(path);
+    const tx = await pay(stack.payers[0]!.wallet, offer, BigInt(offer.atomic) / 2n);
+    await stack.mine(1);
+    await expectRefused(path, { chain: PAY_NETWORK, tx, challenge: challengeId }, REASONS.PAYMENT_UNDERPAID);
+  });
+
+  it('the right amount of another token contract (same name, symbol and Transfer event)', async () => {
+    const path = '/premium/bad/other-token';
+    const { offer, challengeId } = await usdcChallenge(path);
+    const tx = await sendToken(
+      stack.payers[0]!.wallet,
+      stack.lookAlike.address,
+      offer.payTo,
+      BigInt(offer.atomic),
+    );
+    await stack.mine(1);
+    await expectRefused(
+      path,
+      { chain: PAY_NETWORK, tx, challenge: challengeId },
+      REASONS.PAYMENT_WRONG_ASSET,
+    );
+  });
+
+  it("someone else's transaction presented for another challenge of the same resource (challenge binding)", async () => {
+    const path = '/premium/bad/copied';
+    const victim = await usdcChallenge(path);
+    const attacker = await usdcChallenge(path);
+    expect(attacker.challengeId).not.toBe(victim.challengeId);
+    const tx = await pay(stack.payers[2]!.wallet, victim.offer);
+    await stack.mine(1);
+    // The attacker copies the hash from the chain and names its own challenge.
+    await expectRefused(
+      path,
+      { chain: PAY_NETWORK, tx, challenge: attacker.challengeId },
+      REASONS.PAYMENT_WRONG_RECIPIENT,
+    );
+    // The payer still gets what it paid for.
+    const paid = await retryWithProof(victim.client, path, {
+      chain: PAY_NETWORK,
+      tx,
+      challenge: victim.challengeId,
+    });
+    expect(paid.status).toBe(200);
+  });
+});
+
+describe('bad x402 proofs through Caddy', () => {
+  it('a PAYMENT-SIGNATURE replayed after it was settled', async () => {
+    const path = '/premium/bad/x402-replay';
+    let signature: string | undefined;
+    const recording: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      signature ??= request.headers.get('payment-signature') ?? undefined;
+      return fetch(request);
+    };
+    const client = new x402Client().setSpendControls(false);
+    registerExactEvmScheme(client, { signer: privateKeyToAccount(stack.payers[3]!.privateKey) });
+    const first = await wrapFetchWithPayment(recording, client)(`${stack.baseUrl}${path}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(first.status).toBe(200);
+    expect(signature).toBeDefined();
+
+    const hits = stack.appHits(path);
+    const replay = await fetch(`${stack.baseUrl}${path}`, {
+      headers: { accept: 'application/json', 'payment-signature': signature! },
+    });
+    expect(replay.status).toBe(402);
+    expect(((await replay.json()) as { reason: string }).reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+    expect(stack.appHits(path)).toBe(hits);
+  });
+});
