@@ -1,0 +1,136 @@
+/**
+ * Unmodified x402 clients pay through real NGINX (integrations/nginx) + authz-service +
+ * payment-portal on anvil with Circle's USDC: @x402/fetch (v2, PAYMENT-SIGNATURE) with the
+ * @x402/evm exact client signer, and the legacy v1 client x402-fetch (X-PAYMENT). The clients are
+ * configured (spend controls off: the test USDC is not one of their built-in assets), never changed.
+ */
+import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch';
+import { registerExactEvmScheme } from '@x402/evm/exact/client';
+import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
+import { id } from 'ethers';
+import { createWalletClient, http } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { baseSepolia } from 'viem/chains';
+import { PAY_CAIP2, USDC_PRICE_ATOMIC, startPaymentStack, type PaymentStack } from '../support/payments.js';
+
+const TRANSFER_TOPIC = id('Transfer(address,address,uint256)');
+let stack: PaymentStack;
+
+beforeAll(async () => {
+  stack = await startPaymentStack({ gateway: 'nginx' });
+}, 120_000);
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** USDC Transfer logs on the chain so far, as `to → value`. */
+async function usdcTransfersTo(address: string): Promise<bigint[]> {
+  const logs = await stack.provider.getLogs({
+    address: stack.usdc.address,
+    fromBlock: 0,
+    toBlock: 'latest',
+    topics: [TRANSFER_TOPIC, null, `0x${address.slice(2).toLowerCase().padStart(64, '0')}`],
+  });
+  return logs.map((l) => BigInt(l.data));
+}
+
+/** The invoice address the 402 offers for USDC (its unique x402 payTo). */
+async function offeredPayTo(path: string): Promise<string> {
+  const res = await fetch(`${stack.baseUrl}${path}`, { headers: { accept: 'application/json' } });
+  expect(res.status).toBe(402);
+  const required = JSON.parse(
+    Buffer.from(res.headers.get('payment-required') ?? '', 'base64').toString('utf8'),
+  ) as { accepts: Array<{ network: string; payTo: string; amount: string }> };
+  expect(required.accepts[0]).toMatchObject({ network: PAY_CAIP2, amount: USDC_PRICE_ATOMIC.toString() });
+  return required.accepts[0]!.payTo;
+}
+
+describe('x402 v2: @x402/fetch through NGINX', () => {
+  it('pays once, the upstream sees the request once, and the returned token opens the next call', async () => {
+    const payer = stack.payers[0]!;
+    const client = new x402Client().setSpendControls(false);
+    registerExactEvmScheme(client, { signer: privateKeyToAccount(payer.privateKey) });
+    const paidFetch = wrapFetchWithPayment(fetch, client);
+    const before = await stack.usdc.balanceOf(payer.address);
+    const hitsBefore = stack.appHits('/premium/v2');
+
+    const res = await paidFetch(`${stack.baseUrl}/premium/v2/report`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ content: 'premium', path: '/premium/v2/report' });
+    expect(stack.appHits('/premium/v2')).toBe(hitsBefore + 1);
+
+    const receipt = decodePaymentResponseHeader(res.headers.get('payment-response') ?? '');
+    expect(receipt).toMatchObject({ success: true, network: PAY_CAIP2 });
+    expect(receipt.transaction).toMatch(/^0x[0-9a-f]{64}$/i);
+    const onChain = await stack.provider.getTransactionReceipt(receipt.transaction);
+    expect(onChain?.status).toBe(1);
+    expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
+
+    // The USDC went to the invoice's own address (the x402 payTo), once.
+    const transfer = onChain!.logs.find(
+      (l) => l.address.toLowerCase() === stack.usdc.address.toLowerCase() && l.topics[0] === TRANSFER_TOPIC,
+    );
+    const invoiceAddress = `0x${transfer!.topics[2]!.slice(26)}`;
+    expect(transfer!.topics[1]!.slice(26)).toBe(payer.address.slice(2).toLowerCase());
+    expect(await usdcTransfersTo(invoiceAddress)).toEqual([USDC_PRICE_ATOMIC]);
+    const owner = await stack.portal.db.query<{ invoice_id: string }>(
+      'SELECT invoice_id FROM invoice_offers WHERE pay_to = $1',
+      [invoiceAddress],
+    );
+    expect(owner.rows).toHaveLength(1);
+
+    const token = res.headers.get('x-402-token');
+    expect(token).toMatch(/^ey/);
+    const blockBefore = await stack.provider.getBlockNumber();
+    const again = await fetch(`${stack.baseUrl}/premium/v2/report`, {
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+    });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('payment-response')).toBeNull();
+    expect(stack.appHits('/premium/v2')).toBe(hitsBefore + 2);
+    expect(await stack.provider.getBlockNumber()).toBe(blockBefore);
+    expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
+  });
+
+  it('the 402 names a fresh invoice address per challenge', async () => {
+    const a = await offeredPayTo('/premium/v2/a');
+    const b = await offeredPayTo('/premium/v2/b');
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('x402 v1: x402-fetch through NGINX', () => {
+  it('pays once with X-PAYMENT, gets X-PAYMENT-RESPONSE, and the token opens the next call', async () => {
+    const payer = stack.payers[1]!;
+    const wallet = createWalletClient({
+      account: privateKeyToAccount(payer.privateKey),
+      chain: baseSepolia,
+      transport: http(stack.anvil.rpcUrl),
+    });
+    // maxValue is in atomic units: allow exactly the price.
+    const paidFetch = wrapFetchWithPaymentV1(fetch, wallet as never, USDC_PRICE_ATOMIC);
+    const before = await stack.usdc.balanceOf(payer.address);
+    const hitsBefore = stack.appHits('/premium/v1');
+
+    const res = await paidFetch(`${stack.baseUrl}/premium/v1/report`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(stack.appHits('/premium/v1')).toBe(hitsBefore + 1);
+    expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
+    const header = res.headers.get('x-payment-response');
+    expect(header).not.toBeNull();
+    expect(decodeXPaymentResponse(header!)).toMatchObject({ success: true });
+
+    const token = res.headers.get('x-402-token');
+    expect(token).toMatch(/^ey/);
+    const again = await fetch(`${stack.baseUrl}/premium/v1/report`, {
+      headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+    });
+    expect(again.status).toBe(200);
+    expect(stack.appHits('/premium/v1')).toBe(hitsBefore + 2);
+    expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
+  });
+});
