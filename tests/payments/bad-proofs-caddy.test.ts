@@ -5,8 +5,10 @@
 import { REASONS } from '@turnpike/protocol';
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { wrapFetchWithPayment, x402Client } from '@x402/fetch';
+import { Wallet } from 'ethers';
 import { privateKeyToAccount } from 'viem/accounts';
-import { PAY_NETWORK, startPaymentStack, type PaymentStack } from '../support/payments.js';
+import { PAY_NETWORK, devAccount, startPaymentStack, type PaymentStack } from '../support/payments.js';
+import { firstRequirement, paymentSignature, type AuthorizationOverrides } from './x402-payload.js';
 import {
   challenge,
   offerFor,
@@ -162,5 +164,57 @@ describe('bad x402 proofs through Caddy', () => {
     expect(replay.status).toBe(402);
     expect(((await replay.json()) as { reason: string }).reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
     expect(stack.appHits(path)).toBe(hits);
+  });
+
+  const now = () => BigInt(Math.floor(Date.now() / 1000));
+  it.each<[string, (payTo: string, amount: bigint) => AuthorizationOverrides, string, number]>([
+    ['an expired authorization', () => ({ validBefore: now() + 2n }), REASONS.X402_AUTHORIZATION_EXPIRED, 0],
+    ['one not valid yet', () => ({ validAfter: now() + 600n }), REASONS.X402_AUTHORIZATION_NOT_YET_VALID, 0],
+    [
+      'one signed by someone else',
+      () => ({ from: devAccount(2).address as `0x${string}` }),
+      REASONS.X402_SIGNATURE_INVALID,
+      0,
+    ],
+    [
+      'one for another payTo',
+      () => ({ to: Wallet.createRandom().address as `0x${string}` }),
+      REASONS.X402_RECIPIENT_MISMATCH,
+      0,
+    ],
+    ['one for a smaller value', (_p, amount) => ({ value: amount - 1n }), REASONS.X402_VALUE_MISMATCH, 0],
+    ['one from a payer without the funds', () => ({}), REASONS.X402_INSUFFICIENT_BALANCE, 7],
+  ])('%s', async (name, overrides, reason, signerIndex) => {
+    const path = `/premium/bad/x402-${name.replaceAll(' ', '-')}`;
+    const first = await fetch(`${stack.baseUrl}${path}`, { headers: { accept: 'application/json' } });
+    expect(first.status).toBe(402);
+    const accepted = firstRequirement(first.headers.get('payment-required') ?? '');
+    const signer = signerIndex === 0 ? stack.payers[3]! : devAccount(signerIndex);
+    const header = await paymentSignature(
+      privateKeyToAccount(signer.privateKey),
+      accepted,
+      overrides(accepted.payTo, BigInt(accepted.amount)),
+    );
+    const balance = await stack.usdc.balanceOf(accepted.payTo);
+    const hits = stack.appHits(path);
+    const res = await fetch(`${stack.baseUrl}${path}`, {
+      headers: { accept: 'application/json', 'payment-signature': header },
+    });
+    expect(res.status).toBe(402);
+    expect(((await res.json()) as { reason: string }).reason).toBe(reason);
+    expect(stack.appHits(path)).toBe(hits);
+    expect(await stack.usdc.balanceOf(accepted.payTo)).toBe(balance);
+  });
+
+  it('(control) the same hand-built authorization, unaltered, pays', async () => {
+    const path = '/premium/bad/x402-control';
+    const first = await fetch(`${stack.baseUrl}${path}`, { headers: { accept: 'application/json' } });
+    const accepted = firstRequirement(first.headers.get('payment-required') ?? '');
+    const header = await paymentSignature(privateKeyToAccount(stack.payers[3]!.privateKey), accepted);
+    const res = await fetch(`${stack.baseUrl}${path}`, {
+      headers: { accept: 'application/json', 'payment-signature': header },
+    });
+    expect(res.status).toBe(200);
+    expect(await stack.usdc.balanceOf(accepted.payTo)).toBe(BigInt(accepted.amount));
   });
 });
