@@ -26,6 +26,7 @@ const CONNECTIONS = 32;
 const GRPC_IN_FLIGHT = 32;
 /** Each comparison runs this many interleaved rounds (A B A B…) and keeps each side's best. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CAPPED_OLD_SPACE_MIB = 64;
 const PRICE = {
   claims: { plan: 'premium' },
   exp: 3_600_000,
@@ -325,6 +326,59 @@ async function main(): Promise<void> {
       goal: '< 150 MB',
       met: rssPeakMiB * 1.048576 < 150,
       detail: { idleAfterStartMiB: round(rssIdle), afterRunMiB: round(rssAfter) },
+    });
+
+    // The same loads against an authorizer whose V8 old space is capped: shows how much of the
+    // peak above is heap V8 grows into because it may (a lazy GC), not memory the service keeps.
+    const capped = await startChild<{ httpPort: number; grpcPort: number }>(
+      path.join(HERE, 'serve-authz.ts'),
+      [],
+      {
+        BENCH_AUTHZ_INPUT: JSON.stringify({
+          jwksFile: signer.jwksFile,
+          issuer: ISSUER,
+          host: HOST,
+          price: PRICE,
+        }),
+      },
+      [`--max-old-space-size=${CAPPED_OLD_SPACE_MIB}`],
+    );
+    children.push(capped);
+    let cappedPeak = capped.rssMiB();
+    const cappedSampler = setInterval(() => {
+      cappedPeak = Math.max(cappedPeak, capped.rssMiB());
+    }, 250);
+    let cappedRun: { http: WrkResult; grpc: GrpcLoadResult };
+    try {
+      cappedRun = {
+        http: await wrkMeasured(`http://127.0.0.1:${capped.info.httpPort}/v1/nginx`, {
+          ...nginxHeaders,
+          Authorization: `Bearer ${token}`,
+        }),
+        grpc: await runGrpcLoad({
+          port: capped.info.grpcPort,
+          request: checkRequest,
+          inFlight: GRPC_IN_FLIGHT,
+          durationSeconds: DURATION_S * 2,
+        }),
+      };
+    } finally {
+      clearInterval(cappedSampler);
+    }
+    rows.push({
+      id: 'rss-capped',
+      what: `authz-service RSS, peak under (b) then (d) load, with --max-old-space-size=${CAPPED_OLD_SPACE_MIB}`,
+      value: round(cappedPeak),
+      unit: 'MiB',
+      baselineWhat: 'trivial node:http child under the same tsx loader',
+      baseline: round(rssTrivial),
+      ratio: round(cappedPeak / rssTrivial, 3),
+      goal: '< 150 MB',
+      met: cappedPeak * 1.048576 < 150,
+      detail: {
+        httpRps: cappedRun.http.requestsPerSecond,
+        grpcCallsPerSecond: cappedRun.grpc.callsPerSecond,
+      },
     });
 
     const report = {

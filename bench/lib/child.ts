@@ -21,10 +21,12 @@ export async function startChild<T>(
   script: string,
   args: string[] = [],
   env: Record<string, string> = {},
+  /** Node flags before the loader (e.g. --max-old-space-size=64). */
+  nodeArgs: string[] = [],
 ): Promise<BenchChild<T>> {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', script, ...args],
+    [...nodeArgs, '--import', 'tsx', '--conditions=source', script, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
