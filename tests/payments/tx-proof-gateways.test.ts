@@ -7,9 +7,15 @@
 import { REASONS } from '@turnpike/protocol';
 import type { GatewayKind } from '../support/gateways.js';
 import { PAY_NETWORK, startPaymentStack, type PaymentStack } from '../support/payments.js';
-import { challenge, offerFor, pay, refusalOf, retryWithProof, zelfProofClient } from './zelfproof-client.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import {
+  challenge,
+  offerFor,
+  pay,
+  refusalOf,
+  retryWhilePending,
+  retryWithProof,
+  zelfProofClient,
+} from './zelfproof-client.js';
 
 describe.each<[GatewayKind]>([['nginx'], ['haproxy']])('tx-hash proof through %s', (kind) => {
   let stack: PaymentStack;
@@ -42,8 +48,12 @@ describe.each<[GatewayKind]>([['nginx'], ['haproxy']])('tx-hash proof through %s
     expect(copied.reason).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
     expect(stack.appHits(path)).toBe(hits);
 
-    await sleep(Number(early.retryAfter) * 1000);
-    const paid = await retryWithProof(payer, path, { chain: PAY_NETWORK, tx, challenge: mine.challengeId });
+    const paid = await retryWhilePending(
+      payer,
+      path,
+      { chain: PAY_NETWORK, tx, challenge: mine.challengeId },
+      Number(early.retryAfter),
+    );
     expect(paid.status).toBe(200);
     expect(stack.appHits(path)).toBe(hits + 1);
     const token = paid.headers['x-402-token'] as string;

@@ -13,7 +13,15 @@ import {
   startPaymentStack,
   type PaymentStack,
 } from '../support/payments.js';
-import { challenge, offerFor, pay, refusalOf, retryWithProof, zelfProofClient } from './zelfproof-client.js';
+import {
+  challenge,
+  offerFor,
+  pay,
+  refusalOf,
+  retryWhilePending,
+  retryWithProof,
+  zelfProofClient,
+} from './zelfproof-client.js';
 
 let stack: PaymentStack;
 
@@ -23,8 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each([
   ['native ETH', 'ETH', '/premium/zp/eth', ETH_PRICE_WEI],
@@ -51,8 +57,7 @@ describe.each([
     expect(stack.appHits(path)).toBe(hits);
 
     await stack.mine(1);
-    await sleep(Number(pending.retryAfter) * 1000);
-    const paid = await retryWithProof(client, path, proof);
+    const paid = await retryWhilePending(client, path, proof, Number(pending.retryAfter));
     expect(paid.status).toBe(200);
     expect(paid.data).toMatchObject({ content: 'premium', path });
     expect(stack.appHits(path)).toBe(hits + 1);

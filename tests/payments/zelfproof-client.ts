@@ -109,3 +109,24 @@ export function retryWithProof(
     },
   });
 }
+
+/**
+ * What a patient client does after `payment_pending`: wait Retry-After (plus a little, so the
+ * authorizer's memo of the refusal has lapsed) and present the same proof again, a few times.
+ */
+export async function retryWhilePending(
+  client: AxiosInstance,
+  path: string,
+  proof: { chain: string; tx: string; challenge?: string },
+  retryAfterSeconds: number,
+  attempts = 5,
+): Promise<AxiosResponse> {
+  let wait = retryAfterSeconds;
+  for (let i = 1; ; i++) {
+    await new Promise((r) => setTimeout(r, wait * 1000 + 100));
+    const res = await retryWithProof(client, path, proof);
+    const pending = res.status === 402 && (res.data as { reason?: string }).reason === 'payment_pending';
+    if (!pending || i >= attempts) return res;
+    wait = Number(res.headers['retry-after'] ?? 1);
+  }
+}
