@@ -140,6 +140,28 @@ describe('bad transaction-hash proofs through Caddy', () => {
   });
 });
 
+describe('one payment, many presentations through Caddy', () => {
+  it('100 concurrent retries with the same hash: one reaches the upstream, the rest are already redeemed', async () => {
+    const path = '/premium/bad/concurrent';
+    const { offer } = await usdcChallenge(path);
+    const tx = await pay(stack.payers[1]!.wallet, offer);
+    await stack.mine(1);
+    const hits = stack.appHits(path);
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, () =>
+        retryWithProof(zelfProofClient(stack.baseUrl), path, { chain: PAY_NETWORK, tx }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    const reasons = new Set(
+      answers.filter((a) => a.status !== 200).map((a) => (a.data as { reason: string }).reason),
+    );
+    expect([...reasons]).toEqual([REASONS.PAYMENT_ALREADY_REDEEMED]);
+    expect(stack.appHits(path)).toBe(hits + 1);
+  });
+});
+
 describe('bad x402 proofs through Caddy', () => {
   it('a PAYMENT-SIGNATURE replayed after it was settled', async () => {
     const path = '/premium/bad/x402-replay';
