@@ -110,7 +110,9 @@ describe('x402 v1: x402-fetch through NGINX', () => {
       transport: http(stack.anvil.rpcUrl),
     });
     // maxValue is in atomic units: allow exactly the price.
-    const paidFetch = wrapFetchWithPaymentV1(fetch, wallet as never, USDC_PRICE_ATOMIC);
+    // x402 v1 types its signer against its own copy of viem; the object is a plain viem wallet client.
+    const signer = wallet as unknown as Parameters<typeof wrapFetchWithPaymentV1>[1];
+    const paidFetch = wrapFetchWithPaymentV1(fetch, signer, USDC_PRICE_ATOMIC);
     const before = await stack.usdc.balanceOf(payer.address);
     const hitsBefore = stack.appHits('/premium/v1');
 
