@@ -70,7 +70,6 @@ export function toStorageError(err: unknown): StorageError {
 export function transactionError(err: unknown): unknown {
   if (err instanceof StorageError) return err;
   const code = (err as { code?: unknown } | null)?.code;
-  const fromDriver =
-    typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_ERRNOS.has(code));
+  const fromDriver = typeof code === 'string' && (/^[0-9A-Z]{5}$/.test(code) || NETWORK_ERRNOS.has(code));
   return fromDriver ? toStorageError(err) : err;
 }
