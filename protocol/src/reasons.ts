@@ -91,6 +91,7 @@ export const REASONS = {
   HOST_INVALID: 'host_invalid',
   DECISION_TIMEOUT: 'decision_timeout',
   CHECK_REQUEST_INVALID: 'check_request_invalid',
+  PAYMENT_CHALLENGE_MALFORMED: 'payment_challenge_malformed',
   // portal (first defined in payment-portal/src/reasons.ts)
   OFFER_UNSUPPORTED: 'offer_unsupported',
   PROOF_UNSUPPORTED: 'proof_unsupported',

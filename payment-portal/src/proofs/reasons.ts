@@ -1,10 +1,9 @@
-/**
- * Reasons the proof verifiers need that `REASONS` (@turnpike/protocol) does not have yet; to be
- * merged there (same snake_case style, never renamed).
- */
+import { REASONS } from '@turnpike/protocol';
+
+/** The reasons only the proof verifiers raise (defined, like all reasons, in protocol). */
 export const PROOF_REASONS = {
   /** Every RPC endpoint of the proof's network failed or timed out: nothing was decided, retry. */
-  CHAIN_UNAVAILABLE: 'chain_unavailable',
+  CHAIN_UNAVAILABLE: REASONS.CHAIN_UNAVAILABLE,
 } as const;
 
 export type ProofReason = (typeof PROOF_REASONS)[keyof typeof PROOF_REASONS];

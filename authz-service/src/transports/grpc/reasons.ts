@@ -1,10 +1,9 @@
-/**
- * Reasons raised only by the gRPC transport. Same snake_case style as `REASONS` in
- * @turnpike/protocol, where they belong once merged.
- */
+import { REASONS } from '@turnpike/protocol';
+
+/** The reasons the gRPC transport raises itself (defined, like all reasons, in protocol). */
 export const GRPC_REASONS = {
   /** The CheckRequest lacks attributes.request.http (or its method, path or host). */
-  CHECK_REQUEST_INVALID: 'check_request_invalid',
-  /** Same string as REASONS.INTERNAL_ERROR: the core threw, so the check is denied. */
-  INTERNAL_ERROR: 'internal_error',
+  CHECK_REQUEST_INVALID: REASONS.CHECK_REQUEST_INVALID,
+  /** The core threw, so the check is denied. */
+  INTERNAL_ERROR: REASONS.INTERNAL_ERROR,
 } as const;
