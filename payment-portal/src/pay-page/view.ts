@@ -20,7 +20,13 @@ export interface PayPageView {
     caip2: string;
     chainId?: number;
     kind: 'evm' | 'solana';
-    asset: { symbol: string; kind: 'native' | 'erc20' | 'spl'; decimals: number; address?: string; mint?: string };
+    asset: {
+      symbol: string;
+      kind: 'native' | 'erc20' | 'spl';
+      decimals: number;
+      address?: string;
+      mint?: string;
+    };
     amount: string;
     atomic: string;
     payTo: string;

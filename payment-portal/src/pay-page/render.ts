@@ -1,0 +1,123 @@
+import { PAY_PAGE_ASSETS_PATH } from './assets-dir.js';
+import { assertNonce } from './csp.js';
+import { safeCustomizationUrl } from './customization.js';
+import { escapeHtml as h, jsonForScript } from './escape.js';
+import { buildPaymentUri } from './payment-uri.js';
+import { renderQrSvgSync } from './qr.js';
+import { statusText } from './status.js';
+import type { PayPageOffer, PayPageView } from './view.js';
+
+/** Options of renderPayPage. */
+export interface RenderPayPageOptions {
+  /** The per-response CSP nonce, the same one given to payPageCsp. */
+  nonce: string;
+}
+
+/**
+ * The pay page as a complete HTML document. Every value from the view is escaped; the only
+ * script is the page's own (by nonce) plus the site's customization script, if any.
+ */
+export function renderPayPage(view: PayPageView, opts: RenderPayPageOptions): string {
+  assertNonce(opts.nonce);
+  const nonce = h(opts.nonce);
+  const { invoice } = view;
+  const css = safeCustomizationUrl(view.customization.css);
+  const js = safeCustomizationUrl(view.customization.js);
+  const image = safeCustomizationUrl(view.customization.image);
+  const status = statusText(view);
+  const what = `${invoice.host}${invoice.resource}`;
+  const title = invoice.description ?? `Access to ${what}`;
+  const showDevPay = view.devChain && view.urls.devPay !== undefined;
+  const closed = status.state === 'paid' || status.state === 'expired';
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<meta name="robots" content="noindex">
+<title>${h(`Pay for ${title}`)}</title>
+<link rel="stylesheet" href="${PAY_PAGE_ASSETS_PATH}pay.css">
+${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}</head>
+<body>
+<main class="tp-card" aria-labelledby="tp-title" data-state="${status.state}">
+<header class="tp-head">
+${image === undefined ? '' : `<img class="tp-logo" src="${h(image.href)}" alt="${h(invoice.host)}">\n`}<p class="tp-eyebrow">Payment required</p>
+<h1 id="tp-title">${h(title)}</h1>
+<p class="tp-resource">${invoice.description === undefined ? 'Pay once to open' : 'Unlocks'} <span class="tp-mono">${h(what)}</span></p>
+</header>
+<div id="tp-status" class="tp-status" role="status" aria-live="polite" aria-atomic="true" data-state="${status.state}">${h(status.text)}</div>
+<p class="tp-expiry" id="tp-expiry-line"${closed ? ' hidden' : ''}>Time left to pay: <time id="tp-expiry" datetime="${h(invoice.expiresAt)}">until ${h(formatUtc(invoice.expiresAt))}</time></p>
+${renderChooser(view.offers)}
+${view.offers.map((offer, i) => renderOffer(offer, i, view, showDevPay)).join('\n')}
+<noscript><p class="tp-note">After paying, reload this page to see the payment; once it says the payment was received, <a href="${h(view.urls.complete)}">continue to ${h(what)}</a>.</p></noscript>
+<p class="tp-foot">Payments go straight to the site's own address on the chain you choose. <a href="${h(invoice.returnUrl)}">Back to ${h(invoice.host)}</a></p>
+</main>
+<script id="tp-view" type="application/json">${jsonForScript(view)}</script>
+<script nonce="${nonce}" src="${PAY_PAGE_ASSETS_PATH}pay.js" defer></script>
+${js === undefined ? '' : `<script nonce="${nonce}" src="${h(js.href)}" defer></script>\n`}</body>
+</html>
+`;
+}
+
+function renderChooser(offers: PayPageOffer[]): string {
+  if (offers.length === 0) return '<p class="tp-note">No payment option is available for this resource.</p>';
+  const options = offers
+    .map(
+      (o, i) => `<label class="tp-choice">
+<input type="radio" name="tp-network" value="${i}"${i === 0 ? ' checked' : ''} aria-controls="tp-offer-${i}">
+<span class="tp-choice-net">${h(o.networkLabel)}</span>
+<span class="tp-choice-price">${h(o.amount)} ${h(o.asset.symbol)}</span>
+</label>`,
+    )
+    .join('\n');
+  return `<fieldset class="tp-choose">
+<legend>Choose how to pay</legend>
+<div class="tp-choices">
+${options}
+</div>
+</fieldset>`;
+}
+
+function renderOffer(offer: PayPageOffer, i: number, view: PayPageView, showDevPay: boolean): string {
+  const sym = h(offer.asset.symbol);
+  const uri = buildPaymentUri(offer, {
+    label: view.invoice.host,
+    message: view.invoice.description ?? view.invoice.resource,
+  });
+  const token =
+    offer.asset.kind === 'erc20' && offer.asset.address !== undefined
+      ? `<p class="tp-note">Send the token ${sym} (contract <span class="tp-mono tp-break">${h(offer.asset.address)}</span>), not ${offer.kind === 'evm' ? 'the chain\u2019s coin' : 'SOL'}.</p>`
+      : offer.asset.kind === 'spl' && offer.asset.mint !== undefined
+        ? `<p class="tp-note">Send the token ${sym} (mint <span class="tp-mono tp-break">${h(offer.asset.mint)}</span>).</p>`
+        : '';
+  const chain = offer.chainId === undefined ? '' : ` (chain id ${offer.chainId})`;
+  return `<section class="tp-offer" id="tp-offer-${i}" data-offer="${i}" aria-labelledby="tp-offer-${i}-title">
+<h2 id="tp-offer-${i}-title">Send ${h(offer.amount)} ${sym} on ${h(offer.networkLabel)}</h2>
+<div class="tp-offer-body">
+<figure class="tp-qr">
+${renderQrSvgSync(uri).replace('<svg ', `<svg role="img" aria-label="QR code of the payment request for ${h(offer.amount)} ${sym}" `)}
+<figcaption>Scan with a wallet app</figcaption>
+</figure>
+<div class="tp-offer-info">
+<p class="tp-label" id="tp-addr-${i}-label">To this address on ${h(offer.networkLabel)}${h(chain)}</p>
+<div class="tp-address">
+<code id="tp-addr-${i}" class="tp-mono tp-break" aria-labelledby="tp-addr-${i}-label">${h(offer.payTo)}</code>
+<button type="button" class="tp-btn tp-copy" data-copy="tp-addr-${i}">Copy address</button>
+</div>
+<p class="tp-amount">Amount: <strong>${h(offer.amount)} ${sym}</strong></p>
+${token}<p class="tp-progress" data-progress="${i}" hidden></p>
+<div class="tp-actions">
+${offer.kind === 'evm' ? `<button type="button" class="tp-btn tp-primary" data-wallet="${i}">Pay with browser wallet</button>\n` : ''}<a class="tp-btn" href="${h(uri)}">Open in wallet app</a>
+${showDevPay ? `<button type="button" class="tp-btn tp-dev" data-devpay="${i}">Pay with dev account</button>\n` : ''}</div>
+</div>
+</div>
+</section>`;
+}
+
+function formatUtc(iso: string): string {
+  const when = new Date(iso);
+  if (Number.isNaN(when.getTime())) return iso;
+  return `${when.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
