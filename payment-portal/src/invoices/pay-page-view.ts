@@ -63,6 +63,7 @@ export function toPayPageView(
       amount: formatAtomic(o.amountAtomic, o.decimals),
       atomic: o.amountAtomic.toString(),
       payTo,
+      ...(o.reference === null ? {} : { reference: o.reference }),
       received: formatAtomic(o.receivedAtomic, o.decimals),
       remaining: formatAtomic(remaining, o.decimals),
       confirmations: { have: settled ? need : Math.min(need, progress.get(o.id)?.have ?? 0), need },

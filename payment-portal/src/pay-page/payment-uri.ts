@@ -2,7 +2,7 @@ import type { PayPageOffer } from './view.js';
 
 /** Extra fields a Solana Pay URI may carry. */
 export interface PaymentUriOptions {
-  /** Solana Pay reference key(s) (base58 public keys) the portal watches for. */
+  /** Solana Pay reference key(s) (base58 public keys) the portal watches for; defaults to the offer's. */
   reference?: string | string[];
   /** Shown by the wallet as who asks to be paid (Solana Pay `label`). */
   label?: string;
@@ -37,7 +37,8 @@ function solanaUri(offer: PayPageOffer, opts: PaymentUriOptions): string {
       throw new TypeError(`offer ${offer.network}: SPL token without a mint`);
     params.push(['spl-token', offer.asset.mint]);
   }
-  const references = opts.reference === undefined ? [] : [opts.reference].flat();
+  const chosen = opts.reference ?? offer.reference;
+  const references = chosen === undefined ? [] : [chosen].flat();
   for (const ref of references) params.push(['reference', ref]);
   if (opts.label !== undefined) params.push(['label', opts.label]);
   if (opts.message !== undefined) params.push(['message', opts.message]);

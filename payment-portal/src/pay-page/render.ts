@@ -7,6 +7,9 @@ import { renderQrSvgSync } from './qr.js';
 import { statusText } from './status.js';
 import type { PayPageOffer, PayPageView } from './view.js';
 
+/** The local dev chain (anvil): the only chain the dev-pay control is ever shown for. */
+const DEV_CHAIN_ID = 31337;
+
 /** Options of renderPayPage. */
 export interface RenderPayPageOptions {
   /** The per-response CSP nonce, the same one given to payPageCsp. */
@@ -103,14 +106,14 @@ ${renderQrSvgSync(uri).replace('<svg ', `<svg role="img" aria-label="QR code of 
 <div class="tp-offer-info">
 <p class="tp-label" id="tp-addr-${i}-label">To this address on ${h(offer.networkLabel)}${h(chain)}</p>
 <div class="tp-address">
-<code id="tp-addr-${i}" class="tp-mono tp-break" aria-labelledby="tp-addr-${i}-label">${h(offer.payTo)}</code>
-<button type="button" class="tp-btn tp-copy" data-copy="tp-addr-${i}">Copy address</button>
+<code id="tp-addr-${i}" class="tp-mono tp-break">${h(offer.payTo)}</code>
+<button type="button" class="tp-btn tp-copy" data-copy="tp-addr-${i}" aria-describedby="tp-addr-${i}-label">Copy address</button>
 </div>
 <p class="tp-amount">Amount: <strong>${h(offer.amount)} ${sym}</strong></p>
 ${token}<p class="tp-progress" data-progress="${i}" hidden></p>
 <div class="tp-actions">
 ${offer.kind === 'evm' ? `<button type="button" class="tp-btn tp-primary" data-wallet="${i}">Pay with browser wallet</button>\n` : ''}<a class="tp-btn" href="${h(uri)}">Open in wallet app</a>
-${showDevPay ? `<button type="button" class="tp-btn tp-dev" data-devpay="${i}">Pay with dev account</button>\n` : ''}</div>
+${showDevPay && offer.chainId === DEV_CHAIN_ID ? `<button type="button" class="tp-btn tp-dev" data-devpay="${i}">Pay with dev account</button>\n` : ''}</div>
 </div>
 </div>
 </section>`;

@@ -30,6 +30,8 @@ export interface PayPageView {
     amount: string;
     atomic: string;
     payTo: string;
+    /** Solana Pay reference key the portal watches for (Solana offers only). */
+    reference?: string;
     received: string;
     remaining: string;
     confirmations: { have: number; need: number };

@@ -171,9 +171,13 @@
   function tick() {
     if (!expiryEl || isNaN(expiresAt)) return;
     var left = Math.max(0, Math.floor((expiresAt - Date.now()) / 1000));
-    var m = Math.floor(left / 60);
+    var hours = Math.floor(left / 3600);
+    var m = Math.floor((left % 3600) / 60);
     var s = left % 60;
-    expiryEl.textContent = m + ':' + (s < 10 ? '0' : '') + s;
+    var two = function (n) {
+      return (n < 10 ? '0' : '') + n;
+    };
+    expiryEl.textContent = (hours > 0 ? hours + ':' + two(m) : String(m)) + ':' + two(s);
     if (left === 0) {
       clearInterval(timer);
       if (view.invoice.status === 'pending') {
@@ -338,7 +342,8 @@
         method: 'POST',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ network: offer.network }),
+        // Several offers may share the dev chain (USDC and ETH): name the one chosen.
+        body: JSON.stringify({ network: offer.network, payTo: offer.payTo, asset: offer.asset.symbol }),
       })
         .then(function (r) {
           if (!r.ok)
