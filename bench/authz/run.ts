@@ -2,12 +2,17 @@
  * bench/authz: the authorizer's cost, each figure beside a baseline measured in the same run,
  * loopback only, every load bounded in time. Writes bench/results/authz.json and authz.md.
  *
- *   npx tsx --conditions=source bench/authz/run.ts
+ *   npx tsx --conditions=source bench/authz/run.ts     (or: npm run bench -- authz)
+ *
+ * The measured servers run from the built packages (it runs `tsc -b authz-service` first), as
+ * production does; only this driver runs from TypeScript sources.
  *
  * HTTP load: Debian's wrk 4 (-t1 -c32). gRPC load: a grpc-js client loop with 32 calls in
  * flight. p99 at half of peak: wrk with per-connection pacing (Lua delay()), see bench/lib/wrk.ts.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type BenchChild } from '../lib/child.js';
@@ -100,7 +105,18 @@ function ratioRow(
 
 const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/** Builds protocol + authz-service into dist/ so the children run what production runs. */
+function buildAuthz(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const built = spawnSync(process.execPath, [tsc, '-b', 'authz-service'], {
+    cwd: path.resolve(HERE, '../..'),
+    stdio: 'inherit',
+  });
+  if (built.status !== 0) throw new Error('tsc -b authz-service failed');
+}
+
 async function main(): Promise<void> {
+  buildAuthz();
   const signer = await createTestSigner({ issuer: ISSUER });
   const token = await signer.sign({ aud: HOST, resource: '/premium', plan: 'premium' });
   const children: Array<BenchChild<unknown>> = [];
@@ -108,12 +124,12 @@ async function main(): Promise<void> {
   let rssPeakMiB = 0;
   let rssSampler: NodeJS.Timeout | undefined;
   try {
-    const trivial = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.ts'));
+    const trivial = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.mjs'));
     children.push(trivial);
-    const trivialGrpc = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-grpc.ts'));
+    const trivialGrpc = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-grpc.mjs'));
     children.push(trivialGrpc);
     const authz = await startChild<{ httpPort: number; grpcPort: number }>(
-      path.join(HERE, 'serve-authz.ts'),
+      path.join(HERE, 'serve-authz.mjs'),
       [],
       {
         BENCH_AUTHZ_INPUT: JSON.stringify({
@@ -230,7 +246,7 @@ async function main(): Promise<void> {
     });
 
     // (e) NGINX + auth_request (shipped config) + Turnpike vs + the trivial server
-    const upstream = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.ts'));
+    const upstream = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.mjs'));
     children.push(upstream);
     const gwHeaders = { Host: HOST, Authorization: `Bearer ${token}` };
     const nginxTrivial = await startGateway('nginx', {
@@ -320,7 +336,7 @@ async function main(): Promise<void> {
       what: 'authz-service RSS, peak during the run',
       value: round(rssPeakMiB),
       unit: 'MiB',
-      baselineWhat: 'trivial node:http child under the same tsx loader',
+      baselineWhat: 'trivial node:http child (plain node)',
       baseline: round(rssTrivial),
       ratio: round(rssPeakMiB / rssTrivial, 3),
       goal: '< 150 MB',
@@ -331,7 +347,7 @@ async function main(): Promise<void> {
     // The same loads against an authorizer whose V8 old space is capped: shows how much of the
     // peak above is heap V8 grows into because it may (a lazy GC), not memory the service keeps.
     const capped = await startChild<{ httpPort: number; grpcPort: number }>(
-      path.join(HERE, 'serve-authz.ts'),
+      path.join(HERE, 'serve-authz.mjs'),
       [],
       {
         BENCH_AUTHZ_INPUT: JSON.stringify({
@@ -370,7 +386,7 @@ async function main(): Promise<void> {
       what: `authz-service RSS, peak under (b) then (d) load, with --max-old-space-size=${CAPPED_OLD_SPACE_MIB}`,
       value: round(cappedPeak),
       unit: 'MiB',
-      baselineWhat: 'trivial node:http child under the same tsx loader',
+      baselineWhat: 'trivial node:http child (plain node)',
       baseline: round(rssTrivial),
       ratio: round(cappedPeak / rssTrivial, 3),
       goal: '< 150 MB',
@@ -390,7 +406,7 @@ async function main(): Promise<void> {
         halfPeak:
           'wrk with a Lua delay() pacing each connection to target/connections req/s (wrk 4 has no -R)',
         servers:
-          'each server in its own Node child process (run through tsx, TypeScript sources); load generator, servers and NGINX share the same cores',
+          'each server in its own Node child process (plain node on the built dist/); load generator, servers and NGINX share the same cores',
         rounds: `${ROUNDS} interleaved rounds per comparison, best round of each side kept (rps: highest; p99: lowest)`,
       },
       baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase },

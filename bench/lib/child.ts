@@ -26,7 +26,9 @@ export async function startChild<T>(
 ): Promise<BenchChild<T>> {
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', '--conditions=source', script, ...args],
+    // Children are plain JavaScript on the built packages: a TypeScript loader in the measured
+    // process would add its own memory and start-up to every figure.
+    [...nodeArgs, script, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },

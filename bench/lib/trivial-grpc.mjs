@@ -1,10 +1,11 @@
-/** Baseline: a grpc-js server with Envoy's Authorization/Check that allows everything at once. */
-import { Server, ServerCredentials, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { authorizationServiceDefinition } from '../../authz-service/src/transports/grpc/protos.js';
+// Baseline: a grpc-js server with Envoy's Authorization/Check that allows everything at once.
+// Loads the same Envoy protos as the authorizer, from its build (npm run build).
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { authorizationServiceDefinition } from '../../authz-service/dist/transports/grpc/protos.js';
 
 const server = new Server();
 server.addService(authorizationServiceDefinition(), {
-  Check(_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) {
+  Check(_call, callback) {
     callback(null, { status: { code: 0 }, ok_response: { headers: [] } });
   },
 });

@@ -1,17 +1,14 @@
 /**
  * Child process for the bench: the real authz-service (HTTP + gRPC) with a static priced route
  * and a JWKS file, no upstream probing and no portal on the measured paths. Config arrives as
- * JSON in BENCH_AUTHZ_INPUT: { jwksFile, issuer, host, price }.
+ * JSON in BENCH_AUTHZ_INPUT: { jwksFile, issuer, host, price }. Plain JavaScript on the built
+ * packages (npm run build), so what is measured is what production runs: no TypeScript loader.
  */
 import { loadAuthzConfig, startAuthzService } from '@turnpike/authz-service';
 import { createLogger } from '@turnpike/protocol/service';
 
-const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}') as {
-  jwksFile: string;
-  issuer: string;
-  host: string;
-  price: Record<string, unknown>;
-};
+/** @type {{ jwksFile: string; issuer: string; host: string; price: Record<string, unknown> }} */
+const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}');
 const { config } = await loadAuthzConfig({
   env: { BENCH_PORTAL_TOKEN: 'bench-unused-portal-token' },
   base: {
