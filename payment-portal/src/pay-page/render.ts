@@ -57,11 +57,23 @@ ${view.offers.map((offer, i) => renderOffer(offer, i, view, showDevPay)).join('\
 <noscript><p class="tp-note">After paying, reload this page to see the payment; once it says the payment was received, <a href="${h(view.urls.complete)}">continue to ${h(what)}</a>.</p></noscript>
 <p class="tp-foot">Payments go straight to the site's own address on the chain you choose. <a href="${h(invoice.returnUrl)}">Back to ${h(invoice.host)}</a></p>
 </main>
-<script id="tp-view" type="application/json">${jsonForScript(view)}</script>
+<script id="tp-view" type="application/json">${jsonForScript(pageState(view, { css, js, image }))}</script>
 <script nonce="${nonce}" src="${PAY_PAGE_ASSETS_PATH}pay.js" defer></script>
 ${js === undefined ? '' : `<script nonce="${nonce}" src="${h(js.href)}" defer></script>\n`}</body>
 </html>
 `;
+}
+
+/** The view for the page's script, its customization reduced to the URLs that passed the check. */
+function pageState(
+  view: PayPageView,
+  safe: { css: URL | undefined; js: URL | undefined; image: URL | undefined },
+): PayPageView {
+  const customization: PayPageView['customization'] = {};
+  if (safe.css) customization.css = safe.css.href;
+  if (safe.js) customization.js = safe.js.href;
+  if (safe.image) customization.image = safe.image.href;
+  return { ...view, customization };
 }
 
 function renderChooser(offers: PayPageOffer[]): string {
