@@ -30,6 +30,16 @@ export interface DevPortalConfigOptions {
    */
   confirmations?: number;
   pollIntervalMs?: number;
+  /** PKCS#8 PEM of the token signing key; a fresh key when omitted. */
+  signingKeyPem?: string;
+  /**
+   * Hex private key of the x402 relayer (settles EIP-3009 authorizations). Dev chains only: pass an
+   * anvil dev key. Omitted = x402 proofs are not offered.
+   */
+  x402RelayerKey?: string;
+  /** The chain's block time, for the Retry-After of a tx proof still confirming (default 1). */
+  blockTimeSeconds?: number;
+  logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
 export interface DevPortalConfig {
@@ -41,14 +51,40 @@ export interface DevPortalConfig {
   xpub: string;
 }
 
+/** The anvil network as both services' `networks` config spell it. */
+export function devNetworks(usdcAddress: string, confirmations = 1): Record<string, unknown> {
+  return {
+    anvil: {
+      kind: 'evm',
+      chainId: 31337,
+      caip2: 'eip155:31337',
+      nativeSymbol: 'ETH',
+      nativeDecimals: 18,
+      confirmations,
+      testnet: true,
+      tokens: {
+        USDC: {
+          kind: 'erc20',
+          symbol: 'USDC',
+          decimals: 6,
+          address: usdcAddress,
+          eip712: { name: 'USD Coin', version: '2' },
+        },
+      },
+    },
+  };
+}
+
 export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter()
   .extendedKey;
 
 export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<DevPortalConfig> {
   const internalToken = randomBytes(24).toString('base64url');
-  const signingKeyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    .privateKey.export({ format: 'pem', type: 'pkcs8' })
-    .toString();
+  const signingKeyPem =
+    opts.signingKeyPem ??
+    generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
   const file = {
     listeners: {
       public: { host: '127.0.0.1', port: opts.publicPort ?? 0 },
@@ -58,39 +94,31 @@ export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<Dev
     database: opts.dataDir ? { dataDir: opts.dataDir } : { memory: true },
     issuer: opts.issuer ?? 'http://localhost:8080/_402',
     tokens: { signingKeys: [{ kid: 'dev', privateKey: { fromEnv: 'DEV_PORTAL_SIGNING_KEY' } }] },
-    networks: {
-      anvil: {
-        kind: 'evm',
-        chainId: 31337,
-        caip2: 'eip155:31337',
-        nativeSymbol: 'ETH',
-        nativeDecimals: 18,
-        confirmations: opts.confirmations ?? 1,
-        testnet: true,
-        tokens: {
-          USDC: {
-            kind: 'erc20',
-            symbol: 'USDC',
-            decimals: 6,
-            address: opts.usdcAddress,
-            eip712: { name: 'USD Coin', version: '2' },
-          },
-        },
-      },
-    },
+    networks: devNetworks(opts.usdcAddress, opts.confirmations ?? 1),
     watchers: {
       anvil: { rpcUrls: [opts.rpcUrl], pollIntervalMs: opts.pollIntervalMs ?? 250, rpcTimeoutMs: 3_000 },
     },
     wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
+    proofs: {
+      tx: { networks: { anvil: { blockTimeSeconds: opts.blockTimeSeconds ?? 1 } } },
+      x402:
+        opts.x402RelayerKey === undefined
+          ? { enabled: false }
+          : { mode: 'relayer', relayerKey: { fromEnv: 'DEV_PORTAL_RELAYER_KEY' } },
+    },
     dev: opts.payFromAccount ? { payFromAccount: opts.payFromAccount } : {},
-    logLevel: 'warn',
+    logLevel: opts.logLevel ?? 'warn',
   };
   const dir = await mkdtemp(join(tmpdir(), 'turnpike-dev-portal-'));
   try {
     await writeFile(join(dir, 'portal.yaml'), stringify(file));
     const config = await loadPortalConfig({
       file: join(dir, 'portal.yaml'),
-      env: { DEV_PORTAL_INTERNAL_TOKEN: internalToken, DEV_PORTAL_SIGNING_KEY: signingKeyPem },
+      env: {
+        DEV_PORTAL_INTERNAL_TOKEN: internalToken,
+        DEV_PORTAL_SIGNING_KEY: signingKeyPem,
+        ...(opts.x402RelayerKey === undefined ? {} : { DEV_PORTAL_RELAYER_KEY: opts.x402RelayerKey }),
+      },
     });
     return { config, internalToken, signingKeyPem, xpub: DEV_RECEIVE_XPUB };
   } finally {

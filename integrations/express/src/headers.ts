@@ -1,0 +1,43 @@
+/**
+ * Header names of the forward-auth contract (authz-service `GET /v1/forward-auth`). They are the
+ * wire contract, repeated here so this package needs only Node and Express, not the authorizer.
+ */
+
+/** Identity headers the authorizer sets on an allow; the upstream trusts only Turnpike's copies. */
+export const IDENTITY_HEADERS = ['x-402-payer', 'x-402-token-id', 'x-402-claims', 'x-402-scope'] as const;
+
+/** Client request headers the authorizer reads (credentials, payment proofs, content negotiation). */
+export const CLIENT_HEADERS_FOR_AUTHZ = [
+  'cookie',
+  'authorization',
+  'accept',
+  'user-agent',
+  'x-402-token',
+  'x-payment-chain',
+  'x-payment-tx',
+  'x-payment-challenge',
+  'payment-signature',
+  'x-payment',
+] as const;
+
+/** Headers of an allow answer meant for the client (a new token, the x402 receipt). */
+export const CLIENT_RESPONSE_HEADERS = [
+  'x-402-token',
+  'set-cookie',
+  'payment-response',
+  'x-payment-response',
+  'access-control-expose-headers',
+] as const;
+
+/** Connection-level headers a proxy never forwards (RFC 9110 §7.6.1). */
+export const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);

@@ -1,0 +1,107 @@
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { HOP_BY_HOP } from './headers.js';
+import { EXPRESS_REASONS } from './reasons.js';
+
+export interface ProxyOptions {
+  /** Base URL of the target, e.g. http://127.0.0.1:3000 (its path, if any, is a prefix). */
+  target: URL;
+  /** Request target to send (path and query). */
+  path: string;
+  /** The client-facing scheme and host, sent as X-Forwarded-Proto / -Host. */
+  proto: 'http' | 'https';
+  clientIp: string | undefined;
+  /** Gives up when the target sends no response headers within this time. */
+  timeoutMs: number;
+  /** Extra response headers for the client (merged; Set-Cookie appended). */
+  extraResponseHeaders?: Record<string, string | string[]>;
+}
+
+function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection;
+  const list = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return new Set(
+    list
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s !== ''),
+  );
+}
+
+/** Copies end-to-end headers: hop-by-hop ones and those named in Connection are dropped. */
+export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const named = connectionTokens(headers);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+function mergeResponseHeaders(
+  upstream: OutgoingHttpHeaders,
+  extra: Record<string, string | string[]> | undefined,
+): OutgoingHttpHeaders {
+  if (extra === undefined) return upstream;
+  const out = { ...upstream };
+  for (const [name, value] of Object.entries(extra)) {
+    if (name === 'set-cookie') {
+      const prior = out['set-cookie'];
+      const list = prior === undefined ? [] : Array.isArray(prior) ? prior : [String(prior)];
+      out['set-cookie'] = [...list, ...(Array.isArray(value) ? value : [value])];
+    } else out[name] = value;
+  }
+  return out;
+}
+
+function sendBadGateway(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: 'bad_gateway', reason: EXPRESS_REASONS.UPSTREAM_UNAVAILABLE });
+  res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/**
+ * Streams `req` (body included) to the target and the answer back to `res`. The Host header is
+ * kept (so the target sees the host the client asked for); X-Forwarded-Proto/-Host/-For are set.
+ */
+export function proxyRequest(req: IncomingMessage, res: ServerResponse, opts: ProxyOptions): void {
+  const headers = endToEnd(req.headers);
+  const host = req.headers.host;
+  if (host !== undefined) headers['x-forwarded-host'] = host;
+  headers['x-forwarded-proto'] = opts.proto;
+  // The client's own X-Forwarded-For is replaced: clientIp already reflects the trust setting.
+  if (opts.clientIp !== undefined) headers['x-forwarded-for'] = opts.clientIp;
+  else delete headers['x-forwarded-for'];
+  const basePath = opts.target.pathname.replace(/\/+$/, '');
+  const send = opts.target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const outbound = send({
+    protocol: opts.target.protocol,
+    hostname: opts.target.hostname,
+    port: opts.target.port,
+    method: req.method,
+    path: `${basePath}${opts.path}`,
+    headers,
+  });
+  // The timeout covers waiting for the answer's headers; a long download is not cut off.
+  const timer = setTimeout(() => outbound.destroy(new Error('upstream timeout')), opts.timeoutMs);
+  outbound.on('response', (answer) => {
+    clearTimeout(timer);
+    const responseHeaders = mergeResponseHeaders(endToEnd(answer.headers), opts.extraResponseHeaders);
+    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders);
+    answer.pipe(res);
+    answer.on('error', () => res.destroy());
+  });
+  outbound.on('error', () => {
+    clearTimeout(timer);
+    sendBadGateway(res);
+  });
+  res.on('close', () => {
+    if (!res.writableFinished) outbound.destroy();
+  });
+  req.pipe(outbound);
+}
