@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { tokenCookieName } from '@turnpike/protocol';
 import { launchChromiumBrowser } from '../support/browser.js';
 import {
+  CONFIRMATIONS,
   ETH_PRICE_WEI,
   NETWORK,
   PREMIUM_MARKER,
@@ -22,7 +23,8 @@ import {
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 const INVOICE_PAGE = /\/_402\/invoices\/[A-Za-z0-9_-]+$/;
-// Generous: a payment needs its block and one more (1 s each), the watcher polls every 250 ms.
+// Generous: a payment needs its block and CONFIRMATIONS more (1 s each), the watcher polls every
+// 250 ms.
 const PAYMENT_TIMEOUT_MS = 45_000;
 
 // Runs in every page before its own scripts (CDP injects it, so the pay page's CSP does not
@@ -151,8 +153,14 @@ async function payThrough(s: BrowserStack, context: BrowserContext, page: Page, 
   const seen = states.map((x) => x.state);
   const confirming = states.findIndex((x) => x.state === 'confirming');
   expect(confirming).toBeGreaterThanOrEqual(0);
-  expect(states[confirming]!.text).toMatch(/^Confirming on .+ \(\d+ of 1 confirmations\)\.$/);
+  expect(states[confirming]!.text).toMatch(
+    new RegExp(
+      `^Confirming on Local dev chain \\([0-${CONFIRMATIONS - 1}] of ${CONFIRMATIONS} confirmations\\)\\.$`,
+    ),
+  );
   expect(seen.indexOf('paid')).toBeGreaterThan(confirming);
+  expect(seen[0]).toBe('waiting');
+  expect(seen.filter((x) => !['waiting', 'seen', 'confirming', 'paid'].includes(x))).toEqual([]);
   expect(states.some((x) => x.state === 'paid' && /Redirecting to 127\.0\.0\.1\/premium/.test(x.text))).toBe(
     true,
   );

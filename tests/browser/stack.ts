@@ -26,6 +26,11 @@ export const NETWORK = 'anvil';
 export const ISSUER = 'http://127.0.0.1/_402';
 /** Words only the paid page carries, so the test can tell it from any other page. */
 export const PREMIUM_MARKER = 'The premium article, unlocked';
+/**
+ * Blocks on top of the paying one. Two, so that the page stays in "confirming" for at least one
+ * whole block (1 s) however late the watcher polls, and shows progress (1 of 2).
+ */
+export const CONFIRMATIONS = 2;
 export const USDC_PRICE_ATOMIC = 1_000_000n;
 export const ETH_PRICE_WEI = 1_000_000_000_000_000n;
 export const PRICE: PaymentRequestWireJson = {
@@ -48,7 +53,7 @@ function anvilNetwork(usdcAddress: string) {
       caip2: 'eip155:31337',
       nativeSymbol: 'ETH',
       nativeDecimals: 18,
-      confirmations: 1,
+      confirmations: CONFIRMATIONS,
       testnet: true,
       tokens: {
         USDC: {
@@ -137,7 +142,7 @@ export async function startBrowserStack(): Promise<BrowserStack> {
       usdcAddress: usdc.address,
       payFromAccount: payer,
       issuer: ISSUER,
-      confirmations: 1,
+      confirmations: CONFIRMATIONS,
       pollIntervalMs: 250,
     });
     const portal = await startPaymentPortal(dev.config, {
