@@ -36,8 +36,7 @@ export interface DemoUpstream {
   close(): Promise<void>;
 }
 
-const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -90,7 +89,11 @@ function handle(req: IncomingMessage, res: ServerResponse, premiumHeader: string
   const host = typeof req.headers.host === 'string' ? req.headers.host : 'localhost:8080';
   const proto = req.headers['x-forwarded-proto'] === 'https' ? 'https' : 'http';
   if (path === '/') {
-    send(200, { 'content-type': 'text/html; charset=utf-8' }, home().replace('${URL}', `${proto}://${escapeHtml(host)}`));
+    send(
+      200,
+      { 'content-type': 'text/html; charset=utf-8' },
+      home().replace('${URL}', `${proto}://${escapeHtml(host)}`),
+    );
   } else if (path === '/premium' || path.startsWith('/premium/')) {
     const who = identityOf(req);
     send(

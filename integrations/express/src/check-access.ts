@@ -1,5 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { CLIENT_HEADERS_FOR_AUTHZ, CLIENT_RESPONSE_HEADERS, HOP_BY_HOP, IDENTITY_HEADERS } from './headers.js';
+import {
+  CLIENT_HEADERS_FOR_AUTHZ,
+  CLIENT_RESPONSE_HEADERS,
+  HOP_BY_HOP,
+  IDENTITY_HEADERS,
+} from './headers.js';
 import { EXPRESS_REASONS } from './reasons.js';
 
 /** The authorizer's answer, reduced to what a gateway does with it. */

@@ -66,7 +66,13 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
     const proto = clientProto(raw, trustProxy);
     const ip = clientIp(raw, trustProxy);
     if (isPortalPath(target)) {
-      proxyRequest(raw, res, { target: portal, path: target, proto, clientIp: ip, timeoutMs: upstreamTimeoutMs });
+      proxyRequest(raw, res, {
+        target: portal,
+        path: target,
+        proto,
+        clientIp: ip,
+        timeoutMs: upstreamTimeoutMs,
+      });
       return;
     }
     checkAccess(raw, target, { authzUrl, timeoutMs, trustProxy }).then(
