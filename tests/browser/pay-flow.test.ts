@@ -110,6 +110,10 @@ async function payThrough(s: BrowserStack, context: BrowserContext, page: Page, 
   const first = await page.goto(`${s.baseUrl}/premium`, { waitUntil: 'commit' });
   expect(first?.status()).toBe(402);
   expect(first?.headers()['content-type']).toMatch(/^text\/html/);
+  expect(first?.headers()['x-402-reason']).toBe('token_missing');
+  // A browser does not follow Location on a 402: reaching /_402/pay below is the page's own meta
+  // refresh (its body cannot be read once the page has navigated away).
+  expect(first?.headers().location).toMatch(/^\/_402\/pay\?ref=[\w.-]+$/);
 
   // 2. The pay page (through /_402/pay?ref=…, which creates the invoice and 303s to it).
   await page.waitForURL(INVOICE_PAGE, { timeout: 30_000 });
