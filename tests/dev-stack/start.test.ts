@@ -1,0 +1,186 @@
+/**
+ * `npm start` as a newcomer runs it: the dev stack in its own process (the command `npm start`
+ * runs, with the gateway on a free port and a temp data dir), then the README's curl flow: a 402
+ * with a unique address, paying it from a dev account on the local chain, the retry that passes,
+ * and a clean SIGTERM that takes anvil down too.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { HDNodeWallet, Wallet, parseEther } from 'ethers';
+import { DEV_MNEMONIC, devProvider } from '../../deploy/dev/index.js';
+import { freePort } from '../support/ports.js';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const STARTUP_TIMEOUT_MS = 90_000;
+
+interface Offer {
+  network: string;
+  asset: { kind: string };
+  atomic: string;
+  payTo: string;
+}
+interface Challenge402 {
+  paymentDetails: { serviceWallet: string; challengeId: string; offers: Offer[] };
+}
+
+function waitForBanner(
+  child: ChildProcess,
+  output: { text: string },
+): Promise<{ url: string; rpcUrl: string }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`no URL printed within ${STARTUP_TIMEOUT_MS} ms:\n${output.text}`)),
+      STARTUP_TIMEOUT_MS,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output.text += chunk.toString('utf8');
+      const url = /Open (http:\/\/localhost:\d+)/.exec(output.text);
+      const rpc = /RPC (http:\/\/127\.0\.0\.1:\d+)/.exec(output.text);
+      if (url && rpc && output.text.includes('Ctrl-C stops everything')) {
+        clearTimeout(timer);
+        resolve({ url: url[1]!, rpcUrl: rpc[1]! });
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output.text += chunk.toString('utf8');
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dev stack exited with ${code}:\n${output.text}`));
+    });
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function rpcAnswers(rpcUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(2_000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+describe('npm start (scripts/dev-stack.ts)', () => {
+  let child: ChildProcess | undefined;
+  let dataDir: string;
+  let base: string;
+  let rpcUrl: string;
+  const output = { text: '' };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'turnpike-dev-stack-'));
+    const port = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', 'scripts/dev-stack.ts'], {
+      cwd: REPO,
+      env: { ...process.env, TURNPIKE_GATEWAY_PORT: String(port), TURNPIKE_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const banner = await waitForBanner(child, output);
+    expect(banner.url).toBe(`http://localhost:${port}`);
+    // The gateway listens on 127.0.0.1; `localhost` may resolve to ::1 first.
+    base = `http://127.0.0.1:${port}`;
+    rpcUrl = banner.rpcUrl;
+  }, STARTUP_TIMEOUT_MS + 5_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exitOf(child);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('prints the dev accounts and says it is dev only', () => {
+    expect(output.text).toContain('DEV ONLY');
+    expect(output.text).toMatch(/0x70997970C51812dc3A010C7d01b50e0d17dc79C8\s+10000 ETH, 1000 USDC/);
+    expect(output.text).toContain('well-known PUBLIC test keys');
+    expect(output.text).toContain("curl -i -H 'Accept: application/json'");
+  });
+
+  it('keeps the token signing key in the data dir, readable by its owner only', async () => {
+    const info = await stat(path.join(dataDir, 'token-signing-key.pem'));
+    expect(info.mode & 0o777).toBe(0o600);
+  });
+
+  it('serves the free page', async () => {
+    const res = await fetch(`${base}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toContain('/premium');
+  });
+
+  it('answers /premium with a 402 and a unique address; paying it from a dev account lets the retry through', async () => {
+    const ask = async () => {
+      const res = await fetch(`${base}/premium`, { headers: { accept: 'application/json' } });
+      expect(res.status).toBe(402);
+      return (await res.json()) as Challenge402;
+    };
+    const first = await ask();
+    const second = await ask();
+    expect(first.paymentDetails.serviceWallet).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(second.paymentDetails.serviceWallet).not.toBe(first.paymentDetails.serviceWallet);
+
+    const eth = first.paymentDetails.offers.find((o) => o.asset.kind === 'native');
+    expect(eth).toBeDefined();
+    expect(BigInt(eth!.atomic)).toBe(parseEther('0.001'));
+    const provider = devProvider(rpcUrl);
+    try {
+      const key = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey;
+      const payer = new Wallet(key, provider);
+      const tx = await payer.sendTransaction({ to: eth!.payTo, value: BigInt(eth!.atomic) });
+      await tx.wait();
+
+      const proof = {
+        accept: 'application/json',
+        'x-payment-chain': eth!.network,
+        'x-payment-tx': tx.hash,
+        'x-payment-challenge': first.paymentDetails.challengeId,
+      };
+      let res = await fetch(`${base}/premium`, { headers: proof });
+      // Until the next block confirms it, the proof is pending (402 with Retry-After).
+      for (let i = 0; i < 20 && res.status === 402; i++) {
+        const wait = Number(res.headers.get('retry-after') ?? '1');
+        await res.arrayBuffer();
+        await new Promise((r) => setTimeout(r, (wait + 0.5) * 1000));
+        res = await fetch(`${base}/premium`, { headers: proof });
+      }
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('Premium content');
+      const token = res.headers.get('x-402-token');
+      expect(token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+      const again = await fetch(`${base}/premium`, { headers: { authorization: `Bearer ${token}` } });
+      expect(again.status).toBe(200);
+      // The demo page shows the identity Turnpike handed the app: the payer's address.
+      expect((await again.text()).toLowerCase()).toContain(payer.address.toLowerCase());
+    } finally {
+      provider.destroy();
+    }
+  }, 60_000);
+
+  it('prices /api/quote by the static route', async () => {
+    const res = await fetch(`${base}/api/quote`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(402);
+    const body = (await res.json()) as Challenge402 & { paymentDetails: { cost: string; token: string } };
+    expect(body.paymentDetails).toMatchObject({ cost: '0.01', token: 'USDC' });
+  });
+
+  it('stops cleanly on SIGTERM, anvil included', async () => {
+    expect(await rpcAnswers(rpcUrl)).toBe(true);
+    child!.kill('SIGTERM');
+    expect(await exitOf(child!)).toBe(0);
+    expect(await rpcAnswers(rpcUrl)).toBe(false);
+  });
+});
