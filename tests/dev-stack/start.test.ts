@@ -170,6 +170,45 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     }
   }, 60_000);
 
+  it('lets a browser pay with the dev account: 402 page, pay page, dev-pay in USDC, complete, cookie, content', async () => {
+    const page402 = await fetch(`${base}/premium`, { headers: { accept: 'text/html' } });
+    expect(page402.status).toBe(402);
+    const payLink = /href="(\/_402\/pay\?ref=[^"]+)"/.exec(await page402.text())?.[1];
+    expect(payLink).toBeDefined();
+    const toInvoice = await fetch(`${base}${payLink!.replace(/&amp;/g, '&')}`, { redirect: 'manual' });
+    expect(toInvoice.status).toBe(303);
+    const invoicePath = toInvoice.headers.get('location')!;
+    expect(invoicePath).toMatch(/^\/_402\/invoices\/[\w-]+$/);
+    const payPage = await fetch(`${base}${invoicePath}`, { headers: { accept: 'text/html' } });
+    expect(await payPage.text()).toContain('Pay with dev account');
+
+    const paid = await fetch(`${base}${invoicePath}/dev-pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ network: 'anvil', asset: 'USDC' }),
+    });
+    expect(paid.status).toBe(202);
+    expect(((await paid.json()) as { tx: string }).tx).toMatch(/^0x[0-9a-f]{64}$/);
+    let status = '';
+    for (let i = 0; i < 40 && status !== 'paid'; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      const state = await fetch(`${base}${invoicePath}`, { headers: { accept: 'application/json' } });
+      status = ((await state.json()) as { invoice: { status: string } }).invoice.status;
+    }
+    expect(status).toBe('paid');
+
+    const complete = await fetch(`${base}${invoicePath}/complete`, { redirect: 'manual' });
+    expect(complete.status).toBe(303);
+    expect(complete.headers.get('location')).toBe('/premium');
+    const cookies = complete.headers.getSetCookie();
+    expect(cookies.length).toBeGreaterThanOrEqual(1);
+    expect(cookies.join('\n')).toMatch(/HttpOnly/);
+    const cookie = cookies.map((c) => c.split(';', 1)[0]).join('; ');
+    const content = await fetch(`${base}/premium`, { headers: { cookie } });
+    expect(content.status).toBe(200);
+    expect(await content.text()).toContain('Premium content');
+  }, 60_000);
+
   it('prices /api/quote by the static route', async () => {
     const res = await fetch(`${base}/api/quote`, { headers: { accept: 'application/json' } });
     expect(res.status).toBe(402);
