@@ -80,6 +80,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => stop('SIGHUP'));
+  // If the process that started us (tsx, a test) dies without passing a signal on, we are
+  // re-parented: stop rather than leave anvil running.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop('parent exited');
+  }, 1_000).unref();
   try {
     stack = await startDevStack({ dataDir, gatewayPort: gatewayPort(), log, logLevel: logLevel() });
   } catch (err) {
