@@ -8,7 +8,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { registerExactEvmScheme } from '@x402/evm/exact/client';
+import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch';
 import { HDNodeWallet, Wallet, parseEther } from 'ethers';
+import { privateKeyToAccount } from 'viem/accounts';
 import { DEV_MNEMONIC, devProvider } from '../../deploy/dev/index.js';
 import { freePort } from '../support/ports.js';
 
@@ -215,6 +218,22 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     const body = (await res.json()) as Challenge402 & { paymentDetails: { cost: string; token: string } };
     expect(body.paymentDetails).toMatchObject({ cost: '0.01', token: 'USDC' });
   });
+
+  it('lets an unmodified x402 client (@x402/fetch) pay /api/quote in USDC through the dev relayer', async () => {
+    const key = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3")
+      .privateKey as `0x${string}`;
+    const client = new x402Client().setSpendControls(false);
+    registerExactEvmScheme(client, { signer: privateKeyToAccount(key) });
+    const res = await wrapFetchWithPayment(fetch, client)(`${base}/api/quote`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { quote: string; payer: string | null };
+    expect(body.quote).toContain('Paying');
+    expect(body.payer?.toLowerCase()).toBe(privateKeyToAccount(key).address.toLowerCase());
+    const receipt = decodePaymentResponseHeader(res.headers.get('payment-response') ?? '');
+    expect(receipt).toMatchObject({ success: true, network: 'eip155:31337' });
+  }, 60_000);
 
   it('stops cleanly on SIGTERM, anvil included', async () => {
     expect(await rpcAnswers(rpcUrl)).toBe(true);
