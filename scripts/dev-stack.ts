@@ -93,7 +93,9 @@ async function main(): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
     const hint = /EADDRINUSE/.test(message)
       ? ' (the port is taken: set TURNPIKE_GATEWAY_PORT to another one)'
-      : '';
+      : /Cannot find (module|package)|ENOENT/.test(message)
+        ? ' (a part is missing: run `npm install` first)'
+        : '';
     process.stderr.write(`the dev stack failed to start: ${message}${hint}\n`);
     process.exit(1);
   }

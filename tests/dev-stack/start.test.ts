@@ -5,7 +5,7 @@
  * and a clean SIGTERM that takes anvil down too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
@@ -241,4 +241,33 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(await exitOf(child!)).toBe(0);
     expect(await rpcAnswers(rpcUrl)).toBe(false);
   });
+
+  it(
+    'starts again on the same data dir: same signing key, a fresh chain and database',
+    async () => {
+      const keyBefore = await readFile(path.join(dataDir, 'token-signing-key.pem'), 'utf8');
+      const port = await freePort();
+      const again = spawn(
+        process.execPath,
+        ['--import', 'tsx', '--conditions=source', 'scripts/dev-stack.ts'],
+        {
+          cwd: REPO,
+          env: { ...process.env, TURNPIKE_GATEWAY_PORT: String(port), TURNPIKE_DATA_DIR: dataDir },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      child = again;
+      const banner = await waitForBanner(again, { text: '' });
+      expect(banner.rpcUrl).not.toBe(rpcUrl);
+      expect(await readFile(path.join(dataDir, 'token-signing-key.pem'), 'utf8')).toBe(keyBefore);
+      const res = await fetch(`http://127.0.0.1:${port}/premium`, {
+        headers: { accept: 'application/json' },
+      });
+      expect(res.status).toBe(402);
+      again.kill('SIGTERM');
+      expect(await exitOf(again)).toBe(0);
+      expect(await rpcAnswers(banner.rpcUrl)).toBe(false);
+    },
+    STARTUP_TIMEOUT_MS + 10_000,
+  );
 });
