@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
+import { canonicalTarget } from './canonical-target.js';
 import { applyIdentity, checkAccess, clientIp, clientProto, type AccessVerdict } from './check-access.js';
 import { TurnpikeExpressError } from './errors.js';
 import { proxyRequest } from './proxy.js';
@@ -62,7 +63,7 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
 
   router.use((req, res) => {
     const raw = req as IncomingMessage;
-    const target = req.originalUrl;
+    const target = canonicalTarget(req.originalUrl);
     const proto = clientProto(raw, trustProxy);
     const ip = clientIp(raw, trustProxy);
     if (isPortalPath(target)) {

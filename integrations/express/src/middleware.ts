@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
+import { canonicalTarget } from './canonical-target.js';
 import { applyIdentity, checkAccess } from './check-access.js';
 import { DEFAULT_AUTHZ_TIMEOUT_MS, parseBaseUrl, sendVerdict } from './gateway.js';
 
@@ -23,7 +24,8 @@ export function turnpikeMiddleware(opts: TurnpikeMiddlewareOptions): RequestHand
   const trustProxy = opts.trustProxy ?? false;
   return (req, res, next) => {
     const raw = req as IncomingMessage;
-    checkAccess(raw, req.originalUrl, { authzUrl, timeoutMs, trustProxy }).then(
+    const target = canonicalTarget(req.originalUrl);
+    checkAccess(raw, target, { authzUrl, timeoutMs, trustProxy }).then(
       (verdict) => {
         if (verdict.kind === 'deny') {
           req.resume();
@@ -31,6 +33,8 @@ export function turnpikeMiddleware(opts: TurnpikeMiddlewareOptions): RequestHand
           return;
         }
         applyIdentity(raw.headers, verdict.identity);
+        // Route what was decided on: the app sees the normalised target, never the raw one.
+        if (target !== req.originalUrl && req.url === req.originalUrl) req.url = target;
         for (const [name, value] of Object.entries(verdict.clientHeaders)) {
           if (name === 'set-cookie') res.append(name, value);
           else res.setHeader(name, value);

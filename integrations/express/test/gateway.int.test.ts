@@ -275,6 +275,16 @@ describe('@turnpike/express against the real authz-service and portal', () => {
     expect(upstream.appRequests()).toHaveLength(0);
   });
 
+  it('forwards the normalised target the authorizer decided on, never the raw one', async () => {
+    const sneaky = await send(gatewayPort, '/free/../premium/report', {
+      headers: { accept: 'application/json' },
+    });
+    expect(sneaky.status).toBe(402);
+    const dotted = await send(gatewayPort, '/premium/..//free/./page');
+    expect(dotted.status).toBe(200);
+    expect(upstream.appRequests().map((r) => r.url)).toEqual(['/free/page']);
+  });
+
   it('sends /_402/ to the portal', async () => {
     const res = await send(gatewayPort, '/_402/.well-known/jwks.json');
     expect(res.status).toBe(200);
@@ -343,6 +353,15 @@ describe('@turnpike/express against the real authz-service and portal', () => {
       const res = await send(appPort, '/free/x', { headers: { 'x-402-payer': '0xspoofed' } });
       expect(res.status).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ path: '/free/x', payer: '' });
+      expect(appSaw).toHaveLength(1);
+    });
+
+    it('routes the app on the normalised target', async () => {
+      const res = await send(appPort, '/paid/../free/./x', { headers: { accept: 'application/json' } });
+      expect(res.status).toBe(200);
+      expect(JSON.parse(res.body)).toEqual({ path: '/free/x', payer: '' });
+      const sneaky = await send(appPort, '/free/../paid/thing', { headers: { accept: 'application/json' } });
+      expect(sneaky.status).toBe(402);
       expect(appSaw).toHaveLength(1);
     });
 
