@@ -101,10 +101,10 @@ export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<Dev
     wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
     proofs: {
       tx: { networks: { anvil: { blockTimeSeconds: opts.blockTimeSeconds ?? 1 } } },
-      x402:
-        opts.x402RelayerKey === undefined
-          ? { enabled: false }
-          : { mode: 'relayer', relayerKey: { fromEnv: 'DEV_PORTAL_RELAYER_KEY' } },
+      // Absent: x402 proofs are refused (proof_unsupported).
+      ...(opts.x402RelayerKey === undefined
+        ? {}
+        : { x402: { mode: 'relayer', relayerKey: { fromEnv: 'DEV_PORTAL_RELAYER_KEY' } } }),
     },
     dev: opts.payFromAccount ? { payFromAccount: opts.payFromAccount } : {},
     logLevel: opts.logLevel ?? 'warn',
