@@ -84,6 +84,9 @@ export const REASONS = {
   REFERENCE_INVALID: 'reference_invalid',
   REDIRECT_INVALID: 'redirect_invalid',
   INTERNAL_ERROR: 'internal_error',
+  // gateways built on the forward-auth contract (integrations/express)
+  AUTHZ_UNAVAILABLE: 'authz_unavailable',
+  UPSTREAM_UNAVAILABLE: 'upstream_unavailable',
   // authorizer (first defined in authz-service/src/reasons.ts and its gRPC transport)
   HOST_UNKNOWN: 'host_unknown',
   ROUTE_UNKNOWN: 'route_unknown',
