@@ -40,6 +40,7 @@ export function renderPayPage(view: PayPageView, opts: RenderPayPageOptions): st
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <meta name="robots" content="noindex">
+<link rel="icon" href="data:,">
 <title>${h(`Pay for ${title}`)}</title>
 <link rel="stylesheet" href="${PAY_PAGE_ASSETS_PATH}pay.css">
 ${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}</head>

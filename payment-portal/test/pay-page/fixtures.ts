@@ -59,7 +59,7 @@ export function baseOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
       decimals: 6,
       address: '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
     },
-    payTo: '0xC1D0E2Ab0F6f8B7d3E6A4e5C5b9A1f2E3d4C5b6A',
+    payTo: '0xC1d0E2Ab0f6F8b7d3E6a4E5C5b9a1F2e3D4C5b6a',
     ...over,
   });
 }
@@ -89,13 +89,16 @@ export function solanaOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
 }
 
 /** A pending invoice on the dev chain with USDC and ETH, dev-pay on (what `npm start` shows). */
-export function devView(over: Partial<PayPageView> = {}): PayPageView {
+export function devView(
+  over: Partial<PayPageView> = {},
+  expiresAt = '2030-01-01T12:15:00.000Z',
+): PayPageView {
   const base = '/_402/invoices/inv_0123456789abcdef';
   return {
     invoice: {
       id: 'inv_0123456789abcdef',
       status: 'pending',
-      expiresAt: '2030-01-01T12:15:00.000Z',
+      expiresAt,
       host: 'localhost:8080',
       resource: '/premium',
       description: 'Premium article',

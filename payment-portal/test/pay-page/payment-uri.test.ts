@@ -11,7 +11,7 @@ describe('buildPaymentUri', () => {
   it('writes the EIP-681 ERC-20 transfer form: token contract, chain id, recipient and atomic amount', () => {
     expect(buildPaymentUri(baseOffer())).toBe(
       'ethereum:0x036CbD53842c5426634e7929541eC2318f3dCF7e@84532/transfer' +
-        '?address=0xC1D0E2Ab0F6f8B7d3E6A4e5C5b9A1f2E3d4C5b6A&uint256=1000000',
+        '?address=0xC1d0E2Ab0f6F8b7d3E6a4E5C5b9a1F2e3D4C5b6a&uint256=1000000',
     );
   });
 

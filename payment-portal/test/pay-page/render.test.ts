@@ -90,7 +90,7 @@ describe('renderPayPage: content', () => {
     const urls = [...html.matchAll(/(?:src|href|action)="([^"]*)"/g)].map((m) => m[1] ?? '');
     expect(urls.length).toBeGreaterThan(5);
     for (const url of urls)
-      expect(url).toMatch(/^(\/_402\/|ethereum:|solana:|http:\/\/localhost:8080\/premium$)/);
+      expect(url).toMatch(/^(\/_402\/|ethereum:|solana:|data:,$|http:\/\/localhost:8080\/premium$)/);
     expect(html).not.toMatch(/@import|url\(/);
     // The only absolute http(s) URLs: the return link and SVG's namespace (never fetched).
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(
