@@ -18,6 +18,30 @@ export function buildPaymentUri(offer: PayPageOffer, opts: PaymentUriOptions = {
   return offer.kind === 'evm' ? evmUri(offer) : solanaUri(offer, opts);
 }
 
+const isZero = (decimal: string): boolean => /^0*(\.0*)?$/.test(decimal.trim());
+
+/** Whole units (a decimal string) to atomic units, exactly. */
+function toAtomic(decimal: string, decimals: number): bigint {
+  const match = /^(\d*)(?:\.(\d*))?$/.exec(decimal.trim());
+  const fraction = match?.[2] ?? '';
+  if (!match || fraction.length > decimals)
+    throw new TypeError(`not an amount of ${decimals} decimals: ${decimal}`);
+  return BigInt(match[1] || '0') * 10n ** BigInt(decimals) + BigInt(fraction.padEnd(decimals, '0') || '0');
+}
+
+/**
+ * The offer as it should be paid now: after a partial payment, what is left (so the QR code and
+ * the wallet link ask for the rest, not the whole price again); otherwise the offer as is.
+ */
+export function dueOffer(offer: PayPageOffer): PayPageOffer {
+  if (isZero(offer.received) || isZero(offer.remaining)) return offer;
+  return {
+    ...offer,
+    amount: offer.remaining,
+    atomic: toAtomic(offer.remaining, offer.asset.decimals).toString(),
+  };
+}
+
 function evmUri(offer: PayPageOffer): string {
   const chain = offer.chainId === undefined ? '' : `@${offer.chainId}`;
   if (offer.asset.kind === 'erc20') {

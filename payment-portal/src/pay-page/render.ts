@@ -2,7 +2,7 @@ import { PAY_PAGE_ASSETS_PATH } from './assets-dir.js';
 import { assertNonce } from './csp.js';
 import { safeCustomizationUrl } from './customization.js';
 import { escapeHtml as h, jsonForScript } from './escape.js';
-import { buildPaymentUri } from './payment-uri.js';
+import { buildPaymentUri, dueOffer } from './payment-uri.js';
 import { renderQrSvgSync } from './qr.js';
 import { statusText } from './status.js';
 import type { PayPageOffer, PayPageView } from './view.js';
@@ -98,7 +98,7 @@ ${options}
 
 function renderOffer(offer: PayPageOffer, i: number, view: PayPageView, showDevPay: boolean): string {
   const sym = h(offer.asset.symbol);
-  const uri = buildPaymentUri(offer, {
+  const uri = buildPaymentUri(dueOffer(offer), {
     label: view.invoice.host,
     message: view.invoice.description ?? view.invoice.resource,
   });

@@ -1,4 +1,4 @@
-import { buildPaymentUri } from '../../src/pay-page/index.js';
+import { buildPaymentUri, dueOffer } from '../../src/pay-page/index.js';
 import { baseOffer, ethOffer, solanaOffer, usdcOffer } from './fixtures.js';
 
 describe('buildPaymentUri', () => {
@@ -61,5 +61,17 @@ describe('buildPaymentUri', () => {
   it('refuses an SPL offer without a mint', () => {
     const offer = solanaOffer({ asset: { symbol: 'USDC', kind: 'spl', decimals: 6 } });
     expect(() => buildPaymentUri(offer)).toThrow(TypeError);
+  });
+
+  it('asks for what is left after a partial payment, exactly (no float rounding)', () => {
+    const usdc = dueOffer(usdcOffer({ received: '0.4', remaining: '0.6' }));
+    expect(buildPaymentUri(usdc)).toMatch(/&uint256=600000$/);
+    const eth = dueOffer(ethOffer({ received: '0.0009', remaining: '0.000100000000000001' }));
+    expect(buildPaymentUri(eth)).toMatch(/\?value=100000000000001$/);
+    const sol = dueOffer(solanaOffer({ received: '1', remaining: '0.5' }));
+    expect(buildPaymentUri(sol)).toContain('?amount=0.5&');
+    // Nothing received, or nothing left: the offer as it is.
+    expect(dueOffer(usdcOffer())).toEqual(usdcOffer());
+    expect(dueOffer(usdcOffer({ received: '1', remaining: '0' })).atomic).toBe('1000000');
   });
 });

@@ -79,6 +79,14 @@ describe('renderPayPage: content', () => {
     );
   });
 
+  it('after a partial payment the QR code and wallet link ask for the rest', () => {
+    const html = render(withStatus('pending', { received: '0.4', remaining: '0.6' }));
+    expect(html).toContain(
+      '/transfer?address=0x9858EfFD232B4033E47d90003D41EC34EcaEda94&amp;uint256=600000"',
+    );
+    expect(html).not.toContain('uint256=1000000');
+  });
+
   it('offers the browser wallet for EVM offers only', () => {
     const html = render(devView({ offers: [baseOffer(), solanaOffer()] }));
     expect(html).toContain('data-wallet="0"');
