@@ -49,7 +49,7 @@ ${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}</h
 <header class="tp-head">
 ${image === undefined ? '' : `<img class="tp-logo" src="${h(image.href)}" alt="${h(invoice.host)}">\n`}<p class="tp-eyebrow">Payment required</p>
 <h1 id="tp-title">${h(title)}</h1>
-<p class="tp-resource">${invoice.description === undefined ? 'Pay once to open' : 'Unlocks'} <span class="tp-mono">${h(what)}</span></p>
+<p class="tp-resource">${invoice.description === undefined ? 'One payment, then the page opens.' : `Unlocks <span class="tp-mono">${h(what)}</span>`}</p>
 </header>
 <div id="tp-status" class="tp-status" role="status" aria-live="polite" aria-atomic="true" data-state="${status.state}">${h(status.text)}</div>
 <p class="tp-expiry" id="tp-expiry-line"${closed ? ' hidden' : ''}>Time left to pay: <time id="tp-expiry" datetime="${h(invoice.expiresAt)}">until ${h(formatUtc(invoice.expiresAt))}</time></p>
