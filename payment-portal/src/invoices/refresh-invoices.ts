@@ -18,8 +18,12 @@ export async function refreshInvoicesForAddresses(
   q: Queryable,
   network: string,
   addresses: readonly string[],
+  /** What the keys are: receive addresses (EVM) or Solana Pay reference keys (payments.pay_to holds the reference). */
+  by: 'pay_to' | 'reference' = 'pay_to',
 ): Promise<RefreshResult> {
   if (addresses.length === 0) return { changed: [], lateCredited: [] };
+  // `by` is one of two column names, never input: safe to put into the SQL text.
+  const key = by === 'reference' ? 'reference' : 'pay_to';
   const offers = await q.query<{ invoice_id: string }>(
     `UPDATE invoice_offers o
      SET received_atomic = t.received, confirmed_atomic = t.confirmed
@@ -29,14 +33,14 @@ export async function refreshInvoicesForAddresses(
               COALESCE(SUM(p.amount_atomic) FILTER (WHERE p.status = 'confirmed'), 0) AS confirmed
        FROM invoice_offers o2
        LEFT JOIN payments p
-         ON p.network = o2.network AND p.pay_to = o2.pay_to
+         ON p.network = o2.network AND p.pay_to = o2.${key}
         AND p.asset = CASE o2.asset_kind WHEN 'native' THEN 'native' ELSE o2.asset_address END
-       WHERE o2.network = $1 AND o2.pay_to = ANY($2::text[])
+       WHERE o2.network = $1 AND o2.${key} = ANY($2::text[])
        GROUP BY o2.id
      ) t
      WHERE o.id = t.id AND (o.received_atomic <> t.received OR o.confirmed_atomic <> t.confirmed)
      RETURNING o.invoice_id`,
-    [network, addresses],
+    [network, [...addresses]],
   );
   const ids = [...new Set(offers.rows.map((r) => r.invoice_id))];
   return ids.length === 0 ? { changed: [], lateCredited: [] } : refreshInvoiceStatus(q, ids);

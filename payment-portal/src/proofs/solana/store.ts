@@ -1,4 +1,4 @@
-import { refreshInvoiceStatus, type RefreshResult } from '../../invoices/refresh-invoices.js';
+import { refreshInvoicesForAddresses, type RefreshResult } from '../../invoices/refresh-invoices.js';
 import type { InvoiceStatus } from '../../invoices/types.js';
 import type { Queryable } from '../../storage/index.js';
 
@@ -183,7 +183,7 @@ export async function recordSolanaPayment(q: Queryable, input: SolanaPaymentInpu
 
 /**
  * Recomputes the totals of the offers with these references from their recorded payments, moves
- * their invoices' status (refreshInvoiceStatus: paid, or credited late after expiry), and records
+ * their invoices' status (paid, or credited late after expiry), and records
  * every confirmed payment of a newly paid invoice as redeemed — the same steps the EVM watcher
  * takes, joined on the reference instead of the receive address.
  */
@@ -192,41 +192,5 @@ export async function creditSolanaReferences(
   network: string,
   references: readonly string[],
 ): Promise<RefreshResult> {
-  if (references.length === 0) return { changed: [], lateCredited: [] };
-  const offers = await q.query<{ invoice_id: string }>(
-    `UPDATE invoice_offers o
-     SET received_atomic = t.received, confirmed_atomic = t.confirmed
-     FROM (
-       SELECT o2.id,
-              COALESCE(SUM(p.amount_atomic) FILTER (WHERE p.status IN ('seen', 'confirmed')), 0) AS received,
-              COALESCE(SUM(p.amount_atomic) FILTER (WHERE p.status = 'confirmed'), 0) AS confirmed
-       FROM invoice_offers o2
-       LEFT JOIN payments p
-         ON p.network = o2.network AND p.pay_to = o2.reference
-        AND p.asset = CASE o2.asset_kind WHEN 'native' THEN 'native' ELSE o2.asset_address END
-       WHERE o2.network = $1 AND o2.reference = ANY($2::text[])
-       GROUP BY o2.id
-     ) t
-     WHERE o.id = t.id AND (o.received_atomic <> t.received OR o.confirmed_atomic <> t.confirmed)
-     RETURNING o.invoice_id`,
-    [network, [...references]],
-  );
-  const ids = [...new Set(offers.rows.map((r) => r.invoice_id))];
-  if (ids.length === 0) return { changed: [], lateCredited: [] };
-  const result = await refreshInvoiceStatus(q, ids);
-  const credited = [
-    ...result.changed.filter((c) => c.status === 'paid').map((c) => c.id),
-    ...result.lateCredited,
-  ];
-  if (credited.length > 0) {
-    await q.query(
-      `INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)
-       SELECT p.network, p.tx_hash, p.log_index, o.invoice_id, p.payer, p.asset, p.amount_atomic, p.block_number, p.block_hash, 'redeemed'
-       FROM payments p JOIN invoice_offers o ON o.network = p.network AND o.reference = p.pay_to
-       WHERE o.invoice_id = ANY($1::text[]) AND p.status = 'confirmed'
-       ON CONFLICT (network, tx_hash, log_index) DO NOTHING`,
-      [credited],
-    );
-  }
-  return result;
+  return refreshInvoicesForAddresses(q, network, references, 'reference');
 }
