@@ -1,6 +1,6 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
 import { durationMsSchema, secretSourceSchema } from '@turnpike/protocol/service';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { proofsConfigSchema } from '../proofs/config.js';
 import { isBase58OfLength } from '../proofs/solana/reference-key.js';
 

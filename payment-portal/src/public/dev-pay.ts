@@ -1,6 +1,6 @@
 import { REASONS } from '@turnpike/protocol';
 import { Interface } from 'ethers';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import type { PortalContext } from '../context.js';
 import { PortalError } from '../errors.js';
 import { getInvoice } from '../invoices/get-invoice.js';

@@ -1,7 +1,7 @@
 import { createHash, hkdfSync } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { REASONS } from '@turnpike/protocol';
-import { z } from 'zod/v4';
+import { z } from 'zod';
 import { PortalError } from '../errors.js';
 import type { SigningKeySet } from '../tokens/signing-keys.js';
 

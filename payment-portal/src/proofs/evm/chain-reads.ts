@@ -1,18 +1,9 @@
 import { z } from 'zod';
 import { createRpcClient, type RpcClient } from '../../watchers/evm/rpc-client.js';
+import { address, hash32, hexQuantity } from '../../watchers/evm/rpc-schemas.js';
 
-const quantity = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{1,64}$/)
-  .transform((s) => BigInt(s));
-const hash32 = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{64}$/)
-  .transform((s) => s.toLowerCase());
-const address = z
-  .string()
-  .regex(/^0x[0-9a-fA-F]{40}$/)
-  .transform((s) => s.toLowerCase());
+// The same hex shapes the watcher parses its RPC answers with.
+const quantity = hexQuantity;
 const data = z.string().regex(/^0x[0-9a-fA-F]*$/);
 
 const logSchema = z.object({

@@ -1,4 +1,4 @@
-import { z } from 'zod/v4';
+import { z } from 'zod';
 
 /** Why an RPC call failed on every endpoint. */
 export class RpcError extends Error {

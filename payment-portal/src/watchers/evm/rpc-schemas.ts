@@ -1,15 +1,15 @@
-import { z } from 'zod/v4';
+import { z } from 'zod';
 
 /** Schemas for the JSON-RPC results the EVM watcher reads; anything else is rejected. */
 export const hexQuantity = z
   .string()
   .regex(/^0x[0-9a-fA-F]{1,64}$/)
   .transform((s) => BigInt(s));
-const hash32 = z
+export const hash32 = z
   .string()
   .regex(/^0x[0-9a-fA-F]{64}$/)
   .transform((s) => s.toLowerCase());
-const address = z
+export const address = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/)
   .transform((s) => s.toLowerCase());
