@@ -37,16 +37,18 @@ export function statusText(view: PayPageView): PayPageStatusText {
     case 'seen': {
       const conf = offer?.confirmations;
       const progress = conf === undefined ? '' : ` (${conf.have} of ${conf.need} confirmations)`;
-      if (offer !== undefined && !isZero(offer.remaining)) return underpaid(offer);
+      if (offer !== undefined && isUnderpaid(offer)) return underpaid(offer);
       return invoice.status === 'seen'
         ? { state: 'seen', text: `Payment seen${where}. Waiting for confirmations${progress}.` }
         : { state: 'confirming', text: `Confirming${where}${progress}.` };
     }
     case 'pending':
-      if (offer !== undefined && !isZero(offer.remaining)) return underpaid(offer);
+      if (offer !== undefined && isUnderpaid(offer)) return underpaid(offer);
       return { state: 'waiting', text: 'Waiting for your payment.' };
   }
 }
+
+const isUnderpaid = (offer: PayPageOffer): boolean => !isZero(offer.received) && !isZero(offer.remaining);
 
 function underpaid(offer: PayPageOffer): PayPageStatusText {
   const sym = offer.asset.symbol;

@@ -77,7 +77,8 @@ const inPage = <T>(page: Page, expression: string): Promise<T> => page.evaluate(
  */
 async function waitFor(page: Page, expression: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await inPage<unknown>(page, expression))) {
+  // A navigation (the page reloads itself after a partial payment) fails one evaluation: retry.
+  while (!(await inPage<unknown>(page, expression).catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -156,6 +157,9 @@ describe('pay page in Chromium', () => {
     server!.push({ ...view, offers: [usdcOffer({ received: '0.4', remaining: '0.6' }), ethOffer()] });
     await waitState(page, 'underpaid');
     expect((await statusOf(page))[1]).toContain('Send the remaining 0.6 USDC to the same address.');
+    // The page reloaded itself: the QR code and the wallet link now ask for the rest.
+    await waitFor(page, `document.querySelector('#tp-offer-0 a[href$="uint256=600000"]') !== null`);
+    await waitFor(page, `!document.querySelector('[data-progress="0"]').hidden`);
     expect(await page.textContent('[data-progress="0"]')).toBe('Received 0.4 USDC; still to pay 0.6 USDC.');
     await page.screenshot({ path: `${ARTIFACTS}desktop-underpaid.png`, fullPage: true });
 

@@ -1,6 +1,6 @@
 /* The pay page's only script: network choice, copy, countdown, live status (SSE with a polling
  * fallback), an injected EIP-1193 wallet, and the dev-chain pay button. No library, no build. */
-/* global window, document, EventSource, fetch, location, navigator, setTimeout, setInterval, clearInterval */
+/* global window, document, EventSource, fetch, location, navigator, sessionStorage, setTimeout, setInterval, clearInterval */
 (function () {
   'use strict';
 
@@ -46,7 +46,7 @@
         text: 'This payment request has expired. Do not send anything to these addresses; open the page again for a new one.',
       };
     }
-    if (offer && !isZero(offer.remaining)) {
+    if (offer && !isZero(offer.received) && !isZero(offer.remaining)) {
       return {
         state: 'underpaid',
         text:
@@ -79,9 +79,27 @@
     if (card) card.setAttribute('data-state', state);
   }
 
+  // What each offer asks for now: the QR codes and wallet links were rendered for these amounts.
+  function dueKey(v) {
+    return v.offers
+      .map(function (o) {
+        return isZero(o.received) || isZero(o.remaining) ? o.atomic : 'rest ' + o.remaining;
+      })
+      .join('|');
+  }
+  var renderedDue = dueKey(view);
+
   function update(v) {
     view = v;
     var d = describe(v);
+    // After a partial payment the server renders QR codes and links for what is left: reload once
+    // so nobody scans a code that asks for the whole price again.
+    if (d.state !== 'paid' && d.state !== 'expired' && !redirecting && dueKey(v) !== renderedDue) {
+      renderedDue = dueKey(v);
+      stopLive();
+      location.reload();
+      return;
+    }
     if (walletNote && d.state === 'waiting') setStatus(walletState, walletNote);
     else setStatus(d.state, d.text);
     v.offers.forEach(function (o, i) {
@@ -120,15 +138,30 @@
   }
 
   // ----- network choice: radios are keyboard-native; JS shows the chosen panel only.
+  var choiceKey = 'tp-choice-' + view.invoice.id;
   function choose(index) {
     panels.forEach(function (p) {
       p.hidden = p.getAttribute('data-offer') !== String(index);
     });
+    try {
+      sessionStorage.setItem(choiceKey, String(index));
+    } catch {
+      /* storage may be off; the choice then resets on reload */
+    }
   }
   radios.forEach(function (r) {
     r.addEventListener('change', function () {
       if (r.checked) choose(r.value);
     });
+  });
+  var remembered = null;
+  try {
+    remembered = sessionStorage.getItem(choiceKey);
+  } catch {
+    /* as above */
+  }
+  radios.forEach(function (r) {
+    if (remembered !== null && r.value === remembered) r.checked = true;
   });
   var checked = radios.filter(function (r) {
     return r.checked;
