@@ -98,7 +98,9 @@ ${options}
 
 function renderOffer(offer: PayPageOffer, i: number, view: PayPageView, showDevPay: boolean): string {
   const sym = h(offer.asset.symbol);
-  const uri = buildPaymentUri(dueOffer(offer), {
+  const due = dueOffer(offer);
+  const partial = due !== offer;
+  const uri = buildPaymentUri(due, {
     label: view.invoice.host,
     message: view.invoice.description ?? view.invoice.resource,
   });
@@ -110,10 +112,10 @@ function renderOffer(offer: PayPageOffer, i: number, view: PayPageView, showDevP
         : '';
   const chain = offer.chainId === undefined ? '' : ` (chain id ${offer.chainId})`;
   return `<section class="tp-offer" id="tp-offer-${i}" data-offer="${i}" aria-labelledby="tp-offer-${i}-title">
-<h2 id="tp-offer-${i}-title">Send ${h(offer.amount)} ${sym} on ${h(offer.networkLabel)}</h2>
+<h2 id="tp-offer-${i}-title">Send ${partial ? 'the remaining ' : ''}${h(due.amount)} ${sym} on ${h(offer.networkLabel)}</h2>
 <div class="tp-offer-body">
 <figure class="tp-qr">
-${renderQrSvgSync(uri).replace('<svg ', `<svg role="img" aria-label="QR code of the payment request for ${h(offer.amount)} ${sym}" `)}
+${renderQrSvgSync(uri).replace('<svg ', `<svg role="img" aria-label="QR code of the payment request for ${h(due.amount)} ${sym}" `)}
 <figcaption>Scan with a wallet app</figcaption>
 </figure>
 <div class="tp-offer-info">
@@ -122,7 +124,7 @@ ${renderQrSvgSync(uri).replace('<svg ', `<svg role="img" aria-label="QR code of 
 <code id="tp-addr-${i}" class="tp-mono tp-break">${h(offer.payTo)}</code>
 <button type="button" class="tp-btn tp-copy" data-copy="tp-addr-${i}" aria-describedby="tp-addr-${i}-label">Copy address</button>
 </div>
-<p class="tp-amount">Amount: <strong>${h(offer.amount)} ${sym}</strong></p>
+<p class="tp-amount">${partial ? `Still to pay: <strong>${h(due.amount)} ${sym}</strong> of ${h(offer.amount)} ${sym}` : `Amount: <strong>${h(offer.amount)} ${sym}</strong>`}</p>
 ${token}<p class="tp-progress" data-progress="${i}" hidden></p>
 <div class="tp-actions">
 ${offer.kind === 'evm' ? `<button type="button" class="tp-btn tp-primary" data-wallet="${i}">Pay with browser wallet</button>\n` : ''}<a class="tp-btn" href="${h(uri)}">Open in wallet app</a>

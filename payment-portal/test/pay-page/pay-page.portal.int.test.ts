@@ -88,6 +88,6 @@ describe('pay page served by the real portal', () => {
     const paid = Object.fromEntries(view.offers.map((o) => [o.asset.symbol, o.received]));
     expect(paid).toEqual({ ETH: '0.001', USDC: '0' });
     expect(problems).toEqual([]);
-    await page.close();
+    // The page is closed with the browser in afterAll.
   });
 });

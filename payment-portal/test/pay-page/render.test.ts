@@ -85,6 +85,9 @@ describe('renderPayPage: content', () => {
       '/transfer?address=0x9858EfFD232B4033E47d90003D41EC34EcaEda94&amp;uint256=600000"',
     );
     expect(html).not.toContain('uint256=1000000');
+    expect(html).toContain('<h2 id="tp-offer-0-title">Send the remaining 0.6 USDC on Local dev chain</h2>');
+    expect(html).toContain('Still to pay: <strong>0.6 USDC</strong> of 1 USDC');
+    expect(html).toContain('aria-label="QR code of the payment request for 0.6 USDC"');
   });
 
   it('offers the browser wallet for EVM offers only', () => {
