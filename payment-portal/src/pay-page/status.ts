@@ -31,7 +31,7 @@ export function statusText(view: PayPageView): PayPageStatusText {
     case 'expired':
       return {
         state: 'expired',
-        text: 'This payment request has expired. Do not send anything to these addresses; open the page again for a new one.',
+        text: `This payment request has expired. Do not send anything to its addresses; go back to ${invoice.host}${invoice.resource} for a new one.`,
       };
     case 'confirming':
     case 'seen': {

@@ -42,6 +42,8 @@ describe('statusText', () => {
   it('says expired and warns not to send anything', () => {
     const s = statusText(withStatus('expired'));
     expect(s.state).toBe('expired');
-    expect(s.text).toMatch(/expired\. Do not send anything/);
+    expect(s.text).toBe(
+      'This payment request has expired. Do not send anything to its addresses; go back to localhost:8080/premium for a new one.',
+    );
   });
 });

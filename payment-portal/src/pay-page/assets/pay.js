@@ -43,7 +43,11 @@
     if (inv.status === 'expired') {
       return {
         state: 'expired',
-        text: 'This payment request has expired. Do not send anything to these addresses; open the page again for a new one.',
+        text:
+          'This payment request has expired. Do not send anything to its addresses; go back to ' +
+          inv.host +
+          inv.resource +
+          ' for a new one.',
       };
     }
     if (offer && !isZero(offer.received) && !isZero(offer.remaining)) {
