@@ -11,6 +11,7 @@ import {
 import type { RpcClient } from './rpc-client.js';
 import { blockNumberSchema } from './rpc-schemas.js';
 import { blockHashAt, ChainMovedError, scanRange } from './scan-range.js';
+import { createPassLoop } from '../pass-loop.js';
 import {
   confirmPayments,
   pruneBlocks,
@@ -76,9 +77,6 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
   const leaseTtlMs = Math.max(15_000, opts.pollIntervalMs * 5);
   const windowSize = BigInt(Math.max(64, opts.confirmations * 2 + 16));
   const tokens = Object.values(network.tokens).map((t) => t.address.toLowerCase());
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
 
   async function findAncestor(from: bigint): Promise<bigint> {
     const stored = await storedBlocks(db, name, from, Number(windowSize));
@@ -204,39 +202,24 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     return { scanned: true, ...(fromBlock !== undefined ? { fromBlock, toBlock: scannedTo } : {}), changed };
   }
 
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      const started = performance.now();
-      running = pass()
-        .then(() => opts.onPass?.(performance.now() - started, true))
-        .catch((err: unknown) => {
-          opts.onPass?.(performance.now() - started, false);
-          if (err instanceof ChainMovedError)
-            logger.info({ network: name, reason: err.message }, 'scan pass retried');
-          else
-            logger.warn(
-              { network: name, err: err instanceof Error ? err.message : String(err) },
-              'scan pass failed',
-            );
-        })
-        .finally(() => schedule(opts.pollIntervalMs));
-    }, delayMs);
-  }
-
-  return {
-    network: name,
+  const loop = createPassLoop({
     pass,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
+    intervalMs: opts.pollIntervalMs,
+    ...(opts.onPass ? { onPassDone: opts.onPass } : {}),
+    onError: (err) => {
+      if (err instanceof ChainMovedError)
+        logger.info({ network: name, reason: err.message }, 'scan pass retried');
+      else
+        logger.warn(
+          { network: name, err: err instanceof Error ? err.message : String(err) },
+          'scan pass failed',
+        );
     },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-      await releaseWatcherLease(db, name, opts.owner).catch(() => undefined);
-    },
-  };
+    onStopped: () =>
+      releaseWatcherLease(db, name, opts.owner).then(
+        () => undefined,
+        () => undefined,
+      ),
+  });
+  return { network: name, pass, start: loop.start, stop: loop.stop };
 }

@@ -21,6 +21,7 @@ import {
   type Database,
 } from '../../storage/index.js';
 import { mapLimit } from './map-limit.js';
+import { createPassLoop } from '../pass-loop.js';
 
 export interface SolanaWatcherOptions {
   db: Database;
@@ -86,9 +87,6 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
   const skew = opts.clockSkewMs ?? 60_000;
   // Signatures judged not to pay their offer: not fetched again by this replica.
   const rejected = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
 
   async function judge(offer: SolanaOfferRow, info: SignatureInfo): Promise<SolanaPaymentInput | null> {
     const raw = await rpc.getTransaction(info.signature, network.commitment);
@@ -162,35 +160,21 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
     return { scanned: true, polled: offers.length, recorded: payments.length, changed: result.changed };
   }
 
-  function schedule(delayMs: number): void {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = pass()
-        .catch((err: unknown) =>
-          logger.warn(
-            { network: name, err: err instanceof Error ? err.message : String(err) },
-            'Solana poll pass failed',
-          ),
-        )
-        .finally(() => schedule(opts.pollIntervalMs));
-    }, delayMs);
-  }
-
-  return {
-    network: name,
+  const loop = createPassLoop({
     pass,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      schedule(0);
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-      await releaseWatcherLease(db, name, opts.owner).catch(() => undefined);
-    },
-  };
+    intervalMs: opts.pollIntervalMs,
+    onError: (err) =>
+      logger.warn(
+        { network: name, err: err instanceof Error ? err.message : String(err) },
+        'Solana poll pass failed',
+      ),
+    onStopped: () =>
+      releaseWatcherLease(db, name, opts.owner).then(
+        () => undefined,
+        () => undefined,
+      ),
+  });
+  return { network: name, pass, start: loop.start, stop: loop.stop };
 }
 
 /** Creates and starts the watcher; `stop()` ends polling and gives the lease up. */
