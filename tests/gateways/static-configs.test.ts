@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import protobuf from 'protobufjs';
 import { IDENTITY_HEADERS } from '../../authz-service/src/core/identity-headers.js';
+import { CLIENT_HEADERS_FOR_AUTHZ, CLIENT_RESPONSE_HEADERS } from '../../integrations/express/src/headers.js';
 import { envoyProtoIncludeDirs } from '../../authz-service/src/transports/grpc/protos.js';
 import { INTEGRATIONS_DIR } from '../support/gateways.js';
 
@@ -37,6 +38,32 @@ function extAuthzFilter(config: Json): Json {
 function exactPatterns(matcher: unknown): string[] {
   const patterns = (matcher as { patterns?: Array<{ exact?: string }> } | undefined)?.patterns ?? [];
   return patterns.map((p) => String(p.exact).toLowerCase());
+}
+
+/**
+ * Client headers the authorizer reads (authz-service tokens/sources.ts and proofs/extract.ts, plus
+ * `accept` for HTML or JSON): every gateway that lists what it forwards must list all of them.
+ */
+const AUTHZ_READS = [
+  'cookie',
+  'authorization',
+  'accept',
+  'x-402-token',
+  'x-payment',
+  'x-payment-chain',
+  'x-payment-tx',
+  'x-payment-challenge',
+  'payment-signature',
+];
+
+/** Headers of an allow answer for the client: a token issued for a payment proof and its receipt. */
+const ALLOW_TO_CLIENT = ['set-cookie', 'x-402-token', 'payment-response', 'x-payment-response'];
+
+/** The quoted strings of the Lua table `local <name> = { ... }` in the HAProxy action. */
+function luaList(name: string): string[] {
+  const table = new RegExp(`local ${name} = \\{([^}]*)\\}`).exec(read('haproxy/turnpike.lua'));
+  expect(table).not.toBeNull();
+  return [...table![1]!.matchAll(/"([^"]+)"/g)].map((m) => m[1]!.toLowerCase());
 }
 
 let root: protobuf.Root;
@@ -118,13 +145,14 @@ describe('Envoy configs', () => {
     const filter = extAuthzFilter(parse(read('envoy/envoy-http.yaml')) as Json);
     const http = filter.http_service as Json;
     expect(http.path_prefix).toBe('/v1/envoy');
-    const allowed = exactPatterns(filter.allowed_headers);
-    for (const h of ['cookie', 'authorization', 'x-402-token', 'x-payment-tx', 'payment-signature', 'accept'])
-      expect(allowed).toContain(h);
+    expect(exactPatterns(filter.allowed_headers)).toEqual(expect.arrayContaining(AUTHZ_READS));
     const response = http.authorization_response as Json;
     expect(exactPatterns(response.allowed_upstream_headers).sort()).toEqual([...IDENTITY_HEADERS].sort());
     for (const h of ['location', 'payment-required', 'www-authenticate', 'content-type'])
       expect(exactPatterns(response.allowed_client_headers)).toContain(h);
+    expect(exactPatterns(response.allowed_client_headers_on_success)).toEqual(
+      expect.arrayContaining(ALLOW_TO_CLIENT),
+    );
   });
 });
 
@@ -137,10 +165,15 @@ describe('Istio', () => {
     expect(grpc.failOpen).toBe(false);
     expect(http.failOpen).toBe(false);
     expect(http.pathPrefix).toBe('/v1/envoy');
-    expect(lower(http.includeRequestHeadersInCheck as unknown[])).toContain('cookie');
+    expect(lower(http.includeRequestHeadersInCheck as unknown[])).toEqual(
+      expect.arrayContaining(AUTHZ_READS),
+    );
     expect(lower(http.headersToUpstreamOnAllow as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
     expect(lower(http.headersToDownstreamOnDeny as unknown[])).toEqual(
       expect.arrayContaining(['location', 'payment-required', 'www-authenticate']),
+    );
+    expect(lower(http.headersToDownstreamOnAllow as unknown[])).toEqual(
+      expect.arrayContaining(ALLOW_TO_CLIENT),
     );
   });
 
@@ -175,16 +208,7 @@ describe('Traefik', () => {
     expect(String(fa.address)).toMatch(/\/v1\/forward-auth$/);
     expect(fa.trustForwardHeader).toBe(false);
     expect(lower(fa.authResponseHeaders as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
-    expect(lower(fa.authRequestHeaders as unknown[])).toEqual(
-      expect.arrayContaining([
-        'cookie',
-        'authorization',
-        'accept',
-        'x-402-token',
-        'x-payment-tx',
-        'payment-signature',
-      ]),
-    );
+    expect(lower(fa.authRequestHeaders as unknown[])).toEqual(expect.arrayContaining(AUTHZ_READS));
   });
 
   it('routes /_402/ to the portal without the middleware, everything else through it', () => {
@@ -196,5 +220,25 @@ describe('Traefik', () => {
     expect(protectedRouters.length).toBeGreaterThan(0);
     for (const r of protectedRouters) expect(r.middlewares).toContain('turnpike');
     expect(Number(portal!.priority)).toBeGreaterThan(0);
+  });
+});
+
+describe('Header lists of the gateways that run here', () => {
+  it('HAProxy Lua: forwards every header the authorizer reads, hands the client the allow headers', () => {
+    expect(luaList('FORWARDED_CLIENT_HEADERS')).toEqual(expect.arrayContaining(AUTHZ_READS));
+    expect(luaList('ALLOW_RESPONSE_HEADERS')).toEqual(expect.arrayContaining(ALLOW_TO_CLIENT));
+  });
+
+  it('NGINX and Caddy hand the client every allow header', () => {
+    const nginx = read('nginx/snippets/turnpike-auth.conf');
+    for (const h of ALLOW_TO_CLIENT) expect(nginx).toContain(`$upstream_http_${h.replaceAll('-', '_')}`);
+    const include = /copy_response_headers\s*\{\s*include ([^\n]+)/.exec(read('caddy/Caddyfile'));
+    expect(include).not.toBeNull();
+    expect(lower(include![1]!.trim().split(/\s+/))).toEqual(expect.arrayContaining(ALLOW_TO_CLIENT));
+  });
+
+  it('Express middleware: forwards every header the authorizer reads, hands the client the allow headers', () => {
+    expect([...CLIENT_HEADERS_FOR_AUTHZ]).toEqual(expect.arrayContaining(AUTHZ_READS));
+    expect([...CLIENT_RESPONSE_HEADERS]).toEqual(expect.arrayContaining(ALLOW_TO_CLIENT));
   });
 });
