@@ -29,9 +29,10 @@ export function createPublicApp(
   const prefix = ctx.config.publicPathPrefix;
   const router = express.Router();
   const health = healthHandlers({ ready: opts.ready });
+  const metrics = metricsHandler(ctx.registryMetrics);
   app.get('/healthz', (req, res) => health.healthz(req, res));
   app.get('/readyz', (req, res) => health.readyz(req, res));
-  app.get('/metrics', (req, res) => metricsHandler(ctx.registryMetrics)(req, res));
+  app.get('/metrics', (req, res) => metrics(req, res));
 
   const invoiceId = (raw: string | string[] | undefined): string => {
     const id = typeof raw === 'string' ? raw : '';
