@@ -53,11 +53,9 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
           `this resource is not offered on ${network.name}`,
         );
       }
-      if (network.kind === 'solana') {
-        if (!deps.solanaTx)
-          throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no verifier for ${network.name}`);
-        throw new SolanaDelegation();
-      }
+      // With a Solana verifier, createProofVerifiers sends Solana proofs there before this runs.
+      if (network.kind === 'solana')
+        throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `no verifier for ${network.name}`);
       return verifyEvmTxProof(request as SettleRequest & { proof: TxProof }, network as EvmNetwork, pctx, {
         config: deps.config.tx,
       });
@@ -83,7 +81,8 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
 
 /**
  * The same verifiers as SettleVerifiers of a running portal (what `createSettleVerifiers` holds):
- * `new Map(Object.entries(createProofVerifiers(deps)))`.
+ * `new Map(Object.entries(createProofVerifiers(deps)))`. A `tx` proof on a Solana network goes to
+ * `solanaTx`, which makes the network checks itself.
  */
 export function createProofVerifiers(
   deps: ProofVerifierDeps,
@@ -93,26 +92,21 @@ export function createProofVerifiers(
   for (const key of ['tx', 'x402'] as const) {
     const handler = handlers[key];
     if (!handler) continue;
-    out[key] = async (request: SettleRequest, ctx: PortalContext) => {
-      try {
-        return await handler(request, proofContextFrom(ctx));
-      } catch (err) {
-        if (err instanceof SolanaDelegation && deps.solanaTx) return deps.solanaTx(request, ctx);
-        throw err;
-      }
+    out[key] = (request: SettleRequest, ctx: PortalContext) => {
+      const proof = request.proof;
+      if (deps.solanaTx && proof.type === 'tx' && ctx.registry.get(proof.network)?.kind === 'solana')
+        return deps.solanaTx(request, ctx);
+      return handler(request, proofContextFrom(ctx));
     };
   }
   return out;
 }
-
-class SolanaDelegation extends Error {}
 
 function guarded(fn: ProofVerifier): ProofVerifier {
   return async (request, pctx) => {
     try {
       return await fn(request, pctx);
     } catch (err) {
-      if (err instanceof SolanaDelegation) throw err;
       if (err instanceof ProofRefusal) {
         pctx.onRefusal?.(err.code);
         pctx.logger.info({ proof: request.proof.type, reason: err.code }, 'payment proof refused');
