@@ -39,7 +39,7 @@ export {
   type PortalClient,
   type PortalClientOptions,
 } from './portal/client.js';
-export { AUTHZ_LOCAL_REASONS, AUTHZ_REASONS, type AuthzLocalReason, type AuthzReason } from './reasons.js';
+export { AUTHZ_REASONS, type AuthzReason } from './reasons.js';
 export { EXPOSE_HEADERS, identityHeadersFor, renderDenial, type RenderDeps } from './render/index.js';
 export type { PurgeSelector } from './requirements/probe-cache.js';
 export { PROBE_HEADERS } from './requirements/probe.js';

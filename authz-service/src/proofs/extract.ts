@@ -8,7 +8,7 @@ import {
   type NetworkRegistry,
   type SettleProof,
 } from '@turnpike/protocol';
-import { AUTHZ_LOCAL_REASONS, type AuthzReason } from '../reasons.js';
+import type { AuthzReason } from '../reasons.js';
 
 export type ExtractedProof =
   { kind: 'none' } | { kind: 'proof'; proof: SettleProof } | { kind: 'invalid'; reason: AuthzReason };
@@ -55,7 +55,6 @@ export function extractProof(
   const challenge = headers['x-payment-challenge']?.trim();
   if (challenge === undefined || challenge === '')
     return { kind: 'proof', proof: { type: 'tx', network, tx: hash } };
-  if (!CHALLENGE.test(challenge))
-    return { kind: 'invalid', reason: AUTHZ_LOCAL_REASONS.PAYMENT_CHALLENGE_MALFORMED };
+  if (!CHALLENGE.test(challenge)) return { kind: 'invalid', reason: REASONS.PAYMENT_CHALLENGE_MALFORMED };
   return { kind: 'proof', proof: { type: 'tx', network, tx: hash, challenge } };
 }

@@ -7,7 +7,6 @@ import {
   type SettleRequest,
   type SettleResponse,
 } from '@turnpike/protocol';
-import { AUTHZ_LOCAL_REASONS } from '../../src/reasons.js';
 import { send } from '../support/http.js';
 import { ISSUER, startStack, type TestStack } from '../support/service.js';
 
@@ -161,7 +160,7 @@ describe('payment proofs on the request path', () => {
     [
       'a malformed x-payment-challenge',
       { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX, 'x-payment-challenge': 'no spaces/here' },
-      AUTHZ_LOCAL_REASONS.PAYMENT_CHALLENGE_MALFORMED,
+      REASONS.PAYMENT_CHALLENGE_MALFORMED,
     ],
     ['a garbled PAYMENT-SIGNATURE', { 'payment-signature': '!!!' }, REASONS.X402_PAYLOAD_INVALID],
     [

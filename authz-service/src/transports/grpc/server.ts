@@ -5,6 +5,7 @@ import {
   type sendUnaryData,
   type ServerUnaryCall,
 } from '@grpc/grpc-js';
+import { REASONS } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import type { Decide, NeutralRequest } from '../../core/types.js';
 import { IDENTITY_HEADERS } from '../../core/identity-headers.js';
@@ -21,7 +22,6 @@ import {
 } from './check-response.js';
 import { authorizationServiceDefinition } from './protos.js';
 import { addHealthService } from './health.js';
-import { GRPC_REASONS } from './reasons.js';
 
 export interface StartGrpcServerOptions {
   decide: Decide;
@@ -58,9 +58,9 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
       opts.metrics.decisions.inc({
         outcome: 'forbidden',
         transport: 'envoy-grpc',
-        reason: GRPC_REASONS.CHECK_REQUEST_INVALID,
+        reason: REASONS.CHECK_REQUEST_INVALID,
       });
-      return plainDenial(GrpcStatus.INVALID_ARGUMENT, 403, GRPC_REASONS.CHECK_REQUEST_INVALID, err.message);
+      return plainDenial(GrpcStatus.INVALID_ARGUMENT, 403, REASONS.CHECK_REQUEST_INVALID, err.message);
     }
     const started = process.hrtime.bigint();
     const decision = await opts.decide(request, log);
@@ -99,11 +99,11 @@ export async function startGrpcServer(opts: StartGrpcServerOptions): Promise<Grp
           opts.metrics.decisions.inc({
             outcome: 'unavailable',
             transport: 'envoy-grpc',
-            reason: GRPC_REASONS.INTERNAL_ERROR,
+            reason: REASONS.INTERNAL_ERROR,
           });
           callback(
             null,
-            plainDenial(GrpcStatus.UNAVAILABLE, 503, GRPC_REASONS.INTERNAL_ERROR, 'authorizer error'),
+            plainDenial(GrpcStatus.UNAVAILABLE, 503, REASONS.INTERNAL_ERROR, 'authorizer error'),
           );
         },
       );
