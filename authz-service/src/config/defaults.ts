@@ -26,12 +26,12 @@ export const AUTHZ_DEFAULTS = {
   /** Settling a proof (tx lookup, x402 settlement) may wait for a chain. */
   portalSettleTimeoutMs: 15_000,
   portalPublicPathPrefix: '/_402',
-  /** Browser references are reused for at most this share of their lifetime. */
+  /** Browser references cached per (host, URI, request digest), each for half its remaining lifetime. */
   referenceCacheMaxEntries: 10_000,
   x402MaxTimeoutSeconds: 300,
-  /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */
   /** An unconfigured host is a mistake, not a free pass. */
   unknownHosts: 'forbidden',
+  /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */
   decisionTimeoutMs: 1_500,
   logLevel: 'info',
 } as const;
