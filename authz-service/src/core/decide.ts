@@ -1,4 +1,4 @@
-import type { NetworkRegistry } from '@turnpike/protocol';
+import type { NetworkRegistry, SettleProof } from '@turnpike/protocol';
 import { extractProof } from '../proofs/extract.js';
 import type { ProofRedeemer } from '../proofs/redeem.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
@@ -33,6 +33,13 @@ interface Deadline {
 
 type Priced = Extract<Resolution, { kind: 'priced' }>;
 
+/** A payment proof sent with the request, to be redeemed against the requirement. */
+interface ToRedeem {
+  requirement: ResolvedRequirement;
+  proof: SettleProof;
+  proofs: NonNullable<DeciderDeps['proofs']>;
+}
+
 /**
  * Builds the decision function: normalise the target once, find what the resource requires
  * (static route, then the upstream's own declaration), then check the request's tokens against
@@ -62,26 +69,26 @@ export function createDecider(deps: DeciderDeps): Decider {
     ...(resolved.routeName === undefined ? {} : { routeName: resolved.routeName }),
   });
 
-  /** The decision once tokens were checked; undefined when a proof must be redeemed (async). */
+  /** The decision once tokens were checked, or the proof to redeem (async) with its requirement. */
   const afterTokens = (
     req: NeutralRequest,
     path: string,
     query: string,
     resolved: Priced,
     verdict: TokenVerdict,
-  ): Decision | ResolvedRequirement => {
+  ): Decision | ToRedeem => {
     if (verdict.ok) return { kind: 'allow', identity: verdict.identity };
     if (verdict.unavailable === true) return unavailable(verdict.reason);
     const requirement = requirementOf(req, path, query, resolved);
     if (deps.proofs !== undefined) {
       const proof = extractProof(req.headers, deps.proofs.registry);
       if (proof.kind === 'invalid') return { kind: 'payment_required', reason: proof.reason, requirement };
-      if (proof.kind === 'proof') return requirement;
+      if (proof.kind === 'proof') return { requirement, proof: proof.proof, proofs: deps.proofs };
     }
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
 
-  const isDecision = (x: Decision | ResolvedRequirement): x is Decision => 'kind' in x;
+  const isDecision = (x: Decision | ToRedeem): x is Decision => 'kind' in x;
 
   /** Synchronous attempt from caches; undefined means "needs I/O". */
   const decideFast = (req: NeutralRequest, log: DecisionLogger): Decision | undefined => {
@@ -118,12 +125,8 @@ export function createDecider(deps: DeciderDeps): Decider {
     });
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
     if (isDecision(next)) return next;
-    const proofs = deps.proofs;
-    if (proofs === undefined) throw new Error('unreachable: proof without redeemer');
-    const proof = extractProof(req.headers, proofs.registry);
-    if (proof.kind !== 'proof') throw new Error('unreachable: proof vanished');
-    deadline.extend(proofs.redeemer.timeoutMs);
-    return proofs.redeemer.redeem(next, proof.proof, log);
+    deadline.extend(next.proofs.redeemer.timeoutMs);
+    return next.proofs.redeemer.redeem(next.requirement, next.proof, log);
   };
 
   const guarded = async (req: NeutralRequest, log: DecisionLogger): Promise<Decision> => {
