@@ -3,7 +3,7 @@ import type { DecisionLogger, NeutralRequest } from '../core/types.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
 import type { ProbeCache } from './probe-cache.js';
 import { ProbeError, probeUpstream, type ProbeAnswer } from './probe.js';
-import type { RouteTable } from './static-routes.js';
+import type { RouteTable, StaticRoute } from './static-routes.js';
 import type { UpstreamMap } from './upstreams.js';
 
 export type Resolution =
@@ -46,22 +46,10 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
       const named = deps.routes.byName(req.routeName);
       if (named === undefined)
         return { kind: 'deny', decision: 'forbidden', reason: AUTHZ_REASONS.ROUTE_UNKNOWN };
-      return {
-        kind: 'priced',
-        request: named.request,
-        source: 'route',
-        ...(named.name === undefined ? {} : { routeName: named.name }),
-      };
+      return pricedByRoute(named);
     }
     const route = deps.routes.match(req.host, path, req.method);
-    if (route !== undefined) {
-      return {
-        kind: 'priced',
-        request: route.request,
-        source: 'route',
-        ...(route.name === undefined ? {} : { routeName: route.name }),
-      };
-    }
+    if (route !== undefined) return pricedByRoute(route);
     const baseUrl = deps.upstreams.lookup(req.host);
     if (baseUrl === undefined) {
       if (deps.routes.knowsHost(req.host) || deps.unknownHosts === 'free') return FREE;
@@ -117,5 +105,14 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
       }
       return fromAnswer(answer, req, path, log);
     },
+  };
+}
+
+function pricedByRoute(route: StaticRoute): Resolution {
+  return {
+    kind: 'priced',
+    request: route.request,
+    source: 'route',
+    ...(route.name === undefined ? {} : { routeName: route.name }),
   };
 }

@@ -79,20 +79,15 @@ export function createTokenChecker(opts: TokenCheckerOptions): TokenChecker {
       let first: TokenVerdict | undefined;
       for (const candidate of candidates) {
         const result = await opts.verifier.verify(candidate.token);
-        let verdict: TokenVerdict;
-        if (result.ok) {
-          const reason = applies(result.token, ctx);
-          if (reason === undefined) return { ok: true, identity: identityOf(result.token, identities) };
-          verdict = { ok: false, reason };
-        } else {
-          verdict =
-            result.unavailable === true
-              ? { ok: false, reason: result.reason, unavailable: true }
-              : { ok: false, reason: result.reason };
+        if (!result.ok) {
+          // Without keys nothing can be verified: say so rather than ask a token holder to pay again.
+          if (result.unavailable === true) return result;
+          first ??= result;
+          continue;
         }
-        first ??= verdict;
-        // Without keys nothing can be verified: say so rather than ask a token holder to pay again.
-        if (!verdict.ok && verdict.unavailable === true) return verdict;
+        const reason = applies(result.token, ctx);
+        if (reason === undefined) return { ok: true, identity: identityOf(result.token, identities) };
+        first ??= { ok: false, reason };
       }
       return first as TokenVerdict;
     },
