@@ -2,52 +2,21 @@
  * Runs {@link DECISION_TABLE} through one real gateway started from integrations/, plus the
  * portal route and the authorizer-down case.
  */
-import { request } from 'node:http';
 import { IDENTITY_HEADERS } from '@turnpike/authz-service';
+import { send as sendHttp, type HttpAnswer } from '../support/http.js';
 import { freePort } from '../support/ports.js';
 import { startGateway, type GatewayKind, type RunningGateway } from '../support/gateways.js';
 import { DECISION_TABLE, PAYER, SCOPE, SPOOFED, type TableRow } from './decision-table.js';
 import { HOST, startStack, type Stack } from './stack.js';
 
-export interface ClientResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+export type ClientResponse = HttpAnswer;
 
-/** One request on a fresh connection, Host: shop.test. */
+/** One request on a fresh connection, Host: shop.test unless the caller sets another. */
 export function send(
   port: number,
   opts: { method?: string; path: string; headers?: Record<string, string>; body?: string },
 ): Promise<ClientResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: opts.method ?? 'GET',
-        path: opts.path,
-        agent: false,
-        headers: { host: HOST, ...opts.headers },
-        timeout: 10_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('client timeout')));
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
+  return sendHttp(port, { ...opts, headers: { host: HOST, ...opts.headers } });
 }
 
 const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);

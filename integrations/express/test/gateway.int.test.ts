@@ -4,8 +4,7 @@
  * that records what reached it.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from 
 import { createLogger } from '@turnpike/protocol/service';
 import { startAnvil, type AnvilChain } from '../../../deploy/dev/index.js';
 import { DEV_RECEIVE_XPUB } from '../../../deploy/dev/portal-config.js';
+import { closeServer, listenLocal, send as sendHttp, type HttpAnswer } from '../../../tests/support/http.js';
 import { createTestSigner, type TestSigner } from '../../../tests/support/tokens.js';
 import { startTestUpstream, type TestUpstream } from '../../../tests/support/upstream.js';
 import { turnpikeGateway, turnpikeMiddleware } from '../src/index.js';
@@ -40,49 +40,15 @@ const PRICE = {
 };
 const quiet = (name: string) => createLogger({ name, level: 'silent' });
 
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
-  );
-}
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
-}
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
+const listen = listenLocal;
 
 /** One request with node:http (so Host and any header can be set). */
 function send(
   port: number,
   path: string,
   opts: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers ?? {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+): Promise<HttpAnswer> {
+  return sendHttp(port, { ...opts, path });
 }
 
 describe('@turnpike/express against the real authz-service and portal', () => {
