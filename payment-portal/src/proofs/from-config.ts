@@ -5,7 +5,7 @@ import { createProofVerifiers } from './create-proof-verifiers.js';
 import { createRelayer, type Relayer } from './x402/relayer.js';
 
 /**
- * Everything the portal wires from `proofs:` config: the settle verifiers (also as the Map
+ * Everything the portal wires from `proofs:` config: the settle verifiers (the Map
  * `createSettleVerifiers` returns) and, in relayer mode,
  * the relayer (its `address` and `status()` — gas balance per network — for /readyz and metrics).
  */
@@ -18,7 +18,6 @@ export function createProofsFromConfig(
     solanaTx?: SettleVerifier;
   },
 ): {
-  verifiers: Partial<Record<'tx' | 'x402', SettleVerifier>>;
   verifierMap: SettleVerifiers;
   relayer: Relayer | undefined;
 } {
@@ -38,5 +37,5 @@ export function createProofsFromConfig(
     const v = verifiers[key];
     if (v) verifierMap.set(key, v);
   }
-  return { verifiers, verifierMap, relayer };
+  return { verifierMap, relayer };
 }
