@@ -84,16 +84,7 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
         log.info({ proof: proof.type, reason }, 'payment proof refused');
         const memoSeconds = Math.min(answer.retryAfterSeconds ?? REFUSAL_MEMO_SECONDS, REFUSAL_MEMO_SECONDS);
         if (memoSeconds > 0) {
-          refusals.set(
-            key,
-            {
-              reason,
-              ...(answer.retryAfterSeconds === undefined
-                ? {}
-                : { retryAfterSeconds: answer.retryAfterSeconds }),
-            },
-            { ttl: memoSeconds * 1000 },
-          );
+          refusals.set(key, { reason, ...retryAfter(answer.retryAfterSeconds) }, { ttl: memoSeconds * 1000 });
         }
         return {
           kind: 'payment_required',
