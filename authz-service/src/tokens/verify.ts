@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { REASONS } from '@turnpike/protocol';
+import { REASONS, RESERVED_CLAIMS } from '@turnpike/protocol';
 import type { AuthzReason } from '../reasons.js';
 import { KeysUnavailableError } from './keys.js';
 
@@ -18,8 +18,8 @@ const CACHEABLE_REFUSALS: ReadonlySet<string> = new Set([
   REASONS.TOKEN_ISSUER_MISMATCH,
 ]);
 
-/** Claims that describe the token itself rather than what it grants. */
-const NON_GRANT_CLAIMS = new Set(['iss', 'sub', 'exp', 'iat', 'nbf', 'jti', 'pay']);
+/** Claims that describe the token itself rather than what it grants (the issuer's own). */
+const NON_GRANT_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIMS);
 
 /** A token whose signature and issuer are verified; audience, time, scope and claims are per request. */
 export interface VerifiedToken {
