@@ -89,8 +89,8 @@ export function nginxChallengeHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const log = logFor(deps, req);
-    const extracted = original(req);
     const run = async (): Promise<void> => {
+      const extracted = original(req);
       if (!extracted.ok) {
         const d = recordEarlyDenial(deps, 'nginx-challenge', extracted.reason, log);
         if (d.kind === 'allow') throw new Error('unreachable');
