@@ -6,12 +6,11 @@
  * the shipped integrations/nginx config in front of them.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { JsonRpcProvider } from 'ethers';
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
 import { createLogger } from '@turnpike/protocol/service';
-import { devPortalConfig } from '../../deploy/dev/portal-config.js';
+import { devNetworks, devPortalConfig } from '../../deploy/dev/portal-config.js';
 import {
   deployUsdc,
   devProvider,
@@ -20,8 +19,10 @@ import {
   type DeployedToken,
 } from '../support/anvil.js';
 import { startGateway, type RunningGateway } from '../support/gateways.js';
+import { closeServer, listenLocal } from '../support/http.js';
 import { encodeRequest, type PaymentRequestWireJson } from '../support/upstream.js';
 
+/** The network devNetworks() names. */
 export const NETWORK = 'anvil';
 export const ISSUER = 'http://127.0.0.1/_402';
 /** Words only the paid page carries, so the test can tell it from any other page. */
@@ -43,30 +44,6 @@ export const PRICE: PaymentRequestWireJson = {
     ],
   },
 };
-
-/** The anvil network as both services see it (the same entry deploy/dev gives the portal). */
-function anvilNetwork(usdcAddress: string) {
-  return {
-    [NETWORK]: {
-      kind: 'evm',
-      chainId: 31337,
-      caip2: 'eip155:31337',
-      nativeSymbol: 'ETH',
-      nativeDecimals: 18,
-      confirmations: CONFIRMATIONS,
-      testnet: true,
-      tokens: {
-        USDC: {
-          kind: 'erc20',
-          symbol: 'USDC',
-          decimals: 6,
-          address: usdcAddress,
-          eip712: { name: 'USD Coin', version: '2' },
-        },
-      },
-    },
-  };
-}
 
 export interface BrowserStack {
   anvil: AnvilChain;
@@ -104,15 +81,8 @@ async function startPremiumApp(): Promise<{ address: string; close(): Promise<vo
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(req.method === 'HEAD' ? undefined : 'free\n');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const port = await listenLocal(server);
+  return { address: `127.0.0.1:${port}`, close: () => closeServer(server) };
 }
 
 export async function startBrowserStack(): Promise<BrowserStack> {
@@ -156,7 +126,7 @@ export async function startBrowserStack(): Promise<BrowserStack> {
         listeners: { host: '127.0.0.1', httpPort: 0 },
         issuer: ISSUER,
         jwks: { url: `${portal.publicUrl}/_402/.well-known/jwks.json` },
-        networks: anvilNetwork(usdc.address),
+        networks: devNetworks(usdc.address, CONFIRMATIONS),
         upstreams: { '127.0.0.1': `http://${app.address}` },
         portal: { internalUrl: portal.internalUrl, token: { fromEnv: 'BROWSER_PORTAL_TOKEN' } },
         logLevel: 'silent',
