@@ -53,25 +53,13 @@ import { migrate, openDatabase } from '../../payment-portal/src/storage/index.js
 import { loadSigningKeys } from '../../payment-portal/src/tokens/signing-keys.js';
 import { createRpcClient } from '../../payment-portal/src/watchers/evm/rpc-client.js';
 import { deployUsdc, startAnvil } from '../../deploy/dev/index.js';
+import { round, stats } from '../lib/stats.js';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const TX_PROOFS = Number(process.env.BENCH_TX_PROOFS ?? 200);
 const X402_PAYMENTS = Number(process.env.BENCH_X402 ?? 60);
 const IN_FLIGHT = 10;
 const logger = createLogger({ name: 'bench', level: 'silent' });
-
-const round = (x: number) => Math.round(x * 100) / 100;
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return {
-    n: s.length,
-    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
-    p50: round(q(0.5)),
-    p90: round(q(0.9)),
-    max: round(s.at(-1) as number),
-  };
-};
 
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();

@@ -12,7 +12,6 @@
  */
 import { writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { HDNodeWallet } from 'ethers';
 import {
   createNetworkRegistry,
   localAnvilNetwork,
@@ -33,33 +32,19 @@ import { createEvmWatcher } from '../../payment-portal/src/watchers/evm/evm-watc
 import { createRpcClient } from '../../payment-portal/src/watchers/evm/rpc-client.js';
 import { addressTopic, TRANSFER_TOPIC } from '../../payment-portal/src/watchers/evm/rpc-schemas.js';
 import {
-  DEV_MNEMONIC,
   deployUsdc,
   jsonRpc,
   startAnvil,
   type AnvilChain,
   type DeployedToken,
 } from '../../deploy/dev/index.js';
+import { DEV_RECEIVE_XPUB } from '../../deploy/dev/portal-config.js';
+import { round, stats } from '../lib/stats.js';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const BLOCKS_PER_CASE = Number(process.env.BENCH_BLOCKS ?? 40);
 const LATENCY_SAMPLES = 10;
 const logger = createLogger({ name: 'bench', level: 'silent' });
-// Account 1' so receive addresses are not anvil's funded accounts (account 0').
-const xpub = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter().extendedKey;
-
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))] as number;
-  return {
-    n: s.length,
-    mean: round(s.reduce((a, b) => a + b, 0) / s.length),
-    p50: round(q(0.5)),
-    p90: round(q(0.9)),
-    max: round(s.at(-1) as number),
-  };
-};
-const round = (x: number) => Math.round(x * 100) / 100;
 
 async function setup(_anvil: AnvilChain, usdc: DeployedToken, confirmations: number) {
   const registry = createNetworkRegistry({
@@ -70,7 +55,7 @@ async function setup(_anvil: AnvilChain, usdc: DeployedToken, confirmations: num
   await migrate(db);
   const pool = createAddressPool({
     db,
-    deriver: createEvmAddressDeriver(xpub),
+    deriver: createEvmAddressDeriver(DEV_RECEIVE_XPUB),
     lowWater: 500,
     batch: 2_000,
     logger,
