@@ -28,7 +28,7 @@ export type SignatureInfo = z.output<typeof signatureInfoSchema>;
 
 /** The Solana RPC calls the verifier and the watcher make, each with a timeout and failover. */
 export interface SolanaRpcClient {
-  /** The raw `getTransaction` (json) answer, or null; parse it with solanaTxSchema. */
+  /** The raw `getTransaction` (json) answer, or null; parse it with parseSolanaTx. */
   getTransaction(signature: string, commitment: SolanaCommitment): Promise<unknown>;
   getSignatureStatus(signature: string): Promise<z.output<typeof statusSchema>>;
   /** Newest first; at most `limit`, stopping before `until`. */

@@ -48,3 +48,17 @@ export function allAccountKeys(tx: SolanaTx): string[] {
   const loaded = tx.meta?.loadedAddresses;
   return [...tx.transaction.message.accountKeys, ...(loaded?.writable ?? []), ...(loaded?.readonly ?? [])];
 }
+
+/** A `getTransaction` answer for `signature`, or null when it is unreadable or another transaction's. */
+export function parseSolanaTx(raw: unknown, signature: string): SolanaTx | null {
+  const parsed = solanaTxSchema.safeParse(raw);
+  return parsed.success && parsed.data.transaction.signatures[0] === signature ? parsed.data : null;
+}
+
+/**
+ * Whether the transaction landed before the invoice was made, beyond `skewMs` of difference
+ * between the cluster's clock and ours. No block time counts as before: it cannot be shown fresh.
+ */
+export function predatesInvoice(tx: SolanaTx, invoiceCreatedAt: Date, skewMs: number): boolean {
+  return tx.blockTime === null || Number(tx.blockTime) * 1000 < invoiceCreatedAt.getTime() - skewMs;
+}

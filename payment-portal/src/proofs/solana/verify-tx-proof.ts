@@ -23,7 +23,7 @@ import {
   SOLANA_LOG_INDEX,
   type SolanaOfferRow,
 } from './store.js';
-import { allAccountKeys, solanaTxSchema, type SolanaTx } from './tx-schema.js';
+import { allAccountKeys, parseSolanaTx, predatesInvoice, type SolanaTx } from './tx-schema.js';
 
 export interface SolanaVerifyDeps {
   db: Database;
@@ -130,9 +130,8 @@ export async function verifySolanaTxProof(
   const paid = readSolanaPayment(tx, offer);
   if (!paid.ok) return refuse(paid.reason, paid.message);
   const skew = deps.clockSkewMs ?? 60_000;
-  if (tx.blockTime === null || Number(tx.blockTime) * 1000 < inv.createdAt.getTime() - skew) {
+  if (predatesInvoice(tx, inv.createdAt, skew))
     return refuse(REASONS.PAYMENT_TOO_OLD, 'the transaction is older than the invoice');
-  }
 
   const outcome = await claim(deps, network, offer, {
     signature,
@@ -183,12 +182,13 @@ async function fetchTransaction(
       network.commitment === 'finalized' ? 15 : 2,
     );
   }
-  const parsed = solanaTxSchema.safeParse(raw);
-  if (!parsed.success)
-    return refuse(REASONS.PAYMENT_NOT_FOUND, 'the RPC answered a transaction this portal cannot read');
-  if (parsed.data.transaction.signatures[0] !== signature)
-    return refuse(REASONS.PAYMENT_NOT_FOUND, 'the RPC answered another transaction');
-  return parsed.data;
+  return (
+    parseSolanaTx(raw, signature) ??
+    refuse(
+      REASONS.PAYMENT_NOT_FOUND,
+      'the RPC answered a transaction this portal cannot read, or another one',
+    )
+  );
 }
 
 type Claimed = { ok: true; jti: string; issuedAt: Date; expiresAt: Date } | Refusal;

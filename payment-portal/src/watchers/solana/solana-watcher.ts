@@ -13,7 +13,7 @@ import {
   type SolanaOfferRow,
   type SolanaPaymentInput,
 } from '../../proofs/solana/store.js';
-import { allAccountKeys, solanaTxSchema } from '../../proofs/solana/tx-schema.js';
+import { allAccountKeys, parseSolanaTx, predatesInvoice } from '../../proofs/solana/tx-schema.js';
 import {
   acquireWatcherLease,
   advanceCursor,
@@ -91,7 +91,7 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
   async function judge(offer: SolanaOfferRow, info: SignatureInfo): Promise<SolanaPaymentInput | null> {
     const raw = await rpc.getTransaction(info.signature, network.commitment);
     if (raw === null || raw === undefined) return null; // not at the commitment yet on this node: next pass
-    const parsed = solanaTxSchema.safeParse(raw);
+    const tx = parseSolanaTx(raw, info.signature);
     const reject = (why: string) => {
       if (rejected.size >= 10_000) rejected.clear();
       rejected.add(info.signature);
@@ -101,15 +101,12 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
       );
       return null;
     };
-    if (!parsed.success || parsed.data.transaction.signatures[0] !== info.signature)
-      return reject('unreadable');
-    const tx = parsed.data;
+    if (tx === null) return reject('unreadable');
     const named = await findOffersByReferences(db, name, allAccountKeys(tx));
     if (named.length !== 1 || named[0]?.offerId !== offer.offerId) return reject('names several references');
     const paid = readSolanaPayment(tx, offer);
     if (!paid.ok) return reject(paid.reason);
-    if (tx.blockTime === null || Number(tx.blockTime) * 1000 < offer.invoice.createdAt.getTime() - skew)
-      return reject('older than the invoice');
+    if (predatesInvoice(tx, offer.invoice.createdAt, skew)) return reject('older than the invoice');
     return {
       network: name,
       signature: info.signature,
