@@ -188,6 +188,8 @@ export async function startPaymentPortal(
           rpc: createSolanaRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall: onRpcCall(name) }),
           pollIntervalMs: w.pollIntervalMs,
           lateGraceMs: w.lateGraceMs,
+          // The same freshness tolerance as the settle verifier, so both judge a payment alike.
+          clockSkewMs: config.proofs.tx.clockSkewSeconds * 1_000,
           owner: replicaId,
           logger: logger.child({ watcher: name }),
           onChange: onChange(name),
