@@ -56,28 +56,3 @@ export function spawnTracked(cmd: string, args: readonly string[], opts: SpawnOp
 export async function killAll(graceMs = 5_000): Promise<void> {
   await Promise.all([...tracked].map((p) => p.stop(graceMs)));
 }
-
-/**
- * Polls `url` until it answers with any HTTP status below 500, or fails after `timeoutMs`
- * (with `describe()` — e.g. a process's output — in the message).
- */
-export async function waitForHttp(url: string, timeoutMs = 15_000, describe?: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 'no attempt';
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(url, {
-        signal: AbortSignal.timeout(Math.min(2_000, Math.max(100, deadline - Date.now()))),
-      });
-      await res.body?.cancel();
-      if (res.status < 500) return;
-      last = `status ${res.status}`;
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `waitForHttp: ${url} not ready after ${timeoutMs} ms (${last})${describe ? `\n${describe()}` : ''}`,
-  );
-}
