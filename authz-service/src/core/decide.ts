@@ -1,4 +1,4 @@
-import type { NetworkRegistry, SettleProof } from '@turnpike/protocol';
+import type { NetworkRegistry, NormalizedTarget, SettleProof } from '@turnpike/protocol';
 import { extractProof } from '../proofs/extract.js';
 import type { ProofRedeemer } from '../proofs/redeem.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
@@ -32,6 +32,12 @@ interface Deadline {
 }
 
 type Priced = Extract<Resolution, { kind: 'priced' }>;
+
+/** How far the synchronous attempt got before it needed I/O; the asynchronous path resumes there. */
+interface Progress {
+  target: NormalizedTarget;
+  resolved?: Priced;
+}
 
 /** A payment proof sent with the request, to be redeemed against the requirement. */
 interface ToRedeem {
@@ -88,14 +94,21 @@ export function createDecider(deps: DeciderDeps): Decider {
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
 
-  const isDecision = (x: Decision | ToRedeem): x is Decision => 'kind' in x;
+  const isDecision = (x: Decision | ToRedeem | Progress): x is Decision => 'kind' in x;
 
-  /** Synchronous attempt from caches; undefined means "needs I/O". */
-  const decideFast = (req: NeutralRequest, log: DecisionLogger): Decision | undefined => {
+  /**
+   * Where a transport's decideCached missed, what it already did (normalised target, cached
+   * requirement), so the decide call that follows resumes instead of repeating it (and counting
+   * the probe-cache hit twice). Keyed by the request object; gone with it.
+   */
+  const progressOf = new WeakMap<NeutralRequest, Progress>();
+
+  /** Synchronous attempt from caches; a Progress means "needs I/O from here". */
+  const decideFast = (req: NeutralRequest, log: DecisionLogger): Decision | Progress => {
     const target = normalize(req.target);
     if (typeof target === 'string') return { kind: 'forbidden', reason: target };
     const resolved = deps.requirements.resolveCached?.(req, target.path, log);
-    if (resolved === undefined) return undefined;
+    if (resolved === undefined) return { target };
     if (resolved.kind === 'free') return FREE;
     if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
     const verdict = deps.tokens.checkCached?.(req.headers, {
@@ -103,19 +116,18 @@ export function createDecider(deps: DeciderDeps): Decider {
       path: target.path,
       required: resolved.request.claims,
     });
-    if (verdict === undefined) return undefined;
+    if (verdict === undefined) return { target, resolved };
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
-    return isDecision(next) ? next : undefined;
+    return isDecision(next) ? next : { target, resolved };
   };
 
   const decideSlow = async (
     req: NeutralRequest,
     log: DecisionLogger,
     deadline: Deadline,
+    { target, resolved: cached }: Progress,
   ): Promise<Decision> => {
-    const target = normalize(req.target);
-    if (typeof target === 'string') return { kind: 'forbidden', reason: target };
-    const resolved = await deps.requirements.resolve(req, target.path, log);
+    const resolved = cached ?? (await deps.requirements.resolve(req, target.path, log));
     if (resolved.kind === 'free') return FREE;
     if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
     const verdict = await deps.tokens.check(req.headers, {
@@ -129,7 +141,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     return next.proofs.redeemer.redeem(next.requirement, next.proof, log);
   };
 
-  const guarded = async (req: NeutralRequest, log: DecisionLogger): Promise<Decision> => {
+  const guarded = async (req: NeutralRequest, log: DecisionLogger, progress: Progress): Promise<Decision> => {
     let timer: NodeJS.Timeout | undefined;
     let expire!: () => void;
     const timeout = new Promise<Decision>((resolve) => {
@@ -143,7 +155,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       },
     };
     try {
-      return await Promise.race([decideSlow(req, log, deadline), timeout]);
+      return await Promise.race([decideSlow(req, log, deadline, progress), timeout]);
     } catch (err) {
       log.error({ err: errorSummary(err) }, 'decision failed; denying');
       return unavailable(AUTHZ_REASONS.INTERNAL_ERROR);
@@ -152,7 +164,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     }
   };
 
-  const decideCached = (req: NeutralRequest, log: DecisionLogger): Decision | undefined => {
+  const attempt = (req: NeutralRequest, log: DecisionLogger): Decision | Progress => {
     try {
       return decideFast(req, log);
     } catch (err) {
@@ -160,9 +172,17 @@ export function createDecider(deps: DeciderDeps): Decider {
       return unavailable(AUTHZ_REASONS.INTERNAL_ERROR);
     }
   };
+  const decideCached = (req: NeutralRequest, log: DecisionLogger): Decision | undefined => {
+    const fast = attempt(req, log);
+    if (isDecision(fast)) return fast;
+    progressOf.set(req, fast);
+    return undefined;
+  };
   const decide: Decide = (req, log) => {
-    const fast = decideCached(req, log);
-    return fast === undefined ? guarded(req, log) : Promise.resolve(fast);
+    const resumed = progressOf.get(req);
+    if (resumed !== undefined) progressOf.delete(req);
+    const fast = resumed ?? attempt(req, log);
+    return isDecision(fast) ? Promise.resolve(fast) : guarded(req, log, fast);
   };
   return Object.assign(decide, { decideCached });
 }

@@ -213,4 +213,26 @@ describe('createDecider hot path (everything cached)', () => {
     });
     expect(boom.decideCached(req, log)).toEqual({ kind: 'unavailable', reason: REASONS.INTERNAL_ERROR });
   });
+
+  it('after a decideCached miss, decide resumes: the cached requirement is neither looked up nor resolved again', async () => {
+    const calls = { resolveCached: 0, resolve: 0, check: 0 };
+    const decider = createDecider({
+      requirements: {
+        resolve: async () => ((calls.resolve += 1), { kind: 'priced', request, source: 'upstream' }),
+        resolveCached: () => ((calls.resolveCached += 1), { kind: 'priced', request, source: 'upstream' }),
+      },
+      tokens: {
+        check: async () => ((calls.check += 1), { ok: true, identity }),
+        checkCached: () => undefined,
+      },
+      timeoutMs: 100,
+    });
+    const fresh = { ...req };
+    expect(decider.decideCached(fresh, log)).toBeUndefined();
+    expect(await decider(fresh, log)).toEqual({ kind: 'allow', identity });
+    expect(calls).toEqual({ resolveCached: 1, resolve: 0, check: 1 });
+    // The hand-off is used once: a second decide for the same request object starts afresh.
+    expect(await decider(fresh, log)).toEqual({ kind: 'allow', identity });
+    expect(calls).toEqual({ resolveCached: 2, resolve: 0, check: 2 });
+  });
 });
