@@ -1,6 +1,5 @@
 import { REASONS, type SolanaNetwork } from '@turnpike/protocol';
 import { startPostgres, type TestPostgres } from '../../../tests/support/postgres.js';
-import { payToken } from '../../../tests/support/solana/payer.js';
 import { createSolanaRpcClient, verifySolanaTxProof } from '../../src/proofs/solana/index.js';
 import { createSolanaWatcher } from '../../src/watchers/solana/index.js';
 import { invoiceState, NETWORK, quiet, startSolanaFixture, type SolanaFixture } from './solana-fixture.js';
@@ -21,14 +20,7 @@ describe('Solana tx proofs on PostgreSQL, concurrently', () => {
 
   it('100 concurrent settles of one signature give exactly one token', async () => {
     const inv = await f.createInvoice();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference);
     const answers = await Promise.all(
       Array.from({ length: 100 }, () => verifySolanaTxProof(f.deps, inv.settle(sig))),
     );
@@ -46,14 +38,7 @@ describe('Solana tx proofs on PostgreSQL, concurrently', () => {
 
   it('a watcher pass racing settles still records the payment once and issues one token', async () => {
     const inv = await f.createInvoice();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference);
     const network = f.registry.require(NETWORK) as SolanaNetwork;
     const w = createSolanaWatcher({
       db: f.db,

@@ -21,6 +21,7 @@ import {
   createMint,
   fundedSigner,
   mintTo,
+  payToken,
   randomAddress,
   type Rpc,
 } from '../../../tests/support/solana/payer.js';
@@ -55,6 +56,8 @@ export interface SolanaFixture {
   authority: KeyPairSigner;
   payer: KeyPairSigner;
   merchant: Address;
+  /** The payer sends `amount` (default 1.5) USDC to the merchant with `reference`; the signature. */
+  payUsdc(reference: string, amount?: bigint): Promise<string>;
   createInvoice(opts?: {
     asset?: 'USDC' | 'SOL';
     amount?: string;
@@ -200,6 +203,8 @@ export async function startSolanaFixture(
       authority,
       payer,
       merchant,
+      payUsdc: (reference, amount = 1_500_000n) =>
+        payToken(rpc, { from: payer, recipient: merchant, mint: usdcMint, decimals: 6, amount, reference }),
       createInvoice,
       async close() {
         await db.close();

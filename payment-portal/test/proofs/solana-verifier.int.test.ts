@@ -25,14 +25,7 @@ describe('Solana tx proofs', () => {
 
   it('verifies an SPL (USDC) payment carrying the invoice reference, issues a token and redeems the invoice', async () => {
     const inv = await f.createInvoice({ asset: 'USDC', amount: '1.5' });
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference);
     const answer = await verifySolanaTxProof(f.deps, inv.settle(sig));
     if (!answer.ok) throw new Error(`refused: ${answer.reason} ${answer.message}`);
     const { payload } = await jwtVerify(answer.token, createLocalJWKSet(f.keys.jwks), {
@@ -70,14 +63,7 @@ describe('Solana tx proofs', () => {
 
   it('refuses the same signature a second time, and credits once among concurrent attempts', async () => {
     const inv = await f.createInvoice();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_001n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference, 1_500_001n);
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => verifySolanaTxProof(f.deps, inv.settle(sig))),
     );
@@ -106,26 +92,12 @@ describe('Solana tx proofs', () => {
 
   it('refuses an underpayment, then accepts the top-up that completes it', async () => {
     const inv = await f.createInvoice();
-    const first = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_000_000n,
-      reference: inv.reference,
-    });
+    const first = await f.payUsdc(inv.reference, 1_000_000n);
     const under = await verifySolanaTxProof(f.deps, inv.settle(first));
     expect(refusal(under)).toBe(REASONS.PAYMENT_UNDERPAID);
     expect(under.ok ? '' : under.message).toContain('500000');
     expect(await invoiceState(f.db, inv.id)).toMatchObject({ status: 'seen', received: 1_000_000n });
-    const topUp = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 500_000n,
-      reference: inv.reference,
-    });
+    const topUp = await f.payUsdc(inv.reference, 500_000n);
     expect(refusal(await verifySolanaTxProof(f.deps, inv.settle(topUp)))).toBe('ok');
     // The first part is now part of a redeemed invoice: it buys nothing more.
     expect(refusal(await verifySolanaTxProof(f.deps, inv.settle(first)))).toBe(
@@ -159,25 +131,11 @@ describe('Solana tx proofs', () => {
       amount: 1_500_002n,
     });
     expect(refusal(await verifySolanaTxProof(f.deps, inv.settle(plain)))).toBe(REASONS.PAYMENT_UNBOUND);
-    const foreign = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_003n,
-      reference: await randomAddress(),
-    });
+    const foreign = await f.payUsdc(await randomAddress(), 1_500_003n);
     expect(refusal(await verifySolanaTxProof(f.deps, inv.settle(foreign)))).toBe(REASONS.PAYMENT_UNBOUND);
 
     const other = await f.createInvoice({ resource: '/cheap', amount: '1.5' });
-    const theirs = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: other.reference,
-    });
+    const theirs = await f.payUsdc(other.reference);
     // An observer presents the /cheap invoice's payment for /premium: bound to another resource.
     expect(refusal(await verifySolanaTxProof(f.deps, inv.settle(theirs)))).toBe(REASONS.PAYMENT_UNBOUND);
     expect((await invoiceState(f.db, other.id)).status).toBe('pending');
@@ -221,14 +179,7 @@ describe('Solana tx proofs', () => {
   it('answers payment_pending (with Retry-After) below the commitment, and verifies once it is reached', async () => {
     const inv = await f.createInvoice();
     f.front.setLandAt('processed');
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_004n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference, 1_500_004n);
     f.front.setLandAt('finalized');
     const pending = await verifySolanaTxProof(f.deps, inv.settle(sig));
     expect(pending).toMatchObject({ ok: false, reason: REASONS.PAYMENT_PENDING, retryAfterSeconds: 2 });
@@ -238,14 +189,7 @@ describe('Solana tx proofs', () => {
 
   it('refuses a transaction older than its invoice (payment_too_old)', async () => {
     const inv = await f.createInvoice();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_005n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference, 1_500_005n);
     // The reference is random, so only a clock gap can make this happen: move the invoice past the tolerance.
     await f.db.query(`UPDATE invoices SET created_at = now() + interval '5 minutes' WHERE id = $1`, [inv.id]);
     expect(refusal(await verifySolanaTxProof(f.deps, inv.settle(sig)))).toBe(REASONS.PAYMENT_TOO_OLD);
@@ -253,14 +197,7 @@ describe('Solana tx proofs', () => {
 
   it('fails closed with chain_unavailable (Retry-After) when every RPC endpoint is down, crediting nothing', async () => {
     const inv = await f.createInvoice();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_006n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference, 1_500_006n);
     const dead = createSolanaRpcClient({ urls: ['http://127.0.0.1:9'], timeoutMs: 2_000 });
     f.front.setDown(true);
     try {
@@ -286,14 +223,7 @@ describe('Solana tx proofs', () => {
 
   it('createSolanaTxVerifier reads the RPC URLs and timeout from the portal context and counts its calls', async () => {
     const inv = await f.createInvoice();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_007n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference, 1_500_007n);
     const counted: string[] = [];
     const ctx = (rpcUrls: Map<string, string[]>) =>
       ({

@@ -45,14 +45,7 @@ describe('Solana watcher', () => {
   it('credits a payment to an invoice reference once, and the payer can then settle it once for a token', async () => {
     const inv = await f.createInvoice();
     const w = watcher();
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference);
     const first = await w.pass();
     expect(first).toMatchObject({ scanned: true, recorded: 1 });
     expect(first.changed).toContainEqual({ id: inv.id, status: 'paid' });
@@ -139,14 +132,7 @@ describe('Solana watcher', () => {
     const inv = await f.createInvoice();
     const w = watcher();
     f.front.setLandAt('processed');
-    const sig = await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
+    const sig = await f.payUsdc(inv.reference);
     f.front.setLandAt('finalized');
     expect((await w.pass()).recorded).toBe(0);
     expect((await invoiceState(f.db, inv.id)).status).toBe('pending');
@@ -167,22 +153,8 @@ describe('Solana watcher', () => {
     } finally {
       f.front.setDown(false);
     }
-    await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
-    await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_001n,
-      reference: late.reference,
-    });
+    await f.payUsdc(inv.reference);
+    await f.payUsdc(late.reference, 1_500_001n);
     await w.pass();
     expect((await invoiceState(f.db, inv.id)).status).toBe('paid');
     const lateRow = await f.db.query<{ status: string; late_credited: boolean }>(
@@ -197,14 +169,7 @@ describe('Solana watcher', () => {
     const inv = await f.createInvoice();
     const a = watcher('replica-a');
     const b = watcher('replica-b');
-    await payToken(f.rpc, {
-      from: f.payer,
-      recipient: f.merchant,
-      mint: f.usdcMint,
-      decimals: 6,
-      amount: 1_500_000n,
-      reference: inv.reference,
-    });
+    await f.payUsdc(inv.reference);
     const [ra, rb] = await Promise.all([a.pass(), b.pass()]);
     expect([ra.scanned, rb.scanned].filter(Boolean)).toHaveLength(1);
     expect(ra.recorded + rb.recorded).toBe(1);
@@ -229,14 +194,7 @@ describe('Solana watcher', () => {
       onChange: (r) => changes.push(...r.changed.map((c) => `${c.id}:${c.status}`)),
     });
     try {
-      await payToken(f.rpc, {
-        from: f.payer,
-        recipient: f.merchant,
-        mint: f.usdcMint,
-        decimals: 6,
-        amount: 1_500_000n,
-        reference: inv.reference,
-      });
+      await f.payUsdc(inv.reference);
       const deadline = Date.now() + 10_000;
       while ((await invoiceState(f.db, inv.id)).status !== 'paid') {
         if (Date.now() > deadline) throw new Error('the watcher did not credit the payment');
