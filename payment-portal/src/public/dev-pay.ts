@@ -6,6 +6,7 @@ import { PortalError } from '../errors.js';
 import { getInvoice } from '../invoices/get-invoice.js';
 import { DEV_CHAIN_ID } from '../invoices/pay-page-view.js';
 import { PORTAL_REASONS } from '../reasons.js';
+import { createRpcClient, RpcError } from '../watchers/evm/rpc-client.js';
 
 export const devPayBodySchema = z.object({
   network: z.string().min(1).max(64),
@@ -57,20 +58,11 @@ export async function devPay(ctx: PortalContext, id: string, body: unknown): Pro
           to: offer.assetAddress,
           data: ERC20.encodeFunctionData('transfer', [offer.payTo, remaining]),
         };
-  const response = await fetch(rpcUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendTransaction', params: [tx] }),
-    signal: AbortSignal.timeout(DEV_RPC_TIMEOUT_MS),
-  });
-  const answer = z
-    .object({ result: z.string().optional(), error: z.object({ message: z.string() }).optional() })
-    .parse(await response.json());
-  if (!answer.result)
-    throw new PortalError(
-      PORTAL_REASONS.DEV_PAY_UNAVAILABLE,
-      502,
-      `the dev chain refused: ${answer.error?.message ?? 'no result'}`,
-    );
-  return { tx: answer.result };
+  const rpc = createRpcClient({ urls: [rpcUrl], timeoutMs: DEV_RPC_TIMEOUT_MS });
+  try {
+    return { tx: await rpc.call('eth_sendTransaction', [tx], z.string()) };
+  } catch (err) {
+    if (!(err instanceof RpcError)) throw err;
+    throw new PortalError(PORTAL_REASONS.DEV_PAY_UNAVAILABLE, 502, `the dev chain refused: ${err.message}`);
+  }
 }
