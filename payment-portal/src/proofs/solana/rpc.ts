@@ -1,7 +1,8 @@
 import { createSolanaRpc, type Address, type Signature } from '@solana/kit';
+import type { SolanaNetwork } from '@turnpike/protocol';
 import { z } from 'zod';
 
-export type SolanaCommitment = 'processed' | 'confirmed' | 'finalized';
+export type SolanaCommitment = SolanaNetwork['commitment'];
 
 /** Every configured endpoint failed or timed out. */
 export class SolanaRpcUnavailableError extends Error {
@@ -19,11 +20,7 @@ const statusSchema = z
   })
   .nullable();
 
-const signatureInfoSchema = z.object({
-  signature: z.string().min(1),
-  err: z.unknown(),
-  confirmationStatus: z.enum(['processed', 'confirmed', 'finalized']).nullish(),
-});
+const signatureInfoSchema = statusSchema.unwrap().extend({ signature: z.string().min(1) });
 export type SignatureInfo = z.output<typeof signatureInfoSchema>;
 
 /** The Solana RPC calls the verifier and the watcher make, each with a timeout and failover. */
