@@ -9,5 +9,6 @@ export {
   DEV_CHAIN_ID,
 } from './anvil.js';
 export type { AnvilChain, StartAnvilOptions } from './anvil.js';
+export { devKey } from './dev-keys.js';
 export { deployUsdc, deployFakeToken, deployFiatToken, devProvider } from './usdc.js';
 export type { DeployedToken, DeployTokenOptions } from './usdc.js';

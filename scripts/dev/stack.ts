@@ -6,12 +6,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { HDNodeWallet } from 'ethers';
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { turnpikeGateway } from '@turnpike/express';
 import { startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
 import { createLogger } from '@turnpike/protocol/service';
-import { DEV_MNEMONIC, deployUsdc, startAnvil, type AnvilChain } from '../../deploy/dev/index.js';
+import { deployUsdc, devKey, startAnvil, type AnvilChain } from '../../deploy/dev/index.js';
 import { devNetworks, devPortalConfig } from '../../deploy/dev/portal-config.js';
 import { prepareDataDir } from './data-dir.js';
 import { QUOTE_REQUEST, startDemoUpstream, type DemoUpstream } from './demo-upstream.js';
@@ -52,11 +51,6 @@ const DEV_PAY_INDEX = 8;
 const RELAYER_INDEX = 9;
 const BLOCK_TIME_SECONDS = 1;
 const DEMO_HOSTS = ['localhost', '127.0.0.1'];
-
-function devKey(index: number): { address: string; privateKey: string } {
-  const node = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
-  return { address: node.address, privateKey: node.privateKey };
-}
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch';
-import { HDNodeWallet, Wallet, parseEther } from 'ethers';
+import { Wallet, parseEther } from 'ethers';
 import { privateKeyToAccount } from 'viem/accounts';
-import { DEV_MNEMONIC, devProvider } from '../../deploy/dev/index.js';
+import { devKey, devProvider } from '../../deploy/dev/index.js';
 import { freePort } from '../support/ports.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -140,8 +140,7 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(BigInt(eth!.atomic)).toBe(parseEther('0.001'));
     const provider = devProvider(rpcUrl);
     try {
-      const key = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/2").privateKey;
-      const payer = new Wallet(key, provider);
+      const payer = new Wallet(devKey(2).privateKey, provider);
       const tx = await payer.sendTransaction({ to: eth!.payTo, value: BigInt(eth!.atomic) });
       await tx.wait();
 
@@ -220,8 +219,7 @@ describe('npm start (scripts/dev-stack.ts)', () => {
   });
 
   it('lets an unmodified x402 client (@x402/fetch) pay /api/quote in USDC through the dev relayer', async () => {
-    const key = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/3")
-      .privateKey as `0x${string}`;
+    const key = devKey(3).privateKey;
     const client = new x402Client().setSpendControls(false);
     registerExactEvmScheme(client, { signer: privateKeyToAccount(key) });
     const res = await wrapFetchWithPayment(fetch, client)(`${base}/api/quote`, {

@@ -10,16 +10,16 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HDNodeWallet, Wallet, type JsonRpcProvider } from 'ethers';
+import { Wallet, type JsonRpcProvider } from 'ethers';
 import { stringify } from 'yaml';
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
 import { createLogger } from '@turnpike/protocol/service';
 import { DEV_RECEIVE_XPUB } from '../../deploy/dev/portal-config.js';
 import {
-  DEV_MNEMONIC,
   deployFakeToken,
   deployUsdc,
+  devKey,
   devProvider,
   startAnvil,
   type AnvilChain,
@@ -81,9 +81,8 @@ const PORTAL_TOKEN_ENV = 'TURNPIKE_TEST_PORTAL_TOKEN';
 const SIGNING_KEY_ENV = 'TURNPIKE_TEST_SIGNING_KEY';
 
 export function devAccount(index: number, provider?: JsonRpcProvider): DevAccount {
-  const node = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${index}`);
-  const wallet = new Wallet(node.privateKey, provider ?? null);
-  return { address: node.address, privateKey: node.privateKey as `0x${string}`, wallet };
+  const { address, privateKey } = devKey(index);
+  return { address, privateKey, wallet: new Wallet(privateKey, provider ?? null) };
 }
 
 export async function startPaymentStack(opts: {
