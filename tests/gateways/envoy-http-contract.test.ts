@@ -7,11 +7,11 @@
  * status goes to the client with its body and `allowed_client_headers`).
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { IDENTITY_HEADERS } from '@turnpike/authz-service';
 import { INTEGRATIONS_DIR } from '../support/gateways.js';
+import { send } from '../support/http.js';
 import { PAYER, SCOPE, SPOOFED, VALID_CLAIMS } from './decision-table.js';
 import { scopeCookieName } from '../support/tokens.js';
 import { HOST, startStack, type Stack } from './stack.js';
@@ -60,7 +60,7 @@ interface Outcome {
 }
 
 /** One check as Envoy's HTTP client would make it, against the authorizer's HTTP port. */
-function envoyCheck(
+async function envoyCheck(
   m: EnvoyHttpModel,
   authzPort: number,
   original: { method: string; path: string; headers: Record<string, string> },
@@ -71,38 +71,22 @@ function envoyCheck(
     const lower = name.toLowerCase();
     if (lower === 'authorization' || m.allowedHeaders.includes(lower)) headers[lower] = value;
   }
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: authzPort,
-        method: original.method,
-        path: `${m.pathPrefix}${original.path}`,
-        headers,
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const pick = (names: string[]) =>
-            Object.fromEntries(
-              names.filter((n) => res.headers[n] !== undefined).map((n) => [n, String(res.headers[n])]),
-            );
-          const status = res.statusCode ?? 0;
-          resolve({
-            allowed: status === 200,
-            status,
-            upstream: pick(m.upstreamHeaders),
-            client: pick(m.clientHeaders),
-            body: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
+  const res = await send(authzPort, {
+    method: original.method,
+    path: `${m.pathPrefix}${original.path}`,
+    headers,
   });
+  const pick = (names: string[]) =>
+    Object.fromEntries(
+      names.filter((n) => res.headers[n] !== undefined).map((n) => [n, String(res.headers[n])]),
+    );
+  return {
+    allowed: res.status === 200,
+    status: res.status,
+    upstream: pick(m.upstreamHeaders),
+    client: pick(m.clientHeaders),
+    body: res.body,
+  };
 }
 
 let stack: Stack;

@@ -6,10 +6,10 @@
  * answer goes to the client as is.
  */
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { INTEGRATIONS_DIR } from '../support/gateways.js';
+import { send } from '../support/http.js';
 import { scopeCookieName } from '../support/tokens.js';
 import { PAYER, SCOPE, SPOOFED, VALID_CLAIMS } from './decision-table.js';
 import { HOST, startStack, type Stack } from './stack.js';
@@ -28,7 +28,7 @@ const forwardAuth = (): ForwardAuth => {
 };
 
 /** The request Traefik makes and what it does with the answer. */
-function traefikCheck(
+async function traefikCheck(
   fa: ForwardAuth,
   authzPort: number,
   original: { method: string; uri: string; headers: Record<string, string> },
@@ -45,34 +45,16 @@ function traefikCheck(
   for (const [name, value] of Object.entries(original.headers))
     if (allowed.includes(name.toLowerCase())) headers[name.toLowerCase()] = value;
   const target = new URL(fa.address);
-  return new Promise<{
-    status: number;
-    upstream: Record<string, string>;
-    body: string;
-    headers: Record<string, unknown>;
-  }>((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: authzPort, method: 'GET', path: target.pathname, headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          // authResponseHeaders: the client's copies are deleted, then the answer's values set.
-          const upstream: Record<string, string> = Object.fromEntries(
-            Object.entries(original.headers).map(([k, v]) => [k.toLowerCase(), v]),
-          );
-          for (const name of fa.authResponseHeaders.map((h) => h.toLowerCase())) {
-            delete upstream[name];
-            if (res.headers[name] !== undefined) upstream[name] = String(res.headers[name]);
-          }
-          resolve({ status, upstream, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  const res = await send(authzPort, { path: target.pathname, headers });
+  // authResponseHeaders: the client's copies are deleted, then the answer's values set.
+  const upstream: Record<string, string> = Object.fromEntries(
+    Object.entries(original.headers).map(([k, v]) => [k.toLowerCase(), v]),
+  );
+  for (const name of fa.authResponseHeaders.map((h) => h.toLowerCase())) {
+    delete upstream[name];
+    if (res.headers[name] !== undefined) upstream[name] = String(res.headers[name]);
+  }
+  return { status: res.status, upstream, body: res.body, headers: res.headers };
 }
 
 let stack: Stack;
