@@ -1,29 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createNetworkRegistry, type EvmNetwork, type SolanaNetwork } from '@turnpike/protocol';
-import { ConfigError, createLogger, createMetrics, type Logger } from '@turnpike/protocol/service';
-import { formatEther } from 'ethers';
-import { createAddressPool, type AddressPool } from './addresses/address-pool.js';
-import { createEvmAddressDeriver } from './addresses/derive-evm.js';
-import { crossFieldProblems } from './config/load-portal-config.js';
+import { createNetworkRegistry } from '@turnpike/protocol';
+import { createLogger, createMetrics, type Logger } from '@turnpike/protocol/service';
 import type { PortalConfig } from './config/schema.js';
 import type { PortalContext } from './context.js';
 import { createInternalApp } from './internal-api/internal-app.js';
-import { createSettleVerifiers, type SettleVerifiers } from './internal-api/settle-verifiers.js';
-import { expireInvoices, type RefreshResult } from './invoices/refresh-invoices.js';
 import { loadPayPageView } from './invoices/pay-page-view.js';
 import { createPortalMetrics } from './metrics.js';
+import type { Relayer, SettleVerifiers } from './proofs/index.js';
 import { createInvoiceHub } from './public/invoice-hub.js';
-import { registerRelayerMetrics, type Relayer } from './proofs/index.js';
-import { createSolanaRpcClient } from './proofs/solana/index.js';
 import { createPublicApp } from './public/public-app.js';
 import { createReferenceSigner } from './reference/reference.js';
+import { startAddressPool } from './start/address-pool.js';
+import { checkPortalConfig } from './start/check-config.js';
+import { createCloser } from './start/closer.js';
+import { startJobs } from './start/jobs.js';
+import { listenOn } from './start/listeners.js';
+import { wireProofs } from './start/proofs.js';
+import { createReadiness } from './start/readiness.js';
+import { chainSettings, startWatchers } from './start/watchers.js';
 import { migrate, openDatabase, type Database } from './storage/index.js';
 import { loadSigningKeys } from './tokens/signing-keys.js';
-import { createEvmWatcher, type EvmWatcher } from './watchers/evm/evm-watcher.js';
-import { createRpcClient } from './watchers/evm/rpc-client.js';
-import { startSolanaWatcher, type SolanaWatcher } from './watchers/solana/index.js';
+import type { EvmWatcher } from './watchers/evm/evm-watcher.js';
+import type { SolanaWatcher } from './watchers/solana/index.js';
 
 export interface StartPaymentPortalOptions {
   logger?: Logger;
@@ -49,25 +47,11 @@ export interface RunningPaymentPortal {
   close(): Promise<void>;
 }
 
-const EXPIRY_SWEEP_MS = 5_000;
-const RELAYER_READY_TIMEOUT_MS = 2_000;
-
-function listen(server: Server, host: string, port: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      const address = server.address() as AddressInfo;
-      resolve(
-        `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
-      );
-    });
-  });
-}
-
 /**
  * Starts the portal: opens the database and applies migrations, loads the token keys, fills the
  * receive address pool, starts one watcher per configured network, and listens on the public and
- * internal listeners. `close()` stops it all in reverse order.
+ * internal listeners. Each area is wired in its own module under start/; `close()` stops it all in
+ * reverse order.
  */
 export async function startPaymentPortal(
   config: PortalConfig,
@@ -75,17 +59,7 @@ export async function startPaymentPortal(
 ): Promise<RunningPaymentPortal> {
   const logger = opts.logger ?? createLogger({ name: 'payment-portal', level: config.logLevel });
   const registry = createNetworkRegistry(config.networks);
-  const problems = crossFieldProblems(config);
-  for (const name of Object.keys(config.watchers)) {
-    const network = registry.get(name);
-    if (!network) problems.push(`watchers.${name}: no such network`);
-    else if (network.kind === 'solana' && config.watchers[name]?.confirmations !== undefined)
-      problems.push(
-        `watchers.${name}.confirmations: Solana counts no confirmations (set networks.${name}.commitment)`,
-      );
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-
+  checkPortalConfig(config, registry);
   const keys = loadSigningKeys(config.tokens.signingKeys);
   const db = await openDatabase({
     url: config.database.url?.reveal(),
@@ -95,56 +69,22 @@ export async function startPaymentPortal(
     env: {},
     logger,
   });
-  const cleanups: Array<() => Promise<void>> = [() => db.close()];
-  let closing: Promise<void> | undefined;
-  const closeAll = () => {
-    closing ??= (async () => {
-      for (const fn of cleanups.reverse())
-        await fn().catch((err: unknown) => logger.warn({ err }, 'close step failed'));
-    })();
-    return closing;
-  };
+  const closer = createCloser(logger);
+  closer.add(() => db.close());
   try {
     await migrate(db, { logger });
     const registryMetrics = createMetrics('turnpike_portal_');
     const metrics = createPortalMetrics(registryMetrics);
-
-    let evmPool: AddressPool | undefined;
-    if (config.wallets.evm) {
-      evmPool = createAddressPool({
-        db,
-        deriver: createEvmAddressDeriver(config.wallets.evm.xpub),
-        lowWater: config.wallets.evm.poolLowWater,
-        batch: config.wallets.evm.poolBatch,
-        logger,
-      });
-      await evmPool.refill();
-      evmPool.start();
-      const pool = evmPool;
-      cleanups.push(() => pool.stop());
-    }
-
-    const confirmations = new Map<string, number>();
-    const rpcUrls = new Map<string, readonly string[]>();
-    for (const [name, w] of Object.entries(config.watchers)) {
-      const network = registry.require(name);
-      if (network.kind === 'evm') confirmations.set(name, w.confirmations ?? network.confirmations);
-      rpcUrls.set(name, w.rpcUrls);
-    }
+    const evmPool = await startAddressPool(config, { db, logger, closer });
+    const chains = chainSettings(config, registry);
     const view = {
       registry,
       prefix: config.publicPathPrefix,
-      confirmations,
+      confirmations: chains.confirmations,
       devPay: config.dev.payFromAccount !== undefined,
     };
     const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
-    cleanups.push(async () => hub.close());
-
-    const watchedNetworks = new Set(
-      Object.entries(config.watchers)
-        .filter(([, w]) => w.enabled)
-        .map(([name]) => name),
-    );
+    closer.add(async () => hub.close());
     const context: PortalContext = {
       config,
       db,
@@ -157,137 +97,37 @@ export async function startPaymentPortal(
         registry,
         evmPool,
         solanaWallet: config.wallets.solana?.address,
-        watchedNetworks,
+        watchedNetworks: chains.watchedNetworks,
         expiryMinutes: config.invoice.expiryMinutes,
         rateLimitPerMinutePerIp: config.invoice.rateLimitPerMinutePerIp,
       },
       view,
       hub,
-      rpcUrls,
+      rpcUrls: chains.rpcUrls,
       logger,
       metrics,
       registryMetrics,
     };
-
     const replicaId = opts.replicaId ?? randomUUID();
-    const watchers = new Map<string, EvmWatcher | SolanaWatcher>();
-    const onChange = (name: string) => (result: RefreshResult) => {
-      for (const c of result.changed) metrics.invoiceTransitions.inc({ status: c.status });
-      for (const _ of result.lateCredited) metrics.latePayments.inc({ network: name });
-      hub.poke([...result.changed.map((c) => c.id), ...result.lateCredited]);
-    };
-    const onRpcCall = (name: string) => (method: string, _url: string, ok: boolean) =>
-      metrics.rpcCalls.inc({ network: name, method, outcome: ok ? 'ok' : 'error' });
-    for (const name of watchedNetworks) {
-      const w = config.watchers[name]!;
-      const kind = registry.require(name).kind;
-      if (kind === 'solana') {
-        const watcher = startSolanaWatcher({
-          db,
-          network: registry.require(name) as SolanaNetwork,
-          rpc: createSolanaRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall: onRpcCall(name) }),
-          pollIntervalMs: w.pollIntervalMs,
-          lateGraceMs: w.lateGraceMs,
-          // The same freshness tolerance as the settle verifier, so both judge a payment alike.
-          clockSkewMs: config.proofs.tx.clockSkewSeconds * 1_000,
-          owner: replicaId,
-          logger: logger.child({ watcher: name }),
-          onChange: onChange(name),
-        });
-        watchers.set(name, watcher);
-        cleanups.push(() => watcher.stop());
-        continue;
-      }
-      const network = registry.require(name) as EvmNetwork;
-      const watcher = createEvmWatcher({
-        db,
-        network,
-        rpc: createRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall: onRpcCall(name) }),
-        confirmations: confirmations.get(name) ?? network.confirmations,
-        pollIntervalMs: w.pollIntervalMs,
-        maxBlockRange: w.maxBlockRange,
-        topicOrListMax: w.topicOrListMax,
-        lateGraceMs: w.lateGraceMs,
-        owner: replicaId,
-        logger: logger.child({ watcher: name }),
-        onPass: (ms) => metrics.scanSeconds.observe({ network: name }, ms / 1000),
-        onChange: onChange(name),
-      });
-      watchers.set(name, watcher);
-      watcher.start();
-      cleanups.push(() => watcher.stop());
-    }
-
-    const sweep = setInterval(() => {
-      expireInvoices(db)
-        .then((ids) => ids.length > 0 && hub.poke(ids))
-        .catch((err: unknown) => logger.warn({ err: (err as Error).message }, 'expiry sweep failed'));
-    }, EXPIRY_SWEEP_MS);
-    sweep.unref();
-    cleanups.push(async () => clearInterval(sweep));
-
-    let relayer: Relayer | undefined;
-    let verifiers = opts.verifiers;
-    if (!verifiers) {
-      try {
-        ({ verifiers, relayer } = createSettleVerifiers(config.proofs, { registry, rpcUrls }));
-      } catch (err) {
-        // createRelayer refuses a key that is not one (its message never repeats the key).
-        if (err instanceof TypeError) throw new ConfigError([err.message]);
-        throw err;
-      }
-    }
-    if (relayer) registerRelayerMetrics(registryMetrics, relayer);
-
-    const ready = async () => {
-      const checks: Record<string, { ok: boolean; detail?: string }> = {};
-      try {
-        await db.query('SELECT 1');
-        checks.database = { ok: true };
-      } catch (err) {
-        checks.database = { ok: false, detail: (err as Error).message };
-      }
-      if (relayer) checks.relayer = await relayerCheck(relayer);
-      return { ok: Object.values(checks).every((c) => c.ok), checks };
-    };
-    const publicServer = createServer(createPublicApp(context, { ready }));
-    const internalServer = createServer(createInternalApp(context, { verifiers }));
-    const publicUrl = await listen(publicServer, config.listeners.public.host, config.listeners.public.port);
-    cleanups.push(() => closeServer(publicServer));
-    const internalUrl = await listen(
-      internalServer,
-      config.listeners.internal.host,
-      config.listeners.internal.port,
+    const watchers = startWatchers({ config, registry, chains, db, metrics, hub, replicaId, logger, closer });
+    startJobs({ db, hub, logger, closer });
+    const { verifiers, relayer } = wireProofs(config, {
+      registry,
+      rpcUrls: chains.rpcUrls,
+      registryMetrics,
+      verifiers: opts.verifiers,
+    });
+    const ready = createReadiness({ db, relayer });
+    const publicUrl = await listenOn(createPublicApp(context, { ready }), config.listeners.public, closer);
+    const internalUrl = await listenOn(
+      createInternalApp(context, { verifiers }),
+      config.listeners.internal,
+      closer,
     );
-    cleanups.push(() => closeServer(internalServer));
     logger.info({ publicUrl, internalUrl, watchers: [...watchers.keys()] }, 'payment portal started');
-
-    return { publicUrl, internalUrl, db, context, watchers, relayer, replicaId, close: closeAll };
+    return { publicUrl, internalUrl, db, context, watchers, relayer, replicaId, close: closer.close };
   } catch (err) {
-    await closeAll();
+    await closer.close();
     throw err;
   }
-}
-
-/**
- * The relayer in /readyz: its address and gas balance per network. Informational (always ok): an
- * unfunded relayer fails only x402 settlements, so taking the whole portal out of rotation would
- * do more harm; alert on the `turnpike_portal_relayer_balance` gauge instead.
- */
-async function relayerCheck(relayer: Relayer): Promise<{ ok: boolean; detail: string }> {
-  const status = await relayer.status(RELAYER_READY_TIMEOUT_MS);
-  const parts = status.networks.map((n) =>
-    n.balanceWei === undefined
-      ? `${n.network}=unreadable`
-      : `${n.network}=${formatEther(BigInt(n.balanceWei))}`,
-  );
-  return { ok: true, detail: `address ${status.address}; balance ${parts.join(' ') || 'no network'}` };
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Event streams stay open until the client leaves; do not wait for them.
-    server.closeAllConnections();
-  });
 }

@@ -20,7 +20,7 @@ export { PortalError } from './errors.js';
 export { createEvmAddressDeriver, type EvmAddressDeriver } from './addresses/derive-evm.js';
 export { toPayPageView, loadPayPageView, type ViewContext } from './invoices/pay-page-view.js';
 export type { InvoiceRecord, InvoiceOfferRecord, InvoiceStatus } from './invoices/types.js';
-export type { SettleVerifier, SettleVerifiers } from './internal-api/settle-verifiers.js';
+export type { SettleVerifier, SettleVerifiers } from './proofs/settle-verifiers.js';
 export type { PortalContext } from './context.js';
 export { createPublicApp } from './public/public-app.js';
 export type { PayPageView } from './pay-page/view.js';

@@ -17,7 +17,7 @@ import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
 import { createInvoice } from '../invoices/create-invoice.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
-import type { SettleVerifiers } from './settle-verifiers.js';
+import type { SettleVerifiers } from '../proofs/settle-verifiers.js';
 
 function bearerCheck(secret: string): RequestHandler {
   const expected = createHash('sha256').update(secret).digest();

@@ -8,7 +8,7 @@ import {
   type X402Proof,
 } from '@turnpike/protocol';
 import type { PortalContext } from '../context.js';
-import type { SettleVerifier } from '../internal-api/settle-verifiers.js';
+import type { SettleVerifier } from './settle-verifiers.js';
 import { RpcError } from '../watchers/evm/rpc-client.js';
 import type { ProofsConfig } from './config.js';
 import { ProofRefusal, proofContextFrom, refusalResponse, type ProofContext } from './context.js';

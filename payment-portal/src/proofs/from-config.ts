@@ -1,7 +1,8 @@
 import type { EvmNetwork, NetworkRegistry } from '@turnpike/protocol';
-import type { SettleVerifier, SettleVerifiers } from '../internal-api/settle-verifiers.js';
+import type { SettleVerifier, SettleVerifiers } from './settle-verifiers.js';
 import type { ProofsConfig } from './config.js';
 import { createProofVerifiers } from './create-proof-verifiers.js';
+import { createSolanaTxVerifier } from './solana/create-verifier.js';
 import { createRelayer, type Relayer } from './x402/relayer.js';
 
 /**
@@ -38,4 +39,19 @@ export function createProofsFromConfig(
     if (v) verifierMap.set(key, v);
   }
   return { verifierMap, relayer };
+}
+
+/**
+ * The settle verifiers of a running portal, from its `proofs:` config: `tx` proofs go to the EVM
+ * verifier or, for a network of kind 'solana', to the Solana verifier (reference-key binding);
+ * `x402` to the relayer or the facilitator. A disabled proof type has no entry and is answered
+ * `proof_unsupported`. Also returns the relayer (relayer mode), for /readyz and metrics.
+ */
+export function createSettleVerifiers(
+  config: ProofsConfig,
+  portal: { registry: NetworkRegistry; rpcUrls: ReadonlyMap<string, readonly string[]> },
+): { verifiers: SettleVerifiers; relayer: Relayer | undefined } {
+  const solanaTx = createSolanaTxVerifier({ clockSkewMs: config.tx.clockSkewSeconds * 1_000 });
+  const { verifierMap, relayer } = createProofsFromConfig(config, { ...portal, solanaTx });
+  return { verifiers: verifierMap, relayer };
 }

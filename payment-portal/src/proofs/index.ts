@@ -13,7 +13,8 @@ export {
 export { proofContextFrom, ProofRefusal, type ProofContext } from './context.js';
 export { createRelayer, type Relayer, type RelayerOptions, type RelayerStatus } from './x402/relayer.js';
 export { registerRelayerMetrics } from './x402/relayer-metrics.js';
-export { createProofsFromConfig } from './from-config.js';
+export { createProofsFromConfig, createSettleVerifiers } from './from-config.js';
+export type { SettleVerifier, SettleVerifiers } from './settle-verifiers.js';
 export {
   createFacilitatorClient,
   facilitatorReason,

@@ -1,5 +1,5 @@
 import type { PortalContext } from '../../context.js';
-import type { SettleVerifier } from '../../internal-api/settle-verifiers.js';
+import type { SettleVerifier } from '../settle-verifiers.js';
 import { createSolanaRpcClient, type SolanaRpcClient } from './rpc.js';
 import { verifySolanaTxProof } from './verify-tx-proof.js';
 

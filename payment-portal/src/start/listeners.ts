@@ -1,0 +1,32 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PortalConfig } from '../config/schema.js';
+import type { Closer } from './closer.js';
+
+/** Listens on host:port and resolves with the base URL; the closer stops the server. */
+export async function listenOn(
+  app: RequestListener,
+  listener: PortalConfig['listeners']['public'],
+  closer: Closer,
+): Promise<string> {
+  const server = createServer(app);
+  const url = await new Promise<string>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listener.port, listener.host, () => {
+      const address = server.address() as AddressInfo;
+      resolve(
+        `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
+      );
+    });
+  });
+  closer.add(() => closeServer(server));
+  return url;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Event streams stay open until the client leaves; do not wait for them.
+    server.closeAllConnections();
+  });
+}

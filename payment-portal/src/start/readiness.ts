@@ -1,0 +1,38 @@
+import { formatEther } from 'ethers';
+import type { Relayer } from '../proofs/index.js';
+import type { Database } from '../storage/index.js';
+
+const RELAYER_READY_TIMEOUT_MS = 2_000;
+
+export type ReadinessCheck = { ok: boolean; detail?: string };
+export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
+
+/** The portal's /readyz: the database answers; the relayer's state is reported (see below). */
+export function createReadiness(deps: { db: Database; relayer: Relayer | undefined }): Readiness {
+  return async () => {
+    const checks: Record<string, ReadinessCheck> = {};
+    try {
+      await deps.db.query('SELECT 1');
+      checks.database = { ok: true };
+    } catch (err) {
+      checks.database = { ok: false, detail: (err as Error).message };
+    }
+    if (deps.relayer) checks.relayer = await relayerCheck(deps.relayer);
+    return { ok: Object.values(checks).every((c) => c.ok), checks };
+  };
+}
+
+/**
+ * The relayer in /readyz: its address and gas balance per network. Informational (always ok): an
+ * unfunded relayer fails only x402 settlements, so taking the whole portal out of rotation would
+ * do more harm; alert on the `turnpike_portal_relayer_balance` gauge instead.
+ */
+async function relayerCheck(relayer: Relayer): Promise<ReadinessCheck> {
+  const status = await relayer.status(RELAYER_READY_TIMEOUT_MS);
+  const parts = status.networks.map((n) =>
+    n.balanceWei === undefined
+      ? `${n.network}=unreadable`
+      : `${n.network}=${formatEther(BigInt(n.balanceWei))}`,
+  );
+  return { ok: true, detail: `address ${status.address}; balance ${parts.join(' ') || 'no network'}` };
+}
