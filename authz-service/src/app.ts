@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { deriveSealKeys } from '@turnpike/protocol';
 import {
   createLogger,
   createMetrics,
@@ -14,7 +15,8 @@ import type { Decide, DenyDecision, NeutralRequest, RenderedResponse } from './c
 import { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
 import { createPortalClient } from './portal/client.js';
 import { createProofRedeemer } from './proofs/redeem.js';
-import { createReferenceCache } from './render/reference-cache.js';
+import { createAddressSource, type AddressSource } from './challenges/address-source.js';
+import { createPayeeCache } from './challenges/payee-cache.js';
 import { renderDenial } from './render/render-denial.js';
 import { createProbeCache, type PurgeSelector } from './requirements/probe-cache.js';
 import type { probeUpstream } from './requirements/probe.js';
@@ -39,6 +41,8 @@ export interface AuthzServiceHandle {
   /** The core, for in-process callers (the Express integration, benches). */
   decide: Decide;
   renderDenial: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
+  /** The buffer of leased challenge addresses (benches warm it up before measuring). */
+  challengeAddresses: AddressSource;
   purge(selector: PurgeSelector): number;
   metrics: AuthzMetrics;
   registry: Registry;
@@ -119,11 +123,29 @@ export async function startAuthzService(
       registry: networks,
     },
   });
+  // Stateless 402s: pay links and API challenges are sealed here with keys shared with the portal
+  // (derived from the internal API secret); challenge addresses are leased in blocks and kept ready.
+  const payee = createPayeeCache({ portal, refreshMs: config.challenges.payeeRefreshSeconds * 1000, logger });
+  const addresses = createAddressSource({
+    portal,
+    bufferSize: config.challenges.addressBuffer,
+    leaseSize: config.challenges.leaseSize,
+    logger,
+  });
+  void payee
+    .ready()
+    .then((p) =>
+      p.evm === undefined ? undefined : addresses.fill(Math.ceil(config.challenges.addressBuffer / 2)),
+    )
+    .catch(() => undefined);
   const renderDeps = {
     portal,
-    references: createReferenceCache(portal, config.portal.referenceCacheMaxEntries),
     registry: networks,
+    sealKeys: deriveSealKeys(config.portal.token.reveal()),
+    payee,
+    addresses,
     publicPathPrefix: config.portal.publicPathPrefix,
+    payLinkTtlSeconds: config.challenges.payLinkTtlSeconds,
     x402MaxTimeoutSeconds: config.x402.maxTimeoutSeconds,
     log: logger,
   };
@@ -187,11 +209,13 @@ export async function startAuthzService(
     ...(grpc === undefined ? {} : { grpcPort: grpc.port }),
     decide,
     renderDenial: render,
+    challengeAddresses: addresses,
     purge: (s) => cache.purge(s),
     metrics,
     registry,
     close() {
       closing ??= (async () => {
+        payee.stop();
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 2_000);

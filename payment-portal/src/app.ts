@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createNetworkRegistry } from '@turnpike/protocol';
+import { createNetworkRegistry, deriveSealKeys } from '@turnpike/protocol';
 import { createLogger, createMetrics, type Logger } from '@turnpike/protocol/service';
 import type { PortalConfig } from './config/schema.js';
 import type { PortalContext } from './context.js';
@@ -9,7 +9,8 @@ import { createPortalMetrics } from './metrics.js';
 import type { Relayer, SettleVerifiers } from './proofs/index.js';
 import { createInvoiceHub } from './public/invoice-hub.js';
 import { createPublicApp } from './public/public-app.js';
-import { createReferenceSigner } from './reference/reference.js';
+import { createXpubDeriver } from './addresses/xpub-deriver.js';
+import { describePayee } from './challenges/payee.js';
 import { startAddressPool } from './start/address-pool.js';
 import { checkPortalConfig } from './start/check-config.js';
 import { createCloser } from './start/closer.js';
@@ -77,6 +78,7 @@ export async function startPaymentPortal(
     const metrics = createPortalMetrics(registryMetrics);
     const evmPool = await startAddressPool(config, { db, logger, closer });
     const chains = chainSettings(config, registry);
+    const deriver = config.wallets.evm ? createXpubDeriver(config.wallets.evm.xpub) : undefined;
     const view = {
       registry,
       prefix: config.publicPathPrefix,
@@ -90,7 +92,9 @@ export async function startPaymentPortal(
       db,
       registry,
       keys,
-      references: createReferenceSigner(keys),
+      sealKeys: deriveSealKeys(config.listeners.internalToken.reveal()),
+      deriver,
+      payee: describePayee(config, { registry, rpcUrls: chains.rpcUrls, deriver }),
       evmPool,
       invoiceDeps: {
         db,

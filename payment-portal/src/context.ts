@@ -1,11 +1,11 @@
-import type { NetworkRegistry } from '@turnpike/protocol';
+import type { NetworkRegistry, PayeeResponse, SealKeys } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import type { Registry } from 'prom-client';
 import type { AddressPool } from './addresses/address-pool.js';
+import type { XpubDeriver } from './addresses/xpub-deriver.js';
 import type { PortalConfig } from './config/schema.js';
 import type { CreateInvoiceDeps } from './invoices/create-invoice.js';
 import type { ViewContext } from './invoices/pay-page-view.js';
-import type { ReferenceSigner } from './reference/reference.js';
 import type { Database } from './storage/index.js';
 import type { SigningKeySet } from './tokens/signing-keys.js';
 import type { PortalMetrics } from './metrics.js';
@@ -17,7 +17,12 @@ export interface PortalContext {
   db: Database;
   registry: NetworkRegistry;
   keys: SigningKeySet;
-  references: ReferenceSigner;
+  /** Keys of the sealed challenges and pay links (derived from the internal API secret). */
+  sealKeys: SealKeys;
+  /** EVM challenge and x402 addresses from the xpub; absent without `wallets.evm`. */
+  deriver: XpubDeriver | undefined;
+  /** What this portal can be paid with (GET /internal/v1/payee). */
+  payee: PayeeResponse;
   evmPool: AddressPool | undefined;
   invoiceDeps: CreateInvoiceDeps;
   view: ViewContext;

@@ -8,3 +8,6 @@ export * from './scope/index.js';
 export * from './claims/index.js';
 export * from './x402/index.js';
 export * from './portal-api/index.js';
+export * from './sealed/index.js';
+export * from './challenge/index.js';
+export * from './pay-link/index.js';

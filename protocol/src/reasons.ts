@@ -95,11 +95,19 @@ export const REASONS = {
   DECISION_TIMEOUT: 'decision_timeout',
   CHECK_REQUEST_INVALID: 'check_request_invalid',
   PAYMENT_CHALLENGE_MALFORMED: 'payment_challenge_malformed',
+  /** A transaction-hash proof without `x-payment-challenge` on a route that does not accept unbound proofs. */
+  PAYMENT_CHALLENGE_REQUIRED: 'payment_challenge_required',
+  /** The challenge was altered, sealed elsewhere, or is not a challenge. */
+  PAYMENT_CHALLENGE_INVALID: 'payment_challenge_invalid',
+  /** The challenge was issued for another host or resource. */
+  PAYMENT_CHALLENGE_MISMATCH: 'payment_challenge_mismatch',
   // portal (first defined in payment-portal/src/reasons.ts)
   OFFER_UNSUPPORTED: 'offer_unsupported',
   PROOF_UNSUPPORTED: 'proof_unsupported',
   UNAUTHORIZED: 'unauthorized',
   INVOICE_NOT_PAID: 'invoice_not_paid',
+  /** /complete without the session cookie of the browser that opened the invoice. */
+  PAY_SESSION_INVALID: 'pay_session_invalid',
   DEV_PAY_UNAVAILABLE: 'dev_pay_unavailable',
 } as const;
 

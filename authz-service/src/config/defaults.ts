@@ -26,8 +26,17 @@ export const AUTHZ_DEFAULTS = {
   /** Settling a proof (tx lookup, x402 settlement) may wait for a chain. */
   portalSettleTimeoutMs: 15_000,
   portalPublicPathPrefix: '/_402',
-  /** Browser references cached per (host, URI, request digest), each for half its remaining lifetime. */
-  referenceCacheMaxEntries: 10_000,
+  /** How long the pay link of a browser 402 stays usable. */
+  payLinkTtlSeconds: 3_600,
+  /**
+   * Challenge receive addresses kept ready in memory, so an API 402 only reads memory. Deriving one
+   * costs the portal ~0.2 ms (bench/results/authz.md); the buffer absorbs bursts above that rate.
+   */
+  challengeAddressBuffer: 4_096,
+  /** Addresses leased from the portal per call (one database write per lease). */
+  challengeLeaseSize: 1_024,
+  /** How often the portal's payee description (networks, wallets, x402 address) is refreshed. */
+  payeeRefreshSeconds: 60,
   x402MaxTimeoutSeconds: 300,
   /** An unconfigured host is a mistake, not a free pass. */
   unknownHosts: 'forbidden',

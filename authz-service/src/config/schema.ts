@@ -69,8 +69,19 @@ const portalSchema = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9._~-]+$/)
     .default(D.portalPublicPathPrefix),
-  referenceCacheMaxEntries: positiveInt.default(D.referenceCacheMaxEntries),
 });
+
+const challengesSchema = z
+  .strictObject({
+    payLinkTtlSeconds: positiveInt.max(7 * 24 * 3600).default(D.payLinkTtlSeconds),
+    addressBuffer: positiveInt.max(1_000_000).default(D.challengeAddressBuffer),
+    leaseSize: positiveInt.max(4_096).default(D.challengeLeaseSize),
+    payeeRefreshSeconds: positiveInt.default(D.payeeRefreshSeconds),
+  })
+  .refine((c) => c.leaseSize <= c.addressBuffer, {
+    message: 'leaseSize must not exceed addressBuffer',
+    path: ['leaseSize'],
+  });
 
 /** The authorizer's configuration file (YAML or JSON). Unknown keys are errors. */
 export const authzConfigSchema = z.strictObject({
@@ -90,6 +101,8 @@ export const authzConfigSchema = z.strictObject({
   unknownHosts: z.enum(['forbidden', 'free']).default(D.unknownHosts),
   probe: probeSchema.default(() => probeSchema.parse({})),
   portal: portalSchema,
+  /** Stateless 402s: pay links, sealed API challenges and their receive addresses. */
+  challenges: challengesSchema.default(() => challengesSchema.parse({})),
   x402: z
     .strictObject({ maxTimeoutSeconds: positiveInt.default(D.x402MaxTimeoutSeconds) })
     .default({ maxTimeoutSeconds: D.x402MaxTimeoutSeconds }),

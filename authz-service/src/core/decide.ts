@@ -138,7 +138,12 @@ export function createDecider(deps: DeciderDeps): Decider {
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
     if (isDecision(next)) return next;
     deadline.extend(next.proofs.redeemer.timeoutMs);
-    return next.proofs.redeemer.redeem(next.requirement, next.proof, log);
+    return next.proofs.redeemer.redeem(
+      next.requirement,
+      next.proof,
+      log,
+      req.clientIp === undefined ? undefined : { ip: req.clientIp.slice(0, 64) },
+    );
   };
 
   const guarded = async (req: NeutralRequest, log: DecisionLogger, progress: Progress): Promise<Decision> => {

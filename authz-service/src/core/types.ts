@@ -67,10 +67,18 @@ export type PaymentRequiredDecision = {
   retryAfterSeconds?: number;
 };
 export type ForbiddenDecision = { kind: 'forbidden'; reason: AuthzReason };
-export type UnavailableDecision = { kind: 'unavailable'; reason: AuthzReason };
+export type UnavailableDecision = {
+  kind: 'unavailable';
+  reason: AuthzReason;
+  /** When to try again (a transient failure on the payment path); the renderer's default otherwise. */
+  retryAfterSeconds?: number;
+};
+/** A limit on what writes (recorded challenges, payment proofs) was reached: 429, never a 5xx. */
+export type RateLimitedDecision = { kind: 'rate_limited'; reason: AuthzReason; retryAfterSeconds: number };
 
 /** The core's answer. Transports switch on `kind` (exhaustively). */
-export type Decision = AllowDecision | PaymentRequiredDecision | ForbiddenDecision | UnavailableDecision;
+export type Decision =
+  AllowDecision | PaymentRequiredDecision | ForbiddenDecision | UnavailableDecision | RateLimitedDecision;
 export type DenyDecision = Exclude<Decision, AllowDecision>;
 
 /** The logging the core does (a pino Logger fits; HTTP adapters pass a lazy request logger). */

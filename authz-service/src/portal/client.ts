@@ -1,22 +1,23 @@
 import {
+  addressLeaseResponseSchema,
   challengeSchema,
+  payeeResponseSchema,
   PORTAL_API_PATHS,
-  referenceResponseSchema,
   settleResponseSchema,
+  type AddressLeaseResponse,
   type Challenge,
   type ChallengeRequest,
-  type ReferenceRequest,
-  type ReferenceResponse,
+  type PayeeResponse,
   type SettleRequest,
   type SettleResponse,
 } from '@turnpike/protocol';
 import type { z } from 'zod';
 
 export type {
+  AddressLeaseResponse,
   Challenge,
   ChallengeRequest,
-  ReferenceRequest,
-  ReferenceResponse,
+  PayeeResponse,
   SettleRequest,
   SettleResponse,
 };
@@ -28,16 +29,32 @@ export type PortalErrorCode =
 export class PortalError extends Error {
   readonly code: PortalErrorCode;
   readonly status: number | undefined;
-  constructor(code: PortalErrorCode, message: string, options?: { cause?: unknown; status?: number }) {
+  /** Set when the portal answered 429: how long its Retry-After said to wait. */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    code: PortalErrorCode,
+    message: string,
+    options?: { cause?: unknown; status?: number; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.name = 'PortalError';
     this.code = code;
     this.status = options?.status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 
+function retryAfterOf(res: Response): number {
+  const seconds = Number(res.headers.get('retry-after'));
+  return Number.isInteger(seconds) && seconds > 0 ? seconds : PORTAL_RETRY_AFTER_SECONDS;
+}
+
 export interface PortalClient {
-  createReference(body: ReferenceRequest): Promise<ReferenceResponse>;
+  /** What the portal is paid with (networks, wallets, x402 address, challenge lifetime). */
+  payee(): Promise<PayeeResponse>;
+  /** `count` never-used challenge receive addresses. */
+  leaseAddresses(count: number): Promise<AddressLeaseResponse>;
+  /** A recorded challenge (only for resources that accept unbound transaction proofs). */
   createChallenge(body: ChallengeRequest): Promise<Challenge>;
   settle(body: SettleRequest): Promise<SettleResponse>;
 }
@@ -51,17 +68,50 @@ export interface PortalClientOptions {
   fetch?: typeof fetch;
 }
 
+/** A refused connection or one reset before any answer: the request never reached the portal's handler. */
+function connectionLost(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+}
+
+/** What a portal error means for the client: retry after this long. */
+export const PORTAL_RETRY_AFTER_SECONDS = 5;
+
 /**
  * Client of the portal's internal API (`protocol/src/portal-api`): bearer secret, a timeout on
  * every call, every response parsed with the shared zod schemas. Settle answers `{ok:false}` as
- * data (HTTP 4xx with a settle body is a verdict, not a failure).
+ * data (HTTP 4xx with a settle body is a verdict, not a failure). A connection lost before any
+ * answer (a replica gone, an idle keep-alive connection closed under us) is tried once more: every
+ * call here is safe to repeat (settling is idempotent per proof and binding).
  */
 export function createPortalClient(opts: PortalClientOptions): PortalClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const doFetch = opts.fetch ?? fetch;
   const authorization = `Bearer ${opts.token}`;
 
-  async function post<S extends z.ZodType>(
+  const send = async (method: 'GET' | 'POST', path: string, body: unknown): Promise<Response> => {
+    const init: RequestInit = {
+      method,
+      headers:
+        method === 'POST'
+          ? { 'content-type': 'application/json', accept: 'application/json', authorization }
+          : { accept: 'application/json', authorization },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(opts.timeoutMs),
+    };
+    if (method === 'POST')
+      init.body = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    try {
+      return await doFetch(base + path, init);
+    } catch (err) {
+      if (!connectionLost(err)) throw err;
+      return doFetch(base + path, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) });
+    }
+  };
+
+  async function call<S extends z.ZodType>(
+    method: 'GET' | 'POST',
     path: string,
     body: unknown,
     schema: S,
@@ -69,38 +119,39 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
   ): Promise<z.output<S>> {
     let res: Response;
     try {
-      res = await doFetch(base + path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization },
-        body: JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(opts.timeoutMs),
-      });
+      res = await send(method, path, body);
     } catch (err) {
       const name = (err as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError')
-        throw new PortalError('portal_timeout', `POST ${path} timed out after ${opts.timeoutMs} ms`, {
+        throw new PortalError('portal_timeout', `${method} ${path} timed out after ${opts.timeoutMs} ms`, {
           cause: err,
         });
-      throw new PortalError('portal_unreachable', `POST ${path} failed: ${name}`, { cause: err });
+      throw new PortalError('portal_unreachable', `${method} ${path} failed: ${name}`, { cause: err });
     }
     let json: unknown;
     try {
       json = await res.json();
     } catch (err) {
-      throw new PortalError('portal_response_invalid', `POST ${path}: ${res.status} without a JSON body`, {
-        cause: err,
-        status: res.status,
-      });
+      throw new PortalError(
+        'portal_response_invalid',
+        `${method} ${path}: ${res.status} without a JSON body`,
+        {
+          cause: err,
+          status: res.status,
+        },
+      );
     }
     if (!res.ok && !verdictStatuses.includes(res.status)) {
-      throw new PortalError('portal_status', `POST ${path} answered ${res.status}`, { status: res.status });
+      throw new PortalError('portal_status', `${method} ${path} answered ${res.status}`, {
+        status: res.status,
+        ...(res.status === 429 ? { retryAfterSeconds: retryAfterOf(res) } : {}),
+      });
     }
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       throw new PortalError(
         'portal_response_invalid',
-        `POST ${path}: response does not match the schema (${parsed.error.issues.length} issues)`,
+        `${method} ${path}: response does not match the schema (${parsed.error.issues.length} issues)`,
         { status: res.status },
       );
     }
@@ -108,8 +159,11 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
   }
 
   return {
-    createReference: (body) => post(PORTAL_API_PATHS.references, body, referenceResponseSchema),
-    createChallenge: (body) => post(PORTAL_API_PATHS.challenges, body, challengeSchema),
-    settle: (body) => post(PORTAL_API_PATHS.settle, body, settleResponseSchema, [400, 402, 409, 422, 429]),
+    payee: () => call('GET', PORTAL_API_PATHS.payee, undefined, payeeResponseSchema),
+    leaseAddresses: (count) =>
+      call('POST', PORTAL_API_PATHS.addressLeases, { count }, addressLeaseResponseSchema),
+    createChallenge: (body) => call('POST', PORTAL_API_PATHS.challenges, body, challengeSchema),
+    settle: (body) =>
+      call('POST', PORTAL_API_PATHS.settle, body, settleResponseSchema, [400, 402, 409, 422, 429]),
   };
 }

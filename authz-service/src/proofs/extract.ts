@@ -1,5 +1,6 @@
 import {
   decodeX402Header,
+  MAX_CHALLENGE_CHARS,
   isProtocolError,
   REASONS,
   X402_HEADERS,
@@ -15,8 +16,11 @@ export type ExtractedProof =
 
 const NONE: ExtractedProof = { kind: 'none' };
 const TX = /^[A-Za-z0-9]{16,128}$/;
-/** The portal's challenge (invoice) ids, as `paymentDetails.challengeId` carries them. */
-const CHALLENGE = /^[A-Za-z0-9_-]{1,128}$/;
+/**
+ * `paymentDetails.challengeId` as the 402 hands it out: a sealed challenge (`<base64url>.<mac>`)
+ * or the id of a recorded one. The portal verifies the seal; this only refuses what cannot be one.
+ */
+const CHALLENGE = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_CHALLENGE_CHARS - 44}}(\\.[A-Za-z0-9_-]{43})?$`);
 
 /**
  * A payment proof the client sent with its retry: x402 v2 `PAYMENT-SIGNATURE`, x402 v1

@@ -1,19 +1,8 @@
 import { encodeX402Header, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
-import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Decision, DecisionLogger, ResolvedRequirement } from '../core/types.js';
 import type { AuthzReason } from '../reasons.js';
-import type { PortalClient } from '../portal/client.js';
+import { PORTAL_RETRY_AFTER_SECONDS, type PortalClient } from '../portal/client.js';
 import type { TokenChecker } from '../tokens/check.js';
-
-/** How long a refused proof's answer is reused (capped by the portal's Retry-After). */
-const REFUSAL_MEMO_SECONDS = 10;
-const REFUSAL_MEMO_MAX_ENTRIES = 10_000;
-
-function proofKey(proof: SettleProof): string {
-  if (proof.type === 'tx') return `tx\n${proof.network}\n${proof.tx}\n${proof.challenge ?? ''}`;
-  return `x402\n${proof.version}\n${createHash('sha256').update(JSON.stringify(proof.payload)).digest('hex')}`;
-}
 
 function retryAfter(seconds: number | undefined): { retryAfterSeconds?: number } {
   return seconds === undefined ? {} : { retryAfterSeconds: seconds };
@@ -21,13 +10,18 @@ function retryAfter(seconds: number | undefined): { retryAfterSeconds?: number }
 
 export interface ProofRedeemer {
   /** Settles the proof through the portal; on success, allows with the new token for the client. */
-  redeem(requirement: ResolvedRequirement, proof: SettleProof, log: DecisionLogger): Promise<Decision>;
+  redeem(
+    requirement: ResolvedRequirement,
+    proof: SettleProof,
+    log: DecisionLogger,
+    client?: { ip: string },
+  ): Promise<Decision>;
   /** How long a redemption may take (it may wait for a chain). */
   readonly timeoutMs: number;
 }
 
 export interface ProofRedeemerOptions {
-  portal: PortalClient;
+  portal: Pick<PortalClient, 'settle'>;
   tokens: TokenChecker;
   timeoutMs: number;
   now?: () => number;
@@ -39,27 +33,19 @@ export interface ProofRedeemerOptions {
  * the upstream's answer, so "settle only below 400" cannot be done here). The token is checked
  * like any other before it allows, and goes back to the client in `x-402-token`, a scoped
  * cookie and — for x402 — the receipt in `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`.
+ *
+ * Nothing here remembers a verdict: the portal's ledger answers the same proof with the same
+ * grant on every replica, so what a payer gets never depends on which process asked.
  */
 export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
   const now = opts.now ?? Date.now;
-  // A refusal is remembered briefly per (resource, proof): NGINX asks again from its challenge
-  // route right after the 401, and clients retry a pending proof; neither should cost a second
-  // settle call. Successes are never remembered (each one is a credited payment).
-  const refusals = new LRUCache<string, { reason: AuthzReason; retryAfterSeconds?: number }>({
-    max: REFUSAL_MEMO_MAX_ENTRIES,
-  });
   return {
     timeoutMs: opts.timeoutMs,
-    async redeem(r, proof, log) {
-      const key = `${r.host}\n${r.path}\n${proofKey(proof)}`;
-      const known = refusals.get(key);
-      if (known !== undefined)
-        return {
-          kind: 'payment_required',
-          reason: known.reason,
-          requirement: r,
-          ...retryAfter(known.retryAfterSeconds),
-        };
+    async redeem(r, proof, log, client) {
+      // A transaction hash is bound to its requester by the challenge it was quoted for; without
+      // one, only a resource that opted in takes it (anyone who saw the transfer could present it).
+      if (proof.type === 'tx' && proof.challenge === undefined && r.request.unboundTxProofs !== true)
+        return { kind: 'payment_required', reason: REASONS.PAYMENT_CHALLENGE_REQUIRED, requirement: r };
       let answer;
       try {
         answer = await opts.portal.settle({
@@ -69,23 +55,30 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
           originalUri: r.originalUri,
           request: toWire(r.request),
           proof,
+          ...(client === undefined ? {} : { client }),
         });
       } catch (err) {
         log.warn(
           { err: { name: (err as Error).name, code: (err as { code?: unknown }).code } },
           'settle call failed',
         );
-        return { kind: 'unavailable', reason: REASONS.PORTAL_UNAVAILABLE };
+        return {
+          kind: 'unavailable',
+          reason: REASONS.PORTAL_UNAVAILABLE,
+          retryAfterSeconds: PORTAL_RETRY_AFTER_SECONDS,
+        };
       }
       if (!answer.ok) {
         // The portal's reason is passed on as it is: the settle schema already holds it to the
         // snake_case reason shape, and the portal adds reasons of its own (e.g. chain_unavailable).
         const reason = answer.reason as AuthzReason;
         log.info({ proof: proof.type, reason }, 'payment proof refused');
-        const memoSeconds = Math.min(answer.retryAfterSeconds ?? REFUSAL_MEMO_SECONDS, REFUSAL_MEMO_SECONDS);
-        if (memoSeconds > 0) {
-          refusals.set(key, { reason, ...retryAfter(answer.retryAfterSeconds) }, { ttl: memoSeconds * 1000 });
-        }
+        if (reason === REASONS.RATE_LIMITED)
+          return {
+            kind: 'rate_limited',
+            reason,
+            retryAfterSeconds: answer.retryAfterSeconds ?? PORTAL_RETRY_AFTER_SECONDS,
+          };
         return {
           kind: 'payment_required',
           reason,

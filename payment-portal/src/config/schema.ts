@@ -71,20 +71,12 @@ export const portalConfigSchema = z.strictObject({
         .max(7 * 24 * 60)
         .default(30),
       rateLimitPerMinutePerIp: z.number().int().min(1).max(100_000).default(20),
-      /** How long a pay-page link (reference) from a 402 stays usable. */
-      referenceTtlMinutes: z
-        .number()
-        .int()
-        .min(1)
-        .max(7 * 24 * 60)
-        .default(60),
       /** Whether a payment that arrives after expiry unlocks the resource (it is always credited). */
       latePaymentUnlocks: z.boolean().default(true),
     })
     .default({
       expiryMinutes: 30,
       rateLimitPerMinutePerIp: 20,
-      referenceTtlMinutes: 60,
       latePaymentUnlocks: true,
     }),
   networks: networkOverridesSchema.default({}),

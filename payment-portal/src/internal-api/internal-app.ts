@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import {
+  addressLeaseRequestSchema,
   challengeRequestSchema,
   fromWire,
   PORTAL_API_PATHS,
-  referenceRequestSchema,
   REASONS,
   settleRequestSchema,
   type Challenge,
@@ -12,6 +12,7 @@ import {
 import { requestContext } from '@turnpike/protocol/service';
 import express, { type RequestHandler } from 'express';
 import { getAddress } from 'ethers';
+import { leaseChallengeAddresses } from '../challenges/lease-addresses.js';
 import type { PortalContext } from '../context.js';
 import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
@@ -72,24 +73,27 @@ export function createInternalApp(
   app.use(bearerCheck(ctx.config.listeners.internalToken.reveal()));
   app.use(express.json({ limit: '64kb' }));
 
-  app.post(PORTAL_API_PATHS.references, async (req, res) => {
-    const body = parse(referenceRequestSchema, req.body);
-    const request = fromWire(body.request, ctx.registry);
-    const target = resolveTarget(body, request);
-    const expiresAt = new Date(Date.now() + ctx.config.invoice.referenceTtlMinutes * 60_000);
-    const reference = await ctx.references.sign({ ...target, request: body.request }, expiresAt);
-    res.json({
-      reference,
-      payUrl: `${target.scheme}://${target.host}${prefix}/pay?ref=${reference}`,
-      expiresAt: expiresAt.toISOString(),
-    });
+  app.get(PORTAL_API_PATHS.payee, (_req, res) => {
+    res.json(ctx.payee);
+  });
+
+  app.post(PORTAL_API_PATHS.addressLeases, async (req, res) => {
+    const { count } = parse(addressLeaseRequestSchema, req.body);
+    if (ctx.deriver === undefined)
+      throw new PortalError(REASONS.OFFER_UNSUPPORTED, 422, 'no EVM wallet (wallets.evm.xpub) is configured');
+    res.json(await leaseChallengeAddresses(ctx.db, ctx.deriver, count));
   });
 
   app.post(PORTAL_API_PATHS.challenges, async (req, res) => {
     const body = parse(challengeRequestSchema, req.body);
     const request = fromWire(body.request, ctx.registry);
     const target = resolveTarget(body, request);
-    const invoice = await createInvoice(ctx.invoiceDeps, { target, request, clientIp: body.client.ip });
+    const invoice = await createInvoice(ctx.invoiceDeps, {
+      target,
+      request,
+      clientIp: body.client.ip,
+      source: 'challenge',
+    });
     ctx.metrics.invoicesCreated.inc({ source: 'challenge' });
     const challenge: Challenge = {
       id: invoice.id,

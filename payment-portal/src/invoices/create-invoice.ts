@@ -43,7 +43,15 @@ export function newInvoiceId(): string {
  */
 export async function createInvoice(
   deps: CreateInvoiceDeps,
-  input: { target: PaymentTarget; request: PaymentRequest; clientIp: string | null },
+  input: {
+    target: PaymentTarget;
+    request: PaymentRequest;
+    clientIp: string | null;
+    /** Who opens it: a person on the pay page, or a recorded API challenge (unbound-proof routes). */
+    source: 'pay_page' | 'challenge';
+    /** sha256 (hex) of the pay-page session secret the browser holds; /complete requires it. */
+    sessionHash?: string;
+  },
 ): Promise<InvoiceRecord> {
   const offers = input.request.offers.filter((o) => {
     if (!deps.watchedNetworks.has(o.network)) return false;
@@ -66,8 +74,8 @@ export async function createInvoice(
       const { target, request } = input;
       await tx.query(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
-                               description, expires_at, client_ip, customization)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12)`,
+                               description, expires_at, client_ip, customization, source, session_hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12, $13, $14)`,
         [
           id,
           target.host,
@@ -81,6 +89,8 @@ export async function createInvoice(
           deps.expiryMinutes,
           input.clientIp,
           JSON.stringify(request.customization),
+          input.source,
+          input.sessionHash ?? null,
         ],
       );
       for (const offer of offers) {

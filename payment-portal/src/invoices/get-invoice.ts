@@ -1,5 +1,5 @@
 import type { Queryable } from '../storage/index.js';
-import type { InvoiceRecord, InvoiceOfferRecord, InvoiceStatus } from './types.js';
+import type { InvoiceRecord, InvoiceOfferRecord, InvoiceSource, InvoiceStatus } from './types.js';
 
 interface InvoiceRow {
   id: string;
@@ -20,6 +20,8 @@ interface InvoiceRow {
   token_jti: string | null;
   token_expires_at: Date | null;
   customization: InvoiceRecord['customization'];
+  source: InvoiceSource;
+  session_hash: string | null;
 }
 
 interface OfferRow {
@@ -71,6 +73,8 @@ export async function getInvoice(db: Queryable, id: string): Promise<InvoiceReco
     tokenJti: row.token_jti,
     tokenExpiresAt: row.token_expires_at,
     customization: row.customization,
+    source: row.source,
+    sessionHash: row.session_hash,
     offers: offers.rows.map(offerFromRow),
   };
 }

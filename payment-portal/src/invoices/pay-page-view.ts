@@ -100,7 +100,8 @@ export async function loadPayPageView(
   ctx: ViewContext,
 ): Promise<PayPageView | null> {
   const invoice = await getInvoice(db, id);
-  if (!invoice) return null;
+  // An invoice written for a credited proof has no pay page: its grant went to the proof.
+  if (!invoice || invoice.source === 'proof') return null;
   const rows = await db.query<{ offer_id: string; have: string | null }>(
     `SELECT o.id AS offer_id, (c.last_block - MIN(p.block_number)) AS have
      FROM invoice_offers o

@@ -1,3 +1,10 @@
+/**
+ * How an invoice was made: opened by a person on the pay page; recorded for an API 402 of a route
+ * that accepts unbound transaction proofs; or written when a proof against a stateless challenge or
+ * an x402 authorization was credited.
+ */
+export type InvoiceSource = 'pay_page' | 'challenge' | 'proof';
+
 /** Invoice states, in the order a payment moves them (expired is the other end). */
 export type InvoiceStatus = 'pending' | 'seen' | 'confirming' | 'paid' | 'redeemed' | 'expired';
 
@@ -37,6 +44,9 @@ export interface InvoiceRecord {
   tokenJti: string | null;
   tokenExpiresAt: Date | null;
   customization: { css?: string; js?: string; image?: string };
+  source: InvoiceSource;
+  /** sha256 (hex) of the pay-page session secret; null for recorded challenges and proofs. */
+  sessionHash: string | null;
   offers: InvoiceOfferRecord[];
 }
 

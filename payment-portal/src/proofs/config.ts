@@ -15,11 +15,6 @@ const txNetworkSchema = z.strictObject({
 
 const txSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  /**
-   * Accept a proof paying an owner's fixed wallet (a request offer with `address`), which no
-   * signature binds to the challenge: anyone who sees the transaction on chain could present it.
-   */
-  allowUnboundProofs: z.boolean().default(false),
   /** Clock difference tolerated between the chain and the database (block time vs invoice creation). */
   clockSkewSeconds: seconds.default(60),
   /** Default maximum transaction age (24 h). */
@@ -72,7 +67,6 @@ const x402Schema = z
 export const proofsConfigSchema = z.strictObject({
   tx: txSchema.default({
     enabled: true,
-    allowUnboundProofs: false,
     clockSkewSeconds: 60,
     maxTxAgeSeconds: 86_400,
     networks: {},

@@ -1,5 +1,6 @@
-import type { NetworkRegistry, Reason, SettleResponse } from '@turnpike/protocol';
+import type { NetworkRegistry, PayeeResponse, Reason, SettleResponse } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
+import type { XpubDeriver } from '../addresses/xpub-deriver.js';
 import type { PortalContext } from '../context.js';
 import type { Database } from '../storage/index.js';
 import type { SigningKeySet } from '../tokens/signing-keys.js';
@@ -10,6 +11,12 @@ export interface ProofContext {
   registry: NetworkRegistry;
   keys: SigningKeySet;
   issuer: string;
+  /** Opens the sealed API challenges a transaction-hash proof names (SealKeys.challenge). */
+  challengeKey: Buffer;
+  /** Derives challenge addresses from the EVM xpub (absent: no EVM wallet configured). */
+  deriver: XpubDeriver | undefined;
+  /** What this portal is paid with: the Solana wallet, the x402 address. */
+  payee: PayeeResponse;
   rpcUrls: ReadonlyMap<string, readonly string[]>;
   /** Per-call RPC timeout on a network. */
   rpcTimeoutMs(network: string): number;
@@ -29,6 +36,9 @@ export function proofContextFrom(ctx: PortalContext): ProofContext {
     registry: ctx.registry,
     keys: ctx.keys,
     issuer: ctx.config.issuer,
+    challengeKey: ctx.sealKeys.challenge,
+    deriver: ctx.deriver,
+    payee: ctx.payee,
     rpcUrls: ctx.rpcUrls,
     rpcTimeoutMs: (network) => ctx.config.watchers[network]?.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS,
     logger: ctx.logger,

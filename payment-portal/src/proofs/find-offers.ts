@@ -1,9 +1,11 @@
 import type { Queryable } from '../storage/index.js';
-import type { InvoiceStatus } from '../invoices/types.js';
+import type { InvoiceSource, InvoiceStatus } from '../invoices/types.js';
 
 /** An invoice offer found by its receive address, with what the verifiers need of its invoice. */
 export interface OfferMatch {
   invoiceId: string;
+  /** How the invoice was made (only recorded API challenges are matched to transaction proofs). */
+  source: InvoiceSource;
   host: string;
   resource: string;
   status: InvoiceStatus;
@@ -21,6 +23,7 @@ export interface OfferMatch {
 
 interface Row {
   invoice_id: string;
+  source: InvoiceSource;
   host: string;
   resource: string;
   status: InvoiceStatus;
@@ -45,7 +48,7 @@ export async function findOffersByPayTo(
 ): Promise<OfferMatch[]> {
   if (payTos.length === 0) return [];
   const result = await q.query<Row>(
-    `SELECT o.invoice_id, i.host, i.resource, i.status, i.created_at, i.expires_at, o.network, o.asset_kind,
+    `SELECT o.invoice_id, i.source, i.host, i.resource, i.status, i.created_at, i.expires_at, o.network, o.asset_kind,
             o.asset_address, o.asset_symbol, o.amount_atomic, o.pay_to
      FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id
      WHERE o.network = $1 AND o.pay_to = ANY($2::text[])`,
@@ -53,6 +56,7 @@ export async function findOffersByPayTo(
   );
   return result.rows.map((r) => ({
     invoiceId: r.invoice_id,
+    source: r.source,
     host: r.host,
     resource: r.resource,
     status: r.status,

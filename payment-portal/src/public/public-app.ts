@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fromWire, REASONS } from '@turnpike/protocol';
+import { fromWire, isProtocolError, openPayLink, parseCookieHeader, REASONS } from '@turnpike/protocol';
 import { healthHandlers, metricsHandler, requestContext } from '@turnpike/protocol/service';
 import express from 'express';
 import type { PortalContext } from '../context.js';
@@ -12,6 +12,7 @@ import { resolveTarget } from '../invoices/resolve-target.js';
 import { PAY_PAGE_ASSETS_DIR, payPageCsp, renderPayPage } from '../pay-page/index.js';
 import { completeInvoice } from '../tokens/complete-invoice.js';
 import { devPay } from './dev-pay.js';
+import { newPaySession, paySessionCookie, PAY_SESSION_COOKIE } from './pay-session.js';
 
 const SSE_KEEPALIVE_MS = 15_000;
 
@@ -19,6 +20,10 @@ const SSE_KEEPALIVE_MS = 15_000;
  * The public app: everything under the configured prefix (`/_402`), which the gateway routes
  * to the portal on every protected host, plus /healthz, /readyz and /metrics at the root.
  */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  return parseCookieHeader(header).get(name)?.[0];
+}
+
 export function createPublicApp(
   ctx: PortalContext,
   opts: { ready: () => Promise<{ ok: boolean; checks: Record<string, { ok: boolean; detail?: string }> }> },
@@ -58,12 +63,28 @@ export function createPublicApp(
   router.get('/pay', async (req, res) => {
     const ref = typeof req.query.ref === 'string' ? req.query.ref : '';
     if (ref === '') throw new PortalError(REASONS.REFERENCE_INVALID, 400, 'missing payment link reference');
-    const payload = await ctx.references.verify(ref);
-    const request = fromWire(payload.request, ctx.registry);
-    const target = resolveTarget(payload, request);
-    const invoice = await createInvoice(ctx.invoiceDeps, { target, request, clientIp: req.ip ?? null });
+    let link;
+    try {
+      link = openPayLink(ctx.sealKeys.payLink, ref, Date.now());
+    } catch (err) {
+      if (isProtocolError(err))
+        throw new PortalError(err.code, 400, 'the payment link is invalid or has expired');
+      throw err;
+    }
+    const request = fromWire(link.request, ctx.registry);
+    const target = resolveTarget(link, request);
+    // The invoice's grant goes only to this browser: /complete asks for the session cookie.
+    const session = newPaySession();
+    const invoice = await createInvoice(ctx.invoiceDeps, {
+      target,
+      request,
+      clientIp: req.ip ?? null,
+      source: 'pay_page',
+      sessionHash: session.hash,
+    });
     ctx.metrics.invoicesCreated.inc({ source: 'pay_page' });
     res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Set-Cookie', paySessionCookie(session.secret, invoice, prefix));
     res.redirect(303, `${prefix}/invoices/${invoice.id}`);
   });
 
@@ -113,7 +134,7 @@ export function createPublicApp(
           issuer: ctx.config.issuer,
           latePaymentUnlocks: ctx.config.invoice.latePaymentUnlocks,
         },
-        { id, requestHost: host },
+        { id, requestHost: host, sessionSecret: cookieValue(req.headers.cookie, PAY_SESSION_COOKIE) },
       );
       ctx.metrics.tokensIssued.inc();
       res.setHeader('Cache-Control', 'no-store');

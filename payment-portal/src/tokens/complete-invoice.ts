@@ -6,11 +6,12 @@ import {
   TOKEN_COOKIE,
   type TokenClaims,
 } from '@turnpike/protocol';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { PortalError } from '../errors.js';
 import { getInvoice } from '../invoices/get-invoice.js';
 import { PORTAL_REASONS } from '../reasons.js';
 import type { Database } from '../storage/index.js';
+import { paySessionHash } from '../public/pay-session.js';
 import { issueToken } from './issue-token.js';
 import type { SigningKeySet } from './signing-keys.js';
 
@@ -38,17 +39,31 @@ export function safeReturnPath(originalUri: string, resource: string): string {
 }
 
 /**
- * Issues the token of a paid invoice and the cookies that carry it. The first call fixes the
+ * Issues the token of a paid invoice and the cookies that carry it, only to the browser session
+ * that opened the invoice on the pay page (its `402_pay` cookie). The first call fixes the
  * token's jti and expiry and moves the invoice paid → redeemed (one conditional UPDATE); later
  * calls re-issue the same grant (same jti and expiry, never longer), so a person whose cookie was
  * lost can come back through the same invoice link. A late payment unlocks only when configured.
  */
 export async function completeInvoice(
   deps: { db: Database; keys: SigningKeySet; issuer: string; latePaymentUnlocks: boolean },
-  input: { id: string; requestHost: string | undefined },
+  input: {
+    id: string;
+    requestHost: string | undefined;
+    /** The pay-page session secret from the browser's cookie, if it sent one. */
+    sessionSecret?: string | undefined;
+  },
 ): Promise<CompletedInvoice> {
   const invoice = await getInvoice(deps.db, input.id);
-  if (!invoice) throw new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such invoice');
+  // A proof's invoice has no session: its grant went to the proof that bought it.
+  if (!invoice || invoice.source === 'proof')
+    throw new PortalError(REASONS.INVOICE_NOT_FOUND, 404, 'no such invoice');
+  if (invoice.sessionHash !== null && !sameSession(invoice.sessionHash, input.sessionSecret))
+    throw new PortalError(
+      REASONS.PAY_SESSION_INVALID,
+      403,
+      'this invoice was opened in another browser: its access is handed out only there',
+    );
   if (
     input.requestHost !== undefined &&
     stripPort(input.requestHost).toLowerCase() !== stripPort(invoice.host).toLowerCase()
@@ -101,6 +116,11 @@ export async function completeInvoice(
       `${TOKEN_COOKIE}=${token}; ${attributes}`,
     ],
   };
+}
+
+function sameSession(expectedHash: string, secret: string | undefined): boolean {
+  if (secret === undefined) return false;
+  return timingSafeEqual(Buffer.from(paySessionHash(secret), 'hex'), Buffer.from(expectedHash, 'hex'));
 }
 
 function stripPort(host: string): string {

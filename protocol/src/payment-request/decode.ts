@@ -38,9 +38,16 @@ export function paymentRequestFromJson(json: unknown, registry: NetworkRegistry)
   if (!parsed.success) {
     throw new ProtocolError(REASONS.REQUEST_SCHEMA_INVALID, describeZodError(parsed.error));
   }
-  const { claims, exp, description, customization, payment } = parsed.data;
+  const { claims, exp, description, customization, payment, proofs } = parsed.data;
   return validatePaymentRequest(
-    { claims, exp, description, customization, requests: payment.requests },
+    {
+      claims,
+      exp,
+      description,
+      customization,
+      requests: payment.requests,
+      unboundTxProofs: proofs?.tx?.unbound === 'allow',
+    },
     registry,
   );
 }

@@ -24,6 +24,7 @@ export function fromWire(wire: unknown, registry: NetworkRegistry): PaymentReque
       exp: w.tokenLifetimeMs,
       description: w.description,
       customization: w.customization,
+      unboundTxProofs: w.unboundTxProofs,
       requests: w.offers.map((o) => ({
         network: o.network,
         amount: o.amount,

@@ -11,6 +11,14 @@ export const paymentRequestHeaderSchema = z.strictObject({
   exp: z.unknown().optional(),
   description: z.unknown().optional(),
   customization: z.unknown().optional(),
+  /**
+   * How proofs may bind to this resource. `tx.unbound: "allow"` accepts a transaction hash without
+   * the challenge it was quoted for (the original ZelfProof retry): front-runnable, see
+   * docs/payments-from-programs.md. Default "deny".
+   */
+  proofs: z
+    .strictObject({ tx: z.strictObject({ unbound: z.enum(['allow', 'deny']) }).optional() })
+    .optional(),
   payment: z.strictObject({
     requests: z.array(
       z.strictObject({

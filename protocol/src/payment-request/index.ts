@@ -20,5 +20,5 @@ export {
 } from './wire-schema.js';
 export { toWire } from './to-wire.js';
 export { fromWire } from './from-wire.js';
-export { paymentRequestDigest } from './digest.js';
+export { paymentRequestDigest, paymentRequestWireDigest } from './digest.js';
 export { encodePaymentRequest } from './encode.js';

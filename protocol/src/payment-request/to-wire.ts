@@ -19,5 +19,6 @@ export function toWire(pr: PaymentRequest): PaymentRequestWire {
     customization: { ...pr.customization },
   };
   if (pr.description !== undefined) wire.description = pr.description;
+  if (pr.unboundTxProofs === true) wire.unboundTxProofs = true;
   return wire;
 }

@@ -30,4 +30,9 @@ export interface PaymentRequest {
   offers: PriceOffer[];
   /** http(s) URLs only. */
   customization: PaymentCustomization;
+  /**
+   * True when the resource accepts a transaction hash without the challenge it was quoted for
+   * (`proofs.tx.unbound: "allow"`): anyone who sees the transfer on chain may present it first.
+   */
+  unboundTxProofs?: true;
 }

@@ -24,6 +24,8 @@ export interface RawPaymentRequest {
   description: unknown;
   requests: readonly RawOffer[];
   customization: unknown;
+  /** Whether a transaction hash may be credited without its challenge (opt-in, front-runnable). */
+  unboundTxProofs?: boolean | undefined;
 }
 export interface RawOffer {
   network: string;
@@ -45,6 +47,7 @@ export function validatePaymentRequest(raw: RawPaymentRequest, registry: Network
   const pr: PaymentRequest = { claims, tokenLifetimeMs, offers, customization };
   const description = validateDescription(raw.description);
   if (description !== undefined) pr.description = description;
+  if (raw.unboundTxProofs === true) pr.unboundTxProofs = true;
   return pr;
 }
 

@@ -23,6 +23,8 @@ export const paymentRequestWireSchema = z.strictObject({
     js: z.string().optional(),
     image: z.string().optional(),
   }),
+  /** Present (true) only when the resource accepts unbound transaction-hash proofs. */
+  unboundTxProofs: z.literal(true).optional(),
 });
 
 export type PriceOfferWire = z.output<typeof priceOfferWireSchema>;

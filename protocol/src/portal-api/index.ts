@@ -1,7 +1,8 @@
 export { PORTAL_API_PATHS } from './paths.js';
 export {
-  referenceRequestSchema,
-  referenceResponseSchema,
+  payeeResponseSchema,
+  addressLeaseRequestSchema,
+  addressLeaseResponseSchema,
   challengeRequestSchema,
   challengeOfferSchema,
   challengeSchema,
@@ -10,8 +11,9 @@ export {
   settleProofSchema,
   settleRequestSchema,
   settleResponseSchema,
-  type ReferenceRequest,
-  type ReferenceResponse,
+  type PayeeResponse,
+  type AddressLeaseRequest,
+  type AddressLeaseResponse,
   type ChallengeRequest,
   type ChallengeOffer,
   type Challenge,

@@ -1,5 +1,9 @@
 export const PORTAL_API_PATHS = {
-  references: '/internal/v1/references',
+  /** Recorded challenges: only for resources that accept unbound transaction-hash proofs. */
   challenges: '/internal/v1/challenges',
+  /** What the portal can be paid with (wallets, networks), for the authorizer's stateless 402s. */
+  payee: '/internal/v1/payee',
+  /** Blocks of never-used challenge receive addresses, leased to an authorizer. */
+  addressLeases: '/internal/v1/address-leases',
   settle: '/internal/v1/settle',
 } as const;

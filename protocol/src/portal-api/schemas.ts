@@ -17,11 +17,31 @@ const requestContext = {
   request: paymentRequestWireSchema,
 };
 
-export const referenceRequestSchema = z.strictObject(requestContext);
-export const referenceResponseSchema = z.strictObject({
-  reference: z.string().min(1).max(8192),
-  payUrl: httpUrl,
-  expiresAt: isoTime,
+const evmAddress = z.string().regex(/^0x[0-9a-f]{40}$/, 'lower-case 0x address');
+
+/**
+ * What the portal can be paid with, for the authorizer's stateless 402s (`GET payee`): which
+ * networks it verifies transaction proofs on, where x402 payments go, its Solana wallet, and how
+ * long a challenge stays payable. Static for a running portal; the authorizer refreshes it.
+ */
+export const payeeResponseSchema = z.strictObject({
+  /** Networks whose transaction-hash proofs the portal can verify (it has RPC endpoints for them). */
+  txNetworks: z.array(z.string().min(1)),
+  /** The EVM wallet challenge addresses are derived from (absent: no EVM transaction offers). */
+  evm: z.strictObject({ walletId: z.string().min(1).max(64) }).optional(),
+  /** The owner's Solana wallet, the payTo of every Solana offer (absent: no Solana offers). */
+  solana: z.strictObject({ wallet: z.string().min(32).max(44) }).optional(),
+  /** x402 `exact`: the networks it settles on and the address authorizations must pay. */
+  x402: z.strictObject({ payTo: evmAddress, networks: z.array(z.string().min(1)) }).optional(),
+  challengeTtlSeconds: z.number().int().positive(),
+});
+
+export const addressLeaseRequestSchema = z.strictObject({ count: z.number().int().min(1).max(4096) });
+/** `count` consecutive challenge indexes from `first`, each with its derived address, never handed out before. */
+export const addressLeaseResponseSchema = z.strictObject({
+  walletId: z.string().min(1).max(64),
+  first: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  addresses: z.array(evmAddress).min(1).max(4096),
 });
 
 export const challengeRequestSchema = z.strictObject({
@@ -67,11 +87,12 @@ export const txProofSchema = z.strictObject({
   network: z.string().min(1).max(64),
   tx: z.string().min(1).max(256),
   /**
-   * The challenge (invoice) id the payer was given in the 402 and sends back in
-   * `x-payment-challenge`. When present the portal credits the tx only to that invoice, so a
-   * copied hash presented for the same resource by someone else is refused.
+   * The challenge the payer was given in the 402 (`paymentDetails.challengeId`) and sends back in
+   * `x-payment-challenge`: a sealed challenge, or the id of a recorded one. It binds the hash to
+   * its requester: a copied hash presented by someone else is refused. Absent only for resources
+   * that accept unbound proofs.
    */
-  challenge: z.string().min(1).max(128).optional(),
+  challenge: z.string().min(1).max(4096).optional(),
 });
 export const x402ProofSchema = z.strictObject({
   type: z.literal('x402'),
@@ -80,7 +101,12 @@ export const x402ProofSchema = z.strictObject({
 });
 export const settleProofSchema = z.discriminatedUnion('type', [txProofSchema, x402ProofSchema]);
 
-export const settleRequestSchema = z.strictObject({ ...requestContext, proof: settleProofSchema });
+export const settleRequestSchema = z.strictObject({
+  ...requestContext,
+  proof: settleProofSchema,
+  /** The client's address as the gateway reported it (per-client limits on proof attempts). */
+  client: z.strictObject({ ip: z.string().min(1).max(64) }).optional(),
+});
 
 export const settleResponseSchema = z.discriminatedUnion('ok', [
   z.strictObject({
@@ -98,8 +124,9 @@ export const settleResponseSchema = z.discriminatedUnion('ok', [
   }),
 ]);
 
-export type ReferenceRequest = z.output<typeof referenceRequestSchema>;
-export type ReferenceResponse = z.output<typeof referenceResponseSchema>;
+export type PayeeResponse = z.output<typeof payeeResponseSchema>;
+export type AddressLeaseRequest = z.output<typeof addressLeaseRequestSchema>;
+export type AddressLeaseResponse = z.output<typeof addressLeaseResponseSchema>;
 export type ChallengeRequest = z.output<typeof challengeRequestSchema>;
 export type ChallengeOffer = z.output<typeof challengeOfferSchema>;
 export type Challenge = z.output<typeof challengeSchema>;

@@ -54,6 +54,7 @@ export function okResponse(input: {
 export const DENIAL_GRPC_STATUS: Record<DenyDecision['kind'], GrpcStatus> = {
   payment_required: GrpcStatus.PERMISSION_DENIED,
   forbidden: GrpcStatus.PERMISSION_DENIED,
+  rate_limited: GrpcStatus.RESOURCE_EXHAUSTED,
   unavailable: GrpcStatus.UNAVAILABLE,
 };
 

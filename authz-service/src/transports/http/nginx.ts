@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizePath } from '@turnpike/protocol';
-import type { Decision, NeutralRequest } from '../../core/types.js';
+import type { Decision, DenyDecision, NeutralRequest } from '../../core/types.js';
 import { offersHeader } from '../../render/offers-header.js';
+import { PROOF_HEADERS, verdictDecision, verdictHeader, verdictOf, type Verdict } from './nginx-verdict.js';
 import {
   decideAndRecord,
   decideNow,
@@ -27,9 +28,10 @@ function original(req: IncomingMessage): ReturnType<typeof extractOriginal> {
 /**
  * `GET /v1/nginx` for `auth_request`. NGINX honours only 2xx, 401 and 403 (anything else becomes
  * its own 500), and reuses the upstream connection only for bodyless answers, so: allow = 200,
- * payment required = 401, forbidden and unavailable = 403 — all with an empty body and
- * `Content-Length: 0`, the details in headers. The portal is never called here; the shipped
- * config turns the 401 into the full 402 through `/v1/nginx/challenge`.
+ * every denial = 401 — with an empty body and `Content-Length: 0`, the details in headers,
+ * `X-402-Verdict` among them. The shipped config turns the 401 into the full answer through
+ * `/v1/nginx/challenge` (402, 403, 429 or 503 with its reason and Retry-After), passing the
+ * verdict along, so a payment proof is settled once, here, whichever replica renders.
  */
 export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -54,35 +56,30 @@ export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, re
 
 /** The NGINX dialect of a decision: status and headers only. */
 function respondNginx(res: ServerResponse, decision: Decision): void {
-  switch (decision.kind) {
-    case 'allow':
-      return sendAllow(res, decision);
-    case 'payment_required':
-      return sendEmpty(res, 401, {
-        'www-authenticate': `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`,
-        'x-402-reason': decision.reason,
-        'x-402-offers': offersHeader(decision.requirement.request),
-        'cache-control': 'no-store',
-      });
-    case 'forbidden':
-    case 'unavailable':
-      // 403, not 5xx: NGINX would turn a 503 into a 500 with an error-log line per request.
-      return sendEmpty(res, 403, {
-        'x-402-reason': decision.reason,
-        'x-402-outcome': decision.kind,
-        'cache-control': 'no-store',
-      });
-    default: {
-      const never: never = decision;
-      throw new Error(`unexpected decision ${String(never)}`);
-    }
+  if (decision.kind === 'allow') return sendAllow(res, decision);
+  const headers: Record<string, string> = {
+    'x-402-reason': decision.reason,
+    'x-402-outcome': decision.kind,
+    'x-402-verdict': verdictHeader(decision),
+    'cache-control': 'no-store',
+  };
+  if (decision.kind === 'payment_required') {
+    headers['www-authenticate'] = `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`;
+    headers['x-402-offers'] = offersHeader(decision.requirement.request);
   }
+  // 401 for every denial, not 403 or 5xx: NGINX passes only a 401 on to `error_page 401`, where
+  // the challenge endpoint renders it with its body, reason and Retry-After (a 5xx here would
+  // become NGINX's own 500).
+  return sendEmpty(res, 401, headers);
 }
 
 /**
  * `GET /v1/nginx/challenge`, proxied from the `error_page 401 = @turnpike_402` named location
- * with the same X-Original-* headers: decides again (cached, cheap) and renders the full answer
- * (402 page or JSON, 403, 503). NGINX passes this response to the client as is.
+ * with the same X-Original-* headers and the auth answer's `X-402-Verdict`: renders the full answer
+ * (402 page or JSON, 403, 429, 503) that NGINX passes to the client as is. A payment proof is
+ * never redeemed here — the auth subrequest already did, and its verdict (say `payment_pending`
+ * with Retry-After) is what the client gets, whichever authorizer replica renders it. Without a
+ * verdict (an older config) the request is decided again, still without redeeming a proof.
  */
 export function nginxChallengeHandler(
   deps: TransportDeps,
@@ -96,10 +93,14 @@ export function nginxChallengeHandler(
         if (d.kind === 'allow') throw new Error('unreachable');
         return sendRendered(res, await deps.render(d, stubRequest(req)));
       }
-      const decision = await decideAndRecord(deps, 'nginx-challenge', extracted.req, log);
+      const verdict = verdictOf(req.headers['x-402-verdict']);
+      const asIs = verdict === undefined ? undefined : verdictDecision(verdict);
+      if (asIs !== undefined) return sendRendered(res, await deps.render(asIs, extracted.req));
+      const neutral = withoutProofs(extracted.req);
+      const decision = await decideAndRecord(deps, 'nginx-challenge', neutral, log);
       if (decision.kind === 'allow') {
-        // Allowed between the auth subrequest and this call (a proof confirmed meanwhile): send
-        // the client back to retry, with the token it was just given.
+        // A token that opens the resource arrived between the auth subrequest and this call (a
+        // cookie set meanwhile): send the client back to retry.
         const { path, query } = normalizePath(extracted.req.target);
         res.writeHead(307, {
           ...decision.responseHeaders,
@@ -110,9 +111,27 @@ export function nginxChallengeHandler(
         res.end();
         return;
       }
-      sendRendered(res, await deps.render(decision, extracted.req));
+      sendRendered(res, await deps.render(withVerdict(decision, verdict), extracted.req));
     };
     run().catch((err: unknown) => failClosed(res, log, err));
+  };
+}
+
+/** The request without its payment proof headers: rendering never settles anything. */
+function withoutProofs(req: NeutralRequest): NeutralRequest {
+  const headers = { ...req.headers };
+  for (const name of PROOF_HEADERS) delete headers[name];
+  return { ...req, headers };
+}
+
+/** The auth subrequest's reason (a refused proof's, with its Retry-After) on the 402 being rendered. */
+function withVerdict(decision: DenyDecision, verdict: Verdict | undefined): DenyDecision {
+  if (verdict === undefined || verdict.kind !== 'payment_required' || decision.kind !== 'payment_required')
+    return decision;
+  return {
+    ...decision,
+    reason: verdict.reason,
+    ...(verdict.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: verdict.retryAfterSeconds }),
   };
 }
 

@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import {
   normalizePath,
+  paymentRequestWireDigest,
   REASONS,
   type EvmNetwork,
   type PriceOfferWire,
   type SettleRequest,
   type SettleResponse,
 } from '@turnpike/protocol';
-import { redeemPayment } from '../../storage/index.js';
-import { issueToken } from '../../tokens/issue-token.js';
+import { creditProof, findBoundGrant, unboundTxBinding } from '../../ledger/index.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
+import { grantAgain, grantResponse } from '../grant-response.js';
 import type { TxReceipt } from './chain-reads.js';
 import type { ObservedPayment } from './transfers.js';
 
@@ -32,9 +32,10 @@ function offerAsset(offer: PriceOfferWire): string {
 }
 
 /**
- * Credits a payment to an owner's fixed wallet (only with `allowUnboundProofs`): no invoice
- * binds it, so it is bounded by the maximum transaction age and credited once by its
- * (network, tx, log index); the token carries the request's own claims and lifetime.
+ * Credits a payment to an owner's fixed wallet (a request offer with `address`; reached only when
+ * the resource accepts unbound proofs): nothing binds it to a requester, so whoever presents the
+ * hash first gets the grant, and presenting it again returns that grant. Bounded by the maximum
+ * transaction age; credited once by its (network, tx, log index).
  */
 export async function creditUnbound(
   pctx: ProofContext,
@@ -70,31 +71,36 @@ export async function creditUnbound(
     throw new ProofRefusal(REASONS.PAYMENT_TOO_OLD, `the transaction is older than ${input.maxAgeSeconds} s`);
   }
   const first = matching.reduce((a, b) => (b.logIndex < a.logIndex ? b : a));
-  const redeemed = await redeemPayment(pctx.db, {
-    network: network.name,
-    txHash: input.txHash,
-    logIndex: first.logIndex,
-    invoiceId: null,
-    payer: first.from,
-    asset: offerAsset(fixed),
-    amountAtomic: paid,
-    blockNumber: input.receipt.blockNumber,
-    blockHash: input.receipt.blockHash,
+  const binding = unboundTxBinding(network.name, input.txHash);
+  const resource = normalizePath(request.resource).path;
+  const result = await creditProof(pctx.db, {
+    binding,
+    target: { host: request.host, scheme: request.scheme, resource, originalUri: request.originalUri },
+    request: {
+      claims: request.request.claims,
+      tokenLifetimeMs: request.request.tokenLifetimeMs,
+      digest: paymentRequestWireDigest(request.request),
+      description: request.request.description,
+    },
+    payableUntil: new Date(nowMs),
+    clientIp: request.client?.ip ?? null,
+    payment: {
+      network: network.name,
+      txHash: input.txHash,
+      logIndex: first.logIndex,
+      payer: first.from,
+      payTo: to,
+      asset: offerAsset(fixed),
+      amountAtomic: paid,
+      blockNumber: input.receipt.blockNumber,
+      blockHash: input.receipt.blockHash,
+      status: 'redeemed',
+    },
   });
-  if (!redeemed.ok)
-    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
-  const issuedAt = new Date(nowMs);
-  const { token, claims } = await issueToken(pctx.keys, {
-    issuer: pctx.issuer,
-    host: request.host,
-    resource: normalizePath(request.resource).path,
-    claims: request.request.claims,
-    issuedAt,
-    expiresAt: new Date(nowMs + request.request.tokenLifetimeMs),
-    jti: randomUUID(),
-    payer: first.from,
-    payment: { network: network.name, tx: input.txHash },
-  });
-  pctx.onTokenIssued?.();
-  return { ok: true, token, claims: claims as Record<string, unknown> };
+  if (result.ok) return grantResponse(pctx, result.grant);
+  if (result.reason === 'binding_taken') {
+    const known = await findBoundGrant(pctx.db, binding);
+    if (known !== null) return grantAgain(pctx, known, { network: network.name, tx: input.txHash });
+  }
+  throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
 }

@@ -43,6 +43,9 @@ export function createSolanaTxVerifier(opts: SolanaTxVerifierOptions = {}): Sett
         rpcFor: (network) => rpcFor(ctx, network),
         ...(opts.clockSkewMs === undefined ? {} : { clockSkewMs: opts.clockSkewMs }),
         logger: ctx.logger,
+        challengeKey: ctx.sealKeys.challenge,
+        solanaWallet: ctx.config.wallets.solana?.address,
+        onTokenIssued: () => ctx.metrics.tokensIssued.inc(),
       },
       request,
     );

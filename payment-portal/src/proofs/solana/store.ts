@@ -1,5 +1,5 @@
 import { refreshInvoicesForAddresses, type RefreshResult } from '../../invoices/refresh-invoices.js';
-import type { InvoiceStatus } from '../../invoices/types.js';
+import type { InvoiceSource, InvoiceStatus } from '../../invoices/types.js';
 import type { Queryable } from '../../storage/index.js';
 
 /**
@@ -22,6 +22,8 @@ export interface SolanaOfferRow {
   mint: string | null;
   amountAtomic: bigint;
   invoice: {
+    /** Only recorded API challenges are matched to transaction proofs (never pay-page invoices). */
+    source: InvoiceSource;
     host: string;
     resource: string;
     requestDigest: string;
@@ -44,6 +46,7 @@ interface Row {
   asset_kind: 'native' | 'spl';
   asset_address: string | null;
   amount_atomic: string;
+  source: InvoiceSource;
   host: string;
   resource: string;
   request_digest: string;
@@ -57,7 +60,7 @@ interface Row {
 }
 
 const SELECT_OFFERS = `SELECT o.id AS offer_id, o.invoice_id, o.network, o.reference, o.pay_to, o.asset_kind, o.asset_address,
-         o.amount_atomic, i.host, i.resource, i.request_digest, i.status, i.created_at, i.expires_at, i.redeemed_at,
+         o.amount_atomic, i.source, i.host, i.resource, i.request_digest, i.status, i.created_at, i.expires_at, i.redeemed_at,
          i.late_credited, i.claims, i.token_lifetime_ms
   FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id`;
 
@@ -72,6 +75,7 @@ function toOffer(r: Row): SolanaOfferRow {
     mint: r.asset_kind === 'spl' ? r.asset_address : null,
     amountAtomic: BigInt(r.amount_atomic),
     invoice: {
+      source: r.source,
       host: r.host,
       resource: r.resource,
       requestDigest: r.request_digest,

@@ -10,9 +10,14 @@ import {
 } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import { resolveTarget } from '../../invoices/resolve-target.js';
+import { findBoundGrant } from '../../ledger/index.js';
 import { redeemPayment, type Database } from '../../storage/index.js';
 import { issueToken } from '../../tokens/issue-token.js';
 import type { SigningKeySet } from '../../tokens/signing-keys.js';
+import { ProofRefusal } from '../context.js';
+import { grantAgain } from '../grant-response.js';
+import { txBindingOf, type TxBinding } from '../tx-binding.js';
+import { creditSealedSolana } from './credit-sealed.js';
 import { readSolanaPayment } from './read-payment.js';
 import { isBase58OfLength } from './reference-key.js';
 import { SolanaRpcUnavailableError, type SolanaRpcClient } from './rpc.js';
@@ -37,6 +42,12 @@ export interface SolanaVerifyDeps {
   /** Tolerance between the cluster's block time and our clock for the freshness check (default 60 s). */
   clockSkewMs?: number;
   logger?: Logger;
+  /** Opens sealed API challenges (SealKeys.challenge). */
+  challengeKey: Buffer;
+  /** The owner's Solana wallet (`wallets.solana.address`): where sealed challenges are paid. */
+  solanaWallet: string | undefined;
+  onTokenIssued?: () => void;
+  now?: () => number;
 }
 
 type Refusal = Extract<SettleResponse, { ok: false }>;
@@ -92,6 +103,17 @@ export async function verifySolanaTxProof(
     return refuse(REASONS.PAYMENT_TX_MALFORMED, 'a Solana transaction signature is 64 bytes of base58');
   const rpc = deps.rpcFor(network.name);
   if (!rpc) return refuse(REASONS.PAYMENT_CHAIN_UNKNOWN, `no RPC endpoint is configured for ${network.name}`);
+  let binding: TxBinding;
+  try {
+    binding = txBindingOf(body as SettleRequest & { proof: typeof proof }, deps.challengeKey);
+    if (binding.kind === 'sealed') {
+      const known = await findBoundGrant(deps.db, binding.binding);
+      if (known !== null) return await grantAgain(deps, known, { network: network.name, tx: signature });
+    }
+  } catch (err) {
+    if (err instanceof ProofRefusal) return refuse(err.code, err.message);
+    throw err;
+  }
 
   let tx: SolanaTx;
   try {
@@ -109,7 +131,24 @@ export async function verifySolanaTxProof(
   if (tx.meta.err !== null && tx.meta.err !== undefined)
     return refuse(REASONS.PAYMENT_REVERTED, 'the transaction failed on chain');
 
-  const offers = await findOffersByReferences(deps.db, network.name, allAccountKeys(tx));
+  if (binding.kind === 'sealed') {
+    try {
+      return await creditSealedSolana(deps, body, network, {
+        claims: binding.claims,
+        binding: binding.binding,
+        signature,
+        tx,
+      });
+    } catch (err) {
+      if (err instanceof ProofRefusal) return refuse(err.code, err.message);
+      throw err;
+    }
+  }
+  const named = binding.kind === 'recorded' ? binding.invoiceId : undefined;
+  // Only recorded API challenges: a pay-page invoice's grant goes to its own browser session.
+  const offers = (await findOffersByReferences(deps.db, network.name, allAccountKeys(tx))).filter(
+    (o) => o.invoice.source === 'challenge' && (named === undefined || o.invoiceId === named),
+  );
   if (offers.length === 0)
     return refuse(
       REASONS.PAYMENT_UNBOUND,
@@ -207,8 +246,25 @@ async function claim(
         [offer.invoiceId],
       );
       if (!locked.rows[0]) return refuse(REASONS.INVOICE_NOT_FOUND, 'the invoice is gone');
-      if (locked.rows[0].redeemed_at !== null)
-        return refuse(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment was already redeemed');
+      if (locked.rows[0].redeemed_at !== null) {
+        // The same proof presented again gets the grant it bought, while that grant lasts.
+        const own = await q.query<{ token_jti: string; token_expires_at: Date; redeemed_at: Date }>(
+          `SELECT i.token_jti, i.token_expires_at, i.redeemed_at FROM invoices i
+           JOIN redemptions r ON r.invoice_id = i.id
+           WHERE i.id = $1 AND r.network = $2 AND r.tx_hash = $3 AND r.log_index = $4
+             AND i.token_jti IS NOT NULL AND i.token_expires_at > now()`,
+          [offer.invoiceId, network.name, paid.signature, SOLANA_LOG_INDEX],
+        );
+        const grant = own.rows[0];
+        if (grant === undefined)
+          return refuse(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment was already redeemed');
+        return {
+          ok: true as const,
+          jti: grant.token_jti,
+          issuedAt: grant.redeemed_at,
+          expiresAt: grant.token_expires_at,
+        };
+      }
       await recordSolanaPayment(q, {
         network: network.name,
         signature: paid.signature,

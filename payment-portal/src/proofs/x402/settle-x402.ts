@@ -1,22 +1,30 @@
 import {
+  normalizePath,
+  paymentRequestWireDigest,
   REASONS,
   type Erc20Asset,
   type SettleRequest,
   type SettleResponse,
   type X402Proof,
 } from '@turnpike/protocol';
-import { ProofRefusal, type ProofContext } from '../context.js';
-import { creditInvoice } from '../credit.js';
+import {
+  creditProof,
+  findBoundGrant,
+  x402Binding,
+  type Grant,
+  type ProofBinding,
+} from '../../ledger/index.js';
 import type { ProofsConfig } from '../config.js';
+import { ProofRefusal, type ProofContext } from '../context.js';
 import { readsFor, type EvmReads, type ReceiptLog } from '../evm/chain-reads.js';
-import { findOffersByPayTo, type OfferMatch } from '../find-offers.js';
-import { sameTarget } from '../target.js';
+import { grantAgain, grantResponse } from '../grant-response.js';
 import { TRANSFER_TOPIC, topicAddress } from '../../watchers/evm/rpc-schemas.js';
-import { checkAuthorization, checkAuthorizationOnChain, checkTokenDomain } from './authorization.js';
+import { checkAuthorizationOnChain, checkTokenDomain } from './authorization.js';
 import { decodeX402Proof, type DecodedX402 } from './decode.js';
 import { facilitatorReason, type FacilitatorClient } from './facilitator-client.js';
 import type { Relayer } from './relayer.js';
-import { offerAsset, requirementFor } from './requirements.js';
+import { requirementFor } from './requirements.js';
+import { x402TermsOf, type X402Terms } from './x402-terms.js';
 
 export interface X402Deps {
   config: NonNullable<ProofsConfig['x402']>;
@@ -24,10 +32,19 @@ export interface X402Deps {
   facilitator?: FacilitatorClient | undefined;
 }
 
+/** Thrown inside the relayer's lane when the same authorization was credited meanwhile. */
+class CreditedMeanwhile extends Error {
+  constructor(readonly grant: Grant) {
+    super('credited meanwhile');
+  }
+}
+
 /**
- * Verifies an x402 `exact` payment (EIP-3009 on EVM, v1 or v2) against the challenge's invoice,
- * settles it — through the relayer or a facilitator — and credits the settlement once, keyed by
- * (network, settlement tx, Transfer log index). Returns the token and the x402 receipt.
+ * Verifies an x402 `exact` payment (EIP-3009 on EVM, v1 or v2) against the resource's price and
+ * the portal's x402 address, settles it — through the relayer or a facilitator — and credits the
+ * settlement once, keyed by (network, settlement tx, Transfer log index). The authorization itself
+ * is the binding: only its payer could sign it, and presenting it again returns the grant it
+ * bought instead of settling twice. Returns the token and the x402 receipt.
  */
 export async function settleX402(
   request: SettleRequest & { proof: X402Proof },
@@ -35,35 +52,18 @@ export async function settleX402(
   deps: X402Deps,
 ): Promise<SettleResponse> {
   const d = decodeX402Proof(request.proof, pctx.registry);
-  if (!request.request.offers.some((o) => o.network === d.network.name)) {
-    throw new ProofRefusal(
-      REASONS.PAYMENT_WRONG_NETWORK,
-      `this resource is not offered on ${d.network.name}`,
-    );
-  }
+  const terms = x402TermsOf(request, d, pctx, deps.config.minValiditySeconds);
   const auth = d.exact.authorization;
-  const payTo = (d.accepted?.payTo ?? auth.to).toLowerCase();
-  const offer = (await findOffersByPayTo(pctx.db, d.network.name, [payTo])).find((o) =>
-    sameTarget(o, request),
-  );
-  if (offer === undefined)
-    throw new ProofRefusal(REASONS.X402_RECIPIENT_MISMATCH, 'the payment is not addressed to this challenge');
-  const asset = offerAsset(d.network, offer);
-  if (
-    asset === undefined ||
-    (d.accepted !== undefined && d.accepted.asset.toLowerCase() !== asset.address.toLowerCase())
-  ) {
-    throw new ProofRefusal(REASONS.PAYMENT_WRONG_ASSET, 'x402 pays this challenge only in its ERC-20 offer');
-  }
-  if (d.accepted !== undefined && BigInt(d.accepted.amount) !== offer.amountAtomic) {
-    throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
-  }
-  const nowMs = (pctx.now ?? Date.now)();
-  if (offer.status === 'expired' || offer.expiresAt.getTime() <= nowMs)
-    throw new ProofRefusal(REASONS.PAYMENT_EXPIRED, 'the challenge has expired');
-  // Settling would move the payer's money a second time for the same access.
-  if (offer.status === 'paid' || offer.status === 'redeemed')
-    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this challenge is already paid');
+  const binding = x402Binding(d.network.name, terms.asset.address, auth.from, auth.nonce);
+  const receiptOf = (tx: string) => ({
+    success: true,
+    transaction: tx,
+    network: d.version === 2 ? d.network.caip2 : (d.network.x402V1Name ?? d.network.name),
+    payer: auth.from,
+  });
+  const known = await findBoundGrant(pctx.db, binding);
+  if (known !== null) return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
+
   const reads = readsFor(
     pctx.rpcUrls,
     d.network.name,
@@ -75,61 +75,70 @@ export async function settleX402(
       REASONS.PAYMENT_CHAIN_UNKNOWN,
       `this portal has no RPC endpoint for ${d.network.name}`,
     );
-  await checkTokenDomain(d.network, asset, reads).catch((err: unknown) => {
+  await checkTokenDomain(d.network, terms.asset, reads).catch((err: unknown) => {
     if (err instanceof ProofRefusal)
-      pctx.logger.error({ network: d.network.name, asset: asset.address }, err.message);
+      pctx.logger.error({ network: d.network.name, asset: terms.asset.address }, err.message);
     throw err;
   });
 
-  checkAuthorization(d.exact, {
-    network: d.network,
-    asset,
-    payTo: offer.payTo,
-    amount: offer.amountAtomic,
-    exactValue: d.version === 2,
-    minValiditySeconds: deps.config.minValiditySeconds,
-    nowSeconds: Math.floor(nowMs / 1000),
-  });
-  const credit = async (settled: Settled) => {
-    const log = transferLog(settled.logs, asset, offer, auth.from);
+  const credit = async (settled: Settled): Promise<Grant> => {
+    const log = transferLog(settled.logs, terms, auth.from);
     if (log === undefined)
-      throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this challenge');
-    const issued = await creditInvoice(pctx, {
-      invoiceId: offer.invoiceId,
-      network: d.network.name,
-      txHash: settled.txHash,
-      logIndex: Number(log.logIndex),
-      payer: auth.from.toLowerCase(),
-      asset: asset.address.toLowerCase(),
-      amountAtomic: BigInt(log.data),
-      blockNumber: settled.blockNumber,
-      blockHash: settled.blockHash,
-      status: 'settled',
-    }).catch((err: unknown) => {
-      pctx.logger.error(
-        { network: d.network.name, tx: settled.txHash, invoice: offer.invoiceId },
-        'x402 settled on chain but not credited',
-      );
-      throw err;
+      throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this service');
+    const result = await creditProof(pctx.db, {
+      binding,
+      target: {
+        host: request.host,
+        scheme: request.scheme,
+        resource: normalizePath(request.resource).path,
+        originalUri: request.originalUri,
+      },
+      request: {
+        claims: request.request.claims,
+        tokenLifetimeMs: request.request.tokenLifetimeMs,
+        digest: paymentRequestWireDigest(request.request),
+        description: request.request.description,
+      },
+      payableUntil: new Date(Number(auth.validBefore) * 1000),
+      clientIp: request.client?.ip ?? null,
+      payment: {
+        network: d.network.name,
+        txHash: settled.txHash,
+        logIndex: Number(log.logIndex),
+        payer: auth.from.toLowerCase(),
+        payTo: terms.payTo,
+        asset: terms.asset.address.toLowerCase(),
+        amountAtomic: BigInt(log.data),
+        blockNumber: settled.blockNumber,
+        blockHash: settled.blockHash,
+        status: 'settled',
+      },
     });
-    return { ...issued, txHash: settled.txHash };
+    if (result.ok) return result.grant;
+    pctx.logger.error(
+      { network: d.network.name, tx: settled.txHash, reason: result.reason },
+      'x402 settled on chain but not credited',
+    );
+    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
   };
-  const { token, claims, txHash } =
-    deps.config.mode === 'facilitator'
-      ? await credit(await settleThroughFacilitator(request, d, offer, asset, reads, deps))
-      : await settleThroughRelayer(d, asset, reads, deps, {
-          // Inside the relayer's lane: a second authorization for the same challenge, settled
-          // meanwhile, must not charge the payer twice.
-          beforeSend: () => assertStillOpen(pctx, offer.invoiceId),
-          afterMined: (receipt) => credit(receipt),
-        });
-  const receipt = {
-    success: true,
-    transaction: txHash,
-    network: d.version === 2 ? d.network.caip2 : (d.network.x402V1Name ?? d.network.name),
-    payer: auth.from,
-  };
-  return { ok: true, token, claims: claims as Record<string, unknown>, receipt };
+  let grant: Grant;
+  try {
+    grant =
+      deps.config.mode === 'facilitator'
+        ? await credit(await settleThroughFacilitator(request, d, terms, reads, deps))
+        : await settleThroughRelayer(d, terms.asset, reads, deps, {
+            // Inside the relayer's lane: the same authorization, credited by another request
+            // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
+            // the answer.
+            beforeSend: () => assertNotCredited(pctx, binding),
+            afterMined: credit,
+          });
+  } catch (err) {
+    if (err instanceof CreditedMeanwhile)
+      return grantAgain(pctx, err.grant, undefined, receiptOf(err.grant.payment.tx));
+    throw err;
+  }
+  return grantResponse(pctx, grant, receiptOf(grant.payment.tx));
 }
 
 interface Settled {
@@ -137,6 +146,11 @@ interface Settled {
   blockNumber: bigint;
   blockHash: string;
   logs: ReadonlyArray<Pick<ReceiptLog, 'address' | 'topics' | 'data' | 'logIndex'>>;
+}
+
+async function assertNotCredited(pctx: ProofContext, binding: ProofBinding): Promise<void> {
+  const known = await findBoundGrant(pctx.db, binding);
+  if (known !== null) throw new CreditedMeanwhile(known);
 }
 
 async function settleThroughRelayer<T>(
@@ -165,18 +179,10 @@ async function settleThroughRelayer<T>(
   });
 }
 
-async function assertStillOpen(pctx: ProofContext, invoiceId: string): Promise<void> {
-  const r = await pctx.db.query<{ status: string }>('SELECT status FROM invoices WHERE id = $1', [invoiceId]);
-  const status = r.rows[0]?.status;
-  if (status === 'paid' || status === 'redeemed')
-    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this challenge is already paid');
-}
-
 async function settleThroughFacilitator(
   request: SettleRequest,
   d: DecodedX402,
-  offer: OfferMatch,
-  asset: Erc20Asset,
+  terms: X402Terms,
   reads: EvmReads,
   deps: X402Deps,
 ): Promise<Settled> {
@@ -185,7 +191,7 @@ async function settleThroughFacilitator(
   const body = {
     x402Version: d.version,
     paymentPayload: d.raw,
-    paymentRequirements: requirementFor(d.version, offer, d.network, asset, request),
+    paymentRequirements: requirementFor(d.version, terms, d.network, terms.asset, request),
   };
   const verified = await deps.facilitator.verify(body);
   if (!verified.isValid)
@@ -231,15 +237,15 @@ async function waitForReceipt(reads: EvmReads, hash: string, timeoutMs: number) 
   }
 }
 
-/** The Transfer event the token contract itself emitted from the payer to the invoice address. */
-function transferLog(logs: Settled['logs'], asset: Erc20Asset, offer: OfferMatch, from: string) {
+/** The Transfer event the token contract itself emitted from the payer to the x402 address. */
+function transferLog(logs: Settled['logs'], terms: X402Terms, from: string) {
   return logs.find(
     (l) =>
-      l.address === asset.address.toLowerCase() &&
+      l.address === terms.asset.address.toLowerCase() &&
       l.topics.length === 3 &&
       l.topics[0] === TRANSFER_TOPIC &&
       topicAddress(l.topics[1] as string) === from.toLowerCase() &&
-      topicAddress(l.topics[2] as string) === offer.payTo &&
-      BigInt(l.data) >= offer.amountAtomic,
+      topicAddress(l.topics[2] as string) === terms.payTo &&
+      BigInt(l.data) >= terms.amount,
   );
 }

@@ -1,0 +1,39 @@
+import type { NetworkRegistry, PayeeResponse } from '@turnpike/protocol';
+import type { PortalConfig } from '../config/schema.js';
+import { ADDRESS_BRANCH, type XpubDeriver } from '../addresses/xpub-deriver.js';
+
+/**
+ * What this portal can be paid with, as the authorizer's stateless 402s need it: transaction
+ * proofs on every network it has RPC endpoints for (and a wallet for: EVM challenge addresses need
+ * the xpub, Solana offers the owner's wallet), x402 `exact` on EVM networks with an EIP-3009 token
+ * to the fixed `<xpub>/2/0` address, and how long a challenge stays payable.
+ */
+export function describePayee(
+  config: PortalConfig,
+  deps: {
+    registry: NetworkRegistry;
+    rpcUrls: ReadonlyMap<string, readonly string[]>;
+    deriver: XpubDeriver | undefined;
+  },
+): PayeeResponse {
+  const solanaWallet = config.wallets.solana?.address;
+  const txNetworks: string[] = [];
+  const x402Networks: string[] = [];
+  for (const name of deps.rpcUrls.keys()) {
+    const network = deps.registry.get(name);
+    if (network === undefined) continue;
+    if (network.kind === 'evm' && deps.deriver !== undefined) {
+      if (config.proofs.tx.enabled) txNetworks.push(name);
+      const settles = config.proofs.x402?.enabled === true;
+      if (settles && Object.values(network.tokens).some((t) => t.kind === 'erc20')) x402Networks.push(name);
+    }
+    if (network.kind === 'solana' && solanaWallet !== undefined && config.proofs.tx.enabled)
+      txNetworks.push(name);
+  }
+  const payee: PayeeResponse = { txNetworks, challengeTtlSeconds: config.invoice.expiryMinutes * 60 };
+  if (deps.deriver !== undefined) payee.evm = { walletId: deps.deriver.walletId };
+  if (solanaWallet !== undefined) payee.solana = { wallet: solanaWallet };
+  if (deps.deriver !== undefined && x402Networks.length > 0)
+    payee.x402 = { payTo: deps.deriver.address([ADDRESS_BRANCH.x402, 0]), networks: x402Networks };
+  return payee;
+}

@@ -1,0 +1,71 @@
+import { REASONS, type Erc20Asset, type SettleRequest } from '@turnpike/protocol';
+import { ProofRefusal, type ProofContext } from '../context.js';
+import { checkAuthorization } from './authorization.js';
+import type { DecodedX402 } from './decode.js';
+
+/** What an x402 payment must pay: the portal's x402 address, one offered token, its price. */
+export interface X402Terms {
+  payTo: string;
+  asset: Erc20Asset;
+  amount: bigint;
+}
+
+/**
+ * Matches an x402 payment to the resource's terms and checks it offline (recipient, value,
+ * validity window, EIP-712 signature). v2 names the token it accepted; v1 does not, so each offered
+ * EIP-3009 token of the network is tried — the signature's domain is the token contract, so only
+ * the token the payer signed for verifies.
+ */
+export function x402TermsOf(
+  request: SettleRequest,
+  d: DecodedX402,
+  pctx: ProofContext,
+  minValiditySeconds: number,
+): X402Terms {
+  const x402 = pctx.payee.x402;
+  if (x402 === undefined || !x402.networks.includes(d.network.name))
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_NETWORK,
+      `x402 payments are not settled on ${d.network.name}`,
+    );
+  const offered = request.request.offers.filter(
+    (o) => o.network === d.network.name && o.asset.kind === 'erc20',
+  );
+  if (offered.length === 0)
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_NETWORK,
+      `this resource is not offered in a token on ${d.network.name}`,
+    );
+  if (d.accepted !== undefined && d.accepted.payTo.toLowerCase() !== x402.payTo)
+    throw new ProofRefusal(REASONS.X402_RECIPIENT_MISMATCH, 'the payment is not addressed to this service');
+  const candidates = offered.filter(
+    (o) =>
+      d.accepted === undefined ||
+      (o.asset as Erc20Asset).address.toLowerCase() === d.accepted.asset.toLowerCase(),
+  );
+  if (candidates.length === 0)
+    throw new ProofRefusal(REASONS.PAYMENT_WRONG_ASSET, 'x402 pays this resource only in its offered tokens');
+  const nowSeconds = Math.floor((pctx.now ?? Date.now)() / 1000);
+  let firstRefusal: unknown;
+  for (const offer of candidates) {
+    const asset = offer.asset as Erc20Asset;
+    const amount = BigInt(offer.atomic);
+    if (d.accepted !== undefined && BigInt(d.accepted.amount) !== amount)
+      throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
+    try {
+      checkAuthorization(d.exact, {
+        network: d.network,
+        asset,
+        payTo: x402.payTo,
+        amount,
+        exactValue: d.version === 2,
+        minValiditySeconds,
+        nowSeconds,
+      });
+      return { payTo: x402.payTo, asset, amount };
+    } catch (err) {
+      firstRefusal ??= err;
+    }
+  }
+  throw firstRefusal;
+}
