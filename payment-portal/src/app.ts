@@ -94,7 +94,15 @@ export async function startPaymentPortal(
       keys,
       sealKeys: deriveSealKeys(config.listeners.internalToken.reveal()),
       deriver,
-      payee: describePayee(config, { registry, rpcUrls: chains.rpcUrls, deriver }),
+      payee: describePayee(
+        {
+          txProofs: config.proofs.tx.enabled,
+          x402: config.proofs.x402?.enabled === true,
+          solanaWallet: config.wallets.solana?.address,
+          challengeTtlSeconds: config.invoice.expiryMinutes * 60,
+        },
+        { registry, rpcUrls: chains.rpcUrls, deriver },
+      ),
       evmPool,
       invoiceDeps: {
         db,

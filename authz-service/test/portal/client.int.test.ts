@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createNetworkRegistry, paymentRequestFromJson, PORTAL_API_PATHS, toWire } from '@turnpike/protocol';
 import { createPortalClient, PortalError } from '../../src/portal/client.js';
 import { PORTAL_TOKEN, startPortalStandIn, type PortalStandIn } from '../support/portal-stand-in.js';
@@ -23,10 +25,38 @@ const ctx = {
 };
 
 describe('portal internal API client', () => {
-  it('creates references and challenges, parsed with the shared schemas', async () => {
+  it('tries once more when the connection is lost before any answer (an idle keep-alive closed under it)', async () => {
+    // A server that resets the first connection it gets, then answers normally.
+    let resets = 0;
+    const flaky = createServer((req, res) => {
+      if (resets === 0) {
+        resets++;
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait', retryAfterSeconds: 2 }));
+    });
+    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = flaky.address() as AddressInfo;
+      const client = createPortalClient({ baseUrl: `http://127.0.0.1:${port}`, token: PORTAL_TOKEN, timeoutMs: 500 });
+      const verdict = await client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
+      expect(resets).toBe(1);
+      expect(verdict).toMatchObject({ ok: false, reason: 'payment_pending' });
+    } finally {
+      flaky.closeAllConnections();
+      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+    }
+  });
+
+  it('reads the payee, leases addresses and records challenges, parsed with the shared schemas', async () => {
     const client = createPortalClient({ baseUrl: `${portal.url}/`, token: PORTAL_TOKEN, timeoutMs: 500 });
-    const ref = await client.createReference(ctx);
-    expect(ref.payUrl).toMatch(/^https:\/\/shop\.example\/_402\/pay\?ref=/);
+    expect((await client.payee()).x402?.networks).toEqual(['base', 'polygon']);
+    const a = await client.leaseAddresses(3);
+    const b = await client.leaseAddresses(2);
+    expect([a.first, b.first]).toEqual([b.first - 3, b.first]);
+    expect(new Set([...a.addresses, ...b.addresses]).size).toBe(5);
     const ch = await client.createChallenge({ ...ctx, client: { ip: '198.51.100.1' } });
     expect(ch.offers.map((o) => o.network)).toEqual(['base', 'polygon']);
     expect(portal.count(PORTAL_API_PATHS.challenges)).toBe(1);

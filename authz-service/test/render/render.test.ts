@@ -2,7 +2,10 @@ import { createNetworkRegistry, type ChallengeOffer } from '@turnpike/protocol';
 import { escapeHtml, paymentPage } from '../../src/render/html.js';
 import { identityHeadersFor } from '../../src/render/identity.js';
 import { prefersHtml } from '../../src/render/negotiate.js';
-import { samePortalPath } from '../../src/render/render-denial.js';
+import { deriveSealKeys, openPayLink, paymentRequestFromJson } from '@turnpike/protocol';
+import { mintPayLink } from '../../src/challenges/mint-pay-link.js';
+import type { ResolvedRequirement } from '../../src/core/types.js';
+import { BASE_USDC_REQUEST } from '../support/upstream.js';
 import { x402Terms } from '../../src/render/x402.js';
 
 describe('content negotiation', () => {
@@ -20,12 +23,40 @@ describe('content negotiation', () => {
   });
 });
 
-describe('pay page location (no open redirect)', () => {
-  it('keeps only the path and query of the portal URL, and only under the prefix', () => {
-    expect(samePortalPath('https://shop.example/_402/pay?ref=abc', '/_402', 'abc')).toBe('/_402/pay?ref=abc');
-    expect(samePortalPath('https://evil.example/_402/pay?ref=abc', '/_402', 'abc')).toBe('/_402/pay?ref=abc');
-    expect(samePortalPath('https://shop.example/elsewhere', '/_402', 'r f')).toBe('/_402/pay?ref=r%20f');
-    expect(samePortalPath('//evil.example/_402x', '/_402', 'r')).toBe('/_402/pay?ref=r');
+describe('pay link (sealed by the authorizer, no open redirect)', () => {
+  const keys = deriveSealKeys('a-shared-internal-secret');
+  const requirement = (scheme: 'http' | 'https'): ResolvedRequirement => ({
+    host: 'shop.example',
+    scheme,
+    path: '/premium/article',
+    query: 'x=1',
+    originalUri: '/premium/article?x=1',
+    request: paymentRequestFromJson(BASE_USDC_REQUEST, createNetworkRegistry()),
+    source: 'upstream',
+  });
+
+  it('is a path on the protected host under the prefix, carrying the host, URI, price and scheme', () => {
+    const link = mintPayLink(requirement('https'), { key: keys.payLink, prefix: '/_402', ttlSeconds: 60 });
+    expect(link.path).toMatch(/^\/_402\/pay\?ref=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    const opened = openPayLink(keys.payLink, link.path.split('ref=')[1]!, Date.now());
+    expect(opened).toMatchObject({ host: 'shop.example', scheme: 'https', originalUri: '/premium/article?x=1' });
+  });
+
+  it('keeps http and https apart (the cookie set after payment is Secure exactly on https)', () => {
+    const http = mintPayLink(requirement('http'), { key: keys.payLink, prefix: '/_402', ttlSeconds: 60 });
+    const https = mintPayLink(requirement('https'), { key: keys.payLink, prefix: '/_402', ttlSeconds: 60 });
+    expect(openPayLink(keys.payLink, http.path.split('ref=')[1]!, Date.now()).scheme).toBe('http');
+    expect(openPayLink(keys.payLink, https.path.split('ref=')[1]!, Date.now()).scheme).toBe('https');
+  });
+
+  it('refuses an altered, foreign or expired link with reference_invalid', () => {
+    const ref = mintPayLink(requirement('https'), { key: keys.payLink, prefix: '/_402', ttlSeconds: 60 }).path.split('ref=')[1]!;
+    const [body, mac] = ref.split('.') as [string, string];
+    const altered = `${Buffer.from(Buffer.from(body, 'base64url').toString().replace('/premium', '/premiun')).toString('base64url')}.${mac}`;
+    expect(() => openPayLink(keys.payLink, altered, Date.now())).toThrow(/reference_invalid/);
+    expect(() => openPayLink(deriveSealKeys('another-installation').payLink, ref, Date.now())).toThrow(/reference_invalid/);
+    expect(() => openPayLink(keys.challenge, ref, Date.now())).toThrow(/reference_invalid/);
+    expect(() => openPayLink(keys.payLink, ref, Date.now() + 61_000)).toThrow(/reference_invalid/);
   });
 
   it('escapes everything put into the HTML page', () => {

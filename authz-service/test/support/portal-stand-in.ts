@@ -1,11 +1,12 @@
 import {
+  addressLeaseRequestSchema,
   challengeRequestSchema,
   createNetworkRegistry,
   PORTAL_API_PATHS,
-  referenceRequestSchema,
   settleRequestSchema,
+  type AddressLeaseResponse,
   type Challenge,
-  type ReferenceResponse,
+  type PayeeResponse,
   type SettleRequest,
   type SettleResponse,
 } from '@turnpike/protocol';
@@ -13,10 +14,12 @@ import { listen, type Listening } from './http.js';
 
 /**
  * CONTRACT STAND-IN for the portal's internal API (protocol/src/portal-api), which the portal
- * helper is building at the same time. It checks the bearer secret, parses every request body
- * with the shared request schemas (a body the real portal would refuse fails here too) and
- * answers with schema-shaped responses: a signed-looking reference, and a challenge whose payTo
- * addresses are unique per call like the portal's per-invoice addresses.
+ * suites of authz-service use to run without a chain or a database (the real portal is used by
+ * the end-to-end suites in tests/). It checks the bearer secret, parses every request body with
+ * the shared request schemas (a body the real portal would refuse fails here too) and answers with
+ * schema-shaped responses: a payee (EVM wallet, x402 address, the standard networks), address
+ * leases of consecutive indexes whose addresses are unique (not derived: nothing here checks a
+ * chain), recorded challenges with unique payTo addresses, and settle verdicts.
  */
 export interface PortalStandIn extends Listening {
   calls: Array<{ path: string; body: unknown }>;
@@ -29,10 +32,19 @@ export interface PortalStandIn extends Listening {
 
 export const PORTAL_TOKEN = 'portal-internal-secret';
 
+/** The payee the stand-in describes: every standard EVM network, x402 on base and polygon. */
+export const STAND_IN_PAYEE: PayeeResponse = {
+  txNetworks: ['ethereum', 'base', 'polygon', 'avalanche', 'base-sepolia', 'polygon-amoy'],
+  evm: { walletId: 'evm:standin0000000000' },
+  x402: { payTo: `0x${'42'.repeat(20)}`, networks: ['base', 'polygon'] },
+  challengeTtlSeconds: 900,
+};
+
 export async function startPortalStandIn(): Promise<PortalStandIn> {
   const registry = createNetworkRegistry();
   const calls: PortalStandIn['calls'] = [];
   let n = 0;
+  let nextIndex = 0;
   const state: { mode: PortalStandIn['mode']; settleWith: PortalStandIn['settleWith'] } = {
     mode: 'ok',
     settleWith: undefined,
@@ -53,7 +65,7 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
         return reply(401, { error: 'unauthorized' });
       let body: unknown;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = req.method === 'GET' ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         return reply(400, { error: 'invalid_json' });
       }
@@ -62,17 +74,16 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
       if (state.mode === 'status500') return reply(500, { error: 'boom' });
       if (state.mode === 'garbage') return reply(200, { what: 'ever' });
       const expiresAt = new Date(Date.now() + 15 * 60_000).toISOString();
-      if (req.url === PORTAL_API_PATHS.references) {
-        const parsed = referenceRequestSchema.safeParse(body);
-        if (!parsed.success)
-          return reply(400, { error: 'invalid_request', issues: parsed.error.issues.length });
-        const reference = Buffer.from(`${parsed.data.host}|${parsed.data.originalUri}|${++n}`).toString(
-          'base64url',
-        );
-        const out: ReferenceResponse = {
-          reference,
-          payUrl: `${parsed.data.scheme}://${parsed.data.host}/_402/pay?ref=${reference}`,
-          expiresAt,
+      if (req.url === PORTAL_API_PATHS.payee && req.method === 'GET') return reply(200, STAND_IN_PAYEE);
+      if (req.url === PORTAL_API_PATHS.addressLeases) {
+        const parsed = addressLeaseRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request' });
+        const first = nextIndex;
+        nextIndex += parsed.data.count;
+        const out: AddressLeaseResponse = {
+          walletId: STAND_IN_PAYEE.evm!.walletId,
+          first,
+          addresses: Array.from({ length: parsed.data.count }, (_, i) => `0x${(first + i + 1).toString(16).padStart(40, 'a')}`),
         };
         return reply(200, out);
       }

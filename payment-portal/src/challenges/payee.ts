@@ -1,6 +1,17 @@
 import type { NetworkRegistry, PayeeResponse } from '@turnpike/protocol';
-import type { PortalConfig } from '../config/schema.js';
 import { ADDRESS_BRANCH, type XpubDeriver } from '../addresses/xpub-deriver.js';
+
+/** The settings of the portal's config the payee description depends on. */
+export interface PayeeSettings {
+  /** `proofs.tx.enabled` */
+  txProofs: boolean;
+  /** `proofs.x402.enabled` (a relayer or a facilitator settles) */
+  x402: boolean;
+  /** `wallets.solana.address` */
+  solanaWallet: string | undefined;
+  /** `invoice.expiryMinutes`, in seconds */
+  challengeTtlSeconds: number;
+}
 
 /**
  * What this portal can be paid with, as the authorizer's stateless 402s need it: transaction
@@ -9,28 +20,26 @@ import { ADDRESS_BRANCH, type XpubDeriver } from '../addresses/xpub-deriver.js';
  * to the fixed `<xpub>/2/0` address, and how long a challenge stays payable.
  */
 export function describePayee(
-  config: PortalConfig,
+  settings: PayeeSettings,
   deps: {
     registry: NetworkRegistry;
     rpcUrls: ReadonlyMap<string, readonly string[]>;
     deriver: XpubDeriver | undefined;
   },
 ): PayeeResponse {
-  const solanaWallet = config.wallets.solana?.address;
+  const { solanaWallet } = settings;
   const txNetworks: string[] = [];
   const x402Networks: string[] = [];
   for (const name of deps.rpcUrls.keys()) {
     const network = deps.registry.get(name);
     if (network === undefined) continue;
     if (network.kind === 'evm' && deps.deriver !== undefined) {
-      if (config.proofs.tx.enabled) txNetworks.push(name);
-      const settles = config.proofs.x402?.enabled === true;
-      if (settles && Object.values(network.tokens).some((t) => t.kind === 'erc20')) x402Networks.push(name);
+      if (settings.txProofs) txNetworks.push(name);
+      if (settings.x402 && Object.values(network.tokens).some((t) => t.kind === 'erc20')) x402Networks.push(name);
     }
-    if (network.kind === 'solana' && solanaWallet !== undefined && config.proofs.tx.enabled)
-      txNetworks.push(name);
+    if (network.kind === 'solana' && solanaWallet !== undefined && settings.txProofs) txNetworks.push(name);
   }
-  const payee: PayeeResponse = { txNetworks, challengeTtlSeconds: config.invoice.expiryMinutes * 60 };
+  const payee: PayeeResponse = { txNetworks, challengeTtlSeconds: settings.challengeTtlSeconds };
   if (deps.deriver !== undefined) payee.evm = { walletId: deps.deriver.walletId };
   if (solanaWallet !== undefined) payee.solana = { wallet: solanaWallet };
   if (deps.deriver !== undefined && x402Networks.length > 0)

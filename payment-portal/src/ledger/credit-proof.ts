@@ -69,7 +69,7 @@ export async function creditProof(db: Database, c: ProofCredit): Promise<CreditP
                                description, status, expires_at, paid_at, redeemed_at, token_jti, token_expires_at,
                                client_ip, source, binding)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'redeemed', $10, now(), now(), $11,
-                 now() + make_interval(secs => $7::double precision / 1000), $12, 'proof', $13)
+                 now() + make_interval(secs => $14::double precision / 1000), $12, 'proof', $13)
          ON CONFLICT (binding) DO NOTHING
          RETURNING token_jti, redeemed_at, token_expires_at`,
         [
@@ -86,6 +86,7 @@ export async function creditProof(db: Database, c: ProofCredit): Promise<CreditP
           randomUUID(),
           c.clientIp,
           c.binding,
+          c.request.tokenLifetimeMs,
         ],
       );
       const grantRow = inserted.rows[0];

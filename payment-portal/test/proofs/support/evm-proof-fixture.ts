@@ -7,9 +7,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { HDNodeWallet, Wallet, parseEther, type TransactionRequest } from 'ethers';
 import {
   createNetworkRegistry,
+  deriveSealKeys,
   localAnvilNetwork,
   paymentRequestFromJson,
   toWire,
+  type ChallengeClaims,
+  type PaymentRequest,
+  type SealKeys,
   type EvmNetwork,
   type NetworkRegistry,
   type PaymentRequestWire,
@@ -19,6 +23,10 @@ import {
 import { createLogger, Secret } from '@turnpike/protocol/service';
 import { createAddressPool, type AddressPool } from '../../../src/addresses/address-pool.js';
 import { createEvmAddressDeriver } from '../../../src/addresses/derive-evm.js';
+import { createXpubDeriver, type XpubDeriver } from '../../../src/addresses/xpub-deriver.js';
+import { describePayee } from '../../../src/challenges/payee.js';
+import { leaseChallengeAddresses } from '../../../src/challenges/lease-addresses.js';
+import { mintChallenge } from '../../../../authz-service/src/challenges/mint-challenge.js';
 import { createInvoice } from '../../../src/invoices/create-invoice.js';
 import type { InvoiceRecord } from '../../../src/invoices/types.js';
 import type { ProofContext } from '../../../src/proofs/index.js';
@@ -88,18 +96,44 @@ export async function startEvmStand(): Promise<EvmStand> {
   }
 }
 
+/** A sealed API challenge, as the authorizer's 402 hands it out (nothing stored). */
+export interface SealedChallenge {
+  /** `paymentDetails.challengeId`: what the client sends back in `x-payment-challenge`. */
+  id: string;
+  claims: ChallengeClaims;
+  wire: PaymentRequestWire;
+  /** The challenge's one EVM receive address (every EVM offer pays it). */
+  payTo: string;
+}
+
 export interface ProofCore {
   db: Database;
   pool: AddressPool;
   keys: SigningKeySet;
+  sealKeys: SealKeys;
+  deriver: XpubDeriver;
   pctx: ProofContext;
-  /** An invoice for HOST + `resource` offering 1 USDC and 0.001 ETH (or the given request). */
+  /**
+   * A sealed challenge for HOST + `resource` offering 1 USDC and 0.001 ETH (or the given request),
+   * minted by the authorizer's own code over an address leased from this database.
+   */
+  challenge(opts?: { resource?: string; json?: unknown; now?: () => number }): Promise<SealedChallenge>;
+  /**
+   * A recorded challenge (an invoice an API 402 of a route accepting unbound proofs writes), or an
+   * invoice opened on the pay page (`source: 'pay_page'`).
+   */
   invoice(opts?: {
     resource?: string;
     json?: unknown;
+    source?: 'challenge' | 'pay_page';
   }): Promise<{ invoice: InvoiceRecord; wire: PaymentRequestWire; usdcPayTo: string; ethPayTo: string }>;
   settleRequest(wire: PaymentRequestWire, proof: SettleProof, resource?: string): SettleRequest;
   close(): Promise<void>;
+}
+
+/** A resource that opted in to unbound transaction proofs (`proofs.tx.unbound: allow`). */
+export function unbound(json: object): object {
+  return { ...json, proofs: { tx: { unbound: 'allow' } } };
 }
 
 export const DEFAULT_REQUEST = {
@@ -121,6 +155,13 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
   const xpub = HDNodeWallet.createRandom(undefined, "m/44'/60'/0'").neuter().extendedKey;
   const pool = createAddressPool({ db, deriver: createEvmAddressDeriver(xpub), lowWater: 5, batch: 20 });
   await pool.refill();
+  const deriver = createXpubDeriver(xpub);
+  const sealKeys = deriveSealKeys('proof-tests-internal-secret');
+  const rpcUrls = new Map([['anvil', [stand.anvil.rpcUrl]]]);
+  const payee = describePayee(
+    { txProofs: true, x402: true, solanaWallet: undefined, challengeTtlSeconds: 1_800 },
+    { registry: stand.registry, rpcUrls, deriver },
+  );
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keys = loadSigningKeys([
     { kid: 'k1', privateKey: new Secret(privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()) },
@@ -130,7 +171,10 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
     registry: stand.registry,
     keys,
     issuer: 'https://portal.test',
-    rpcUrls: new Map([['anvil', [stand.anvil.rpcUrl]]]),
+    challengeKey: sealKeys.challenge,
+    deriver,
+    payee,
+    rpcUrls,
     rpcTimeoutMs: () => 5_000,
     logger: createLogger({ name: 'proofs-test', level: 'silent' }),
   };
@@ -146,12 +190,47 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
     request: wire,
     proof,
   });
+  const addresses = {
+    take: () => undefined,
+    size: () => 0,
+    fill: async () => undefined,
+    async next() {
+      const lease = await leaseChallengeAddresses(db, deriver, 1);
+      return { walletId: lease.walletId, index: lease.first, address: lease.addresses[0]! };
+    },
+  };
+  const mint = async (request: PaymentRequest, resource: string, now?: () => number) => {
+    const minted = await mintChallenge(
+      {
+        host: HOST,
+        scheme: 'https',
+        path: resource,
+        query: '',
+        originalUri: resource,
+        request,
+        source: 'upstream',
+      },
+      { key: sealKeys.challenge, registry: stand.registry, payee, addresses, ...(now ? { now } : {}) },
+    );
+    if (minted === undefined) throw new Error('nothing in this request is payable by transaction');
+    return minted;
+  };
   return {
     db,
     pool,
     keys,
+    sealKeys,
+    deriver,
     pctx,
     settleRequest,
+    async challenge(o = {}) {
+      const resource = o.resource ?? RESOURCE;
+      const request = paymentRequestFromJson(o.json ?? DEFAULT_REQUEST, stand.registry);
+      const minted = await mint(request, resource, o.now);
+      const body = minted.id.split('.')[0]!;
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as ChallengeClaims;
+      return { id: minted.id, claims, wire: toWire(request), payTo: claims.p ?? '' };
+    },
     async invoice(o = {}) {
       const resource = o.resource ?? RESOURCE;
       const request = paymentRequestFromJson(o.json ?? DEFAULT_REQUEST, stand.registry);
@@ -164,7 +243,12 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
           expiryMinutes: 30,
           rateLimitPerMinutePerIp: 100_000,
         },
-        { target: { host: HOST, scheme: 'https', resource, originalUri: resource }, request, clientIp: null },
+        {
+          target: { host: HOST, scheme: 'https', resource, originalUri: resource },
+          request,
+          clientIp: null,
+          source: o.source ?? 'challenge',
+        },
       );
       const usdcPayTo = invoice.offers.find((x) => x.assetKind === 'erc20')?.payTo ?? '';
       const ethPayTo = invoice.offers.find((x) => x.assetKind === 'native')?.payTo ?? '';
