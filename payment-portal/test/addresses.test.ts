@@ -31,7 +31,7 @@ describe('challenge and x402 addresses from the xpub (BIP-32 public derivation i
   const deriver = createXpubDeriver(account.neuter().extendedKey);
   const fromSeed = (path: string) => HDNodeWallet.fromPhrase(MNEMONIC, undefined, path).address.toLowerCase();
 
-  it('gives challenge index i the address the seed holds at m/44\'/60\'/0\'/1/⌊i/2^31⌋/(i mod 2^31)', () => {
+  it("gives challenge index i the address the seed holds at m/44'/60'/0'/1/⌊i/2^31⌋/(i mod 2^31)", () => {
     for (const i of [0, 1, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 5, 3 * 2 ** 31 + 17]) {
       const hi = Math.floor(i / 2 ** 31);
       expect(deriver.challengeAddress(i)).toBe(fromSeed(`m/44'/60'/0'/1/${hi}/${i % 2 ** 31}`));

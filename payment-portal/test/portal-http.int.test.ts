@@ -1,9 +1,12 @@
 import {
+  addressLeaseResponseSchema,
   challengeSchema,
-  referenceResponseSchema,
+  payeeResponseSchema,
   settleResponseSchema,
   tokenCookieName,
 } from '@turnpike/protocol';
+import { createXpubDeriver } from '../src/addresses/xpub-deriver.js';
+import { DEV_XPUB } from './support/chain-fixture.js';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
 import { startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
@@ -28,25 +31,61 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     await chain?.close();
   });
 
-  async function openInvoice(body: object = { ...target, request: p.wire() }): Promise<string> {
-    const ref = referenceResponseSchema.parse(
-      await (await p.internal('/internal/v1/references', body)).json(),
-    );
-    expect(ref.payUrl.startsWith('https://shop.test/_402/pay?ref=')).toBe(true);
-    const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${ref.reference}`, { redirect: 'manual' });
+  /** Opens the pay page of a sealed pay link: the invoice id and the browser's session cookie. */
+  async function openInvoiceWithSession(): Promise<{ id: string; cookie: string }> {
+    const ref = p.payLink({ ...target, request: p.wire() });
+    const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${ref}`, { redirect: 'manual' });
     expect(res.status).toBe(303);
     const location = res.headers.get('location') ?? '';
     expect(location).toMatch(/^\/_402\/invoices\/[A-Za-z0-9_-]{22}$/);
-    return location.split('/').at(-1)!;
+    const id = location.split('/').at(-1)!;
+    const [session] = res.headers.getSetCookie();
+    expect(session).toMatch(
+      new RegExp(
+        `^402_pay=[A-Za-z0-9_-]{43}; Path=/_402/invoices/${id}; Max-Age=\\d+; HttpOnly; SameSite=Lax; Secure$`,
+      ),
+    );
+    return { id, cookie: session!.split(';')[0]! };
+  }
+  async function openInvoice(): Promise<string> {
+    return (await openInvoiceWithSession()).id;
   }
 
   it('refuses the internal API without the bearer token', async () => {
-    const res = await p.internal('/internal/v1/references', { ...target, request: p.wire() }, 'wrong');
+    const res = await p.internal('/internal/v1/challenges', { ...target, request: p.wire() }, 'wrong');
     expect(res.status).toBe(401);
   });
 
-  it('pays USDC from the dev account, then issues a scoped cookie and redirects to the same path', async () => {
-    const id = await openInvoice();
+  it("describes its payee and leases never-used challenge addresses derived from the owner's xpub", async () => {
+    const payee = payeeResponseSchema.parse(
+      await (
+        await fetch(`${p.portal.internalUrl}/internal/v1/payee`, {
+          headers: { authorization: `Bearer ${p.internalToken}` },
+        })
+      ).json(),
+    );
+    const deriver = createXpubDeriver(DEV_XPUB);
+    expect(payee).toMatchObject({ txNetworks: ['anvil'], evm: { walletId: deriver.walletId } });
+    const before = await p.portal.db.query<{ n: string }>('SELECT count(*) AS n FROM invoices');
+    const a = addressLeaseResponseSchema.parse(
+      await (await p.internal('/internal/v1/address-leases', { count: 3 })).json(),
+    );
+    const b = addressLeaseResponseSchema.parse(
+      await (await p.internal('/internal/v1/address-leases', { count: 2 })).json(),
+    );
+    expect(b.first).toBe(a.first + 3);
+    expect([...a.addresses, ...b.addresses]).toEqual(
+      [0, 1, 2, 3, 4].map((i) => deriver.challengeAddress(a.first + i)),
+    );
+    // A lease advances one cursor row; it writes no invoice.
+    const after = await p.portal.db.query<{ n: string }>('SELECT count(*) AS n FROM invoices');
+    expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
+    const tooMany = await p.internal('/internal/v1/address-leases', { count: 5000 });
+    expect(tooMany.status).toBe(400);
+  });
+
+  it('pays USDC from the dev account, then issues a scoped cookie (to the browser that opened the invoice only) and redirects to the same path', async () => {
+    const { id, cookie } = await openInvoiceWithSession();
     const view = await waitForInvoice(p.portal.publicUrl, id, (v) => v.invoice.status === 'pending');
     const usdcOffer = view.offers.find((o) => o.asset.symbol === 'USDC')!;
     const pay = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/dev-pay`, {
@@ -59,9 +98,23 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     await mine(chain, 1);
     await waitForInvoice(p.portal.publicUrl, id, (v) => v.invoice.status === 'paid');
 
+    // Someone who learnt the invoice's URL (or its transaction hash) but not its browser session.
+    for (const other of [undefined, '402_pay=someone-elses-session-secret-000000000000000']) {
+      const stranger = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
+        redirect: 'manual',
+        headers: {
+          'x-forwarded-host': 'shop.test',
+          accept: 'application/json',
+          ...(other ? { cookie: other } : {}),
+        },
+      });
+      expect(stranger.status).toBe(403);
+      expect(((await stranger.json()) as { reason: string }).reason).toBe('pay_session_invalid');
+      expect(stranger.headers.getSetCookie()).toEqual([]);
+    }
     const done = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
       redirect: 'manual',
-      headers: { 'x-forwarded-host': 'shop.test' },
+      headers: { 'x-forwarded-host': 'shop.test', cookie },
     });
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe('/premium?x=1');
@@ -88,7 +141,7 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
 
     // A second complete re-issues the same grant: same jti, never a longer lifetime.
     const again = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
-      headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json' },
+      headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json', cookie },
     });
     const body = (await again.json()) as { claims: { jti: string; exp: number } };
     expect(body.claims.jti).toBe(payload.jti);
@@ -96,9 +149,9 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
   });
 
   it('does not complete an unpaid invoice, nor one asked for from another host', async () => {
-    const id = await openInvoice();
+    const { id, cookie } = await openInvoiceWithSession();
     const early = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
-      headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json' },
+      headers: { 'x-forwarded-host': 'shop.test', accept: 'application/json', cookie },
     });
     expect(await early.clone().text()).toContain('invoice_not_paid');
     expect(early.status).toBe(409);
@@ -106,23 +159,21 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     await p.portal.db.query(`UPDATE invoices SET status = 'paid' WHERE id = $1`, [id]);
     const elsewhere = await fetch(`${p.portal.publicUrl}/_402/invoices/${id}/complete`, {
       redirect: 'manual',
-      headers: { 'x-forwarded-host': 'evil.test', accept: 'application/json' },
+      headers: { 'x-forwarded-host': 'evil.test', accept: 'application/json', cookie },
     });
     expect(elsewhere.status).toBe(400);
     expect(((await elsewhere.json()) as { reason: string }).reason).toBe('redirect_invalid');
   });
 
-  it('refuses a tampered reference and a tampered invoice id', async () => {
-    const ref = referenceResponseSchema.parse(
-      await (await p.internal('/internal/v1/references', { ...target, request: p.wire() })).json(),
-    );
-    const [h, payload, sig] = ref.reference.split('.') as [string, string, string];
+  it('refuses a tampered pay link and a tampered invoice id', async () => {
+    const ref = p.payLink({ ...target, request: p.wire() });
+    const [payload, mac] = ref.split('.') as [string, string];
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
       q: { offers: Array<{ atomic: string; amount: string }> };
     };
     decoded.q.offers[0]!.atomic = '1';
     decoded.q.offers[0]!.amount = '0.000001';
-    const forged = `${h}.${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${sig}`;
+    const forged = `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${mac}`;
     const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${forged}`, {
       redirect: 'manual',
       headers: { accept: 'application/json' },
@@ -147,20 +198,28 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
     expect(((await missing.json()) as { reason: string }).reason).toBe('invoice_not_found');
   });
 
+  // Even a correctly sealed link (the authorizer never seals these) is checked again at /pay.
   it.each([
-    ['another host as an absolute URI', 'http://evil.test/premium', 'request_schema_invalid'],
     ['a scheme-relative URI', '//evil.test/premium', 'redirect_invalid'],
     ['a path outside the resource', '/other', 'redirect_invalid'],
     ['a dot-segment escape', '/premium/../admin', 'redirect_invalid'],
   ])('refuses a return address that is %s', async (_what, originalUri, reason) => {
-    const res = await p.internal('/internal/v1/references', { ...target, originalUri, request: p.wire() });
+    const ref = p.payLink({ ...target, originalUri, request: p.wire() });
+    const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${ref}`, {
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { reason: string }).reason).toBe(reason);
   });
 
   it('refuses a javascript: customization URL', async () => {
     const wire = { ...p.wire(), customization: { js: 'javascript:alert(1)' } };
-    const res = await p.internal('/internal/v1/references', { ...target, request: wire });
+    const ref = p.payLink({ ...target, request: wire });
+    const res = await fetch(`${p.portal.publicUrl}/_402/pay?ref=${ref}`, {
+      redirect: 'manual',
+      headers: { accept: 'application/json' },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { reason: string }).reason).toBe('customization_url_invalid');
   });

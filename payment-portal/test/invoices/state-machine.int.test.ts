@@ -42,6 +42,7 @@ async function newInvoice(expiryMinutes = 30) {
       target: { host: 'shop.test', scheme: 'https', resource: '/p', originalUri: '/p' },
       request,
       clientIp: null,
+      source: 'pay_page',
     },
   );
   await pool.stop();

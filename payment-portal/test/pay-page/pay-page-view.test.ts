@@ -38,6 +38,8 @@ const invoice = (offers: InvoiceOfferRecord[]): InvoiceRecord => ({
   claims: {},
   tokenLifetimeMs: 3_600_000,
   requestDigest: 'd',
+  source: 'pay_page',
+  sessionHash: null,
   description: null,
   status: 'pending',
   createdAt: new Date('2030-01-01T12:00:00Z'),

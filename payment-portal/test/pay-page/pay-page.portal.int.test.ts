@@ -1,6 +1,5 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { referenceResponseSchema } from '@turnpike/protocol';
 import { jest } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { PayPageView } from '../../src/pay-page/index.js';
@@ -31,9 +30,14 @@ afterAll(async () => {
 
 async function openInvoice(): Promise<string> {
   const host = new URL(p.portal.publicUrl).host;
-  const body = { host, scheme: 'http', resource: '/premium', originalUri: '/premium', request: p.wire() };
-  const ref = referenceResponseSchema.parse(await (await p.internal('/internal/v1/references', body)).json());
-  return `${p.portal.publicUrl}/_402/pay?ref=${ref.reference}`;
+  const ref = p.payLink({
+    host,
+    scheme: 'http',
+    resource: '/premium',
+    originalUri: '/premium',
+    request: p.wire(),
+  });
+  return `${p.portal.publicUrl}/_402/pay?ref=${ref}`;
 }
 
 async function waitFor(page: Page, expression: string, timeoutMs = 45_000): Promise<void> {

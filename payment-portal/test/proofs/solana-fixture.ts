@@ -7,6 +7,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   createNetworkRegistry,
+  deriveSealKeys,
   paymentRequestDigest,
   paymentRequestFromJson,
   toWire,
@@ -119,6 +120,8 @@ export async function startSolanaFixture(
       latePaymentUnlocks: true,
       rpcFor: (n) => (n === NETWORK ? client : undefined),
       logger: quiet,
+      challengeKey: deriveSealKeys('solana-tests-internal-secret').challenge,
+      solanaWallet: merchant,
     };
 
     let n = 0;
@@ -149,8 +152,8 @@ export async function startSolanaFixture(
       const reference = newSolanaReference();
       const offer = request.offers[0]!;
       await db.query(
-        `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest, expires_at, client_ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(mins => $9), $10)`,
+        `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest, expires_at, client_ip, source)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(mins => $9), $10, 'challenge')`,
         [
           id,
           target.host,
@@ -186,7 +189,8 @@ export async function startSolanaFixture(
         settle: (signature, network = NETWORK) => ({
           ...input,
           request: wire,
-          proof: { type: 'tx', network, tx: signature },
+          // Bound to this recorded challenge (the id its 402 handed out).
+          proof: { type: 'tx', network, tx: signature, challenge: id },
         }),
       };
     };

@@ -123,6 +123,7 @@ export async function startCore(chain: ChainFixture, opts: { db?: Database } = {
           target: { host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium' },
           request,
           clientIp: o.clientIp ?? null,
+          source: 'pay_page',
         },
       );
     },

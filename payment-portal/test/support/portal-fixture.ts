@@ -6,7 +6,13 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { paymentRequestFromJson, toWire, type PaymentRequestWire } from '@turnpike/protocol';
+import {
+  deriveSealKeys,
+  paymentRequestFromJson,
+  sealPayLink,
+  toWire,
+  type PaymentRequestWire,
+} from '@turnpike/protocol';
 import { stringify } from 'yaml';
 import { startPaymentPortal, type RunningPaymentPortal } from '../../src/app.js';
 import { loadPortalConfig } from '../../src/config/load-portal-config.js';
@@ -23,6 +29,20 @@ export interface PortalFixture {
   internal(path: string, body: unknown, token?: string): Promise<Response>;
   /** A wire payment request for `/premium`: 1 USDC or 0.001 ETH on anvil (or the given JSON). */
   wire(json?: unknown): PaymentRequestWire;
+  /**
+   * The `ref` of a pay link as the authorizer's browser 402 seals it (with the key both services
+   * derive from the internal token), for `GET <prefix>/pay?ref=…`.
+   */
+  payLink(
+    target: {
+      host: string;
+      scheme: 'http' | 'https';
+      resource: string;
+      originalUri: string;
+      request: PaymentRequestWire;
+    },
+    ttlMs?: number,
+  ): string;
   close(): Promise<void>;
 }
 
@@ -112,6 +132,8 @@ export async function startPortal(
     portal,
     internalToken,
     dir,
+    payLink: (t, ttlMs = 60_000) =>
+      sealPayLink(deriveSealKeys(internalToken).payLink, { ...t, expiresAt: Date.now() + ttlMs }),
     internal: (path, body, token = internalToken) =>
       fetch(`${portal.internalUrl}${path}`, {
         method: 'POST',
