@@ -79,7 +79,12 @@ export async function startAuthzService(
     clockSkewSeconds: config.clockSkewSeconds,
     cacheMaxEntries: config.tokens.cacheMaxEntries,
   });
-  const tokens = createTokenChecker({ verifier, clockSkewSeconds: config.clockSkewSeconds });
+  const tokens = createTokenChecker({
+    verifier,
+    keys,
+    issuer: config.issuer,
+    clockSkewSeconds: config.clockSkewSeconds,
+  });
   const cache = createProbeCache({
     maxEntries: config.probe.cacheMaxEntries,
     defaultTtlSeconds: config.probe.defaultTtlSeconds,

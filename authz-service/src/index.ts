@@ -43,4 +43,4 @@ export { AUTHZ_REASONS, type AuthzReason } from './reasons.js';
 export { EXPOSE_HEADERS, identityHeadersFor, renderDenial, type RenderDeps } from './render/index.js';
 export type { PurgeSelector } from './requirements/probe-cache.js';
 export { PROBE_HEADERS } from './requirements/probe.js';
-export { TOKEN_ALGORITHMS } from './tokens/verify.js';
+export { TOKEN_ALGORITHMS } from './tokens/algorithms.js';

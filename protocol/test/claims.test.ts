@@ -86,7 +86,17 @@ describe('cookies', () => {
     ]);
     expect(tokenCookieCandidates(jar, '/premium')).toEqual(['T_premium', 'T_premium2', 'T_root', 'T_any']);
     expect(tokenCookieCandidates(jar, '/free')).toEqual(['T_root', 'T_any']);
-    expect(tokenCookieCandidates(jar, '/premium/articles/1', 2)).toEqual(['T_articles', 'T_premium']);
+  });
+
+  it('returns every candidate however many share a name: junk cannot push a token out', () => {
+    const junk = Array.from({ length: 40 }, (_, i) => `${tokenCookieName('/premium/articles')}=junk${i}`);
+    const jar = parseCookieHeader(
+      [...junk, `${tokenCookieName('/premium')}=VALID`, '402_token=ANY'].join('; '),
+    );
+    const candidates = tokenCookieCandidates(jar, '/premium/articles/1');
+    expect(candidates).toHaveLength(42);
+    expect(candidates.slice(0, 40)).toEqual(Array.from({ length: 40 }, (_, i) => `junk${i}`));
+    expect(candidates.slice(40)).toEqual(['VALID', 'ANY']);
   });
 
   it('drops duplicate and empty values', () => {

@@ -108,6 +108,23 @@ export const DECISION_TABLE: TableRow[] = [
     expect: { kind: 'pass', identity: 'payer' },
   },
   {
+    // Cookie stuffing (issue 8): the junk sits under a more specific scope's name, so it is tried
+    // first; the forgeries name our kid and claims that would grant the request.
+    name: 'valid token in the scope cookie behind 8 garbage values and 8 forgeries → 200 with identity',
+    path: '/premium/doc',
+    headers: async (s) => {
+      const deeper = scopeCookieName(`${SCOPE}/doc`);
+      const garbage = Array.from({ length: 8 }, (_, i) => `${deeper}=junk-${i}`);
+      const key = await otherSigningKey();
+      const forged = await Promise.all(
+        Array.from({ length: 8 }, async () => `${deeper}=${await s.sign(VALID_CLAIMS, { key })}`),
+      );
+      const valid = `${scopeCookieName(SCOPE)}=${await s.sign(VALID_CLAIMS)}`;
+      return { ...html, cookie: [...garbage, ...forged, valid].join('; ') };
+    },
+    expect: { kind: 'pass', identity: 'payer' },
+  },
+  {
     name: 'valid token in the 402_token cookie → 200 with identity',
     path: '/premium/doc',
     headers: async (s) => ({ ...html, cookie: `402_token=${await s.sign(VALID_CLAIMS)}` }),

@@ -7,11 +7,12 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
+import { indexKeys, NO_KEYS, type KeyIndex } from './key-index.js';
 
 export type JwksConfig =
   { url: string; timeoutMs: number; cooldownMs: number; cacheMaxAgeMs: number } | { file: string };
 
-export interface KeyStore {
+export interface KeyStore extends KeyIndex {
   /** The key resolver jwtVerify uses. */
   getKey: JWTVerifyGetKey;
   /** True once keys are loaded (remote: after the first successful fetch). */
@@ -43,7 +44,8 @@ export async function createKeyStore(config: JwksConfig, opts: KeyStoreOptions =
   if ('file' in config) {
     const jwks = JSON.parse(await readFile(config.file, 'utf8')) as JSONWebKeySet;
     const local = createLocalJWKSet(jwks);
-    return { getKey: local, ready: () => true, warmUp: () => Promise.resolve(true) };
+    const index = indexKeys(jwks);
+    return { getKey: local, holds: index.holds, ready: () => true, warmUp: () => Promise.resolve(true) };
   }
 
   const countingFetch: FetchImplementation = async (url, options) => {
@@ -62,10 +64,15 @@ export async function createKeyStore(config: JwksConfig, opts: KeyStoreOptions =
     cacheMaxAge: config.cacheMaxAgeMs,
     [customFetch]: countingFetch,
   });
-  let lastGood: { jwks: JSONWebKeySet; local: JWTVerifyGetKey } | undefined;
+  // jose hands out a copy of its key set on every jwks() call: compare contents, so the fallback
+  // set (and its imported keys) and the index are rebuilt only when the keys change.
+  let lastGood: { fingerprint: string; local: JWTVerifyGetKey; index: KeyIndex } | undefined;
   const rememberGood = (): void => {
     const jwks = remote.jwks();
-    if (jwks !== undefined && jwks !== lastGood?.jwks) lastGood = { jwks, local: createLocalJWKSet(jwks) };
+    if (jwks === undefined) return;
+    const fingerprint = JSON.stringify(jwks);
+    if (fingerprint !== lastGood?.fingerprint)
+      lastGood = { fingerprint, local: createLocalJWKSet(jwks), index: indexKeys(jwks) };
   };
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
@@ -86,6 +93,7 @@ export async function createKeyStore(config: JwksConfig, opts: KeyStoreOptions =
 
   return {
     getKey,
+    holds: (kid, alg) => (lastGood?.index ?? NO_KEYS).holds(kid, alg),
     ready: () => lastGood !== undefined || remote.jwks() !== undefined,
     async warmUp() {
       try {

@@ -8,14 +8,13 @@ export interface TokenCandidate {
   token: string;
 }
 
-/** More candidates than this are ignored: bounds the signature checks one request can cause. */
-export const MAX_TOKEN_CANDIDATES = 8;
 const NO_CANDIDATES: readonly TokenCandidate[] = Object.freeze([]);
 
 /**
  * The request's candidate tokens, most specific first: `402_token_<b64url(scope)>` cookies whose
  * scope covers `path` (longest scope first), then `402_token`, then `Authorization: Bearer`, then
- * `x-402-token`. Scoped cookies for other paths are left out. Duplicates count once.
+ * `x-402-token`. Scoped cookies for other paths are left out. Duplicates count once. All of them:
+ * the checker bounds the signature checks, not the candidates (check.ts).
  */
 export function tokenCandidates(
   headers: Record<string, string | undefined>,
@@ -38,14 +37,14 @@ export function tokenCandidates(
     if (plain !== undefined) {
       if (plain !== '') out.push({ source: 'cookie', token: plain });
     } else {
-      for (const token of tokenCookieCandidates(parseCookieHeader(cookie), path, MAX_TOKEN_CANDIDATES))
+      for (const token of tokenCookieCandidates(parseCookieHeader(cookie), path))
         out.push({ source: 'cookie', token });
     }
   }
   if (bearer !== '' && !out.some((c) => c.token === bearer)) out.push({ source: 'bearer', token: bearer });
   if (header !== '' && !out.some((c) => c.token === header))
     out.push({ source: 'x-402-token', token: header });
-  return out.length > MAX_TOKEN_CANDIDATES ? out.slice(0, MAX_TOKEN_CANDIDATES) : out;
+  return out;
 }
 
 const PLAIN = '402_token=';

@@ -1,14 +1,23 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { REASONS, RESERVED_CLAIMS } from '@turnpike/protocol';
+import { REASONS } from '@turnpike/protocol';
 import type { AuthzReason } from '../reasons.js';
+import { TOKEN_ALGORITHMS } from './algorithms.js';
 import { KeysUnavailableError } from './keys.js';
+import { toVerifiedToken, type VerifiedToken } from './verified-token.js';
 
-/** Algorithms a token may be signed with; anything else (none, HS*, RS*) is refused. */
-export const TOKEN_ALGORITHMS = ['ES256', 'EdDSA'] as const;
+export { TOKEN_ALGORITHMS } from './algorithms.js';
+export type { VerifiedToken } from './verified-token.js';
+
 const ALLOWED = new Set<string>(TOKEN_ALGORITHMS);
 
 const REFUSAL_CACHE_TTL_MS = 60_000;
+/**
+ * Remembered refusals are keyed by the token string, which a client chooses: besides the entry
+ * bound, their total length is bounded (8 MiB holds the entry bound's 10,000 at ~800 characters,
+ * a token's size; a few large junk strings cannot hold hundreds of MiB).
+ */
+export const REFUSAL_CACHE_MAX_BYTES = 8 * 1024 * 1024;
 /** Not cached: an unknown kid may appear after a key rotation; not-yet-valid becomes valid. */
 const CACHEABLE_REFUSALS: ReadonlySet<string> = new Set([
   REASONS.TOKEN_MALFORMED,
@@ -18,23 +27,6 @@ const CACHEABLE_REFUSALS: ReadonlySet<string> = new Set([
   REASONS.TOKEN_ISSUER_MISMATCH,
 ]);
 
-/** Claims that describe the token itself rather than what it grants (the issuer's own). */
-const NON_GRANT_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIMS);
-
-/** A token whose signature and issuer are verified; audience, time, scope and claims are per request. */
-export interface VerifiedToken {
-  payload: JWTPayload;
-  /** Seconds. */
-  exp: number;
-  nbf: number | undefined;
-  audiences: readonly string[];
-  resource: string | undefined;
-  payer: string;
-  tokenId: string;
-  /** String claims the token grants (custom claims, aud, resource). */
-  granted: Record<string, string>;
-}
-
 export type VerifyResult =
   { ok: true; token: VerifiedToken } | { ok: false; reason: AuthzReason; unavailable?: boolean };
 
@@ -43,6 +35,8 @@ export interface TokenVerifierOptions {
   issuer: string;
   clockSkewSeconds: number;
   cacheMaxEntries: number;
+  /** Bound on the total length of remembered refusals (default {@link REFUSAL_CACHE_MAX_BYTES}). */
+  refusalCacheMaxBytes?: number;
 }
 
 export interface TokenVerifier {
@@ -69,7 +63,12 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
 
   // Refusals that do not depend on the key set changing (or on time going back) are remembered
   // briefly, so a client resending an expired or forged token costs a lookup, not a signature check.
-  const refused = new LRUCache<string, AuthzReason>({ max: opts.cacheMaxEntries, ttl: REFUSAL_CACHE_TTL_MS });
+  const refused = new LRUCache<string, AuthzReason>({
+    max: opts.cacheMaxEntries,
+    ttl: REFUSAL_CACHE_TTL_MS,
+    maxSize: opts.refusalCacheMaxBytes ?? REFUSAL_CACHE_MAX_BYTES,
+    sizeCalculation: (_reason, token) => Math.max(1, token.length),
+  });
   const refuse = (token: string, reason: AuthzReason): VerifyResult => {
     if (CACHEABLE_REFUSALS.has(reason)) refused.set(token, reason);
     return { ok: false, reason };
@@ -97,36 +96,12 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
         const result = failure(err);
         return result.ok || result.unavailable === true ? result : refuse(token, result.reason);
       }
-      const verified = toVerified(payload);
+      const verified = toVerifiedToken(payload);
       if (verified === undefined) return refuse(token, REASONS.TOKEN_MALFORMED);
       const ttlMs = (verified.exp + opts.clockSkewSeconds) * 1000 - Date.now();
       if (ttlMs > 0) cache.set(token, verified, { ttl: ttlMs });
       return { ok: true, token: verified };
     },
-  };
-}
-
-function toVerified(payload: JWTPayload): VerifiedToken | undefined {
-  if (typeof payload.exp !== 'number') return undefined;
-  const aud = payload.aud;
-  const audiences =
-    typeof aud === 'string'
-      ? [aud]
-      : Array.isArray(aud)
-        ? aud.filter((a): a is string => typeof a === 'string')
-        : [];
-  const granted: Record<string, string> = {};
-  for (const [k, v] of Object.entries(payload))
-    if (typeof v === 'string' && !NON_GRANT_CLAIMS.has(k)) granted[k] = v;
-  return {
-    payload,
-    exp: payload.exp,
-    nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
-    audiences,
-    resource: typeof payload.resource === 'string' ? payload.resource : undefined,
-    payer: typeof payload.sub === 'string' ? payload.sub : '',
-    tokenId: typeof payload.jti === 'string' ? payload.jti : '',
-    granted,
   };
 }
 

@@ -48,13 +48,14 @@ describe('remote JWKS (an in-process portal JWKS endpoint)', () => {
     );
     expect(await store.warmUp()).toBe(false);
     expect(store.ready()).toBe(false);
+    expect(store.holds('k1', 'ES256')).toBe(false);
     const verifier = createTokenVerifier({
       getKey: store.getKey,
       issuer: ISSUER,
       clockSkewSeconds: 0,
       cacheMaxEntries: 10,
     });
-    const checker = createTokenChecker({ verifier, clockSkewSeconds: 0 });
+    const checker = createTokenChecker({ verifier, keys: store, issuer: ISSUER, clockSkewSeconds: 0 });
     const t1 = await k1.sign(claims);
     // No keys at all: unavailable, not "pay again".
     expect(await checker.check({ authorization: `Bearer ${t1}` }, ctx)).toEqual({
@@ -66,6 +67,8 @@ describe('remote JWKS (an in-process portal JWKS endpoint)', () => {
     up = true;
     expect(await store.warmUp()).toBe(true);
     expect(store.ready()).toBe(true);
+    expect(store.holds('k1', 'ES256')).toBe(true);
+    expect(store.holds('k2', 'EdDSA')).toBe(false);
     expect(refreshes).toContain('ok');
     expect(refreshes).toContain('error');
 
@@ -82,6 +85,9 @@ describe('remote JWKS (an in-process portal JWKS endpoint)', () => {
     const t2 = await k2.sign(claims);
     expect((await checker.check({ authorization: `Bearer ${t2}` }, ctx)).ok).toBe(true);
     expect(fetches).toBeGreaterThan(before);
+    // The index that orders candidates follows the rotation.
+    expect(store.holds('k2', 'EdDSA')).toBe(true);
+    expect(store.holds('k2', 'ES256')).toBe(false);
 
     // A kid nobody has: token_kid_unknown.
     const stray = await (await createSigner('k9')).sign(claims);

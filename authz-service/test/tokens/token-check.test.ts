@@ -2,6 +2,7 @@ import { createLocalJWKSet } from 'jose';
 import { REASONS } from '@turnpike/protocol';
 import { tokenCookieName } from '@turnpike/protocol';
 import { createTokenChecker } from '../../src/tokens/check.js';
+import { indexKeys } from '../../src/tokens/key-index.js';
 import { createTokenVerifier } from '../../src/tokens/verify.js';
 import { createSigner, hmacToken, unsignedToken, type TestSigner } from '../support/keys.js';
 
@@ -19,9 +20,14 @@ beforeAll(async () => {
   signer = await createSigner('k1', 'ES256');
   edSigner = await createSigner('k2', 'EdDSA');
   stranger = await createSigner('k1', 'ES256'); // same kid, other key: a forged signature
-  const getKey = createLocalJWKSet({ keys: [signer.jwk, edSigner.jwk] });
-  const verifier = createTokenVerifier({ getKey, issuer: ISSUER, clockSkewSeconds: 5, cacheMaxEntries: 100 });
-  checker = createTokenChecker({ verifier, clockSkewSeconds: 5 });
+  const jwks = { keys: [signer.jwk, edSigner.jwk] };
+  const verifier = createTokenVerifier({
+    getKey: createLocalJWKSet(jwks),
+    issuer: ISSUER,
+    clockSkewSeconds: 5,
+    cacheMaxEntries: 100,
+  });
+  checker = createTokenChecker({ verifier, keys: indexKeys(jwks), issuer: ISSUER, clockSkewSeconds: 5 });
 });
 
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
@@ -165,7 +171,13 @@ describe('verified-token cache', () => {
       cacheMaxEntries: 10,
     });
     let now = Date.now();
-    const checker2 = createTokenChecker({ verifier, clockSkewSeconds: 0, now: () => now });
+    const checker2 = createTokenChecker({
+      verifier,
+      keys: indexKeys({ keys: [signer.jwk] }),
+      issuer: ISSUER,
+      clockSkewSeconds: 0,
+      now: () => now,
+    });
     const token = await signer.sign(good, { expSeconds: 30 });
     for (let i = 0; i < 5; i++) expect((await checker2.check(bearer(token), ctx)).ok).toBe(true);
     expect(lookups).toBe(1);
@@ -185,7 +197,12 @@ describe('verified-token cache', () => {
       clockSkewSeconds: 0,
       cacheMaxEntries: 10,
     });
-    const checker3 = createTokenChecker({ verifier, clockSkewSeconds: 0 });
+    const checker3 = createTokenChecker({
+      verifier,
+      keys: indexKeys({ keys: [signer.jwk] }),
+      issuer: ISSUER,
+      clockSkewSeconds: 0,
+    });
     const expired = await signer.sign(good, { expSeconds: -60 });
     const forged = await stranger.sign(good);
     const strayKid = await signer.sign(good, { kid: 'rotated-later' });
@@ -197,7 +214,9 @@ describe('verified-token cache', () => {
       for (let i = 0; i < 3; i++)
         expect(await checker3.check(bearer(token), ctx)).toEqual({ ok: false, reason });
     }
-    expect(lookups).toBe(1 + 1 + 3);
+    // Expired: refused before any key lookup; forged: checked once, then remembered; unknown kid:
+    // looked up every time.
+    expect(lookups).toBe(0 + 1 + 3);
     // The synchronous path answers from the remembered refusal too.
     expect(checker3.checkCached?.(bearer(expired), ctx)).toEqual({
       ok: false,

@@ -2,15 +2,15 @@ import { scopeCovers } from '../scope/scope-covers.js';
 import { scopeFromCookieName, TOKEN_COOKIE } from './cookie-name.js';
 
 /**
- * Token values worth verifying for `path` (normalised), most specific first: every
+ * Token values worth trying for `path` (normalised), most specific first: every
  * `402_token_<b64url(scope)>` whose scope covers the path, longest scope first, then `402_token`.
- * Duplicate values are dropped; at most `limit` are returned so a request stuffed with cookies
- * cannot make the caller verify hundreds of signatures.
+ * Duplicate and empty values are dropped. All of them are returned, however many: a cap here would
+ * let junk under one name push a valid token out. The caller bounds its work per candidate instead
+ * (cheap checks first, a budget of signature checks), and the header's size bounds their number.
  */
 export function tokenCookieCandidates(
   cookies: ReadonlyMap<string, readonly string[]>,
   path: string,
-  limit = 8,
 ): string[] {
   const scoped: { scope: string; values: readonly string[] }[] = [];
   for (const [name, values] of cookies) {
@@ -22,7 +22,7 @@ export function tokenCookieCandidates(
   const seen = new Set<string>();
   const add = (values: readonly string[]) => {
     for (const v of values) {
-      if (v === '' || seen.has(v) || out.length >= limit) continue;
+      if (v === '' || seen.has(v)) continue;
       seen.add(v);
       out.push(v);
     }

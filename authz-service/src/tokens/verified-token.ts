@@ -1,0 +1,47 @@
+import type { JWTPayload } from 'jose';
+import { RESERVED_CLAIMS } from '@turnpike/protocol';
+
+/** Claims that describe the token itself rather than what it grants (the issuer's own). */
+const NON_GRANT_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIMS);
+
+/** A token's claims in the shape the per-request checks read (audience, time, scope, claims). */
+export interface VerifiedToken {
+  payload: JWTPayload;
+  /** Seconds. */
+  exp: number;
+  nbf: number | undefined;
+  audiences: readonly string[];
+  resource: string | undefined;
+  payer: string;
+  tokenId: string;
+  /** String claims the token grants (custom claims, aud, resource). */
+  granted: Record<string, string>;
+}
+
+/**
+ * Reads a claims set into that shape, or undefined without a numeric `exp`. Used on verified
+ * payloads, and on not-yet-verified ones to screen out tokens that could not pass anyway.
+ */
+export function toVerifiedToken(payload: JWTPayload): VerifiedToken | undefined {
+  if (typeof payload.exp !== 'number') return undefined;
+  const aud = payload.aud;
+  const audiences =
+    typeof aud === 'string'
+      ? [aud]
+      : Array.isArray(aud)
+        ? aud.filter((a): a is string => typeof a === 'string')
+        : [];
+  const granted: Record<string, string> = {};
+  for (const [k, v] of Object.entries(payload))
+    if (typeof v === 'string' && !NON_GRANT_CLAIMS.has(k)) granted[k] = v;
+  return {
+    payload,
+    exp: payload.exp,
+    nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
+    audiences,
+    resource: typeof payload.resource === 'string' ? payload.resource : undefined,
+    payer: typeof payload.sub === 'string' ? payload.sub : '',
+    tokenId: typeof payload.jti === 'string' ? payload.jti : '',
+    granted,
+  };
+}
