@@ -4,8 +4,9 @@ import {
   challengeSchema,
   createNetworkRegistry,
   decodePaymentRequest,
-  referenceRequestSchema,
-  referenceResponseSchema,
+  addressLeaseRequestSchema,
+  addressLeaseResponseSchema,
+  payeeResponseSchema,
   settleRequestSchema,
   settleResponseSchema,
   toWire,
@@ -34,27 +35,30 @@ const context = {
 describe('portal internal API schemas', () => {
   it('fixes the paths', () => {
     expect(PORTAL_API_PATHS).toEqual({
-      references: '/internal/v1/references',
       challenges: '/internal/v1/challenges',
+      payee: '/internal/v1/payee',
+      addressLeases: '/internal/v1/address-leases',
       settle: '/internal/v1/settle',
     });
   });
 
-  it('parses references', () => {
-    expect(referenceRequestSchema.parse(context)).toEqual(context);
-    expect(referenceRequestSchema.safeParse({ ...context, scheme: 'ftp' }).success).toBe(false);
-    expect(referenceRequestSchema.safeParse({ ...context, resource: 'premium' }).success).toBe(false);
-    expect(referenceRequestSchema.safeParse({ ...context, extra: true }).success).toBe(false);
-    const response = {
-      reference: 'ref.abc',
-      payUrl: 'https://shop.example/_402/pay?ref=ref.abc',
-      expiresAt: '2026-11-21T06:00:00Z',
+  it('parses the payee and address leases', () => {
+    const payee = {
+      txNetworks: ['base'],
+      evm: { walletId: 'evm:0123456789abcdef' },
+      x402: { payTo: `0x${'ab'.repeat(20)}`, networks: ['base'] },
+      challengeTtlSeconds: 1800,
     };
-    expect(referenceResponseSchema.parse(response)).toEqual(response);
-    expect(referenceResponseSchema.safeParse({ ...response, payUrl: 'javascript:alert(1)' }).success).toBe(
-      false,
-    );
-    expect(referenceResponseSchema.safeParse({ ...response, expiresAt: 'tomorrow' }).success).toBe(false);
+    expect(payeeResponseSchema.parse(payee)).toEqual(payee);
+    expect(payeeResponseSchema.safeParse({ ...payee, x402: { ...payee.x402, payTo: 'nope' } }).success).toBe(false);
+    expect(payeeResponseSchema.safeParse({ ...payee, extra: 1 }).success).toBe(false);
+    expect(addressLeaseRequestSchema.safeParse({ count: 4096 }).success).toBe(true);
+    expect(addressLeaseRequestSchema.safeParse({ count: 4097 }).success).toBe(false);
+    expect(addressLeaseRequestSchema.safeParse({ count: 0 }).success).toBe(false);
+    const lease = { walletId: 'evm:0123456789abcdef', first: 7, addresses: [`0x${'0a'.repeat(20)}`] };
+    expect(addressLeaseResponseSchema.parse(lease)).toEqual(lease);
+    // Checksummed (mixed-case) addresses are not the lower-case form the lease promises.
+    expect(addressLeaseResponseSchema.safeParse({ ...lease, addresses: [`0x${'0A'.repeat(20)}`] }).success).toBe(false);
   });
 
   it('parses challenges', () => {

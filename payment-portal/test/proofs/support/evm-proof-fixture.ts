@@ -12,7 +12,6 @@ import {
   paymentRequestFromJson,
   toWire,
   type ChallengeClaims,
-  type PaymentRequest,
   type SealKeys,
   type EvmNetwork,
   type NetworkRegistry,
@@ -25,8 +24,7 @@ import { createAddressPool, type AddressPool } from '../../../src/addresses/addr
 import { createEvmAddressDeriver } from '../../../src/addresses/derive-evm.js';
 import { createXpubDeriver, type XpubDeriver } from '../../../src/addresses/xpub-deriver.js';
 import { describePayee } from '../../../src/challenges/payee.js';
-import { leaseChallengeAddresses } from '../../../src/challenges/lease-addresses.js';
-import { mintChallenge } from '../../../../authz-service/src/challenges/mint-challenge.js';
+import { createTestChallengeMinter } from '../../../../tests/support/sealed-challenge.js';
 import { createInvoice } from '../../../src/invoices/create-invoice.js';
 import type { InvoiceRecord } from '../../../src/invoices/types.js';
 import type { ProofContext } from '../../../src/proofs/index.js';
@@ -190,31 +188,7 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
     request: wire,
     proof,
   });
-  const addresses = {
-    take: () => undefined,
-    size: () => 0,
-    fill: async () => undefined,
-    async next() {
-      const lease = await leaseChallengeAddresses(db, deriver, 1);
-      return { walletId: lease.walletId, index: lease.first, address: lease.addresses[0]! };
-    },
-  };
-  const mint = async (request: PaymentRequest, resource: string, now?: () => number) => {
-    const minted = await mintChallenge(
-      {
-        host: HOST,
-        scheme: 'https',
-        path: resource,
-        query: '',
-        originalUri: resource,
-        request,
-        source: 'upstream',
-      },
-      { key: sealKeys.challenge, registry: stand.registry, payee, addresses, ...(now ? { now } : {}) },
-    );
-    if (minted === undefined) throw new Error('nothing in this request is payable by transaction');
-    return minted;
-  };
+  const mint = createTestChallengeMinter({ db, deriver, sealKeys, registry: stand.registry, payee });
   return {
     db,
     pool,
@@ -226,10 +200,8 @@ export async function startProofCore(stand: EvmStand, opts: { db?: Database } = 
     async challenge(o = {}) {
       const resource = o.resource ?? RESOURCE;
       const request = paymentRequestFromJson(o.json ?? DEFAULT_REQUEST, stand.registry);
-      const minted = await mint(request, resource, o.now);
-      const body = minted.id.split('.')[0]!;
-      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as ChallengeClaims;
-      return { id: minted.id, claims, wire: toWire(request), payTo: claims.p ?? '' };
+      const minted = await mint(request, { host: HOST, resource, ...(o.now ? { now: o.now } : {}) });
+      return { ...minted, wire: toWire(request) };
     },
     async invoice(o = {}) {
       const resource = o.resource ?? RESOURCE;
