@@ -80,6 +80,7 @@ async function setup(_anvil: AnvilChain, usdc: DeployedToken, confirmations: num
       target: { host: 'bench.test', scheme: 'https', resource: '/p', originalUri: '/p' },
       request,
       clientIp: null,
+      source: 'pay_page',
     });
   return { registry, network, db, pool, make };
 }

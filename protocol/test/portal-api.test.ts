@@ -50,7 +50,9 @@ describe('portal internal API schemas', () => {
       challengeTtlSeconds: 1800,
     };
     expect(payeeResponseSchema.parse(payee)).toEqual(payee);
-    expect(payeeResponseSchema.safeParse({ ...payee, x402: { ...payee.x402, payTo: 'nope' } }).success).toBe(false);
+    expect(payeeResponseSchema.safeParse({ ...payee, x402: { ...payee.x402, payTo: 'nope' } }).success).toBe(
+      false,
+    );
     expect(payeeResponseSchema.safeParse({ ...payee, extra: 1 }).success).toBe(false);
     expect(addressLeaseRequestSchema.safeParse({ count: 4096 }).success).toBe(true);
     expect(addressLeaseRequestSchema.safeParse({ count: 4097 }).success).toBe(false);
@@ -58,7 +60,9 @@ describe('portal internal API schemas', () => {
     const lease = { walletId: 'evm:0123456789abcdef', first: 7, addresses: [`0x${'0a'.repeat(20)}`] };
     expect(addressLeaseResponseSchema.parse(lease)).toEqual(lease);
     // Checksummed (mixed-case) addresses are not the lower-case form the lease promises.
-    expect(addressLeaseResponseSchema.safeParse({ ...lease, addresses: [`0x${'0A'.repeat(20)}`] }).success).toBe(false);
+    expect(
+      addressLeaseResponseSchema.safeParse({ ...lease, addresses: [`0x${'0A'.repeat(20)}`] }).success,
+    ).toBe(false);
   });
 
   it('parses challenges', () => {

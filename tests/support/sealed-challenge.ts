@@ -65,7 +65,9 @@ export function createTestChallengeMinter(deps: {
       },
     );
     if (minted === undefined) throw new Error('nothing in this request is payable by transaction');
-    const claims = JSON.parse(Buffer.from(minted.id.split('.')[0]!, 'base64url').toString('utf8')) as ChallengeClaims;
+    const claims = JSON.parse(
+      Buffer.from(minted.id.split('.')[0]!, 'base64url').toString('utf8'),
+    ) as ChallengeClaims;
     return { id: minted.id, claims, payTo: claims.p ?? '' };
   };
 }

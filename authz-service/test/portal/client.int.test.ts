@@ -35,12 +35,18 @@ describe('portal internal API client', () => {
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait', retryAfterSeconds: 2 }));
+      res.end(
+        JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait', retryAfterSeconds: 2 }),
+      );
     });
     await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = flaky.address() as AddressInfo;
-      const client = createPortalClient({ baseUrl: `http://127.0.0.1:${port}`, token: PORTAL_TOKEN, timeoutMs: 500 });
+      const client = createPortalClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        token: PORTAL_TOKEN,
+        timeoutMs: 500,
+      });
       const verdict = await client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
       expect(resets).toBe(1);
       expect(verdict).toMatchObject({ ok: false, reason: 'payment_pending' });

@@ -39,7 +39,11 @@ describe('pay link (sealed by the authorizer, no open redirect)', () => {
     const link = mintPayLink(requirement('https'), { key: keys.payLink, prefix: '/_402', ttlSeconds: 60 });
     expect(link.path).toMatch(/^\/_402\/pay\?ref=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     const opened = openPayLink(keys.payLink, link.path.split('ref=')[1]!, Date.now());
-    expect(opened).toMatchObject({ host: 'shop.example', scheme: 'https', originalUri: '/premium/article?x=1' });
+    expect(opened).toMatchObject({
+      host: 'shop.example',
+      scheme: 'https',
+      originalUri: '/premium/article?x=1',
+    });
   });
 
   it('keeps http and https apart (the cookie set after payment is Secure exactly on https)', () => {
@@ -50,11 +54,17 @@ describe('pay link (sealed by the authorizer, no open redirect)', () => {
   });
 
   it('refuses an altered, foreign or expired link with reference_invalid', () => {
-    const ref = mintPayLink(requirement('https'), { key: keys.payLink, prefix: '/_402', ttlSeconds: 60 }).path.split('ref=')[1]!;
+    const ref = mintPayLink(requirement('https'), {
+      key: keys.payLink,
+      prefix: '/_402',
+      ttlSeconds: 60,
+    }).path.split('ref=')[1]!;
     const [body, mac] = ref.split('.') as [string, string];
     const altered = `${Buffer.from(Buffer.from(body, 'base64url').toString().replace('/premium', '/premiun')).toString('base64url')}.${mac}`;
     expect(() => openPayLink(keys.payLink, altered, Date.now())).toThrow(/reference_invalid/);
-    expect(() => openPayLink(deriveSealKeys('another-installation').payLink, ref, Date.now())).toThrow(/reference_invalid/);
+    expect(() => openPayLink(deriveSealKeys('another-installation').payLink, ref, Date.now())).toThrow(
+      /reference_invalid/,
+    );
     expect(() => openPayLink(keys.challenge, ref, Date.now())).toThrow(/reference_invalid/);
     expect(() => openPayLink(keys.payLink, ref, Date.now() + 61_000)).toThrow(/reference_invalid/);
   });

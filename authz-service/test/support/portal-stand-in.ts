@@ -83,7 +83,10 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
         const out: AddressLeaseResponse = {
           walletId: STAND_IN_PAYEE.evm!.walletId,
           first,
-          addresses: Array.from({ length: parsed.data.count }, (_, i) => `0x${(first + i + 1).toString(16).padStart(40, 'a')}`),
+          addresses: Array.from(
+            { length: parsed.data.count },
+            (_, i) => `0x${(first + i + 1).toString(16).padStart(40, 'a')}`,
+          ),
         };
         return reply(200, out);
       }

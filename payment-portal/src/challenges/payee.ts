@@ -35,7 +35,8 @@ export function describePayee(
     if (network === undefined) continue;
     if (network.kind === 'evm' && deps.deriver !== undefined) {
       if (settings.txProofs) txNetworks.push(name);
-      if (settings.x402 && Object.values(network.tokens).some((t) => t.kind === 'erc20')) x402Networks.push(name);
+      if (settings.x402 && Object.values(network.tokens).some((t) => t.kind === 'erc20'))
+        x402Networks.push(name);
     }
     if (network.kind === 'solana' && solanaWallet !== undefined && settings.txProofs) txNetworks.push(name);
   }
