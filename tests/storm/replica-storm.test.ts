@@ -82,8 +82,13 @@ async function runStorm(s: ReplicaStack): Promise<Storm> {
     for (let i = next++; i < PAYERS; i = next++) {
       if (i === KILL_AT) {
         killedAtMs = Date.now() - startedAt;
-        const victims = [s.authz[0]!, s.portals[0]!];
-        kill = Promise.all(victims.map(async (v) => (await v.kill(), v.proc.exited)));
+        // Not awaited: the other lanes keep going while the two processes die.
+        kill = Promise.all(
+          [s.authz[0]!, s.portals[0]!].map(async (victim) => {
+            await victim.kill();
+            return victim.proc.exited;
+          }),
+        );
       }
       results[i] = await runPayer({
         index: i,

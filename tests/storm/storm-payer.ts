@@ -37,6 +37,8 @@ export interface SeenAnswer {
   token: boolean;
   /** This answer was a redirect the client followed (not returned to the caller). */
   followed: boolean;
+  /** All its headers; token and cookie values replaced by `<n chars>`. */
+  headers: Record<string, string>;
   /** The start of a body that is not the usual JSON, for the report. */
   bodyStart?: string;
 }
@@ -96,6 +98,18 @@ export interface PayerOptions {
 function header(res: { headers: Record<string, unknown> }, name: string): string | undefined {
   const v = res.headers[name];
   return v === undefined || v === null ? undefined : String(v);
+}
+
+const SECRET_HEADERS = new Set(['x-402-token', 'set-cookie']);
+
+function headerSnapshot(headers: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined || v === null) continue;
+    const text = Array.isArray(v) ? v.join(', ') : String(v);
+    out[k] = SECRET_HEADERS.has(k.toLowerCase()) ? `<${text.length} chars>` : text;
+  }
+  return out;
 }
 
 function bodyReason(data: unknown): string | undefined {
@@ -159,6 +173,7 @@ export async function runPayer(o: PayerOptions): Promise<PayerResult> {
       location: header(res, 'location'),
       token: header(res, 'x-402-token') !== undefined,
       followed,
+      headers: headerSnapshot(res.headers),
     };
     if (typeof data === 'string' && data.length > 0) seen.bodyStart = data.slice(0, 120);
     result.answers.push(seen);

@@ -15,6 +15,10 @@ export interface StormSummary {
   redirectsCarryingToken: number;
   /** Answers a valid payer must not get (5xx; 403 without x-402-reason), excusing 503 + reason + Retry-After when that payer then got in. */
   forbiddenAnswers: SeenAnswer[];
+  /** The first redirect a client followed, headers and all. */
+  redirectExample: SeenAnswer | undefined;
+  /** One forbidden answer per kind (`answerKey`), headers and all. */
+  forbiddenExamples: Record<string, SeenAnswer>;
   /** 503 with a reason and Retry-After after which the payer did get in. */
   excused503: number;
   /** Per non-granted outcome, up to three payers' answer sequences. */
@@ -50,11 +54,13 @@ export function summarise(results: readonly PayerResult[]): StormSummary {
   const outcomes: Partial<Record<Outcome, number>> = {};
   const answers: Record<string, number> = {};
   const forbiddenAnswers: SeenAnswer[] = [];
+  const forbiddenExamples: Record<string, SeenAnswer> = {};
   const examples: Record<string, string[]> = {};
   let firstProofPending = 0;
   let redirectsFollowed = 0;
   let redirectsCarryingToken = 0;
   let excused503 = 0;
+  let redirectExample: SeenAnswer | undefined;
   for (const r of results) {
     outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
     const firstProof = r.answers.find((a) => a.phase === 'proof' && !a.followed);
@@ -64,13 +70,17 @@ export function summarise(results: readonly PayerResult[]): StormSummary {
       answers[key] = (answers[key] ?? 0) + 1;
       if (a.followed) {
         redirectsFollowed++;
+        redirectExample ??= a;
         if (a.token) redirectsCarryingToken++;
       }
       if (!isForbiddenAnswer(a)) continue;
       const excused =
         a.status === 503 && a.reasonHeader && a.retryAfter !== undefined && r.outcome === 'granted';
       if (excused) excused503++;
-      else forbiddenAnswers.push(a);
+      else {
+        forbiddenAnswers.push(a);
+        forbiddenExamples[key] ??= a;
+      }
     }
     if (r.outcome !== 'granted') {
       const list = (examples[r.outcome] ??= []);
@@ -86,6 +96,8 @@ export function summarise(results: readonly PayerResult[]): StormSummary {
     redirectsFollowed,
     redirectsCarryingToken,
     forbiddenAnswers,
+    forbiddenExamples,
+    redirectExample,
     excused503,
     examples,
   };
@@ -102,6 +114,15 @@ export function formatSummary(s: StormSummary, extra: Record<string, unknown> = 
     ...Object.entries(s.answers)
       .sort((a, b) => b[1] - a[1])
       .map(([k, n]) => `  ${String(n).padStart(5)}  ${k}`),
+    ...(s.redirectExample === undefined
+      ? []
+      : [
+          `followed redirect (payer #${s.redirectExample.payer} @${s.redirectExample.at}ms) headers: ${JSON.stringify(s.redirectExample.headers)}`,
+        ]),
+    ...Object.entries(s.forbiddenExamples).map(
+      ([k, a]) =>
+        `forbidden answer "${k}" (payer #${a.payer} @${a.at}ms) headers: ${JSON.stringify(a.headers)}${a.bodyStart === undefined ? '' : ` body: ${JSON.stringify(a.bodyStart)}`}`,
+    ),
     ...Object.entries(s.examples).flatMap(([kind, list]) => [
       `examples of ${kind}:`,
       ...list.map((l) => `  ${l}`),
