@@ -18,7 +18,7 @@ import { freePort } from '../support/ports.js';
 import { startPostgres } from '../support/postgres.js';
 import type { PaymentRequestWireJson } from '../support/upstream.js';
 import { fundPayers } from './fund-payers.js';
-import { spawnService, waitReady, type ServiceProcess } from './service-process.js';
+import { startOnFreePorts, type ServiceProcess } from './service-process.js';
 import { startStormNginx, type StormNginx } from './storm-nginx.js';
 import { startUpstreamProcess, type UpstreamProcess } from './upstream-process.js';
 
@@ -112,6 +112,14 @@ function authzConfig(o: {
   };
 }
 
+function fulfilled<T>(results: PromiseSettledResult<T>[]): T[] {
+  return results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+}
+
+function throwFirstRejection(results: PromiseSettledResult<unknown>[]): void {
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
 export async function startReplicaStack(opts: ReplicaStackOptions): Promise<ReplicaStack> {
   const cleanups: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
@@ -167,69 +175,79 @@ export async function startReplicaStack(opts: ReplicaStackOptions): Promise<Repl
         .privateKey.export({ format: 'pem', type: 'pkcs8' })
         .toString(),
     };
-    const ports = async (n: number) => Promise.all(Array.from({ length: n }, () => freePort()));
-    const portalPublic = await ports(opts.portalReplicas);
-    const portalInternal = await ports(opts.portalReplicas);
-    const authzPorts = await ports(opts.authzReplicas);
-
-    const portals = await Promise.all(
-      portalPublic.map((publicPort, i) =>
-        spawnService({
+    // Each service gets its ports just before it starts (and new ones if another process took
+    // them meanwhile), NGINX too; the authorizers' first ports are in NGINX's config from the start.
+    const stopAll = (services: ServiceProcess[]) => async () => {
+      await Promise.all(services.map((p) => p.proc.stop(3_000)));
+    };
+    const portalStarts = await Promise.allSettled(
+      Array.from({ length: opts.portalReplicas }, (_, i) =>
+        startOnFreePorts({
           kind: 'portal',
           name: `portal-${i + 1}`,
           dir,
           env,
-          config: portalConfig({
-            publicPort,
-            internalPort: portalInternal[i]!,
-            rpcUrl: anvil.rpcUrl,
-            usdc: usdc.address,
-          }),
+          ports: 2,
+          config: ([publicPort, internalPort]) =>
+            portalConfig({
+              publicPort: publicPort!,
+              internalPort: internalPort!,
+              rpcUrl: anvil.rpcUrl,
+              usdc: usdc.address,
+            }),
+          readyUrl: ([publicPort]) => `http://127.0.0.1:${publicPort}/readyz`,
+          timeoutMs: READY_TIMEOUT_MS,
         }),
       ),
     );
-    cleanups.push(async () => {
-      await Promise.all(portals.map((p) => p.proc.stop(3_000)));
-    });
-    await Promise.all(
-      portals.map((p, i) => waitReady(p, `http://127.0.0.1:${portalPublic[i]}/readyz`, READY_TIMEOUT_MS)),
-    );
+    const portals = fulfilled(portalStarts).map((s) => s.service);
+    cleanups.push(stopAll(portals));
+    throwFirstRejection(portalStarts);
+    const portalPublic = fulfilled(portalStarts).map((s) => s.ports[0]!);
+    const portalInternal = fulfilled(portalStarts).map((s) => s.ports[1]!);
     step('portals');
 
-    const nginx = await startStormNginx({
+    const authzPorts = await Promise.all(Array.from({ length: opts.authzReplicas }, () => freePort()));
+    const targets = () => ({
       authz: authzPorts.map((p) => `127.0.0.1:${p}`),
       portalPublic: portalPublic.map((p) => `127.0.0.1:${p}`),
       portalInternal: portalInternal.map((p) => `127.0.0.1:${p}`),
       upstream: upstream.address,
     });
+    const nginx = await startStormNginx(targets());
     cleanups.push(() => nginx.stop());
     step('nginx');
 
-    const authz = await Promise.all(
-      authzPorts.map((port, i) =>
-        spawnService({
+    const authzStarts = await Promise.allSettled(
+      authzPorts.map((firstPort, i) =>
+        startOnFreePorts({
           kind: 'authz',
           name: `authz-${i + 1}`,
           dir,
           env,
-          config: authzConfig({
-            port,
-            gatewayPort: nginx.port,
-            internalLbPort: nginx.internalLbPort,
-            usdc: usdc.address,
-            upstream: upstream.baseUrl,
-          }),
+          ports: 1,
+          firstPorts: [firstPort],
+          config: ([port]) =>
+            authzConfig({
+              port: port!,
+              gatewayPort: nginx.port,
+              internalLbPort: nginx.internalLbPort,
+              usdc: usdc.address,
+              upstream: upstream.baseUrl,
+            }),
+          // 200 once the token keys came through the gateway from a portal.
+          readyUrl: ([port]) => `http://127.0.0.1:${port}/readyz`,
+          timeoutMs: READY_TIMEOUT_MS,
+          async onNewPorts([port]) {
+            authzPorts[i] = port!;
+            await nginx.reconfigure(targets());
+          },
         }),
       ),
     );
-    cleanups.push(async () => {
-      await Promise.all(authz.map((a) => a.proc.stop(3_000)));
-    });
-    // /readyz is 200 once the token keys came through the gateway from a portal.
-    await Promise.all(
-      authz.map((a, i) => waitReady(a, `http://127.0.0.1:${authzPorts[i]}/readyz`, READY_TIMEOUT_MS)),
-    );
-
+    const authz = fulfilled(authzStarts).map((s) => s.service);
+    cleanups.push(stopAll(authz));
+    throwFirstRejection(authzStarts);
     step('authorizers');
     const names = new Map<string, string>([
       [upstream.address, 'upstream'],

@@ -121,7 +121,7 @@ async function runStorm(s: ReplicaStack): Promise<Storm> {
   return {
     results,
     upstreamHits,
-    summary: summarise(results),
+    summary: summarise(results, killedAtMs),
     killedAtMs,
     killedExits,
     credited: credited.byTx,

@@ -6,6 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { freePort } from '../support/ports.js';
 import { spawnTracked, type TrackedProcess } from '../support/processes.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -15,6 +16,7 @@ const MAIN = {
 } as const;
 const READY_POLL_MS = 200;
 const READY_CALL_TIMEOUT_MS = 2_000;
+const PORT_ATTEMPTS = 3;
 
 export type ServiceKind = keyof typeof MAIN;
 
@@ -79,4 +81,47 @@ export async function waitReady(service: ServiceProcess, url: string, timeoutMs:
   throw new Error(
     `${service.name} not ready at ${url} after ${timeoutMs} ms (${last}):\n${service.proc.output()}`,
   );
+}
+
+/** True when a process's output says its listener's port was taken (the freePort race). */
+export function lostPortRace(output: string): boolean {
+  return /EADDRINUSE|Address already in use/.test(output);
+}
+
+export interface StartOnFreePortsOptions extends Omit<StartServiceOptions, 'config'> {
+  /** How many listener ports the service needs. */
+  ports: number;
+  /** Ports for the first attempt (already written into a gateway's config); fresh ones if absent. */
+  firstPorts?: readonly number[];
+  config(ports: readonly number[]): object;
+  /** The URL that answers 200 once the service is up. */
+  readyUrl(ports: readonly number[]): string;
+  timeoutMs: number;
+  /** Called before a retry with new ports (e.g. to point a gateway at them). */
+  onNewPorts?(ports: readonly number[]): Promise<void>;
+}
+
+/**
+ * Spawns a service on ports picked just before (freePort) and waits until it is up. A port can be
+ * taken by someone else between the pick and the service's listen (it starts slowly: tsx compiles
+ * it first); then it tries again on new ports, up to three times.
+ */
+export async function startOnFreePorts(
+  opts: StartOnFreePortsOptions,
+): Promise<{ service: ServiceProcess; ports: number[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const ports =
+      attempt === 1 && opts.firstPorts !== undefined
+        ? [...opts.firstPorts]
+        : await Promise.all(Array.from({ length: opts.ports }, () => freePort()));
+    if (attempt > 1) await opts.onNewPorts?.(ports);
+    const service = await spawnService({ ...opts, config: opts.config(ports) });
+    try {
+      await waitReady(service, opts.readyUrl(ports), opts.timeoutMs);
+      return { service, ports };
+    } catch (err) {
+      await service.proc.stop(1_000);
+      if (attempt >= PORT_ATTEMPTS || !lostPortRace(service.proc.output())) throw err;
+    }
+  }
 }

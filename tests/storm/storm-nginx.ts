@@ -41,6 +41,8 @@ export interface StormNginx {
   shipped: readonly string[];
   own: readonly string[];
   errorLog(): string;
+  /** Rewrites the config for other replica addresses (same ports) and reloads NGINX (SIGHUP). */
+  reconfigure(targets: StormNginxTargets): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,12 +100,22 @@ function mainConfig(dir: string): string {
   ].join('\n');
 }
 
-/** Starts NGINX with the shipped config in front of every replica; resolves once both servers listen. */
-export async function startStormNginx(targets: StormNginxTargets): Promise<StormNginx> {
-  const binary = gatewayBinary('nginx');
-  const dir = mkdtempSync(path.join(tmpdir(), 'turnpike-storm-nginx-'));
-  const port = await freePort();
-  const internalLbPort = await freePort();
+const SHIPPED = {
+  'conf.d/turnpike.conf': 'nginx/turnpike.conf',
+  'snippets/turnpike-auth.conf': 'nginx/snippets/turnpike-auth.conf',
+  'snippets/turnpike-internal.conf': 'nginx/snippets/turnpike-internal.conf',
+} as const;
+const START_ATTEMPTS = 3;
+/** NGINX reloads asynchronously after SIGHUP and says nothing at our log level: give it this long. */
+const RELOAD_SETTLE_MS = 1_000;
+
+/** Writes every config file for `targets` into `dir`; returns them by path. */
+function writeConfig(
+  dir: string,
+  targets: StormNginxTargets,
+  port: number,
+  internalLbPort: number,
+): Record<string, string> {
   const values = {
     AUTHZ_ADDR: serverList(targets.authz),
     PORTAL_ADDR: serverList(targets.portalPublic),
@@ -117,47 +129,65 @@ export async function startStormNginx(targets: StormNginxTargets): Promise<Storm
     mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
     writeFileSync(path.join(dir, target), text);
   };
-  const shipped = {
-    'conf.d/turnpike.conf': 'nginx/turnpike.conf',
-    'snippets/turnpike-auth.conf': 'nginx/snippets/turnpike-auth.conf',
-    'snippets/turnpike-internal.conf': 'nginx/snippets/turnpike-internal.conf',
-  };
-  for (const [target, source] of Object.entries(shipped)) put(target, renderIntegration(source, values));
+  for (const [target, source] of Object.entries(SHIPPED)) put(target, renderIntegration(source, values));
   put('conf.d/storm-portal-internal.conf', internalLbConfig(internalLbPort, targets.portalInternal));
   put('nginx.conf', mainConfig(dir));
+  return files;
+}
 
-  const proc = spawnTracked(binary, [
-    '-p',
-    dir,
-    '-c',
-    path.join(dir, 'nginx.conf'),
-    '-e',
-    path.join(dir, 'error.log'),
-  ]);
-  try {
-    await waitForPort(port, 15_000, proc);
-    await waitForPort(internalLbPort, 15_000, proc);
-  } catch (err) {
-    await proc.stop(1_000);
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    port,
-    internalLbPort,
-    files,
-    shipped: Object.keys(shipped),
-    own: ['nginx.conf', 'conf.d/storm-portal-internal.conf'],
-    errorLog: () => {
+/**
+ * Starts NGINX with the shipped config in front of every replica; resolves once both servers
+ * listen. Its two ports are picked just before; if another process took one meanwhile, it tries
+ * again on new ones.
+ */
+export async function startStormNginx(targets: StormNginxTargets): Promise<StormNginx> {
+  const binary = gatewayBinary('nginx');
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'turnpike-storm-nginx-'));
+    const port = await freePort();
+    const internalLbPort = await freePort();
+    const files = writeConfig(dir, targets, port, internalLbPort);
+    const proc = spawnTracked(binary, [
+      '-p',
+      dir,
+      '-c',
+      path.join(dir, 'nginx.conf'),
+      '-e',
+      path.join(dir, 'error.log'),
+    ]);
+    const errorLog = (): string => {
       try {
         return readFileSync(path.join(dir, 'error.log'), 'utf8');
       } catch {
         return '';
       }
-    },
-    async stop() {
-      await proc.stop(5_000);
+    };
+    try {
+      await waitForPort(port, 15_000, proc);
+      await waitForPort(internalLbPort, 15_000, proc);
+    } catch (err) {
+      await proc.stop(1_000);
+      const lostRace = /Address already in use/.test(proc.output() + errorLog());
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+      if (attempt < START_ATTEMPTS && lostRace) continue;
+      throw err;
+    }
+    return {
+      port,
+      internalLbPort,
+      files,
+      shipped: Object.keys(SHIPPED),
+      own: ['nginx.conf', 'conf.d/storm-portal-internal.conf'],
+      errorLog,
+      async reconfigure(next) {
+        Object.assign(files, writeConfig(dir, next, port, internalLbPort));
+        proc.child.kill('SIGHUP');
+        await new Promise((r) => setTimeout(r, RELOAD_SETTLE_MS));
+      },
+      async stop() {
+        await proc.stop(5_000);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
 }

@@ -14,6 +14,12 @@ import axios, { type AxiosResponse } from 'axios';
 import { Contract, type Wallet } from 'ethers';
 
 const ERC20 = ['function transfer(address to, uint256 value) returns (bool)'];
+/**
+ * The documented client awaits `sent.wait()`, which polls (ethers: every 4 s by default); polling
+ * each second from the moment of sending keeps it brisk and, as for real clients, out of step
+ * with the blocks: a payer learns of its receipt anywhere within a block interval, so its first
+ * proof may meet the next block half-way through NGINX's two calls to the authorizers.
+ */
 const RECEIPT_POLL_MS = 1_000;
 const RECEIPT_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 30_000;

@@ -21,6 +21,8 @@ export interface StormSummary {
   forbiddenExamples: Record<string, SeenAnswer>;
   /** 503 with a reason and Retry-After after which the payer did get in. */
   excused503: number;
+  /** Of those, how many came before the kill (load, not the kill). */
+  excused503BeforeKill: number;
   /** Per non-granted outcome, up to three payers' answer sequences. */
   examples: Record<string, string[]>;
 }
@@ -50,7 +52,8 @@ export function sequenceOf(r: PayerResult): string {
   return `#${r.index} ${r.symbol} ${r.outcome} (${r.detail})${paid}: ${steps.join(' → ')}`;
 }
 
-export function summarise(results: readonly PayerResult[]): StormSummary {
+/** `killedAtMs`: when the replicas were killed (ms since the storm started). */
+export function summarise(results: readonly PayerResult[], killedAtMs: number): StormSummary {
   const outcomes: Partial<Record<Outcome, number>> = {};
   const answers: Record<string, number> = {};
   const forbiddenAnswers: SeenAnswer[] = [];
@@ -60,6 +63,7 @@ export function summarise(results: readonly PayerResult[]): StormSummary {
   let redirectsFollowed = 0;
   let redirectsCarryingToken = 0;
   let excused503 = 0;
+  let excused503BeforeKill = 0;
   let redirectExample: SeenAnswer | undefined;
   for (const r of results) {
     outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
@@ -76,8 +80,10 @@ export function summarise(results: readonly PayerResult[]): StormSummary {
       if (!isForbiddenAnswer(a)) continue;
       const excused =
         a.status === 503 && a.reasonHeader && a.retryAfter !== undefined && r.outcome === 'granted';
-      if (excused) excused503++;
-      else {
+      if (excused) {
+        excused503++;
+        if (a.at < killedAtMs) excused503BeforeKill++;
+      } else {
         forbiddenAnswers.push(a);
         forbiddenExamples[key] ??= a;
       }
@@ -99,6 +105,7 @@ export function summarise(results: readonly PayerResult[]): StormSummary {
     forbiddenExamples,
     redirectExample,
     excused503,
+    excused503BeforeKill,
     examples,
   };
 }
@@ -108,7 +115,7 @@ export function formatSummary(s: StormSummary, extra: Record<string, unknown> = 
   const lines = [
     `payers ${s.payers}, paid ${s.paid}, outcomes ${JSON.stringify(s.outcomes)}`,
     `first proof answered payment_pending: ${s.firstProofPending}; redirects followed: ${s.redirectsFollowed} (carrying x-402-token: ${s.redirectsCarryingToken})`,
-    `forbidden answers (5xx, bare 403): ${s.forbiddenAnswers.length}; 503 + reason + Retry-After then granted: ${s.excused503}`,
+    `forbidden answers (5xx, bare 403): ${s.forbiddenAnswers.length}; 503 + reason + Retry-After then granted: ${s.excused503} (${s.excused503BeforeKill} of them before the kill)`,
     ...Object.entries(extra).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
     'answers:',
     ...Object.entries(s.answers)
