@@ -13,6 +13,8 @@ export interface StormSummary {
   firstProofPending: number;
   redirectsFollowed: number;
   redirectsCarryingToken: number;
+  /** Payers that ended with payment_already_redeemed after following a redirect / without one. */
+  alreadyRedeemed: { afterRedirect: number; withoutRedirect: number };
   /** Answers a valid payer must not get (5xx; 403 without x-402-reason), excusing 503 + reason + Retry-After when that payer then got in. */
   forbiddenAnswers: SeenAnswer[];
   /** The first redirect a client followed, headers and all. */
@@ -23,6 +25,8 @@ export interface StormSummary {
   excused503: number;
   /** Of those, how many came before the kill (load, not the kill). */
   excused503BeforeKill: number;
+  /** When the first and the last of them came (ms since the storm started). */
+  excused503Span: [number, number] | undefined;
   /** Per non-granted outcome, up to three payers' answer sequences. */
   examples: Record<string, string[]>;
 }
@@ -64,6 +68,7 @@ export function summarise(results: readonly PayerResult[], killedAtMs: number): 
   let redirectsCarryingToken = 0;
   let excused503 = 0;
   let excused503BeforeKill = 0;
+  let excused503Span: [number, number] | undefined;
   let redirectExample: SeenAnswer | undefined;
   for (const r of results) {
     outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
@@ -83,6 +88,10 @@ export function summarise(results: readonly PayerResult[], killedAtMs: number): 
       if (excused) {
         excused503++;
         if (a.at < killedAtMs) excused503BeforeKill++;
+        excused503Span = [
+          Math.min(excused503Span?.[0] ?? a.at, a.at),
+          Math.max(excused503Span?.[1] ?? a.at, a.at),
+        ];
       } else {
         forbiddenAnswers.push(a);
         forbiddenExamples[key] ??= a;
@@ -93,8 +102,11 @@ export function summarise(results: readonly PayerResult[], killedAtMs: number): 
       if (list.length < EXAMPLES_PER_KIND) list.push(sequenceOf(r));
     }
   }
+  const stuck = results.filter((r) => r.outcome === 'already_redeemed');
+  const afterRedirect = stuck.filter((r) => r.answers.some((a) => a.followed)).length;
   return {
     payers: results.length,
+    alreadyRedeemed: { afterRedirect, withoutRedirect: stuck.length - afterRedirect },
     paid: results.filter((r) => r.tx !== undefined).length,
     outcomes,
     answers,
@@ -106,6 +118,7 @@ export function summarise(results: readonly PayerResult[], killedAtMs: number): 
     redirectExample,
     excused503,
     excused503BeforeKill,
+    excused503Span,
     examples,
   };
 }
@@ -115,7 +128,8 @@ export function formatSummary(s: StormSummary, extra: Record<string, unknown> = 
   const lines = [
     `payers ${s.payers}, paid ${s.paid}, outcomes ${JSON.stringify(s.outcomes)}`,
     `first proof answered payment_pending: ${s.firstProofPending}; redirects followed: ${s.redirectsFollowed} (carrying x-402-token: ${s.redirectsCarryingToken})`,
-    `forbidden answers (5xx, bare 403): ${s.forbiddenAnswers.length}; 503 + reason + Retry-After then granted: ${s.excused503} (${s.excused503BeforeKill} of them before the kill)`,
+    `ended with payment_already_redeemed: ${s.alreadyRedeemed.afterRedirect} after following a redirect, ${s.alreadyRedeemed.withoutRedirect} without one`,
+    `forbidden answers (5xx, bare 403): ${s.forbiddenAnswers.length}; 503 + reason + Retry-After then granted: ${s.excused503} (${s.excused503BeforeKill} of them before the kill${s.excused503Span === undefined ? '' : `; at +${s.excused503Span[0]}..+${s.excused503Span[1]} ms`})`,
     ...Object.entries(extra).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
     'answers:',
     ...Object.entries(s.answers)
