@@ -1,5 +1,5 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
-import { secretSourceSchema } from '@turnpike/protocol/service';
+import { internalSecretSchema, secretSourceSchema } from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { AUTHZ_DEFAULTS as D } from './defaults.js';
 
@@ -61,7 +61,7 @@ const probeSchema = z.strictObject({
 const portalSchema = z.strictObject({
   /** The portal's internal listener, e.g. http://portal:8091. */
   internalUrl: httpUrl,
-  token: secretSourceSchema,
+  token: internalSecretSchema,
   timeoutMs: positiveInt.default(D.portalTimeoutMs),
   /** Settling a payment proof may wait for a chain: its own, longer timeout. */
   settleTimeoutMs: positiveInt.default(D.portalSettleTimeoutMs),

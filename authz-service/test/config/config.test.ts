@@ -3,13 +3,13 @@ import { ConfigError } from '@turnpike/protocol/service';
 import { AUTHZ_DEFAULTS, loadAuthzConfig } from '../../src/config/index.js';
 
 const example = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
-const env = { TURNPIKE_AUTHZ_ADMIN_TOKEN: 'a', TURNPIKE_PORTAL_INTERNAL_TOKEN: 'p' };
+const env = { TURNPIKE_AUTHZ_ADMIN_TOKEN: 'a', TURNPIKE_PORTAL_INTERNAL_TOKEN: 'portal-internal-secret' };
 
 describe('authz-service configuration', () => {
   it('config.example.yaml is valid, with its route request parsed', async () => {
     const { config, routes, registry } = await loadAuthzConfig({ file: example, env });
     expect(config.listeners.grpcPort).toBe(9191);
-    expect(config.portal.token.reveal()).toBe('p');
+    expect(config.portal.token.reveal()).toBe('portal-internal-secret');
     expect(routes).toHaveLength(1);
     expect(routes[0]?.request.offers.map((o) => o.atomic)).toEqual([50000n, 50000n]);
     expect(registry.get('anvil')?.caip2).toBe('eip155:31337');

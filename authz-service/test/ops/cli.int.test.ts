@@ -37,7 +37,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('authz-service CLI (main.ts)', () => {
   it('starts from --config with env overrides, serves /healthz, and stops on SIGTERM', async () => {
     const child = runCli(['--config', join(dir, 'config.yaml')], {
-      PORTAL_TOKEN: 'p',
+      PORTAL_TOKEN: 'portal-internal-secret',
       TURNPIKE_AUTHZ__logLevel: 'info',
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -1,5 +1,5 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
-import { durationMsSchema, secretSourceSchema } from '@turnpike/protocol/service';
+import { durationMsSchema, internalSecretSchema, secretSourceSchema } from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { proofsConfigSchema } from '../proofs/config.js';
 import { isBase58OfLength } from '../proofs/solana/reference-key.js';
@@ -41,7 +41,7 @@ export const portalConfigSchema = z.strictObject({
   listeners: z.strictObject({
     public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
     internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
-    internalToken: secretSourceSchema,
+    internalToken: internalSecretSchema,
     /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
     trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
   }),

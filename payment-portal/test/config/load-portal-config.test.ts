@@ -16,14 +16,14 @@ describe('loadPortalConfig', () => {
     const config = await loadPortalConfig({
       file: EXAMPLE,
       env: {
-        TURNPIKE_PORTAL_INTERNAL_TOKEN: 'internal-secret',
+        TURNPIKE_PORTAL_INTERNAL_TOKEN: 'internal-secret-0123456789',
         DATABASE_URL: 'postgres://u@127.0.0.1/db',
         TURNPIKE_PORTAL_TOKEN_KEY: pem,
         TURNPIKE_PORTAL__invoice__expiryMinutes: '45',
       },
     });
     expect(config.listeners.public.port).toBe(8402);
-    expect(config.listeners.internalToken.reveal()).toBe('internal-secret');
+    expect(config.listeners.internalToken.reveal()).toBe('internal-secret-0123456789');
     expect(String(config.listeners.internalToken)).toBe('[redacted]');
     expect(config.watchers.base?.rpcUrls).toHaveLength(2);
     expect(config.watchers.base?.pollIntervalMs).toBe(2_000);
@@ -32,7 +32,6 @@ describe('loadPortalConfig', () => {
     expect(config.wallets.evm?.xpub.startsWith('xpub')).toBe(true);
     expect(config.proofs.tx).toMatchObject({
       enabled: true,
-      allowUnboundProofs: false,
       clockSkewSeconds: 60,
     });
     expect(config.proofs.x402).toBeUndefined();
@@ -52,12 +51,11 @@ describe('loadPortalConfig', () => {
           'wallets: { solana: { address: 9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM } }',
         ].join('\n'),
       );
-      const config = await loadPortalConfig({ file, env: { T: 'internal-secret', K: pem } });
+      const config = await loadPortalConfig({ file, env: { T: 'internal-secret-0123456789', K: pem } });
       expect(config.proofs).toEqual({
         tx: {
           enabled: true,
-          allowUnboundProofs: false,
-          clockSkewSeconds: 60,
+              clockSkewSeconds: 60,
           maxTxAgeSeconds: 86_400,
           networks: {},
         },

@@ -1,4 +1,4 @@
-import { createNetworkRegistry, REASONS, type SettleRequest } from '@turnpike/protocol';
+import { createNetworkRegistry, deriveSealKeys, REASONS, type SettleRequest } from '@turnpike/protocol';
 import { createLogger } from '@turnpike/protocol/service';
 import type { PortalContext } from '../../src/context.js';
 import { createProofVerifiers, proofsConfigSchema } from '../../src/proofs/index.js';
@@ -9,6 +9,8 @@ const registry = createNetworkRegistry();
 const ctx = {
   config: { issuer: 'https://portal.test', watchers: {} },
   registry,
+  sealKeys: deriveSealKeys('dispatch-tests-internal-secret'),
+  payee: { txNetworks: [], challengeTtlSeconds: 60 },
   rpcUrls: new Map(),
   logger: createLogger({ name: 'dispatch-test', level: 'silent' }),
   metrics: { refusals: { inc: () => undefined }, tokensIssued: { inc: () => undefined } },

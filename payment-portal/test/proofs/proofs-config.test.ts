@@ -1,9 +1,10 @@
 import { proofsConfigSchema } from '../../src/proofs/index.js';
 
 describe('proofs config', () => {
-  it('defaults: tx proofs on, unbound proofs refused, no x402', async () => {
+  it('defaults: tx proofs on, no x402; unbound proofs are a per-resource opt-in, not a portal setting', async () => {
     const c = await proofsConfigSchema.parseAsync({});
-    expect(c.tx).toMatchObject({ enabled: true, allowUnboundProofs: false, maxTxAgeSeconds: 86_400 });
+    expect(c.tx).toMatchObject({ enabled: true, maxTxAgeSeconds: 86_400 });
+    await expect(proofsConfigSchema.parseAsync({ tx: { allowUnboundProofs: true } })).rejects.toThrow();
     expect(c.x402).toBeUndefined();
   });
 

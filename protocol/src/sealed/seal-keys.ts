@@ -1,5 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 
+/** Shortest internal API secret accepted: it also keys the sealed challenges and pay links. */
+export const MIN_INTERNAL_SECRET_CHARS = 16;
+
 /** The MAC keys of the sealed values the two services exchange through clients. */
 export interface SealKeys {
   /** Seals API challenges (the 402's `challengeId`, echoed back in `x-payment-challenge`). */
@@ -17,7 +20,8 @@ export interface SealKeys {
  * use never opens as the other.
  */
 export function deriveSealKeys(secret: string): SealKeys {
-  if (secret.length < 16) throw new TypeError('the internal API secret must be at least 16 characters');
+  if (secret.length < MIN_INTERNAL_SECRET_CHARS)
+    throw new TypeError(`the internal API secret must be at least ${MIN_INTERNAL_SECRET_CHARS} characters`);
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'turnpike', info, 32));
   return { challenge: derive('turnpike challenge v1'), payLink: derive('turnpike pay-link v1') };
 }

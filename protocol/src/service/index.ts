@@ -7,6 +7,7 @@ export {
   loadConfig,
   Secret,
   secretSourceSchema,
+  internalSecretSchema,
   durationMsSchema,
   parseDurationMs,
 } from './config/index.js';

@@ -131,3 +131,12 @@ export const secretSourceSchema = z.unknown().transform(async (input, ctx): Prom
   }
   return new Secret(value, `file ${path}`);
 });
+
+/**
+ * The internal API secret the two services share (authz `portal.token`, portal
+ * `listeners.internalToken`): a secret source of at least 16 characters, since it also keys the
+ * sealed API challenges and pay links (protocol `deriveSealKeys`).
+ */
+export const internalSecretSchema = secretSourceSchema.refine((s) => s.reveal().length >= 16, {
+  message: 'at least 16 characters (it also keys the sealed challenges and pay links)',
+});
