@@ -1,4 +1,5 @@
 import {
+  checksumEvmAddress,
   encodeX402Header,
   toWire,
   type ChallengeOffer,
@@ -170,6 +171,6 @@ function x402OffersOf(r: ResolvedRequirement, payee: PayeeResponse, deps: Render
       },
       amount: o.amount,
       atomic: o.atomic.toString(),
-      payTo: x402.payTo,
+      payTo: checksumEvmAddress(x402.payTo) ?? x402.payTo,
     }));
 }

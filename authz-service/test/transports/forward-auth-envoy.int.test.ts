@@ -1,11 +1,15 @@
 import {
+  checksumEvmAddress,
   decodeX402Header,
+  deriveSealKeys,
+  openPayLink,
   REASONS,
   x402PaymentRequiredV1Schema,
   x402PaymentRequiredV2Schema,
 } from '@turnpike/protocol';
 import { IDENTITY_HEADERS } from '../../src/core/identity-headers.js';
 import { send } from '../support/http.js';
+import { PORTAL_TOKEN, STAND_IN_PAYEE } from '../support/portal-stand-in.js';
 import { goldClaims, startStack, type TestStack } from '../support/service.js';
 
 let stack: TestStack;
@@ -60,8 +64,14 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     });
     expect(body.paymentDetails.serviceWallet).toMatch(/^0x/);
     expect(Object.keys(body.paymentDetails.payTo)).toEqual(['base', 'polygon']);
+    // One receive address for the challenge, on every EVM network it offers.
+    expect(body.paymentDetails.payTo.polygon).toBe(body.paymentDetails.payTo.base);
+    // The challenge is sealed: `<base64url claims>.<mac>`, nothing stored anywhere.
+    expect(body.paymentDetails.challengeId).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     expect(body.instructions.retryWith).toEqual(['x-payment-chain', 'x-payment-tx', 'x-payment-challenge']);
-    // v1: only the ERC-20 offer (USDC on base), with its EIP-712 domain and the unique payTo.
+    // v1: only the ERC-20 offer (USDC on base), with its EIP-712 domain, paying the portal's x402
+    // address (the payer's signature binds an x402 payment; no per-challenge address is needed).
+    const x402PayTo = checksumEvmAddress(STAND_IN_PAYEE.x402!.payTo);
     const v1 = x402PaymentRequiredV1Schema.parse(body);
     expect(v1.accepts).toHaveLength(1);
     expect(v1.accepts[0]).toMatchObject({
@@ -69,7 +79,7 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
       network: 'base',
       maxAmountRequired: '10000',
       asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
-      payTo: body.paymentDetails.payTo.base,
+      payTo: x402PayTo,
       resource: 'https://shop.example/premium/article?q=1',
       extra: { name: 'USD Coin', version: '2' },
     });
@@ -79,13 +89,25 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
         scheme: 'exact',
         network: 'eip155:8453',
         amount: '10000',
-        payTo: body.paymentDetails.payTo.base,
+        payTo: x402PayTo,
       }),
     ]);
-    // The portal got the client's address for its rate limits.
-    const call = stack.portal.calls.at(-1)?.body as { client: { ip: string }; originalUri: string };
-    expect(call.client.ip).toBe('203.0.113.9');
-    expect(call.originalUri).toBe('/premium/article?q=1');
+  });
+
+  it('an API 402 writes nothing and calls no portal: a fresh sealed challenge and address from memory each time', async () => {
+    const perRequest = () =>
+      stack.portal.calls.filter(
+        (c) => c.path !== '/internal/v1/payee' && c.path !== '/internal/v1/address-leases',
+      ).length;
+    const before = perRequest();
+    const bodies = await Promise.all(
+      [1, 2, 3].map(async () =>
+        JSON.parse((await forward('/premium/article', { accept: 'application/json' })).body),
+      ),
+    );
+    expect(perRequest()).toBe(before);
+    expect(new Set(bodies.map((b) => b.paymentDetails.challengeId)).size).toBe(3);
+    expect(new Set(bodies.map((b) => b.paymentDetails.payTo.base)).size).toBe(3);
   });
 
   it('priced, browser: the 402 HTML page pointing at the portal on the same host', async () => {
@@ -95,12 +117,15 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     expect(r.body).toContain('<a href="/_402/pay?ref=');
   });
 
-  it('reuses the browser reference for the same resource (one portal call)', async () => {
-    const before = stack.portal.count('/internal/v1/references');
-    await forward('/premium/article', { accept: 'text/html' });
-    await forward('/premium/article', { accept: 'text/html' });
-    await forward('/premium/article', { accept: 'text/html' });
-    expect(stack.portal.count('/internal/v1/references') - before).toBe(1);
+  it('a browser 402 calls no portal, and its pay link keeps http and https apart (the Secure flag later)', async () => {
+    const before = stack.portal.calls.length;
+    const https = await forward('/premium/article', { accept: 'text/html', 'x-forwarded-proto': 'https' });
+    const http = await forward('/premium/article', { accept: 'text/html', 'x-forwarded-proto': 'http' });
+    expect(stack.portal.calls.length).toBe(before);
+    const schemeOf = (location: string) =>
+      openPayLink(deriveSealKeys(PORTAL_TOKEN).payLink, location.split('ref=')[1]!, Date.now()).scheme;
+    expect(schemeOf(https.headers.location as string)).toBe('https');
+    expect(schemeOf(http.headers.location as string)).toBe('http');
   });
 
   it('valid token via Authorization: Bearer passes with identity', async () => {
@@ -125,14 +150,42 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     expect(r.body).toContain('<code>uri_absolute_form</code>');
   });
 
-  it('portal down: 503 portal_unavailable (fail closed), never a 200', async () => {
+  it('portal down: the 402s go on from memory (payee and leased addresses); never a 200', async () => {
     stack.portal.mode = 'status500';
     try {
-      const r = await forward('/premium/article', { accept: 'application/json' });
-      expect(r.status).toBe(503);
-      expect(JSON.parse(r.body).reason).toBe(REASONS.PORTAL_UNAVAILABLE);
+      const api = await forward('/premium/article', { accept: 'application/json' });
+      expect(api.status).toBe(402);
+      expect(JSON.parse(api.body).paymentDetails.challengeId).toMatch(/\./);
+      expect((await forward('/premium/article', { accept: 'text/html' })).status).toBe(402);
     } finally {
       stack.portal.mode = 'ok';
+    }
+  });
+
+  it('a portal never reached: the browser 402 still works, the API 402 is 503 portal_unavailable with Retry-After', async () => {
+    const cold = await startStack({
+      config: {
+        portal: { internalUrl: 'http://127.0.0.1:9', token: { fromEnv: 'PORTAL_TOKEN' }, timeoutMs: 300 },
+      },
+    });
+    try {
+      const ask = (accept: string) =>
+        send(cold.service.httpPort, {
+          path: '/v1/forward-auth',
+          headers: {
+            'x-forwarded-method': 'GET',
+            'x-forwarded-uri': '/premium/article',
+            'x-forwarded-host': 'shop.example',
+            accept,
+          },
+        });
+      const api = await ask('application/json');
+      expect(api.status).toBe(503);
+      expect(api.headers['retry-after']).toBe('5');
+      expect(JSON.parse(api.body).reason).toBe(REASONS.PORTAL_UNAVAILABLE);
+      expect((await ask('text/html')).status).toBe(402);
+    } finally {
+      await cold.close();
     }
   });
 });

@@ -31,7 +31,7 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
   });
 
   it('priced without a token: 401, empty body, Content-Length 0, WWW-Authenticate and X-402-Reason; no portal call', async () => {
-    const before = stack.portal.calls.length;
+    const before = perRequestPortalCalls();
     const r = await nginx('/premium/article');
     expect(r.status).toBe(401);
     expect(r.body).toBe('');
@@ -39,7 +39,8 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     expect(r.headers['www-authenticate']).toBe('Payment realm="shop.example"');
     expect(r.headers['x-402-reason']).toBe(REASONS.TOKEN_MISSING);
     expect(r.headers['x-402-offers']).toBe('base 0.01 USDC, polygon 1 POL');
-    expect(stack.portal.calls.length).toBe(before);
+    expect(r.headers['x-402-verdict']).toBe(`payment_required ${REASONS.TOKEN_MISSING}`);
+    expect(perRequestPortalCalls()).toBe(before);
   });
 
   it('valid token: 200 with identity headers for the upstream', async () => {
@@ -101,14 +102,16 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     expect(r.headers['x-402-reason']).toBe('host_unknown');
   });
 
-  it('unavailable (malformed upstream declaration, hung upstream) is 403 with the reason, never 5xx or 200', async () => {
+  it('unavailable (malformed upstream declaration, hung upstream) is 401 with the verdict for the challenge to render, never 5xx or 200', async () => {
     const broken = await nginx('/broken');
-    expect(broken.status).toBe(403);
+    expect(broken.status).toBe(401);
     expect(broken.headers['x-402-reason']).toBe(REASONS.UPSTREAM_DECLARATION_INVALID);
     expect(broken.headers['x-402-outcome']).toBe('unavailable');
+    expect(broken.headers['x-402-verdict']).toBe(`unavailable ${REASONS.UPSTREAM_DECLARATION_INVALID}`);
+    expect(broken.headers['www-authenticate']).toBeUndefined();
     expect(stack.logs.some((l) => l.includes('upstream declared an invalid payment request'))).toBe(true);
     const hung = await nginx('/slow');
-    expect(hung.status).toBe(403);
+    expect(hung.status).toBe(401);
     expect(hung.headers['x-402-reason']).toBe(REASONS.UPSTREAM_PROBE_FAILED);
   });
 
@@ -129,6 +132,13 @@ describe('NGINX auth_request dialect (/v1/nginx)', () => {
     expect(stack.logs.join('\n')).not.toContain(token);
   });
 });
+
+/** Portal calls a request made (the payee and address leases are background calls). */
+function perRequestPortalCalls(): number {
+  return stack.portal.calls.filter(
+    (c) => c.path !== '/internal/v1/payee' && c.path !== '/internal/v1/address-leases',
+  ).length;
+}
 
 describe('NGINX challenge (/v1/nginx/challenge)', () => {
   it('renders the full 402 for a browser: HTML, Location under /_402 on the same host', async () => {
@@ -156,6 +166,52 @@ describe('NGINX challenge (/v1/nginx/challenge)', () => {
     const r = await nginx('http://evil/x', {}, '/v1/nginx/challenge');
     expect(r.status).toBe(403);
     expect(JSON.parse(r.body).reason).toBe(REASONS.URI_ABSOLUTE_FORM);
+  });
+
+  it('renders the verdict of the auth subrequest: 503 and 429 with their reason and Retry-After', async () => {
+    const down = await nginx(
+      '/premium/article',
+      { 'x-402-verdict': 'unavailable portal_unavailable 5' },
+      '/v1/nginx/challenge',
+    );
+    expect(down.status).toBe(503);
+    expect(down.headers['retry-after']).toBe('5');
+    expect(JSON.parse(down.body)).toMatchObject({ error: 'unavailable', reason: 'portal_unavailable' });
+    const limited = await nginx(
+      '/premium/article',
+      { 'x-402-verdict': 'rate_limited rate_limited 30' },
+      '/v1/nginx/challenge',
+    );
+    expect(limited.status).toBe(429);
+    expect(limited.headers['retry-after']).toBe('30');
+    expect(JSON.parse(limited.body).reason).toBe('rate_limited');
+    // Garbage in the header is no verdict: the request is decided again.
+    const garbage = await nginx(
+      '/premium/article',
+      { 'x-402-verdict': 'allow; please' },
+      '/v1/nginx/challenge',
+    );
+    expect(garbage.status).toBe(402);
+  });
+
+  it('never settles a proof: a refused proof renders as the auth subrequest said (payment_pending, Retry-After)', async () => {
+    const settles = stack.portal.count('/internal/v1/settle');
+    const r = await nginx(
+      '/premium/article',
+      {
+        accept: 'application/json',
+        'x-payment-chain': 'base',
+        'x-payment-tx': `0x${'ab'.repeat(32)}`,
+        'x-payment-challenge': 'abcdefghijklmnopqrstuv',
+        'x-402-verdict': 'payment_required payment_pending 3',
+      },
+      '/v1/nginx/challenge',
+    );
+    expect(r.status).toBe(402);
+    expect(r.headers['x-402-reason']).toBe('payment_pending');
+    expect(r.headers['retry-after']).toBe('3');
+    expect(JSON.parse(r.body).paymentDetails.challengeId).toMatch(/\./);
+    expect(stack.portal.count('/internal/v1/settle')).toBe(settles);
   });
 
   it('a request that is allowed by now is sent back to retry (307 to the same URI)', async () => {

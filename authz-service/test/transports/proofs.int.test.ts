@@ -8,16 +8,37 @@ import {
   type SettleResponse,
 } from '@turnpike/protocol';
 import { send } from '../support/http.js';
-import { ISSUER, startStack, type TestStack } from '../support/service.js';
+import { defaultPages, ISSUER, startStack, type TestStack } from '../support/service.js';
+import { BASE_USDC_REQUEST, encodeRequest } from '../support/upstream.js';
 
 const GOOD_TX = `0x${'ab'.repeat(32)}`;
 const PENDING_TX = `0x${'cd'.repeat(32)}`;
 const CHAIN_DOWN_TX = `0x${'ef'.repeat(32)}`;
+const LIMITED_TX = `0x${'12'.repeat(32)}`;
+/** A challenge id as the 402 hands it out (the stand-in does not verify it; the portal does). */
+const CHALLENGE = 'abcdefghijklmnopqrstuv';
+/** A transaction-hash proof bound to its challenge. */
+const txHeaders = (tx: string) => ({
+  'x-payment-chain': 'base',
+  'x-payment-tx': tx,
+  'x-payment-challenge': CHALLENGE,
+});
 
 let stack: TestStack;
 let settled: SettleRequest[] = [];
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({
+    pages: {
+      ...defaultPages(),
+      // A resource that opted in to unbound transaction proofs (the original ZelfProof retry).
+      '/unbound/item': {
+        headers: {
+          'x-402-required': 'true',
+          'x-402-request': encodeRequest({ ...BASE_USDC_REQUEST, proofs: { tx: { unbound: 'allow' } } }),
+        },
+      },
+    },
+  });
   // The contract stand-in settles like the portal would: a known tx (or any x402 payload) is
   // credited and a token is issued for the request's host and resource; another tx is pending.
   stack.portal.settleWith = async (body): Promise<SettleResponse> => {
@@ -29,6 +50,8 @@ beforeAll(async () => {
         message: 'waiting for confirmations',
         retryAfterSeconds: 5,
       };
+    if (body.proof.type === 'tx' && body.proof.tx === LIMITED_TX)
+      return { ok: false, reason: REASONS.RATE_LIMITED, message: 'too many proofs', retryAfterSeconds: 30 };
     if (body.proof.type === 'tx' && body.proof.tx === CHAIN_DOWN_TX)
       return {
         ok: false,
@@ -76,7 +99,7 @@ const forward = (uri: string, headers: Record<string, string> = {}) =>
 
 describe('payment proofs on the request path', () => {
   it('x-payment-chain + x-payment-tx: settled through the portal, allowed, token returned (header and scoped cookie)', async () => {
-    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    const r = await forward('/premium/article', txHeaders(GOOD_TX));
     expect(r.status).toBe(200);
     expect(r.headers['x-402-payer']).toBe('0xbuyer');
     const token = r.headers['x-402-token'] as string;
@@ -86,49 +109,87 @@ describe('payment proofs on the request path', () => {
       cookie.startsWith(`${tokenCookieName('/premium/article')}=${token}; Path=/premium/article; Max-Age=`),
     ).toBe(true);
     expect(cookie).toContain('HttpOnly; SameSite=Lax; Secure');
-    expect(settled[0]?.proof).toEqual({ type: 'tx', network: 'base', tx: GOOD_TX });
+    expect(settled[0]?.proof).toEqual({ type: 'tx', network: 'base', tx: GOOD_TX, challenge: CHALLENGE });
+    // The client's address goes along, for the portal's limit on proof attempts.
+    expect(settled[0]?.client).toEqual({ ip: '127.0.0.1' });
     expect(settled[0]?.originalUri).toBe('/premium/article');
     // The returned token opens the resource on its own.
     expect((await forward('/premium/article', { authorization: `Bearer ${token}` })).status).toBe(200);
   });
 
   it('a pending payment: 402 payment_pending with Retry-After', async () => {
-    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': PENDING_TX });
+    const r = await forward('/premium/article', txHeaders(PENDING_TX));
     expect(r.status).toBe(402);
     expect(r.headers['retry-after']).toBe('5');
     expect(JSON.parse(r.body).reason).toBe(REASONS.PAYMENT_PENDING);
   });
 
   it('a refused proof: 402 with the portal’s reason', async () => {
-    const r = await forward('/premium/article', {
-      'x-payment-chain': 'base',
-      'x-payment-tx': `0x${'99'.repeat(32)}`,
-    });
+    const r = await forward('/premium/article', txHeaders(`0x${'99'.repeat(32)}`));
     expect(r.status).toBe(402);
     expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
   });
 
-  it('a refused proof is settled once: NGINX’s challenge call right after the 401 reuses the answer', async () => {
-    const tx = `0x${'77'.repeat(32)}`;
+  it('NGINX: the auth subrequest settles once; the challenge call renders its verdict without settling again', async () => {
     const headers = {
       host: 'shop.example',
       'x-original-uri': '/premium/article',
       'x-original-method': 'GET',
-      'x-payment-chain': 'base',
-      'x-payment-tx': tx,
+      ...txHeaders(PENDING_TX),
       accept: 'application/json',
     };
     const auth = await send(stack.service.httpPort, { path: '/v1/nginx', headers });
     expect(auth.status).toBe(401);
-    expect(auth.headers['x-402-reason']).toBe(REASONS.PAYMENT_NOT_FOUND);
-    const challenge = await send(stack.service.httpPort, { path: '/v1/nginx/challenge', headers });
+    expect(auth.headers['x-402-reason']).toBe(REASONS.PAYMENT_PENDING);
+    expect(auth.headers['x-402-verdict']).toBe('payment_required payment_pending 5');
+    // What the shipped config passes on (proxy_set_header X-402-Verdict $turnpike_verdict).
+    const challenge = await send(stack.service.httpPort, {
+      path: '/v1/nginx/challenge',
+      headers: { ...headers, 'x-402-verdict': auth.headers['x-402-verdict'] as string },
+    });
     expect(challenge.status).toBe(402);
-    expect(JSON.parse(challenge.body).reason).toBe(REASONS.PAYMENT_NOT_FOUND);
+    expect(JSON.parse(challenge.body).reason).toBe(REASONS.PAYMENT_PENDING);
+    expect(challenge.headers['retry-after']).toBe('5');
     expect(settled).toHaveLength(1);
   });
 
+  it('nothing remembers a verdict: the same pending proof asked again is settled again (the ledger decides, on any replica)', async () => {
+    await forward('/premium/article', txHeaders(PENDING_TX));
+    await forward('/premium/article', txHeaders(PENDING_TX));
+    expect(settled).toHaveLength(2);
+  });
+
+  it('a bare hash (no x-payment-challenge) is refused payment_challenge_required without a portal call, unless the resource opted in', async () => {
+    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    expect(r.status).toBe(402);
+    expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_CHALLENGE_REQUIRED);
+    expect(JSON.parse(r.body).paymentDetails.challengeId).toMatch(/\./);
+    expect(settled).toHaveLength(0);
+    const opted = await forward('/unbound/item', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    expect(opted.status).toBe(200);
+    expect(settled[0]?.proof).toEqual({ type: 'tx', network: 'base', tx: GOOD_TX });
+  });
+
+  it('a limited proof attempt is 429 rate_limited with Retry-After, never a 5xx', async () => {
+    const r = await forward('/premium/article', txHeaders(LIMITED_TX));
+    expect(r.status).toBe(429);
+    expect(r.headers['retry-after']).toBe('30');
+    expect(JSON.parse(r.body)).toMatchObject({ error: 'rate_limited', reason: REASONS.RATE_LIMITED });
+    const nginx = await send(stack.service.httpPort, {
+      path: '/v1/nginx',
+      headers: {
+        host: 'shop.example',
+        'x-original-uri': '/premium/article',
+        'x-original-method': 'GET',
+        ...txHeaders(LIMITED_TX),
+      },
+    });
+    expect(nginx.status).toBe(401);
+    expect(nginx.headers['x-402-verdict']).toBe('rate_limited rate_limited 30');
+  });
+
   it('a reason of the portal’s own (not in protocol REASONS) is passed on as it is', async () => {
-    const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': CHAIN_DOWN_TX });
+    const r = await forward('/premium/article', txHeaders(CHAIN_DOWN_TX));
     expect(r.status).toBe(402);
     expect(r.headers['x-402-reason']).toBe('chain_unavailable');
     expect(r.headers['retry-after']).toBe('3');
@@ -203,8 +264,7 @@ describe('payment proofs on the request path', () => {
         host: 'shop.example',
         'x-original-uri': '/premium/article',
         'x-original-method': 'GET',
-        'x-payment-chain': 'base',
-        'x-payment-tx': GOOD_TX,
+        ...txHeaders(GOOD_TX),
       },
     });
     expect(r.status).toBe(200);
@@ -214,21 +274,22 @@ describe('payment proofs on the request path', () => {
   });
 
   it('a valid token is used before any proof (no second payment)', async () => {
-    const first = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+    const first = await forward('/premium/article', txHeaders(GOOD_TX));
     const again = await forward('/premium/article', {
       authorization: `Bearer ${first.headers['x-402-token'] as string}`,
-      'x-payment-chain': 'base',
-      'x-payment-tx': GOOD_TX,
+      ...txHeaders(GOOD_TX),
     });
     expect(again.status).toBe(200);
     expect(settled).toHaveLength(1);
   });
 
-  it('portal down while settling: unavailable (503), never allowed', async () => {
+  it('portal down while settling: unavailable (503 portal_unavailable with Retry-After), never allowed', async () => {
     stack.portal.mode = 'status500';
     try {
-      const r = await forward('/premium/article', { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX });
+      const r = await forward('/premium/article', txHeaders(GOOD_TX));
       expect(r.status).toBe(503);
+      expect(r.headers['retry-after']).toBe('5');
+      expect(JSON.parse(r.body).reason).toBe(REASONS.PORTAL_UNAVAILABLE);
     } finally {
       stack.portal.mode = 'ok';
     }

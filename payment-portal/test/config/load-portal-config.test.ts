@@ -55,7 +55,7 @@ describe('loadPortalConfig', () => {
       expect(config.proofs).toEqual({
         tx: {
           enabled: true,
-              clockSkewSeconds: 60,
+          clockSkewSeconds: 60,
           maxTxAgeSeconds: 86_400,
           networks: {},
         },

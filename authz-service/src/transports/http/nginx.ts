@@ -28,10 +28,11 @@ function original(req: IncomingMessage): ReturnType<typeof extractOriginal> {
 /**
  * `GET /v1/nginx` for `auth_request`. NGINX honours only 2xx, 401 and 403 (anything else becomes
  * its own 500), and reuses the upstream connection only for bodyless answers, so: allow = 200,
- * every denial = 401 — with an empty body and `Content-Length: 0`, the details in headers,
- * `X-402-Verdict` among them. The shipped config turns the 401 into the full answer through
- * `/v1/nginx/challenge` (402, 403, 429 or 503 with its reason and Retry-After), passing the
- * verdict along, so a payment proof is settled once, here, whichever replica renders.
+ * forbidden = 403, and payment required, rate limited or unavailable = 401 — with an empty body
+ * and `Content-Length: 0`, the details in headers, `X-402-Verdict` among them. The shipped config
+ * turns the 401 into the full answer through `/v1/nginx/challenge` (402, 429 or 503 with its reason
+ * and Retry-After), passing the verdict along, so a payment proof is settled once, here, whichever
+ * replica renders.
  */
 export function nginxAuthHandler(deps: TransportDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -60,16 +61,19 @@ function respondNginx(res: ServerResponse, decision: Decision): void {
   const headers: Record<string, string> = {
     'x-402-reason': decision.reason,
     'x-402-outcome': decision.kind,
-    'x-402-verdict': verdictHeader(decision),
     'cache-control': 'no-store',
   };
+  // A request that cannot be authorised at all (a garbled target, an unknown host) gets NGINX's
+  // plain 403: nothing to explain to a client that sent it, and no second call to render it.
+  if (decision.kind === 'forbidden') return sendEmpty(res, 403, headers);
+  headers['x-402-verdict'] = verdictHeader(decision);
   if (decision.kind === 'payment_required') {
     headers['www-authenticate'] = `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`;
     headers['x-402-offers'] = offersHeader(decision.requirement.request);
   }
-  // 401 for every denial, not 403 or 5xx: NGINX passes only a 401 on to `error_page 401`, where
-  // the challenge endpoint renders it with its body, reason and Retry-After (a 5xx here would
-  // become NGINX's own 500).
+  // 401, not 429 or 5xx: NGINX passes only a 401 on to `error_page 401`, where the challenge
+  // endpoint renders it — the 402, a 429 or a 503 with its reason and Retry-After (a 5xx here
+  // would become NGINX's own 500, a 429 its own error page).
   return sendEmpty(res, 401, headers);
 }
 
