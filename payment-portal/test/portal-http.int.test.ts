@@ -243,7 +243,7 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
         await p.internal('/internal/v1/settle', {
           ...target,
           request: p.wire(),
-          proof: { type: 'tx', network: 'anvil', tx: `0x${'ab'.repeat(32)}` },
+          proof: { type: 'tx', network: 'anvil', tx: `0x${'ab'.repeat(32)}`, challenge: a.id },
         })
       ).json(),
     );

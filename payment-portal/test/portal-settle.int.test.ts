@@ -4,7 +4,20 @@ import { createSolanaRpc, type Address, type KeyPairSigner } from '@solana/kit';
 import { randomBytes } from 'node:crypto';
 import { getAddress, HDNodeWallet } from 'ethers';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { challengeSchema, PORTAL_API_PATHS, REASONS, settleResponseSchema } from '@turnpike/protocol';
+import {
+  challengeSchema,
+  deriveSealKeys,
+  fromWire,
+  payeeResponseSchema,
+  PORTAL_API_PATHS,
+  REASONS,
+  settleResponseSchema,
+  type ChallengeClaims,
+  type ChallengeOffer,
+} from '@turnpike/protocol';
+import { createAddressSource } from '../../authz-service/src/challenges/address-source.js';
+import { mintChallenge } from '../../authz-service/src/challenges/mint-challenge.js';
+import { createPortalClient } from '../../authz-service/src/portal/client.js';
 import { DEV_MNEMONIC } from '../../tests/support/anvil.js';
 import { startLiteSvmRpc, type LiteSvmRpc } from '../../tests/support/litesvm-rpc.js';
 import {
@@ -12,6 +25,7 @@ import {
   createMint,
   fundedSigner,
   mintTo,
+  paySol,
   payToken,
   randomAddress,
   type Rpc,
@@ -68,22 +82,83 @@ afterAll(async () => {
 });
 
 const target = { host: 'shop.test', scheme: 'https', resource: '/premium', originalUri: '/premium' };
-const wire = () =>
-  p.wire({
-    claims: { tier: 'gold' },
-    exp: 3_600_000,
-    payment: {
-      requests: [
-        { network: 'anvil', amount: '1', asset: 'USDC' },
-        { network: SOLANA_NETWORK, amount: '1.5', asset: 'USDC' },
-      ],
-    },
-  });
+const PRICE = {
+  claims: { tier: 'gold' },
+  exp: 3_600_000,
+  payment: {
+    requests: [
+      { network: 'anvil', amount: '1', asset: 'USDC' },
+      { network: SOLANA_NETWORK, amount: '1.5', asset: 'USDC' },
+    ],
+  },
+};
+const wire = () => p.wire(PRICE);
+/** The same price on a resource that opted in to unbound transaction proofs. */
+const unbound = () => ({ ...PRICE, proofs: { tx: { unbound: 'allow' } } });
 
-async function challenge() {
+/**
+ * An API challenge, the way the authorizer's 402 makes one: its own portal client, address source
+ * (leases over the internal API) and minting code, sealed with the key both derive from the
+ * internal token. Nothing is written but the lease's cursor.
+ */
+let mint: (
+  json?: object,
+) => Promise<{ id: string; claims: ChallengeClaims; evm?: ChallengeOffer; solana?: ChallengeOffer }>;
+beforeAll(async () => {
+  const client = createPortalClient({
+    baseUrl: p.portal.internalUrl,
+    token: p.internalToken,
+    timeoutMs: 5_000,
+  });
+  const addresses = createAddressSource({ portal: client, bufferSize: 8, leaseSize: 4 });
+  const payee = await client.payee();
+  mint = async (json) => {
+    const request = fromWire(json === undefined ? wire() : p.wire(json), p.portal.context.registry);
+    const minted = await mintChallenge(
+      {
+        host: target.host,
+        scheme: 'https',
+        path: target.resource,
+        query: '',
+        originalUri: target.originalUri,
+        request,
+        source: 'upstream',
+      },
+      {
+        key: deriveSealKeys(p.internalToken).challenge,
+        registry: p.portal.context.registry,
+        payee,
+        addresses,
+      },
+    );
+    if (minted === undefined) throw new Error('nothing payable by transaction');
+    const claims = JSON.parse(
+      Buffer.from(minted.id.split('.')[0]!, 'base64url').toString(),
+    ) as ChallengeClaims;
+    return {
+      id: minted.id,
+      claims,
+      ...optional(
+        'evm',
+        minted.offers.find((o) => o.network === 'anvil'),
+      ),
+      ...optional(
+        'solana',
+        minted.offers.find((o) => o.network === SOLANA_NETWORK),
+      ),
+    };
+  };
+});
+
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** A recorded challenge: what an API 402 of a resource accepting unbound proofs asks the portal for. */
+async function recordedChallenge() {
   const res = await p.internal(PORTAL_API_PATHS.challenges, {
     ...target,
-    request: wire(),
+    request: p.wire(unbound()),
     client: { ip: '203.0.113.7' },
   });
   expect(res.status).toBe(200);
@@ -95,11 +170,12 @@ async function challenge() {
   };
 }
 
-async function settle(network: string, tx: string) {
+async function settle(network: string, tx: string, challenge?: string, json?: object) {
   const res = await p.internal(PORTAL_API_PATHS.settle, {
     ...target,
-    request: wire(),
-    proof: { type: 'tx', network, tx },
+    request: json === undefined ? wire() : p.wire(json),
+    proof: { type: 'tx', network, tx, ...(challenge === undefined ? {} : { challenge }) },
+    client: { ip: '203.0.113.7' },
   });
   expect(res.status).toBe(200);
   return settleResponseSchema.parse(await res.json());
@@ -129,22 +205,103 @@ async function rowsFor(network: string, tx: string) {
 
 const reasonOf = (a: { ok: boolean; reason?: string }) => (a.ok ? 'ok' : a.reason);
 
-it('offers a Solana SPL payment to the owner wallet with a unique reference, beside a unique EVM address', async () => {
-  const [a, b] = [await challenge(), await challenge()];
+it('a sealed challenge offers a Solana SPL payment to the owner wallet with a reference of its own, beside an EVM address of its own', async () => {
+  const [a, b] = [await mint(), await mint()];
   expect(a.solana).toMatchObject({
     payTo: merchant,
     atomic: '1500000',
     asset: { kind: 'spl', mint: usdcMint },
   });
-  expect(b.solana.payTo).toBe(merchant);
-  expect(a.solana.reference).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
-  expect(new Set([a.solana.reference, b.solana.reference]).size).toBe(2);
-  expect(a.evm.reference).toBeUndefined();
-  expect(a.evm.payTo).not.toBe(b.evm.payTo);
+  expect(b.solana?.payTo).toBe(merchant);
+  expect(a.solana?.reference).toMatch(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/);
+  expect(a.solana?.reference).toBe(a.claims.k);
+  expect(new Set([a.solana?.reference, b.solana?.reference]).size).toBe(2);
+  expect(a.evm?.reference).toBeUndefined();
+  expect(a.evm?.payTo).not.toBe(b.evm?.payTo);
 });
 
-it('a Solana payment with the reference: the watcher credits it once, settle issues a token, then already redeemed', async () => {
-  const c = await challenge();
+it('Solana SPL against a sealed challenge: the observer who copies the signature gets nothing, the payer gets in, again and again', async () => {
+  const payerChallenge = await mint();
+  const observer = await mint();
+  const sig = await payToken(rpc, {
+    from: payer,
+    recipient: merchant,
+    mint: usdcMint,
+    decimals: 6,
+    amount: 1_500_000n,
+    reference: payerChallenge.solana!.reference!,
+  });
+  // Nothing about this challenge was stored, so no watcher credits it: the proof is the first write.
+  expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '0', redemptions: '0' });
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_CHALLENGE_REQUIRED);
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig, observer.id))).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+  const first = await settle(SOLANA_NETWORK, sig, payerChallenge.id);
+  if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
+  const claims = await verifyToken(first.token);
+  expect(claims).toMatchObject({
+    resource: '/premium',
+    tier: 'gold',
+    sub: payer.address,
+    pay: { network: SOLANA_NETWORK, tx: sig },
+  });
+  const again = await settle(SOLANA_NETWORK, sig, payerChallenge.id);
+  if (!again.ok) throw new Error(`refused: ${again.reason}`);
+  expect((await verifyToken(again.token)).jti).toBe(claims.jti);
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig, observer.id))).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+  expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
+});
+
+it('native SOL against a sealed challenge: bound the same way', async () => {
+  const price = {
+    claims: {},
+    exp: 60_000,
+    payment: { requests: [{ network: SOLANA_NETWORK, amount: '0.25' }] },
+  };
+  const c = await mint(price);
+  const observer = await mint(price);
+  const sig = await paySol(rpc, {
+    from: payer,
+    recipient: merchant,
+    lamports: 250_000_000n,
+    reference: c.solana!.reference!,
+  });
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig, observer.id, price))).toBe(
+    REASONS.PAYMENT_WRONG_RECIPIENT,
+  );
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig, c.id, price))).toBe('ok');
+});
+
+it('EVM USDC against a sealed challenge through the same API: observer refused, payer in, the same proof again is the same grant', async () => {
+  const c = await mint();
+  const observer = await mint();
+  const tx = await chain.usdc.transfer(chain.payer, c.evm!.payTo, BigInt(c.evm!.atomic));
+  await mine(chain, 1);
+  expect(reasonOf(await settle('anvil', tx, observer.id))).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+  const first = await settle('anvil', tx, c.id);
+  if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
+  const claims = await verifyToken(first.token);
+  expect(claims).toMatchObject({ resource: '/premium', tier: 'gold', pay: { network: 'anvil', tx } });
+  const again = await settle('anvil', tx, c.id);
+  if (!again.ok) throw new Error(`refused: ${again.reason}`);
+  expect((await verifyToken(again.token)).jti).toBe(claims.jti);
+});
+
+it('refuses a Solana signature named on the EVM network, and an underpayment on Solana', async () => {
+  const c = await mint();
+  const sig = await payToken(rpc, {
+    from: payer,
+    recipient: merchant,
+    mint: usdcMint,
+    decimals: 6,
+    amount: 1_000n,
+    reference: c.solana!.reference!,
+  });
+  expect(reasonOf(await settle('anvil', sig, c.id))).toBe(REASONS.PAYMENT_TX_MALFORMED);
+  expect(reasonOf(await settle(SOLANA_NETWORK, sig, c.id))).toBe(REASONS.PAYMENT_UNDERPAID);
+});
+
+it('a recorded challenge (unbound proofs allowed): the watcher credits a Solana payment, a bare signature then gets its one grant', async () => {
+  const c = await recordedChallenge();
   const sig = await payToken(rpc, {
     from: payer,
     recipient: merchant,
@@ -155,68 +312,15 @@ it('a Solana payment with the reference: the watcher credits it once, settle iss
   });
   await waitForInvoice(p.portal.publicUrl, c.id, (v) => v.invoice.status === 'paid');
   expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
-
-  const first = await settle(SOLANA_NETWORK, sig);
+  const first = await settle(SOLANA_NETWORK, sig, undefined, unbound());
   if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
   expect(await verifyToken(first.token)).toMatchObject({
-    resource: '/premium',
-    tier: 'gold',
-    sub: payer.address,
     pay: { network: SOLANA_NETWORK, tx: sig, invoice: c.id },
   });
-  expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+  const again = await settle(SOLANA_NETWORK, sig, undefined, unbound());
+  if (!again.ok) throw new Error(`refused: ${again.reason}`);
+  expect((await verifyToken(again.token)).jti).toBe((await verifyToken(first.token)).jti);
   expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
-  const state = (await (
-    await fetch(`${p.portal.publicUrl}/_402/invoices/${c.id}`, { headers: { accept: 'application/json' } })
-  ).json()) as {
-    invoice: { status: string };
-  };
-  expect(state.invoice.status).toBe('redeemed');
-});
-
-it('a Solana proof settled at once (racing the watcher) is credited once', async () => {
-  const c = await challenge();
-  const sig = await payToken(rpc, {
-    from: payer,
-    recipient: merchant,
-    mint: usdcMint,
-    decimals: 6,
-    amount: 1_500_000n,
-    reference: c.solana.reference!,
-  });
-  const answer = await settle(SOLANA_NETWORK, sig);
-  expect(reasonOf(answer)).toBe('ok');
-  // A few watcher passes later nothing more is recorded.
-  await new Promise((r) => setTimeout(r, 300));
-  expect(await rowsFor(SOLANA_NETWORK, sig)).toEqual({ payments: '1', redemptions: '1' });
-});
-
-it('an EVM USDC payment settles through the same API; the same tx again is already redeemed', async () => {
-  const c = await challenge();
-  const tx = await chain.usdc.transfer(chain.payer, c.evm.payTo, BigInt(c.evm.atomic));
-  await mine(chain, 1);
-  const first = await settle('anvil', tx);
-  if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
-  expect(await verifyToken(first.token)).toMatchObject({
-    resource: '/premium',
-    tier: 'gold',
-    pay: { network: 'anvil', tx, invoice: c.id },
-  });
-  expect(reasonOf(await settle('anvil', tx))).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
-});
-
-it('refuses a Solana signature named on the EVM network, and an underpayment on Solana', async () => {
-  const c = await challenge();
-  const sig = await payToken(rpc, {
-    from: payer,
-    recipient: merchant,
-    mint: usdcMint,
-    decimals: 6,
-    amount: 1_000n,
-    reference: c.solana.reference!,
-  });
-  expect(reasonOf(await settle('anvil', sig))).toBe(REASONS.PAYMENT_TX_MALFORMED);
-  expect(reasonOf(await settle(SOLANA_NETWORK, sig))).toBe(REASONS.PAYMENT_UNDERPAID);
 });
 
 it('shows the x402 relayer address and gas balance in /readyz and /metrics', async () => {
@@ -231,8 +335,15 @@ it('shows the x402 relayer address and gas balance in /readyz and /metrics', asy
   );
 });
 
-it('an x402 payment settles through the relayer; the same authorization again is refused', async () => {
-  const c = await challenge();
+it("an x402 payment to the portal's x402 address settles through the relayer once; the same authorization again returns its grant", async () => {
+  const payee = payeeResponseSchema.parse(
+    await (
+      await fetch(`${p.portal.internalUrl}${PORTAL_API_PATHS.payee}`, {
+        headers: { authorization: `Bearer ${p.internalToken}` },
+      })
+    ).json(),
+  );
+  const c = { evm: { payTo: payee.x402!.payTo, atomic: '1000000' } };
   // Anvil's dev account 1 (chain.payer) holds the USDC; its key is public (dev mnemonic).
   const payerWallet = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/0'/0/1");
   expect(payerWallet.address).toBe(getAddress(chain.payer));
@@ -275,12 +386,16 @@ it('an x402 payment settles through the relayer; the same authorization again is
   };
   const first = await send();
   if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
-  expect(await verifyToken(first.token)).toMatchObject({
-    resource: '/premium',
-    pay: { network: 'anvil', invoice: c.id },
-  });
-  expect(first.receipt).toBeDefined();
-  expect(reasonOf(await send())).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+  const claims = await verifyToken(first.token);
+  expect(claims).toMatchObject({ resource: '/premium', pay: { network: 'anvil' } });
+  expect(first.receipt).toMatchObject({ success: true, network: 'eip155:31337' });
+  const balance = await chain.usdc.balanceOf(c.evm.payTo);
+  const again = await send();
+  if (!again.ok) throw new Error(`refused: ${again.reason}`);
+  expect((await verifyToken(again.token)).jti).toBe(claims.jti);
+  expect(again.receipt).toEqual(first.receipt);
+  // Nothing was settled the second time.
+  expect(await chain.usdc.balanceOf(c.evm.payTo)).toBe(balance);
 });
 
 it('refuses confirmations on a Solana watcher, and leaves Solana offers out without a Solana wallet', async () => {

@@ -1,8 +1,16 @@
-import { REASONS, type SettleResponse } from '@turnpike/protocol';
+import { decodeJwt } from 'jose';
+import type { SettleResponse } from '@turnpike/protocol';
 import { startPostgres, type TestPostgres } from '../../../tests/support/postgres.js';
 import { createProofHandlers, proofsConfigSchema } from '../../src/proofs/index.js';
 import { openDatabase, redeemPayment } from '../../src/storage/index.js';
-import { startEvmStand, startProofCore, tokenTransfer, type EvmStand } from './support/evm-proof-fixture.js';
+import {
+  DEFAULT_REQUEST,
+  startEvmStand,
+  startProofCore,
+  tokenTransfer,
+  unbound,
+  type EvmStand,
+} from './support/evm-proof-fixture.js';
 
 let stand: EvmStand;
 let postgres: TestPostgres;
@@ -21,38 +29,46 @@ const drivers = [
   ['PGlite', async () => openDatabase({ memory: true })],
 ] as const;
 
+/** The jti of every answer (a refusal shows as its reason). */
+const jtis = (answers: SettleResponse[]) =>
+  answers.map((a) => (a.ok ? String(decodeJwt(a.token).jti) : `refused ${a.reason}`));
+
 describe.each(drivers)('one transaction presented 100 times at once (%s)', (_name, open) => {
-  it('credits exactly one and refuses the rest as already redeemed', async () => {
+  it('credits it exactly once; every presentation with its challenge gets the one grant', async () => {
     const db = await open();
     const core = await startProofCore(stand, { db });
     try {
       const verify = createProofHandlers({ config: await proofsConfigSchema.parseAsync({}) }).tx!;
-      const { invoice, wire, usdcPayTo } = await core.invoice();
-      const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
-      const request = core.settleRequest(wire, { type: 'tx', network: 'anvil', tx });
+      const c = await core.challenge();
+      const tx = await tokenTransfer(stand, stand.usdc, c.payTo, 1_000_000n);
+      const request = core.settleRequest(c.wire, { type: 'tx', network: 'anvil', tx, challenge: c.id });
       const answers: SettleResponse[] = await Promise.all(
         Array.from({ length: 100 }, () => verify(request, core.pctx)),
       );
-      expect(answers.filter((a) => a.ok)).toHaveLength(1);
-      expect(answers.filter((a) => !a.ok).map((a) => (a.ok ? '' : a.reason))).toEqual(
-        Array(99).fill(REASONS.PAYMENT_ALREADY_REDEEMED),
-      );
-      const rows = await db.query<{ n: string }>(
-        'SELECT count(*) AS n FROM redemptions WHERE invoice_id = $1',
-        [invoice.id],
-      );
+      const granted = jtis(answers);
+      expect(new Set(granted).size).toBe(1);
+      expect(granted[0]).not.toMatch(/^refused/);
+      const rows = await db.query<{ n: string }>('SELECT count(*) AS n FROM redemptions WHERE tx_hash = $1', [
+        tx.toLowerCase(),
+      ]);
       expect(Number(rows.rows[0]?.n)).toBe(1);
+      const invoices = await db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM invoices WHERE binding = $1',
+        [`challenge:${c.claims.id}`],
+      );
+      expect(Number(invoices.rows[0]?.n)).toBe(1);
     } finally {
       await core.close();
       await db.close();
     }
   });
-  it('hands the grant of a payment the watcher already credited to exactly one of them', async () => {
+
+  it("hands the grant of a payment the watcher already credited to a recorded challenge's presenters, one grant", async () => {
     const db = await open();
     const core = await startProofCore(stand, { db });
     try {
       const verify = createProofHandlers({ config: await proofsConfigSchema.parseAsync({}) }).tx!;
-      const { invoice, wire, usdcPayTo } = await core.invoice();
+      const { invoice, wire, usdcPayTo } = await core.invoice({ json: unbound(DEFAULT_REQUEST) });
       const tx = await tokenTransfer(stand, stand.usdc, usdcPayTo, 1_000_000n);
       const receipt = (await stand.anvil.rpc('eth_getTransactionReceipt', [tx])) as {
         logs: Array<{ logIndex: string }>;
@@ -65,12 +81,13 @@ describe.each(drivers)('one transaction presented 100 times at once (%s)', (_nam
         asset: stand.usdc.address.toLowerCase(),
         amountAtomic: 1_000_000n,
       });
-      const request = core.settleRequest(wire, { type: 'tx', network: 'anvil', tx });
+      const request = core.settleRequest(wire, { type: 'tx', network: 'anvil', tx, challenge: invoice.id });
       const answers: SettleResponse[] = await Promise.all(
         Array.from({ length: 100 }, () => verify(request, core.pctx)),
       );
-      expect(answers.filter((a) => a.ok)).toHaveLength(1);
-      expect(answers.filter((a) => !a.ok && a.reason === REASONS.PAYMENT_ALREADY_REDEEMED)).toHaveLength(99);
+      const granted = jtis(answers);
+      expect(new Set(granted).size).toBe(1);
+      expect(granted[0]).not.toMatch(/^refused/);
     } finally {
       await core.close();
       await db.close();
