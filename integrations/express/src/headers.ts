@@ -7,7 +7,7 @@
 export const IDENTITY_HEADERS = ['x-402-payer', 'x-402-token-id', 'x-402-claims', 'x-402-scope'] as const;
 
 /**
- * Request headers only the gateway sets (identity, X-Forwarded-*): every client copy, in any case
+ * Request headers only the gateway sets (identity, X-Forwarded-*, X-Real-IP): every client copy, in any case
  * and with `_` for `-`, is removed, and a Connection token never removes the gateway's.
  */
 export const GATEWAY_SET_HEADERS: ReadonlySet<string> = new Set([
@@ -15,6 +15,7 @@ export const GATEWAY_SET_HEADERS: ReadonlySet<string> = new Set([
   'x-forwarded-for',
   'x-forwarded-host',
   'x-forwarded-proto',
+  'x-real-ip',
 ]);
 
 /** Client request headers the authorizer reads (credentials, payment proofs, content negotiation). */

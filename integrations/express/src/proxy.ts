@@ -74,7 +74,10 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, opts: Pr
   if (host !== undefined) headers['x-forwarded-host'] = host;
   headers['x-forwarded-proto'] = opts.proto;
   // clientIp already reflects the trust setting; the client's own X-Forwarded-For is never sent.
-  if (opts.clientIp !== undefined) headers['x-forwarded-for'] = opts.clientIp;
+  if (opts.clientIp !== undefined) {
+    headers['x-forwarded-for'] = opts.clientIp;
+    headers['x-real-ip'] = opts.clientIp;
+  }
   for (const [name, value] of Object.entries(opts.identity ?? {})) headers[name] = value;
   const basePath = opts.target.pathname.replace(/\/+$/, '');
   const send = opts.target.protocol === 'https:' ? httpsRequest : httpRequest;

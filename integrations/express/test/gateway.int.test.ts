@@ -272,13 +272,15 @@ describe('@turnpike/express against the real authz-service and portal', () => {
   it("X-Forwarded-* the gateway sets are never named away by the client's Connection", async () => {
     const res = await send(gatewayPort, '/free/page', {
       headers: {
-        connection: 'X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host',
+        connection: 'X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Real-IP',
         x_forwarded_for: '6.6.6.6',
+        'x-real-ip': '6.6.6.6',
       },
     });
     expect(res.status).toBe(200);
     const seen = upstream.appRequests()[0]!.headers;
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-real-ip']).toBe('127.0.0.1');
     expect(seen['x-forwarded-proto']).toBe('http');
     expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${gatewayPort}`);
     expect(seen['x_forwarded_for']).toBeUndefined();
