@@ -48,11 +48,15 @@ export function clientProto(req: IncomingMessage, trustProxy: boolean): 'http' |
   return (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
 }
 
-/** The client address for rate limits: the peer, or the first X-Forwarded-For hop when trusted. */
+/**
+ * The client address for rate limits: the peer, or with `trustProxy` the last X-Forwarded-For
+ * entry, the one the proxy in front appended (entries to its left are whatever the client wrote).
+ */
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const first = firstValue(req.headers['x-forwarded-for'])?.split(',', 1)[0]?.trim();
-    if (first !== undefined && first !== '') return first;
+    const xff = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(xff) ? xff.join(',') : (xff ?? '')).split(',').at(-1)?.trim();
+    if (last !== undefined && last !== '') return last;
   }
   return req.socket.remoteAddress;
 }

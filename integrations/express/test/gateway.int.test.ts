@@ -286,6 +286,30 @@ describe('@turnpike/express against the real authz-service and portal', () => {
     expect(seen['x_forwarded_for']).toBeUndefined();
   });
 
+  it('with trustProxy, the client is the address the proxy in front appended (the last), not the first', async () => {
+    const app = express();
+    app.use(
+      turnpikeGateway({
+        authzUrl: `http://127.0.0.1:${authz.httpPort}`,
+        portalUrl: portal.publicUrl,
+        upstream: upstream.baseUrl,
+        timeoutMs: 5_000,
+        trustProxy: true,
+      }),
+    );
+    const server = createServer(app);
+    const port = await listen(server);
+    try {
+      const res = await send(port, '/free/page', {
+        headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' },
+      });
+      expect(res.status).toBe(200);
+      expect(upstream.appRequests()[0]!.headers['x-forwarded-for']).toBe('203.0.113.9');
+    } finally {
+      await closeServer(server);
+    }
+  });
+
   it('other Connection-named client headers are still dropped (hop-by-hop)', async () => {
     const res = await send(gatewayPort, '/free/page', {
       headers: { connection: 'x-hop-only', 'x-hop-only': '1', 'x-end-to-end': '1' },
