@@ -28,6 +28,7 @@ import { createKeyStore } from './tokens/keys.js';
 import { createTokenVerifier } from './tokens/verify.js';
 import { adminPurgeHandler } from './transports/http/admin.js';
 import { createAuthzHttpServer } from './transports/http/server.js';
+import { trustedProxies } from './transports/http/trusted-proxies.js';
 
 export interface StartAuthzServiceOptions {
   logger?: Logger;
@@ -172,6 +173,7 @@ export async function startAuthzService(
     healthz: health.healthz,
     readyz: health.readyz,
     metricsHandler: metricsHandler(registry),
+    trustedProxies: trustedProxies(config.listeners.trustedProxies),
     ...(adminToken === undefined
       ? {}
       : {

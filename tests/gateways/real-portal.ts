@@ -27,7 +27,14 @@ export interface RealPortal {
   close(): Promise<void>;
 }
 
-export async function startRealPortal(signer: TestSigner, opts: { network: string }): Promise<RealPortal> {
+export async function startRealPortal(
+  signer: TestSigner,
+  opts: {
+    network: string;
+    /** The portal's per-address invoice limit; high by default so suites never meet it. */
+    rateLimitPerMinutePerIp?: number;
+  },
+): Promise<RealPortal> {
   const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-portal-'));
   const internalToken = randomBytes(24).toString('base64url');
   await writeFile(path.join(dir, 'internal-token'), `${internalToken}\n`);
@@ -44,7 +51,7 @@ export async function startRealPortal(signer: TestSigner, opts: { network: strin
     tokens: {
       signingKeys: [{ kid: signer.kid, privateKey: { fromFile: path.join(dir, 'signing-key.pem') } }],
     },
-    invoice: { rateLimitPerMinutePerIp: 10_000 },
+    invoice: { rateLimitPerMinutePerIp: opts.rateLimitPerMinutePerIp ?? 10_000 },
     watchers: { [opts.network]: { rpcUrls: [deadRpc], pollIntervalMs: 60_000 } },
     wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 20, poolBatch: 100 } },
     logLevel: 'silent',

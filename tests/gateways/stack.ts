@@ -24,11 +24,18 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(opts: { grpc?: boolean } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { grpc?: boolean; portalRateLimitPerMinutePerIp?: number } = {},
+): Promise<Stack> {
   const signer = await createTestSigner({ issuer: ISSUER });
   const upstream = await startTestUpstream();
   const network = DEFAULT_PRICE.payment.requests[0]!.network;
-  const portal = await startRealPortal(signer, { network });
+  const portal = await startRealPortal(signer, {
+    network,
+    ...(opts.portalRateLimitPerMinutePerIp === undefined
+      ? {}
+      : { rateLimitPerMinutePerIp: opts.portalRateLimitPerMinutePerIp }),
+  });
   const { config } = await loadAuthzConfig({
     env: { [PORTAL_TOKEN_ENV]: portal.internalToken },
     base: {

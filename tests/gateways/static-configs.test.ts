@@ -11,6 +11,7 @@ import { IDENTITY_HEADERS } from '../../authz-service/src/core/identity-headers.
 import { CLIENT_HEADERS_FOR_AUTHZ, CLIENT_RESPONSE_HEADERS } from '../../integrations/express/src/headers.js';
 import { envoyProtoIncludeDirs } from '../../authz-service/src/transports/grpc/protos.js';
 import { INTEGRATIONS_DIR } from '../support/gateways.js';
+import { FORWARDED_HEADER_NAMES, underscoreSpellings } from '../support/identity-smuggling.js';
 
 type Json = Record<string, unknown>;
 const read = (rel: string): string => readFileSync(path.join(INTEGRATIONS_DIR, rel), 'utf8');
@@ -82,7 +83,13 @@ beforeAll(() => {
     }
     return target;
   };
-  root.loadSync(['envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto'], { keepCase: true });
+  root.loadSync(
+    [
+      'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+      'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+    ],
+    { keepCase: true },
+  );
   root.resolveAll();
 });
 
@@ -132,6 +139,20 @@ describe('Envoy configs', () => {
     );
   });
 
+  it.each(modes)(
+    '%s: the client address is the peer (use_remote_address), not what a client wrote in X-Forwarded-For',
+    (file) => {
+      const hcmType = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+      const managers = findAll(parse(read(file)), 'typed_config')
+        .map((f) => f.typed_config as Json)
+        .filter((c) => c['@type'] === `type.googleapis.com/${hcmType}`);
+      expect(managers).toHaveLength(1);
+      expect(managers[0]!.use_remote_address).toBe(true);
+      expect(managers[0]!.xff_num_trusted_hops ?? 0).toBe(0);
+      expect(root.lookupType(hcmType).fields.use_remote_address).toBeDefined();
+    },
+  );
+
   it('gRPC mode calls the authorizer over an HTTP/2 cluster', () => {
     const config = parse(read('envoy/envoy-grpc.yaml')) as Json;
     const filter = extAuthzFilter(config);
@@ -165,8 +186,9 @@ describe('Istio', () => {
     expect(grpc.failOpen).toBe(false);
     expect(http.failOpen).toBe(false);
     expect(http.pathPrefix).toBe('/v1/envoy');
+    // X-Forwarded-For carries the client address for the portal's per-address limit.
     expect(lower(http.includeRequestHeadersInCheck as unknown[])).toEqual(
-      expect.arrayContaining(AUTHZ_READS),
+      expect.arrayContaining([...AUTHZ_READS, 'x-forwarded-for']),
     );
     expect(lower(http.headersToUpstreamOnAllow as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
     expect(lower(http.headersToDownstreamOnDeny as unknown[])).toEqual(
@@ -209,6 +231,19 @@ describe('Traefik', () => {
     expect(fa.trustForwardHeader).toBe(false);
     expect(lower(fa.authResponseHeaders as unknown[]).sort()).toEqual([...IDENTITY_HEADERS].sort());
     expect(lower(fa.authRequestHeaders as unknown[])).toEqual(expect.arrayContaining(AUTHZ_READS));
+  });
+
+  it('removes every underscore spelling of the identity and X-Forwarded-* headers before forwardAuth', () => {
+    const http = config().http;
+    const strip = ((http.middlewares['turnpike-strip'] as Json).headers as Json).customRequestHeaders as Json;
+    const removed = Object.entries(strip)
+      .filter(([, v]) => v === '')
+      .map(([k]) => k.toLowerCase());
+    const spellings = [...IDENTITY_HEADERS, ...FORWARDED_HEADER_NAMES].flatMap((h) =>
+      underscoreSpellings(h).map((s) => s.toLowerCase()),
+    );
+    expect(removed.sort()).toEqual(spellings.sort());
+    expect(http.routers.shop!.middlewares).toEqual(['turnpike-strip', 'turnpike']);
   });
 
   it('routes /_402/ to the portal without the middleware, everything else through it', () => {

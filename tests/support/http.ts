@@ -14,6 +14,8 @@ export interface SendOptions {
   body?: string | Buffer;
   /** Gives up on a silent server after this long (default 10 s), so a test fails instead of hanging. */
   timeoutMs?: number;
+  /** The client's own address, e.g. another loopback address (127.0.0.2) to act as a second client. */
+  localAddress?: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export function send(port: number, opts: SendOptions): Promise<HttpAnswer> {
         path: opts.path,
         agent: false,
         headers: opts.headers ?? {},
+        ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
         timeout: opts.timeoutMs ?? 10_000,
       },
       (res) => {

@@ -5,6 +5,8 @@
 export const AUTHZ_DEFAULTS = {
   listenHost: '0.0.0.0',
   httpPort: 8081,
+  /** Peers whose X-Forwarded-For / X-Real-IP are believed: the gateway on the same host. */
+  trustedProxies: ['127.0.0.0/8', '::1/128'] as readonly string[],
   clockSkewSeconds: 30,
   jwksTimeoutMs: 2_000,
   /** Minimum wait between two JWKS refetches caused by an unknown kid. */

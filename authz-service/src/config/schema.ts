@@ -2,6 +2,7 @@ import { networkOverridesSchema } from '@turnpike/protocol';
 import { internalSecretSchema, secretSourceSchema } from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { AUTHZ_DEFAULTS as D } from './defaults.js';
+import { parseIpRange } from './ip-range.js';
 
 const port = z.number().int().min(0).max(65_535);
 const positiveInt = z.number().int().positive();
@@ -20,6 +21,20 @@ const listenersSchema = z.strictObject({
   grpcPort: port.optional(),
   /** Bearer secret for `POST /admin/purge`; absent = the admin route answers 404. */
   adminToken: secretSourceSchema.optional(),
+  /**
+   * Peers (IPs or CIDR ranges) whose X-Forwarded-For / X-Real-IP are believed for the client
+   * address; from anyone else the socket peer is the client.
+   */
+  trustedProxies: z
+    .array(
+      z
+        .string()
+        .refine(
+          (s) => parseIpRange(s) !== undefined,
+          'expected an IP address or CIDR range, e.g. 10.0.0.0/8',
+        ),
+    )
+    .default(() => [...D.trustedProxies]),
 });
 
 const jwksSchema = z.union([

@@ -32,7 +32,11 @@ describe('authz-service configuration', () => {
       cooldownMs: 30000,
       cacheMaxAgeMs: 600000,
     });
-    expect(config.listeners).toEqual({ host: '0.0.0.0', httpPort: 8081 });
+    expect(config.listeners).toEqual({
+      host: '0.0.0.0',
+      httpPort: 8081,
+      trustedProxies: ['127.0.0.0/8', '::1/128'],
+    });
     expect(config.decision.timeoutMs).toBe(AUTHZ_DEFAULTS.decisionTimeoutMs);
   });
 
@@ -42,7 +46,7 @@ describe('authz-service configuration', () => {
       base: {
         issuer: 'i',
         jwks: { file: 'k.json' },
-        listeners: { httpPort: 'eighty' },
+        listeners: { httpPort: 'eighty', trustedProxies: ['gateway.internal', '10.0.0.0/33', '10.0.0.0/8'] },
         upstreams: { 'Bad Host!': 'http://x' },
         portal: { internalUrl: 'ftp://portal', token: 'inline-secret' },
         typo: true,
@@ -51,6 +55,9 @@ describe('authz-service configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     const problems = (err as ConfigError).problems.join('\n');
     expect(problems).toContain('listeners.httpPort');
+    expect(problems).toMatch(/listeners\.trustedProxies\.0: expected an IP address or CIDR range/);
+    expect(problems).toMatch(/listeners\.trustedProxies\.1: expected an IP address or CIDR range/);
+    expect(problems).not.toContain('listeners.trustedProxies.2');
     expect(problems).toContain('upstreams');
     expect(problems).toContain('portal.internalUrl');
     expect(problems).toContain('portal.token');

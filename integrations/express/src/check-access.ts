@@ -5,6 +5,7 @@ import {
   HOP_BY_HOP,
   IDENTITY_HEADERS,
 } from './headers.js';
+import { cgiHeaderName, isGatewayOwned } from './client-headers.js';
 import { EXPRESS_REASONS } from './reasons.js';
 
 /** The authorizer's answer, reduced to what a gateway does with it. */
@@ -47,11 +48,15 @@ export function clientProto(req: IncomingMessage, trustProxy: boolean): 'http' |
   return (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
 }
 
-/** The client address for rate limits: the peer, or the first X-Forwarded-For hop when trusted. */
+/**
+ * The client address for rate limits: the peer, or with `trustProxy` the last X-Forwarded-For
+ * entry, the one the proxy in front appended (entries to its left are whatever the client wrote).
+ */
 export function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const first = firstValue(req.headers['x-forwarded-for'])?.split(',', 1)[0]?.trim();
-    if (first !== undefined && first !== '') return first;
+    const xff = req.headers['x-forwarded-for'];
+    const last = (Array.isArray(xff) ? xff.join(',') : (xff ?? '')).split(',').at(-1)?.trim();
+    if (last !== undefined && last !== '') return last;
   }
   return req.socket.remoteAddress;
 }
@@ -152,8 +157,19 @@ export async function checkAccess(
   }
 }
 
-/** Removes the client's copies of the identity headers and sets the authorizer's. */
+/**
+ * Removes every client spelling of the identity headers (any case, `_` for `-`, which CGI-style
+ * apps read as the same header) and sets the authorizer's.
+ */
 export function applyIdentity(headers: IncomingHttpHeaders, identity: Record<string, string>): void {
-  for (const name of IDENTITY_HEADERS) delete headers[name];
+  const identityNames = new Set<string>(IDENTITY_HEADERS);
+  for (const name of Object.keys(headers)) if (identityNames.has(cgiHeaderName(name))) delete headers[name];
   for (const [name, value] of Object.entries(identity)) headers[name] = value;
+  // A proxy further on that honours Connection tokens must not drop what was just set.
+  const connection = headers.connection;
+  if (typeof connection === 'string') {
+    const kept = connection.split(',').filter((t) => !isGatewayOwned(t.trim()));
+    if (kept.length === 0) delete headers.connection;
+    else headers.connection = kept.join(',');
+  }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import { canonicalTarget } from './canonical-target.js';
-import { applyIdentity, checkAccess, clientIp, clientProto, type AccessVerdict } from './check-access.js';
+import { checkAccess, clientIp, clientProto, type AccessVerdict } from './check-access.js';
 import { TurnpikeExpressError } from './errors.js';
 import { proxyRequest } from './proxy.js';
 
@@ -84,8 +84,8 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
           sendVerdict(res, verdict);
           return;
         }
-        applyIdentity(raw.headers, verdict.identity);
         proxyRequest(raw, res, {
+          identity: verdict.identity,
           target: upstream,
           path: target,
           proto,

@@ -6,6 +6,18 @@
 /** Identity headers the authorizer sets on an allow; the upstream trusts only Turnpike's copies. */
 export const IDENTITY_HEADERS = ['x-402-payer', 'x-402-token-id', 'x-402-claims', 'x-402-scope'] as const;
 
+/**
+ * Request headers only the gateway sets (identity, X-Forwarded-*, X-Real-IP): every client copy, in any case
+ * and with `_` for `-`, is removed, and a Connection token never removes the gateway's.
+ */
+export const GATEWAY_SET_HEADERS: ReadonlySet<string> = new Set([
+  ...IDENTITY_HEADERS,
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-real-ip',
+]);
+
 /** Client request headers the authorizer reads (credentials, payment proofs, content negotiation). */
 export const CLIENT_HEADERS_FOR_AUTHZ = [
   'cookie',

@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { clientHeadersToForward, connectionTokens } from './client-headers.js';
 import { HOP_BY_HOP } from './headers.js';
 import { EXPRESS_REASONS } from './reasons.js';
 
@@ -19,23 +20,14 @@ export interface ProxyOptions {
   clientIp: string | undefined;
   /** Gives up when the target sends no response headers within this time. */
   timeoutMs: number;
+  /** Turnpike's identity headers for the upstream (absent for the portal route). */
+  identity?: Record<string, string>;
   /** Extra response headers for the client (merged; Set-Cookie appended). */
   extraResponseHeaders?: Record<string, string | string[]>;
 }
 
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
-  const value = headers.connection;
-  const list = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return new Set(
-    list
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s !== ''),
-  );
-}
-
-/** Copies end-to-end headers: hop-by-hop ones and those named in Connection are dropped. */
-export function endToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+/** A response's end-to-end headers: hop-by-hop ones and those named in its Connection are dropped. */
+function responseEndToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = connectionTokens(headers);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -73,16 +65,20 @@ function sendBadGateway(res: ServerResponse): void {
 
 /**
  * Streams `req` (body included) to the target and the answer back to `res`. The Host header is
- * kept (so the target sees the host the client asked for); X-Forwarded-Proto/-Host/-For are set.
+ * kept (so the target sees the host the client asked for); X-Forwarded-Proto/-Host/-For and the
+ * identity headers are set by the gateway, after the client's own spellings of them are removed.
  */
 export function proxyRequest(req: IncomingMessage, res: ServerResponse, opts: ProxyOptions): void {
-  const headers = endToEnd(req.headers);
+  const headers = clientHeadersToForward(req.headers);
   const host = req.headers.host;
   if (host !== undefined) headers['x-forwarded-host'] = host;
   headers['x-forwarded-proto'] = opts.proto;
-  // The client's own X-Forwarded-For is replaced: clientIp already reflects the trust setting.
-  if (opts.clientIp !== undefined) headers['x-forwarded-for'] = opts.clientIp;
-  else delete headers['x-forwarded-for'];
+  // clientIp already reflects the trust setting; the client's own X-Forwarded-For is never sent.
+  if (opts.clientIp !== undefined) {
+    headers['x-forwarded-for'] = opts.clientIp;
+    headers['x-real-ip'] = opts.clientIp;
+  }
+  for (const [name, value] of Object.entries(opts.identity ?? {})) headers[name] = value;
   const basePath = opts.target.pathname.replace(/\/+$/, '');
   const send = opts.target.protocol === 'https:' ? httpsRequest : httpRequest;
   const outbound = send({
@@ -97,7 +93,7 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, opts: Pr
   const timer = setTimeout(() => outbound.destroy(new Error('upstream timeout')), opts.timeoutMs);
   outbound.on('response', (answer) => {
     clearTimeout(timer);
-    const responseHeaders = mergeResponseHeaders(endToEnd(answer.headers), opts.extraResponseHeaders);
+    const responseHeaders = mergeResponseHeaders(responseEndToEnd(answer.headers), opts.extraResponseHeaders);
     res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders);
     answer.pipe(res);
     answer.on('error', () => res.destroy());

@@ -16,6 +16,7 @@ import { createLogger } from '@turnpike/protocol/service';
 import { startAnvil, type AnvilChain } from '../../../deploy/dev/index.js';
 import { DEV_RECEIVE_XPUB } from '../../../deploy/dev/portal-config.js';
 import { closeServer, listenLocal, send as sendHttp, type HttpAnswer } from '../../../tests/support/http.js';
+import { identityProblems, SMUGGLING_CASES } from '../../../tests/support/identity-smuggling.js';
 import { createTestSigner, type TestSigner } from '../../../tests/support/tokens.js';
 import { startTestUpstream, type TestUpstream } from '../../../tests/support/upstream.js';
 import { turnpikeGateway, turnpikeMiddleware } from '../src/index.js';
@@ -217,6 +218,106 @@ describe('@turnpike/express against the real authz-service and portal', () => {
     expect(seen.headers['x-402-token-id']).not.toBe('spoofed');
     expect(seen.headers['x-402-token-id']).not.toBe('');
     expect(seen.headers['x-402-scope']).toBe('/premium');
+  });
+
+  describe.each(SMUGGLING_CASES)('a client sending $name', ({ headers }) => {
+    it('on a free page: the upstream sees no identity under any name', async () => {
+      const res = await send(gatewayPort, '/free/page', { headers });
+      expect(res.status).toBe(200);
+      const seen = upstream.appRequests();
+      expect(seen).toHaveLength(1);
+      expect(identityProblems(seen[0]!.headers, {})).toEqual([]);
+    });
+
+    it("on a paid page: the upstream sees Turnpike's identity only", async () => {
+      const res = await send(gatewayPort, '/premium/report', {
+        headers: { ...headers, authorization: `Bearer ${await token()}` },
+      });
+      expect(res.status).toBe(200);
+      const seen = upstream.appRequests();
+      expect(seen).toHaveLength(1);
+      expect(
+        identityProblems(seen[0]!.headers, {
+          'x-402-payer': '0x1111111111111111111111111111111111111111',
+          'x-402-scope': '/premium',
+          'x-402-token-id': /^[0-9a-f-]{36}$/,
+          'x-402-claims': /^[A-Za-z0-9_-]{40,}$/,
+        }),
+      ).toEqual([]);
+    });
+
+    it('on the middleware: req.headers holds no client spelling of an identity header', async () => {
+      appSaw.length = 0;
+      const t = await signer.sign({ aud: `127.0.0.1:${appPort}`, resource: '/paid', plan: 'premium' });
+      const res = await send(appPort, '/paid/thing', {
+        headers: { ...headers, authorization: `Bearer ${t}` },
+      });
+      expect(res.status).toBe(200);
+      expect(appSaw).toHaveLength(1);
+      expect(
+        identityProblems(
+          appSaw[0]!,
+          {
+            'x-402-payer': '0x1111111111111111111111111111111111111111',
+            'x-402-scope': '/paid',
+            'x-402-token-id': /^[0-9a-f-]{36}$/,
+            'x-402-claims': /^[A-Za-z0-9_-]{40,}$/,
+          },
+          { forwardedToo: false },
+        ),
+      ).toEqual([]);
+    });
+  });
+
+  it("X-Forwarded-* the gateway sets are never named away by the client's Connection", async () => {
+    const res = await send(gatewayPort, '/free/page', {
+      headers: {
+        connection: 'X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, X-Real-IP',
+        x_forwarded_for: '6.6.6.6',
+        'x-real-ip': '6.6.6.6',
+      },
+    });
+    expect(res.status).toBe(200);
+    const seen = upstream.appRequests()[0]!.headers;
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen['x-real-ip']).toBe('127.0.0.1');
+    expect(seen['x-forwarded-proto']).toBe('http');
+    expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${gatewayPort}`);
+    expect(seen['x_forwarded_for']).toBeUndefined();
+  });
+
+  it('with trustProxy, the client is the address the proxy in front appended (the last), not the first', async () => {
+    const app = express();
+    app.use(
+      turnpikeGateway({
+        authzUrl: `http://127.0.0.1:${authz.httpPort}`,
+        portalUrl: portal.publicUrl,
+        upstream: upstream.baseUrl,
+        timeoutMs: 5_000,
+        trustProxy: true,
+      }),
+    );
+    const server = createServer(app);
+    const port = await listen(server);
+    try {
+      const res = await send(port, '/free/page', {
+        headers: { 'x-forwarded-for': '198.51.100.7, 203.0.113.9' },
+      });
+      expect(res.status).toBe(200);
+      expect(upstream.appRequests()[0]!.headers['x-forwarded-for']).toBe('203.0.113.9');
+    } finally {
+      await closeServer(server);
+    }
+  });
+
+  it('other Connection-named client headers are still dropped (hop-by-hop)', async () => {
+    const res = await send(gatewayPort, '/free/page', {
+      headers: { connection: 'x-hop-only', 'x-hop-only': '1', 'x-end-to-end': '1' },
+    });
+    expect(res.status).toBe(200);
+    const seen = upstream.appRequests()[0]!.headers;
+    expect(seen['x-hop-only']).toBeUndefined();
+    expect(seen['x-end-to-end']).toBe('1');
   });
 
   it('streams a POST body to the upstream', async () => {

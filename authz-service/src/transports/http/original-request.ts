@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { REASONS } from '@turnpike/protocol';
 import type { NeutralRequest } from '../../core/types.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../../reasons.js';
+import { clientAddressOf } from './client-address.js';
 
 export type Extracted = { ok: true; req: NeutralRequest } | { ok: false; reason: AuthzReason };
 
@@ -13,18 +14,6 @@ const HOST =
 function single(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return typeof v === 'string' ? v : undefined;
-}
-
-/** The client address the gateway reported (for the portal's rate limits), else the peer. */
-export function clientIpOf(req: IncomingMessage): string | undefined {
-  const real = single(req.headers, 'x-real-ip');
-  if (real !== undefined && real.length <= 64) return real.trim();
-  const xff = single(req.headers, 'x-forwarded-for');
-  if (xff !== undefined) {
-    const first = xff.split(',', 1)[0]?.trim();
-    if (first !== undefined && first !== '' && first.length <= 64) return first;
-  }
-  return req.socket.remoteAddress;
 }
 
 export interface OriginalSources {
@@ -55,7 +44,8 @@ export function extractOriginal(
   if (host === undefined || host.length > 261 || !HOST.test(host))
     return { ok: false, reason: AUTHZ_REASONS.HOST_INVALID };
   const proto = single(req.headers, src.protoHeader);
-  const clientIp = clientIpOf(req);
+  // What a trusted proxy reported, else the peer (resolved by the server: client-address.ts).
+  const clientIp = clientAddressOf(req);
   return {
     ok: true,
     req: {

@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { AUTHZ_DEFAULTS } from '../../config/defaults.js';
 import type { adminPurgeHandler } from './admin.js';
+import { recordClientAddress } from './client-address.js';
 import type { TransportDeps } from './context.js';
 import { ENVOY_PATH_PREFIX, envoyHttpHandler } from './envoy.js';
 import { forwardAuthHandler } from './forward-auth.js';
 import { nginxAuthHandler, nginxChallengeHandler } from './nginx.js';
+import { trustedProxies, type TrustedProxies } from './trusted-proxies.js';
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -13,6 +16,8 @@ export interface HttpServerOptions extends TransportDeps {
   metricsHandler: NodeHandler;
   /** Absent when no admin token is configured (the route then answers 404). */
   adminPurge?: ReturnType<typeof adminPurgeHandler>;
+  /** Peers whose X-Forwarded-For / X-Real-IP are believed (default: loopback). */
+  trustedProxies?: TrustedProxies;
 }
 
 function notFound(res: ServerResponse, status = 404): void {
@@ -31,7 +36,9 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
   const challenge = nginxChallengeHandler(opts);
   const forward = forwardAuthHandler(opts);
   const envoy = envoyHttpHandler(opts);
+  const trusted = opts.trustedProxies ?? trustedProxies(AUTHZ_DEFAULTS.trustedProxies);
   const server = createServer((req, res) => {
+    recordClientAddress(req, trusted);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
