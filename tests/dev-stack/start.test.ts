@@ -181,6 +181,9 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(toInvoice.status).toBe(303);
     const invoicePath = toInvoice.headers.get('location')!;
     expect(invoicePath).toMatch(/^\/_402\/invoices\/[\w-]+$/);
+    // The pay page's session: this browser alone is handed the invoice's access.
+    const session = toInvoice.headers.getSetCookie()[0]!.split(';', 1)[0]!;
+    expect(session).toMatch(/^402_pay=/);
     const payPage = await fetch(`${base}${invoicePath}`, { headers: { accept: 'text/html' } });
     expect(await payPage.text()).toContain('Pay with dev account');
 
@@ -199,7 +202,10 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     }
     expect(status).toBe('paid');
 
-    const complete = await fetch(`${base}${invoicePath}/complete`, { redirect: 'manual' });
+    // Someone else who learnt the invoice's URL gets nothing.
+    const stranger = await fetch(`${base}${invoicePath}/complete`, { redirect: 'manual' });
+    expect(stranger.status).toBe(403);
+    const complete = await fetch(`${base}${invoicePath}/complete`, { redirect: 'manual', headers: { cookie: session } });
     expect(complete.status).toBe(303);
     expect(complete.headers.get('location')).toBe('/premium');
     const cookies = complete.headers.getSetCookie();

@@ -67,17 +67,11 @@ describe.each(GATEWAY_KINDS)('%s with the shipped config: the client address', (
     expect(victim.status).toBe(303);
   });
 
-  it('402 challenges for API clients count against the real peer too (the authorizer call)', async () => {
-    for (let i = 1; i <= LIMIT; i++) {
+  it('API 402s write nothing, so they are never limited: far past the pay-link limit, one peer still gets 402s and its pay link', async () => {
+    for (let i = 1; i <= LIMIT * 3; i++) {
       const res = await request('/premium/doc', '127.0.0.5', `198.51.100.${i}`, 'application/json');
       expect({ i, status: res.status }).toEqual({ i, status: 402 });
     }
-    // The portal refuses the 21st invoice for 127.0.0.5, whatever address the client names: no new
-    // challenge for the API client (the authorizer answers 503 portal_unavailable), and a 429 on
-    // the pay link.
-    const next = await request('/premium/doc', '127.0.0.5', '198.51.100.200', 'application/json');
-    expect(next.status).not.toBe(402);
-    const pay = await request(payLink, '127.0.0.5', '198.51.100.201');
-    expect(pay.status).toBe(429);
+    expect((await request(payLink, '127.0.0.5', '198.51.100.201')).status).toBe(303);
   });
 });

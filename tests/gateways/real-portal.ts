@@ -39,6 +39,9 @@ export async function startRealPortal(
   const internalToken = randomBytes(24).toString('base64url');
   await writeFile(path.join(dir, 'internal-token'), `${internalToken}\n`);
   await writeFile(path.join(dir, 'signing-key.pem'), await signer.privateKeyPem());
+  // x402 offered (settled by a relayer nobody funds: these suites never settle one), so the 402s
+  // carry PAYMENT-REQUIRED through every gateway.
+  await writeFile(path.join(dir, 'relayer-key'), `0x${randomBytes(32).toString('hex')}\n`);
   const deadRpc = `http://127.0.0.1:${await freePort()}`;
   const config = {
     listeners: {
@@ -54,6 +57,7 @@ export async function startRealPortal(
     invoice: { rateLimitPerMinutePerIp: opts.rateLimitPerMinutePerIp ?? 10_000 },
     watchers: { [opts.network]: { rpcUrls: [deadRpc], pollIntervalMs: 60_000 } },
     wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 20, poolBatch: 100 } },
+    proofs: { x402: { mode: 'relayer', relayerKey: { fromFile: path.join(dir, 'relayer-key') } } },
     logLevel: 'silent',
   };
   await writeFile(path.join(dir, 'portal.yaml'), stringify(config));

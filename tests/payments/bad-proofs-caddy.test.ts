@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 /**
  * Bad payment proofs through real Caddy + authz-service + payment-portal on anvil: each one is
  * refused with a 402 whose body names its own reason, and nothing reaches the upstream.
@@ -52,15 +53,40 @@ async function expectRefused(
 
 describe('bad transaction-hash proofs through Caddy', () => {
   it('a malformed hash (refused by the authorizer, and by the portal when it looks like a hash)', async () => {
+    const { challengeId } = await usdcChallenge('/premium/bad/hash');
     await expectRefused(
       '/premium/bad/hash',
-      { chain: PAY_NETWORK, tx: 'not a hash!' },
+      { chain: PAY_NETWORK, tx: 'not a hash!', challenge: challengeId },
       REASONS.PAYMENT_TX_MALFORMED,
     );
     await expectRefused(
       '/premium/bad/hash',
-      { chain: PAY_NETWORK, tx: '0xabc123def4567890' },
+      { chain: PAY_NETWORK, tx: '0xabc123def4567890', challenge: challengeId },
       REASONS.PAYMENT_TX_MALFORMED,
+    );
+  });
+
+  it('a hash without its challenge, and a challenge altered or for another resource', async () => {
+    const path = '/premium/bad/challenge';
+    const { offer, challengeId } = await usdcChallenge(path);
+    const tx = await pay(stack.payers[0]!.wallet, offer);
+    await stack.mine(1);
+    await expectRefused(path, { chain: PAY_NETWORK, tx }, REASONS.PAYMENT_CHALLENGE_REQUIRED);
+    const [body, mac] = challengeId.split('.') as [string, string];
+    const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as { o: Array<{ t: string }> };
+    const cheaper = Buffer.from(
+      JSON.stringify({ ...claims, o: claims.o.map((o) => ({ ...o, t: '1' })) }),
+    ).toString('base64url');
+    await expectRefused(
+      path,
+      { chain: PAY_NETWORK, tx, challenge: `${cheaper}.${mac}` },
+      REASONS.PAYMENT_CHALLENGE_INVALID,
+    );
+    const elsewhere = await usdcChallenge('/premium/bad/elsewhere');
+    await expectRefused(
+      path,
+      { chain: PAY_NETWORK, tx, challenge: elsewhere.challengeId },
+      REASONS.PAYMENT_CHALLENGE_MISMATCH,
     );
   });
 
@@ -74,10 +100,10 @@ describe('bad transaction-hash proofs through Caddy', () => {
 
   it('the wrong chain (a real payment, named on a chain the resource is not offered on)', async () => {
     const path = '/premium/bad/wrong-chain';
-    const { offer } = await usdcChallenge(path);
+    const { offer, challengeId } = await usdcChallenge(path);
     const tx = await pay(stack.payers[0]!.wallet, offer);
     await stack.mine(1);
-    await expectRefused(path, { chain: 'base', tx }, REASONS.PAYMENT_WRONG_NETWORK);
+    await expectRefused(path, { chain: 'base', tx, challenge: challengeId }, REASONS.PAYMENT_WRONG_NETWORK);
   });
 
   it('a reverted transaction', async () => {
@@ -141,29 +167,44 @@ describe('bad transaction-hash proofs through Caddy', () => {
 });
 
 describe('one payment, many presentations through Caddy', () => {
-  it('100 concurrent retries with the same hash: one reaches the upstream, the rest are already redeemed', async () => {
+  it('100 concurrent retries of one proof with its challenge: one credit, all get the one grant; 50 observers with their own challenges get nothing', async () => {
     const path = '/premium/bad/concurrent';
-    const { offer } = await usdcChallenge(path);
+    const { offer, challengeId } = await usdcChallenge(path);
+    const observers = await Promise.all(Array.from({ length: 50 }, () => usdcChallenge(path)));
     const tx = await pay(stack.payers[1]!.wallet, offer);
     await stack.mine(1);
     const hits = stack.appHits(path);
-    const answers = await Promise.all(
-      Array.from({ length: 100 }, () =>
-        retryWithProof(zelfProofClient(stack.baseUrl), path, { chain: PAY_NETWORK, tx }),
+    const [answers, stolen] = await Promise.all([
+      Promise.all(
+        Array.from({ length: 100 }, () =>
+          retryWithProof(zelfProofClient(stack.baseUrl), path, {
+            chain: PAY_NETWORK,
+            tx,
+            challenge: challengeId,
+          }),
+        ),
       ),
+      Promise.all(
+        observers.map((o) =>
+          retryWithProof(zelfProofClient(stack.baseUrl), path, {
+            chain: PAY_NETWORK,
+            tx,
+            challenge: o.challengeId,
+          }),
+        ),
+      ),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(Array<number>(100).fill(200));
+    expect(new Set(answers.map((a) => decodeJwt(a.headers['x-402-token'] as string).jti)).size).toBe(1);
+    expect(new Set(stolen.map((a) => `${a.status} ${(a.data as { reason?: string }).reason}`))).toEqual(
+      new Set([`402 ${REASONS.PAYMENT_WRONG_RECIPIENT}`]),
     );
-    const statuses = answers.map((a) => a.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    const reasons = new Set(
-      answers.filter((a) => a.status !== 200).map((a) => (a.data as { reason: string }).reason),
-    );
-    expect([...reasons]).toEqual([REASONS.PAYMENT_ALREADY_REDEEMED]);
-    expect(stack.appHits(path)).toBe(hits + 1);
+    expect(stack.appHits(path)).toBe(hits + 100);
   });
 });
 
 describe('bad x402 proofs through Caddy', () => {
-  it('a PAYMENT-SIGNATURE replayed after it was settled', async () => {
+  it('a PAYMENT-SIGNATURE presented again after it was settled: the same grant, nothing settled twice', async () => {
     const path = '/premium/bad/x402-replay';
     let signature: string | undefined;
     const recording: typeof fetch = async (input, init) => {
@@ -180,12 +221,19 @@ describe('bad x402 proofs through Caddy', () => {
     expect(signature).toBeDefined();
 
     const hits = stack.appHits(path);
+    const payee = first.headers.get('payment-response');
+    const balance = await stack.usdc.balanceOf(stack.payers[3]!.wallet.address);
     const replay = await fetch(`${stack.baseUrl}${path}`, {
       headers: { accept: 'application/json', 'payment-signature': signature! },
     });
-    expect(replay.status).toBe(402);
-    expect(((await replay.json()) as { reason: string }).reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
-    expect(stack.appHits(path)).toBe(hits);
+    expect(replay.status).toBe(200);
+    expect(decodeJwt(replay.headers.get('x-402-token')!).jti).toBe(
+      decodeJwt(first.headers.get('x-402-token')!).jti,
+    );
+    // The receipt names the one settlement; the payer's balance did not move again.
+    expect(replay.headers.get('payment-response')).toBe(payee);
+    expect(await stack.usdc.balanceOf(stack.payers[3]!.wallet.address)).toBe(balance);
+    expect(stack.appHits(path)).toBe(hits + 1);
   });
 
   const now = () => BigInt(Math.floor(Date.now() / 1000));
@@ -222,6 +270,7 @@ describe('bad x402 proofs through Caddy', () => {
     const res = await fetch(`${stack.baseUrl}${path}`, {
       headers: { accept: 'application/json', 'payment-signature': header },
     });
+    // A malformed payment is not a payment the client can retry as is: see issue 10 for its status.
     expect(res.status).toBe(402);
     expect(((await res.json()) as { reason: string }).reason).toBe(reason);
     expect(stack.appHits(path)).toBe(hits);
@@ -233,10 +282,12 @@ describe('bad x402 proofs through Caddy', () => {
     const first = await fetch(`${stack.baseUrl}${path}`, { headers: { accept: 'application/json' } });
     const accepted = firstRequirement(first.headers.get('payment-required') ?? '');
     const header = await paymentSignature(privateKeyToAccount(stack.payers[3]!.privateKey), accepted);
+    const before = await stack.usdc.balanceOf(accepted.payTo);
     const res = await fetch(`${stack.baseUrl}${path}`, {
       headers: { accept: 'application/json', 'payment-signature': header },
     });
     expect(res.status).toBe(200);
-    expect(await stack.usdc.balanceOf(accepted.payTo)).toBe(BigInt(accepted.amount));
+    // Every x402 payment goes to the portal's one x402 address: it grew by the price.
+    expect(await stack.usdc.balanceOf(accepted.payTo)).toBe(before + BigInt(accepted.amount));
   });
 });

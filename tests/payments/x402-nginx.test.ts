@@ -11,7 +11,13 @@ import { id } from 'ethers';
 import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { baseSepolia } from 'viem/chains';
-import { PAY_CAIP2, USDC_PRICE_ATOMIC, startPaymentStack, type PaymentStack } from '../support/payments.js';
+import {
+  PAY_CAIP2,
+  PAY_NETWORK,
+  USDC_PRICE_ATOMIC,
+  startPaymentStack,
+  type PaymentStack,
+} from '../support/payments.js';
 
 const TRANSFER_TOPIC = id('Transfer(address,address,uint256)');
 let stack: PaymentStack;
@@ -22,17 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-/** USDC Transfer logs on the chain so far, as `to → value`. */
-async function usdcTransfersTo(address: string): Promise<bigint[]> {
-  const logs = await stack.provider.getLogs({
-    address: stack.usdc.address,
-    fromBlock: 0,
-    toBlock: 'latest',
-    topics: [TRANSFER_TOPIC, null, `0x${address.slice(2).toLowerCase().padStart(64, '0')}`],
-  });
-  return logs.map((l) => BigInt(l.data));
-}
 
 /** The invoice address the 402 offers for USDC (its unique x402 payTo). */
 async function offeredPayTo(path: string): Promise<string> {
@@ -68,18 +63,26 @@ describe('x402 v2: @x402/fetch through NGINX', () => {
     expect(onChain?.status).toBe(1);
     expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
 
-    // The USDC went to the invoice's own address (the x402 payTo), once.
+    // The USDC went to the portal's x402 address, once, and this authorization is the credit's
+    // binding (the payer's signature): the first database write of the whole payment.
     const transfer = onChain!.logs.find(
       (l) => l.address.toLowerCase() === stack.usdc.address.toLowerCase() && l.topics[0] === TRANSFER_TOPIC,
     );
-    const invoiceAddress = `0x${transfer!.topics[2]!.slice(26)}`;
+    const x402Address = `0x${transfer!.topics[2]!.slice(26)}`;
+    expect(x402Address).toBe(stack.portal.context.payee.x402?.payTo);
     expect(transfer!.topics[1]!.slice(26)).toBe(payer.address.slice(2).toLowerCase());
-    expect(await usdcTransfersTo(invoiceAddress)).toEqual([USDC_PRICE_ATOMIC]);
-    const owner = await stack.portal.db.query<{ invoice_id: string }>(
-      'SELECT invoice_id FROM invoice_offers WHERE pay_to = $1',
-      [invoiceAddress],
+    const credited = await stack.portal.db.query<{ source: string; binding: string }>(
+      `SELECT i.source, i.binding FROM redemptions r JOIN invoices i ON i.id = r.invoice_id WHERE r.tx_hash = $1`,
+      [receipt.transaction.toLowerCase()],
     );
-    expect(owner.rows).toHaveLength(1);
+    expect(credited.rows).toEqual([
+      {
+        source: 'proof',
+        binding: expect.stringMatching(
+          new RegExp(`^x402:${PAY_NETWORK}:0x[0-9a-f]{40}:${payer.address.toLowerCase()}:0x[0-9a-f]{64}$`),
+        ),
+      },
+    ]);
 
     const token = res.headers.get('x-402-token');
     expect(token).toMatch(/^ey/);
@@ -94,10 +97,11 @@ describe('x402 v2: @x402/fetch through NGINX', () => {
     expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
   });
 
-  it('the 402 names a fresh invoice address per challenge', async () => {
+  it("the 402's x402 terms pay the portal's one x402 address (the signature binds a payment, not the address)", async () => {
     const a = await offeredPayTo('/premium/v2/a');
     const b = await offeredPayTo('/premium/v2/b');
-    expect(a).not.toBe(b);
+    expect(a).toBe(b);
+    expect(a.toLowerCase()).toBe(stack.portal.context.payee.x402?.payTo);
   });
 });
 

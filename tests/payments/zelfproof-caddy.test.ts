@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 /**
  * The ZelfProof flow through real Caddy (integrations/caddy/Caddyfile) + authz-service +
  * payment-portal on anvil: an axios client reads the 402's `paymentDetails`, pays native ETH or
@@ -65,13 +66,24 @@ describe.each([
     expect(token).toMatch(/^ey/);
     expect(String(paid.headers['set-cookie'])).toContain('402_token_');
 
-    // Another client presenting the same hash for the same resource gets nothing.
+    // Another client presenting the same hash for the same resource gets nothing: without a
+    // challenge, or with the challenge of its own 402.
     const other = zelfProofClient(stack.baseUrl);
-    const replay = refusalOf(await retryWithProof(other, path, { chain: PAY_NETWORK, tx }));
-    expect(replay.reason).toBe(REASONS.PAYMENT_ALREADY_REDEEMED);
+    const bare = refusalOf(await retryWithProof(other, path, { chain: PAY_NETWORK, tx }));
+    expect(bare.reason).toBe(REASONS.PAYMENT_CHALLENGE_REQUIRED);
+    const own = await challenge(other, path);
+    const copied = refusalOf(
+      await retryWithProof(other, path, { chain: PAY_NETWORK, tx, challenge: own.details.challengeId }),
+    );
+    expect(copied.reason).toBe(REASONS.PAYMENT_WRONG_RECIPIENT);
+
+    // The payer's client, retrying its proof (it lost the answer): the same grant again.
+    const again = await retryWithProof(client, path, proof);
+    expect(again.status).toBe(200);
+    expect(decodeJwt(again.headers['x-402-token'] as string).jti).toBe(decodeJwt(token).jti);
 
     const next = await client.get(path, { headers: { authorization: `Bearer ${token}` } });
     expect(next.status).toBe(200);
-    expect(stack.appHits(path)).toBe(hits + 2);
+    expect(stack.appHits(path)).toBe(hits + 3);
   });
 });
