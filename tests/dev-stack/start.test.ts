@@ -205,7 +205,10 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     // Someone else who learnt the invoice's URL gets nothing.
     const stranger = await fetch(`${base}${invoicePath}/complete`, { redirect: 'manual' });
     expect(stranger.status).toBe(403);
-    const complete = await fetch(`${base}${invoicePath}/complete`, { redirect: 'manual', headers: { cookie: session } });
+    const complete = await fetch(`${base}${invoicePath}/complete`, {
+      redirect: 'manual',
+      headers: { cookie: session },
+    });
     expect(complete.status).toBe(303);
     expect(complete.headers.get('location')).toBe('/premium');
     const cookies = complete.headers.getSetCookie();

@@ -179,6 +179,17 @@ export const DECISION_TABLE: TableRow[] = [
     expect: { kind: '402-json' },
   },
   {
+    name: 'a payment proof naming a forged challenge → 402, the app is not reached',
+    path: '/premium/doc',
+    headers: async () => ({
+      ...api,
+      'x-payment-chain': 'base-sepolia',
+      'x-payment-tx': `0x${'ab'.repeat(32)}`,
+      'x-payment-challenge': `${Buffer.from('{"v":1}').toString('base64url')}.${'A'.repeat(43)}`,
+    }),
+    expect: { kind: '402-json' },
+  },
+  {
     name: 'a garbage x402 PAYMENT-SIGNATURE → 402',
     path: '/premium/doc',
     headers: async () => ({ ...api, 'payment-signature': 'not-a-payload' }),

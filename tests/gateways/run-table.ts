@@ -66,7 +66,12 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       expect(one(res.headers['content-type'])).toMatch(/^application\/json/);
       const body = JSON.parse(res.body) as {
         error: string;
-        paymentDetails: { cost: string; acceptedChains: string[]; serviceWallet: string };
+        paymentDetails: {
+          cost: string;
+          acceptedChains: string[];
+          serviceWallet: string;
+          challengeId: string;
+        };
         x402Version: number;
         accepts: Array<{ network: string; payTo: string }>;
       };
@@ -87,7 +92,13 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       // Scheme, host, path and query reached the authorizer as the client sent them.
       expect(terms.resource.url).toBe(`http://${HOST}${row.path}`);
       expect(terms.accepts.length).toBeGreaterThan(0);
-      expect(terms.accepts[0]!.payTo.toLowerCase()).toBe(body.paymentDetails.serviceWallet.toLowerCase());
+      // The challenge was sealed by the authorizer (nothing stored) and reached the client intact;
+      // its receive address is the transaction offers' one; x402 pays the portal's x402 address.
+      const [claims] = body.paymentDetails.challengeId.split('.');
+      const sealed = JSON.parse(Buffer.from(claims!, 'base64url').toString('utf8')) as { p: string };
+      expect(sealed.p).toBe(body.paymentDetails.serviceWallet.toLowerCase());
+      expect(terms.accepts[0]!.payTo).toBe(body.accepts[0]!.payTo);
+      expect(terms.accepts[0]!.payTo.toLowerCase()).not.toBe(body.paymentDetails.serviceWallet.toLowerCase());
       break;
     }
   }
