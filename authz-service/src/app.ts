@@ -145,6 +145,7 @@ export async function startAuthzService(
     healthz: health.healthz,
     readyz: health.readyz,
     metricsHandler: metricsHandler(registry),
+    timeouts: config.listeners,
     ...(adminToken === undefined
       ? {}
       : {

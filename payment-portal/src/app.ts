@@ -118,10 +118,17 @@ export async function startPaymentPortal(
       verifiers: opts.verifiers,
     });
     const ready = createReadiness({ db, relayer });
-    const publicUrl = await listenOn(createPublicApp(context, { ready }), config.listeners.public, closer);
+    const { listeners } = config;
+    const publicUrl = await listenOn(
+      createPublicApp(context, { ready }),
+      listeners.public,
+      listeners,
+      closer,
+    );
     const internalUrl = await listenOn(
       createInternalApp(context, { verifiers }),
-      config.listeners.internal,
+      listeners.internal,
+      listeners,
       closer,
     );
     logger.info({ publicUrl, internalUrl, watchers: [...watchers.keys()] }, 'payment portal started');

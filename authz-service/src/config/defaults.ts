@@ -1,3 +1,5 @@
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from '@turnpike/protocol/service';
+
 /**
  * Every default of the authorizer's configuration, in one place, units in the names.
  * docs/configuration/authz-service.md lists the same values.
@@ -5,6 +7,9 @@
 export const AUTHZ_DEFAULTS = {
   listenHost: '0.0.0.0',
   httpPort: 8081,
+  /** Idle keep-alive on the HTTP listener: longer than every shipped gateway's upstream idle timeout. */
+  keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
   clockSkewSeconds: 30,
   jwksTimeoutMs: 2_000,
   /** Minimum wait between two JWKS refetches caused by an unknown kid. */

@@ -1,5 +1,10 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
-import { secretSourceSchema } from '@turnpike/protocol/service';
+import {
+  checkServerTimeouts,
+  headersTimeoutMsSchema,
+  keepAliveTimeoutMsSchema,
+  secretSourceSchema,
+} from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { AUTHZ_DEFAULTS as D } from './defaults.js';
 
@@ -13,14 +18,19 @@ const hostPattern = z
   .string()
   .regex(HOST_PATTERN, 'expected a lower-case host name, optionally "*." first and ":port" last');
 
-const listenersSchema = z.strictObject({
-  host: z.string().min(1).default(D.listenHost),
-  httpPort: port.default(D.httpPort),
-  /** The gRPC ext_authz listener; absent = no gRPC. */
-  grpcPort: port.optional(),
-  /** Bearer secret for `POST /admin/purge`; absent = the admin route answers 404. */
-  adminToken: secretSourceSchema.optional(),
-});
+const listenersSchema = z
+  .strictObject({
+    host: z.string().min(1).default(D.listenHost),
+    httpPort: port.default(D.httpPort),
+    /** The gRPC ext_authz listener; absent = no gRPC. */
+    grpcPort: port.optional(),
+    /** Bearer secret for `POST /admin/purge`; absent = the admin route answers 404. */
+    adminToken: secretSourceSchema.optional(),
+    /** The HTTP listener: idle keep-alive connections outlive every shipped gateway's (docs/gateway-timeouts.md). */
+    keepAliveTimeoutMs: keepAliveTimeoutMsSchema.default(D.keepAliveTimeoutMs),
+    headersTimeoutMs: headersTimeoutMsSchema.default(D.headersTimeoutMs),
+  })
+  .superRefine(checkServerTimeouts);
 
 const jwksSchema = z.union([
   z.strictObject({

@@ -1,5 +1,11 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
-import { durationMsSchema, secretSourceSchema } from '@turnpike/protocol/service';
+import {
+  checkServerTimeouts,
+  durationMsSchema,
+  headersTimeoutMsSchema,
+  keepAliveTimeoutMsSchema,
+  secretSourceSchema,
+} from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { proofsConfigSchema } from '../proofs/config.js';
 import { isBase58OfLength } from '../proofs/solana/reference-key.js';
@@ -38,13 +44,18 @@ const signingKeySchema = z.strictObject({
 
 /** The payment portal's configuration (see docs/configuration/payment-portal.md). */
 export const portalConfigSchema = z.strictObject({
-  listeners: z.strictObject({
-    public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
-    internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
-    internalToken: secretSourceSchema,
-    /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
-    trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
-  }),
+  listeners: z
+    .strictObject({
+      public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
+      internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
+      internalToken: secretSourceSchema,
+      /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
+      trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
+      /** Both listeners: idle keep-alive connections outlive every shipped gateway's (docs/gateway-timeouts.md). */
+      keepAliveTimeoutMs: keepAliveTimeoutMsSchema,
+      headersTimeoutMs: headersTimeoutMsSchema,
+    })
+    .superRefine(checkServerTimeouts),
   database: z
     .strictObject({
       url: secretSourceSchema.optional(),

@@ -100,4 +100,34 @@ describe('loadPortalConfig', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('keep-alive: longer than the gateways by default; a headers timeout not above it is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portal-config-'));
+    try {
+      const file = join(dir, 'portal.yaml');
+      const base = [
+        'database: { memory: true }',
+        'issuer: https://portal.test',
+        'tokens: { signingKeys: [{ kid: k1, privateKey: { fromEnv: KEY } }] }',
+      ];
+      const env = { TOKEN: 't', KEY: pem };
+      await writeFile(file, ['listeners: { internalToken: { fromEnv: TOKEN } }', ...base].join('\n'));
+      const config = await loadPortalConfig({ file, env });
+      expect(config.listeners).toMatchObject({ keepAliveTimeoutMs: 130_000, headersTimeoutMs: 131_000 });
+      await writeFile(
+        file,
+        [
+          'listeners: { internalToken: { fromEnv: TOKEN }, keepAliveTimeoutMs: 2m, headersTimeoutMs: 2m }',
+          ...base,
+        ].join('\n'),
+      );
+      const err = await loadPortalConfig({ file, env }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringMatching(/^listeners\.headersTimeoutMs: .*greater than keepAliveTimeoutMs/),
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,4 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  applyServerTimeouts,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  type ServerTimeouts,
+} from '@turnpike/protocol/service';
 import type { adminPurgeHandler } from './admin.js';
 import type { TransportDeps } from './context.js';
 import { ENVOY_PATH_PREFIX, envoyHttpHandler } from './envoy.js';
@@ -13,6 +19,8 @@ export interface HttpServerOptions extends TransportDeps {
   metricsHandler: NodeHandler;
   /** Absent when no admin token is configured (the route then answers 404). */
   adminPurge?: ReturnType<typeof adminPurgeHandler>;
+  /** `listeners.keepAliveTimeoutMs` / `headersTimeoutMs`; default the shared defaults. */
+  timeouts?: ServerTimeouts;
 }
 
 function notFound(res: ServerResponse, status = 404): void {
@@ -61,8 +69,14 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
         return notFound(res);
     }
   });
-  // Gateways keep connections open; outlive their idle timeouts so they close first.
-  server.keepAliveTimeout = 75_000;
-  server.headersTimeout = 76_000;
+  // Gateways keep idle connections for reuse; outlive their idle timeouts so they close first
+  // (a gateway writing into a connection we are closing is a reset; docs/gateway-timeouts.md).
+  applyServerTimeouts(
+    server,
+    opts.timeouts ?? {
+      keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+    },
+  );
   return server;
 }
