@@ -123,6 +123,13 @@ export const portalConfigSchema = z.strictObject({
         .optional(),
     })
     .default({}),
+  /** Caps on the pay page's live status streams (`<prefix>/invoices/:id/events`), per replica. */
+  eventStreams: z
+    .strictObject({
+      maxPerInvoice: z.number().int().min(1).max(10_000).default(10),
+      maxPerClient: z.number().int().min(1).max(10_000).default(30),
+    })
+    .prefault({}),
   /** Payment proofs on the request path: tx-hash proofs and x402 (docs/payments-from-programs.md). */
   proofs: proofsConfigSchema.prefault({}),
   dev: z
