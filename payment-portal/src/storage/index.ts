@@ -22,6 +22,7 @@ export type { RedeemPaymentInput, RedeemPaymentResult } from './repositories/red
 export { allocateReceiveAddress } from './repositories/allocate-receive-address.js';
 export { insertReceiveAddresses, receiveAddressPoolState } from './repositories/insert-receive-addresses.js';
 export type { ReceiveAddressRow } from './repositories/insert-receive-addresses.js';
+export { reserveReceiveAddressIndexes } from './repositories/reserve-receive-address-indexes.js';
 export { getCursor } from './repositories/get-cursor.js';
 export type { WatcherCursor } from './repositories/get-cursor.js';
 export { advanceCursor } from './repositories/advance-cursor.js';
