@@ -110,7 +110,7 @@ export async function startPaymentPortal(
     };
     const replicaId = opts.replicaId ?? randomUUID();
     const watchers = startWatchers({ config, registry, chains, db, metrics, hub, replicaId, logger, closer });
-    startJobs({ db, hub, logger, closer });
+    startJobs({ config, db, hub, metrics, logger, closer });
     const { verifiers, relayer } = wireProofs(config, {
       registry,
       rpcUrls: chains.rpcUrls,

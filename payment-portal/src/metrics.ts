@@ -11,6 +11,9 @@ export interface PortalMetrics {
   refusals: Counter<'reason'>;
   /** Live status streams open on this replica. */
   eventStreams: Gauge;
+  /** Rows deleted by retention, by table. */
+  retentionDeleted: Counter<'table'>;
+  retentionRounds: Counter<'outcome'>;
 }
 
 export function createPortalMetrics(registry: Registry): PortalMetrics {
@@ -59,6 +62,18 @@ export function createPortalMetrics(registry: Registry): PortalMetrics {
     eventStreams: new Gauge({
       name: 'turnpike_portal_event_streams',
       help: 'Pay-page live status streams (SSE) open on this replica',
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'turnpike_portal_retention_deleted_rows_total',
+      help: 'Rows deleted by retention (expired invoices nothing was paid to), by table',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    retentionRounds: new Counter({
+      name: 'turnpike_portal_retention_rounds_total',
+      help: 'Retention rounds: done, skipped (another replica held the lock) or failed',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

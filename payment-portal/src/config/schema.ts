@@ -16,6 +16,9 @@ const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefix
 
 const listenerSchema = z.strictObject({ host: hostSchema, port: portSchema });
 
+/** `watchers.<network>.lateGraceMs` when not set. */
+export const DEFAULT_LATE_GRACE_MS = 86_400_000;
+
 /** Chain watcher settings of one network (`watchers.<network>`). */
 export const watcherConfigSchema = z.strictObject({
   /** Several URLs: failover in order when one times out, errors or answers garbage. */
@@ -30,7 +33,7 @@ export const watcherConfigSchema = z.strictObject({
    * Transfer logs of the range are fetched once and filtered locally (constant calls per range). */
   topicOrListMax: z.number().int().min(1).max(10_000).default(1_000),
   /** Keep watching an expired invoice's addresses this long, so late payments are still credited. */
-  lateGraceMs: durationMsSchema.default(86_400_000),
+  lateGraceMs: durationMsSchema.default(DEFAULT_LATE_GRACE_MS),
   enabled: z.boolean().default(true),
 });
 
@@ -128,6 +131,18 @@ export const portalConfigSchema = z.strictObject({
     .strictObject({
       maxPerInvoice: z.number().int().min(1).max(10_000).default(10),
       maxPerClient: z.number().int().min(1).max(10_000).default(30),
+    })
+    .prefault({}),
+  /** Deleting expired invoices nothing was paid to (docs/storage.md, "Retention"). */
+  retention: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Kept this long after expiry; default the longest watchers.<net>.lateGraceMs + 7 days. */
+      graceMs: durationMsSchema.optional(),
+      /** Pause between rounds. */
+      intervalMs: durationMsSchema.pipe(z.number().int().min(1_000)).default(300_000),
+      /** Invoices deleted per transaction. */
+      batchSize: z.number().int().min(1).max(10_000).default(500),
     })
     .prefault({}),
   /** Payment proofs on the request path: tx-hash proofs and x402 (docs/payments-from-programs.md). */

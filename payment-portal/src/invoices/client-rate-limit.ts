@@ -1,15 +1,9 @@
 import { REASONS } from '@turnpike/protocol';
 import { PortalError } from '../errors.js';
-import type { Queryable } from '../storage/index.js';
+import { ADVISORY_LOCK_CLASS, type Queryable } from '../storage/index.js';
 
 /** The window of the per-client invoice limit. */
 const WINDOW_SECONDS = 60;
-
-/**
- * Namespace (first key) of the per-client advisory locks. The two-int key space does not overlap
- * the one-bigint key space of the migration lock.
- */
-const CLIENT_LOCK_CLASS = 0x7470_0402;
 
 /** Thrown when a client created too many invoices in the last minute. */
 export class RateLimitedError extends PortalError {
@@ -28,7 +22,10 @@ export class RateLimitedError extends PortalError {
  * invoice leaves the window.
  */
 export async function enforceClientRateLimit(tx: Queryable, clientIp: string, limit: number): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [CLIENT_LOCK_CLASS, clientIp]);
+  await tx.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [
+    ADVISORY_LOCK_CLASS.clientInvoices,
+    clientIp,
+  ]);
   const recent = await tx.query<{ n: string; retry_after: number | null }>(
     `SELECT count(*) AS n,
             GREATEST(1, CEIL(EXTRACT(EPOCH FROM (min(created_at) + make_interval(secs => $2) - clock_timestamp()))))::int AS retry_after
