@@ -117,7 +117,7 @@ export async function startPaymentPortal(
       registryMetrics,
       verifiers: opts.verifiers,
     });
-    const ready = createReadiness({ db, relayer });
+    const ready = createReadiness({ config, db, relayer, watchers, registry: registryMetrics });
     const { listeners } = config;
     const publicUrl = await listenOn(
       createPublicApp(context, { ready }),

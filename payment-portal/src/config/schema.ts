@@ -133,6 +133,13 @@ export const portalConfigSchema = z.strictObject({
       maxPerClient: z.number().int().min(1).max(10_000).default(30),
     })
     .prefault({}),
+  /** /readyz (docs/payment-portal.md, "Readiness"). */
+  readiness: z
+    .strictObject({
+      /** A network counts as watched while its watcher completed a pass within this. */
+      watcherStaleAfterMs: durationMsSchema.pipe(z.number().int().min(100)).default(60_000),
+    })
+    .prefault({}),
   /** Deleting expired invoices nothing was paid to (docs/storage.md, "Retention"). */
   retention: z
     .strictObject({
