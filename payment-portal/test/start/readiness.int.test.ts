@@ -96,6 +96,10 @@ describe('two EVM networks, each behind its own RPC proxy', () => {
     }
     // RPC URLs may hold API keys: /readyz never shows them.
     expect(JSON.stringify(r.body)).not.toContain('127.0.0.1');
+    const metrics = await (await fetch(`${p.portal.publicUrl}/metrics`)).text();
+    expect(metrics).toMatch(/turnpike_portal_watcher_lag_blocks\{network="anvil-b"\} \d+/);
+    expect(metrics).toMatch(/turnpike_portal_watcher_last_success_timestamp_seconds\{network="anvil"\} \d/);
+    expect(metrics).toMatch(/turnpike_portal_rpc_endpoint_up\{network="anvil",endpoint="0"\} 1/);
   });
 
   it('stays ready while one network is down (reported), goes not-ready when none can be watched, and back', async () => {
