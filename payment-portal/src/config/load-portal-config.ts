@@ -38,10 +38,5 @@ export function crossFieldProblems(config: PortalConfig): string[] {
   });
   const grace = retentionGraceProblem(config);
   if (grace !== undefined) problems.push(grace);
-  for (const [name, w] of Object.entries(config.watchers))
-    if (w.enabled && w.pollIntervalMs >= config.readiness.watcherStaleAfterMs)
-      problems.push(
-        `readiness.watcherStaleAfterMs: ${config.readiness.watcherStaleAfterMs} is not longer than watchers.${name}.pollIntervalMs (${w.pollIntervalMs}); the network would never count as watched`,
-      );
   return problems;
 }

@@ -26,7 +26,9 @@ export interface WatchersCheck {
 
 /**
  * The watchers' part of /readyz, from their kept state only: ok when at least one network's watcher
- * completed a pass within `staleAfterMs` (a payment on that network can be seen). Networks that
+ * completed a pass within `staleAfterMs`, or two of its poll intervals when that is longer (a
+ * watcher configured to poll rarely is not stale between its passes), so a payment on that network
+ * can be seen. Networks that
  * cannot be watched are reported (and in the detail) but do not fail readiness while another one
  * can be: the portal still serves those payments.
  */
@@ -39,7 +41,8 @@ export function watchersCheck(
   for (const health of healths) {
     const h = health.snapshot();
     const ago = h.lastSuccessAt === undefined ? undefined : opts.now - h.lastSuccessAt;
-    const ok = ago !== undefined && ago <= opts.staleAfterMs;
+    const threshold = Math.max(opts.staleAfterMs, 2 * (health.pollIntervalMs ?? 0));
+    const ok = ago !== undefined && ago <= threshold;
     const report: NetworkReadiness = {
       ok,
       kind: h.kind,

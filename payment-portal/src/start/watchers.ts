@@ -69,7 +69,12 @@ export function startWatchers(deps: StartWatchersDeps): Map<string, EvmWatcher |
   for (const name of deps.chains.watchedNetworks) {
     const w = config.watchers[name]!;
     const network = registry.require(name);
-    const health = createWatcherHealth({ network: name, kind: network.kind, rpcUrls: w.rpcUrls });
+    const health = createWatcherHealth({
+      network: name,
+      kind: network.kind,
+      rpcUrls: w.rpcUrls,
+      pollIntervalMs: w.pollIntervalMs,
+    });
     const onCall = onRpcCall(name, health);
     if (network.kind === 'solana') {
       const watcher = startSolanaWatcher({

@@ -7,6 +7,8 @@
 export interface WatcherHealth {
   readonly network: string;
   readonly kind: 'evm' | 'solana';
+  /** The watcher's pause between passes, when known (readiness allows at least two of them). */
+  readonly pollIntervalMs: number | undefined;
   /** A pass completed. */
   passSucceeded(): void;
   /** A pass failed with `err`. */
@@ -54,6 +56,7 @@ export function createWatcherHealth(opts: {
   kind: 'evm' | 'solana';
   /** The configured RPC URLs, in order (only their positions are reported). */
   rpcUrls?: readonly string[];
+  pollIntervalMs?: number;
   now?: () => number;
 }): WatcherHealth {
   const now = opts.now ?? Date.now;
@@ -67,6 +70,7 @@ export function createWatcherHealth(opts: {
   return {
     network: opts.network,
     kind: opts.kind,
+    pollIntervalMs: opts.pollIntervalMs,
     passSucceeded() {
       state.lastSuccessAt = now();
       state.consecutiveFailures = 0;
