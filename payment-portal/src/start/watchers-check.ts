@@ -28,9 +28,8 @@ export interface WatchersCheck {
  * The watchers' part of /readyz, from their kept state only: ok when at least one network's watcher
  * completed a pass within `staleAfterMs`, or two of its poll intervals when that is longer (a
  * watcher configured to poll rarely is not stale between its passes), so a payment on that network
- * can be seen. Networks that
- * cannot be watched are reported (and in the detail) but do not fail readiness while another one
- * can be: the portal still serves those payments.
+ * can be seen. Networks that cannot be watched are reported (and named in the detail) but do not
+ * fail readiness while another one can be: the portal still serves that network's payments.
  */
 export function watchersCheck(
   healths: readonly WatcherHealth[],
