@@ -174,6 +174,7 @@ export async function startAuthzService(
     readyz: health.readyz,
     metricsHandler: metricsHandler(registry),
     trustedProxies: trustedProxies(config.listeners.trustedProxies),
+    timeouts: config.listeners,
     ...(adminToken === undefined
       ? {}
       : {

@@ -122,18 +122,25 @@ export async function startPaymentPortal(
     };
     const replicaId = opts.replicaId ?? randomUUID();
     const watchers = startWatchers({ config, registry, chains, db, metrics, hub, replicaId, logger, closer });
-    startJobs({ db, hub, logger, closer });
+    startJobs({ config, db, hub, metrics, logger, closer });
     const { verifiers, relayer } = wireProofs(config, {
       registry,
       rpcUrls: chains.rpcUrls,
       registryMetrics,
       verifiers: opts.verifiers,
     });
-    const ready = createReadiness({ db, relayer });
-    const publicUrl = await listenOn(createPublicApp(context, { ready }), config.listeners.public, closer);
+    const ready = createReadiness({ config, db, relayer, watchers, registry: registryMetrics });
+    const { listeners } = config;
+    const publicUrl = await listenOn(
+      createPublicApp(context, { ready }),
+      listeners.public,
+      listeners,
+      closer,
+    );
     const internalUrl = await listenOn(
       createInternalApp(context, { verifiers }),
-      config.listeners.internal,
+      listeners.internal,
+      listeners,
       closer,
     );
     logger.info({ publicUrl, internalUrl, watchers: [...watchers.keys()] }, 'payment portal started');

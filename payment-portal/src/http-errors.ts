@@ -69,6 +69,7 @@ export function errorHandler(
       const d = describeError(err);
       metrics.refusals.inc({ reason: d.reason });
       if (d.status >= 500) logger.error({ err }, 'request failed');
+      if (d.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(d.retryAfterSeconds));
       res
         .status(d.status)
         .setHeader('Cache-Control', 'no-store')

@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The portal's own metrics (on top of the process defaults). */
 export interface PortalMetrics {
@@ -9,6 +9,11 @@ export interface PortalMetrics {
   scanSeconds: Histogram<'network'>;
   tokensIssued: Counter;
   refusals: Counter<'reason'>;
+  /** Live status streams open on this replica. */
+  eventStreams: Gauge;
+  /** Rows deleted by retention, by table. */
+  retentionDeleted: Counter<'table'>;
+  retentionRounds: Counter<'outcome'>;
 }
 
 export function createPortalMetrics(registry: Registry): PortalMetrics {
@@ -52,6 +57,23 @@ export function createPortalMetrics(registry: Registry): PortalMetrics {
       name: 'turnpike_portal_refusals_total',
       help: 'Requests refused, by reason',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    eventStreams: new Gauge({
+      name: 'turnpike_portal_event_streams',
+      help: 'Pay-page live status streams (SSE) open on this replica',
+      registers: [registry],
+    }),
+    retentionDeleted: new Counter({
+      name: 'turnpike_portal_retention_deleted_rows_total',
+      help: 'Rows deleted by retention (expired invoices nothing was paid to), by table',
+      labelNames: ['table'],
+      registers: [registry],
+    }),
+    retentionRounds: new Counter({
+      name: 'turnpike_portal_retention_rounds_total',
+      help: 'Retention rounds: done, skipped (another replica held the lock) or failed',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

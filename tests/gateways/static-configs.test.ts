@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { IDENTITY_HEADERS } from '../../authz-service/src/core/identity-headers.js';
 import { CLIENT_HEADERS_FOR_AUTHZ, CLIENT_RESPONSE_HEADERS } from '../../integrations/express/src/headers.js';
-import { envoyProtoIncludeDirs } from '../../authz-service/src/transports/grpc/protos.js';
 import { INTEGRATIONS_DIR } from '../support/gateways.js';
 import { FORWARDED_HEADER_NAMES, underscoreSpellings } from '../support/identity-smuggling.js';
+import { loadEnvoyProtos, unknownFields as unknownEnvoyFields } from './envoy-protos.js';
 
 type Json = Record<string, unknown>;
 const read = (rel: string): string => readFileSync(path.join(INTEGRATIONS_DIR, rel), 'utf8');
@@ -69,51 +69,14 @@ function luaList(name: string): string[] {
 
 let root: protobuf.Root;
 beforeAll(() => {
-  root = new protobuf.Root();
-  const dirs = envoyProtoIncludeDirs();
-  root.resolvePath = (_origin, target) => {
-    for (const dir of dirs) {
-      const candidate = path.join(dir, target);
-      try {
-        readFileSync(candidate);
-        return candidate;
-      } catch {
-        // try the next include dir
-      }
-    }
-    return target;
-  };
-  root.loadSync(
-    [
-      'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
-      'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
-    ],
-    { keepCase: true },
-  );
-  root.resolveAll();
+  root = loadEnvoyProtos([
+    'envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto',
+    'envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto',
+  ]);
 });
 
-/** Unknown field names (path list) of `value` against message type `typeName`. */
-function unknownFields(typeName: string, value: unknown, at = typeName): string[] {
-  const type = root.lookupType(typeName);
-  const problems: string[] = [];
-  for (const [key, v] of Object.entries(value as Json)) {
-    if (key === '@type') continue;
-    const field = type.fields[key];
-    if (!field) {
-      problems.push(`${at}.${key}`);
-      continue;
-    }
-    const resolved = field.resolve().resolvedType;
-    if (resolved instanceof protobuf.Type && !resolved.fullName.startsWith('.google.protobuf.')) {
-      for (const item of field.repeated ? (v as unknown[]) : [v])
-        problems.push(...unknownFields(resolved.fullName.slice(1), item, `${at}.${key}`));
-    } else if (resolved instanceof protobuf.Enum && typeof v === 'string' && !(v in resolved.values)) {
-      problems.push(`${at}.${key}=${v}`);
-    }
-  }
-  return problems;
-}
+const unknownFields = (typeName: string, value: unknown): string[] =>
+  unknownEnvoyFields(root, typeName, value);
 
 describe('Envoy configs', () => {
   const modes = ['envoy/envoy-grpc.yaml', 'envoy/envoy-http.yaml'] as const;

@@ -1,3 +1,5 @@
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_KEEP_ALIVE_TIMEOUT_MS } from '@turnpike/protocol/service';
+
 /**
  * Every default of the authorizer's configuration, in one place, units in the names.
  * docs/configuration/authz-service.md lists the same values.
@@ -7,6 +9,9 @@ export const AUTHZ_DEFAULTS = {
   httpPort: 8081,
   /** Peers whose X-Forwarded-For / X-Real-IP are believed: the gateway on the same host. */
   trustedProxies: ['127.0.0.0/8', '::1/128'] as readonly string[],
+  /** Idle keep-alive on the HTTP listener: longer than every shipped gateway's upstream idle timeout. */
+  keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
   clockSkewSeconds: 30,
   jwksTimeoutMs: 2_000,
   /** Minimum wait between two JWKS refetches caused by an unknown kid. */

@@ -1,5 +1,11 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
-import { internalSecretSchema, secretSourceSchema } from '@turnpike/protocol/service';
+import {
+  checkServerTimeouts,
+  headersTimeoutMsSchema,
+  internalSecretSchema,
+  keepAliveTimeoutMsSchema,
+  secretSourceSchema,
+} from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { AUTHZ_DEFAULTS as D } from './defaults.js';
 import { parseIpRange } from './ip-range.js';
@@ -14,28 +20,33 @@ const hostPattern = z
   .string()
   .regex(HOST_PATTERN, 'expected a lower-case host name, optionally "*." first and ":port" last');
 
-const listenersSchema = z.strictObject({
-  host: z.string().min(1).default(D.listenHost),
-  httpPort: port.default(D.httpPort),
-  /** The gRPC ext_authz listener; absent = no gRPC. */
-  grpcPort: port.optional(),
-  /** Bearer secret for `POST /admin/purge`; absent = the admin route answers 404. */
-  adminToken: secretSourceSchema.optional(),
-  /**
-   * Peers (IPs or CIDR ranges) whose X-Forwarded-For / X-Real-IP are believed for the client
-   * address; from anyone else the socket peer is the client.
-   */
-  trustedProxies: z
-    .array(
-      z
-        .string()
-        .refine(
-          (s) => parseIpRange(s) !== undefined,
-          'expected an IP address or CIDR range, e.g. 10.0.0.0/8',
-        ),
-    )
-    .default(() => [...D.trustedProxies]),
-});
+const listenersSchema = z
+  .strictObject({
+    host: z.string().min(1).default(D.listenHost),
+    httpPort: port.default(D.httpPort),
+    /** The gRPC ext_authz listener; absent = no gRPC. */
+    grpcPort: port.optional(),
+    /** Bearer secret for `POST /admin/purge`; absent = the admin route answers 404. */
+    adminToken: secretSourceSchema.optional(),
+    /**
+     * Peers (IPs or CIDR ranges) whose X-Forwarded-For / X-Real-IP are believed for the client
+     * address; from anyone else the socket peer is the client.
+     */
+    trustedProxies: z
+      .array(
+        z
+          .string()
+          .refine(
+            (s) => parseIpRange(s) !== undefined,
+            'expected an IP address or CIDR range, e.g. 10.0.0.0/8',
+          ),
+      )
+      .default(() => [...D.trustedProxies]),
+    /** The HTTP listener: idle keep-alive connections outlive every shipped gateway's (docs/gateway-timeouts.md). */
+    keepAliveTimeoutMs: keepAliveTimeoutMsSchema.default(D.keepAliveTimeoutMs),
+    headersTimeoutMs: headersTimeoutMsSchema.default(D.headersTimeoutMs),
+  })
+  .superRefine(checkServerTimeouts);
 
 const jwksSchema = z.union([
   z.strictObject({

@@ -36,6 +36,8 @@ describe('authz-service configuration', () => {
       host: '0.0.0.0',
       httpPort: 8081,
       trustedProxies: ['127.0.0.0/8', '::1/128'],
+      keepAliveTimeoutMs: AUTHZ_DEFAULTS.keepAliveTimeoutMs,
+      headersTimeoutMs: AUTHZ_DEFAULTS.headersTimeoutMs,
     });
     expect(config.decision.timeoutMs).toBe(AUTHZ_DEFAULTS.decisionTimeoutMs);
   });
@@ -62,6 +64,22 @@ describe('authz-service configuration', () => {
     expect(problems).toContain('portal.internalUrl');
     expect(problems).toContain('portal.token');
     expect(problems).toContain('typo: unknown key');
+  });
+
+  it('refuses a headers timeout that does not exceed the keep-alive timeout', async () => {
+    const err = await loadAuthzConfig({
+      env,
+      base: {
+        issuer: 'i',
+        jwks: { file: 'k.json' },
+        listeners: { keepAliveTimeoutMs: '90s', headersTimeoutMs: '60s' },
+        portal: { internalUrl: 'http://p', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } },
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(/^listeners\.headersTimeoutMs: .*greater than keepAliveTimeoutMs/),
+    ]);
   });
 
   it('reports every bad route request with its path and reason', async () => {

@@ -1,5 +1,5 @@
 /**
- * Which client address the authorizer hands the portal (for its per-address invoice limit):
+ * Which client address the authorizer hands the portal (for its per-address limits):
  * X-Forwarded-For / X-Real-IP are believed only from a configured proxy
  * (`listeners.trustedProxies`, loopback by default); in an X-Forwarded-For chain the rightmost
  * address that is not itself a trusted proxy is the client. Runs the real service (every HTTP
@@ -8,13 +8,16 @@
 import { send } from '../support/http.js';
 import { startStack, type TestStack } from '../support/service.js';
 
-/** The client address the portal was given for the last 402 challenge. */
+/**
+ * The client address the portal was given with the last payment proof (a 402 calls no portal: the
+ * address goes along with what writes, the settle call, for the portal's limit on proof attempts).
+ */
 function lastClientIp(stack: TestStack): string {
-  const call = stack.portal.calls.filter((c) => c.path.endsWith('/challenges')).at(-1);
-  return (call?.body as { client: { ip: string } } | undefined)?.client.ip ?? 'no challenge call';
+  const call = stack.portal.calls.filter((c) => c.path.endsWith('/settle')).at(-1);
+  return (call?.body as { client?: { ip: string } } | undefined)?.client?.ip ?? 'no settle call';
 }
 
-/** A priced request in the forward-auth dialect (Caddy, Traefik, HAProxy, Express). */
+/** A priced request with a payment proof in the forward-auth dialect (Caddy, Traefik, HAProxy, Express). */
 async function forwardAuth(stack: TestStack, headers: Record<string, string>): Promise<string> {
   const res = await send(stack.service.httpPort, {
     path: '/v1/forward-auth',
@@ -25,6 +28,9 @@ async function forwardAuth(stack: TestStack, headers: Record<string, string>): P
       'x-forwarded-proto': 'https',
       'x-forwarded-uri': '/premium/article',
       accept: 'application/json',
+      'x-payment-chain': 'base',
+      'x-payment-tx': `0x${'ab'.repeat(32)}`,
+      'x-payment-challenge': 'abcdefghijklmnopqrstuv',
       ...headers,
     },
   });
@@ -66,8 +72,9 @@ describe('client address with the default trusted proxies (loopback)', () => {
   });
 
   it('the NGINX dialect reads the address the same way', async () => {
+    // The auth subrequest settles the proof (the challenge endpoint never does).
     const res = await send(stack.service.httpPort, {
-      path: '/v1/nginx/challenge',
+      path: '/v1/nginx',
       headers: {
         host: 'shop.example',
         'x-original-uri': '/premium/article',
@@ -76,9 +83,12 @@ describe('client address with the default trusted proxies (loopback)', () => {
         'x-forwarded-for': '198.51.100.7, 203.0.113.11',
         'x-real-ip': '198.51.100.66',
         accept: 'application/json',
+        'x-payment-chain': 'base',
+        'x-payment-tx': `0x${'cd'.repeat(32)}`,
+        'x-payment-challenge': 'abcdefghijklmnopqrstuv',
       },
     });
-    expect(res.status).toBe(402);
+    expect(res.status).toBe(401);
     expect(lastClientIp(stack)).toBe('203.0.113.11');
   });
 });

@@ -3,6 +3,7 @@ import {
   allocateReceiveAddress,
   insertReceiveAddresses,
   receiveAddressPoolState,
+  reserveReceiveAddressIndexes,
   type Database,
   type Queryable,
 } from '../storage/index.js';
@@ -44,9 +45,9 @@ export class AddressPoolExhaustedError extends Error {
 
 /**
  * Pre-derived EVM receive addresses. Derivation costs about 1 ms per address in ethers, so it
- * happens in the background in batches; handing one out is a single UPDATE … SKIP LOCKED. Several
- * replicas may refill at once: rows are keyed by (wallet, index) and inserted ON CONFLICT DO
- * NOTHING, so they never collide.
+ * happens in the background in batches; handing one out is a single UPDATE … SKIP LOCKED. Each
+ * batch's index range is reserved from address_index_cursors (branch 0), which only moves forward:
+ * several replicas refilling at once get disjoint ranges, and an index is never derived twice.
  */
 export function createAddressPool(opts: AddressPoolOptions): AddressPool {
   let refilling: Promise<number> | undefined;
@@ -59,16 +60,19 @@ export function createAddressPool(opts: AddressPoolOptions): AddressPool {
       const state = await receiveAddressPoolState(opts.db, opts.deriver.walletId);
       if (state.free >= opts.lowWater && added > 0) return added;
       if (state.free >= opts.lowWater + opts.batch) return added;
+      // The range is reserved first (never derived from the stored rows), so an index is never
+      // handed out twice, even after retention deleted the rows at the top.
+      const first = await reserveReceiveAddressIndexes(opts.db, opts.deriver.walletId, opts.batch);
       const rows = [];
       for (let i = 0; i < opts.batch; i++) {
-        const index = state.nextIndex + i;
+        const index = first + i;
         rows.push({ derivationIndex: index, address: opts.deriver.derive(index) });
         // Yield now and then: deriving a batch takes ~1 ms per address.
         if (i % 50 === 49) await new Promise((r) => setImmediate(r));
       }
       added += await insertReceiveAddresses(opts.db, opts.deriver.walletId, 'evm', rows);
       opts.logger?.debug(
-        { walletId: opts.deriver.walletId, added, nextIndex: state.nextIndex + opts.batch },
+        { walletId: opts.deriver.walletId, added, nextIndex: first + opts.batch },
         'address pool refilled',
       );
     }

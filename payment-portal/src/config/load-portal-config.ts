@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '@turnpike/protocol/service';
+import { retentionGraceProblem } from '../retention/grace.js';
 import { portalConfigSchema, type PortalConfig } from './schema.js';
 
 /** Prefix of environment overrides: `TURNPIKE_PORTAL__invoice__expiryMinutes=10`. */
@@ -35,5 +36,7 @@ export function crossFieldProblems(config: PortalConfig): string[] {
     if (kids.has(key.kid)) problems.push(`tokens.signingKeys.${i}.kid: duplicate kid "${key.kid}"`);
     kids.add(key.kid);
   });
+  const grace = retentionGraceProblem(config);
+  if (grace !== undefined) problems.push(grace);
   return problems;
 }

@@ -1,5 +1,12 @@
 import { networkOverridesSchema } from '@turnpike/protocol';
-import { durationMsSchema, internalSecretSchema, secretSourceSchema } from '@turnpike/protocol/service';
+import {
+  checkServerTimeouts,
+  durationMsSchema,
+  headersTimeoutMsSchema,
+  internalSecretSchema,
+  keepAliveTimeoutMsSchema,
+  secretSourceSchema,
+} from '@turnpike/protocol/service';
 import { z } from 'zod';
 import { proofsConfigSchema } from '../proofs/config.js';
 import { isBase58OfLength } from '../proofs/solana/reference-key.js';
@@ -9,6 +16,9 @@ const portSchema = z.number().int().min(0).max(65_535);
 const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte address');
 
 const listenerSchema = z.strictObject({ host: hostSchema, port: portSchema });
+
+/** `watchers.<network>.lateGraceMs` when not set. */
+export const DEFAULT_LATE_GRACE_MS = 86_400_000;
 
 /** Chain watcher settings of one network (`watchers.<network>`). */
 export const watcherConfigSchema = z.strictObject({
@@ -24,7 +34,7 @@ export const watcherConfigSchema = z.strictObject({
    * Transfer logs of the range are fetched once and filtered locally (constant calls per range). */
   topicOrListMax: z.number().int().min(1).max(10_000).default(1_000),
   /** Keep watching an expired invoice's addresses this long, so late payments are still credited. */
-  lateGraceMs: durationMsSchema.default(86_400_000),
+  lateGraceMs: durationMsSchema.default(DEFAULT_LATE_GRACE_MS),
   enabled: z.boolean().default(true),
 });
 
@@ -38,13 +48,18 @@ const signingKeySchema = z.strictObject({
 
 /** The payment portal's configuration (see docs/configuration/payment-portal.md). */
 export const portalConfigSchema = z.strictObject({
-  listeners: z.strictObject({
-    public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
-    internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
-    internalToken: internalSecretSchema,
-    /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
-    trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
-  }),
+  listeners: z
+    .strictObject({
+      public: listenerSchema.default({ host: '127.0.0.1', port: 8402 }),
+      internal: listenerSchema.default({ host: '127.0.0.1', port: 8403 }),
+      internalToken: internalSecretSchema,
+      /** Express `trust proxy`: which hops' X-Forwarded-* to believe (the gateway's). */
+      trustProxy: z.union([z.boolean(), z.string(), z.number().int()]).default('loopback'),
+      /** Both listeners: idle keep-alive connections outlive every shipped gateway's (docs/gateway-timeouts.md). */
+      keepAliveTimeoutMs: keepAliveTimeoutMsSchema,
+      headersTimeoutMs: headersTimeoutMsSchema,
+    })
+    .superRefine(checkServerTimeouts),
   database: z
     .strictObject({
       url: secretSourceSchema.optional(),
@@ -104,6 +119,32 @@ export const portalConfigSchema = z.strictObject({
         .optional(),
     })
     .default({}),
+  /** Caps on the pay page's live status streams (`<prefix>/invoices/:id/events`), per replica. */
+  eventStreams: z
+    .strictObject({
+      maxPerInvoice: z.number().int().min(1).max(10_000).default(10),
+      maxPerClient: z.number().int().min(1).max(10_000).default(30),
+    })
+    .prefault({}),
+  /** /readyz (docs/payment-portal.md, "Readiness"). */
+  readiness: z
+    .strictObject({
+      /** A network counts as watched while its watcher completed a pass within this. */
+      watcherStaleAfterMs: durationMsSchema.pipe(z.number().int().min(100)).default(60_000),
+    })
+    .prefault({}),
+  /** Deleting expired invoices nothing was paid to (docs/storage.md, "Retention"). */
+  retention: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Kept this long after expiry; default the longest watchers.<net>.lateGraceMs + 7 days. */
+      graceMs: durationMsSchema.optional(),
+      /** Pause between rounds. */
+      intervalMs: durationMsSchema.pipe(z.number().int().min(1_000)).default(300_000),
+      /** Invoices deleted per transaction. */
+      batchSize: z.number().int().min(1).max(10_000).default(500),
+    })
+    .prefault({}),
   /** Payment proofs on the request path: tx-hash proofs and x402 (docs/payments-from-programs.md). */
   proofs: proofsConfigSchema.prefault({}),
   dev: z

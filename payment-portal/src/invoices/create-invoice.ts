@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { paymentRequestDigest, REASONS, type NetworkRegistry, type PaymentRequest } from '@turnpike/protocol';
+import { paymentRequestDigest, type NetworkRegistry, type PaymentRequest } from '@turnpike/protocol';
 import { AddressPoolExhaustedError, type AddressPool } from '../addresses/address-pool.js';
 import { PortalError } from '../errors.js';
 import { newSolanaReference } from '../proofs/solana/reference-key.js';
 import { PORTAL_REASONS } from '../reasons.js';
 import type { Database } from '../storage/index.js';
+import { enforceClientRateLimit } from './client-rate-limit.js';
 import { getInvoice } from './get-invoice.js';
 import type { PaymentTarget } from './resolve-target.js';
 import type { InvoiceRecord } from './types.js';
@@ -22,13 +23,7 @@ export interface CreateInvoiceDeps {
   rateLimitPerMinutePerIp: number;
 }
 
-/** Thrown when a client created too many invoices in the last minute. */
-export class RateLimitedError extends PortalError {
-  constructor() {
-    super(REASONS.RATE_LIMITED, 429, 'too many invoices from this client', { retryAfterSeconds: 60 });
-    this.name = 'RateLimitedError';
-  }
-}
+export { RateLimitedError } from './client-rate-limit.js';
 
 /** A new invoice id: 128 random bits, base64url (22 characters). */
 export function newInvoiceId(): string {
@@ -39,7 +34,8 @@ export function newInvoiceId(): string {
  * Creates an invoice for `request` bound to `target`, all in one transaction: an EVM offer gets a
  * unique receive address from the pool; a Solana offer is paid to the owner's wallet and gets a
  * unique Solana Pay reference key instead (docs/solana.md). The per-client limit is counted in the same
- * transaction from the invoices table, so it holds across replicas.
+ * transaction from the invoices table, under a per-client lock, so it holds across replicas and
+ * under parallel requests (enforceClientRateLimit).
  */
 export async function createInvoice(
   deps: CreateInvoiceDeps,
@@ -64,13 +60,8 @@ export async function createInvoice(
   const attempt = async (): Promise<string> => {
     const id = newInvoiceId();
     await deps.db.transaction(async (tx) => {
-      if (input.clientIp !== null) {
-        const recent = await tx.query<{ n: string }>(
-          `SELECT count(*) AS n FROM invoices WHERE client_ip = $1 AND created_at > now() - interval '1 minute'`,
-          [input.clientIp],
-        );
-        if (Number(recent.rows[0]?.n ?? 0) >= deps.rateLimitPerMinutePerIp) throw new RateLimitedError();
-      }
+      if (input.clientIp !== null)
+        await enforceClientRateLimit(tx, input.clientIp, deps.rateLimitPerMinutePerIp);
       const { target, request } = input;
       await tx.query(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,

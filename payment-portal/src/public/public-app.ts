@@ -13,8 +13,11 @@ import { PAY_PAGE_ASSETS_DIR, payPageCsp, renderPayPage } from '../pay-page/inde
 import { completeInvoice } from '../tokens/complete-invoice.js';
 import { devPay } from './dev-pay.js';
 import { newPaySession, paySessionCookie, PAY_SESSION_COOKIE } from './pay-session.js';
+import { createStreamLimiter } from './stream-limiter.js';
 
 const SSE_KEEPALIVE_MS = 15_000;
+/** When a capped stream may be tried again (the pay page polls the JSON state meanwhile). */
+const STREAM_RETRY_AFTER_SECONDS = 10;
 
 /**
  * The public app: everything under the configured prefix (`/_402`), which the gateway routes
@@ -34,6 +37,7 @@ export function createPublicApp(
   const prefix = ctx.config.publicPathPrefix;
   const router = express.Router();
   const health = healthHandlers({ ready: opts.ready });
+  const streams = createStreamLimiter(ctx.config.eventStreams);
   const metrics = metricsHandler(ctx.registryMetrics);
   app.get('/healthz', (req, res) => health.healthz(req, res));
   app.get('/readyz', (req, res) => health.readyz(req, res));
@@ -105,6 +109,17 @@ export function createPublicApp(
 
   router.get('/invoices/:id/events', async (req, res) => {
     const id = invoiceId(req.params.id);
+    const release = streams.acquire(id, req.ip ?? '');
+    if (!release)
+      throw new PortalError(REASONS.RATE_LIMITED, 429, 'too many live status streams', {
+        retryAfterSeconds: STREAM_RETRY_AFTER_SECONDS,
+      });
+    ctx.metrics.eventStreams.set(streams.open);
+    // The slot is freed when the response ends for any reason: the client left, or an error answer.
+    res.on('close', () => {
+      release();
+      ctx.metrics.eventStreams.set(streams.open);
+    });
     const first = await loadView(id);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',

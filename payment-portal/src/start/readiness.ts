@@ -1,14 +1,33 @@
 import { formatEther } from 'ethers';
+import type { Registry } from 'prom-client';
+import type { PortalConfig } from '../config/schema.js';
 import type { Relayer } from '../proofs/index.js';
 import type { Database } from '../storage/index.js';
+import { registerWatcherMetrics } from '../watchers/watcher-metrics.js';
+import type { WatcherHealth } from '../watchers/watcher-health.js';
+import { watchersCheck } from './watchers-check.js';
 
 const RELAYER_READY_TIMEOUT_MS = 2_000;
 
 export type ReadinessCheck = { ok: boolean; detail?: string };
 export type Readiness = () => Promise<{ ok: boolean; checks: Record<string, ReadinessCheck> }>;
 
-/** The portal's /readyz: the database answers; the relayer's state is reported (see below). */
-export function createReadiness(deps: { db: Database; relayer: Relayer | undefined }): Readiness {
+/**
+ * The portal's /readyz: the database answers; at least one configured network is watched (its
+ * watcher completed a pass within `readiness.watcherStaleAfterMs`), with each watcher's lag and RPC
+ * endpoints reported from what the watchers keep; the relayer's state is reported (see below).
+ * Also registers the watchers' gauges on `registry`.
+ */
+export function createReadiness(deps: {
+  config: PortalConfig;
+  db: Database;
+  relayer: Relayer | undefined;
+  watchers: ReadonlyMap<string, { health: WatcherHealth }>;
+  registry: Registry;
+}): Readiness {
+  const healths = [...deps.watchers.values()].map((w) => w.health);
+  registerWatcherMetrics(deps.registry, healths);
+  const staleAfterMs = deps.config.readiness.watcherStaleAfterMs;
   return async () => {
     const checks: Record<string, ReadinessCheck> = {};
     try {
@@ -17,6 +36,8 @@ export function createReadiness(deps: { db: Database; relayer: Relayer | undefin
     } catch (err) {
       checks.database = { ok: false, detail: (err as Error).message };
     }
+    // No watcher configured: nothing to watch, nothing to report.
+    if (healths.length > 0) checks.watchers = watchersCheck(healths, { staleAfterMs, now: Date.now() });
     if (deps.relayer) checks.relayer = await relayerCheck(deps.relayer);
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   };

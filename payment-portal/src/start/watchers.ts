@@ -8,7 +8,8 @@ import type { InvoiceHub } from '../public/invoice-hub.js';
 import type { Database } from '../storage/index.js';
 import { createEvmWatcher, type EvmWatcher } from '../watchers/evm/evm-watcher.js';
 import { createRpcClient } from '../watchers/evm/rpc-client.js';
-import { startSolanaWatcher, type SolanaWatcher } from '../watchers/solana/index.js';
+import { createSolanaSlotReader, startSolanaWatcher, type SolanaWatcher } from '../watchers/solana/index.js';
+import { createWatcherHealth, type WatcherHealth } from '../watchers/watcher-health.js';
 import type { Closer } from './closer.js';
 
 /** What the configured watchers mean for the rest of the portal. */
@@ -60,16 +61,33 @@ export function startWatchers(deps: StartWatchersDeps): Map<string, EvmWatcher |
     for (const _ of result.lateCredited) metrics.latePayments.inc({ network: name });
     hub.poke([...result.changed.map((c) => c.id), ...result.lateCredited]);
   };
-  const onRpcCall = (name: string) => (method: string, _url: string, ok: boolean) =>
+  // Every RPC call is counted and recorded per endpoint in the watcher's health (/readyz).
+  const onRpcCall = (name: string, health: WatcherHealth) => (method: string, url: string, ok: boolean) => {
     metrics.rpcCalls.inc({ network: name, method, outcome: ok ? 'ok' : 'error' });
+    health.rpcCall(url, ok);
+  };
   for (const name of deps.chains.watchedNetworks) {
     const w = config.watchers[name]!;
     const network = registry.require(name);
+    const health = createWatcherHealth({
+      network: name,
+      kind: network.kind,
+      rpcUrls: w.rpcUrls,
+      pollIntervalMs: w.pollIntervalMs,
+    });
+    const onCall = onRpcCall(name, health);
     if (network.kind === 'solana') {
       const watcher = startSolanaWatcher({
         db: deps.db,
         network: network as SolanaNetwork,
-        rpc: createSolanaRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall: onRpcCall(name) }),
+        rpc: createSolanaRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall }),
+        readSlot: createSolanaSlotReader({
+          urls: w.rpcUrls,
+          timeoutMs: w.rpcTimeoutMs,
+          commitment: (network as SolanaNetwork).commitment,
+          onCall,
+        }),
+        health,
         pollIntervalMs: w.pollIntervalMs,
         lateGraceMs: w.lateGraceMs,
         // The same freshness tolerance as the settle verifier, so both judge a payment alike.
@@ -85,7 +103,7 @@ export function startWatchers(deps: StartWatchersDeps): Map<string, EvmWatcher |
     const watcher = createEvmWatcher({
       db: deps.db,
       network: network as EvmNetwork,
-      rpc: createRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall: onRpcCall(name) }),
+      rpc: createRpcClient({ urls: w.rpcUrls, timeoutMs: w.rpcTimeoutMs, onCall }),
       confirmations: deps.chains.confirmations.get(name) ?? (network as EvmNetwork).confirmations,
       pollIntervalMs: w.pollIntervalMs,
       maxBlockRange: w.maxBlockRange,
@@ -94,6 +112,7 @@ export function startWatchers(deps: StartWatchersDeps): Map<string, EvmWatcher |
       owner: deps.replicaId,
       logger: logger.child({ watcher: name }),
       onPass: (ms) => metrics.scanSeconds.observe({ network: name }, ms / 1000),
+      health,
       onChange: onChange(name),
     });
     watchers.set(name, watcher);

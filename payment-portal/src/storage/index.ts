@@ -6,6 +6,7 @@ export { openDatabase } from './open-database.js';
 export { migrate, readMigrations, MIGRATIONS_DIR, MIGRATION_LOCK_KEY } from './migrate.js';
 export type { Migration, MigrateOptions, MigrateResult } from './migrate.js';
 export { StorageError, toStorageError } from './errors.js';
+export { ADVISORY_LOCK_CLASS } from './advisory-locks.js';
 export type { StorageErrorCode } from './errors.js';
 export type {
   Database,
@@ -22,6 +23,9 @@ export type { RedeemPaymentInput, RedeemPaymentResult } from './repositories/red
 export { allocateReceiveAddress } from './repositories/allocate-receive-address.js';
 export { insertReceiveAddresses, receiveAddressPoolState } from './repositories/insert-receive-addresses.js';
 export type { ReceiveAddressRow } from './repositories/insert-receive-addresses.js';
+export { reserveReceiveAddressIndexes } from './repositories/reserve-receive-address-indexes.js';
+export { purgeExpiredInvoices, RETENTION_LOCK } from './repositories/purge-expired-invoices.js';
+export type { PurgedRows } from './repositories/purge-expired-invoices.js';
 export { getCursor } from './repositories/get-cursor.js';
 export type { WatcherCursor } from './repositories/get-cursor.js';
 export { advanceCursor } from './repositories/advance-cursor.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '@turnpike/protocol/service';
 import { loadPortalConfig } from '../../src/config/load-portal-config.js';
+import { retentionGraceMs } from '../../src/retention/index.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config.example.yaml', import.meta.url));
 const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
@@ -94,6 +95,76 @@ describe('loadPortalConfig', () => {
       expect(problems).toContain('wallets.solana.address');
       expect(problems).toContain('proofs.x402.relayerKey');
       expect(problems).toContain('surprise: unknown key');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keep-alive: longer than the gateways by default; a headers timeout not above it is refused', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portal-config-'));
+    try {
+      const file = join(dir, 'portal.yaml');
+      const base = [
+        'database: { memory: true }',
+        'issuer: https://portal.test',
+        'tokens: { signingKeys: [{ kid: k1, privateKey: { fromEnv: KEY } }] }',
+      ];
+      const env = { TOKEN: 'internal-secret-0123456789', KEY: pem };
+      await writeFile(file, ['listeners: { internalToken: { fromEnv: TOKEN } }', ...base].join('\n'));
+      const config = await loadPortalConfig({ file, env });
+      expect(config.listeners).toMatchObject({ keepAliveTimeoutMs: 130_000, headersTimeoutMs: 131_000 });
+      await writeFile(
+        file,
+        [
+          'listeners: { internalToken: { fromEnv: TOKEN }, keepAliveTimeoutMs: 2m, headersTimeoutMs: 2m }',
+          ...base,
+        ].join('\n'),
+      );
+      const err = await loadPortalConfig({ file, env }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringMatching(/^listeners\.headersTimeoutMs: .*greater than keepAliveTimeoutMs/),
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('retention: the grace defaults to the longest late grace + 7 days, and may not be shorter than it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portal-config-'));
+    try {
+      const file = join(dir, 'portal.yaml');
+      const env = { TOKEN: 'internal-secret-0123456789', KEY: pem };
+      const write = (lines: string[]) =>
+        writeFile(
+          file,
+          [
+            'listeners: { internalToken: { fromEnv: TOKEN } }',
+            'database: { memory: true }',
+            'issuer: https://portal.test',
+            'tokens: { signingKeys: [{ kid: k1, privateKey: { fromEnv: KEY } }] }',
+            ...lines,
+          ].join('\n'),
+        );
+      await write([]);
+      let config = await loadPortalConfig({ file, env });
+      expect(config.retention).toEqual({ enabled: true, intervalMs: 300_000, batchSize: 500 });
+      expect(retentionGraceMs(config)).toBe(86_400_000 + 7 * 86_400_000);
+      await write([
+        'watchers: { base: { rpcUrls: ["https://a.example"], lateGraceMs: 2d }, polygon: { rpcUrls: ["https://b.example"] } }',
+      ]);
+      config = await loadPortalConfig({ file, env });
+      expect(retentionGraceMs(config)).toBe(9 * 86_400_000);
+      await write(['retention: { graceMs: 30d, batchSize: 100 }']);
+      expect(retentionGraceMs(await loadPortalConfig({ file, env }))).toBe(30 * 86_400_000);
+      await write(['retention: { graceMs: 1h }']);
+      const err = await loadPortalConfig({ file, env }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringMatching(
+          /^retention\.graceMs: 3600000 is shorter than the longest .*lateGraceMs \(86400000\)/,
+        ),
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

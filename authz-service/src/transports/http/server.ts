@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { AUTHZ_DEFAULTS } from '../../config/defaults.js';
+import {
+  applyServerTimeouts,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  type ServerTimeouts,
+} from '@turnpike/protocol/service';
 import type { adminPurgeHandler } from './admin.js';
 import { recordClientAddress } from './client-address.js';
 import type { TransportDeps } from './context.js';
@@ -18,6 +24,8 @@ export interface HttpServerOptions extends TransportDeps {
   adminPurge?: ReturnType<typeof adminPurgeHandler>;
   /** Peers whose X-Forwarded-For / X-Real-IP are believed (default: loopback). */
   trustedProxies?: TrustedProxies;
+  /** `listeners.keepAliveTimeoutMs` / `headersTimeoutMs`; default the shared defaults. */
+  timeouts?: ServerTimeouts;
 }
 
 function notFound(res: ServerResponse, status = 404): void {
@@ -68,8 +76,14 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
         return notFound(res);
     }
   });
-  // Gateways keep connections open; outlive their idle timeouts so they close first.
-  server.keepAliveTimeout = 75_000;
-  server.headersTimeout = 76_000;
+  // Gateways keep idle connections for reuse; outlive their idle timeouts so they close first
+  // (a gateway writing into a connection we are closing is a reset; docs/gateway-timeouts.md).
+  applyServerTimeouts(
+    server,
+    opts.timeouts ?? {
+      keepAliveTimeoutMs: DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+      headersTimeoutMs: DEFAULT_HEADERS_TIMEOUT_MS,
+    },
+  );
   return server;
 }

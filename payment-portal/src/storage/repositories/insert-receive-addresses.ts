@@ -25,17 +25,22 @@ export async function insertReceiveAddresses(
   return result.rowCount;
 }
 
-/** The next index to derive for a wallet (one past the highest stored), and how many are free. */
+/**
+ * A wallet's pool: the next index the pool would derive (the cursor of address_index_cursors
+ * branch 0, or one past the highest stored row when that is higher) and how many are free.
+ */
 export async function receiveAddressPoolState(
   db: Queryable,
   walletId: string,
 ): Promise<{ nextIndex: number; free: number }> {
-  const result = await db.query<{ next_index: number; free: string }>(
-    `SELECT COALESCE(MAX(derivation_index) + 1, 0)::int AS next_index,
+  const result = await db.query<{ next_index: string; free: string }>(
+    `SELECT GREATEST(
+              COALESCE((SELECT next_index FROM address_index_cursors WHERE wallet_id = $1 AND branch = 0), 0),
+              COALESCE(MAX(derivation_index) + 1, 0)) AS next_index,
             COUNT(*) FILTER (WHERE allocated_at IS NULL) AS free
      FROM receive_addresses WHERE wallet_id = $1`,
     [walletId],
   );
   const row = result.rows[0];
-  return { nextIndex: row?.next_index ?? 0, free: Number(row?.free ?? 0) };
+  return { nextIndex: Number(row?.next_index ?? 0), free: Number(row?.free ?? 0) };
 }

@@ -12,6 +12,7 @@ import type { RpcClient } from './rpc-client.js';
 import { blockNumberSchema } from './rpc-schemas.js';
 import { blockHashAt, ChainMovedError, scanRange } from './scan-range.js';
 import { createPassLoop } from '../pass-loop.js';
+import { createWatcherHealth, type WatcherHealth } from '../watcher-health.js';
 import {
   confirmPayments,
   pruneBlocks,
@@ -40,6 +41,8 @@ export interface EvmWatcherOptions {
   onChange?: (result: RefreshResult) => void;
   /** Called after every scheduled pass with its duration (metrics). */
   onPass?: (durationMs: number, ok: boolean) => void;
+  /** Where the watcher records its passes, head and cursor (default: its own, without RPC endpoints). */
+  health?: WatcherHealth;
 }
 
 export interface PassResult {
@@ -53,6 +56,8 @@ export interface PassResult {
 
 export interface EvmWatcher {
   readonly network: string;
+  /** Its last passes, head, cursor and RPC endpoints (for /readyz; reading it calls nothing). */
+  readonly health: WatcherHealth;
   /** One scan pass (tests and the benchmark drive it directly). */
   pass(): Promise<PassResult>;
   start(): void;
@@ -77,6 +82,7 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
   const leaseTtlMs = Math.max(15_000, opts.pollIntervalMs * 5);
   const windowSize = BigInt(Math.max(64, opts.confirmations * 2 + 16));
   const tokens = Object.values(network.tokens).map((t) => t.address.toLowerCase());
+  const health = opts.health ?? createWatcherHealth({ network: name, kind: 'evm' });
 
   async function findAncestor(from: bigint): Promise<bigint> {
     const stored = await storedBlocks(db, name, from, Number(windowSize));
@@ -125,8 +131,11 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
       cursor = await getCursor(db, name);
       if (cursor === null) throw new Error('watcher cursor missing after creation');
     }
-    if (!(await acquireWatcherLease(db, name, opts.owner, leaseTtlMs)))
+    if (!(await acquireWatcherLease(db, name, opts.owner, leaseTtlMs))) {
+      // Another replica scans; its cursor still tells how far behind the head the network is.
+      health.chainAt(head, cursor.lastBlock);
       return { scanned: false, changed: [] };
+    }
 
     const last = cursor.lastBlock;
     // 1. Is our tip still the chain's?
@@ -183,6 +192,7 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     if (reorg) {
       const ancestor = await findAncestor(last > 0n ? last - 1n : 0n);
       const result = await rollBack(last, ancestor);
+      health.chainAt(head, ancestor);
       opts.onChange?.(result);
       return { scanned: true, reorgTo: ancestor, changed: result.changed };
     }
@@ -195,6 +205,7 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     });
     changed.push(...confirmed.changed);
     if (scannedTo > windowSize) await pruneBlocks(db, name, scannedTo - windowSize);
+    health.chainAt(head, scannedTo);
     const result = { changed, lateCredited: confirmed.lateCredited };
     if (changed.length > 0 || confirmed.lateCredited.length > 0) opts.onChange?.(result);
     for (const id of confirmed.lateCredited)
@@ -205,8 +216,12 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
   const loop = createPassLoop({
     pass,
     intervalMs: opts.pollIntervalMs,
-    ...(opts.onPass ? { onPassDone: opts.onPass } : {}),
+    onPassDone: (ms, ok) => {
+      if (ok) health.passSucceeded();
+      opts.onPass?.(ms, ok);
+    },
     onError: (err) => {
+      health.passFailed(err);
       if (err instanceof ChainMovedError)
         logger.info({ network: name, reason: err.message }, 'scan pass retried');
       else
@@ -221,5 +236,5 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
         () => undefined,
       ),
   });
-  return { network: name, pass, start: loop.start, stop: loop.stop };
+  return { network: name, health, pass, start: loop.start, stop: loop.stop };
 }

@@ -6,3 +6,4 @@ export {
   type SolanaWatcher,
   type SolanaWatcherOptions,
 } from './solana-watcher.js';
+export { createSolanaSlotReader, SolanaSlotUnavailableError } from './slot-reader.js';

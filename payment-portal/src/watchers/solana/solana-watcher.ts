@@ -22,6 +22,7 @@ import {
 } from '../../storage/index.js';
 import { mapLimit } from './map-limit.js';
 import { createPassLoop } from '../pass-loop.js';
+import { createWatcherHealth, type WatcherHealth } from '../watcher-health.js';
 
 export interface SolanaWatcherOptions {
   db: Database;
@@ -42,6 +43,13 @@ export interface SolanaWatcherOptions {
   /** Tolerance between block time and our clock for the freshness check. Default 60 s. */
   clockSkewMs?: number;
   onChange?: (result: RefreshResult) => void;
+  /**
+   * The current slot (createSolanaSlotReader), asked first in every pass so the pass proves the
+   * RPC answers even with no open offer. Without it a pass with nothing to poll calls no RPC.
+   */
+  readSlot?: () => Promise<bigint>;
+  /** Where the watcher records its passes (default: its own, without RPC endpoints). */
+  health?: WatcherHealth;
 }
 
 export interface SolanaPassResult {
@@ -55,6 +63,8 @@ export interface SolanaPassResult {
 
 export interface SolanaWatcher {
   readonly network: string;
+  /** Its last passes, slot and RPC endpoints (for /readyz; reading it calls nothing). */
+  readonly health: WatcherHealth;
   /** One polling pass (tests drive it directly). */
   pass(): Promise<SolanaPassResult>;
   start(): void;
@@ -85,6 +95,7 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
   const concurrency = opts.concurrency ?? 4;
   const perReference = opts.signaturesPerReference ?? 20;
   const skew = opts.clockSkewMs ?? 60_000;
+  const health = opts.health ?? createWatcherHealth({ network: name, kind: 'solana' });
   // Signatures judged not to pay their offer: not fetched again by this replica.
   const rejected = new Set<string>();
 
@@ -118,6 +129,7 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
   }
 
   async function pass(): Promise<SolanaPassResult> {
+    if (opts.readSlot) health.chainAt(await opts.readSlot());
     await advanceCursor(db, { network: name, expectedBlock: null, toBlock: 0n });
     if (!(await acquireWatcherLease(db, name, opts.owner, leaseTtlMs)))
       return { scanned: false, polled: 0, recorded: 0, changed: [] };
@@ -160,18 +172,23 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
   const loop = createPassLoop({
     pass,
     intervalMs: opts.pollIntervalMs,
-    onError: (err) =>
+    onPassDone: (_ms, ok) => {
+      if (ok) health.passSucceeded();
+    },
+    onError: (err) => {
+      health.passFailed(err);
       logger.warn(
         { network: name, err: err instanceof Error ? err.message : String(err) },
         'Solana poll pass failed',
-      ),
+      );
+    },
     onStopped: () =>
       releaseWatcherLease(db, name, opts.owner).then(
         () => undefined,
         () => undefined,
       ),
   });
-  return { network: name, pass, start: loop.start, stop: loop.stop };
+  return { network: name, health, pass, start: loop.start, stop: loop.stop };
 }
 
 /** Creates and starts the watcher; `stop()` ends polling and gives the lease up. */
