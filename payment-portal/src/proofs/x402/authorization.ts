@@ -56,30 +56,48 @@ export function checkAuthorization(p: X402ExactEvmPayload, t: AuthorizationTerms
     throw new ProofRefusal(REASONS.X402_AUTHORIZATION_EXPIRED, 'the authorization has expired');
   let signer: string;
   try {
-    signer = verifyTypedData(
-      {
-        name: t.asset.eip712.name,
-        version: t.asset.eip712.version,
-        chainId: t.network.chainId,
-        verifyingContract: t.asset.address,
-      },
-      TRANSFER_WITH_AUTHORIZATION_TYPES,
-      {
-        from: a.from,
-        to: a.to,
-        value,
-        validAfter: BigInt(a.validAfter),
-        validBefore: BigInt(a.validBefore),
-        nonce: a.nonce,
-      },
-      p.signature,
-    );
+    signer = recoverSigner(p, t.network, t.asset);
   } catch (cause) {
     throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the signature does not parse', { cause });
   }
   // Smart-contract wallets (ERC-1271/6492) are not accepted: only an EOA's signature recovers.
   if (signer.toLowerCase() !== a.from.toLowerCase())
     throw new ProofRefusal(REASONS.X402_SIGNATURE_INVALID, 'the authorization is not signed by its payer');
+}
+
+/**
+ * Whether the payer signed this authorization for this token (the EIP-712 domain names the token
+ * contract): how an x402 v1 payment, which names no token, says which one it pays in.
+ */
+export function isSignedFor(p: X402ExactEvmPayload, network: EvmNetwork, asset: Erc20Asset): boolean {
+  try {
+    return recoverSigner(p, network, asset).toLowerCase() === p.authorization.from.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
+/** The address whose key signed the authorization under this token's domain (throws when it does not parse). */
+function recoverSigner(p: X402ExactEvmPayload, network: EvmNetwork, asset: Erc20Asset): string {
+  const a = p.authorization;
+  return verifyTypedData(
+    {
+      name: asset.eip712.name,
+      version: asset.eip712.version,
+      chainId: network.chainId,
+      verifyingContract: asset.address,
+    },
+    TRANSFER_WITH_AUTHORIZATION_TYPES,
+    {
+      from: a.from,
+      to: a.to,
+      value: BigInt(a.value),
+      validAfter: BigInt(a.validAfter),
+      validBefore: BigInt(a.validBefore),
+      nonce: a.nonce,
+    },
+    p.signature,
+  );
 }
 
 /** The chain checks: the nonce is unused and the payer holds the value. */

@@ -28,7 +28,10 @@ export interface Relayer {
 
 /** Steps run inside the network's lane, so nothing else settles on that network in between. */
 export interface SettleHooks<T> {
-  /** Runs before sending; throw a ProofRefusal to send nothing (e.g. the invoice is already paid). */
+  /**
+   * Runs first in the lane, before the nonce is checked on chain; throw to send nothing (e.g. the
+   * same authorization was credited meanwhile).
+   */
   beforeSend?: () => Promise<void>;
   /** Runs on the mined receipt (e.g. credit it); its result is what settle resolves with. */
   afterMined?: (receipt: TransactionReceipt) => Promise<T>;
@@ -43,7 +46,7 @@ export interface RelayerOptions {
 
 /**
  * The x402 relayer: the one private key the portal may hold, read from a secret source, used
- * only to pay gas for EIP-3009 transfers that move the payer's tokens to the invoice's address.
+ * only to pay gas for EIP-3009 transfers that move the payer's tokens to the portal's x402 address.
  * Submissions on a network run one at a time (a mutex), which keeps the account's nonces in order
  * and lets a replayed authorization be caught on chain before gas is spent on it.
  */
@@ -89,10 +92,12 @@ export function createRelayer(opts: RelayerOptions): Relayer {
       const a = payload.authorization;
       const token = new Contract(asset.address, EIP3009_ABI, l.signer);
       return l.mutex.run(async () => {
-        // Checked again inside the lane: a concurrent copy of this authorization may just have settled.
+        // First the caller's own check (e.g. "this authorization was credited meanwhile": a
+        // concurrent copy that settled in this lane gets that answer, not "nonce used")...
+        await hooks.beforeSend?.();
+        // ...then the chain's, again inside the lane: the nonce may have been spent since.
         const used = (await token.getFunction('authorizationState').staticCall(a.from, a.nonce)) as boolean;
         if (used) throw new ProofRefusal(REASONS.X402_NONCE_USED, 'this authorization has already been used');
-        await hooks.beforeSend?.();
         let sent;
         try {
           sent = await token.getFunction('transferWithAuthorization')(

@@ -23,6 +23,7 @@ import { checkAuthorizationOnChain, checkTokenDomain } from './authorization.js'
 import { decodeX402Proof, type DecodedX402 } from './decode.js';
 import { facilitatorReason, type FacilitatorClient } from './facilitator-client.js';
 import type { Relayer } from './relayer.js';
+import { settlementsInProcess } from './settlements-in-process.js';
 import { requirementFor } from './requirements.js';
 import { x402TermsOf, type X402Terms } from './x402-terms.js';
 
@@ -43,8 +44,9 @@ class CreditedMeanwhile extends Error {
  * Verifies an x402 `exact` payment (EIP-3009 on EVM, v1 or v2) against the resource's price and
  * the portal's x402 address, settles it — through the relayer or a facilitator — and credits the
  * settlement once, keyed by (network, settlement tx, Transfer log index). The authorization itself
- * is the binding: only its payer could sign it, and presenting it again returns the grant it
- * bought instead of settling twice. Returns the token and the x402 receipt.
+ * is the binding: only its payer could sign it, and presenting it again — for the same resource —
+ * returns the grant it bought instead of settling twice (copies arriving while it settles wait for
+ * it). Returns the token and the x402 receipt.
  */
 export async function settleX402(
   request: SettleRequest & { proof: X402Proof },
@@ -61,8 +63,16 @@ export async function settleX402(
     network: d.version === 2 ? d.network.caip2 : (d.network.x402V1Name ?? d.network.name),
     payer: auth.from,
   });
+  const again = (known: Grant) => {
+    if (!boughtFor(known, request))
+      throw new ProofRefusal(
+        REASONS.PAYMENT_ALREADY_REDEEMED,
+        'this authorization already paid for another resource',
+      );
+    return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
+  };
   const known = await findBoundGrant(pctx.db, binding);
-  if (known !== null) return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
+  if (known !== null) return again(known);
 
   const reads = readsFor(
     pctx.rpcUrls,
@@ -121,24 +131,42 @@ export async function settleX402(
     );
     throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
   };
+  // A copy of an authorization this process is settling waits for that settlement and gets its
+  // grant (a second /settle or lane turn would only find the nonce spent).
+  const inProcess = settlementsInProcess(pctx.db);
+  const joined = inProcess.get(binding);
   let grant: Grant;
   try {
-    grant =
-      deps.config.mode === 'facilitator'
-        ? await credit(await settleThroughFacilitator(request, d, terms, reads, deps))
-        : await settleThroughRelayer(d, terms.asset, reads, deps, {
-            // Inside the relayer's lane: the same authorization, credited by another request
-            // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
-            // the answer.
-            beforeSend: () => assertNotCredited(pctx, binding),
-            afterMined: credit,
-          });
+    grant = await (joined ??
+      inProcess.start(binding, () =>
+        deps.config.mode === 'facilitator'
+          ? settleThroughFacilitator(request, d, terms, reads, deps).then(credit)
+          : settleThroughRelayer(d, terms.asset, reads, deps, {
+              // Inside the relayer's lane: the same authorization, credited by another request
+              // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
+              // the answer.
+              beforeSend: () => assertNotCredited(pctx, binding),
+              afterMined: credit,
+            }),
+      ));
   } catch (err) {
-    if (err instanceof CreditedMeanwhile)
-      return grantAgain(pctx, err.grant, undefined, receiptOf(err.grant.payment.tx));
+    if (err instanceof CreditedMeanwhile) return again(err.grant);
     throw err;
   }
-  return grantResponse(pctx, grant, receiptOf(grant.payment.tx));
+  return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
+}
+
+/**
+ * Whether a grant is the access this request asks for (its host, its resource, the claims the
+ * resource requires). The binding names no resource: the same authorization presented for another
+ * one must not get a token that does not open it.
+ */
+function boughtFor(grant: Grant, request: SettleRequest): boolean {
+  return (
+    grant.host === request.host &&
+    grant.resource === normalizePath(request.resource).path &&
+    Object.entries(request.request.claims).every(([name, value]) => grant.claims[name] === value)
+  );
 }
 
 interface Settled {
@@ -161,7 +189,13 @@ async function settleThroughRelayer<T>(
   hooks: { beforeSend: () => Promise<void>; afterMined: (settled: Settled) => Promise<T> },
 ): Promise<T> {
   if (!deps.relayer) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'no relayer is configured');
-  await checkAuthorizationOnChain(d.exact, asset, reads);
+  await checkAuthorizationOnChain(d.exact, asset, reads).catch((err: unknown) => {
+    // A spent nonce may be a copy of this authorization settling in the lane right now: the lane
+    // decides, after that settlement is credited (beforeSend answers with its grant, or the lane's
+    // own nonce check refuses).
+    if (err instanceof ProofRefusal && err.code === REASONS.X402_NONCE_USED) return;
+    throw err;
+  });
   return deps.relayer.settle(d.network, asset, d.exact, deps.config.receiptTimeoutMs, {
     beforeSend: hooks.beforeSend,
     afterMined: (r) =>

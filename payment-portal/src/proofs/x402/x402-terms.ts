@@ -1,6 +1,6 @@
 import { REASONS, type Erc20Asset, type SettleRequest } from '@turnpike/protocol';
 import { ProofRefusal, type ProofContext } from '../context.js';
-import { checkAuthorization } from './authorization.js';
+import { checkAuthorization, isSignedFor } from './authorization.js';
 import type { DecodedX402 } from './decode.js';
 
 /** What an x402 payment must pay: the portal's x402 address, one offered token, its price. */
@@ -12,9 +12,9 @@ export interface X402Terms {
 
 /**
  * Matches an x402 payment to the resource's terms and checks it offline (recipient, value,
- * validity window, EIP-712 signature). v2 names the token it accepted; v1 does not, so each offered
- * EIP-3009 token of the network is tried — the signature's domain is the token contract, so only
- * the token the payer signed for verifies.
+ * validity window, EIP-712 signature). v2 names the token it accepted; v1 does not, so the offered
+ * token is the one the signature is for — its domain is the token contract, so only the token the
+ * payer signed for recovers the payer.
  */
 export function x402TermsOf(
   request: SettleRequest,
@@ -45,27 +45,25 @@ export function x402TermsOf(
   );
   if (candidates.length === 0)
     throw new ProofRefusal(REASONS.PAYMENT_WRONG_ASSET, 'x402 pays this resource only in its offered tokens');
-  const nowSeconds = Math.floor((pctx.now ?? Date.now)() / 1000);
-  let firstRefusal: unknown;
-  for (const offer of candidates) {
-    const asset = offer.asset as Erc20Asset;
-    const amount = BigInt(offer.atomic);
-    if (d.accepted !== undefined && BigInt(d.accepted.amount) !== amount)
-      throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
-    try {
-      checkAuthorization(d.exact, {
-        network: d.network,
-        asset,
-        payTo: x402.payTo,
-        amount,
-        exactValue: d.version === 2,
-        minValiditySeconds,
-        nowSeconds,
-      });
-      return { payTo: x402.payTo, asset, amount };
-    } catch (err) {
-      firstRefusal ??= err;
-    }
-  }
-  throw firstRefusal;
+  // One offer per token is the usual case; v1 with several tokens: the one the payer signed for
+  // (its EIP-712 domain recovers the payer), so a refusal speaks of that token's terms. When none
+  // recovers, the first offer's checks say why (the signature, unless something fails before it).
+  const offer =
+    candidates.length === 1
+      ? candidates[0]!
+      : (candidates.find((o) => isSignedFor(d.exact, d.network, o.asset as Erc20Asset)) ?? candidates[0]!);
+  const asset = offer.asset as Erc20Asset;
+  const amount = BigInt(offer.atomic);
+  if (d.accepted !== undefined && BigInt(d.accepted.amount) !== amount)
+    throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
+  checkAuthorization(d.exact, {
+    network: d.network,
+    asset,
+    payTo: x402.payTo,
+    amount,
+    exactValue: d.version === 2,
+    minValiditySeconds,
+    nowSeconds: Math.floor((pctx.now ?? Date.now)() / 1000),
+  });
+  return { payTo: x402.payTo, asset, amount };
 }

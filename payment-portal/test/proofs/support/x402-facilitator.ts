@@ -30,6 +30,8 @@ export interface TestServer {
   url: string;
   /** Requests received, by path. */
   calls: string[];
+  /** The JSON bodies of the requests it read, with their path. */
+  bodies: Array<{ path: string; body: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
@@ -45,13 +47,14 @@ const SPEC_REASONS: Record<string, string> = {
 };
 
 async function listen(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  calls: string[],
+  handler: (req: IncomingMessage, res: ServerResponse, bodies: TestServer['bodies']) => void,
 ): Promise<TestServer> {
+  const calls: string[] = [];
+  const bodies: TestServer['bodies'] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     calls.push(req.url ?? '');
-    handler(req, res);
+    handler(req, res, bodies);
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -62,6 +65,7 @@ async function listen(
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    bodies,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -70,10 +74,15 @@ async function listen(
   };
 }
 
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readJson(
+  req: IncomingMessage,
+  bodies: TestServer['bodies'],
+): Promise<Record<string, unknown>> {
   let text = '';
   for await (const chunk of req) text += chunk;
-  return JSON.parse(text) as Record<string, unknown>;
+  const body = JSON.parse(text) as Record<string, unknown>;
+  bodies.push({ path: req.url ?? '', body });
+  return body;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -125,7 +134,7 @@ export async function startTestFacilitator(opts: {
     return { network, asset, exact: exact.data };
   }
 
-  return listen((req, res) => {
+  return listen((req, res, bodies) => {
     void (async () => {
       if (req.method === 'GET' && req.url === '/supported') {
         send(res, 200, {
@@ -135,7 +144,7 @@ export async function startTestFacilitator(opts: {
         });
         return;
       }
-      const body = await readJson(req);
+      const body = await readJson(req, bodies);
       try {
         const v = await verify(body);
         if ('error' in v) {
@@ -169,16 +178,16 @@ export async function startTestFacilitator(opts: {
         );
       }
     })();
-  }, []);
+  });
 }
 
 export function startHangingFacilitator(): Promise<TestServer> {
-  return listen(() => undefined, []);
+  return listen(() => undefined);
 }
 
 export function startLyingFacilitator(): Promise<TestServer> {
-  return listen((req, res) => {
-    void readJson(req).then(() =>
+  return listen((req, res, bodies) => {
+    void readJson(req, bodies).then(() =>
       send(
         res,
         200,
@@ -187,5 +196,5 @@ export function startLyingFacilitator(): Promise<TestServer> {
           : { success: true, transaction: `0x${randomBytes(32).toString('hex')}`, network: 'eip155:31337' },
       ),
     );
-  }, []);
+  });
 }

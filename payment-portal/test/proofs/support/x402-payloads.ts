@@ -4,6 +4,13 @@ import { getAddress, type Wallet } from 'ethers';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES } from '../../../src/proofs/index.js';
 import type { EvmStand } from './evm-proof-fixture.js';
 
+/** An EIP-3009 token's EIP-712 domain as a client signs it (the token contract and its name). */
+export interface SigningToken {
+  address: string;
+  /** The domain name; "USD Coin" (what the harness's FiatTokenV2_2 instances are named) unless given. */
+  name?: string;
+}
+
 export interface AuthorizationOverrides {
   from?: string;
   to?: string;
@@ -13,6 +20,8 @@ export interface AuthorizationOverrides {
   nonce?: string;
   /** Signs with this wallet instead of the payer. */
   signer?: Wallet;
+  /** Signs for this token's domain instead of anvil's USDC. */
+  token?: SigningToken;
 }
 
 export interface ExactPayload {
@@ -27,7 +36,7 @@ export interface ExactPayload {
   };
 }
 
-/** A TransferWithAuthorization of `value` USDC from the payer to `payTo`, signed for anvil's USDC. */
+/** A TransferWithAuthorization of `value` (anvil's USDC unless `o.token`) from the payer to `payTo`. */
 export async function signAuthorization(
   stand: EvmStand,
   payTo: string,
@@ -45,35 +54,50 @@ export async function signAuthorization(
     nonce: o.nonce ?? `0x${randomBytes(32).toString('hex')}`,
   };
   const signature = await signer.signTypedData(
-    { name: 'USD Coin', version: '2', chainId: stand.network.chainId, verifyingContract: stand.usdc.address },
+    {
+      name: o.token?.name ?? 'USD Coin',
+      version: '2',
+      chainId: stand.network.chainId,
+      verifyingContract: o.token?.address ?? stand.usdc.address,
+    },
     TRANSFER_WITH_AUTHORIZATION_TYPES,
     authorization,
   );
   return { signature, authorization };
 }
 
-/** The v2 requirement the authorizer's 402 lists for an invoice offer. */
-export function v2Requirement(stand: EvmStand, payTo: string, amount: bigint) {
+/** The v2 requirement the authorizer's 402 lists for anvil's USDC (or `asset`). */
+export function v2Requirement(stand: EvmStand, payTo: string, amount: bigint, asset = stand.usdc.address) {
   return {
     scheme: 'exact',
     network: stand.network.caip2,
     amount: amount.toString(),
-    asset: getAddress(stand.usdc.address),
+    asset: getAddress(asset),
     payTo: getAddress(payTo),
     maxTimeoutSeconds: 300,
     extra: { name: 'USD Coin', version: '2' },
   };
 }
 
-export function v2Payload(stand: EvmStand, payTo: string, amount: bigint, exact: ExactPayload) {
+/** A v2 payment payload; `accepted` overrides what the client echoes of the requirement. */
+export function v2Payload(
+  stand: EvmStand,
+  payTo: string,
+  amount: bigint,
+  exact: ExactPayload,
+  accepted: Record<string, unknown> = {},
+) {
   return {
     x402Version: 2,
     resource: { url: 'https://shop.test/premium' },
-    accepted: v2Requirement(stand, payTo, amount),
+    accepted: { ...v2Requirement(stand, payTo, amount), ...accepted },
     payload: exact,
   };
 }
 
+/** A v1 payment payload: it names the network but neither the token nor the price. */
 export function v1Payload(exact: ExactPayload) {
   return { x402Version: 1, scheme: 'exact', network: 'anvil', payload: exact };
 }
+
+export const x402Proof = (version: 1 | 2, payload: unknown) => ({ type: 'x402' as const, version, payload });
