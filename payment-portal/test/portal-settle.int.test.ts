@@ -371,7 +371,8 @@ it("an x402 payment to the portal's x402 address settles through the relayer onc
       asset: getAddress(chain.usdc.address),
       payTo: getAddress(c.evm.payTo),
       maxTimeoutSeconds: 300,
-      extra: { name: 'USD Coin', version: '2' },
+      // The requester's secret, echoed as the 402 listed it (the x402 payment's binding).
+      extra: { name: 'USD Coin', version: '2', challenge: 'requester-secret-0123456789' },
     },
     payload: { signature, authorization },
   };

@@ -1,6 +1,7 @@
 import {
   checksumEvmAddress,
   encodeX402Header,
+  newChallengeId,
   toWire,
   type ChallengeOffer,
   type PayeeResponse,
@@ -62,6 +63,7 @@ export async function api402(
     description,
     mimeType: 'application/json',
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+    secret: newChallengeId(),
   });
   const offers = challenge?.offers ?? [];
   const first = offers[0];

@@ -7,6 +7,12 @@ export interface X402Context {
   description: string;
   mimeType: string;
   maxTimeoutSeconds: number;
+  /**
+   * A secret for this 402's requester, in every requirement's `extra.challenge`: a v2 client echoes
+   * the requirement it accepted, and the portal binds the payment to the secret (the authorization
+   * itself is public once settled), so presenting the payment again is the requester's alone.
+   */
+  secret: string;
 }
 
 export interface X402V2Requirement {
@@ -16,7 +22,7 @@ export interface X402V2Requirement {
   asset: string;
   payTo: string;
   maxTimeoutSeconds: number;
-  extra: { name: string; version: string };
+  extra: { name: string; version: string; challenge: string };
 }
 
 export interface X402V1Requirement {
@@ -29,7 +35,7 @@ export interface X402V1Requirement {
   description: string;
   mimeType: string;
   maxTimeoutSeconds: number;
-  extra: { name: string; version: string };
+  extra: { name: string; version: string; challenge: string };
 }
 
 export interface X402Terms {
@@ -50,7 +56,7 @@ export function x402Terms(challengeOffers: readonly ChallengeOffer[], ctx: X402C
     if (asset.kind !== 'erc20' || asset.address === undefined || asset.eip712 === undefined) continue;
     const network = ctx.registry.get(c.network);
     if (network === undefined || network.kind !== 'evm') continue;
-    const extra = { name: asset.eip712.name, version: asset.eip712.version };
+    const extra = { name: asset.eip712.name, version: asset.eip712.version, challenge: ctx.secret };
     v2.push({
       scheme: 'exact',
       network: network.caip2,

@@ -133,6 +133,7 @@ describe('x402 terms', () => {
     description: 'd',
     mimeType: 'application/json',
     maxTimeoutSeconds: 60,
+    secret: 'abcdefghijklmnopqrstuv',
   };
 
   it('only EVM ERC-20 offers; v1 only for networks with an x402 v1 name', () => {
@@ -175,7 +176,8 @@ describe('x402 terms', () => {
       asset: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913',
       payTo: '0x00000000000000000000000000000000000000aa',
       maxTimeoutSeconds: 60,
-      extra: { name: 'USD Coin', version: '2' },
+      // The requester's secret rides in extra: v2 clients echo it, the portal binds the payment to it.
+      extra: { name: 'USD Coin', version: '2', challenge: 'abcdefghijklmnopqrstuv' },
     });
     expect(terms.v1[0]).toMatchObject({
       maxAmountRequired: '1500000',

@@ -163,10 +163,12 @@ describe('x402 to the fixed x402 address, settled through a facilitator', () => 
     const settle = await facilitated(real.url);
     const flow = await usdcFlow();
     const exact = await signAuthorization(stand, payTo, PRICE);
-    const first = await settle(request(2, v2Payload(stand, payTo, PRICE, exact)), core.pctx);
+    const payload = v2Payload(stand, payTo, PRICE, exact);
+    const first = await settle(request(2, payload), core.pctx);
     if (!first.ok) throw new Error(`refused: ${first.reason} ${first.message}`);
     const asked = real.calls.length;
-    const again = await settle(request(2, v2Payload(stand, payTo, PRICE, exact)), core.pctx);
+    // The same payload, with the requester's secret (extra.challenge) as its 402 gave it.
+    const again = await settle(request(2, payload), core.pctx);
     if (!again.ok) throw new Error(`refused: ${again.reason} ${again.message}`);
     expect(decodeJwt(again.token).jti).toBe(decodeJwt(first.token).jti);
     expect(again.receipt).toEqual(first.receipt);

@@ -176,7 +176,7 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
     expect(await creditsOf(core.db, exact, stand.usdc.address)).toEqual(credits);
   });
 
-  it('settles a v1 payload (its value may exceed the price) with a v1 receipt, and returns its grant again', async () => {
+  it('settles a v1 payload (its value may exceed the price) with a v1 receipt; presented again it buys nothing (v1 echoes no secret)', async () => {
     const flow = await usdcFlow();
     const exact = await signAuthorization(stand, payTo, PRICE + 1n);
     const first = granted(await pay(1, v1Payload(exact)));
@@ -186,10 +186,27 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
     expect(await creditsOf(core.db, exact, stand.usdc.address)).toMatchObject([
       { amount_atomic: (PRICE + 1n).toString(), tx_hash: first.transaction },
     ]);
-    const again = granted(await pay(1, v1Payload(exact)));
-    expect(again.jwt.jti).toBe(first.jwt.jti);
-    expect(again.receipt).toEqual(first.receipt);
+    // A v1 payload carries nothing only its requester holds, and everything in it is on chain now.
+    expect(refused(await pay(1, v1Payload(exact)))).toBe(REASONS.X402_NONCE_USED);
     expect(await flow.moved()).toEqual([PRICE + 1n, -(PRICE + 1n)]);
+  });
+
+  it('an observer who rebuilds a settled v2 payload from the chain gets nothing; the payer presenting it again gets its grant', async () => {
+    const flow = await usdcFlow();
+    const exact = await signAuthorization(stand, payTo, PRICE);
+    const payload = v2Payload(stand, payTo, PRICE, exact);
+    const first = granted(await pay(2, payload));
+    // transferWithAuthorization's calldata holds every field of the authorization and its signature;
+    // the 402's public terms give the rest. Only the requester's secret (extra.challenge) is not there.
+    const rebuilt = v2Payload(stand, payTo, PRICE, exact);
+    expect(rebuilt.accepted.extra.challenge).not.toBe(payload.accepted.extra.challenge);
+    expect(refused(await pay(2, rebuilt))).toBe(REASONS.X402_NONCE_USED);
+    const { challenge: _dropped, ...noSecret } = payload.accepted.extra;
+    expect(refused(await pay(2, { ...payload, accepted: { ...payload.accepted, extra: noSecret } }))).toBe(
+      REASONS.X402_NONCE_USED,
+    );
+    expect(granted(await pay(2, payload)).jwt.jti).toBe(first.jwt.jti);
+    expect(await flow.moved()).toEqual([PRICE, -PRICE]);
   });
 
   it('settles a payload made by the unmodified @x402/evm client for the fixed address', async () => {
@@ -438,18 +455,15 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
       signAuthorization(stand, payTo, PRICE),
       signAuthorization(stand, payTo, PRICE),
     ]);
-    const [first, second] = (
-      await Promise.all([a, b].map((exact) => pay(2, v2Payload(stand, payTo, PRICE, exact))))
-    ).map(granted);
+    const [payloadA, payloadB] = [a, b].map((exact) => v2Payload(stand, payTo, PRICE, exact));
+    const [first, second] = (await Promise.all([payloadA!, payloadB!].map((p) => pay(2, p)))).map(granted);
     expect(first!.jwt.jti).not.toBe(second!.jwt.jti);
     expect(first!.transaction).not.toBe(second!.transaction);
     expect(await flow.moved()).toEqual([2n * PRICE, -2n * PRICE]);
     expect(await creditsOf(core.db, a, stand.usdc.address)).toMatchObject([{ tx_hash: first!.transaction }]);
     expect(await creditsOf(core.db, b, stand.usdc.address)).toMatchObject([{ tx_hash: second!.transaction }]);
 
-    const [againA, againB] = (
-      await Promise.all([b, a].reverse().map((exact) => pay(2, v2Payload(stand, payTo, PRICE, exact))))
-    ).map(granted);
+    const [againA, againB] = (await Promise.all([payloadA!, payloadB!].map((p) => pay(2, p)))).map(granted);
     expect([againA!.jwt.jti, againA!.transaction]).toEqual([first!.jwt.jti, first!.transaction]);
     expect([againB!.jwt.jti, againB!.transaction]).toEqual([second!.jwt.jti, second!.transaction]);
     expect(await flow.moved()).toEqual([2n * PRICE, -2n * PRICE]);

@@ -11,7 +11,7 @@ export const X402_MAX_TIMEOUT_SECONDS = 300;
  */
 export function requirementFor(
   version: 1 | 2,
-  terms: { payTo: string; amount: bigint },
+  terms: { payTo: string; amount: bigint; secret?: string | undefined },
   network: EvmNetwork,
   asset: Erc20Asset,
   request: SettleRequest,
@@ -21,7 +21,12 @@ export function requirementFor(
     asset: getAddress(asset.address),
     payTo: getAddress(terms.payTo),
     maxTimeoutSeconds: X402_MAX_TIMEOUT_SECONDS,
-    extra: { name: asset.eip712.name, version: asset.eip712.version },
+    // The requester's secret as the 402 listed it, so the requirement is the one the client accepted.
+    extra: {
+      name: asset.eip712.name,
+      version: asset.eip712.version,
+      ...(terms.secret === undefined ? {} : { challenge: terms.secret }),
+    },
   };
   if (version === 2) return { ...common, network: network.caip2, amount: terms.amount.toString() };
   return {

@@ -43,10 +43,12 @@ class CreditedMeanwhile extends Error {
 /**
  * Verifies an x402 `exact` payment (EIP-3009 on EVM, v1 or v2) against the resource's price and
  * the portal's x402 address, settles it — through the relayer or a facilitator — and credits the
- * settlement once, keyed by (network, settlement tx, Transfer log index). The authorization itself
- * is the binding: only its payer could sign it, and presenting it again — for the same resource —
- * returns the grant it bought instead of settling twice (copies arriving while it settles wait for
- * it). Returns the token and the x402 receipt.
+ * settlement once, keyed by (network, settlement tx, Transfer log index). The binding is the
+ * authorization with the secret its 402 handed the requester (v2 `accepted.extra.challenge`):
+ * presenting the same payment again with that secret — for the same resource — returns the grant
+ * it bought instead of settling twice (copies arriving while it settles wait for it). Someone who
+ * rebuilt the payload from the settlement on chain lacks the secret and gets nothing. Returns the
+ * token and the x402 receipt.
  */
 export async function settleX402(
   request: SettleRequest & { proof: X402Proof },
@@ -56,7 +58,8 @@ export async function settleX402(
   const d = decodeX402Proof(request.proof, pctx.registry);
   const terms = x402TermsOf(request, d, pctx, deps.config.minValiditySeconds);
   const auth = d.exact.authorization;
-  const binding = x402Binding(d.network.name, terms.asset.address, auth.from, auth.nonce);
+  const secret = x402Secret(d);
+  const binding = x402Binding(d.network.name, terms.asset.address, auth.from, auth.nonce, secret);
   const receiptOf = (tx: string) => ({
     success: true,
     transaction: tx,
@@ -71,7 +74,7 @@ export async function settleX402(
       );
     return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
   };
-  const known = await findBoundGrant(pctx.db, binding);
+  const known = secret === undefined ? null : await findBoundGrant(pctx.db, binding);
   if (known !== null) return again(known);
 
   const reads = readsFor(
@@ -140,7 +143,7 @@ export async function settleX402(
     grant = await (joined ??
       inProcess.start(binding, () =>
         deps.config.mode === 'facilitator'
-          ? settleThroughFacilitator(request, d, terms, reads, deps).then(credit)
+          ? settleThroughFacilitator(request, d, { ...terms, secret }, reads, deps).then(credit)
           : settleThroughRelayer(d, terms.asset, reads, deps, {
               // Inside the relayer's lane: the same authorization, credited by another request
               // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
@@ -154,6 +157,14 @@ export async function settleX402(
     throw err;
   }
   return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
+}
+
+const SECRET = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The secret the 402 gave the requester, as its v2 client echoes it (`accepted.extra.challenge`). */
+function x402Secret(d: DecodedX402): string | undefined {
+  const value = d.accepted?.extra?.challenge;
+  return typeof value === 'string' && SECRET.test(value) ? value : undefined;
 }
 
 /**
@@ -216,7 +227,7 @@ async function settleThroughRelayer<T>(
 async function settleThroughFacilitator(
   request: SettleRequest,
   d: DecodedX402,
-  terms: X402Terms,
+  terms: X402Terms & { secret: string | undefined },
   reads: EvmReads,
   deps: X402Deps,
 ): Promise<Settled> {

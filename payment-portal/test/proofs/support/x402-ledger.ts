@@ -17,7 +17,7 @@ export interface X402Credit {
   payer: string;
 }
 
-/** Every credit the ledger holds under this authorization's binding (`x402:anvil:<token>:<from>:<nonce>`). */
+/** Every credit the ledger holds for this authorization (bindings `x402:anvil:<token>:<from>:<nonce>:…`). */
 export async function creditsOf(db: Database, exact: ExactPayload, token: string): Promise<X402Credit[]> {
   const a = exact.authorization;
   const r = await db.query<X402Credit>(
@@ -26,8 +26,8 @@ export async function creditsOf(db: Database, exact: ExactPayload, token: string
      FROM invoices i
      JOIN redemptions r ON r.invoice_id = i.id
      JOIN payments p ON p.network = r.network AND p.tx_hash = r.tx_hash AND p.log_index = r.log_index
-     WHERE i.binding = $1`,
-    [x402Binding('anvil', token, a.from, a.nonce)],
+     WHERE i.binding LIKE $1`,
+    [`${x402Binding('anvil', token, a.from, a.nonce, undefined).replace(/:unbound-[0-9a-f]+$/, '')}:%`],
   );
   return r.rows;
 }

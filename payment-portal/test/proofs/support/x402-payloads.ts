@@ -66,8 +66,19 @@ export async function signAuthorization(
   return { signature, authorization };
 }
 
-/** The v2 requirement the authorizer's 402 lists for anvil's USDC (or `asset`). */
-export function v2Requirement(stand: EvmStand, payTo: string, amount: bigint, asset = stand.usdc.address) {
+/** A fresh requester's secret, as the authorizer's 402 puts in every requirement's `extra.challenge`. */
+export function x402Secret(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** The v2 requirement the authorizer's 402 lists for anvil's USDC (or `asset`), with the requester's secret. */
+export function v2Requirement(
+  stand: EvmStand,
+  payTo: string,
+  amount: bigint,
+  asset = stand.usdc.address,
+  secret = x402Secret(),
+) {
   return {
     scheme: 'exact',
     network: stand.network.caip2,
@@ -75,7 +86,7 @@ export function v2Requirement(stand: EvmStand, payTo: string, amount: bigint, as
     asset: getAddress(asset),
     payTo: getAddress(payTo),
     maxTimeoutSeconds: 300,
-    extra: { name: 'USD Coin', version: '2' },
+    extra: { name: 'USD Coin', version: '2', challenge: secret },
   };
 }
 
