@@ -137,15 +137,16 @@ describe('the only RPC endpoint hangs', () => {
     hanging = await startHangingRpc();
     p = await startPortal(chain, {
       extra: {
-        // The pass waits 60 s for an answer that never comes.
-        watchers: { anvil: { rpcUrls: [hanging.url], pollIntervalMs: 50, rpcTimeoutMs: 60_000 } },
+        // The pass waits 20 s for an answer that never comes (far longer than the test).
+        watchers: { anvil: { rpcUrls: [hanging.url], pollIntervalMs: 50, rpcTimeoutMs: 20_000 } },
         readiness: { watcherStaleAfterMs: STALE_MS },
       },
     });
   });
   afterAll(async () => {
-    await p?.close();
+    // The RPC first: its hung calls fail at once, so the watcher's pass ends and the portal stops.
     await hanging?.close();
+    await p?.close();
   });
 
   it('answers not-ready from what the watcher keeps, without calling the RPC', async () => {
