@@ -5,8 +5,8 @@
 --
 -- 2xx        -> the request goes on, with the identity headers replaced by the authorizer's
 -- other      -> the authorizer's status, headers and body go to the client (the 402 itself)
--- unreachable, timeout, garbage -> 503 "turnpike_unavailable": fail closed, never a payment
---               prompt and never a pass.
+-- unreachable, timeout, garbage -> 503 "authz_unavailable" with Retry-After: fail closed, never a
+--               payment prompt and never a pass.
 
 local IDENTITY_HEADERS = { "x-402-payer", "x-402-token-id", "x-402-claims", "x-402-scope" }
 
@@ -42,8 +42,10 @@ local function reply_unavailable(txn)
     headers = {
       ["content-type"] = { "application/json" },
       ["cache-control"] = { "no-store" },
+      ["retry-after"] = { "5" },
+      ["x-402-reason"] = { "authz_unavailable" },
     },
-    body = '{"error":"unavailable","reason":"turnpike_unavailable","message":"authorization is unavailable"}\n',
+    body = '{"error":"unavailable","reason":"authz_unavailable","message":"Authorization is unavailable; retry later."}\n',
   })
   txn:done(reply)
 end
@@ -105,6 +107,12 @@ local function turnpike_auth(txn, url)
 
   if status < 400 or status > 599 then
     -- Redirects and oddities from the authorizer are not decisions: fail closed.
+    reply_unavailable(txn)
+    return
+  end
+  if status >= 500 and res_headers["x-402-reason"] == nil then
+    -- Not the authorizer's answer (every one of its refusals names a reason): HAProxy's own error
+    -- for an authorizer it could not reach.
     reply_unavailable(txn)
     return
   end

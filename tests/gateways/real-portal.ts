@@ -33,6 +33,8 @@ export async function startRealPortal(
     network: string;
     /** The portal's per-address invoice limit; high by default so suites never meet it. */
     rateLimitPerMinutePerIp?: number;
+    /** The portal's per-client limit on payment proof attempts; high by default. */
+    proofAttemptsPerMinute?: number;
   },
 ): Promise<RealPortal> {
   const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-portal-'));
@@ -57,7 +59,10 @@ export async function startRealPortal(
     invoice: { rateLimitPerMinutePerIp: opts.rateLimitPerMinutePerIp ?? 10_000 },
     watchers: { [opts.network]: { rpcUrls: [deadRpc], pollIntervalMs: 60_000 } },
     wallets: { evm: { xpub: DEV_XPUB, poolLowWater: 20, poolBatch: 100 } },
-    proofs: { x402: { mode: 'relayer', relayerKey: { fromFile: path.join(dir, 'relayer-key') } } },
+    proofs: {
+      attemptsPerMinutePerClient: opts.proofAttemptsPerMinute ?? 10_000,
+      x402: { mode: 'relayer', relayerKey: { fromFile: path.join(dir, 'relayer-key') } },
+    },
     logLevel: 'silent',
   };
   await writeFile(path.join(dir, 'portal.yaml'), stringify(config));

@@ -25,7 +25,7 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { grpc?: boolean; portalRateLimitPerMinutePerIp?: number } = {},
+  opts: { grpc?: boolean; portalRateLimitPerMinutePerIp?: number; proofAttemptsPerMinute?: number } = {},
 ): Promise<Stack> {
   const signer = await createTestSigner({ issuer: ISSUER });
   const upstream = await startTestUpstream();
@@ -35,6 +35,9 @@ export async function startStack(
     ...(opts.portalRateLimitPerMinutePerIp === undefined
       ? {}
       : { rateLimitPerMinutePerIp: opts.portalRateLimitPerMinutePerIp }),
+    ...(opts.proofAttemptsPerMinute === undefined
+      ? {}
+      : { proofAttemptsPerMinute: opts.proofAttemptsPerMinute }),
   });
   const { config } = await loadAuthzConfig({
     env: { [PORTAL_TOKEN_ENV]: portal.internalToken },

@@ -18,6 +18,7 @@ import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
 import { createInvoice } from '../invoices/create-invoice.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
+import { createAttemptLimiter } from '../proofs/attempt-limiter.js';
 import type { SettleVerifiers } from '../proofs/settle-verifiers.js';
 
 function bearerCheck(secret: string): RequestHandler {
@@ -124,8 +125,21 @@ export function createInternalApp(
     res.json(challenge);
   });
 
+  const attempts = createAttemptLimiter(ctx.config.proofs.attemptsPerMinutePerClient);
   app.post(PORTAL_API_PATHS.settle, async (req, res) => {
     const body = parse(settleRequestSchema, req.body);
+    const wait = attempts.take(body.client?.ip ?? 'unknown');
+    if (wait !== undefined) {
+      ctx.metrics.refusals.inc({ reason: REASONS.RATE_LIMITED });
+      res.status(429).setHeader('Retry-After', String(wait));
+      res.json({
+        ok: false,
+        reason: REASONS.RATE_LIMITED,
+        message: 'too many payment proofs from this client; retry later',
+        retryAfterSeconds: wait,
+      } satisfies SettleResponse);
+      return;
+    }
     const verifier = verifiers.get(body.proof.type);
     let answer: SettleResponse;
     if (!verifier) {

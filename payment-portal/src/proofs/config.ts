@@ -65,6 +65,12 @@ const x402Schema = z
  * `parseAsync` / loadConfig: the relayer key is a secret source, read asynchronously.
  */
 export const proofsConfigSchema = z.strictObject({
+  /**
+   * Payment proofs one client address may present per minute, per replica (each costs chain reads
+   * or a settlement); above it `429 rate_limited` with Retry-After. An honest client retrying a
+   * pending proof after Retry-After stays far below.
+   */
+  attemptsPerMinutePerClient: z.number().int().min(1).max(100_000).default(120),
   tx: txSchema.default({
     enabled: true,
     clockSkewSeconds: 60,
