@@ -105,7 +105,7 @@ function expectPaymentRequired(res: CheckResponse, kind: 'json' | 'html'): Recor
 }
 
 beforeAll(async () => {
-  stack = await startStack({ grpc: true });
+  stack = await startStack({ grpc: true, proofAttemptsPerMinute: 2 });
   const Ctor = authorizationClientConstructor();
   client = new Ctor(
     `127.0.0.1:${stack.authz.grpcPort}`,
@@ -248,6 +248,34 @@ describe('envoy.service.auth.v3.Authorization/Check', () => {
 });
 
 describe('grpc.health.v1.Health/Check', () => {
+  it('payment proofs over the per-client limit → RESOURCE_EXHAUSTED + denied_response 429 with Retry-After', async () => {
+    const first = await check(
+      checkRequest({ path: '/premium/doc', headers: { accept: 'application/json' } }),
+    );
+    const challengeId = (
+      JSON.parse(first.denied_response!.body!) as { paymentDetails: { challengeId: string } }
+    ).paymentDetails.challengeId;
+    const proof = () =>
+      check(
+        checkRequest({
+          path: '/premium/doc',
+          headers: {
+            accept: 'application/json',
+            'x-payment-chain': 'base-sepolia',
+            'x-payment-tx': `0x${'ab'.repeat(32)}`,
+            'x-payment-challenge': challengeId,
+          },
+        }),
+      );
+    for (let i = 0; i < 2; i++) expect((await proof()).denied_response!.status.code).toBe('PaymentRequired');
+    const limited = await proof();
+    expect(limited.status.code).toBe(8); // RESOURCE_EXHAUSTED
+    expect(limited.denied_response!.status.code).toBe('TooManyRequests');
+    const headers = headerMap(limited.denied_response!.headers);
+    expect(Number(headers['retry-after'])).toBeGreaterThan(0);
+    expect(JSON.parse(limited.denied_response!.body!)).toMatchObject({ error: 'rate_limited' });
+  });
+
   it('answers SERVING once keys are loaded, SERVICE_UNKNOWN for other services', async () => {
     const Health = makeGenericClientConstructor(healthServiceDefinition(), 'Health');
     const health = new Health(
