@@ -110,7 +110,7 @@ const envoyIdle = (cluster: Json): number | undefined => {
 async function serviceDefaults(): Promise<
   Array<{ service: string; keepAliveMs: number; headersMs: number }>
 > {
-  const env = { TOKEN: 'unused', KEY: 'unused' };
+  const env = { TOKEN: 'unused-internal-secret', KEY: 'unused' };
   const { config: authz } = await loadAuthzConfig({
     env,
     base: {

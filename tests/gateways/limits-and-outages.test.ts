@@ -1,18 +1,45 @@
 /**
  * What a client is told when Turnpike cannot or will not settle, through real NGINX, Caddy and
- * HAProxy running the shipped configs: over a limit, a 429 `rate_limited` with Retry-After (never
+ * HAProxy running the shipped configs, and the Express gateway of integrations/express: over a limit, a 429 `rate_limited` with Retry-After (never
  * a 5xx); the portal gone while settling, a 503 with its reason and Retry-After (never NGINX's
  * bare 403); the authorizer gone, a 503 that says so where the gateway can (NGINX, HAProxy).
  */
-import { send as sendHttp, type HttpAnswer } from '../support/http.js';
-import { GATEWAY_KINDS, startGateway, type RunningGateway } from '../support/gateways.js';
+import { createServer } from 'node:http';
+import express from 'express';
+import { turnpikeGateway } from '../../integrations/express/src/index.js';
+import { closeServer, listenLocal, send as sendHttp, type HttpAnswer } from '../support/http.js';
+import { GATEWAY_KINDS, startGateway, type GatewayKind } from '../support/gateways.js';
 import { HOST, startStack, type Stack } from './stack.js';
 
 const ATTEMPTS_PER_MINUTE = 3;
 
-describe.each(GATEWAY_KINDS)('%s with the shipped config: limits and outages', (kind) => {
+type Kind = GatewayKind | 'express';
+
+/** A running gateway of `kind` in front of the stack: a real binary, or the Express gateway in-process. */
+async function startFront(kind: Kind, stack: Stack): Promise<{ port: number; stop(): Promise<void> }> {
+  if (kind !== 'express')
+    return startGateway(kind, {
+      authz: stack.authzAddress,
+      portal: stack.portal.publicAddress,
+      upstream: stack.upstream.address,
+    });
+  const app = express();
+  app.use(
+    turnpikeGateway({
+      authzUrl: `http://${stack.authzAddress}`,
+      portalUrl: `http://${stack.portal.publicAddress}`,
+      upstream: stack.upstream.baseUrl,
+      timeoutMs: 5_000,
+    }),
+  );
+  const server = createServer(app);
+  const port = await listenLocal(server);
+  return { port, stop: () => closeServer(server) };
+}
+
+describe.each<Kind>([...GATEWAY_KINDS, 'express'])('%s: limits and outages', (kind) => {
   let stack: Stack;
-  let gateway: RunningGateway;
+  let gateway: { port: number; stop(): Promise<void> };
   let challengeId: string;
 
   const get = (headers: Record<string, string> = {}): Promise<HttpAnswer> =>
@@ -30,11 +57,7 @@ describe.each(GATEWAY_KINDS)('%s with the shipped config: limits and outages', (
 
   beforeAll(async () => {
     stack = await startStack({ proofAttemptsPerMinute: ATTEMPTS_PER_MINUTE });
-    gateway = await startGateway(kind, {
-      authz: stack.authzAddress,
-      portal: stack.portal.publicAddress,
-      upstream: stack.upstream.address,
-    });
+    gateway = await startFront(kind, stack);
     const first = await get();
     expect(first.status).toBe(402);
     challengeId = (JSON.parse(first.body) as { paymentDetails: { challengeId: string } }).paymentDetails

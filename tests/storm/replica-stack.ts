@@ -83,12 +83,15 @@ function portalConfig(o: { publicPort: number; internalPort: number; rpcUrl: str
     issuer: ISSUER,
     tokens: { signingKeys: [{ kid: 'storm', privateKey: { fromEnv: ENV.signingKey } }] },
     networks: devNetworks(o.usdc, CONFIRMATIONS),
-    // Every payer comes from 127.0.0.1.
+    // Every payer comes from 127.0.0.1: the per-client limits would count 200 payers as one.
     invoice: { rateLimitPerMinutePerIp: 100_000 },
     watchers: { [NETWORK]: { rpcUrls: [o.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
-    // Each 402 allocates two addresses (ETH and USDC offers), and every refused proof renders a new 402.
+    // API 402s take challenge addresses the authorizers lease (branch 1); the pool serves pay pages.
     wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 100, poolBatch: 300 } },
-    proofs: { tx: { networks: { [NETWORK]: { blockTimeSeconds: BLOCK_TIME_SECONDS } } } },
+    proofs: {
+      attemptsPerMinutePerClient: 100_000,
+      tx: { networks: { [NETWORK]: { blockTimeSeconds: BLOCK_TIME_SECONDS } } },
+    },
     logLevel: 'warn',
   };
 }

@@ -42,6 +42,24 @@ describe('authz-service configuration', () => {
     expect(config.decision.timeoutMs).toBe(AUTHZ_DEFAULTS.decisionTimeoutMs);
   });
 
+  it('refuses an internal secret shorter than 16 characters (it also keys the sealed 402s)', async () => {
+    const load = (secret: string) =>
+      loadAuthzConfig({
+        env: { SECRET: secret },
+        base: {
+          issuer: 'i',
+          jwks: { url: 'http://portal/jwks.json' },
+          portal: { internalUrl: 'http://portal:8091', token: { fromEnv: 'SECRET' } },
+        },
+      });
+    const err = await load('fifteen-chars!!').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([
+      expect.stringMatching(/^portal\.token: at least 16 characters/),
+    ]);
+    expect((await load('sixteen-chars!!!')).config.portal.token.reveal()).toBe('sixteen-chars!!!');
+  });
+
   it('reports every problem at once', async () => {
     const err = await loadAuthzConfig({
       env: {},

@@ -62,14 +62,24 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string | un
 }
 
 /** A 503 that says the decision could not be made (fail closed: never a pass). */
-export function unavailableVerdict(): AccessVerdict {
+export function unavailableVerdict(): Extract<AccessVerdict, { kind: 'deny' }> {
+  // The same answer the shipped NGINX and HAProxy configs give when the authorizer is gone.
   const body = Buffer.from(
-    JSON.stringify({ error: 'service_unavailable', reason: EXPRESS_REASONS.AUTHZ_UNAVAILABLE }),
+    JSON.stringify({
+      error: 'unavailable',
+      reason: EXPRESS_REASONS.AUTHZ_UNAVAILABLE,
+      message: 'Authorization is unavailable; retry later.',
+    }),
   );
   return {
     kind: 'deny',
     status: 503,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store', 'retry-after': '5' },
+    headers: {
+      'content-type': 'application/json',
+      'cache-control': 'no-store',
+      'retry-after': '5',
+      'x-402-reason': EXPRESS_REASONS.AUTHZ_UNAVAILABLE,
+    },
     body,
   };
 }

@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import { canonicalTarget } from './canonical-target.js';
-import { checkAccess, clientIp, clientProto, type AccessVerdict } from './check-access.js';
+import {
+  checkAccess,
+  clientIp,
+  clientProto,
+  unavailableVerdict,
+  type AccessVerdict,
+} from './check-access.js';
 import { TurnpikeExpressError } from './errors.js';
 import { proxyRequest } from './proxy.js';
 
@@ -96,7 +102,7 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
       },
       () => {
         req.resume();
-        res.writeHead(503).end();
+        sendVerdict(res, unavailableVerdict());
       },
     );
   });

@@ -54,6 +54,7 @@ describe('loadPortalConfig', () => {
       );
       const config = await loadPortalConfig({ file, env: { T: 'internal-secret-0123456789', K: pem } });
       expect(config.proofs).toEqual({
+        attemptsPerMinutePerClient: 120,
         tx: {
           enabled: true,
           clockSkewSeconds: 60,
@@ -125,6 +126,33 @@ describe('loadPortalConfig', () => {
       expect((err as ConfigError).problems).toEqual([
         expect.stringMatching(/^listeners\.headersTimeoutMs: .*greater than keepAliveTimeoutMs/),
       ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an internal secret shorter than 16 characters (it also keys the sealed 402s)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portal-config-'));
+    try {
+      const file = join(dir, 'portal.yaml');
+      await writeFile(
+        file,
+        [
+          'listeners: { internalToken: { fromEnv: TOKEN } }',
+          'database: { memory: true }',
+          'issuer: https://portal.test',
+          'tokens: { signingKeys: [{ kid: k1, privateKey: { fromEnv: KEY } }] }',
+        ].join('\n'),
+      );
+      const err = await loadPortalConfig({ file, env: { TOKEN: 'fifteen-chars!!', KEY: pem } }).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringMatching(/^listeners\.internalToken: at least 16 characters/),
+      ]);
+      const config = await loadPortalConfig({ file, env: { TOKEN: 'sixteen-chars!!!', KEY: pem } });
+      expect(config.listeners.internalToken.reveal()).toBe('sixteen-chars!!!');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
