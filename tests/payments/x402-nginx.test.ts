@@ -78,8 +78,12 @@ describe('x402 v2: @x402/fetch through NGINX', () => {
     expect(credited.rows).toEqual([
       {
         source: 'proof',
+        // The unmodified v2 client echoed the 402's secret (extra.challenge): its hash ends the
+        // binding (a payload without one would end in `unbound-…`).
         binding: expect.stringMatching(
-          new RegExp(`^x402:${PAY_NETWORK}:0x[0-9a-f]{40}:${payer.address.toLowerCase()}:0x[0-9a-f]{64}$`),
+          new RegExp(
+            `^x402:${PAY_NETWORK}:0x[0-9a-f]{40}:${payer.address.toLowerCase()}:0x[0-9a-f]{64}:[0-9a-f]{32}$`,
+          ),
         ),
       },
     ]);

@@ -130,10 +130,12 @@ export async function startPaymentStack(opts: {
       issuer: ISSUER,
       tokens: { signingKeys: [{ kid: 'payments-test', privateKey: { fromEnv: SIGNING_KEY_ENV } }] },
       networks,
+      // Every simulated payer and observer comes from 127.0.0.1: the per-client limits would count them as one.
       invoice: { rateLimitPerMinutePerIp: 10_000 },
       watchers: { [PAY_NETWORK]: { rpcUrls: [anvil.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
       wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
       proofs: {
+        attemptsPerMinutePerClient: 10_000,
         tx: { networks: { [PAY_NETWORK]: { blockTimeSeconds: 1 } } },
         x402: { mode: 'relayer', relayerKey: { fromEnv: RELAYER_ENV } },
       },
