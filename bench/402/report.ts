@@ -40,6 +40,7 @@ export interface Report {
   rows: Row[];
   /** The median timed fill of the measured authorizer's buffer between rounds. */
   leaseRate: LeaseRate;
+  /** Every timed fill, the first (from half, at start) included. */
   leaseRates: LeaseRate[];
   /** Every measured run, by configuration (402.json only). */
   rounds: Record<string, unknown>;
