@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
-const suites = ['authz', 'watcher', 'settle'].filter((name) => only.length === 0 || only.includes(name));
+const suites = ['authz', 'watcher', 'settle', '402'].filter(
+  (name) => only.length === 0 || only.includes(name),
+);
 
 let failed = 0;
 for (const name of suites) {

@@ -3,7 +3,7 @@
  * loop and their RSS can be read). A child prints one JSON line `{"ready":true,...}` on stdout
  * once it listens.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
@@ -12,10 +12,14 @@ export interface BenchChild<T> {
   info: T;
   /** Resident set size of the child now, in MiB (from /proc). */
   rssMiB(): number;
+  /** CPU time (user + system) the child has used so far, in ms (from /proc, clock-tick resolution). */
+  cpuMs(): number;
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (100 on Linux unless told otherwise). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
 
 export async function startChild<T>(
   script: string,
@@ -69,6 +73,12 @@ export async function startChild<T>(
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kb = Number(status.match(/VmRSS:\s+(\d+) kB/)?.[1] ?? NaN);
       return kb / 1024;
+    },
+    cpuMs() {
+      // Fields after the command name (which may hold spaces, hence the last ')'): utime, stime are 14, 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
     },
     stop() {
       return new Promise<void>((resolve) => {
