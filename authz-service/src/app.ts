@@ -155,8 +155,11 @@ export async function startAuthzService(
     x402MaxTimeoutSeconds: config.x402.maxTimeoutSeconds,
     log: logger,
   };
-  const render = (decision: DenyDecision, req: NeutralRequest): Promise<RenderedResponse> =>
-    renderDenial(decision, req, renderDeps);
+  // Synchronous when the answer needs no I/O (almost always): no promise on the 402's path.
+  const render = (
+    decision: DenyDecision,
+    req: NeutralRequest,
+  ): RenderedResponse | Promise<RenderedResponse> => renderDenial(decision, req, renderDeps);
 
   const health = healthHandlers({
     ready: async () => {
@@ -216,7 +219,7 @@ export async function startAuthzService(
     httpPort,
     ...(grpc === undefined ? {} : { grpcPort: grpc.port }),
     decide,
-    renderDenial: render,
+    renderDenial: async (decision, req) => render(decision, req),
     challengeAddresses: addresses,
     purge: (s) => cache.purge(s),
     metrics,

@@ -8,6 +8,7 @@ import {
 import { createXpubDeriver } from '../src/addresses/xpub-deriver.js';
 import { DEV_XPUB } from './support/chain-fixture.js';
 import { createLocalJWKSet, jwtVerify } from 'jose';
+import { getAddress } from 'ethers';
 import { mine, startChain, type ChainFixture } from './support/chain-fixture.js';
 import { startPortal, waitForInvoice, type PortalFixture } from './support/portal-fixture.js';
 
@@ -74,9 +75,11 @@ describe('payment portal over HTTP, on anvil with Circle USDC', () => {
       await (await p.internal('/internal/v1/address-leases', { count: 2 })).json(),
     );
     expect(b.first).toBe(a.first + 3);
+    // EIP-55, as the authorizer hands them to clients (ethers checks the checksum).
     expect([...a.addresses, ...b.addresses]).toEqual(
-      [0, 1, 2, 3, 4].map((i) => deriver.challengeAddress(a.first + i)),
+      [0, 1, 2, 3, 4].map((i) => getAddress(deriver.challengeAddress(a.first + i))),
     );
+    expect(a.addresses.some((x) => x !== x.toLowerCase())).toBe(true);
     // A lease advances one cursor row; it writes no invoice.
     const after = await p.portal.db.query<{ n: string }>('SELECT count(*) AS n FROM invoices');
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);

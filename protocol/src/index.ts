@@ -10,4 +10,5 @@ export * from './x402/index.js';
 export * from './portal-api/index.js';
 export * from './sealed/index.js';
 export * from './challenge/index.js';
+export * from './random/index.js';
 export * from './pay-link/index.js';

@@ -57,12 +57,20 @@ describe('portal internal API schemas', () => {
     expect(addressLeaseRequestSchema.safeParse({ count: 4096 }).success).toBe(true);
     expect(addressLeaseRequestSchema.safeParse({ count: 4097 }).success).toBe(false);
     expect(addressLeaseRequestSchema.safeParse({ count: 0 }).success).toBe(false);
-    const lease = { walletId: 'evm:0123456789abcdef', first: 7, addresses: [`0x${'0a'.repeat(20)}`] };
+    // Leased addresses come in EIP-55 form, handed to clients as they are.
+    const lease = {
+      walletId: 'evm:0123456789abcdef',
+      first: 7,
+      addresses: ['0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed'],
+    };
     expect(addressLeaseResponseSchema.parse(lease)).toEqual(lease);
-    // Checksummed (mixed-case) addresses are not the lower-case form the lease promises.
-    expect(
-      addressLeaseResponseSchema.safeParse({ ...lease, addresses: [`0x${'0A'.repeat(20)}`] }).success,
-    ).toBe(false);
+    for (const bad of [
+      `0x${'0a'.repeat(19)}`,
+      `0x${'0a'.repeat(21)}`,
+      `0x${'0g'.repeat(20)}`,
+      '0a'.repeat(21),
+    ])
+      expect(addressLeaseResponseSchema.safeParse({ ...lease, addresses: [bad] }).success).toBe(false);
   });
 
   it('parses challenges', () => {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { base58 } from '@scure/base';
 import {
-  checksumEvmAddress,
   newChallengeId,
+  randomPoolBytes,
   sealChallenge,
   type ChallengeClaims,
   type ChallengeOffer,
@@ -12,53 +11,68 @@ import {
 } from '@turnpike/protocol';
 import type { ResolvedRequirement } from '../core/types.js';
 import type { PayeeResponse } from '../portal/client.js';
-import type { AddressSource } from './address-source.js';
+import type { AddressSource, ChallengeAddress } from './address-source.js';
 
-/** A stateless API challenge: the sealed value the client echoes back, and what it offers. */
-export interface MintedChallenge {
-  /** `paymentDetails.challengeId`, echoed back in `x-payment-challenge`. */
-  id: string;
-  expiresAt: Date;
-  /** The offers payable by transaction (one EVM address and one Solana reference per challenge). */
-  offers: ChallengeOffer[];
+/** What a resource's challenges offer, given what the portal can be paid with. */
+export interface ChallengePlan {
+  /** The offers payable by transaction: on a network the portal verifies, to a wallet it has. */
+  payable: PriceOffer[];
+  /** Whether a challenge needs an EVM receive address (one for all its EVM offers). */
+  evm: boolean;
+  /** Whether it needs a Solana Pay reference key (one for all its Solana offers). */
+  solana: boolean;
+  /** The seal's offer claims (network, asset, atomic amount), the same for every challenge. */
+  claims: ChallengeOfferClaim[];
 }
 
-export interface MintChallengeDeps {
-  key: Buffer;
-  registry: NetworkRegistry;
-  payee: PayeeResponse;
-  addresses: AddressSource;
-  now?: () => number;
-}
-
-/**
- * Mints the challenge of an API 402 without writing anything: every offer the portal can verify a
- * transaction for, one fresh receive address from the leased buffer for all EVM offers (its
- * derivation index goes into the seal, so the portal re-derives it), one random Solana Pay
- * reference for all Solana offers, the amounts, the resource and the window in which a transfer
- * counts — sealed with the key the portal shares. Undefined when no offer is payable by transaction.
- */
-export async function mintChallenge(
-  r: ResolvedRequirement,
-  deps: MintChallengeDeps,
-): Promise<MintedChallenge | undefined> {
-  const { payee } = deps;
-  const payable = r.request.offers.filter((o) => {
+/** The plan of `request`'s challenges, or undefined when no offer is payable by transaction. */
+export function planChallenge(
+  request: ResolvedRequirement['request'],
+  payee: PayeeResponse,
+  registry: NetworkRegistry,
+): ChallengePlan | undefined {
+  const payable = request.offers.filter((o) => {
     // An owner's fixed wallet binds no payment to a challenge: only unbound routes take those.
     if (o.address !== undefined || !payee.txNetworks.includes(o.network)) return false;
-    const kind = deps.registry.get(o.network)?.kind;
+    const kind = registry.get(o.network)?.kind;
     return kind === 'evm' ? payee.evm !== undefined : kind === 'solana' && payee.solana !== undefined;
   });
   if (payable.length === 0) return undefined;
-  const evm = payable.some((o) => deps.registry.get(o.network)?.kind === 'evm')
-    ? await deps.addresses.next()
-    : undefined;
-  const solanaWallet = payee.solana?.wallet;
-  const reference = payable.some((o) => deps.registry.get(o.network)?.kind === 'solana')
-    ? base58.encode(randomBytes(32))
-    : undefined;
+  return {
+    payable,
+    evm: payable.some((o) => registry.get(o.network)?.kind === 'evm'),
+    solana: payable.some((o) => registry.get(o.network)?.kind === 'solana'),
+    claims: payable.map(offerClaim),
+  };
+}
+
+/** One challenge, sealed: the id the client echoes back, and what its offers pay to. */
+export interface SealedChallenge {
+  /** `paymentDetails.challengeId`, echoed back in `x-payment-challenge`. */
+  id: string;
+  expiresAt: Date;
+  /** The EVM receive address (EIP-55), when the plan has EVM offers. */
+  evmPayTo?: string;
+  /** The Solana Pay reference key, when the plan has Solana offers. */
+  reference?: string;
+}
+
+/**
+ * Seals a new challenge for `r` without writing anything: a fresh receive address from the leased
+ * buffer for all EVM offers (its derivation index goes into the seal, so the portal re-derives
+ * it), one random Solana Pay reference for all Solana offers, the amounts, the resource and the
+ * window in which a transfer counts — sealed with the key the portal shares.
+ */
+export function sealNewChallenge(
+  r: ResolvedRequirement,
+  plan: ChallengePlan,
+  deps: { key: Buffer; payee: PayeeResponse; now?: () => number },
+  evm: ChallengeAddress | undefined,
+): SealedChallenge {
+  if (plan.evm && evm === undefined) throw new TypeError('an EVM challenge needs a receive address');
+  const reference = plan.solana ? base58.encode(randomPoolBytes(32)) : undefined;
   const nowSeconds = Math.floor((deps.now ?? Date.now)() / 1000);
-  const exp = nowSeconds + payee.challengeTtlSeconds;
+  const exp = nowSeconds + deps.payee.challengeTtlSeconds;
   const claims: ChallengeClaims = {
     v: 1,
     id: newChallengeId(),
@@ -68,12 +82,26 @@ export async function mintChallenge(
     s: r.scheme,
     r: r.request.claims.resource ?? r.path,
     u: r.originalUri,
-    o: payable.map(offerClaim),
-    ...(evm === undefined ? {} : { w: evm.walletId, i: evm.index, p: evm.address }),
+    o: plan.claims,
+    ...(plan.evm && evm !== undefined ? { w: evm.walletId, i: evm.index, p: evm.address.toLowerCase() } : {}),
     ...(reference === undefined ? {} : { k: reference }),
   };
-  const offers = payable.map((o): ChallengeOffer => {
-    const network = deps.registry.require(o.network);
+  return {
+    id: sealChallenge(deps.key, claims),
+    expiresAt: new Date(exp * 1000),
+    ...(plan.evm && evm !== undefined ? { evmPayTo: evm.address } : {}),
+    ...(reference === undefined ? {} : { reference }),
+  };
+}
+
+/** The offers of a challenge as the 402 lists them, paying `payTo`. */
+export function challengeOffers(
+  plan: ChallengePlan,
+  registry: NetworkRegistry,
+  payTo: { evm?: string | undefined; solanaWallet?: string | undefined; reference?: string | undefined },
+): ChallengeOffer[] {
+  return plan.payable.map((o): ChallengeOffer => {
+    const network = registry.require(o.network);
     const solana = network.kind === 'solana';
     return {
       network: o.network,
@@ -87,11 +115,47 @@ export async function mintChallenge(
       },
       amount: o.amount,
       atomic: o.atomic.toString(),
-      payTo: solana ? (solanaWallet as string) : checksummed((evm as { address: string }).address),
-      ...(solana ? { reference: reference as string } : {}),
+      payTo: (solana ? payTo.solanaWallet : payTo.evm) ?? '',
+      ...(solana ? { reference: payTo.reference ?? '' } : {}),
     };
   });
-  return { id: sealChallenge(deps.key, claims), expiresAt: new Date(exp * 1000), offers };
+}
+
+/** A sealed challenge with its offers. */
+export interface MintedChallenge {
+  id: string;
+  expiresAt: Date;
+  offers: ChallengeOffer[];
+}
+
+/**
+ * Plans, seals and lists a challenge in one call, waiting for a leased address when the buffer is
+ * empty (suites and benches; the 402 itself uses the steps above, without waiting when it can).
+ * Undefined when no offer is payable by transaction.
+ */
+export async function mintChallenge(
+  r: ResolvedRequirement,
+  deps: {
+    key: Buffer;
+    registry: NetworkRegistry;
+    payee: PayeeResponse;
+    addresses: Pick<AddressSource, 'next'>;
+    now?: () => number;
+  },
+): Promise<MintedChallenge | undefined> {
+  const plan = planChallenge(r.request, deps.payee, deps.registry);
+  if (plan === undefined) return undefined;
+  const evm = plan.evm ? await deps.addresses.next() : undefined;
+  const sealed = sealNewChallenge(r, plan, deps, evm);
+  return {
+    id: sealed.id,
+    expiresAt: sealed.expiresAt,
+    offers: challengeOffers(plan, deps.registry, {
+      evm: sealed.evmPayTo,
+      solanaWallet: deps.payee.solana?.wallet,
+      reference: sealed.reference,
+    }),
+  };
 }
 
 function offerClaim(o: PriceOffer): ChallengeOfferClaim {
@@ -102,9 +166,4 @@ function offerClaim(o: PriceOffer): ChallengeOfferClaim {
         ? o.asset.address.toLowerCase()
         : o.asset.mint;
   return { n: o.network, a, t: o.atomic.toString() };
-}
-
-/** EIP-55 form for clients that check it (the seal keeps the lower-case form). */
-function checksummed(address: string): string {
-  return checksumEvmAddress(address) ?? address;
 }

@@ -4,143 +4,175 @@ import {
   newChallengeId,
   toWire,
   type ChallengeOffer,
+  type PaymentRequest,
   type PayeeResponse,
   type PriceOffer,
 } from '@turnpike/protocol';
-import { mintChallenge } from '../challenges/mint-challenge.js';
-import { mintPayLink } from '../challenges/mint-pay-link.js';
-import type {
-  NeutralRequest,
-  PaymentRequiredDecision,
-  RenderedResponse,
-  ResolvedRequirement,
-} from '../core/types.js';
+import type { ChallengeAddress } from '../challenges/address-source.js';
+import {
+  challengeOffers,
+  planChallenge,
+  sealNewChallenge,
+  type ChallengePlan,
+} from '../challenges/mint-challenge.js';
+import type { NeutralRequest, PaymentRequiredDecision, RenderedResponse } from '../core/types.js';
 import { PortalError } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
+import { api402Body } from './api-402-body.js';
+import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './json-template.js';
+import { payLinkFor } from './pay-link-for.js';
 import { paymentHeaders } from './payment-headers.js';
 import { plain } from './plain.js';
 import type { RenderDeps } from './render-denial.js';
-import { x402Terms } from './x402.js';
 
-/** What an API 402 offers, from a sealed challenge or a recorded one. */
-interface ApiChallenge {
-  id: string;
-  expiresAt: string;
-  offers: ChallengeOffer[];
+/** The strings that differ between two API 402s of one resource. */
+const HOLES = [
+  'reason',
+  'description',
+  'resourceUrl',
+  'payUrl',
+  'secret',
+  'challengeId',
+  'expiresAt',
+  'evmPayTo',
+  'reference',
+] as const;
+type Hole = (typeof HOLES)[number];
+
+/** A resource's API 402, ready but for its holes: built once per payment request and payee. */
+interface Prepared {
+  payee: PayeeResponse;
+  plan: ChallengePlan | undefined;
+  x402Offers: ChallengeOffer[];
+  body: JsonTemplate<Hole>;
+  paymentRequired: JsonTemplate<Hole> | undefined;
 }
+
+/** Prepared 402s per payment request, per RenderDeps (one per running authorizer). */
+const preparedByDeps = new WeakMap<RenderDeps, WeakMap<PaymentRequest, Prepared>>();
 
 /**
  * The 402 a program sees: JSON with the ZelfProof `paymentDetails` (a challenge and its offers),
  * x402 v1 `accepts` in the body and v2 `PAYMENT-REQUIRED`. The challenge is sealed here from
- * memory (nothing written); a resource that accepts unbound proofs has its challenge recorded by
- * the portal instead (rate-limited: a 429 passes through as PortalError).
+ * memory (nothing written), synchronously while the leased address buffer holds one; a resource
+ * that accepts unbound proofs has its challenge recorded by the portal instead (rate-limited: a
+ * 429 passes through as PortalError). Throws (or rejects with) PortalError when the portal's payee
+ * is not known yet.
  */
-export async function api402(
+export function api402(
   d: PaymentRequiredDecision,
   req: NeutralRequest,
   deps: RenderDeps,
-): Promise<RenderedResponse> {
+): RenderedResponse | Promise<RenderedResponse> {
   const r = d.requirement;
   const payee = deps.payee.current();
   if (payee === undefined)
     throw new PortalError('portal_unreachable', 'the portal has not described its payee yet');
-  const challenge =
-    r.request.unboundTxProofs === true ? await recorded(r, req, deps) : await sealed(r, payee, deps);
-  const x402Offers = x402OffersOf(r, payee, deps);
-  if (challenge === undefined && x402Offers.length === 0)
-    return plain(
-      false,
-      503,
-      'unavailable',
-      AUTHZ_REASONS.OFFER_UNSUPPORTED,
-      'No offer of this resource can be paid here.',
-    );
-  const resourceUrl = `${r.scheme}://${r.host}${r.originalUri}`;
-  const description = r.request.description ?? `Access to ${r.originalUri}`;
-  const terms = x402Terms(x402Offers, {
-    registry: deps.registry,
-    resourceUrl,
-    description,
-    mimeType: 'application/json',
-    maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
-    secret: newChallengeId(),
-  });
-  const offers = challenge?.offers ?? [];
-  const first = offers[0];
-  const firstOffer = r.request.offers[0];
-  const payTo: Record<string, string> = {};
-  for (const o of offers) payTo[o.network] ??= o.payTo;
-  const payUrl = mintPayLink(r, {
-    key: deps.sealKeys.payLink,
-    prefix: deps.publicPathPrefix,
-    ttlSeconds: deps.payLinkTtlSeconds,
-    ...(deps.now === undefined ? {} : { now: deps.now }),
-  }).path;
-  const body = {
-    error: 'payment_required',
-    message: `Payment required: ${description}`,
-    reason: d.reason,
-    paymentDetails: {
-      cost: first?.amount ?? firstOffer?.amount ?? '',
-      token: first?.asset.symbol ?? firstOffer?.asset.symbol ?? '',
-      acceptedChains: [...new Set(offers.map((o) => o.network))],
-      serviceWallet: first?.payTo ?? '',
-      payTo,
-      description,
-      ...(challenge === undefined ? {} : { challengeId: challenge.id, expiresAt: challenge.expiresAt }),
-      offers,
-      payUrl,
-    },
-    instructions: {
-      retryWith: ['x-payment-chain', 'x-payment-tx', 'x-payment-challenge'],
-      steps: [
-        'Send the amount of one offer to its payTo address on its network (a Solana offer: with its reference key as a read-only account).',
-        'Retry the same request with headers x-payment-chain: <network>, x-payment-tx: <transaction hash or signature> and x-payment-challenge: <paymentDetails.challengeId>.',
-        'Reuse the token returned in x-402-token (Authorization: Bearer <token>) until it expires.',
-      ],
-      x402: 'Or sign one of `accepts` and retry with PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (v1).',
-    },
-    x402Version: 1,
-    accepts: terms.v1,
-  };
-  const headers = paymentHeaders(d, 'application/json; charset=utf-8');
-  if (terms.v2.length > 0)
-    headers['payment-required'] = encodeX402Header({
-      x402Version: 2,
-      error: 'payment_required',
-      resource: { url: resourceUrl, description, mimeType: 'application/json' },
-      accepts: terms.v2,
-    });
-  return {
-    status: 402,
-    headers,
-    body: JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
-  };
+  if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
+  const prepared = prepare(r.request, payee, deps);
+  if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
+  if (prepared.plan?.evm !== true) return sealedApi402(d, deps, prepared, undefined);
+  const address = deps.addresses.take();
+  if (address !== undefined) return sealedApi402(d, deps, prepared, address);
+  // The buffer ran dry (a burst longer than it): wait for the lease on its way.
+  return deps.addresses.next().then((a) => sealedApi402(d, deps, prepared, a));
 }
 
-async function sealed(
-  r: ResolvedRequirement,
-  payee: PayeeResponse,
-  deps: RenderDeps,
-): Promise<ApiChallenge | undefined> {
-  const minted = await mintChallenge(r, {
-    key: deps.sealKeys.challenge,
-    registry: deps.registry,
+function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
+  let memory = preparedByDeps.get(deps);
+  if (memory === undefined) {
+    memory = new WeakMap();
+    preparedByDeps.set(deps, memory);
+  }
+  const known = memory.get(request);
+  if (known !== undefined && known.payee === payee) return known;
+  const plan = planChallenge(request, payee, deps.registry);
+  const x402Offers = x402OffersOf(request, payee, deps);
+  const content = (m: Readonly<Record<Hole, string>>) =>
+    api402Body({
+      reason: m.reason,
+      description: m.description,
+      resourceUrl: m.resourceUrl,
+      payUrl: m.payUrl,
+      secret: m.secret,
+      ...(plan === undefined
+        ? {}
+        : {
+            challenge: {
+              id: m.challengeId,
+              expiresAt: m.expiresAt,
+              offers: challengeOffers(plan, deps.registry, {
+                evm: m.evmPayTo,
+                solanaWallet: payee.solana?.wallet,
+                reference: m.reference,
+              }),
+            },
+          }),
+      x402Offers,
+      firstOffer: request.offers[0],
+      registry: deps.registry,
+      maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+    });
+  const prepared: Prepared = {
     payee,
-    addresses: deps.addresses,
-    ...(deps.now === undefined ? {} : { now: deps.now }),
-  });
-  return minted === undefined
-    ? undefined
-    : { id: minted.id, expiresAt: minted.expiresAt.toISOString(), offers: minted.offers };
+    plan,
+    x402Offers,
+    body: compileJsonTemplate(HOLES, (m) => content(m).body),
+    paymentRequired:
+      x402Offers.length === 0 ? undefined : compileJsonTemplate(HOLES, (m) => content(m).paymentRequired),
+  };
+  memory.set(request, prepared);
+  return prepared;
+}
+
+function sealedApi402(
+  d: PaymentRequiredDecision,
+  deps: RenderDeps,
+  prepared: Prepared,
+  address: ChallengeAddress | undefined,
+): RenderedResponse {
+  const r = d.requirement;
+  const sealed =
+    prepared.plan === undefined
+      ? undefined
+      : sealNewChallenge(
+          r,
+          prepared.plan,
+          {
+            key: deps.sealKeys.challenge,
+            payee: prepared.payee,
+            ...(deps.now === undefined ? {} : { now: deps.now }),
+          },
+          address,
+        );
+  const values: Record<Hole, string> = {
+    reason: d.reason,
+    description: jsonStringContent(r.request.description ?? `Access to ${r.originalUri}`),
+    resourceUrl: jsonStringContent(`${r.scheme}://${r.host}${r.originalUri}`),
+    // `<prefix>/pay?ref=<base64url>.<base64url>`, the prefix held to [A-Za-z0-9._~-] by the config.
+    payUrl: payLinkFor(r, deps),
+    secret: newChallengeId(),
+    challengeId: sealed?.id ?? '',
+    expiresAt: sealed?.expiresAt.toISOString() ?? '',
+    evmPayTo: sealed?.evmPayTo ?? '',
+    reference: sealed?.reference ?? '',
+  };
+  const headers = paymentHeaders(d, 'application/json; charset=utf-8');
+  if (prepared.paymentRequired !== undefined)
+    headers['payment-required'] = Buffer.from(prepared.paymentRequired.fill(values), 'utf8').toString(
+      'base64',
+    );
+  return { status: 402, headers, body: prepared.body.fill(values) };
 }
 
 /** A recorded challenge: the portal writes an invoice so that a bare hash can be matched to it. */
-async function recorded(
-  r: ResolvedRequirement,
+async function recordedApi402(
+  d: PaymentRequiredDecision,
   req: NeutralRequest,
   deps: RenderDeps,
-): Promise<ApiChallenge> {
+  payee: PayeeResponse,
+): Promise<RenderedResponse> {
+  const r = d.requirement;
   const challenge = await deps.portal.createChallenge({
     host: r.host,
     scheme: r.scheme,
@@ -149,14 +181,39 @@ async function recorded(
     request: toWire(r.request),
     client: { ip: req.clientIp ?? 'unknown' },
   });
-  return { id: challenge.id, expiresAt: challenge.expiresAt, offers: challenge.offers };
+  const { body, paymentRequired } = api402Body({
+    reason: d.reason,
+    description: r.request.description ?? `Access to ${r.originalUri}`,
+    resourceUrl: `${r.scheme}://${r.host}${r.originalUri}`,
+    payUrl: payLinkFor(r, deps),
+    secret: newChallengeId(),
+    challenge: { id: challenge.id, expiresAt: challenge.expiresAt, offers: challenge.offers },
+    x402Offers: x402OffersOf(r.request, payee, deps),
+    firstOffer: r.request.offers[0],
+    registry: deps.registry,
+    maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+  });
+  const headers = paymentHeaders(d, 'application/json; charset=utf-8');
+  if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
+  return { status: 402, headers, body: JSON.stringify(body) };
+}
+
+function unpayable(): RenderedResponse {
+  return plain(
+    false,
+    503,
+    'unavailable',
+    AUTHZ_REASONS.OFFER_UNSUPPORTED,
+    'No offer of this resource can be paid here.',
+  );
 }
 
 /** The ERC-20 offers payable by x402 `exact`, each paying the portal's x402 address. */
-function x402OffersOf(r: ResolvedRequirement, payee: PayeeResponse, deps: RenderDeps): ChallengeOffer[] {
+function x402OffersOf(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): ChallengeOffer[] {
   const x402 = payee.x402;
   if (x402 === undefined) return [];
-  return r.request.offers
+  const payTo = checksumEvmAddress(x402.payTo) ?? x402.payTo;
+  return request.offers
     .filter(
       (o): o is PriceOffer & { asset: { kind: 'erc20' } } =>
         o.asset.kind === 'erc20' && x402.networks.includes(o.network),
@@ -173,6 +230,6 @@ function x402OffersOf(r: ResolvedRequirement, payee: PayeeResponse, deps: Render
       },
       amount: o.amount,
       atomic: o.atomic.toString(),
-      payTo: checksumEvmAddress(x402.payTo) ?? x402.payTo,
+      payTo,
     }));
 }

@@ -30,15 +30,16 @@ export { EXPOSE_HEADERS } from './payment-headers.js';
 /**
  * Renders a denial as a full HTTP response, independent of the gateway: the 402 (an HTML page for
  * browsers, JSON + x402 terms for programs), 403 for forbidden, 429 for a limit, 503 for
- * unavailable. A 402 writes nothing: the browser's pay link and the API challenge are sealed here.
- * Only a resource that accepts unbound proofs asks the portal to record its challenge; that call
- * failing is a 503 `portal_unavailable`, or a 429 when the portal's limit says so (never an allow).
+ * unavailable. A 402 writes nothing: the browser's pay link and the API challenge are sealed here,
+ * synchronously unless an API 402 has to wait for a leased address or is recorded by the portal
+ * (a resource that accepts unbound proofs). That portal call failing is a 503
+ * `portal_unavailable`, or a 429 when the portal's limit says so (never an allow).
  */
-export async function renderDenial(
+export function renderDenial(
   decision: DenyDecision,
   req: NeutralRequest,
   deps: RenderDeps,
-): Promise<RenderedResponse> {
+): RenderedResponse | Promise<RenderedResponse> {
   const html = prefersHtml(req.headers.accept);
   switch (decision.kind) {
     case 'forbidden':
@@ -61,43 +62,51 @@ export async function renderDenial(
         'The authorizer cannot decide right now; retry later.',
         decision.retryAfterSeconds,
       );
-    case 'payment_required':
+    case 'payment_required': {
       if (html) return browser402(decision, deps);
+      let rendered;
       try {
-        return await api402(decision, req, deps);
+        rendered = api402(decision, req, deps);
       } catch (err) {
-        const limited = err instanceof PortalError && err.status === 429;
-        if (!limited)
-          deps.log?.warn(
-            {
-              err: {
-                name: (err as Error).name,
-                code: (err as { code?: unknown }).code,
-                message: (err as Error).message,
-              },
-            },
-            'cannot render the 402',
-          );
-        return limited
-          ? plain(
-              false,
-              429,
-              'rate_limited',
-              AUTHZ_REASONS.RATE_LIMITED,
-              'Too many payment requests; retry later.',
-              err.retryAfterSeconds,
-            )
-          : plain(
-              false,
-              503,
-              'unavailable',
-              AUTHZ_REASONS.PORTAL_UNAVAILABLE,
-              'Payment is temporarily unavailable; retry later.',
-            );
+        return portalFailure(err, deps);
       }
+      return rendered instanceof Promise
+        ? rendered.catch((err: unknown) => portalFailure(err, deps))
+        : rendered;
+    }
     default: {
       const never: never = decision;
       throw new Error(`unexpected decision ${String(never)}`);
     }
   }
+}
+
+/** The answer when the portal's part of an API 402 failed: 429 when it said so, else 503. */
+function portalFailure(err: unknown, deps: RenderDeps): RenderedResponse {
+  if (err instanceof PortalError && err.status === 429)
+    return plain(
+      false,
+      429,
+      'rate_limited',
+      AUTHZ_REASONS.RATE_LIMITED,
+      'Too many payment requests; retry later.',
+      err.retryAfterSeconds,
+    );
+  deps.log?.warn(
+    {
+      err: {
+        name: (err as Error).name,
+        code: (err as { code?: unknown }).code,
+        message: (err as Error).message,
+      },
+    },
+    'cannot render the 402',
+  );
+  return plain(
+    false,
+    503,
+    'unavailable',
+    AUTHZ_REASONS.PORTAL_UNAVAILABLE,
+    'Payment is temporarily unavailable; retry later.',
+  );
 }

@@ -1,5 +1,6 @@
 import {
   addressLeaseRequestSchema,
+  checksumEvmAddress,
   challengeRequestSchema,
   createNetworkRegistry,
   PORTAL_API_PATHS,
@@ -18,8 +19,8 @@ import { listen, type Listening } from './http.js';
  * the end-to-end suites in tests/). It checks the bearer secret, parses every request body with
  * the shared request schemas (a body the real portal would refuse fails here too) and answers with
  * schema-shaped responses: a payee (EVM wallet, x402 address, the standard networks), address
- * leases of consecutive indexes whose addresses are unique (not derived: nothing here checks a
- * chain), recorded challenges with unique payTo addresses, and settle verdicts.
+ * leases of consecutive indexes whose addresses are unique and EIP-55 (not derived: nothing here
+ * checks a chain), recorded challenges with unique payTo addresses, and settle verdicts.
  */
 export interface PortalStandIn extends Listening {
   calls: Array<{ path: string; body: unknown }>;
@@ -83,9 +84,8 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
         const out: AddressLeaseResponse = {
           walletId: STAND_IN_PAYEE.evm!.walletId,
           first,
-          addresses: Array.from(
-            { length: parsed.data.count },
-            (_, i) => `0x${(first + i + 1).toString(16).padStart(40, 'a')}`,
+          addresses: Array.from({ length: parsed.data.count }, (_, i) =>
+            checksumEvmAddress(`0x${(first + i + 1).toString(16).padStart(40, 'a')}`)!,
           ),
         };
         return reply(200, out);

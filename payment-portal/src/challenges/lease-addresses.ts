@@ -1,4 +1,4 @@
-import type { AddressLeaseResponse } from '@turnpike/protocol';
+import { checksumEvmAddress, type AddressLeaseResponse } from '@turnpike/protocol';
 import { ADDRESS_BRANCH, type XpubDeriver } from '../addresses/xpub-deriver.js';
 import type { Queryable } from '../storage/index.js';
 
@@ -9,7 +9,7 @@ const DERIVE_CHUNK = 32;
  * Leases `count` never-used challenge indexes and their addresses: one UPDATE advances the wallet's
  * challenge cursor (`address_index_cursors`, branch 1) — the only write, one per block of API 402s
  * however many an authorizer answers — then the addresses are derived in chunks between yields, so
- * a lease never blocks the portal's other requests for long.
+ * a lease never blocks the portal's other requests for long. They go out in EIP-55 form.
  */
 export async function leaseChallengeAddresses(
   db: Queryable,
@@ -28,7 +28,8 @@ export async function leaseChallengeAddresses(
     throw new Error('the challenge index cursor is out of range');
   const addresses: string[] = [];
   for (let i = 0; i < count; i++) {
-    addresses.push(deriver.challengeAddress(first + i));
+    const address = deriver.challengeAddress(first + i);
+    addresses.push(checksumEvmAddress(address) ?? address);
     if (i % DERIVE_CHUNK === DERIVE_CHUNK - 1) await new Promise((resolve) => setImmediate(resolve));
   }
   return { walletId: deriver.walletId, first, addresses };

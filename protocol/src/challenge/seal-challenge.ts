@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomId128 } from '../random/random-pool.js';
 import { seal } from '../sealed/seal.js';
 import type { ChallengeClaims } from './challenge-claims.js';
 
 /** A new challenge id: 128 random bits, base64url (22 characters). */
 export function newChallengeId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomId128();
 }
 
 /** The sealed challenge string a 402 hands out (`paymentDetails.challengeId`). */

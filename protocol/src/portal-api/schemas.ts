@@ -41,7 +41,14 @@ export const addressLeaseRequestSchema = z.strictObject({ count: z.number().int(
 export const addressLeaseResponseSchema = z.strictObject({
   walletId: z.string().min(1).max(64),
   first: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  addresses: z.array(evmAddress).min(1).max(4096),
+  /**
+   * EIP-55 form, checksummed by the portal as it derives them, so the authorizer hands them to
+   * clients as they are (a keccak per 402 would be a third of its cost).
+   */
+  addresses: z
+    .array(z.string().regex(/^0x[0-9a-fA-F]{40}$/, '0x address'))
+    .min(1)
+    .max(4096),
 });
 
 export const challengeRequestSchema = z.strictObject({

@@ -1,11 +1,53 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** base64url characters of an HMAC-SHA256 tag (32 bytes). */
 const TAG_CHARS = 43;
 const SEALED = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/;
+/** SHA-256's block size: HMAC pads its key to it. */
+const BLOCK = 64;
 
+/** A key's HMAC pads (RFC 2104): `K ⊕ ipad` and `K ⊕ opad`, each one block. */
+interface Pads {
+  inner: Buffer;
+  outer: Buffer;
+}
+const padsByKey = new WeakMap<Buffer, Pads>();
+
+function padsOf(key: Buffer): Pads {
+  let pads = padsByKey.get(key);
+  if (pads === undefined) {
+    if (key.length > BLOCK) throw new RangeError('a seal key is at most one SHA-256 block');
+    const inner = Buffer.alloc(BLOCK, 0x36);
+    const outer = Buffer.alloc(BLOCK, 0x5c);
+    for (let i = 0; i < key.length; i++) {
+      inner[i]! ^= key[i]!;
+      outer[i]! ^= key[i]!;
+    }
+    pads = { inner, outer };
+    padsByKey.set(key, pads);
+  }
+  return pads;
+}
+
+// Scratch space for the two hash inputs, reused: hashing is synchronous.
+let scratch = Buffer.allocUnsafeSlow(4096);
+const outerInput = Buffer.allocUnsafeSlow(BLOCK + 32);
+
+/**
+ * HMAC-SHA256 of an ASCII `body` (base64url), as two one-shot hashes over the key's pads. The same
+ * value as `createHmac('sha256', key)`, which builds a native object per call whose collection cost
+ * a busy authorizer ~10 µs per 402 (bench/402).
+ */
 function tag(key: Buffer, body: string): Buffer {
-  return createHmac('sha256', key).update(body).digest();
+  const pads = padsOf(key);
+  const length = BLOCK + body.length;
+  if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.length * 2));
+  pads.inner.copy(scratch, 0);
+  scratch.write(body, BLOCK, 'latin1');
+  const innerHash = hash('sha256', scratch.subarray(0, length), 'buffer') as unknown as Buffer;
+  pads.outer.copy(outerInput, 0);
+  innerHash.copy(outerInput, BLOCK);
+  return hash('sha256', outerInput, 'buffer') as unknown as Buffer;
 }
 
 /**

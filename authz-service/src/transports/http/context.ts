@@ -18,7 +18,8 @@ import { LazyRequestLog } from './lazy-log.js';
 export interface TransportDeps {
   /** The core; with `decideCached` (createDecider's), cached decisions are answered in the same tick. */
   decide: Decide & Partial<Pick<Decider, 'decideCached'>>;
-  render: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
+  /** Synchronous when the answer needs no I/O. */
+  render: (decision: DenyDecision, req: NeutralRequest) => RenderedResponse | Promise<RenderedResponse>;
   logger: Logger;
   metrics: AuthzMetrics;
 }

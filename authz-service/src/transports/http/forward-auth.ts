@@ -64,10 +64,19 @@ function renderAndSend(
   decision: DenyDecision,
   neutral: NeutralRequest,
 ): void {
-  deps.render(decision, neutral).then(
-    (rendered) => sendRendered(res, rendered),
-    (err: unknown) => failClosed(res, log, err),
-  );
+  let rendered;
+  try {
+    rendered = deps.render(decision, neutral);
+  } catch (err) {
+    failClosed(res, log, err);
+    return;
+  }
+  if (rendered instanceof Promise)
+    rendered.then(
+      (r) => sendRendered(res, r),
+      (err: unknown) => failClosed(res, log, err),
+    );
+  else sendRendered(res, rendered);
 }
 
 /**

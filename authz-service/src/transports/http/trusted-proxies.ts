@@ -17,16 +17,31 @@ export function trustedProxies(ranges: readonly string[]): TrustedProxies {
     if (range === undefined) throw new Error(`not an IP range: ${text}`);
     list.addSubnet(range.address, range.prefix, range.family);
   }
+  // BlockList.check builds a native SocketAddress per call (~10 µs with its garbage), on every
+  // request; a gateway fleet is a handful of peers, so answers are remembered (bounded).
+  const known = new Map<string, boolean>();
   return {
     has(address) {
-      const family = isV4(address) ? 'ipv4' : 'ipv6';
-      try {
-        return list.check(address, family);
-      } catch {
-        return false;
+      let trusted = known.get(address);
+      if (trusted === undefined) {
+        trusted = check(list, address);
+        if (known.size >= MAX_REMEMBERED) known.clear();
+        known.set(address, trusted);
       }
+      return trusted;
     },
   };
+}
+
+/** Addresses whose answer is remembered; past it the memory starts over. */
+const MAX_REMEMBERED = 4096;
+
+function check(list: BlockList, address: string): boolean {
+  try {
+    return list.check(address, isV4(address) ? 'ipv4' : 'ipv6');
+  } catch {
+    return false;
+  }
 }
 
 function isV4(address: string): boolean {

@@ -1,0 +1,78 @@
+import type { ChallengeOffer, NetworkRegistry, PriceOffer } from '@turnpike/protocol';
+import { x402Terms } from './x402.js';
+
+/** What an API 402 says, as strings and offers. */
+export interface Api402Content {
+  reason: string;
+  description: string;
+  /** `${scheme}://${host}${uri}`, the x402 resource. */
+  resourceUrl: string;
+  payUrl: string;
+  /** The x402 requester's secret (`extra.challenge` of every requirement). */
+  secret: string;
+  /** The challenge for transaction proofs, when any offer is payable by transaction. */
+  challenge?: { id: string; expiresAt: string; offers: readonly ChallengeOffer[] };
+  /** The offers payable by x402, each paying the portal's x402 address. */
+  x402Offers: readonly ChallengeOffer[];
+  /** The resource's first offer: `cost` and `token` when no challenge lists one. */
+  firstOffer: PriceOffer | undefined;
+  registry: NetworkRegistry;
+  maxTimeoutSeconds: number;
+}
+
+/**
+ * The JSON body of an API 402 — the ZelfProof `paymentDetails` (the challenge and its offers), the
+ * instructions, x402 v1 `accepts` — and the v2 `PAYMENT-REQUIRED` object (undefined when nothing
+ * is payable by x402).
+ */
+export function api402Body(c: Api402Content): { body: unknown; paymentRequired: unknown } {
+  const terms = x402Terms(c.x402Offers, {
+    registry: c.registry,
+    resourceUrl: c.resourceUrl,
+    description: c.description,
+    mimeType: 'application/json',
+    maxTimeoutSeconds: c.maxTimeoutSeconds,
+    secret: c.secret,
+  });
+  const offers = c.challenge?.offers ?? [];
+  const first = offers[0];
+  const payTo: Record<string, string> = {};
+  for (const o of offers) payTo[o.network] ??= o.payTo;
+  const body = {
+    error: 'payment_required',
+    message: `Payment required: ${c.description}`,
+    reason: c.reason,
+    paymentDetails: {
+      cost: first?.amount ?? c.firstOffer?.amount ?? '',
+      token: first?.asset.symbol ?? c.firstOffer?.asset.symbol ?? '',
+      acceptedChains: [...new Set(offers.map((o) => o.network))],
+      serviceWallet: first?.payTo ?? '',
+      payTo,
+      description: c.description,
+      ...(c.challenge === undefined ? {} : { challengeId: c.challenge.id, expiresAt: c.challenge.expiresAt }),
+      offers,
+      payUrl: c.payUrl,
+    },
+    instructions: {
+      retryWith: ['x-payment-chain', 'x-payment-tx', 'x-payment-challenge'],
+      steps: [
+        'Send the amount of one offer to its payTo address on its network (a Solana offer: with its reference key as a read-only account).',
+        'Retry the same request with headers x-payment-chain: <network>, x-payment-tx: <transaction hash or signature> and x-payment-challenge: <paymentDetails.challengeId>.',
+        'Reuse the token returned in x-402-token (Authorization: Bearer <token>) until it expires.',
+      ],
+      x402: 'Or sign one of `accepts` and retry with PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (v1).',
+    },
+    x402Version: 1,
+    accepts: terms.v1,
+  };
+  const paymentRequired =
+    terms.v2.length === 0
+      ? undefined
+      : {
+          x402Version: 2,
+          error: 'payment_required',
+          resource: { url: c.resourceUrl, description: c.description, mimeType: 'application/json' },
+          accepts: terms.v2,
+        };
+  return { body, paymentRequired };
+}

@@ -1,0 +1,1 @@
+export { randomId128, randomPoolBytes } from './random-pool.js';

@@ -1,0 +1,28 @@
+import { randomFillSync } from 'node:crypto';
+
+/** Bytes drawn from the CSPRNG at a time. */
+const POOL_BYTES = 4096;
+
+let pool = Buffer.allocUnsafeSlow(POOL_BYTES);
+let offset = POOL_BYTES;
+
+/**
+ * `n` (≤ 4096) bytes from the system CSPRNG, each handed out once. Drawn 4 KiB at a time: one
+ * OpenSSL call per 256 ids instead of one per id (each call costs ~3 µs, and an API 402 needs two
+ * ids). The returned buffer is a view of the pool: use or copy it before the next call.
+ */
+export function randomPoolBytes(n: number): Buffer {
+  if (n > POOL_BYTES) throw new RangeError(`at most ${POOL_BYTES} bytes at a time`);
+  if (offset + n > POOL_BYTES) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const bytes = pool.subarray(offset, offset + n);
+  offset += n;
+  return bytes;
+}
+
+/** 128 random bits, base64url (22 characters). */
+export function randomId128(): string {
+  return randomPoolBytes(16).toString('base64url');
+}
