@@ -3,7 +3,7 @@ import { randomFillSync } from 'node:crypto';
 /** Bytes drawn from the CSPRNG at a time. */
 const POOL_BYTES = 4096;
 
-let pool = Buffer.allocUnsafeSlow(POOL_BYTES);
+const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
 let offset = POOL_BYTES;
 
 /**
