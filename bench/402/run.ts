@@ -9,16 +9,16 @@
  *   npx tsx --conditions=source bench/402/run.ts     (or: npm run bench -- 402)
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { AUTHZ_DEFAULTS } from '@turnpike/authz-service';
 import { request402s } from '../../tests/support/request-402s.js';
 import { changedCounts, countRows } from '../../tests/support/row-counts.js';
-import type { BenchChild } from '../lib/child.js';
+import { startChild, type BenchChild } from '../lib/child.js';
 import { measure, type Measured } from './measure.js';
 import { markdown, rowOf, type Cursor, type LeaseRate, type Report } from './report.js';
 import { bufferSize, fillBuffer, HOST, startBench402Stack, type AuthzInfo } from './stack.js';
@@ -105,6 +105,23 @@ const API = forwardAuth('application/json');
 const BROWSER = forwardAuth('text/html,application/xhtml+xml;q=0.9,*/*;q=0.8');
 const authzUrl = (a: BenchChild<AuthzInfo>) => `http://127.0.0.1:${a.info.httpPort}/v1/forward-auth`;
 
+/**
+ * Records one API 402 of `a` (status, headers, body) and starts a bare node:http server answering
+ * every request with those bytes: the floor of the API row, in the same run.
+ */
+async function startReplay(a: BenchChild<AuthzInfo>, dir: string): Promise<BenchChild<{ port: number }>> {
+  const answer = await fetch(authzUrl(a), { headers: API });
+  if (answer.status !== 402) throw new Error(`recording an API 402: got ${answer.status}`);
+  const headers: Record<string, string> = {};
+  const hopByHop = ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'];
+  answer.headers.forEach((value, name) => {
+    if (!hopByHop.includes(name)) headers[name] = value;
+  });
+  const file = path.join(dir, 'api-402.json');
+  writeFileSync(file, JSON.stringify({ status: answer.status, headers, body: await answer.text() }));
+  return startChild<{ port: number }>(path.join(HERE, 'serve-replay.mjs'), [], { BENCH_REPLAY_FILE: file });
+}
+
 /** Checks the x402 server answers a 402 with x402 v2 terms in PAYMENT-REQUIRED. */
 async function checkX402Answer(url: string): Promise<void> {
   const answer = await fetch(url, { headers: { Accept: 'application/json' } });
@@ -130,6 +147,8 @@ async function main(): Promise<void> {
   });
   const db = new pg.Client({ connectionString: stack.databaseUrl });
   let connected = false;
+  const scratch = mkdtempSync(path.join(tmpdir(), 'turnpike-bench-402-replay-'));
+  let replay: BenchChild<{ port: number }> | undefined;
   try {
     const { warm, flood } = stack.authz as { warm: BenchChild<AuthzInfo>; flood: BenchChild<AuthzInfo> };
     const x402Url = `http://127.0.0.1:${stack.x402.info.port}${RESOURCE}`;
@@ -142,6 +161,8 @@ async function main(): Promise<void> {
       });
     await request402s({ url: authzUrl(warm), headers: BROWSER, kind: 'browser', count: 1, concurrency: 1 });
     await checkX402Answer(x402Url);
+    replay = await startReplay(warm, scratch);
+    const replayUrl = `http://127.0.0.1:${replay.info.port}/v1/forward-auth`;
     console.log(
       `bench/402: filling the measured authorizer's buffer (${WARM_BUFFER.addressBuffer} addresses)`,
     );
@@ -191,11 +212,12 @@ async function main(): Promise<void> {
         durationSeconds: DURATION_S,
         serving,
       });
-    const rounds: Record<'x402' | 'api' | 'browser' | 'flood', Measured[]> = {
+    const rounds: Record<'x402' | 'api' | 'browser' | 'flood' | 'floor', Measured[]> = {
       x402: [],
       api: [],
       browser: [],
       flood: [],
+      floor: [],
     };
     const warmRoundUsable: boolean[] = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -218,6 +240,7 @@ async function main(): Promise<void> {
       warmRoundUsable.push((await bufferSize(warm)) >= WARM_BUFFER.addressBuffer / 2);
 
       rounds.browser.push(await run(authzUrl(warm), BROWSER, { authz: warm, portal: stack.portal }));
+      rounds.floor.push(await run(replayUrl, API, { replay }));
 
       rounds.flood.push(
         await measure({
@@ -274,6 +297,13 @@ async function main(): Promise<void> {
         },
       ),
       rowOf(
+        'floor',
+        "node:http floor: a bare node:http server sending one recorded API 402's bytes to the same request (no decision, no rendering)",
+        best(rounds.floor),
+        bx,
+        { text: '— (what any 402 served by node:http can reach here)', met: null },
+      ),
+      rowOf(
         'flood',
         `Turnpike API 402 past its buffer (the defaults, ${DEFAULT_BUFFER.addressBuffer} / lease ${DEFAULT_BUFFER.leaseSize}, used up in the warm-up): every address leased and derived while measured`,
         best(rounds.flood),
@@ -291,7 +321,7 @@ async function main(): Promise<void> {
       },
       method: {
         load: `wrk 4 -t1 -c${CONNECTIONS}, ${WARMUP_S}s warm-up then ${DURATION_S}s measured, loopback`,
-        rounds: `${ROUNDS} interleaved rounds (x402, API, browser, API past the buffer), each row its best round by rate`,
+        rounds: `${ROUNDS} interleaved rounds (x402, API, browser, node:http floor, API past the buffer), each row its best round by rate`,
         servers:
           'each server in its own Node process on the built dist/ (Express+x402; payment-portal on PostgreSQL; two authorizers); PostgreSQL, wrk and the servers share the cores',
         turnpike:
@@ -335,6 +365,8 @@ async function main(): Promise<void> {
       throw new Error('bench/402: a 402 changed the row counts (see bench/results/402.json)');
   } finally {
     if (connected) await db.end().catch(() => undefined);
+    await replay?.stop();
+    rmSync(scratch, { recursive: true, force: true });
     await stack.close();
   }
 }
