@@ -1,7 +1,6 @@
 import {
   isProtocolError,
   isSealedChallenge,
-  normalizePath,
   openChallenge,
   REASONS,
   type ChallengeClaims,
@@ -10,6 +9,7 @@ import {
 } from '@turnpike/protocol';
 import { challengeBinding, type ProofBinding } from '../ledger/index.js';
 import { ProofRefusal } from './context.js';
+import { sameTarget } from './target.js';
 
 const RECORDED_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -51,23 +51,10 @@ export function txBindingOf(request: SettleRequest & { proof: TxProof }, challen
     if (isProtocolError(err)) throw new ProofRefusal(err.code, err.detail ?? err.message);
     throw err;
   }
-  if (!sameHostAndScope(claims, request))
+  if (!sameTarget({ host: claims.h, resource: claims.r }, request))
     throw new ProofRefusal(
       REASONS.PAYMENT_CHALLENGE_MISMATCH,
       'the challenge was issued for another host or resource',
     );
   return { kind: 'sealed', claims, binding: challengeBinding(claims.id) };
-}
-
-function sameHostAndScope(
-  claims: ChallengeClaims,
-  request: Pick<SettleRequest, 'host' | 'resource'>,
-): boolean {
-  let resource: string;
-  try {
-    resource = normalizePath(request.resource).path;
-  } catch {
-    return false;
-  }
-  return claims.h.toLowerCase() === request.host.toLowerCase() && claims.r === resource;
 }

@@ -1,5 +1,4 @@
 import {
-  paymentRequestWireDigest,
   REASONS,
   type ChallengeClaims,
   type ChallengeOfferClaim,
@@ -10,6 +9,7 @@ import {
 import { creditProof, findBoundGrant, type ProofBinding } from '../../ledger/index.js';
 import type { ProofsConfig } from '../config.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
+import { sealedCreditBase } from '../sealed-credit-base.js';
 import { grantAgain, grantResponse } from '../grant-response.js';
 import type { EvmReads } from './chain-reads.js';
 import { confirmedBlock, type MinedTx } from './read-mined-tx.js';
@@ -68,15 +68,7 @@ export async function creditSealedEvm(
   const first = matching.reduce((a, b) => (b.logIndex < a.logIndex ? b : a));
   const result = await creditProof(pctx.db, {
     binding: ctx.binding,
-    target: { host: claims.h, scheme: claims.s, resource: claims.r, originalUri: claims.u },
-    request: {
-      claims: request.request.claims,
-      tokenLifetimeMs: request.request.tokenLifetimeMs,
-      digest: paymentRequestWireDigest(request.request),
-      description: request.request.description,
-    },
-    payableUntil: new Date(claims.exp * 1000),
-    clientIp: request.client?.ip ?? null,
+    ...sealedCreditBase(claims, request),
     payment: {
       network: network.name,
       txHash: ctx.txHash,

@@ -1,5 +1,4 @@
 import {
-  paymentRequestWireDigest,
   REASONS,
   type ChallengeClaims,
   type SettleRequest,
@@ -8,6 +7,7 @@ import {
 } from '@turnpike/protocol';
 import { creditProof, findBoundGrant, type ProofBinding } from '../../ledger/index.js';
 import { ProofRefusal } from '../context.js';
+import { sealedCreditBase } from '../sealed-credit-base.js';
 import { grantAgain, grantResponse } from '../grant-response.js';
 import { readSolanaPayment } from './read-payment.js';
 import { SOLANA_LOG_INDEX } from './store.js';
@@ -71,15 +71,7 @@ export async function creditSealedSolana(
 
   const result = await creditProof(deps.db, {
     binding: ctx.binding,
-    target: { host: claims.h, scheme: claims.s, resource: claims.r, originalUri: claims.u },
-    request: {
-      claims: body.request.claims,
-      tokenLifetimeMs: body.request.tokenLifetimeMs,
-      digest: paymentRequestWireDigest(body.request),
-      description: body.request.description,
-    },
-    payableUntil: new Date(claims.exp * 1000),
-    clientIp: body.client?.ip ?? null,
+    ...sealedCreditBase(claims, body),
     payment: {
       network: network.name,
       txHash: ctx.signature,
