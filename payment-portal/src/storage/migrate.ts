@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,8 +7,16 @@ import type { Logger } from '@turnpike/protocol/service';
 import { StorageError } from './errors.js';
 import type { Database } from './types.js';
 
-/** `payment-portal/migrations/`, both from src/ (tests, tsx) and from dist/. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+/**
+ * The SQL migrations: `dist/migrations/` in a build (`npm run build` copies them there, so dist/
+ * runs on its own), else `payment-portal/migrations/` (from src/: tests, tsx).
+ */
+export const MIGRATIONS_DIR = resolveMigrationsDir();
+
+function resolveMigrationsDir(): string {
+  const inBuild = fileURLToPath(new URL('../migrations/', import.meta.url));
+  return existsSync(inBuild) ? inBuild : fileURLToPath(new URL('../../migrations/', import.meta.url));
+}
 
 /** Key of the advisory lock that serialises migrations across replicas ("turnpike" migrations). */
 export const MIGRATION_LOCK_KEY = 7_402_2024_0001n;
