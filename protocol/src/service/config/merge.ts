@@ -3,12 +3,12 @@
 export type PlainObject = Record<string, unknown>;
 
 export function isPlainObject(value: unknown): value is PlainObject {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    !Array.isArray(value) &&
-    Object.getPrototypeOf(value) === Object.prototype
-  );
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  // Also an object literal of another realm: structuredClone (in deepMerge) builds its copies in
+  // the host's realm, which is not the caller's under a vm context (Jest), and a nested section
+  // that failed this check was replaced by an environment override instead of merged.
+  return proto === null || proto === Object.prototype || Object.getPrototypeOf(proto) === null;
 }
 
 /** Merges `over` onto `base`: objects merge key by key, anything else (arrays too) replaces. */
