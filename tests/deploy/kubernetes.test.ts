@@ -5,10 +5,13 @@
  * probes on the real health paths, the internal API reachable from the authorizer only, and the
  * gateway objects equal to the shipped integration files. No cluster runs here.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { IDENTITY_HEADERS } from '../../authz-service/src/core/identity-headers.js';
+import { gatewayBinary } from '../support/gateways.js';
 import {
   KUBERNETES_DIR,
   kubectlVersion,
@@ -303,6 +306,44 @@ describe('overlays/nginx-ingress', () => {
       'nginx.ingress.kubernetes.io/configuration-snippet',
       'nginx.ingress.kubernetes.io/server-snippet',
     ]);
+  });
+
+  test('the snippets load in a real NGINX server, as ingress-nginx places them (nginx -t)', () => {
+    // ingress-nginx puts server-snippet in the host's server block and configuration-snippet in
+    // each of its locations. The Service's cluster DNS name cannot resolve here: 127.0.0.1 stands in.
+    const local = (snippet: string | undefined): string =>
+      (snippet ?? '').replaceAll(`${AUTHZ}.${NAMESPACE}.svc.cluster.local`, '127.0.0.1');
+    const dir = mkdtempSync(path.join(tmpdir(), 'turnpike-ingress-nginx-'));
+    try {
+      const conf = [
+        process.getuid?.() === 0 ? 'user root;' : '',
+        `pid ${dir}/nginx.pid;`,
+        `error_log ${dir}/error.log warn;`,
+        'events { worker_connections 64; }',
+        'http {',
+        ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `  ${t}_temp_path ${dir}/${t};`),
+        '  server {',
+        '    listen 127.0.0.1:8080;',
+        '    server_name shop.example.com;',
+        local(annotations()['nginx.ingress.kubernetes.io/server-snippet']),
+        '    location / {',
+        local(annotations()['nginx.ingress.kubernetes.io/configuration-snippet']),
+        '      proxy_pass http://127.0.0.1:3000;',
+        '    }',
+        '  }',
+        '}',
+      ].join('\n');
+      writeFileSync(path.join(dir, 'nginx.conf'), conf);
+      const run = spawnSync(gatewayBinary('nginx'), ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf')], {
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.stderr).toMatch(/syntax is ok/);
+      expect(run.stderr).not.toMatch(/\[(warn|emerg|error)\]/);
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('/_402/ of the same host goes to the portal’s public Service, without auth', () => {
