@@ -71,7 +71,10 @@ export function render(dir: string): K8sObject[] {
     timeout: KUBECTL_TIMEOUT_MS,
     maxBuffer: 16 * 1024 * 1024,
   });
-  if (run.error !== undefined) throw new Error(`${KUBECTL} kustomize ${dir}: ${run.error.message}`);
+  if (run.error !== undefined)
+    throw new Error(
+      `${KUBECTL} kustomize ${dir}: ${run.error.message}; run \`bash scripts/test-deps\` as root (Debian's kubernetes-client)`,
+    );
   if (run.status !== 0) throw new Error(`${KUBECTL} kustomize ${dir} exited ${run.status}: ${run.stderr}`);
   return parseAllDocuments(run.stdout).map((doc) => {
     if (doc.errors.length > 0) throw new Error(`${dir}: ${doc.errors[0]!.message}`);
