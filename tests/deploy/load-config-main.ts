@@ -1,8 +1,8 @@
 /**
- * Loads a service's configuration as its pod would (this process's environment is the pod's) and
- * prints the fields the deploy tests compare, as JSON. Run in a child process: under Jest's module
- * sandbox the loader's environment overrides lose sibling keys (structuredClone returns objects
- * of Node's own realm, which isPlainObject in protocol/src/service/config/merge.ts refuses).
+ * Loads a service's configuration as its pod would (this process's environment is the pod's and
+ * nothing else) and prints the fields the deploy tests compare, as JSON. Run in a child process: a
+ * plain Node process like the pod's, outside Jest's module sandbox and the test runner's own
+ * environment.
  * Usage: node --import tsx --conditions=source load-config-main.ts authz|portal <file>
  */
 import { loadAuthzConfig } from '../../authz-service/src/config/index.js';
