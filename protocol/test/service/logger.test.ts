@@ -105,7 +105,7 @@ describe('no key twice in a line', () => {
     expect(() => duplicateKeys('{"a":1')).toThrow();
   });
 
-  it('base fields, child bindings and line fields named like pino\'s own never repeat a key', () => {
+  it("base fields, child bindings and line fields named like pino's own never repeat a key", () => {
     const out = capture();
     const log = createLogger({ name: 'portal', destination: out.stream });
     log.info({ name: 'migration-1' }, 'migration applied');
