@@ -1,0 +1,37 @@
+import type { NetworkRegistry } from '@turnpike/protocol';
+
+/** An asset as metrics and event lines name it: the configured symbol and its decimals. */
+export interface AssetLabel {
+  symbol: string;
+  decimals: number;
+}
+
+/**
+ * The configured asset a recorded payment is in: `native`, an ERC-20 contract (any case) or an
+ * SPL mint, on `network`. Undefined when the registry holds no such asset (a payment of an asset
+ * no longer configured); callers then label it by its id, so labels stay bounded by what the
+ * watchers and verifiers accept (configured assets only).
+ */
+export function assetLabel(
+  registry: NetworkRegistry,
+  network: string,
+  assetId: string,
+): AssetLabel | undefined {
+  const net = registry.get(network);
+  if (!net) return undefined;
+  if (assetId === 'native') {
+    const native = registry.nativeAsset(network);
+    return { symbol: native.symbol, decimals: native.decimals };
+  }
+  const id = assetId.toLowerCase();
+  for (const token of Object.values(net.tokens) as Array<{
+    symbol: string;
+    decimals: number;
+    address?: string;
+    mint?: string;
+  }>) {
+    if (token.address?.toLowerCase() === id || token.mint === assetId)
+      return { symbol: token.symbol, decimals: token.decimals };
+  }
+  return undefined;
+}
