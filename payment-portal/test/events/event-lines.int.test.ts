@@ -208,4 +208,18 @@ describe('event lines and revenue metrics', () => {
       ),
     ).toBe(1);
   });
+  it('a recorded challenge: invoice.created with source challenge, without the client address', async () => {
+    const res = await p.internal('/internal/v1/challenges', {
+      ...target,
+      host: 'api.test',
+      request: p.wire(),
+      client: { ip: '198.51.100.77' },
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: string };
+    const created = events('invoice.created', id);
+    expect(created).toHaveLength(1);
+    expect(created[0]).toMatchObject({ host: 'api.test', resource: '/premium', source: 'challenge' });
+    expect(text).not.toContain('198.51.100.77');
+  });
 });
