@@ -29,7 +29,7 @@ async function startAuthz(token: string, internalUrl: string): Promise<AuthzServ
       issuer: 'https://portal.test',
       jwks: { file: path.join(dir, 'jwks.json') },
       upstreams: { 'shop.example': 'http://127.0.0.1:1' },
-      portal: { internalUrl, token: { fromEnv: 'T' }, timeoutMs: 500 },
+      portal: { internalUrl, token: { fromEnv: 'T' }, timeoutMs: 3_000 },
       logLevel: 'silent',
     },
   });
