@@ -24,14 +24,12 @@ export function assetLabel(
     return { symbol: native.symbol, decimals: native.decimals };
   }
   const id = assetId.toLowerCase();
-  for (const token of Object.values(net.tokens) as Array<{
-    symbol: string;
-    decimals: number;
-    address?: string;
-    mint?: string;
-  }>) {
-    if (token.address?.toLowerCase() === id || token.mint === assetId)
-      return { symbol: token.symbol, decimals: token.decimals };
-  }
+  const tokens: Array<{ symbol: string; decimals: number; id: string }> =
+    net.kind === 'evm'
+      ? Object.values(net.tokens).map((t) => ({ ...t, id: t.address.toLowerCase() }))
+      : Object.values(net.tokens).map((t) => ({ ...t, id: t.mint }));
+  // EVM contracts compare case-insensitively; Solana mints are base58 (case matters).
+  const token = tokens.find((t) => t.id === (net.kind === 'evm' ? id : assetId));
+  if (token) return { symbol: token.symbol, decimals: token.decimals };
   return undefined;
 }
