@@ -214,7 +214,12 @@ export async function startAuthzService(
         metrics,
         host: config.listeners.host,
         port: config.listeners.grpcPort,
-        isReady: () => keys.ready() && portalToken.lastAccepted(),
+        // gRPC health answers from memory; each call also refreshes the cached token check in the
+        // background (at most one portal call per cache period), for meshes that never ask /readyz.
+        isReady: () => {
+          void portalToken.check();
+          return keys.ready() && portalToken.lastAccepted();
+        },
       });
     } catch (err) {
       server.closeAllConnections();

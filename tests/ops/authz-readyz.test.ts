@@ -10,7 +10,9 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
+import { credentials, makeGenericClientConstructor, type Client } from '@grpc/grpc-js';
 import { createLogger } from '@turnpike/protocol/service';
+import { healthServiceDefinition } from '../../authz-service/src/transports/grpc/index.js';
 import { createPortalClient } from '../../authz-service/src/portal/client.js';
 import { createPortalTokenCheck } from '../../authz-service/src/portal/token-check.js';
 import { stringify } from 'yaml';
@@ -20,12 +22,16 @@ const TOKEN = randomBytes(24).toString('base64url');
 let dir: string;
 let portal: RunningPaymentPortal;
 
-async function startAuthz(token: string, internalUrl: string): Promise<AuthzServiceHandle> {
+async function startAuthz(
+  token: string,
+  internalUrl: string,
+  listeners: Record<string, unknown> = {},
+): Promise<AuthzServiceHandle> {
   await writeFile(path.join(dir, 'jwks.json'), JSON.stringify({ keys: [] }));
   const { config } = await loadAuthzConfig({
     env: { T: token },
     base: {
-      listeners: { host: '127.0.0.1', httpPort: 0 },
+      listeners: { host: '127.0.0.1', httpPort: 0, ...listeners },
       issuer: 'https://portal.test',
       jwks: { file: path.join(dir, 'jwks.json') },
       upstreams: { 'shop.example': 'http://127.0.0.1:1' },
@@ -100,6 +106,35 @@ describe('authz-service /readyz and the internal token', () => {
       expect(JSON.stringify(r.body)).not.toContain(TOKEN);
       expect((await fetch(`http://127.0.0.1:${authz.httpPort}/healthz`)).status).toBe(200);
     } finally {
+      await authz.close();
+    }
+  });
+
+  it('gRPC health turns NOT_SERVING once the portal refused the token (no /readyz needed)', async () => {
+    const authz = await startAuthz(`${TOKEN}-wrong`, portal.internalUrl, { grpcPort: 0 });
+    const Health = makeGenericClientConstructor(healthServiceDefinition(), 'Health');
+    const health = new Health(
+      `127.0.0.1:${authz.grpcPort}`,
+      credentials.createInsecure(),
+    ) as unknown as Client & {
+      Check(req: { service: string }, cb: (err: Error | null, res: { status: string }) => void): void;
+    };
+    const ask = () =>
+      new Promise<string>((resolve, reject) =>
+        health.Check({ service: '' }, (err, res) => (err ? reject(err) : resolve(res.status))),
+      );
+    try {
+      // The first answer comes from memory (nothing known yet) and starts the check in the background.
+      expect(['SERVING', 'NOT_SERVING']).toContain(await ask());
+      const deadline = Date.now() + 10_000;
+      let status = await ask();
+      while (status !== 'NOT_SERVING' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        status = await ask();
+      }
+      expect(status).toBe('NOT_SERVING');
+    } finally {
+      health.close();
       await authz.close();
     }
   });
