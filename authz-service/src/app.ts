@@ -14,6 +14,7 @@ import { createDecider } from './core/decide.js';
 import type { Decide, DenyDecision, NeutralRequest, RenderedResponse } from './core/types.js';
 import { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
 import { createPortalClient } from './portal/client.js';
+import { createPortalTokenCheck } from './portal/token-check.js';
 import { createProofRedeemer } from './proofs/redeem.js';
 import { createAddressSource, type AddressSource } from './challenges/address-source.js';
 import { createPayeeCache } from './challenges/payee-cache.js';
@@ -161,10 +162,19 @@ export async function startAuthzService(
     req: NeutralRequest,
   ): RenderedResponse | Promise<RenderedResponse> => renderDenial(decision, req, renderDeps);
 
+  // Readiness only (never on the decision path): keys loaded, and the portal accepts our internal
+  // token (checked at most every few seconds; an unreachable portal does not make us unready).
+  const portalToken = createPortalTokenCheck({ portal });
   const health = healthHandlers({
     ready: async () => {
-      const ok = keys.ready() || (await keys.warmUp());
-      return { ok, checks: { keys: ok ? { ok } : { ok, detail: 'token keys not loaded' } } };
+      const [keysOk, portalCheck] = await Promise.all([keys.ready() || keys.warmUp(), portalToken.check()]);
+      return {
+        ok: keysOk && portalCheck.ok,
+        checks: {
+          keys: keysOk ? { ok: true } : { ok: false, detail: 'token keys not loaded' },
+          portalToken: portalCheck,
+        },
+      };
     },
   });
   const adminToken = config.listeners.adminToken;
@@ -204,7 +214,12 @@ export async function startAuthzService(
         metrics,
         host: config.listeners.host,
         port: config.listeners.grpcPort,
-        isReady: () => keys.ready(),
+        // gRPC health answers from memory; each call also refreshes the cached token check in the
+        // background (at most one portal call per cache period), for meshes that never ask /readyz.
+        isReady: () => {
+          void portalToken.check();
+          return keys.ready() && portalToken.lastAccepted();
+        },
       });
     } catch (err) {
       server.closeAllConnections();

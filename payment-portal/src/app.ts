@@ -5,6 +5,7 @@ import type { PortalConfig } from './config/schema.js';
 import type { PortalContext } from './context.js';
 import { createInternalApp } from './internal-api/internal-app.js';
 import { loadPayPageView } from './invoices/pay-page-view.js';
+import { createPortalEvents } from './events/portal-events.js';
 import { createPortalMetrics } from './metrics.js';
 import type { Relayer, SettleVerifiers } from './proofs/index.js';
 import { createInvoiceHub } from './public/invoice-hub.js';
@@ -76,6 +77,7 @@ export async function startPaymentPortal(
     await migrate(db, { logger });
     const registryMetrics = createMetrics('turnpike_portal_');
     const metrics = createPortalMetrics(registryMetrics);
+    const events = createPortalEvents({ logger, registry, metrics });
     const evmPool = await startAddressPool(config, { db, logger, closer });
     const chains = chainSettings(config, registry);
     const deriver = config.wallets.evm ? createXpubDeriver(config.wallets.evm.xpub) : undefined;
@@ -118,10 +120,22 @@ export async function startPaymentPortal(
       rpcUrls: chains.rpcUrls,
       logger,
       metrics,
+      events,
       registryMetrics,
     };
     const replicaId = opts.replicaId ?? randomUUID();
-    const watchers = startWatchers({ config, registry, chains, db, metrics, hub, replicaId, logger, closer });
+    const watchers = startWatchers({
+      config,
+      registry,
+      chains,
+      db,
+      metrics,
+      events,
+      hub,
+      replicaId,
+      logger,
+      closer,
+    });
     startJobs({ config, db, hub, metrics, logger, closer });
     const { verifiers, relayer } = wireProofs(config, {
       registry,

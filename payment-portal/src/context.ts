@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { AddressPool } from './addresses/address-pool.js';
 import type { XpubDeriver } from './addresses/xpub-deriver.js';
 import type { PortalConfig } from './config/schema.js';
+import type { PortalEvents } from './events/portal-events.js';
 import type { CreateInvoiceDeps } from './invoices/create-invoice.js';
 import type { ViewContext } from './invoices/pay-page-view.js';
 import type { Database } from './storage/index.js';
@@ -31,5 +32,7 @@ export interface PortalContext {
   rpcUrls: ReadonlyMap<string, readonly string[]>;
   logger: Logger;
   metrics: PortalMetrics;
+  /** The event lines (invoice.created, payment.*, token.issued, settlement.failed) and revenue metrics. */
+  events: PortalEvents;
   registryMetrics: Registry;
 }

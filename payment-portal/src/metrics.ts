@@ -14,6 +14,13 @@ export interface PortalMetrics {
   /** Rows deleted by retention, by table. */
   retentionDeleted: Counter<'table'>;
   retentionRounds: Counter<'outcome'>;
+  /**
+   * Credited payments in whole units of their asset. Labels are bounded by config: networks and
+   * assets are the configured ones; hosts are those the authorizers protect (a host only gets here
+   * through a challenge or pay link its authorizer sealed, and only once someone paid).
+   */
+  revenue: Counter<'network' | 'asset' | 'host'>;
+  paymentsCredited: Counter<'network' | 'asset' | 'host' | 'dialect'>;
 }
 
 export function createPortalMetrics(registry: Registry): PortalMetrics {
@@ -74,6 +81,18 @@ export function createPortalMetrics(registry: Registry): PortalMetrics {
       name: 'turnpike_portal_retention_rounds_total',
       help: 'Retention rounds: done, skipped (another replica held the lock) or failed',
       labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    revenue: new Counter({
+      name: 'turnpike_portal_revenue_total',
+      help: 'Credited payments, in whole units of the asset (float; the ledger keeps exact atomic units)',
+      labelNames: ['network', 'asset', 'host'],
+      registers: [registry],
+    }),
+    paymentsCredited: new Counter({
+      name: 'turnpike_portal_payments_credited_total',
+      help: 'Payments credited (each once), by how they came: pay_page, tx or x402',
+      labelNames: ['network', 'asset', 'host', 'dialect'],
       registers: [registry],
     }),
   };

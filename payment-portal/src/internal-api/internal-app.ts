@@ -96,6 +96,7 @@ export function createInternalApp(
       source: 'challenge',
     });
     ctx.metrics.invoicesCreated.inc({ source: 'challenge' });
+    ctx.events.invoiceCreated(invoice);
     const challenge: Challenge = {
       id: invoice.id,
       expiresAt: invoice.expiresAt.toISOString(),

@@ -1,3 +1,4 @@
+import type { CreditedPayment } from '../events/portal-events.js';
 import type { Queryable } from '../storage/index.js';
 
 export interface RefreshResult {
@@ -5,6 +6,21 @@ export interface RefreshResult {
   changed: Array<{ id: string; status: string }>;
   /** Expired invoices now fully paid (credited late). */
   lateCredited: string[];
+  /** Payments redeemed by this refresh (each once); report them after the transaction commits. */
+  credited: CreditedPayment[];
+}
+
+const NOTHING: RefreshResult = { changed: [], lateCredited: [], credited: [] };
+
+interface CreditedRow {
+  network: string;
+  tx_hash: string;
+  log_index: number;
+  invoice_id: string;
+  asset: string;
+  amount_atomic: string;
+  host: string;
+  source: string;
 }
 
 /**
@@ -21,7 +37,7 @@ export async function refreshInvoicesForAddresses(
   /** What the keys are: receive addresses (EVM) or Solana Pay reference keys (payments.pay_to holds the reference). */
   by: 'pay_to' | 'reference' = 'pay_to',
 ): Promise<RefreshResult> {
-  if (addresses.length === 0) return { changed: [], lateCredited: [] };
+  if (addresses.length === 0) return { ...NOTHING, credited: [] };
   // `by` is one of two column names, never input: safe to put into the SQL text.
   const key = by === 'reference' ? 'reference' : 'pay_to';
   const offers = await q.query<{ invoice_id: string }>(
@@ -43,7 +59,7 @@ export async function refreshInvoicesForAddresses(
     [network, [...addresses]],
   );
   const ids = [...new Set(offers.rows.map((r) => r.invoice_id))];
-  return ids.length === 0 ? { changed: [], lateCredited: [] } : refreshInvoiceStatus(q, ids);
+  return ids.length === 0 ? { ...NOTHING, credited: [] } : refreshInvoiceStatus(q, ids);
 }
 
 /** Moves the given invoices to the status their offers' totals say (see refreshInvoicesForAddresses). */
@@ -79,19 +95,38 @@ export async function refreshInvoiceStatus(q: Queryable, ids: readonly string[])
     ...changed.rows.filter((r) => r.status === 'paid').map((r) => r.id),
     ...late.rows.map((r) => r.id),
   ];
-  if (credited.length > 0) {
-    await q.query(
-      `INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)
-       SELECT p.network, p.tx_hash, p.log_index, o.invoice_id, p.payer, p.asset, p.amount_atomic, p.block_number, p.block_hash, 'redeemed'
-       FROM payments p JOIN invoice_offers o ON o.network = p.network AND p.pay_to = COALESCE(o.reference, o.pay_to)
-       WHERE o.invoice_id = ANY($1::text[]) AND p.status = 'confirmed'
-       ON CONFLICT (network, tx_hash, log_index) DO NOTHING`,
-      [credited],
-    );
-  }
+  // The rows inserted here are the payments credited now (the unique key admits each once).
+  const redeemed =
+    credited.length === 0
+      ? []
+      : (
+          await q.query<CreditedRow>(
+            `WITH inserted AS (
+               INSERT INTO redemptions (network, tx_hash, log_index, invoice_id, payer, asset, amount_atomic, block_number, block_hash, status)
+               SELECT p.network, p.tx_hash, p.log_index, o.invoice_id, p.payer, p.asset, p.amount_atomic, p.block_number, p.block_hash, 'redeemed'
+               FROM payments p JOIN invoice_offers o ON o.network = p.network AND p.pay_to = COALESCE(o.reference, o.pay_to)
+               WHERE o.invoice_id = ANY($1::text[]) AND p.status = 'confirmed'
+               ON CONFLICT (network, tx_hash, log_index) DO NOTHING
+               RETURNING network, tx_hash, log_index, invoice_id, asset, amount_atomic)
+             SELECT r.network, r.tx_hash, r.log_index, r.invoice_id, r.asset, r.amount_atomic::text AS amount_atomic, i.host, i.source
+             FROM inserted r JOIN invoices i ON i.id = r.invoice_id`,
+            [credited],
+          )
+        ).rows;
   return {
     changed: [...expired.map((id) => ({ id, status: 'expired' })), ...changed.rows],
     lateCredited: late.rows.map((r) => r.id),
+    credited: redeemed.map((r) => ({
+      invoiceId: r.invoice_id,
+      host: r.host,
+      network: r.network,
+      txHash: r.tx_hash,
+      logIndex: Number(r.log_index),
+      asset: r.asset,
+      amountAtomic: BigInt(r.amount_atomic),
+      // A pay-page invoice is a person's; a recorded challenge is an API client's transaction.
+      dialect: r.source === 'pay_page' ? ('pay_page' as const) : ('tx' as const),
+    })),
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { getInvoice } from '../invoices/get-invoice.js';
 import { redeemPayment, type Database, type Transaction } from '../storage/index.js';
+import type { RecordedPayment } from '../events/portal-events.js';
 import type { Grant } from './grant.js';
 
 export interface CreditInput {
@@ -54,8 +55,15 @@ const GRANT_SET = `
  * The invoice row is locked first, as the watcher's crediting transaction does (invoice, then
  * redemptions), so the two never deadlock; of concurrent presentations all get the one grant.
  */
-export async function creditInvoice(db: Database, input: CreditInput): Promise<CreditInvoiceResult> {
+export async function creditInvoice(
+  db: Database,
+  input: CreditInput,
+  /** Told once a first redemption committed (not when this invoice's own grant is handed out again). */
+  onCredited?: (payment: RecordedPayment) => void,
+): Promise<CreditInvoiceResult> {
+  let fresh = false;
   const row = await db.transaction(async (tx) => {
+    fresh = false;
     await tx.query('SELECT id FROM invoices WHERE id = $1 FOR UPDATE', [input.invoiceId]);
     const redeemed = await redeemPayment(tx, {
       network: input.network,
@@ -69,11 +77,22 @@ export async function creditInvoice(db: Database, input: CreditInput): Promise<C
       blockHash: input.blockHash,
       status: 'redeemed',
     });
+    fresh = redeemed.ok;
     return redeemed.ok ? takeGrant(tx, input.invoiceId) : grantOfOwnRedemption(tx, input);
   });
   if (row === null) return { ok: false, reason: 'payment_already_redeemed' };
   const invoice = await getInvoice(db, input.invoiceId);
   if (!invoice) throw new Error(`invoice ${input.invoiceId} vanished after it was credited`);
+  if (fresh)
+    onCredited?.({
+      invoiceId: invoice.id,
+      host: invoice.host,
+      network: input.network,
+      txHash: input.txHash,
+      logIndex: input.logIndex,
+      asset: input.asset,
+      amountAtomic: input.amountAtomic,
+    });
   return {
     ok: true,
     grant: {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newInvoiceId } from '../invoices/create-invoice.js';
 import { redeemPayment, type Database } from '../storage/index.js';
 import type { ProofBinding } from './binding.js';
+import type { RecordedPayment } from '../events/portal-events.js';
 import type { Grant } from './grant.js';
 
 /** A payment proof, verified against its stateless challenge or x402 authorization, to record. */
@@ -60,9 +61,14 @@ class Refused extends Error {
  * on the binding's unique key and finds it taken (`binding_taken`: return that grant); the same
  * payment under another binding finds the redemption taken and rolls back.
  */
-export async function creditProof(db: Database, c: ProofCredit): Promise<CreditProofResult> {
+export async function creditProof(
+  db: Database,
+  c: ProofCredit,
+  /** Told once the credit committed (the event line and revenue metrics). */
+  onCredited?: (payment: RecordedPayment) => void,
+): Promise<CreditProofResult> {
   try {
-    return await db.transaction(async (tx) => {
+    const result = await db.transaction(async (tx) => {
       const id = newInvoiceId();
       const inserted = await tx.query<{ token_jti: string; redeemed_at: Date; token_expires_at: Date }>(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
@@ -145,6 +151,17 @@ export async function creditProof(db: Database, c: ProofCredit): Promise<CreditP
         },
       };
     });
+    const paid = c.payment;
+    onCredited?.({
+      invoiceId: result.grant.invoiceId,
+      host: c.target.host,
+      network: paid.network,
+      txHash: paid.txHash,
+      logIndex: paid.logIndex,
+      asset: paid.asset,
+      amountAtomic: paid.amountAtomic,
+    });
+    return result;
   } catch (err) {
     const refused = err instanceof Refused ? err : (err as { cause?: unknown }).cause;
     if (refused instanceof Refused) return refused.result;

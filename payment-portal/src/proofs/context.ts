@@ -2,6 +2,7 @@ import type { NetworkRegistry, PayeeResponse, Reason, SettleResponse } from '@tu
 import type { Logger } from '@turnpike/protocol/service';
 import type { XpubDeriver } from '../addresses/xpub-deriver.js';
 import type { PortalContext } from '../context.js';
+import type { PortalEvents } from '../events/portal-events.js';
 import type { Database } from '../storage/index.js';
 import type { SigningKeySet } from '../tokens/signing-keys.js';
 
@@ -24,6 +25,8 @@ export interface ProofContext {
   /** Counted per refusal reason and per token issued, when the portal has metrics. */
   onRefusal?: (reason: Reason) => void;
   onTokenIssued?: () => void;
+  /** Event lines and revenue metrics of credits and tokens, when the portal writes them. */
+  events?: PortalEvents;
   now?: () => number;
 }
 
@@ -44,6 +47,7 @@ export function proofContextFrom(ctx: PortalContext): ProofContext {
     logger: ctx.logger,
     onRefusal: (reason) => ctx.metrics.refusals.inc({ reason }),
     onTokenIssued: () => ctx.metrics.tokensIssued.inc(),
+    events: ctx.events,
   };
 }
 

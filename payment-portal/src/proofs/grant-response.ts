@@ -3,7 +3,7 @@ import { tokenForGrant, type Grant } from '../ledger/index.js';
 import { ProofRefusal, type ProofContext } from './context.js';
 
 /** What signing a grant's token needs of the proof context. */
-export type GrantSigner = Pick<ProofContext, 'keys' | 'issuer' | 'onTokenIssued' | 'now'>;
+export type GrantSigner = Pick<ProofContext, 'keys' | 'issuer' | 'onTokenIssued' | 'events' | 'now'>;
 
 /** The settle answer carrying a grant's token (and the x402 receipt, when there is one). */
 export async function grantResponse(
@@ -13,6 +13,12 @@ export async function grantResponse(
 ): Promise<Extract<SettleResponse, { ok: true }>> {
   const { token, claims } = await tokenForGrant({ keys: pctx.keys, issuer: pctx.issuer }, grant);
   pctx.onTokenIssued?.();
+  // Only an x402 settlement answers with a receipt: every other proof is a transaction hash.
+  pctx.events?.tokenIssued({
+    claims,
+    kid: pctx.keys.current.kid,
+    dialect: receipt === undefined ? 'tx' : 'x402',
+  });
   return {
     ok: true,
     token,

@@ -87,6 +87,7 @@ export function createPublicApp(
       sessionHash: session.hash,
     });
     ctx.metrics.invoicesCreated.inc({ source: 'pay_page' });
+    ctx.events.invoiceCreated(invoice);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Set-Cookie', paySessionCookie(session.secret, invoice, prefix));
     res.redirect(303, `${prefix}/invoices/${invoice.id}`);
@@ -152,6 +153,7 @@ export function createPublicApp(
         { id, requestHost: host, sessionSecret: cookieValue(req.headers.cookie, PAY_SESSION_COOKIE) },
       );
       ctx.metrics.tokensIssued.inc();
+      ctx.events.tokenIssued({ claims: done.claims, kid: ctx.keys.current.kid, dialect: 'pay_page' });
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Set-Cookie', done.cookies);
       if (req.accepts(['html', 'json']) === 'json') {

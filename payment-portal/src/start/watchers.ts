@@ -2,6 +2,7 @@ import type { EvmNetwork, NetworkRegistry, SolanaNetwork } from '@turnpike/proto
 import type { Logger } from '@turnpike/protocol/service';
 import type { PortalConfig } from '../config/schema.js';
 import type { RefreshResult } from '../invoices/refresh-invoices.js';
+import type { PortalEvents } from '../events/portal-events.js';
 import type { PortalMetrics } from '../metrics.js';
 import { createSolanaRpcClient } from '../proofs/solana/index.js';
 import type { InvoiceHub } from '../public/invoice-hub.js';
@@ -42,6 +43,8 @@ export interface StartWatchersDeps {
   chains: ChainSettings;
   db: Database;
   metrics: PortalMetrics;
+  /** payment.seen / payment.credited lines and the revenue metrics. */
+  events: PortalEvents;
   hub: InvoiceHub;
   /** The owner name of this replica's watcher leases. */
   replicaId: string;
@@ -60,6 +63,7 @@ export function startWatchers(deps: StartWatchersDeps): Map<string, EvmWatcher |
     for (const c of result.changed) metrics.invoiceTransitions.inc({ status: c.status });
     for (const _ of result.lateCredited) metrics.latePayments.inc({ network: name });
     hub.poke([...result.changed.map((c) => c.id), ...result.lateCredited]);
+    if (result.credited.length > 0) deps.events.paymentsCredited(result.credited);
   };
   // Every RPC call is counted and recorded per endpoint in the watcher's health (/readyz).
   const onRpcCall = (name: string, health: WatcherHealth) => (method: string, url: string, ok: boolean) => {
@@ -114,6 +118,7 @@ export function startWatchers(deps: StartWatchersDeps): Map<string, EvmWatcher |
       onPass: (ms) => metrics.scanSeconds.observe({ network: name }, ms / 1000),
       health,
       onChange: onChange(name),
+      onSeen: (payments) => deps.events.paymentsSeen(payments),
     });
     watchers.set(name, watcher);
     watcher.start();

@@ -117,7 +117,7 @@ export async function migrate(db: Database, opts: MigrateOptions = {}): Promise<
       });
     if (didApply) {
       applied.push(m.version);
-      opts.logger?.info({ version: m.version, name: m.name }, 'migration applied');
+      opts.logger?.info({ version: m.version, migration: m.name }, 'migration applied');
     }
   }
   const current = migrations.at(-1)?.version ?? 0;

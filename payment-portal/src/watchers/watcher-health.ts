@@ -15,6 +15,11 @@ export interface WatcherHealth {
   passFailed(err: unknown): void;
   /** The chain head seen by the last pass, and (EVM) the block the cursor stands on after it. */
   chainAt(head: bigint, cursor?: bigint): void;
+  /**
+   * The Unix time (seconds) of the newest block this watcher has read; undefined when this replica
+   * stopped reading blocks (another one holds the scan lease), so it reports no age of its own.
+   */
+  newestBlockAt(timestampSeconds: number | undefined): void;
   /** One RPC request to endpoint `url` (one of the configured URLs) succeeded or failed. */
   rpcCall(url: string, ok: boolean): void;
   snapshot(): WatcherHealthSnapshot;
@@ -37,6 +42,8 @@ export interface WatcherHealthSnapshot {
   consecutiveFailures: number;
   headBlock?: bigint;
   cursorBlock?: bigint;
+  /** Unix time (seconds) of the newest block read (EVM, while this replica scans). */
+  newestBlockTimestamp?: number;
   rpc: EndpointHealth[];
 }
 
@@ -83,6 +90,11 @@ export function createWatcherHealth(opts: {
     chainAt(head, cursor) {
       state.headBlock = head;
       if (cursor !== undefined) state.cursorBlock = cursor;
+    },
+    newestBlockAt(timestampSeconds) {
+      if (timestampSeconds === undefined) delete state.newestBlockTimestamp;
+      else if (timestampSeconds > (state.newestBlockTimestamp ?? -1))
+        state.newestBlockTimestamp = timestampSeconds;
     },
     rpcCall(url, ok) {
       const e = endpoints[urls.indexOf(url)];

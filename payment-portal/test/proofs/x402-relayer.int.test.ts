@@ -35,6 +35,8 @@ import {
   v2Requirement,
   x402Proof,
 } from './support/x402-payloads.js';
+import { createLogger } from '@turnpike/protocol/service';
+import { createPortalEvents } from '../../src/events/portal-events.js';
 import { startX402Stand, type X402Stand } from './support/x402-stand.js';
 
 let stand: X402Stand;
@@ -43,6 +45,13 @@ let relayer: Relayer;
 let settle: ProofVerifier;
 /** The portal's one x402 address (`<xpub>/2/0`): every payment pays it, so it collects across tests. */
 let payTo: string;
+let eventText = '';
+const eventLines = (event: string) =>
+  eventText
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.event === event);
 
 beforeAll(async () => {
   stand = await startX402Stand();
@@ -55,6 +64,15 @@ beforeAll(async () => {
     rpcTimeoutMs: 5_000,
   });
   process.env.TEST_RELAYER_KEY = stand.relayerKey;
+  // The event lines this suite's settlements write, as raw JSON text.
+  core.pctx.events = createPortalEvents({
+    registry: stand.registry,
+    logger: createLogger({
+      name: 'payment-portal',
+      level: 'info',
+      destination: { write: (line: string) => void (eventText += line) },
+    }),
+  });
   const config = await proofsConfigSchema.parseAsync({
     x402: { mode: 'relayer', relayerKey: { fromEnv: 'TEST_RELAYER_KEY' } },
   });
@@ -383,6 +401,45 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
       REASONS.X402_INSUFFICIENT_BALANCE,
     );
     expect(await creditsOf(core.db, exact, stand.usdc.address)).toEqual([]);
+  });
+
+  it('writes settlement.failed once for a settlement that fails, and payment.credited / token.issued (dialect x402) for one that succeeds', async () => {
+    const poor = Wallet.createRandom() as unknown as Wallet;
+    const unfunded = await signAuthorization(stand, payTo, PRICE, { signer: poor, from: poor.address });
+    const before = eventLines('settlement.failed').length;
+    expect(refused(await pay(2, v2Payload(stand, payTo, PRICE, unfunded)))).toBe(
+      REASONS.X402_INSUFFICIENT_BALANCE,
+    );
+    const failed = eventLines('settlement.failed').slice(before);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        network: 'anvil',
+        asset: 'USDC',
+        amountAtomic: PRICE.toString(),
+        host: 'shop.test',
+        mode: 'relayer',
+        reason: REASONS.X402_INSUFFICIENT_BALANCE,
+      }),
+    ]);
+
+    const exact = await signAuthorization(stand, payTo, PRICE);
+    const ok = granted(await pay(2, v2Payload(stand, payTo, PRICE, exact)));
+    const invoice = (ok.jwt.pay as { invoice: string }).invoice;
+    const credited = eventLines('payment.credited').filter((l) => l.invoice === invoice);
+    expect(credited).toEqual([
+      expect.objectContaining({
+        host: 'shop.test',
+        network: 'anvil',
+        asset: 'USDC',
+        amountAtomic: PRICE.toString(),
+        tx: ok.transaction,
+        dialect: 'x402',
+      }),
+    ]);
+    const issued = eventLines('token.issued').filter((l) => l.invoice === invoice);
+    expect(issued).toEqual([expect.objectContaining({ jti: ok.jwt.jti, dialect: 'x402' })]);
+    expect(eventText).not.toContain(ok.token);
+    expect(eventText).not.toContain(exact.signature);
   });
 
   it('refuses garbage', async () => {

@@ -13,6 +13,7 @@ import {
   toWire,
   type PaymentRequestWire,
 } from '@turnpike/protocol';
+import type { Logger } from '@turnpike/protocol/service';
 import { stringify } from 'yaml';
 import { startPaymentPortal, type RunningPaymentPortal } from '../../src/app.js';
 import { loadPortalConfig } from '../../src/config/load-portal-config.js';
@@ -57,6 +58,8 @@ export async function startPortal(
     solana?: { rpcUrl: string; caip2: string; usdcMint: string; wallet: string };
     /** Runs after the config directory is written, before the config is loaded (extra secret files). */
     beforeStart?: (dir: string) => Promise<void>;
+    /** The portal's logger (default: silent). */
+    logger?: Logger;
   } = {},
 ): Promise<PortalFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'portal-test-'));
@@ -123,7 +126,7 @@ export async function startPortal(
   try {
     await opts.beforeStart?.(dir);
     const loaded = await loadPortalConfig({ file: join(dir, 'portal.yaml'), env: {} });
-    portal = await startPaymentPortal(loaded, { logger: quietLogger });
+    portal = await startPaymentPortal(loaded, { logger: opts.logger ?? quietLogger });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

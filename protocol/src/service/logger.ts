@@ -26,6 +26,7 @@ export const REDACT_PATHS: string[] = [
 ];
 
 export interface CreateLoggerOptions {
+  /** The service's name, written as `service` on every line. */
   name: string;
   /** pino level; defaults to LOG_LEVEL or `info`. */
   level?: string | undefined;
@@ -35,8 +36,10 @@ export interface CreateLoggerOptions {
 
 /** A pino logger with the redaction every Turnpike service applies (credentials become `[redacted]`). */
 export function createLogger(opts: CreateLoggerOptions): Logger {
+  // The service's name goes into `service` only. pino's own `name` option would also write a
+  // `name` key ahead of every line's fields, so a line or child binding with a `name` field (a
+  // migration's, a watcher's) printed the key twice; JSON parsers keep one of them silently.
   const options = {
-    name: opts.name,
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     base: { service: opts.name, pid: process.pid },

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger, requestContext, requestIdFrom } from '@turnpike/protocol/service';
+import { duplicateKeys, linesWithDuplicateKeys } from '../../../tests/support/json-keys.js';
 
 function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
   let out = '';
@@ -94,5 +95,24 @@ describe('requestContext', () => {
     }
     expect(requestIdFrom({ 'x-request-id': 'a'.repeat(128) })).toBe('a'.repeat(128));
     expect(requestIdFrom({ 'x-request-id': ['first', 'second'] })).toBe('first');
+  });
+});
+
+describe('no key twice in a line', () => {
+  it('the scanner finds repeated keys that JSON.parse hides, at any depth', () => {
+    expect(duplicateKeys('{"a":1,"b":{"c":[{"d":1,"d":2}]},"a":"x"}')).toEqual(['b.c[0].d', 'a']);
+    expect(duplicateKeys('{"a":"\\"a\\":1","b":[1,-2.5e3,true,null]}')).toEqual([]);
+    expect(() => duplicateKeys('{"a":1')).toThrow();
+  });
+
+  it("base fields, child bindings and line fields named like pino's own never repeat a key", () => {
+    const out = capture();
+    const log = createLogger({ name: 'portal', destination: out.stream });
+    log.info({ name: 'migration-1' }, 'migration applied');
+    log.child({ name: 'watcher' }).info('child line');
+    requestContext(log, {}).log.child({ name: 'x' }).warn({ version: 1 }, 'nested child');
+    expect(out.text().trim().split('\n')).toHaveLength(3);
+    expect(linesWithDuplicateKeys(out.text())).toEqual([]);
+    expect(out.lines().every((l) => l.service === 'portal')).toBe(true);
   });
 });

@@ -99,17 +99,21 @@ export async function creditRecordedEvm(
     throw new ProofRefusal(REASONS.PAYMENT_EXPIRED, 'the transaction was mined after the challenge expired');
 
   const first = matching.reduce((a, b) => (b.logIndex < a.logIndex ? b : a));
-  const credited = await creditInvoice(pctx.db, {
-    invoiceId: offer.invoiceId,
-    network: network.name,
-    txHash,
-    logIndex: first.logIndex,
-    payer: first.from,
-    asset: assetKey(offer),
-    amountAtomic: paid,
-    blockNumber: mined.receipt.blockNumber,
-    blockHash: mined.receipt.blockHash,
-  });
+  const credited = await creditInvoice(
+    pctx.db,
+    {
+      invoiceId: offer.invoiceId,
+      network: network.name,
+      txHash,
+      logIndex: first.logIndex,
+      payer: first.from,
+      asset: assetKey(offer),
+      amountAtomic: paid,
+      blockNumber: mined.receipt.blockNumber,
+      blockHash: mined.receipt.blockHash,
+    },
+    (payment) => pctx.events?.paymentsCredited([{ ...payment, dialect: 'tx' }]),
+  );
   if (!credited.ok)
     throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
   return grantResponse(pctx, credited.grant);

@@ -66,23 +66,27 @@ export async function creditSealedEvm(
     throw new ProofRefusal(REASONS.PAYMENT_EXPIRED, 'the transaction was mined after the challenge expired');
 
   const first = matching.reduce((a, b) => (b.logIndex < a.logIndex ? b : a));
-  const result = await creditProof(pctx.db, {
-    binding: ctx.binding,
-    ...sealedCreditBase(claims, request),
-    payment: {
-      network: network.name,
-      txHash: ctx.txHash,
-      logIndex: first.logIndex,
-      payer: first.from,
-      payTo: claims.p,
-      asset: offer.a,
-      amountAtomic: paid,
-      blockNumber: mined.receipt.blockNumber,
-      blockHash: mined.receipt.blockHash,
-      status: 'redeemed',
+  const result = await creditProof(
+    pctx.db,
+    {
+      binding: ctx.binding,
+      ...sealedCreditBase(claims, request),
+      payment: {
+        network: network.name,
+        txHash: ctx.txHash,
+        logIndex: first.logIndex,
+        payer: first.from,
+        payTo: claims.p,
+        asset: offer.a,
+        amountAtomic: paid,
+        blockNumber: mined.receipt.blockNumber,
+        blockHash: mined.receipt.blockHash,
+        status: 'redeemed',
+      },
+      address: { walletId: claims.w, index: claims.i, address: claims.p },
     },
-    address: { walletId: claims.w, index: claims.i, address: claims.p },
-  });
+    (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'tx' }]),
+  );
   if (result.ok) return grantResponse(pctx, result.grant);
   if (result.reason === 'binding_taken') {
     const known = await findBoundGrant(pctx.db, ctx.binding);

@@ -73,30 +73,34 @@ export async function creditUnbound(
   const first = matching.reduce((a, b) => (b.logIndex < a.logIndex ? b : a));
   const binding = unboundTxBinding(network.name, input.txHash);
   const resource = normalizePath(request.resource).path;
-  const result = await creditProof(pctx.db, {
-    binding,
-    target: { host: request.host, scheme: request.scheme, resource, originalUri: request.originalUri },
-    request: {
-      claims: request.request.claims,
-      tokenLifetimeMs: request.request.tokenLifetimeMs,
-      digest: paymentRequestWireDigest(request.request),
-      description: request.request.description,
+  const result = await creditProof(
+    pctx.db,
+    {
+      binding,
+      target: { host: request.host, scheme: request.scheme, resource, originalUri: request.originalUri },
+      request: {
+        claims: request.request.claims,
+        tokenLifetimeMs: request.request.tokenLifetimeMs,
+        digest: paymentRequestWireDigest(request.request),
+        description: request.request.description,
+      },
+      payableUntil: new Date(nowMs),
+      clientIp: request.client?.ip ?? null,
+      payment: {
+        network: network.name,
+        txHash: input.txHash,
+        logIndex: first.logIndex,
+        payer: first.from,
+        payTo: to,
+        asset: offerAsset(fixed),
+        amountAtomic: paid,
+        blockNumber: input.receipt.blockNumber,
+        blockHash: input.receipt.blockHash,
+        status: 'redeemed',
+      },
     },
-    payableUntil: new Date(nowMs),
-    clientIp: request.client?.ip ?? null,
-    payment: {
-      network: network.name,
-      txHash: input.txHash,
-      logIndex: first.logIndex,
-      payer: first.from,
-      payTo: to,
-      asset: offerAsset(fixed),
-      amountAtomic: paid,
-      blockNumber: input.receipt.blockNumber,
-      blockHash: input.receipt.blockHash,
-      status: 'redeemed',
-    },
-  });
+    (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'tx' }]),
+  );
   if (result.ok) return grantResponse(pctx, result.grant);
   if (result.reason === 'binding_taken') {
     const known = await findBoundGrant(pctx.db, binding);

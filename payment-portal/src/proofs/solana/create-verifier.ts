@@ -46,6 +46,7 @@ export function createSolanaTxVerifier(opts: SolanaTxVerifierOptions = {}): Sett
         challengeKey: ctx.sealKeys.challenge,
         solanaWallet: ctx.config.wallets.solana?.address,
         onTokenIssued: () => ctx.metrics.tokensIssued.inc(),
+        events: ctx.events,
       },
       request,
     );

@@ -69,23 +69,27 @@ export async function creditSealedSolana(
   if (Number(tx.blockTime) * 1000 > claims.exp * 1000 + skew)
     throw new ProofRefusal(REASONS.PAYMENT_EXPIRED, 'the transaction landed after the challenge expired');
 
-  const result = await creditProof(deps.db, {
-    binding: ctx.binding,
-    ...sealedCreditBase(claims, body),
-    payment: {
-      network: network.name,
-      txHash: ctx.signature,
-      logIndex: SOLANA_LOG_INDEX,
-      payer: paid.payer,
-      // As the Solana watcher records it: the reference identifies the payment's challenge.
-      payTo: claims.k,
-      asset: paid.asset,
-      amountAtomic: paid.amount,
-      blockNumber: tx.slot,
-      blockHash: null,
-      status: 'redeemed',
+  const result = await creditProof(
+    deps.db,
+    {
+      binding: ctx.binding,
+      ...sealedCreditBase(claims, body),
+      payment: {
+        network: network.name,
+        txHash: ctx.signature,
+        logIndex: SOLANA_LOG_INDEX,
+        payer: paid.payer,
+        // As the Solana watcher records it: the reference identifies the payment's challenge.
+        payTo: claims.k,
+        asset: paid.asset,
+        amountAtomic: paid.amount,
+        blockNumber: tx.slot,
+        blockHash: null,
+        status: 'redeemed',
+      },
     },
-  });
+    (credited) => deps.events?.paymentsCredited([{ ...credited, dialect: 'tx' }]),
+  );
   if (result.ok) return grantResponse(deps, result.grant);
   if (result.reason === 'binding_taken') {
     const known = await findBoundGrant(deps.db, ctx.binding);

@@ -15,6 +15,7 @@ import { redeemPayment, type Database } from '../../storage/index.js';
 import { issueToken } from '../../tokens/issue-token.js';
 import type { SigningKeySet } from '../../tokens/signing-keys.js';
 import { ProofRefusal } from '../context.js';
+import type { CreditedPayment, PortalEvents } from '../../events/portal-events.js';
 import { grantAgain } from '../grant-response.js';
 import { txBindingOf, type TxBinding } from '../tx-binding.js';
 import { creditSealedSolana } from './credit-sealed.js';
@@ -47,6 +48,8 @@ export interface SolanaVerifyDeps {
   /** The owner's Solana wallet (`wallets.solana.address`): where sealed challenges are paid. */
   solanaWallet: string | undefined;
   onTokenIssued?: () => void;
+  /** Event lines and revenue metrics of credits and tokens. */
+  events?: PortalEvents;
   now?: () => number;
 }
 
@@ -238,8 +241,11 @@ async function claim(
   offer: SolanaOfferRow,
   paid: { signature: string; payer: string; amount: bigint; slot: bigint },
 ): Promise<Claimed> {
+  // What this claim credited, reported once its transaction committed.
+  let credited: CreditedPayment[] = [];
   return deps.db
     .transaction(async (q): Promise<Claimed> => {
+      credited = [];
       // The invoice row lock serialises every settle of this invoice (and the watcher's crediting).
       const locked = await q.query<{ redeemed_at: Date | null }>(
         'SELECT redeemed_at FROM invoices WHERE id = $1 FOR UPDATE',
@@ -273,7 +279,7 @@ async function claim(
         amount: paid.amount,
         slot: paid.slot,
       });
-      await creditSolanaReferences(q, network.name, [offer.reference]);
+      credited = (await creditSolanaReferences(q, network.name, [offer.reference])).credited;
       const grant = await q.query<{ token_jti: string; token_expires_at: Date; redeemed_at: Date }>(
         `UPDATE invoices
        SET token_jti = gen_random_uuid()::text,
@@ -314,6 +320,17 @@ async function claim(
           [network.name, paid.signature, SOLANA_LOG_INDEX],
         );
         if (owner.rows[0]?.invoice_id !== offer.invoiceId) throw new AlreadyRedeemedElsewhere();
+      } else {
+        credited.push({
+          invoiceId: offer.invoiceId,
+          host: offer.invoice.host,
+          network: network.name,
+          txHash: paid.signature,
+          logIndex: SOLANA_LOG_INDEX,
+          asset: offer.assetKind === 'native' ? 'native' : (offer.mint ?? ''),
+          amountAtomic: paid.amount,
+          dialect: 'tx',
+        });
       }
       return {
         ok: true as const,
@@ -321,6 +338,11 @@ async function claim(
         issuedAt: row.redeemed_at,
         expiresAt: row.token_expires_at,
       };
+    })
+    .then((committed) => {
+      // Committed (a refusal returned, not thrown, commits too: a late payment is still credited).
+      if (credited.length > 0) deps.events?.paymentsCredited(credited);
+      return committed;
     })
     .catch((err: unknown) => {
       if (

@@ -98,35 +98,39 @@ export async function settleX402(
     const log = transferLog(settled.logs, terms, auth.from);
     if (log === undefined)
       throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this service');
-    const result = await creditProof(pctx.db, {
-      binding,
-      target: {
-        host: request.host,
-        scheme: request.scheme,
-        resource: normalizePath(request.resource).path,
-        originalUri: request.originalUri,
+    const result = await creditProof(
+      pctx.db,
+      {
+        binding,
+        target: {
+          host: request.host,
+          scheme: request.scheme,
+          resource: normalizePath(request.resource).path,
+          originalUri: request.originalUri,
+        },
+        request: {
+          claims: request.request.claims,
+          tokenLifetimeMs: request.request.tokenLifetimeMs,
+          digest: paymentRequestWireDigest(request.request),
+          description: request.request.description,
+        },
+        payableUntil: new Date(Number(auth.validBefore) * 1000),
+        clientIp: request.client?.ip ?? null,
+        payment: {
+          network: d.network.name,
+          txHash: settled.txHash,
+          logIndex: Number(log.logIndex),
+          payer: auth.from.toLowerCase(),
+          payTo: terms.payTo,
+          asset: terms.asset.address.toLowerCase(),
+          amountAtomic: BigInt(log.data),
+          blockNumber: settled.blockNumber,
+          blockHash: settled.blockHash,
+          status: 'settled',
+        },
       },
-      request: {
-        claims: request.request.claims,
-        tokenLifetimeMs: request.request.tokenLifetimeMs,
-        digest: paymentRequestWireDigest(request.request),
-        description: request.request.description,
-      },
-      payableUntil: new Date(Number(auth.validBefore) * 1000),
-      clientIp: request.client?.ip ?? null,
-      payment: {
-        network: d.network.name,
-        txHash: settled.txHash,
-        logIndex: Number(log.logIndex),
-        payer: auth.from.toLowerCase(),
-        payTo: terms.payTo,
-        asset: terms.asset.address.toLowerCase(),
-        amountAtomic: BigInt(log.data),
-        blockNumber: settled.blockNumber,
-        blockHash: settled.blockHash,
-        status: 'settled',
-      },
-    });
+      (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'x402' }]),
+    );
     if (result.ok) return result.grant;
     pctx.logger.error(
       { network: d.network.name, tx: settled.txHash, reason: result.reason },
@@ -154,6 +158,16 @@ export async function settleX402(
       ));
   } catch (err) {
     if (err instanceof CreditedMeanwhile) return again(err.grant);
+    // One line per settlement this request ran (copies that joined it do not repeat it).
+    if (joined === undefined)
+      pctx.events?.settlementFailed({
+        network: d.network.name,
+        asset: terms.asset.address,
+        amountAtomic: BigInt(auth.value),
+        host: request.host,
+        mode: deps.config.mode,
+        reason: err instanceof ProofRefusal ? err.code : REASONS.X402_SETTLE_FAILED,
+      });
     throw err;
   }
   return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);

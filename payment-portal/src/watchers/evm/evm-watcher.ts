@@ -8,6 +8,7 @@ import {
   releaseWatcherLease,
   type Database,
 } from '../../storage/index.js';
+import type { RecordedPayment } from '../../events/portal-events.js';
 import type { RpcClient } from './rpc-client.js';
 import { blockNumberSchema } from './rpc-schemas.js';
 import { blockHashAt, ChainMovedError, scanRange } from './scan-range.js';
@@ -37,8 +38,10 @@ export interface EvmWatcherOptions {
   /** This replica's id for the scan lease. */
   owner: string;
   logger: Logger;
-  /** Called after a pass that changed invoices (the SSE hub listens). */
+  /** Called after a pass that changed invoices or credited payments (the SSE hub, events, metrics). */
   onChange?: (result: RefreshResult) => void;
+  /** Called with the transfers a pass recorded for the first time, after they committed. */
+  onSeen?: (payments: RecordedPayment[]) => void;
   /** Called after every scheduled pass with its duration (metrics). */
   onPass?: (durationMs: number, ok: boolean) => void;
   /** Where the watcher records its passes, head and cursor (default: its own, without RPC endpoints). */
@@ -134,6 +137,7 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     if (!(await acquireWatcherLease(db, name, opts.owner, leaseTtlMs))) {
       // Another replica scans; its cursor still tells how far behind the head the network is.
       health.chainAt(head, cursor.lastBlock);
+      health.newestBlockAt(undefined);
       return { scanned: false, changed: [] };
     }
 
@@ -146,6 +150,7 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
     let scannedTo = last;
     let fromBlock: bigint | undefined;
     const changed: RefreshResult['changed'] = [];
+    const credited: RefreshResult['credited'] = [];
 
     if (!reorg && head > last) {
       // 2. Scan the next range.
@@ -164,9 +169,9 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
       if (cursor.lastBlockHash !== null && first && first.parentHash !== cursor.lastBlockHash) {
         reorg = true;
       } else {
-        const tip = range.blocks.at(-1) as { number: bigint; hash: string };
+        const tip = range.blocks.at(-1) as { number: bigint; hash: string; timestamp: number };
         const result = await db.transaction(async (tx) => {
-          await recordTransfers(tx, name, range.transfers);
+          const seen = await recordTransfers(tx, name, range.transfers);
           await recordBlocks(tx, name, range.blocks);
           if (
             !(await advanceCursor(tx, {
@@ -178,10 +183,16 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
           ) {
             throw new ChainMovedError('cursor moved: another scanner committed this range');
           }
-          return refreshInvoicesForAddresses(tx, name, [...new Set(range.transfers.map((t) => t.to))]);
+          const refreshed = await refreshInvoicesForAddresses(tx, name, [
+            ...new Set(range.transfers.map((t) => t.to)),
+          ]);
+          return { ...refreshed, seen };
         });
+        if (result.seen.length > 0) opts.onSeen?.(result.seen);
         changed.push(...result.changed);
+        credited.push(...result.credited);
         scannedTo = tip.number;
+        health.newestBlockAt(tip.timestamp);
         if (range.transfers.length > 0)
           logger.info(
             { network: name, from: fromBlock, to: tip.number, transfers: range.transfers.length },
@@ -204,10 +215,12 @@ export function createEvmWatcher(opts: EvmWatcherOptions): EvmWatcher {
       return refreshInvoicesForAddresses(tx, name, addresses);
     });
     changed.push(...confirmed.changed);
+    credited.push(...confirmed.credited);
     if (scannedTo > windowSize) await pruneBlocks(db, name, scannedTo - windowSize);
     health.chainAt(head, scannedTo);
-    const result = { changed, lateCredited: confirmed.lateCredited };
-    if (changed.length > 0 || confirmed.lateCredited.length > 0) opts.onChange?.(result);
+    const result = { changed, lateCredited: confirmed.lateCredited, credited };
+    if (changed.length > 0 || confirmed.lateCredited.length > 0 || credited.length > 0)
+      opts.onChange?.(result);
     for (const id of confirmed.lateCredited)
       logger.warn({ network: name, invoice: id }, 'payment credited after the invoice expired');
     return { scanned: true, ...(fromBlock !== undefined ? { fromBlock, toBlock: scannedTo } : {}), changed };

@@ -27,7 +27,8 @@ export interface ObservedTransfer {
 }
 
 export interface ScannedRange {
-  blocks: Array<{ number: bigint; hash: string; parentHash: string }>;
+  /** `timestamp`: the block's Unix time in seconds. */
+  blocks: Array<{ number: bigint; hash: string; parentHash: string; timestamp: number }>;
   transfers: ObservedTransfer[];
 }
 
@@ -177,7 +178,12 @@ export async function scanRange(opts: ScanRangeOptions): Promise<ScannedRange> {
     transfers.push(transfer);
   }
   return {
-    blocks: blocks.map((b) => ({ number: b.number, hash: b.hash, parentHash: b.parentHash })),
+    blocks: blocks.map((b) => ({
+      number: b.number,
+      hash: b.hash,
+      parentHash: b.parentHash,
+      timestamp: Number(b.timestamp),
+    })),
     transfers,
   };
 }

@@ -1,3 +1,4 @@
+import type { RecordedPayment } from '../../events/portal-events.js';
 import type { Queryable } from '../../storage/index.js';
 import type { ObservedTransfer } from './scan-range.js';
 
@@ -40,23 +41,35 @@ export async function watchedAmong(
 /**
  * Records observed transfers, attributed to the invoice whose offer has that receive address.
  * The unique (network, tx, log index) key makes this idempotent across replicas and rescans; a
- * transfer that a reorg had dropped and that reappears is revived with its new block.
+ * transfer that a reorg had dropped and that reappears is revived with its new block. Returns the
+ * rows written now (new, or revived), with their invoice's host.
  */
 export async function recordTransfers(
   q: Queryable,
   network: string,
   transfers: readonly ObservedTransfer[],
-): Promise<void> {
-  if (transfers.length === 0) return;
-  await q.query(
-    `INSERT INTO payments (network, tx_hash, log_index, invoice_id, payer, pay_to, asset, amount_atomic, block_number, block_hash, status)
+): Promise<RecordedPayment[]> {
+  if (transfers.length === 0) return [];
+  const written = await q.query<{
+    tx_hash: string;
+    log_index: number;
+    invoice_id: string | null;
+    asset: string;
+    amount_atomic: string;
+    host: string | null;
+  }>(
+    `WITH written AS (
+     INSERT INTO payments (network, tx_hash, log_index, invoice_id, payer, pay_to, asset, amount_atomic, block_number, block_hash, status)
      SELECT $1, t.tx, t.idx, (SELECT invoice_id FROM invoice_offers o WHERE o.network = $1 AND o.pay_to = t.to_addr), t.payer, t.to_addr,
             t.asset, t.amount, t.bn, t.bh, 'seen'
      FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::bigint[], $9::text[])
           AS t(tx, idx, payer, to_addr, asset, amount, bn, bh)
      ON CONFLICT (network, tx_hash, log_index) DO UPDATE
        SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash, status = 'seen'
-       WHERE payments.status = 'reorged'`,
+       WHERE payments.status = 'reorged'
+     RETURNING tx_hash, log_index, invoice_id, asset, amount_atomic)
+     SELECT w.tx_hash, w.log_index, w.invoice_id, w.asset, w.amount_atomic::text AS amount_atomic, i.host
+     FROM written w LEFT JOIN invoices i ON i.id = w.invoice_id`,
     [
       network,
       transfers.map((t) => t.txHash),
@@ -69,6 +82,15 @@ export async function recordTransfers(
       transfers.map((t) => t.blockHash),
     ],
   );
+  return written.rows.map((r) => ({
+    invoiceId: r.invoice_id,
+    host: r.host,
+    network,
+    txHash: r.tx_hash,
+    logIndex: Number(r.log_index),
+    asset: r.asset,
+    amountAtomic: BigInt(r.amount_atomic),
+  }));
 }
 
 /** Remembers the hashes of scanned blocks (the reorg window). */

@@ -165,7 +165,8 @@ export function createSolanaWatcher(opts: SolanaWatcherOptions): SolanaWatcher {
     logger.info({ network: name, payments: payments.length }, 'Solana payments recorded');
     for (const id of result.lateCredited)
       logger.warn({ network: name, invoice: id }, 'payment credited after the invoice expired');
-    if (result.changed.length > 0 || result.lateCredited.length > 0) opts.onChange?.(result);
+    if (result.changed.length > 0 || result.lateCredited.length > 0 || result.credited.length > 0)
+      opts.onChange?.(result);
     return { scanned: true, polled: offers.length, recorded: payments.length, changed: result.changed };
   }
 
