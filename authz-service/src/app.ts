@@ -112,7 +112,9 @@ export async function startAuthzService(
     token: config.portal.token.reveal(),
     timeoutMs: config.portal.timeoutMs,
   });
-  const settlePortal = createPortalClient({
+  // Calls that take long on the portal's side: settling (it may wait for the chain) and leasing a
+  // block of challenge addresses (derivation is CPU work, slow on a loaded portal).
+  const slowPortal = createPortalClient({
     baseUrl: config.portal.internalUrl,
     token: config.portal.token.reveal(),
     timeoutMs: config.portal.settleTimeoutMs,
@@ -123,7 +125,7 @@ export async function startAuthzService(
     timeoutMs: config.decision.timeoutMs,
     proofs: {
       redeemer: createProofRedeemer({
-        portal: settlePortal,
+        portal: slowPortal,
         tokens,
         timeoutMs: config.portal.settleTimeoutMs + 500,
       }),
@@ -134,17 +136,27 @@ export async function startAuthzService(
   // (derived from the internal API secret); challenge addresses are leased in blocks and kept ready.
   const payee = createPayeeCache({ portal, refreshMs: config.challenges.payeeRefreshSeconds * 1000, logger });
   const addresses = createAddressSource({
-    portal,
+    portal: slowPortal,
     bufferSize: config.challenges.addressBuffer,
     leaseSize: config.challenges.leaseSize,
+    waitMs: config.portal.timeoutMs,
     logger,
   });
+  // The start-up warm-up: the payee and a first block of addresses. Until it ends, /readyz says not
+  // ready (a new replica would answer API clients 503 while it waits); once it has ended, by success
+  // or by the portal's failure, readiness no longer depends on it (a portal that is down must not
+  // take every authorizer out of rotation: token holders still pass).
+  let warmUp: { ok: boolean; detail?: string } = { ok: false, detail: 'leasing challenge addresses' };
   void payee
     .ready()
     .then((p) =>
       p.evm === undefined ? undefined : addresses.fill(Math.ceil(config.challenges.addressBuffer / 2)),
     )
-    .catch(() => undefined);
+    .then(
+      () => (warmUp = { ok: true }),
+      (err: unknown) =>
+        (warmUp = { ok: true, detail: `start-up lease failed (${(err as Error).name}); leasing on demand` }),
+    );
   const renderDeps = {
     portal,
     registry: networks,
@@ -169,10 +181,11 @@ export async function startAuthzService(
     ready: async () => {
       const [keysOk, portalCheck] = await Promise.all([keys.ready() || keys.warmUp(), portalToken.check()]);
       return {
-        ok: keysOk && portalCheck.ok,
+        ok: keysOk && portalCheck.ok && warmUp.ok,
         checks: {
           keys: keysOk ? { ok: true } : { ok: false, detail: 'token keys not loaded' },
           portalToken: portalCheck,
+          challengeAddresses: warmUp,
         },
       };
     },
@@ -218,7 +231,7 @@ export async function startAuthzService(
         // background (at most one portal call per cache period), for meshes that never ask /readyz.
         isReady: () => {
           void portalToken.check();
-          return keys.ready() && portalToken.lastAccepted();
+          return keys.ready() && portalToken.lastAccepted() && warmUp.ok;
         },
       });
     } catch (err) {

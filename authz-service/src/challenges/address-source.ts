@@ -1,5 +1,5 @@
 import type { Logger } from '@turnpike/protocol/service';
-import type { PortalClient } from '../portal/client.js';
+import { PortalError, type PortalClient } from '../portal/client.js';
 
 /** One never-used challenge receive address: `<xpub>/1/…` index `index` of wallet `walletId`. */
 export interface ChallengeAddress {
@@ -48,6 +48,11 @@ export function createAddressSource(opts: {
   portal: Pick<PortalClient, 'leaseAddresses'>;
   bufferSize: number;
   leaseSize: number;
+  /**
+   * How long a request waits for an address when the buffer is empty. The lease itself may take
+   * longer (deriving a block of addresses is slow on a loaded portal) and goes on in the background.
+   */
+  waitMs?: number;
   logger?: Logger;
 }): AddressSource {
   const leases: StoredLease[] = [];
@@ -103,6 +108,20 @@ export function createAddressSource(opts: {
       address: current.addresses.slice(i * ADDRESS_CHARS, (i + 1) * ADDRESS_CHARS),
     };
   };
+  const leaseWithin = (waitMs: number | undefined): Promise<void> => {
+    const pending = leasing ?? lease();
+    if (waitMs === undefined) return pending;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new PortalError('portal_timeout', `no challenge address leased within ${waitMs} ms`)),
+        waitMs,
+      );
+      pending.then(
+        () => (clearTimeout(timer), resolve()),
+        (err: unknown) => (clearTimeout(timer), reject(err as Error)),
+      );
+    });
+  };
   return {
     take,
     size,
@@ -110,7 +129,7 @@ export function createAddressSource(opts: {
       for (let attempt = 0; attempt < 3; attempt++) {
         const now = take();
         if (now !== undefined) return now;
-        await (leasing ?? lease());
+        await leaseWithin(opts.waitMs);
       }
       throw new Error('no challenge address could be leased');
     },

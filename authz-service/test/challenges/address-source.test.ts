@@ -69,4 +69,22 @@ describe('the leased address buffer', () => {
     portal.failNext(false);
     expect((await source.next()).index).toBe(0);
   });
+
+  it('a request waits at most waitMs for a slow lease, which still lands in the buffer', async () => {
+    const portal = leasingPortal();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = {
+      leaseAddresses: async (count: number) => {
+        await held;
+        return portal.leaseAddresses(count);
+      },
+    };
+    const source = createAddressSource({ portal: slow, bufferSize: 4, leaseSize: 2, waitMs: 20 });
+    await expect(source.next()).rejects.toMatchObject({ code: 'portal_timeout' });
+    release();
+    await settle();
+    expect(portal.leases).toEqual([2]);
+    expect((await source.next()).index).toBe(0);
+  });
 });
