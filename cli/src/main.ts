@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+// The `turnpike` bin: runs the CLI on this process's arguments and exits with its code.
+import { runCli } from './program.js';
+
+process.exitCode = await runCli(process.argv.slice(2));
