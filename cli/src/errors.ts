@@ -28,7 +28,6 @@ export const CLI_ERROR_CODES = {
   plan_invalid: EXIT_CODES.usage,
   database_url_missing: EXIT_CODES.usage,
   not_found: EXIT_CODES.problems,
-  problems_found: EXIT_CODES.problems,
   database_unavailable: EXIT_CODES.unavailable,
   rpc_failed: EXIT_CODES.unavailable,
   file_exists: EXIT_CODES.refused,
