@@ -2,6 +2,9 @@ import { stat, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HDNodeWallet, Mnemonic, Wallet } from 'ethers';
 import { DEV_MNEMONIC, jsonRpc, sendNative, waitForReceipt } from '../../tests/support/anvil.js';
+import { createXpubDeriver } from '@turnpike/payment-portal';
+import { leaseChallengeAddresses } from '../../payment-portal/src/challenges/lease-addresses.js';
+import { DEV_XPUB } from '../../payment-portal/test/support/chain-fixture.js';
 import type { PlannedAddress, SweepPlan } from '../src/lib/sweep-plan-schema.js';
 import { ETH_PAID_WEI, USDC_PAID_ATOMIC, startLedger, type Ledger } from './support/ledger-fixture.js';
 import { turnpike } from './support/run-turnpike.js';
@@ -167,5 +170,44 @@ describe('turnpike sweep plan / sign (real PostgreSQL, anvil, Circle USDC)', () 
     expect(dust).toBeLessThan(
       BigInt(ethEntry.transactions[0]!.gasLimit) * BigInt(ethEntry.transactions[0]!.maxFeePerGas),
     );
+  });
+});
+
+describe('turnpike sweep plan --scan (addresses handed out but never recorded)', () => {
+  let ledger: Ledger;
+  beforeAll(async () => {
+    ledger = await startLedger();
+  });
+  afterAll(() => ledger?.close());
+
+  it('finds a challenge address paid but never presented only when scanning below the cursor', async () => {
+    // An authorizer leases challenge addresses (the cursor moves); a client pays one and never retries.
+    const lease = await leaseChallengeAddresses(ledger.core.db, createXpubDeriver(DEV_XPUB), 4);
+    const paid = lease.addresses[2]!.toLowerCase();
+    await ledger.chain.usdc.transfer(ledger.chain.payer, paid, 250_000n);
+    const env = { DATABASE_URL: ledger.databaseUrl };
+    const destination = Wallet.createRandom().address;
+    const plan = async (file: string, ...extra: string[]): Promise<SweepPlan> => {
+      const args = [
+        'sweep',
+        'plan',
+        '--portal-config',
+        ledger.portalConfigFile,
+        '--to',
+        destination,
+        '--out',
+      ];
+      const run = await turnpike([...args, join(ledger.dir, file), ...extra], { env });
+      expect(run.code).toBe(0);
+      return JSON.parse(await readFile(join(ledger.dir, file), 'utf8')) as SweepPlan;
+    };
+    expect((await plan('recorded.json')).addresses.map((a) => a.address)).not.toContain(paid);
+    const scanned = await plan('scanned.json', '--scan');
+    const entry = scanned.addresses.find((a) => a.address === paid)!;
+    expect(entry.path).toBe(`1/0/${lease.first + 2}`);
+    expect(HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, entry.fullPath).address.toLowerCase()).toBe(paid);
+    expect(entry.balances.find((b) => b.symbol === 'USDC')?.atomic).toBe('250000');
+    // The recorded ones are still there, once each.
+    expect(scanned.addresses).toHaveLength(3);
   });
 });

@@ -4,11 +4,14 @@ import { getAddress, HDNodeWallet } from 'ethers';
 import type { EvmNetwork } from '@turnpike/protocol';
 import { UsageError } from '../errors.js';
 import { parseAccount, evmAccountPath } from '../lib/account-path.js';
+import { parseScanLimit } from '../lib/parse-options.js';
 import { createEvmChainReader } from '../lib/evm-chain.js';
 import { findReceiveAddresses } from '../lib/find-receive-addresses.js';
+import { mapLimited } from '../lib/map-limited.js';
 import { planAddress } from '../lib/plan-address.js';
 import { loadPortalSettings } from '../lib/portal-settings.js';
 import { withReadOnlyDatabase } from '../lib/read-only-database.js';
+import { scanHandedOut, type HandedOut } from '../lib/scan-handed-out.js';
 import { SWEEP_PLAN_FORMAT, type PlannedAddress, type SweepPlan } from '../lib/sweep-plan-schema.js';
 import { writeNewFile } from '../lib/write-new-file.js';
 import { renderTable, toJson, type CommandResult } from '../output.js';
@@ -16,6 +19,9 @@ import type { CommandContext } from '../program.js';
 import type { CliIo } from '../io.js';
 
 const HARDENED = 0x8000_0000;
+/** Balance reads in flight at once per network (each address costs 1 + tokens calls). */
+const RPC_CONCURRENCY = 8;
+export const DEFAULT_SCAN_LIMIT = 10_000;
 
 /** The account path the xpub sits at: its own depth and child number when it is a BIP-44 account node. */
 function accountPathOf(xpub: string, account: number | undefined): string {
@@ -34,7 +40,14 @@ function accountPathOf(xpub: string, account: number | undefined): string {
  */
 export async function sweepPlan(
   io: CliIo,
-  opts: { portalConfig: string; to: string; out: string; account?: number | undefined },
+  opts: {
+    portalConfig: string;
+    to: string;
+    out: string;
+    account?: number | undefined;
+    scan?: boolean | undefined;
+    scanLimit?: number | undefined;
+  },
 ): Promise<CommandResult> {
   let destination: string;
   try {
@@ -52,18 +65,23 @@ export async function sweepPlan(
     'An address flagged needsGas cannot pay for its token transfers: send it gasShortfallWei of the native asset first.',
     'The native sweep pays gas at maxFeePerGas; what the chain charges less stays on the address as dust.',
   ];
-  const { found, foreign } = await withReadOnlyDatabase(io, (db) =>
-    findReceiveAddresses(
+  const xpub = settings.xpub;
+  const { found, foreign, scanned } = await withReadOnlyDatabase(io, async (db) => {
+    const recorded = await findReceiveAddresses(
       db,
-      settings.xpub as string,
+      xpub,
       networks.map((n) => n.name),
-    ),
-  );
+    );
+    const limit = opts.scanLimit ?? DEFAULT_SCAN_LIMIT;
+    return { ...recorded, scanned: opts.scan ? await scanHandedOut(db, xpub, limit) : undefined };
+  });
+  notes.push(...(scanned?.capped ?? []));
   for (const f of foreign)
     notes.push(`${f.network} ${f.address}: not derived from this xpub (another wallet?); not planned`);
   const addresses: PlannedAddress[] = [];
   for (const network of networks) {
-    const here = found.filter((a) => a.network === network.name);
+    const here: HandedOut[] = found.filter((a) => a.network === network.name);
+    for (const a of scanned?.addresses ?? []) if (!here.some((h) => h.address === a.address)) here.push(a);
     if (here.length === 0) continue;
     const watcher = settings.watchers[network.name];
     if (watcher === undefined) {
@@ -79,10 +97,10 @@ export async function sweepPlan(
         `${network.name}: the RPC serves chain id ${chainId}, the registry says ${network.chainId}`,
       );
     const fees = await chain.fees();
-    for (const entry of here) {
-      const planned = await planAddress(chain, network, entry, { destination, accountPath, fees });
-      if (planned !== null) addresses.push(planned);
-    }
+    const planned = await mapLimited(here, RPC_CONCURRENCY, (entry) =>
+      planAddress(chain, network, entry, { destination, accountPath, fees }),
+    );
+    for (const p of planned) if (p !== null) addresses.push(p);
   }
   const plan: SweepPlan = {
     format: SWEEP_PLAN_FORMAT,
@@ -121,9 +139,23 @@ export function registerSweepPlan(parent: Command, ctx: CommandContext): void {
     .requiredOption('--to <address>', 'destination address of every transfer')
     .requiredOption('--out <file>', 'plan file to write (must not exist)')
     .option('--account <n>', "the xpub's BIP-44 account, when the xpub does not say it", parseAccount)
+    .option('--scan', 'also check every address ever handed out (below the index cursors), recorded or not')
+    .option(
+      '--scan-limit <n>',
+      'with --scan, at most this many newest indexes per branch',
+      parseScanLimit,
+      DEFAULT_SCAN_LIMIT,
+    )
     .action(
-      ctx.handle((opts: { portalConfig: string; to: string; out: string; account?: number }) =>
-        sweepPlan(ctx.io, opts),
+      ctx.handle(
+        (opts: {
+          portalConfig: string;
+          to: string;
+          out: string;
+          account?: number;
+          scan?: boolean;
+          scanLimit: number;
+        }) => sweepPlan(ctx.io, opts),
       ),
     );
 }

@@ -7,6 +7,13 @@ export function parseLimit(value: string): number {
   return Number(value);
 }
 
+/** `--scan-limit N`: 1..2^31 (a branch cannot hold more non-hardened indexes). */
+export function parseScanLimit(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 2 ** 31)
+    throw new UsageError(`--scan-limit must be an integer from 1 to 2147483648, got "${value}"`);
+  return Number(value);
+}
+
 /** `--from` / `--to`: an ISO date or date-time (UTC when no offset is given). */
 export function parseInstant(value: string): Date {
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
