@@ -32,7 +32,9 @@ export default {
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{protocol,authz-service,payment-portal,integrations,cli}/**/test/**/*.int.test.ts'],
+      testMatch: [
+        '<rootDir>/{protocol,authz-service,payment-portal,integrations,cli}/**/test/**/*.int.test.ts',
+      ],
     },
     {
       ...common,
