@@ -116,6 +116,15 @@ describe('turnpike config check (the services’ own loaders)', () => {
     expect(neither.stderr).toContain('--service');
     const missing = await turnpike(['config', 'check', join(dir, 'missing.yaml')]);
     expect(missing.code).toBe(2);
+    const missingPortal = await turnpike([
+      'config',
+      'check',
+      join(dir, 'missing.yaml'),
+      '--service',
+      'portal',
+    ]);
+    expect(missingPortal.code).toBe(2);
+    expect(missingPortal.stderr).toContain('ENOENT');
     const wrongChoice = await turnpike(['config', 'check', join(dir, 'portal.yaml'), '--service', 'gateway']);
     expect(wrongChoice.code).toBe(2);
   });

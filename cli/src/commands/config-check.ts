@@ -1,8 +1,9 @@
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { loadAuthzConfig } from '@turnpike/authz-service';
 import { ConfigError } from '@turnpike/protocol/service';
-import { EXIT_CODES } from '../errors.js';
+import { EXIT_CODES, UsageError } from '../errors.js';
 import { checkPortalFile } from '../lib/check-portal-file.js';
 import { detectService, type ServiceName } from '../lib/detect-service.js';
 import type { CliIo } from '../io.js';
@@ -31,6 +32,10 @@ export async function configCheck(
   opts: { service?: ServiceName | undefined },
 ): Promise<CommandResult> {
   const path = resolve(file);
+  // A file that is not there is a usage error (exit 2), whichever way the service is chosen.
+  await access(path).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${path}: ${err.code ?? 'error'}`);
+  });
   const service = opts.service ?? (await detectService(path));
   const problems =
     service === 'portal'
