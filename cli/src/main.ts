@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// The `turnpike` bin: runs the CLI on this process's arguments and exits with its code.
+// Runs the CLI on this process's arguments and exits with its code (cli/bin/turnpike.js loads it).
 import { runCli } from './program.js';
 
 process.exitCode = await runCli(process.argv.slice(2));
