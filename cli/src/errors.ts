@@ -22,7 +22,6 @@ export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 /** Every error code the CLI prints, with its exit code. */
 export const CLI_ERROR_CODES = {
   usage_invalid: EXIT_CODES.usage,
-  input_invalid: EXIT_CODES.usage,
   config_invalid: EXIT_CODES.usage,
   mnemonic_invalid: EXIT_CODES.usage,
   plan_invalid: EXIT_CODES.usage,
@@ -62,7 +61,7 @@ export class UsageError extends CliError {
 /** An input (file, stdin, plan) that does not parse. */
 export class InputError extends CliError {
   constructor(
-    code: 'input_invalid' | 'mnemonic_invalid' | 'plan_invalid' | 'config_invalid',
+    code: 'mnemonic_invalid' | 'plan_invalid' | 'config_invalid',
     message: string,
     opts: { hint?: string; cause?: unknown } = {},
   ) {

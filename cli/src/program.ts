@@ -70,8 +70,12 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      const shown = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
-      return shown || err.code === 'commander.help' ? EXIT_CODES.ok : EXIT_CODES.usage;
+      const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+      if (shown) return EXIT_CODES.ok;
+      // Commander has printed its message to stderr; a --json caller still gets one JSON document.
+      if (argv.includes('--json'))
+        io.out(toJson({ error: { code: 'usage_invalid', message: err.message.replace(/^error: /, '') } }));
+      return EXIT_CODES.usage;
     }
     failure = err;
   }

@@ -54,6 +54,13 @@ describe('turnpike (the program)', () => {
     expect((await turnpike(['invoices', 'frobnicate'])).code).toBe(EXIT_CODES.usage);
     expect((await turnpike(['revenue', '--by', 'week'])).code).toBe(EXIT_CODES.usage);
     expect((await turnpike(['sweep', 'plan'])).code).toBe(EXIT_CODES.usage);
+    // With --json, a usage error is a JSON document too.
+    const json = await turnpike(['--json', 'revenue', '--by', 'week']);
+    expect(json.code).toBe(EXIT_CODES.usage);
+    expect(json.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'usage_invalid',
+      message: expect.stringContaining('week'),
+    });
   });
 
   it('prints help for the program and each command (exit 0)', async () => {
