@@ -88,11 +88,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
         ? { ...result.data, warnings: result.warnings }
         : result.data;
     io.out(toJson(data));
-  } else {
-    if (result.text !== '') io.out(result.text);
-    // After the output, so a warning is the last thing on the screen.
-    for (const w of result.warnings ?? []) io.err(`WARNING: ${w}`);
-  }
+  } else if (result.text !== '') io.out(result.text);
+  // On stderr in both modes (JSON stays parseable), after the output: the last thing on screen.
+  for (const w of result.warnings ?? []) io.err(`WARNING: ${w}`);
   return result.exitCode ?? EXIT_CODES.ok;
 }
 

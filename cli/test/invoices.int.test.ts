@@ -82,6 +82,16 @@ describe('turnpike invoices (real PostgreSQL, invoices paid on anvil and credite
     expect(down.stderr).toContain('database_unavailable');
   });
 
+  it('on a database without the portal schema, says so with a hint (exit 3)', async () => {
+    const empty = await ledger.pg.createDatabase();
+    const run = await turnpike(['invoices', 'list', '--json'], { env: { DATABASE_URL: empty } });
+    expect(run.code).toBe(3);
+    expect(run.json<{ error: { code: string; hint?: string } }>().error).toMatchObject({
+      code: 'database_unavailable',
+      hint: expect.stringContaining('payment-portal migrate'),
+    });
+  });
+
   it('opens the database read-only: the server refuses a write on its connections', async () => {
     const { openReadOnlyDatabase } = await import('../src/lib/read-only-database.js');
     const db = await openReadOnlyDatabase({ out: () => {}, err: () => {}, readStdin: async () => '', env });

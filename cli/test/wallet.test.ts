@@ -69,6 +69,7 @@ describe('turnpike wallet xpub', () => {
       '--json',
     ]);
     expect(json.json<XpubOut>().warnings?.[0]).toContain('account 0');
+    expect(json.stderr).toContain('WARNING: account 0');
   });
 
   it('refuses a bad checksum, an empty input and a bad account (exit 2)', async () => {

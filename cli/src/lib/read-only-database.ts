@@ -56,8 +56,15 @@ export async function withReadOnlyDatabase<T>(io: CliIo, fn: (db: Database) => P
     return await fn(db);
   } catch (err) {
     if (err instanceof CliError) throw err;
+    // 42P01 undefined_table: reachable, but not the portal's database or never migrated.
+    const noSchema = (err as { sqlState?: string }).sqlState === '42P01';
     throw new UnavailableError('database_unavailable', `query failed: ${(err as Error).message}`, {
       cause: err,
+      ...(noSchema
+        ? {
+            hint: "DATABASE_URL has no portal tables: is it the portal's database? The portal migrates at start, or run `payment-portal migrate --config <file>`",
+          }
+        : {}),
     });
   } finally {
     await db.close();
