@@ -155,6 +155,26 @@ describe('turnpike doctor (a running portal on real PostgreSQL and anvil)', () =
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
+  it('checks a JWKS file the same way as a URL', async () => {
+    const jwksFile = join(ledger.dir, 'jwks.json');
+    const served = await (await fetch(`${portal.publicUrl}/_402/.well-known/jwks.json`)).text();
+    await writeFile(jwksFile, served);
+    const fromFile = await write('file-authz.yaml', {
+      issuer: 'https://shop.test/_402',
+      jwks: { file: 'jwks.json' },
+      portal: { internalUrl: portal.internalUrl, token: { fromFile: 'internal-token' } },
+    });
+    const good = await doctor('--portal-config', portalFile, '--authz-config', fromFile);
+    expect(byName(good.checks, 'jwks')).toMatchObject({ status: 'ok' });
+    await writeFile(jwksFile, JSON.stringify({ keys: [] }));
+    const stale = await doctor('--portal-config', portalFile, '--authz-config', fromFile);
+    expect(stale.code).toBe(1);
+    expect(byName(stale.checks, 'jwks')).toMatchObject({
+      status: 'problem',
+      message: expect.stringContaining('k1'),
+    });
+  });
+
   it('reports an invalid portal config as a problem and checks nothing it names', async () => {
     const bad = await write('invalid-portal.yaml', { issuer: 'nope' });
     const { code, checks } = await doctor('--portal-config', bad);

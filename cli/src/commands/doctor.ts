@@ -7,7 +7,7 @@ import { EXIT_CODES, UsageError } from '../errors.js';
 import { checkPortalFile } from '../lib/check-portal-file.js';
 import { problem, ok, type DoctorCheck } from '../lib/doctor-check.js';
 import { checkDatabase } from '../lib/doctor-database.js';
-import { checkInternalApi, checkJwks } from '../lib/doctor-http.js';
+import { checkInternalApi, checkJwks, checkJwksFile } from '../lib/doctor-http.js';
 import { checkRpcEndpoints } from '../lib/doctor-rpc.js';
 import { renderTable, type CommandResult } from '../output.js';
 import type { CommandContext } from '../program.js';
@@ -78,8 +78,11 @@ export async function doctor(
             'set both issuer keys to the same value',
           ),
         );
-      if ('url' in a.jwks)
-        checks.push(await checkJwks(a.jwks.url, kids, Math.min(opts.timeoutMs, a.jwks.timeoutMs)));
+      checks.push(
+        'url' in a.jwks
+          ? await checkJwks(a.jwks.url, kids, Math.min(opts.timeoutMs, a.jwks.timeoutMs))
+          : await checkJwksFile(a.jwks.file, kids),
+      );
       if (a.portal.token.reveal() !== config.listeners.internalToken.reveal())
         checks.push(
           problem(

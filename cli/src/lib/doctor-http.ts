@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { PORTAL_API_PATHS } from '@turnpike/protocol';
 import { z } from '@turnpike/protocol/service';
 import { fetchFailure, ok, problem, redactUrl, type DoctorCheck } from './doctor-check.js';
@@ -30,9 +31,30 @@ export async function checkJwks(
       'is the portal up, and is jwks.url reachable from the authorizer host?',
     );
   }
+  return checkJwksDocument(target, body, portalKids);
+}
+
+/** Reads the authorizer's `jwks.file` and checks it like a fetched JWKS. */
+export async function checkJwksFile(file: string, portalKids: readonly string[]): Promise<DoctorCheck> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? 'not JSON';
+    return problem(
+      'jwks',
+      file,
+      `cannot read: ${why}`,
+      "save the portal's <prefix>/.well-known/jwks.json there",
+    );
+  }
+  return checkJwksDocument(file, body, portalKids);
+}
+
+function checkJwksDocument(target: string, body: unknown, portalKids: readonly string[]): DoctorCheck {
   const parsed = jwksSchema.safeParse(body);
   if (!parsed.success)
-    return problem('jwks', target, 'not a JWK set', 'jwks.url points at something other than a JWKS');
+    return problem('jwks', target, 'not a JWK set', 'jwks points at something other than a JWKS');
   const served = new Set(parsed.data.keys.map((k) => k.kid));
   const missing = portalKids.filter((kid) => !served.has(kid));
   if (missing.length > 0)
@@ -40,7 +62,7 @@ export async function checkJwks(
       'jwks',
       target,
       `does not serve kid ${missing.join(', ')} of the portal's tokens.signingKeys`,
-      'jwks.url points at another portal, or the portal has not been restarted with its new keys',
+      'jwks points at another portal, the portal was not restarted with its new keys, or jwks.file is stale',
     );
   return ok('jwks', target, `${served.size} key(s), including every portal kid`);
 }
