@@ -84,6 +84,12 @@ describe('turnpike doctor (a running portal on real PostgreSQL and anvil)', () =
     ]);
     expect(byName(checks, 'rpc anvil').message).toBe('chain id 31337');
     expect(code).toBe(0);
+    const text = await turnpike(['doctor', '--portal-config', portalFile, '--authz-config', authzFile]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      /^internal api +OK +http:\/\/127\.0\.0\.1:\d+\/internal\/v1\/payee +reachable, token accepted$/m,
+    );
+    expect(text.stdout).toContain('all checks passed');
   });
 
   it("without the authorizer's config, calls the portal's internal API with the portal's own token", async () => {
@@ -115,6 +121,11 @@ describe('turnpike doctor (a running portal on real PostgreSQL and anvil)', () =
     const api = byName(checks, 'internal api');
     expect(api).toMatchObject({ status: 'problem', message: 'the token is refused (401)' });
     expect(api.hint).toContain('listeners.internalToken');
+    const text = await turnpike(['doctor', '--portal-config', portalFile, '--authz-config', wrong]);
+    expect(text.stdout).toContain(
+      'hint (internal api): authz-service portal.token must hold the same secret',
+    );
+    expect(text.stdout).toMatch(/\d problem\(s\) found$/m);
     expect(byName(checks, 'jwks')).toMatchObject({
       status: 'problem',
       message: "does not serve kid k1 of the portal's tokens.signingKeys",

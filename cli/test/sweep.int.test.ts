@@ -85,6 +85,21 @@ describe('turnpike sweep plan / sign (real PostgreSQL, anvil, Circle USDC)', () 
     expect(native.kind).toBe('native');
     expect(BigInt(native.value)).toBe(ETH_PAID_WEI - BigInt(native.gasLimit) * BigInt(native.maxFeePerGas));
     expect(run.json<{ plan: SweepPlan }>().plan.addresses).toHaveLength(2);
+    const text = await turnpike(
+      [
+        'sweep',
+        'plan',
+        '--portal-config',
+        ledger.portalConfigFile,
+        '--to',
+        destination,
+        '--out',
+        join(ledger.dir, 'text-plan.json'),
+      ],
+      { env },
+    );
+    expect(text.stdout).toContain('2 funded address(es), 2 transaction(s) to sign');
+    expect(text.stdout).toContain(`${usdcEntry.fullPath}  0 ETH, 1.5 USDC`);
   });
 
   it('refuses to overwrite an existing plan (exit 4)', async () => {
