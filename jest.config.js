@@ -26,13 +26,15 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{protocol,authz-service,payment-portal,integrations}/**/test/**/*.test.ts'],
+      testMatch: ['<rootDir>/{protocol,authz-service,payment-portal,integrations,cli}/**/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '\\.int\\.test\\.ts$'],
     },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{protocol,authz-service,payment-portal,integrations}/**/test/**/*.int.test.ts'],
+      testMatch: [
+        '<rootDir>/{protocol,authz-service,payment-portal,integrations,cli}/**/test/**/*.int.test.ts',
+      ],
     },
     {
       ...common,

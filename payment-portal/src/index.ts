@@ -24,3 +24,14 @@ export type { SettleVerifier, SettleVerifiers } from './proofs/settle-verifiers.
 export type { PortalContext } from './context.js';
 export { createPublicApp } from './public/public-app.js';
 export type { PayPageView } from './pay-page/view.js';
+// For the operator CLI (@turnpike/cli): the same key loading, derivation and config checks the portal runs.
+export {
+  loadSigningKeys,
+  SigningKeyError,
+  type SigningKey,
+  type SigningKeySet,
+} from './tokens/signing-keys.js';
+export { ADDRESS_BRANCH, createXpubDeriver, walletIdOf, type XpubDeriver } from './addresses/xpub-deriver.js';
+export { checkPortalConfig } from './start/check-config.js';
+export { getInvoice } from './invoices/get-invoice.js';
+export { createRpcClient, RpcError, type RpcClient } from './watchers/evm/rpc-client.js';
