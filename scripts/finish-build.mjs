@@ -1,7 +1,7 @@
 // Second half of `npm run build`, after tsc: makes each service's dist/ runnable on its own.
 // tsc emits only JavaScript, so the files the portal reads at run time (the pay page's assets,
 // the SQL migrations) are copied into dist/, and the bins' entry files are made executable
-// (`authz-service` and `payment-portal` in the workspaces' package.json "bin"). npm links a bin
+// (`authz-service`, `payment-portal` and `turnpike` in the workspaces' package.json "bin"). npm links a bin
 // only when its file exists, and `npm ci` runs before the first build: `npm rebuild` (scripts off)
 // links them now, so `npx payment-portal` works from the repo root after `npm run build`.
 import { execFileSync } from 'node:child_process';
@@ -20,6 +20,7 @@ const COPIES = [
 const BINS = [
   ['@turnpike/authz-service', 'authz-service/dist/main.js'],
   ['@turnpike/payment-portal', 'payment-portal/dist/main.js'],
+  ['@turnpike/cli', 'cli/dist/main.js'],
 ];
 
 // A workspace built alone (`npm run build -w …`) finishes only its own dist/.

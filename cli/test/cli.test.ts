@@ -35,7 +35,7 @@ describe('turnpike (the program)', () => {
       bin: Record<string, string>;
     };
     expect(CLI_VERSION).toBe(pkg.version);
-    expect(pkg.bin.turnpike).toBe('./bin/turnpike.js');
+    expect(pkg.bin.turnpike).toBe('./dist/main.js');
     expect((await turnpike(['--version'])).stdout.trim()).toBe(pkg.version);
   });
 

@@ -8,17 +8,19 @@
  *   STAGE        an empty directory standing in for the install directory (/opt/turnpike)
  *   DATABASE_URL a fresh database on a throwaway PostgreSQL cluster (tests/support/postgres.ts)
  *   RPC_URL      a fresh anvil chain (deploy/dev), where nothing else is deployed
+ *   MNEMONIC_FILE a file holding the public development mnemonic ("test test … junk"), standing in
+ *                for the operator's offline seed
  *   and the variables the config examples read (tests/docs/config-examples.ts DOCUMENTED_ENV).
  * To run blocks of another page, add it to DOCS. After the blocks, the staged install they made
  * ($STAGE: built dist/ and production dependencies only) is started and must serve.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startAnvil, type AnvilChain } from '../../deploy/dev/index.js';
+import { DEV_MNEMONIC, startAnvil, type AnvilChain } from '../../deploy/dev/index.js';
 import { freePort } from '../support/ports.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { killAll, spawnTracked, type TrackedProcess } from '../support/processes.js';
@@ -59,6 +61,9 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   stage = await mkdtemp(path.join(tmpdir(), 'turnpike-stage-'));
+  // Beside the stage, not in it: the first block expects an empty install directory.
+  const mnemonicFile = `${stage}.mnemonic`;
+  await writeFile(mnemonicFile, `${DEV_MNEMONIC}\n`, { mode: 0o600 });
   postgres = await startPostgres();
   anvil = await startAnvil();
   env = {
@@ -67,6 +72,7 @@ beforeAll(async () => {
     STAGE: stage,
     DATABASE_URL: await postgres.createDatabase('deploy_docs'),
     RPC_URL: anvil.rpcUrl,
+    MNEMONIC_FILE: mnemonicFile,
     // npm must not ask anything, and keeps its output short.
     npm_config_yes: 'false',
     npm_config_fund: 'false',
@@ -80,6 +86,7 @@ afterAll(async () => {
   await anvil?.stop();
   await postgres?.stop();
   if (stage) await rm(stage, { recursive: true, force: true });
+  if (stage) await rm(`${stage}.mnemonic`, { force: true });
 });
 
 describe('docs/deploy.md commands', () => {
