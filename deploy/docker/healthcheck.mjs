@@ -1,3 +1,4 @@
+/* global fetch, AbortSignal */
 // The image's HEALTHCHECK: GET /healthz of the service this container runs, exit 0 on a 200.
 // node:20-*-slim has no curl or wget, so the probe is Node itself. The URL is
 // TURNPIKE_HEALTHCHECK_URL when set, else the default port of the service PID 1 runs (from
@@ -13,7 +14,9 @@ function defaultUrl() {
   } catch {
     // no /proc: fall through to the portal's port
   }
-  return command.includes('authz-service') ? 'http://127.0.0.1:8081/healthz' : 'http://127.0.0.1:8402/healthz';
+  return command.includes('authz-service')
+    ? 'http://127.0.0.1:8081/healthz'
+    : 'http://127.0.0.1:8402/healthz';
 }
 
 const url = process.env.TURNPIKE_HEALTHCHECK_URL || defaultUrl();

@@ -18,8 +18,10 @@ const rpcUrl = `http://127.0.0.1:${PORT}`;
 
 const anvil = spawn(
   anvilBinaryPath(),
-  ['--host', '0.0.0.0', '--port', String(PORT), '--chain-id', String(DEV_CHAIN_ID)]
-    .concat(['--mnemonic', DEV_MNEMONIC]),
+  ['--host', '0.0.0.0', '--port', String(PORT), '--chain-id', String(DEV_CHAIN_ID)].concat([
+    '--mnemonic',
+    DEV_MNEMONIC,
+  ]),
   // anvil's banner lists the dev private keys: not worth echoing into the container's log.
   { stdio: ['ignore', 'ignore', 'inherit'] },
 );
@@ -58,7 +60,7 @@ try {
   // Deployed with automine (a block per transaction, fast); from now on one block a second, so
   // payments gather confirmations without traffic.
   await jsonRpc(rpcUrl, 'evm_setIntervalMining', [BLOCK_TIME_SECONDS]);
-  console.log(`try-out-chain: chain ${DEV_CHAIN_ID} on :${PORT}, USDC at ${usdc.address}`);
+  process.stdout.write(`try-out-chain: chain ${DEV_CHAIN_ID} on :${PORT}, USDC at ${usdc.address}\n`);
 } catch (err) {
   console.error(`try-out-chain: ${err instanceof Error ? err.message : String(err)}`);
   anvil.kill('SIGKILL');
