@@ -58,25 +58,41 @@ function volumeArgs(file: ComposeFile, project: string, spec: string): string[] 
   return ['-v', [host, target, ...(mode === undefined ? [] : [mode])].join(':')];
 }
 
+/** Compose's `[CMD, arg…]` / `[CMD-SHELL, line]` as podman 4.3's --health-cmd (a shell line). */
+function healthCommand(test: readonly string[]): string {
+  const [form, ...rest] = test;
+  if (form === 'CMD-SHELL' && rest.length === 1) return rest[0]!;
+  if (form !== 'CMD') throw new Error(`compose: healthcheck test ${JSON.stringify(test)}`);
+  return rest.map((arg) => `'${arg.replace(/'/g, `'\\''`)}'`).join(' ');
+}
+
 function runArgs(file: ComposeFile, project: string, network: string, service: ComposeService, name: string) {
   const args = ['run', '-d', '--name', name, '--label', `${PROJECT_LABEL}=${project}`];
   args.push('--network', network, '--network-alias', service.name, '--hostname', name);
   // Compose makes only the tmpfs mounts the file lists; podman's --read-only adds its own unless told not to.
   if (service.read_only === true) args.push('--read-only', '--read-only-tmpfs=false');
   for (const path of service.tmpfs ?? []) args.push('--tmpfs', path);
-  for (const [key, value] of Object.entries(service.environment ?? {})) args.push('-e', `${key}=${value}`);
+  // Names only: podman takes the values from its own environment, so secrets stay out of the
+  // command line and the log.
+  for (const key of Object.keys(service.environment ?? {})) args.push('-e', key);
   for (const spec of service.volumes ?? []) args.push(...volumeArgs(file, project, spec));
   for (const port of service.ports ?? []) args.push('-p', port);
   if (service.restart !== undefined) args.push('--restart', service.restart);
   const health = service.healthcheck;
   if (health !== undefined) {
-    args.push('--health-cmd', JSON.stringify(health.test));
+    args.push('--health-cmd', healthCommand(health.test));
     if (health.interval !== undefined) args.push('--health-interval', health.interval);
     if (health.timeout !== undefined) args.push('--health-timeout', health.timeout);
     if (health.retries !== undefined) args.push('--health-retries', String(health.retries));
   }
   args.push(service.image, ...(service.command ?? []));
   return args;
+}
+
+function serviceEnv(service: ComposeService): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [key, value] of Object.entries(service.environment ?? {})) env[key] = String(value);
+  return env;
 }
 
 async function buildImages(file: ComposeFile, opts: ComposeUpOptions): Promise<void> {
@@ -153,7 +169,10 @@ export async function composeUp(opts: ComposeUpOptions): Promise<ComposeStack> {
     for (const service of startOrder(file.services)) {
       for (const dep of dependenciesOf(service)) if (dep.healthy) await stack.waitHealthy(dep.name);
       for (const name of containerNames(project, service))
-        await podman(runArgs(file, project, network, service, name), { logFile: opts.logFile });
+        await podman(runArgs(file, project, network, service, name), {
+          logFile: opts.logFile,
+          env: serviceEnv(service),
+        });
     }
   } catch (err) {
     await stack.down();

@@ -31,6 +31,8 @@ export interface PodmanOptions {
   logFile?: string;
   /** Resolve with the result even when podman exits non-zero. */
   allowFailure?: boolean;
+  /** podman's environment (`-e NAME` without a value reads NAME from it). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface PodmanResult {
@@ -45,6 +47,7 @@ export async function podman(args: readonly string[], opts: PodmanOptions = {}):
   return new Promise((resolve, reject) => {
     const child = spawn('podman', ['--runtime', PODMAN_RUNTIME, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: opts.env ?? process.env,
     });
     let stdout = '';
     let stderr = '';

@@ -57,6 +57,7 @@ async function offlineNpmBuildArgs(): Promise<string[]> {
 }
 
 export async function startTurnpikeCompose(): Promise<TurnpikeCompose> {
+  await rm(LOG_FILE, { force: true });
   await ensureStandInImages(LOG_FILE);
   const [httpPort, anvilPort, dbPort] = [await freePort(), await freePort(), await freePort()];
   const dbPassword = randomBytes(18).toString('base64url');
