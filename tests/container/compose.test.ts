@@ -5,8 +5,6 @@
  * or ETH transfer on the try-out anvil, the retry with the tx hash, 200 from the demo app.
  * Slow on first run (images, npm ci, tsc); later runs reuse the cached images and layers.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { JsonRpcProvider, Wallet } from 'ethers';
 import type { AxiosInstance } from 'axios';
 import { REASONS } from '@turnpike/protocol';
@@ -27,7 +25,6 @@ import {
   type TurnpikeCompose,
 } from './support/turnpike-compose.js';
 
-const run = promisify(execFile);
 const STACK_START_TIMEOUT_MS = 25 * 60_000;
 const PAYMENT_TEST_TIMEOUT_MS = 120_000;
 
@@ -69,6 +66,9 @@ async function payThrough(path: string, symbol: 'USDC' | 'ETH', payer: number) {
   return { tx, offer, paid };
 }
 
+// The operator's tools run against this stack from the host: stack.databaseUrl (PostgreSQL,
+// published on loopback) for `turnpike revenue` / `invoices list`, stack.rpcUrl (the try-out
+// chain) for `turnpike sweep plan`; paidTxs holds what the payment tests credited.
 describe('deploy/docker on podman', () => {
   it('the image runs the services as uid 1000 on a read-only root, with production dependencies only', async () => {
     const [portal] = stack.compose.containers('payment-portal');
@@ -159,7 +159,3 @@ describe('deploy/docker on podman', () => {
     for (const tx of paidTxs) expect(credited.filter((h) => h === tx.toLowerCase())).toHaveLength(1);
   });
 });
-
-// Kept for the lead's CLI steps: `run('npx', ['turnpike', 'revenue', '--json'], { env: {
-// ...process.env, DATABASE_URL: stack.databaseUrl } })` and `sweep plan` against stack.rpcUrl.
-void run;
