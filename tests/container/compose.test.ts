@@ -30,8 +30,9 @@ const PAYMENT_TEST_TIMEOUT_MS = 120_000;
 
 let stack: TurnpikeCompose;
 let client: AxiosInstance;
-/** Tx hashes the payment tests credited. */
+/** Tx hashes the payment tests credited, and the receive addresses they paid. */
 const paidTxs: string[] = [];
+const paidAddresses: string[] = [];
 
 beforeAll(async () => {
   const started = Date.now();
@@ -57,6 +58,7 @@ async function payThrough(path: string, symbol: 'USDC' | 'ETH', payer: number) {
   );
   const tx = await pay(wallet, offer);
   paidTxs.push(tx);
+  paidAddresses.push(offer.payTo.toLowerCase());
   const proof = { chain: 'anvil', tx, challenge: first.details.challengeId };
   const answer = await retryWithProof(client, path, proof);
   const paid =
@@ -66,9 +68,6 @@ async function payThrough(path: string, symbol: 'USDC' | 'ETH', payer: number) {
   return { tx, offer, paid };
 }
 
-// The operator's tools run against this stack from the host: stack.databaseUrl (PostgreSQL,
-// published on loopback) for `turnpike revenue` / `invoices list`, stack.rpcUrl (the try-out
-// chain) for `turnpike sweep plan`; paidTxs holds what the payment tests credited.
 describe('deploy/docker on podman', () => {
   it('the image runs the services as uid 1000 on a read-only root, with production dependencies only', async () => {
     const [portal] = stack.compose.containers('payment-portal');
@@ -157,5 +156,51 @@ describe('deploy/docker on podman', () => {
     ]);
     const credited = stdout.split('\n').filter(Boolean);
     for (const tx of paidTxs) expect(credited.filter((h) => h === tx.toLowerCase())).toHaveLength(1);
+  });
+
+  it("the operator's turnpike in the image: revenue shows both payments, sweep plan lists the addresses that received them", async () => {
+    expect(paidAddresses).toHaveLength(2);
+    const [portal] = stack.compose.containers('payment-portal');
+    // As an operator would: `docker compose exec payment-portal turnpike …` (the container's
+    // DATABASE_URL and configuration).
+    const revenue = JSON.parse((await podman(['exec', portal!, 'turnpike', '--json', 'revenue'])).stdout) as {
+      lines: Array<{ network: string; symbol: string | null; payments: number; totalAtomic: string }>;
+    };
+    const anvil = revenue.lines.filter((l) => l.network === 'anvil');
+    expect(anvil.map((l) => l.symbol).sort()).toEqual(['ETH', 'USDC']);
+    for (const line of anvil) {
+      expect(line.payments).toBe(1);
+      expect(BigInt(line.totalAtomic)).toBeGreaterThan(0n);
+    }
+
+    const out = `/tmp/plan-${Date.now()}.json`;
+    await podman([
+      'exec',
+      portal!,
+      'turnpike',
+      'sweep',
+      'plan',
+      '--portal-config',
+      '/etc/turnpike/payment-portal.yaml',
+      '--account',
+      '1',
+      '--to',
+      devKey(9).address,
+      '--out',
+      out,
+    ]);
+    const plan = JSON.parse((await podman(['exec', portal!, 'cat', out])).stdout) as {
+      addresses: Array<{
+        address: string;
+        path: string;
+        balances: Array<{ symbol: string; atomic: string }>;
+      }>;
+    };
+    for (const paid of paidAddresses) {
+      const planned = plan.addresses.find((a) => a.address.toLowerCase() === paid);
+      expect(planned).toBeDefined();
+      expect(planned!.path).toMatch(/^1\/\d+\/\d+$/); // an API challenge's address
+      expect(planned!.balances.some((b) => BigInt(b.atomic) > 0n)).toBe(true);
+    }
   });
 });
