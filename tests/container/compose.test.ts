@@ -163,7 +163,9 @@ describe('deploy/docker on podman', () => {
     const [portal] = stack.compose.containers('payment-portal');
     // As an operator would: `docker compose exec payment-portal turnpike …` (the container's
     // DATABASE_URL and configuration).
-    const revenue = JSON.parse((await podman(['exec', portal!, 'turnpike', '--json', 'revenue'])).stdout) as {
+    // The try-out chain is not a built-in network: its decimals come from the portal's config.
+    const revenueArgs = ['--json', 'revenue', '--portal-config', '/etc/turnpike/payment-portal.yaml'];
+    const revenue = JSON.parse((await podman(['exec', portal!, 'turnpike', ...revenueArgs])).stdout) as {
       lines: Array<{ network: string; symbol: string | null; payments: number; totalAtomic: string }>;
     };
     const anvil = revenue.lines.filter((l) => l.network === 'anvil');
