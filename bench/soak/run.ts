@@ -69,12 +69,24 @@ interface StackChild {
 }
 
 /** The dev stack in its own Node process (bench/soak/serve-stack.ts), on a free port and a temp data dir. */
-async function startStack(dataDir: string): Promise<StackChild> {
+async function startStack(dataDir: string, memEveryMs: number): Promise<StackChild> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', '--conditions=source', path.join(HERE, 'serve-stack.ts'), String(port), dataDir],
-    { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SOAK_MEM_EVERY_MS: '2000' } },
+    [
+      '--expose-gc',
+      '--import',
+      'tsx',
+      '--conditions=source',
+      path.join(HERE, 'serve-stack.ts'),
+      String(port),
+      dataDir,
+    ],
+    {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SOAK_MEM_EVERY_MS: String(memEveryMs) },
+    },
   );
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
@@ -196,6 +208,8 @@ async function main(): Promise<void> {
   };
   const loads: number[] = [];
   let trickleSent = 0;
+  let warmupFiveXx: number | undefined;
+  let fiveXxInWarmup = 0;
   try {
     // Baselines first, so they are as old as the stack they are compared with.
     const trivial = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.mjs'));
@@ -206,10 +220,10 @@ async function main(): Promise<void> {
     await baselineAnvil.rpc('evm_setIntervalMining', [1]);
 
     console.log('soak: starting the dev stack …');
-    const stack = await startStack(dataDir);
+    const stack = await startStack(dataDir, env.SOAK_SAMPLE_S * 1000);
     stops.push(() => stack.stop());
     console.log(
-      `soak: ${env.SOAK_DURATION_MIN} min at ${env.SOAK_RATE} req/s plus paid flows every ${env.SOAK_PAY_EVERY_S} s; warm-up ${warmupS / 60} min`,
+      `soak: ${env.SOAK_DURATION_MIN} min at ${env.SOAK_RATE} req/s plus paid flows every ${env.SOAK_PAY_EVERY_S} s; warm-up ${fmt(warmupS / 60)} min`,
     );
 
     const abort = new AbortController();
@@ -232,6 +246,7 @@ async function main(): Promise<void> {
       samples.baselineAnvilRss.push({ t, mib: rssMiB(baselineAnvil.pid) });
       samples.trivialRss.push({ t, mib: trivial.rssMiB() });
       loads.push(loadavg()[0]!);
+      if (t >= warmupS && warmupFiveXx === undefined) warmupFiveXx = tally.serverErrors;
       if (t - lastLog >= 60) {
         lastLog = t;
         console.log(
@@ -241,6 +256,7 @@ async function main(): Promise<void> {
       await sleep(env.SOAK_SAMPLE_S * 1000);
     }
     abort.abort();
+    fiveXxInWarmup = warmupFiveXx ?? tally.serverErrors;
     await Promise.race([load, sleep(30_000)]);
     trickleSent = await trickled;
   } finally {
@@ -268,7 +284,7 @@ async function main(): Promise<void> {
     },
     {
       id: 'turnpike-heap',
-      measured: 'the same process, V8 heapUsed',
+      measured: 'the same process, V8 heapUsed after a full GC (retained heap)',
       fit: fit(samples.turnpikeHeap),
       baseline: 'trivial node:http server at 10 req/s, RSS',
       baselineFit: fit(samples.trivialRss),
@@ -287,10 +303,10 @@ async function main(): Promise<void> {
 
   const generatedAt = new Date().toISOString();
   const method = {
-    run: `${env.SOAK_DURATION_MIN} min of load, RSS sampled every ${env.SOAK_SAMPLE_S} s from /proc, slopes by least squares over the samples after a ${warmupS / 60} min warm-up (and over the last half of those, to show acceleration).`,
+    run: `${env.SOAK_DURATION_MIN} min of load, RSS sampled every ${env.SOAK_SAMPLE_S} s from /proc, slopes by least squares over the samples after a ${fmt(warmupS / 60)} min warm-up (and over the last half of those, to show acceleration).`,
     load: `${env.SOAK_RATE} plain req/s paced through the dev stack's Express gateway (50 % token/cookie reuse once paid credentials exist, 15 % 402 JSON, 10 % 402 HTML page, 10 % 402 priced API, the rest the free page), plus three paid-flow loops each every ${env.SOAK_PAY_EVERY_S} s: native ETH + tx proof, pay page dev-pay in USDC credited by the watcher, an @x402/fetch client paying USDC through the relayer.`,
     processes:
-      "`npm start`'s dev stack (scripts/dev/stack.ts) in its own Node process through tsx: the portal, authorizer, demo app and gateway share it, so their memory is one figure (RSS, and V8 heapUsed reported by the process); anvil is its child. The load generator is the bench process.",
+      "`npm start`'s dev stack (scripts/dev/stack.ts) in its own Node process through tsx: the portal, authorizer, demo app and gateway share it, so their memory is one figure (RSS, and V8 heapUsed the process reports after a forced full GC, run with --expose-gc); anvil is its child. The load generator is the bench process.",
     machine: `${cpus().length} cores shared with other work; 1-min load average during the run min ${fmt(Math.min(...loads))}, mean ${fmt(loads.reduce((a, b) => a + b, 0) / loads.length)}, max ${fmt(Math.max(...loads))}.`,
   };
   const kinds = Object.keys(tally.byKind).sort();
@@ -313,7 +329,7 @@ async function main(): Promise<void> {
   ].join('\n');
   const loadSummary = {
     requests: tally.requests,
-    '5xx': tally.serverErrors,
+    '5xx': `${tally.serverErrors} (${fiveXxInWarmup} of them in the warm-up)`,
     'network errors': tally.networkErrors,
     'unexpected statuses': tally.unexpected,
     'baseline trivial server requests': trickleSent,

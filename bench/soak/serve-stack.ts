@@ -5,6 +5,8 @@
  *
  * Prints one `{"ready":true,...}` line once up (with anvil's pid, found under /proc), then one
  * `{"mem":{...}}` line (process.memoryUsage, bytes) every SOAK_MEM_EVERY_MS; stops on SIGTERM.
+ * Run with --expose-gc: a full collection just before each report makes heapUsed the retained
+ * heap (what a leak grows), not a point on V8's sawtooth.
  *   argv: <gateway port> <data dir>
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -43,7 +45,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  const gc = (globalThis as { gc?: () => void }).gc;
   setInterval(() => {
+    gc?.();
     process.stdout.write(`${JSON.stringify({ mem: process.memoryUsage() })}\n`);
   }, every);
   process.stdout.write(

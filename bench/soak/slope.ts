@@ -30,7 +30,9 @@ function leastSquares(points: Sample[]): number {
 }
 
 /** Fits the samples taken at or after `warmupSeconds`. */
-export function fitSlope(all: Sample[], warmupSeconds: number): SlopeFit {
+export function fitSlope(samples: Sample[], warmupSeconds: number): SlopeFit {
+  // A figure the process had not reported yet is NaN: left out.
+  const all = samples.filter((s) => Number.isFinite(s.mib));
   const points = all.filter((s) => s.t >= warmupSeconds);
   const r2 = (x: number) => Math.round(x * 100) / 100;
   return {
