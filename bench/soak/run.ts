@@ -214,7 +214,13 @@ async function main(): Promise<void> {
     // Baselines first, so they are as old as the stack they are compared with.
     const trivial = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.mjs'));
     stops.push(() => trivial.stop());
-    const baselineAnvil = await startAnvil({ keepStateHistory: true, transactionBlockKeeper: null });
+    // anvil's default history spills older state copies to disk (by default under ~/.foundry) and
+    // leaves them when stopped: keep them in the run's temp dir, removed below.
+    const baselineAnvil = await startAnvil({
+      keepStateHistory: true,
+      transactionBlockKeeper: null,
+      extraArgs: ['--cache-path', path.join(dataDir, 'baseline-anvil-states')],
+    });
     stops.push(() => baselineAnvil.stop());
     await deployUsdc(baselineAnvil.rpcUrl, baselineAnvil.accounts[0]!.address);
     await baselineAnvil.rpc('evm_setIntervalMining', [1]);
