@@ -10,6 +10,11 @@ export const DEV_MNEMONIC = 'test test test test test test test test test test t
 export const DEV_CHAIN_ID = 31337;
 const STARTUP_TIMEOUT_MS = 15_000;
 const RPC_TIMEOUT_MS = 10_000;
+/**
+ * Mined transactions (with their receipts, logs and call traces) are kept for this many blocks:
+ * an hour at the dev stack's one block a second, far more than any test mines.
+ */
+export const DEFAULT_TRANSACTION_BLOCK_KEEPER = 3_600;
 
 export interface StartAnvilOptions {
   /** 0 (default) lets anvil pick a free port and report it. */
@@ -18,12 +23,26 @@ export interface StartAnvilOptions {
   blockTimeSeconds?: number;
   mnemonic?: string;
   chainId?: number;
+  /**
+   * Keep a copy of the state at every block (anvil's default), so state reads at past blocks work.
+   * Off by default: at one block a second those copies grew anvil by ~18 MB/min in `npm start`
+   * (bench/soak/README.md has the figures). Off = `--prune-history`: state is read at `latest` and
+   * `pending` only; blocks, receipts, logs, `evm_snapshot`/`evm_revert` are unaffected.
+   */
+  keepStateHistory?: boolean;
+  /**
+   * Drop mined transactions (bodies, receipts, logs, traces) of blocks older than this many
+   * (`--transaction-block-keeper`); `null` keeps them all. Default DEFAULT_TRANSACTION_BLOCK_KEEPER.
+   */
+  transactionBlockKeeper?: number | null;
   /** Extra command-line arguments, e.g. `['--slots-in-an-epoch', '1']`. */
   extraArgs?: string[];
 }
 
 export interface AnvilChain {
   rpcUrl: string;
+  /** Process id of the anvil binary (for memory figures). */
+  pid: number;
   chainId: number;
   accounts: Array<{ address: string }>;
   /** One JSON-RPC call; throws on an RPC error. */
@@ -67,6 +86,8 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<AnvilCha
     '--mnemonic',
     opts.mnemonic ?? DEV_MNEMONIC,
     ...(opts.blockTimeSeconds !== undefined ? ['--block-time', String(opts.blockTimeSeconds)] : []),
+    ...(opts.keepStateHistory === true ? [] : ['--prune-history']),
+    ...transactionKeeperArgs(opts.transactionBlockKeeper),
     ...(opts.extraArgs ?? []),
   ];
   const child = spawn(anvilBinaryPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,11 +103,20 @@ export async function startAnvil(opts: StartAnvilOptions = {}): Promise<AnvilCha
   }
   return {
     rpcUrl,
+    pid: child.pid!,
     chainId,
     accounts: accounts.map((address) => ({ address })),
     rpc,
     stop: () => stopChild(child),
   };
+}
+
+function transactionKeeperArgs(keeper: number | null | undefined): string[] {
+  if (keeper === null) return [];
+  const blocks = keeper ?? DEFAULT_TRANSACTION_BLOCK_KEEPER;
+  if (!Number.isInteger(blocks) || blocks < 1)
+    throw new RangeError(`transactionBlockKeeper must be a positive integer or null, got ${blocks}`);
+  return ['--transaction-block-keeper', String(blocks)];
 }
 
 // anvil prints its banner (which lists the dev private keys) and then "Listening on host:port";
