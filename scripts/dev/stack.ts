@@ -136,6 +136,9 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
       logger: createLogger({ name: 'authz-service', level }),
     });
     cleanups.push(() => authz.close());
+    // Ready means its first block of challenge addresses has arrived: until then an API client's
+    // 402 would wait on the portal (and get 503 past portal.timeoutMs on a loaded machine).
+    await untilReady(`http://127.0.0.1:${authz.httpPort}/readyz`, AUTHZ_READY_TIMEOUT_MS, log);
 
     const app = express();
     app.disable('x-powered-by');
@@ -167,4 +170,20 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     await close();
     throw err;
   }
+}
+
+const AUTHZ_READY_TIMEOUT_MS = 60_000;
+
+/** Polls a /readyz until it answers 200; past the timeout it logs and goes on (the stack still works). */
+async function untilReady(url: string, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await fetch(url, { signal: AbortSignal.timeout(2_000) }).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  log(`${url} not ready after ${timeoutMs / 1000} s; starting anyway`);
 }
