@@ -7,7 +7,7 @@ import { parseAccount, evmAccountPath } from '../lib/account-path.js';
 import { parseScanLimit } from '../lib/parse-options.js';
 import { createEvmChainReader } from '../lib/evm-chain.js';
 import { findReceiveAddresses } from '../lib/find-receive-addresses.js';
-import { mapLimited } from '../lib/map-limited.js';
+import { mapLimit } from '@turnpike/protocol/service';
 import { planAddress } from '../lib/plan-address.js';
 import { loadPortalSettings } from '../lib/portal-settings.js';
 import { withReadOnlyDatabase } from '../lib/read-only-database.js';
@@ -97,7 +97,7 @@ export async function sweepPlan(
         `${network.name}: the RPC serves chain id ${chainId}, the registry says ${network.chainId}`,
       );
     const fees = await chain.fees();
-    const planned = await mapLimited(here, RPC_CONCURRENCY, (entry) =>
+    const planned = await mapLimit(here, RPC_CONCURRENCY, (entry) =>
       planAddress(chain, network, entry, { destination, accountPath, fees }),
     );
     for (const p of planned) if (p !== null) addresses.push(p);

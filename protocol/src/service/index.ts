@@ -13,6 +13,7 @@ export {
 } from './config/index.js';
 export type { LoadConfigOptions, SecretSource } from './config/index.js';
 export { createLogger, REDACT_PATHS, SENSITIVE_HEADERS } from './logger.js';
+export { mapLimit } from './map-limit.js';
 export type { CreateLoggerOptions, Logger } from './logger.js';
 export { requestContext, requestIdFrom } from './request-context.js';
 export { createMetrics, metricsHandler } from './metrics.js';

@@ -1,5 +1,5 @@
 import type { SolanaNetwork } from '@turnpike/protocol';
-import type { Logger } from '@turnpike/protocol/service';
+import { mapLimit, type Logger } from '@turnpike/protocol/service';
 import type { RefreshResult } from '../../invoices/refresh-invoices.js';
 import { readSolanaPayment } from '../../proofs/solana/read-payment.js';
 import type { SignatureInfo, SolanaRpcClient } from '../../proofs/solana/rpc.js';
@@ -20,7 +20,6 @@ import {
   releaseWatcherLease,
   type Database,
 } from '../../storage/index.js';
-import { mapLimit } from './map-limit.js';
 import { createPassLoop } from '../pass-loop.js';
 import { createWatcherHealth, type WatcherHealth } from '../watcher-health.js';
 
