@@ -207,8 +207,26 @@ async function payPageFlow(opts: LoadOptions, pool: CredentialPool): Promise<voi
 /** An unmodified x402 client (@x402/fetch) paying /api/quote in USDC through the dev relayer. */
 async function x402Flow(opts: LoadOptions, pay: typeof fetch): Promise<void> {
   const res = await pay(`${opts.base}/api/quote`, { headers: { accept: 'application/json' } });
-  await res.arrayBuffer();
-  if (res.status !== 200) throw new Error(`x402 client got ${res.status}`);
+  const body = await res.text();
+  if (res.status !== 200) throw new Error(`x402 client got ${res.status} (${refusalOf(res, body)})`);
+}
+
+/** Why a 402 refused: the JSON body's `reason`, else the x402 `PAYMENT-REQUIRED` header's `error`. */
+function refusalOf(res: Response, body: string): string {
+  try {
+    const reason = (JSON.parse(body) as { reason?: unknown }).reason;
+    if (typeof reason === 'string') return reason;
+  } catch {
+    // not JSON: try the header
+  }
+  const header = res.headers.get('payment-required');
+  if (header === null) return 'no reason given';
+  try {
+    const error = (JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as { error?: unknown }).error;
+    return typeof error === 'string' ? error : 'no reason given';
+  } catch {
+    return 'unreadable PAYMENT-REQUIRED';
+  }
 }
 
 /** Runs the whole mix until `opts.signal` aborts. */
