@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { parseUnits } from 'ethers';
 import { stringify } from 'yaml';
 import { jsonRpc } from './anvil.js';
+import { testChainNetwork } from './portal-config.js';
 import { deployUsdc } from './usdc.js';
 
 async function main(): Promise<void> {
@@ -32,24 +33,7 @@ async function main(): Promise<void> {
   const chainId = Number(BigInt(await jsonRpc<string>(rpcUrl, 'eth_chainId')));
   const usdc = await deployUsdc(rpcUrl, from);
   if (values['mint-to']) await usdc.mint(values['mint-to'], parseUnits(values.amount, usdc.decimals));
-  const network = {
-    kind: 'evm',
-    caip2: `eip155:${chainId}`,
-    chainId,
-    nativeSymbol: 'ETH',
-    nativeDecimals: 18,
-    confirmations: 1,
-    testnet: true,
-    tokens: {
-      USDC: {
-        kind: 'erc20',
-        symbol: 'USDC',
-        decimals: usdc.decimals,
-        address: usdc.address,
-        eip712: { name: 'USD Coin', version: '2' },
-      },
-    },
-  };
+  const network = testChainNetwork({ chainId, usdcAddress: usdc.address, usdcDecimals: usdc.decimals });
   process.stdout.write(
     `# USDC deployed at ${usdc.address} on chain ${chainId} (owner and minter ${from}).\n` +
       `# Add to both configs (authz-service and payment-portal):\n` +

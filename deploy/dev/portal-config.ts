@@ -51,28 +51,39 @@ export interface DevPortalConfig {
   xpub: string;
 }
 
-/** The anvil network as both services' `networks` config spell it. */
-export function devNetworks(usdcAddress: string, confirmations = 1): Record<string, unknown> {
+/**
+ * A test chain with Circle's USDC as both services' `networks` config spell an entry: the dev
+ * stack's anvil, or any chain `deploy-usdc.ts` deployed USDC to.
+ */
+export function testChainNetwork(opts: {
+  chainId: number;
+  usdcAddress: string;
+  usdcDecimals?: number;
+  confirmations?: number;
+}): Record<string, unknown> {
   return {
-    anvil: {
-      kind: 'evm',
-      chainId: 31337,
-      caip2: 'eip155:31337',
-      nativeSymbol: 'ETH',
-      nativeDecimals: 18,
-      confirmations,
-      testnet: true,
-      tokens: {
-        USDC: {
-          kind: 'erc20',
-          symbol: 'USDC',
-          decimals: 6,
-          address: usdcAddress,
-          eip712: { name: 'USD Coin', version: '2' },
-        },
+    kind: 'evm',
+    chainId: opts.chainId,
+    caip2: `eip155:${opts.chainId}`,
+    nativeSymbol: 'ETH',
+    nativeDecimals: 18,
+    confirmations: opts.confirmations ?? 1,
+    testnet: true,
+    tokens: {
+      USDC: {
+        kind: 'erc20',
+        symbol: 'USDC',
+        decimals: opts.usdcDecimals ?? 6,
+        address: opts.usdcAddress,
+        eip712: { name: 'USD Coin', version: '2' },
       },
     },
   };
+}
+
+/** The anvil network as both services' `networks` config spell it. */
+export function devNetworks(usdcAddress: string, confirmations = 1): Record<string, unknown> {
+  return { anvil: testChainNetwork({ chainId: 31337, usdcAddress, confirmations }) };
 }
 
 export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter()
