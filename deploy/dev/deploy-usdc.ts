@@ -10,9 +10,9 @@
  */
 import { parseArgs } from 'node:util';
 import { parseUnits } from 'ethers';
+import { localAnvilNetwork } from '@turnpike/protocol';
 import { stringify } from 'yaml';
 import { jsonRpc } from './anvil.js';
-import { testChainNetwork } from './portal-config.js';
 import { deployUsdc } from './usdc.js';
 
 async function main(): Promise<void> {
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const chainId = Number(BigInt(await jsonRpc<string>(rpcUrl, 'eth_chainId')));
   const usdc = await deployUsdc(rpcUrl, from);
   if (values['mint-to']) await usdc.mint(values['mint-to'], parseUnits(values.amount, usdc.decimals));
-  const network = testChainNetwork({ chainId, usdcAddress: usdc.address, usdcDecimals: usdc.decimals });
+  const network = localAnvilNetwork({ chainId, usdcAddress: usdc.address, confirmations: 1 });
   process.stdout.write(
     `# USDC deployed at ${usdc.address} on chain ${chainId} (owner and minter ${from}).\n` +
       `# Add to both configs (authz-service and payment-portal):\n` +

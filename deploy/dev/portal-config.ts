@@ -9,6 +9,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localAnvilNetwork } from '@turnpike/protocol';
 import { HDNodeWallet } from 'ethers';
 import { stringify } from 'yaml';
 import { loadPortalConfig, type PortalConfig } from '@turnpike/payment-portal';
@@ -51,39 +52,9 @@ export interface DevPortalConfig {
   xpub: string;
 }
 
-/**
- * A test chain with Circle's USDC as both services' `networks` config spell an entry: the dev
- * stack's anvil, or any chain `deploy-usdc.ts` deployed USDC to.
- */
-export function testChainNetwork(opts: {
-  chainId: number;
-  usdcAddress: string;
-  usdcDecimals?: number;
-  confirmations?: number;
-}): Record<string, unknown> {
-  return {
-    kind: 'evm',
-    chainId: opts.chainId,
-    caip2: `eip155:${opts.chainId}`,
-    nativeSymbol: 'ETH',
-    nativeDecimals: 18,
-    confirmations: opts.confirmations ?? 1,
-    testnet: true,
-    tokens: {
-      USDC: {
-        kind: 'erc20',
-        symbol: 'USDC',
-        decimals: opts.usdcDecimals ?? 6,
-        address: opts.usdcAddress,
-        eip712: { name: 'USD Coin', version: '2' },
-      },
-    },
-  };
-}
-
 /** The anvil network as both services' `networks` config spell it. */
 export function devNetworks(usdcAddress: string, confirmations = 1): Record<string, unknown> {
-  return { anvil: testChainNetwork({ chainId: 31337, usdcAddress, confirmations }) };
+  return { anvil: localAnvilNetwork({ usdcAddress, confirmations }) };
 }
 
 export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter()

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   deriveSealKeys,
+  localAnvilNetwork,
   paymentRequestFromJson,
   sealPayLink,
   toWire,
@@ -79,24 +80,7 @@ export async function startPortal(
     tokens: { signingKeys: [{ kid: 'k1', privateKey: { fromFile: 'signing-key.pem' } }] },
     invoice: { rateLimitPerMinutePerIp: opts.rateLimit ?? 1_000 },
     networks: {
-      anvil: {
-        kind: 'evm',
-        chainId: 31337,
-        caip2: 'eip155:31337',
-        nativeSymbol: 'ETH',
-        nativeDecimals: 18,
-        confirmations: opts.confirmations ?? 1,
-        testnet: true,
-        tokens: {
-          USDC: {
-            kind: 'erc20',
-            symbol: 'USDC',
-            decimals: 6,
-            address: chain.usdc.address,
-            eip712: { name: 'USD Coin', version: '2' },
-          },
-        },
-      },
+      anvil: localAnvilNetwork({ usdcAddress: chain.usdc.address, confirmations: opts.confirmations ?? 1 }),
       ...(opts.solana
         ? {
             [SOLANA_NETWORK]: {
