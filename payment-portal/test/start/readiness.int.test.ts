@@ -81,7 +81,14 @@ describe('two EVM networks, each behind its own RPC proxy', () => {
   });
 
   it('is ready with both watched, reporting lag and RPC health per network', async () => {
-    const r = await until(p, (x) => x.status === 200);
+    // Ready needs one watched network; this test wants both, so it waits for the second too (on
+    // a loaded machine its first pass can land after the first network's).
+    const r = await until(
+      p,
+      (x) =>
+        x.status === 200 &&
+        ['anvil', 'anvil-b'].every((name) => x.body.checks.watchers?.networks?.[name]?.ok === true),
+    );
     const networks = r.body.checks.watchers!.networks!;
     for (const name of ['anvil', 'anvil-b']) {
       const n = networks[name]!;
