@@ -1,5 +1,6 @@
-import { encodeX402Header, REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
+import { REASONS, toWire, tokenCookieName, type SettleProof } from '@turnpike/protocol';
 import type { Decision, DecisionLogger, ResolvedRequirement } from '../core/types.js';
+import { dialectFor } from '../dialects/index.js';
 import type { AuthzReason } from '../reasons.js';
 import { PORTAL_RETRY_AFTER_SECONDS, type PortalClient } from '../portal/client.js';
 import type { TokenChecker } from '../tokens/check.js';
@@ -32,7 +33,7 @@ export interface ProofRedeemerOptions {
  * and issues a token *before* the request reaches the upstream (a gateway's auth step never sees
  * the upstream's answer, so "settle only below 400" cannot be done here). The token is checked
  * like any other before it allows, and goes back to the client in `x-402-token`, a scoped
- * cookie and — for x402 — the receipt in `PAYMENT-RESPONSE` / `X-PAYMENT-RESPONSE`.
+ * cookie and the proof's dialect's own receipt headers (x402's `PAYMENT-RESPONSE`, …).
  *
  * Nothing here remembers a verdict: the portal's ledger answers the same proof with the same
  * grant on every replica, so what a payer gets never depends on which process asked.
@@ -107,11 +108,7 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
           `${tokenCookieName(scope)}=${answer.token}; Path=${scope}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${r.scheme === 'https' ? '; Secure' : ''}`,
         ],
       };
-      if (proof.type === 'x402' && answer.receipt !== undefined) {
-        responseHeaders[proof.version === 2 ? 'payment-response' : 'x-payment-response'] = encodeX402Header(
-          answer.receipt,
-        );
-      }
+      Object.assign(responseHeaders, dialectFor(proof.type)?.receiptHeaders?.(proof, answer));
       log.info({ proof: proof.type, tokenId: verdict.identity.tokenId }, 'payment proof redeemed');
       return { kind: 'allow', identity: verdict.identity, responseHeaders };
     },
