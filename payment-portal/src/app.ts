@@ -17,7 +17,7 @@ import { checkPortalConfig } from './start/check-config.js';
 import { createCloser } from './start/closer.js';
 import { startJobs } from './start/jobs.js';
 import { listenOn } from './start/listeners.js';
-import { wireProofs } from './start/proofs.js';
+import { loadFeePayer, monitorFeePayer, wireProofs } from './start/proofs.js';
 import { createReadiness } from './start/readiness.js';
 import { chainSettings, startWatchers } from './start/watchers.js';
 import { migrate, openDatabase, type Database } from './storage/index.js';
@@ -63,6 +63,7 @@ export async function startPaymentPortal(
   const registry = createNetworkRegistry(config.networks);
   checkPortalConfig(config, registry);
   const keys = loadSigningKeys(config.tokens.signingKeys);
+  const solanaFeePayer = loadFeePayer(config);
   const db = await openDatabase({
     url: config.database.url?.reveal(),
     dataDir: config.database.dataDir,
@@ -101,6 +102,7 @@ export async function startPaymentPortal(
           txProofs: config.proofs.tx.enabled,
           x402: config.proofs.x402?.enabled === true,
           solanaWallet: config.wallets.solana?.address,
+          solanaFeePayer: solanaFeePayer?.address,
           challengeTtlSeconds: config.invoice.expiryMinutes * 60,
         },
         { registry, rpcUrls: chains.rpcUrls, deriver },
@@ -142,8 +144,18 @@ export async function startPaymentPortal(
       rpcUrls: chains.rpcUrls,
       registryMetrics,
       verifiers: opts.verifiers,
+      solanaFeePayer,
     });
-    const ready = createReadiness({ config, db, relayer, watchers, registry: registryMetrics });
+    const feePayer =
+      solanaFeePayer === undefined
+        ? undefined
+        : monitorFeePayer(config, solanaFeePayer, {
+            networks: context.payee.x402Svm?.networks ?? [],
+            rpcUrls: chains.rpcUrls,
+            registryMetrics,
+            logger,
+          });
+    const ready = createReadiness({ config, db, relayer, feePayer, watchers, registry: registryMetrics });
     const { listeners } = config;
     const publicUrl = await listenOn(
       createPublicApp(context, { ready }),

@@ -73,6 +73,14 @@ export const REASONS = {
   X402_NONCE_USED: 'x402_nonce_used',
   X402_INSUFFICIENT_BALANCE: 'x402_insufficient_balance',
   X402_SETTLE_FAILED: 'x402_settle_failed',
+  /** x402 `exact` on Solana: the transaction does not decode, or its signers or signatures are wrong. */
+  X402_SVM_TRANSACTION_INVALID: 'x402_svm_transaction_invalid',
+  /** x402 `exact` on Solana: not the instruction layout the scheme allows. */
+  X402_SVM_INSTRUCTIONS_INVALID: 'x402_svm_instructions_invalid',
+  /** x402 `exact` on Solana: the fee payer is not the portal's, or an instruction uses its accounts. */
+  X402_SVM_FEE_PAYER_MISUSED: 'x402_svm_fee_payer_misused',
+  /** x402 `exact` on Solana: compute-unit price or limit above what the portal sponsors. */
+  X402_SVM_COMPUTE_BUDGET_EXCEEDED: 'x402_svm_compute_budget_exceeded',
   FACILITATOR_UNAVAILABLE: 'facilitator_unavailable',
   // availability and misc
   UPSTREAM_PROBE_FAILED: 'upstream_probe_failed',

@@ -18,6 +18,8 @@ export interface Api402Content {
   firstOffer: PriceOffer | undefined;
   registry: NetworkRegistry;
   maxTimeoutSeconds: number;
+  /** x402 on Solana: the portal's fee payer and this requester's memo (see X402Context.svm). */
+  svm?: { feePayer: string; memo: string } | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
     mimeType: 'application/json',
     maxTimeoutSeconds: c.maxTimeoutSeconds,
     secret: c.secret,
+    svm: c.svm,
   });
   const offers = c.challenge?.offers ?? [];
   const first = offers[0];

@@ -7,6 +7,7 @@ import {
   type PaymentRequest,
   type PayeeResponse,
   type PriceOffer,
+  x402SvmMemo,
 } from '@turnpike/protocol';
 import type { ChallengeAddress } from '../challenges/address-source.js';
 import {
@@ -36,6 +37,7 @@ const HOLES = [
   'expiresAt',
   'evmPayTo',
   'reference',
+  'svmMemo',
 ] as const;
 type Hole = (typeof HOLES)[number];
 
@@ -112,6 +114,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
       firstOffer: request.offers[0],
       registry: deps.registry,
       maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+      svm: svmTermsOf(payee, m.svmMemo),
     });
   const prepared: Prepared = {
     payee,
@@ -145,17 +148,19 @@ function sealedApi402(
           },
           address,
         );
+  const secret = newChallengeId();
   const values: Record<Hole, string> = {
     reason: d.reason,
     description: jsonStringContent(r.request.description ?? `Access to ${r.originalUri}`),
     resourceUrl: jsonStringContent(`${r.scheme}://${r.host}${r.originalUri}`),
     // `<prefix>/pay?ref=<base64url>.<base64url>`, the prefix held to [A-Za-z0-9._~-] by the config.
     payUrl: payLinkFor(r, deps),
-    secret: newChallengeId(),
+    secret,
     challengeId: sealed?.id ?? '',
     expiresAt: sealed?.expiresAt.toISOString() ?? '',
     evmPayTo: sealed?.evmPayTo ?? '',
     reference: sealed?.reference ?? '',
+    svmMemo: prepared.payee.x402Svm === undefined ? '' : x402SvmMemo(secret),
   };
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (prepared.paymentRequired !== undefined)
@@ -181,17 +186,19 @@ async function recordedApi402(
     request: toWire(r.request),
     client: { ip: req.clientIp ?? 'unknown' },
   });
+  const secret = newChallengeId();
   const { body, paymentRequired } = api402Body({
     reason: d.reason,
     description: r.request.description ?? `Access to ${r.originalUri}`,
     resourceUrl: `${r.scheme}://${r.host}${r.originalUri}`,
     payUrl: payLinkFor(r, deps),
-    secret: newChallengeId(),
+    secret,
     challenge: { id: challenge.id, expiresAt: challenge.expiresAt, offers: challenge.offers },
     x402Offers: x402OffersOf(r.request, payee, deps),
     firstOffer: r.request.offers[0],
     registry: deps.registry,
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+    svm: svmTermsOf(payee, x402SvmMemo(secret)),
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
@@ -208,8 +215,41 @@ function unpayable(): RenderedResponse {
   );
 }
 
-/** The ERC-20 offers payable by x402 `exact`, each paying the portal's x402 address. */
+/** x402 on Solana's terms of this 402: the portal's fee payer and the requester's memo. */
+function svmTermsOf(payee: PayeeResponse, memo: string): { feePayer: string; memo: string } | undefined {
+  return payee.x402Svm === undefined ? undefined : { feePayer: payee.x402Svm.feePayer, memo };
+}
+
+/**
+ * The offers payable by x402 `exact`: ERC-20s paying the portal's x402 address, and SPL tokens on
+ * the Solana networks the portal's fee payer settles on, paying the owner's wallet.
+ */
 function x402OffersOf(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): ChallengeOffer[] {
+  return [...x402EvmOffersOf(request, payee, deps), ...x402SvmOffersOf(request, payee, deps)];
+}
+
+function x402SvmOffersOf(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): ChallengeOffer[] {
+  const svm = payee.x402Svm;
+  const wallet = payee.solana?.wallet;
+  if (svm === undefined || wallet === undefined) return [];
+  return request.offers
+    .filter((o) => o.asset.kind === 'spl' && svm.networks.includes(o.network))
+    .map((o) => ({
+      network: o.network,
+      caip2: deps.registry.require(o.network).caip2,
+      asset: {
+        symbol: o.asset.symbol,
+        kind: o.asset.kind,
+        decimals: o.asset.decimals,
+        ...(o.asset.kind === 'spl' ? { mint: o.asset.mint } : {}),
+      },
+      amount: o.amount,
+      atomic: o.atomic.toString(),
+      payTo: wallet,
+    }));
+}
+
+function x402EvmOffersOf(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): ChallengeOffer[] {
   const x402 = payee.x402;
   if (x402 === undefined) return [];
   const payTo = checksumEvmAddress(x402.payTo) ?? x402.payTo;

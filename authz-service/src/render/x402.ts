@@ -13,6 +13,26 @@ export interface X402Context {
    * itself is public once settled), so presenting the payment again is the requester's alone.
    */
   secret: string;
+  /**
+   * x402 `exact` on Solana: the portal's fee payer (`extra.feePayer`) and this requester's memo
+   * (`extra.memo`, x402SvmMemo of `secret`), which the payer's transaction must carry. Absent: no
+   * Solana requirement is listed.
+   */
+  svm?: { feePayer: string; memo: string } | undefined;
+}
+
+/** `extra` of an EVM requirement: the token's EIP-712 domain and the requester's secret. */
+export interface X402EvmExtra {
+  name: string;
+  version: string;
+  challenge: string;
+}
+
+/** `extra` of a Solana requirement (scheme_exact_svm.md) with the requester's secret. */
+export interface X402SvmExtra {
+  feePayer: string;
+  memo: string;
+  challenge: string;
 }
 
 export interface X402V2Requirement {
@@ -22,7 +42,7 @@ export interface X402V2Requirement {
   asset: string;
   payTo: string;
   maxTimeoutSeconds: number;
-  extra: { name: string; version: string; challenge: string };
+  extra: X402EvmExtra | X402SvmExtra;
 }
 
 export interface X402V1Requirement {
@@ -35,7 +55,7 @@ export interface X402V1Requirement {
   description: string;
   mimeType: string;
   maxTimeoutSeconds: number;
-  extra: { name: string; version: string; challenge: string };
+  extra: X402EvmExtra;
 }
 
 export interface X402Terms {
@@ -44,15 +64,29 @@ export interface X402Terms {
 }
 
 /**
- * The x402 `exact` terms for a challenge. Only EVM ERC-20 offers qualify (x402 exact settles with
- * EIP-3009 `transferWithAuthorization`, which native coins and most tokens lack); v1 lists only
- * networks that have an x402 v1 name.
+ * The x402 `exact` terms for a challenge. EVM ERC-20 offers qualify (x402 exact settles with
+ * EIP-3009 `transferWithAuthorization`, which native coins and most tokens lack), and SPL offers on
+ * Solana when the portal has a fee payer (v2 only: the portal's Solana settlement needs the
+ * requester's secret, which only v2 clients echo); v1 lists only networks that have an x402 v1 name.
  */
 export function x402Terms(challengeOffers: readonly ChallengeOffer[], ctx: X402Context): X402Terms {
   const v2: X402V2Requirement[] = [];
   const v1: X402V1Requirement[] = [];
   for (const c of challengeOffers) {
     const { asset } = c;
+    if (asset.kind === 'spl' && asset.mint !== undefined && ctx.svm !== undefined) {
+      if (ctx.registry.get(c.network)?.kind !== 'solana') continue;
+      v2.push({
+        scheme: 'exact',
+        network: c.caip2,
+        amount: c.atomic,
+        asset: asset.mint,
+        payTo: c.payTo,
+        maxTimeoutSeconds: ctx.maxTimeoutSeconds,
+        extra: { feePayer: ctx.svm.feePayer, memo: ctx.svm.memo, challenge: ctx.secret },
+      });
+      continue;
+    }
     if (asset.kind !== 'erc20' || asset.address === undefined || asset.eip712 === undefined) continue;
     const network = ctx.registry.get(c.network);
     if (network === undefined || network.kind !== 'evm') continue;

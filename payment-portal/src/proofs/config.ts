@@ -29,6 +29,26 @@ const facilitatorSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+/**
+ * x402 `exact` on Solana (`proofs.x402.solana`): the portal co-signs the payer's transfer as fee
+ * payer and submits it. The fee-payer key is the only Solana key the portal may hold.
+ */
+const x402SolanaSchema = z.strictObject({
+  /**
+   * The fee payer's key, a secret source: a solana-keygen JSON file (64 numbers) or the 64-byte
+   * secret key in base58. It pays only transaction fees; no instruction may touch its accounts.
+   */
+  feePayerKey: secretSourceSchema,
+  /** Below this SOL balance (lamports) /readyz and the log report the fee payer as low. */
+  lowBalanceLamports: z.number().int().nonnegative().default(50_000_000),
+  /** The highest compute-unit price accepted (x402's reference: 5 lamports/CU = 5,000,000 µ-lamports). */
+  maxComputeUnitPriceMicroLamports: z.number().int().nonnegative().max(5_000_000).default(5_000_000),
+  /** The highest compute-unit limit accepted (a transfer and a memo need about 20,000). */
+  maxComputeUnitLimit: z.number().int().positive().max(1_400_000).default(200_000),
+  /** How long to wait for the submitted transaction to reach the network's commitment. */
+  confirmTimeoutMs: z.number().int().positive().default(30_000),
+});
+
 const x402Schema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -41,10 +61,13 @@ const x402Schema = z
     receiptTimeoutMs: z.number().int().positive().default(30_000),
     /** An authorization must stay valid at least this long after verification (x402: 6 s). */
     minValiditySeconds: seconds.default(6),
+    /** x402 `exact` on Solana networks (absent: no Solana x402 offers). */
+    solana: x402SolanaSchema.optional(),
   })
   .superRefine((x, ctx) => {
     if (!x.enabled) return;
-    if (x.mode === 'relayer' && x.relayerKey === undefined) {
+    // A Solana-only portal (a fee payer, no EVM settlement) needs no relayer.
+    if (x.mode === 'relayer' && x.relayerKey === undefined && x.solana === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['relayerKey'],

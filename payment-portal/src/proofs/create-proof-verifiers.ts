@@ -10,6 +10,7 @@ import {
 import type { PortalContext } from '../context.js';
 import type { SettleVerifier } from './settle-verifiers.js';
 import { RpcError } from '../watchers/evm/rpc-client.js';
+import { SolanaRpcUnavailableError } from './solana/rpc.js';
 import type { ProofsConfig } from './config.js';
 import { ProofRefusal, proofContextFrom, refusalResponse, type ProofContext } from './context.js';
 import { verifyEvmTxProof } from './evm/verify-tx-proof.js';
@@ -17,6 +18,7 @@ import { PROOF_REASONS } from './reasons.js';
 import { createFacilitatorClient, type FacilitatorClient } from './x402/facilitator-client.js';
 import type { Relayer } from './x402/relayer.js';
 import { settleX402 } from './x402/settle-x402.js';
+import { isSvmX402Proof, settleX402Svm, type SvmX402Deps } from './x402/svm/index.js';
 
 /** A verifier that works on the narrower ProofContext (tests and benchmarks call these directly). */
 export type ProofVerifier = (request: SettleRequest, pctx: ProofContext) => Promise<SettleResponse>;
@@ -29,6 +31,8 @@ export interface ProofVerifierDeps {
   facilitator?: FacilitatorClient | undefined;
   /** Transaction-hash proofs on Solana networks, from the Solana verifier. */
   solanaTx?: SettleVerifier | undefined;
+  /** x402 `exact` on Solana: the fee payer and the RPC it settles through (`proofs.x402.solana`). */
+  svm?: SvmX402Deps | undefined;
 }
 
 const RPC_RETRY_SECONDS = 5;
@@ -68,13 +72,18 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
       (x402.mode === 'facilitator' && x402.facilitator
         ? createFacilitatorClient(x402.facilitator)
         : undefined);
-    out.x402 = guarded((request, pctx) =>
-      settleX402(request as SettleRequest & { proof: X402Proof }, pctx, {
-        config: x402,
-        relayer: deps.relayer,
-        facilitator,
-      }),
-    );
+    out.x402 = guarded((request, pctx) => {
+      const x402Request = request as SettleRequest & { proof: X402Proof };
+      if (isSvmX402Proof(x402Request.proof, pctx.registry)) {
+        if (deps.svm === undefined)
+          throw new ProofRefusal(
+            REASONS.PAYMENT_WRONG_NETWORK,
+            'x402 payments are not settled on Solana here',
+          );
+        return settleX402Svm(x402Request, pctx, deps.svm);
+      }
+      return settleX402(x402Request, pctx, { config: x402, relayer: deps.relayer, facilitator });
+    });
   }
   return out;
 }
@@ -112,10 +121,10 @@ function guarded(fn: ProofVerifier): ProofVerifier {
         pctx.logger.info({ proof: request.proof.type, reason: err.code }, 'payment proof refused');
         return refusalResponse(err);
       }
-      if (err instanceof RpcError) {
+      if (err instanceof RpcError || err instanceof SolanaRpcUnavailableError) {
         pctx.onRefusal?.(PROOF_REASONS.CHAIN_UNAVAILABLE as Reason);
         pctx.logger.warn(
-          { proof: request.proof.type, err: { name: err.name, code: err.code } },
+          { proof: request.proof.type, err: { name: err.name, code: String(err.code) } },
           'RPC unavailable while verifying a proof',
         );
         return {

@@ -4,6 +4,7 @@ import type { ProofsConfig } from './config.js';
 import { createProofVerifiers } from './create-proof-verifiers.js';
 import { createSolanaTxVerifier } from './solana/create-verifier.js';
 import { createRelayer, type Relayer } from './x402/relayer.js';
+import { svmRpcFor, type SolanaFeePayer, type SvmX402Deps } from './x402/svm/index.js';
 
 /**
  * Everything the portal wires from `proofs:` config: the settle verifiers (the Map
@@ -17,6 +18,8 @@ export function createProofsFromConfig(
     rpcUrls: ReadonlyMap<string, readonly string[]>;
     rpcTimeoutMs?: number;
     solanaTx?: SettleVerifier;
+    /** The x402 Solana fee payer, loaded from `proofs.x402.solana.feePayerKey` (loadSolanaFeePayer). */
+    solanaFeePayer?: SolanaFeePayer | undefined;
   },
 ): {
   verifierMap: SettleVerifiers;
@@ -32,7 +35,15 @@ export function createProofsFromConfig(
           rpcTimeoutMs: portal.rpcTimeoutMs ?? 5_000,
         })
       : undefined;
-  const verifiers = createProofVerifiers({ config, relayer, solanaTx: portal.solanaTx });
+  const svm: SvmX402Deps | undefined =
+    x402?.enabled && x402.solana !== undefined && portal.solanaFeePayer !== undefined
+      ? {
+          config: x402.solana,
+          feePayer: portal.solanaFeePayer,
+          rpcFor: svmRpcFor(portal.rpcUrls, portal.rpcTimeoutMs ?? 5_000),
+        }
+      : undefined;
+  const verifiers = createProofVerifiers({ config, relayer, solanaTx: portal.solanaTx, svm });
   const verifierMap: SettleVerifiers = new Map();
   for (const key of ['tx', 'x402'] as const) {
     const v = verifiers[key];
@@ -49,7 +60,11 @@ export function createProofsFromConfig(
  */
 export function createSettleVerifiers(
   config: ProofsConfig,
-  portal: { registry: NetworkRegistry; rpcUrls: ReadonlyMap<string, readonly string[]> },
+  portal: {
+    registry: NetworkRegistry;
+    rpcUrls: ReadonlyMap<string, readonly string[]>;
+    solanaFeePayer?: SolanaFeePayer | undefined;
+  },
 ): { verifiers: SettleVerifiers; relayer: Relayer | undefined } {
   const solanaTx = createSolanaTxVerifier({ clockSkewMs: config.tx.clockSkewSeconds * 1_000 });
   const { verifierMap, relayer } = createProofsFromConfig(config, { ...portal, solanaTx });

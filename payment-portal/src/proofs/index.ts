@@ -28,3 +28,13 @@ export {
   TRANSFER_WITH_AUTHORIZATION_TYPES,
   EIP3009_ABI,
 } from './x402/authorization.js';
+export {
+  loadSolanaFeePayer,
+  createFeePayerMonitor,
+  registerFeePayerMetrics,
+  svmRpcFor,
+  type SolanaFeePayer,
+  type FeePayerMonitor,
+  type FeePayerStatus,
+  type SvmX402Deps,
+} from './x402/svm/index.js';

@@ -1,7 +1,7 @@
 import { formatEther } from 'ethers';
 import type { Registry } from 'prom-client';
 import type { PortalConfig } from '../config/schema.js';
-import type { Relayer } from '../proofs/index.js';
+import type { FeePayerMonitor, Relayer } from '../proofs/index.js';
 import type { Database } from '../storage/index.js';
 import { registerWatcherMetrics } from '../watchers/watcher-metrics.js';
 import type { WatcherHealth } from '../watchers/watcher-health.js';
@@ -22,6 +22,8 @@ export function createReadiness(deps: {
   config: PortalConfig;
   db: Database;
   relayer: Relayer | undefined;
+  /** The x402 Solana fee payer, when `proofs.x402.solana` is configured. */
+  feePayer?: FeePayerMonitor | undefined;
   watchers: ReadonlyMap<string, { health: WatcherHealth }>;
   registry: Registry;
 }): Readiness {
@@ -39,6 +41,7 @@ export function createReadiness(deps: {
     // No watcher configured: nothing to watch, nothing to report.
     if (healths.length > 0) checks.watchers = watchersCheck(healths, { staleAfterMs, now: Date.now() });
     if (deps.relayer) checks.relayer = await relayerCheck(deps.relayer);
+    if (deps.feePayer) checks.solanaFeePayer = await feePayerCheck(deps.feePayer);
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   };
 }
@@ -56,4 +59,28 @@ async function relayerCheck(relayer: Relayer): Promise<ReadinessCheck> {
       : `${n.network}=${formatEther(BigInt(n.balanceWei))}`,
   );
   return { ok: true, detail: `address ${status.address}; balance ${parts.join(' ') || 'no network'}` };
+}
+
+const LAMPORTS_PER_SOL = 1_000_000_000;
+
+/**
+ * The x402 Solana fee payer in /readyz: its address and SOL balance per network, `LOW` where it is
+ * under `proofs.x402.solana.lowBalanceLamports`. Informational (always ok), like the relayer: an
+ * unfunded fee payer fails only Solana x402 settlements; alert on
+ * `turnpike_portal_solana_fee_payer_low`.
+ */
+async function feePayerCheck(monitor: FeePayerMonitor): Promise<ReadinessCheck> {
+  const status = await monitor.status(RELAYER_READY_TIMEOUT_MS);
+  const parts = status.networks.map((n) =>
+    n.lamports === undefined
+      ? `${n.network}=unreadable`
+      : `${n.network}=${Number(n.lamports) / LAMPORTS_PER_SOL} SOL${n.low ? ' LOW' : ''}`,
+  );
+  const low = status.networks.some((n) => n.low === true);
+  return {
+    ok: true,
+    detail: `address ${status.address}; balance ${parts.join(' ') || 'no network'}${
+      low ? `; LOW: under ${Number(status.lowBalanceLamports) / LAMPORTS_PER_SOL} SOL` : ''
+    }`,
+  };
 }

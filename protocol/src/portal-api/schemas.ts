@@ -33,6 +33,13 @@ export const payeeResponseSchema = z.strictObject({
   solana: z.strictObject({ wallet: z.string().min(32).max(44) }).optional(),
   /** x402 `exact`: the networks it settles on and the address authorizations must pay. */
   x402: z.strictObject({ payTo: evmAddress, networks: z.array(z.string().min(1)) }).optional(),
+  /**
+   * x402 `exact` on Solana: the fee payer that co-signs (each offer's `extra.feePayer`) and the
+   * networks it settles on; offers pay the owner's wallet (`solana.wallet`).
+   */
+  x402Svm: z
+    .strictObject({ feePayer: z.string().min(32).max(44), networks: z.array(z.string().min(1)) })
+    .optional(),
   challengeTtlSeconds: z.number().int().positive(),
 });
 

@@ -24,3 +24,4 @@ export {
 } from './facilitator.js';
 export { encodeX402Header, decodeX402Header, MAX_X402_HEADER_BYTES } from './header.js';
 export { X402_HEADERS } from './headers.js';
+export { x402SvmMemo } from './svm-memo.js';

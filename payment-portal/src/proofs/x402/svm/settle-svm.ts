@@ -1,0 +1,242 @@
+import { getBase58Decoder, getBase64Decoder, getTransactionEncoder, type Address } from '@solana/kit';
+import {
+  normalizePath,
+  paymentRequestWireDigest,
+  REASONS,
+  x402SvmMemo,
+  type SettleRequest,
+  type SettleResponse,
+  type SplAsset,
+  type X402Proof,
+} from '@turnpike/protocol';
+import { creditProof, findBoundGrant, x402Binding, type Grant } from '../../../ledger/index.js';
+import type { ProofsConfig } from '../../config.js';
+import { ProofRefusal, type ProofContext } from '../../context.js';
+import { grantAgain, grantResponse } from '../../grant-response.js';
+import { readSolanaPayment } from '../../solana/read-payment.js';
+import type { SolanaRpcClient } from '../../solana/rpc.js';
+import { parseSolanaTx } from '../../solana/tx-schema.js';
+import { X402_MAX_TIMEOUT_SECONDS } from '../requirements.js';
+import { settlementsInProcess } from '../settlements-in-process.js';
+import { checkSvmTransfer } from './check-transaction.js';
+import { decodeSvmX402Proof, type DecodedSvmX402 } from './decode-svm.js';
+import type { SolanaFeePayer } from './fee-payer.js';
+import { submitAndConfirm } from './submit.js';
+import type { SvmSubmitRpc } from './svm-rpc.js';
+
+export type X402SolanaConfig = NonNullable<NonNullable<ProofsConfig['x402']>['solana']>;
+
+export interface SvmX402Deps {
+  config: X402SolanaConfig;
+  feePayer: SolanaFeePayer;
+  /** The RPC of a Solana network (reads through the verifier's client, sends through `submit`). */
+  rpcFor(network: string): { reads: SolanaRpcClient; submit: SvmSubmitRpc } | undefined;
+}
+
+const SECRET = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * x402 `exact` on Solana. The payer sends a transfer signed by them with the portal's fee payer
+ * left to sign; the portal checks it strictly (check-transaction.ts), co-signs, submits, waits for
+ * the network's commitment, reads the landed transaction's balances, and credits it through the
+ * ledger — keyed by (network, signature, 0), the same key a transaction-hash proof of it uses, so
+ * one payment is one credit whichever way it is presented. The binding: the transaction's Memo is
+ * the digest of the secret this requester's 402 carried (`extra.memo` of `extra.challenge`), so
+ * only a presentation with that secret is credited — a copy read off the chain carries no secret
+ * that hashes to it. The same payment presented again with its secret gets its grant back.
+ */
+export async function settleX402Svm(
+  request: SettleRequest & { proof: X402Proof },
+  pctx: ProofContext,
+  deps: SvmX402Deps,
+): Promise<SettleResponse> {
+  const d = decodeSvmX402Proof(request.proof, pctx.registry);
+  const { asset, amount, payTo, secret } = svmTermsOf(request, d, pctx, deps);
+  const checked = await checkSvmTransfer(d.transaction, {
+    feePayer: deps.feePayer.address,
+    mint: asset.mint,
+    payTo,
+    amount,
+    decimals: asset.decimals,
+    maxComputeUnitPriceMicroLamports: BigInt(deps.config.maxComputeUnitPriceMicroLamports),
+    maxComputeUnitLimit: deps.config.maxComputeUnitLimit,
+    memo: x402SvmMemo(secret),
+  });
+  const binding = x402Binding(
+    d.network.name,
+    asset.mint,
+    checked.payer,
+    Buffer.from(checked.payerSignature).toString('hex'),
+    secret,
+  );
+  const receiptOf = (tx: string) => ({
+    success: true,
+    transaction: tx,
+    network: d.network.caip2,
+    payer: checked.payer,
+  });
+  const again = (known: Grant) => {
+    if (!boughtFor(known, request))
+      throw new ProofRefusal(
+        REASONS.PAYMENT_ALREADY_REDEEMED,
+        'this payment already paid for another resource',
+      );
+    return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
+  };
+  const known = await findBoundGrant(pctx.db, binding);
+  if (known !== null) return again(known);
+  const rpc = deps.rpcFor(d.network.name);
+  if (rpc === undefined)
+    throw new ProofRefusal(
+      REASONS.PAYMENT_CHAIN_UNKNOWN,
+      `this portal has no RPC endpoint for ${d.network.name}`,
+    );
+
+  const settle = async (): Promise<Grant> => {
+    // The fee payer's signature is deterministic (Ed25519): the same message always gives the same
+    // transaction signature, so a retry finds the transaction it already sent.
+    const feePayerSignature = deps.feePayer.sign(checked.transaction.messageBytes as unknown as Uint8Array);
+    const signature = getBase58Decoder().decode(feePayerSignature);
+    const wire = getBase64Decoder().decode(
+      getTransactionEncoder().encode({
+        messageBytes: checked.transaction.messageBytes,
+        signatures: {
+          ...checked.transaction.signatures,
+          [deps.feePayer.address as Address]: feePayerSignature,
+        },
+      } as Parameters<ReturnType<typeof getTransactionEncoder>['encode']>[0]),
+    );
+    await submitAndConfirm(rpc, {
+      wire,
+      signature,
+      commitment: d.network.commitment,
+      timeoutMs: deps.config.confirmTimeoutMs,
+      logger: pctx.logger,
+    });
+    // Trust the landed transaction's balances, not the instruction data alone.
+    const landed = parseSolanaTx(await rpc.reads.getTransaction(signature, d.network.commitment), signature);
+    if (landed === null)
+      throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settled transaction could not be read back', {
+        retryAfterSeconds: 2,
+      });
+    const paid = readSolanaPayment(landed, { payTo, assetKind: 'spl', mint: asset.mint });
+    if (!paid.ok || paid.amount < amount)
+      throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this service');
+    const result = await creditProof(
+      pctx.db,
+      {
+        binding,
+        target: {
+          host: request.host,
+          scheme: request.scheme,
+          resource: normalizePath(request.resource).path,
+          originalUri: request.originalUri,
+        },
+        request: {
+          claims: request.request.claims,
+          tokenLifetimeMs: request.request.tokenLifetimeMs,
+          digest: paymentRequestWireDigest(request.request),
+          description: request.request.description,
+        },
+        payableUntil: new Date((pctx.now ?? Date.now)() + X402_MAX_TIMEOUT_SECONDS * 1000),
+        clientIp: request.client?.ip ?? null,
+        payment: {
+          network: d.network.name,
+          txHash: signature,
+          logIndex: 0,
+          payer: checked.payer,
+          payTo,
+          asset: asset.mint,
+          amountAtomic: paid.amount,
+          blockNumber: landed.slot,
+          blockHash: null,
+          status: 'settled',
+        },
+      },
+      (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'x402' }]),
+    );
+    if (result.ok) return result.grant;
+    if (result.reason === 'binding_taken') {
+      const grant = await findBoundGrant(pctx.db, binding);
+      if (grant !== null) return grant;
+    }
+    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
+  };
+
+  // A copy of a payment this process is settling waits for that settlement and gets its grant.
+  const inProcess = settlementsInProcess(pctx.db);
+  const joined = inProcess.get(binding);
+  let grant: Grant;
+  try {
+    grant = await (joined ?? inProcess.start(binding, settle));
+  } catch (err) {
+    if (joined === undefined)
+      pctx.events?.settlementFailed({
+        network: d.network.name,
+        asset: asset.mint,
+        amountAtomic: amount,
+        host: request.host,
+        // The portal submits the transaction itself, as the EVM relayer does.
+        mode: 'relayer',
+        reason: err instanceof ProofRefusal ? err.code : REASONS.X402_SETTLE_FAILED,
+      });
+    throw err;
+  }
+  return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
+}
+
+/**
+ * The resource's Solana terms the payment must meet, from the portal's own configuration: an SPL
+ * offer of the resource on this network in the mint the client accepted, paying the owner's wallet,
+ * at the price, with this portal's fee payer and the requester's secret echoed.
+ */
+function svmTermsOf(
+  request: SettleRequest,
+  d: DecodedSvmX402,
+  pctx: ProofContext,
+  deps: SvmX402Deps,
+): { asset: SplAsset; amount: bigint; payTo: string; secret: string } {
+  const wallet = pctx.payee.solana?.wallet;
+  if (wallet === undefined || !(pctx.payee.x402Svm?.networks ?? []).includes(d.network.name))
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_NETWORK,
+      `x402 payments are not settled on ${d.network.name}`,
+    );
+  const offered = request.request.offers.filter(
+    (o) => o.network === d.network.name && o.asset.kind === 'spl',
+  );
+  if (offered.length === 0)
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_NETWORK,
+      `this resource is not offered in a token on ${d.network.name}`,
+    );
+  const offer = offered.find((o) => (o.asset as SplAsset).mint === d.accepted.asset);
+  if (offer === undefined)
+    throw new ProofRefusal(REASONS.PAYMENT_WRONG_ASSET, 'x402 pays this resource only in its offered tokens');
+  if (d.accepted.payTo !== wallet)
+    throw new ProofRefusal(REASONS.X402_RECIPIENT_MISMATCH, 'the payment is not addressed to this service');
+  const amount = BigInt(offer.atomic);
+  if (BigInt(d.accepted.amount) !== amount)
+    throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
+  if (d.accepted.extra?.['feePayer'] !== deps.feePayer.address)
+    throw new ProofRefusal(
+      REASONS.X402_SVM_FEE_PAYER_MISUSED,
+      "the accepted fee payer is not this service's",
+    );
+  const secret = d.accepted.extra?.['challenge'];
+  if (typeof secret !== 'string' || !SECRET.test(secret))
+    throw new ProofRefusal(
+      REASONS.PAYMENT_UNBOUND,
+      'x402 on Solana needs the `extra.challenge` of the 402 echoed in `accepted`',
+    );
+  return { asset: offer.asset as SplAsset, amount, payTo: wallet, secret };
+}
+
+/** Whether a grant is the access this request asks for (host, resource, required claims). */
+function boughtFor(grant: Grant, request: SettleRequest): boolean {
+  return (
+    grant.host === request.host &&
+    grant.resource === normalizePath(request.resource).path &&
+    Object.entries(request.request.claims).every(([name, value]) => grant.claims[name] === value)
+  );
+}
