@@ -73,6 +73,8 @@ export const REASONS = {
   X402_NONCE_USED: 'x402_nonce_used',
   X402_INSUFFICIENT_BALANCE: 'x402_insufficient_balance',
   X402_SETTLE_FAILED: 'x402_settle_failed',
+  /** x402 Permit2: the payer has not approved Permit2 for the amount (x402 answers 412). */
+  X402_PERMIT2_ALLOWANCE_REQUIRED: 'x402_permit2_allowance_required',
   /** x402 `exact` on Solana: the transaction does not decode, or its signers or signatures are wrong. */
   X402_SVM_TRANSACTION_INVALID: 'x402_svm_transaction_invalid',
   /** x402 `exact` on Solana: not the instruction layout the scheme allows. */

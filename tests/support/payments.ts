@@ -26,6 +26,7 @@ import {
   type DeployedToken,
 } from './anvil.js';
 import { startGateway, type GatewayKind, type RunningGateway } from './gateways.js';
+import { deployPermit2, deployPlainToken, type PlainToken } from './permit2.js';
 import { startTestUpstream, type PaymentRequestWireJson, type TestUpstream } from './upstream.js';
 
 /** The registry name the chain is served under, its chain id and x402 (CAIP-2) name. */
@@ -66,6 +67,8 @@ export interface PaymentStack {
   gateway: RunningGateway;
   /** `http://127.0.0.1:<gateway port>` */
   baseUrl: string;
+  /** With `permit2`: the plain ERC-20 (configured as `PLAIN`, x402 through Permit2). */
+  plain?: PlainToken;
   /** Dev accounts 1..4, each holding 1,000 USDC and anvil's 10,000 ETH. */
   payers: DevAccount[];
   /** Requests of the app itself (not the authorizer's probes) whose path starts with `prefix`. */
@@ -89,6 +92,13 @@ export async function startPaymentStack(opts: {
   gateway: GatewayKind;
   /** Blocks on top of a payment before it counts (default 1). */
   confirmations?: number;
+  /**
+   * Also Permit2 and x402's exact Permit2 proxy at their canonical addresses and a plain ERC-20
+   * (no EIP-3009) configured as `PLAIN` with `assetTransferMethod: permit2`; payers hold 1,000.
+   */
+  permit2?: boolean;
+  /** What the upstream asks (default PRICE). */
+  price?: PaymentRequestWireJson;
 }): Promise<PaymentStack> {
   const cleanups: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
@@ -107,8 +117,14 @@ export async function startPaymentStack(opts: {
       await usdc.mint(p.address, 1_000_000_000n);
       await lookAlike.mint(p.address, 1_000_000_000n);
     }
+    let plain: PlainToken | undefined;
+    if (opts.permit2 === true) {
+      await deployPermit2(anvil);
+      plain = await deployPlainToken(anvil, devAccount(0, provider).wallet);
+      for (const p of payers) await plain.mint(p.address, 1_000_000_000n);
+    }
 
-    const upstream = await startTestUpstream({ price: PRICE });
+    const upstream = await startTestUpstream({ price: opts.price ?? PRICE });
     cleanups.push(() => upstream.close());
 
     const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-payments-'));
@@ -117,7 +133,19 @@ export async function startPaymentStack(opts: {
     const networks = {
       [PAY_NETWORK]: {
         confirmations: opts.confirmations ?? 1,
-        tokens: { USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } } },
+        tokens: {
+          USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } },
+          ...(plain === undefined
+            ? {}
+            : {
+                PLAIN: {
+                  address: plain.address,
+                  decimals: 6,
+                  eip712: { name: 'Plain Token', version: '1' },
+                  assetTransferMethod: 'permit2',
+                },
+              }),
+        },
       },
     };
     const portalFile = {
@@ -186,6 +214,7 @@ export async function startPaymentStack(opts: {
       provider,
       usdc,
       lookAlike,
+      ...(plain === undefined ? {} : { plain }),
       portal,
       authz,
       upstream,

@@ -267,6 +267,9 @@ function x402EvmOffersOf(request: PaymentRequest, payee: PayeeResponse, deps: Re
         decimals: o.asset.decimals,
         address: o.asset.address,
         eip712: o.asset.eip712,
+        ...(o.asset.assetTransferMethod === undefined
+          ? {}
+          : { assetTransferMethod: o.asset.assetTransferMethod }),
       },
       amount: o.amount,
       atomic: o.atomic.toString(),

@@ -26,6 +26,8 @@ export interface X402EvmExtra {
   name: string;
   version: string;
   challenge: string;
+  /** `permit2` for a token without EIP-3009 (x402's default, `eip3009`, is left out). */
+  assetTransferMethod?: 'permit2';
 }
 
 /** `extra` of a Solana requirement (scheme_exact_svm.md) with the requester's secret. */
@@ -90,7 +92,13 @@ export function x402Terms(challengeOffers: readonly ChallengeOffer[], ctx: X402C
     if (asset.kind !== 'erc20' || asset.address === undefined || asset.eip712 === undefined) continue;
     const network = ctx.registry.get(c.network);
     if (network === undefined || network.kind !== 'evm') continue;
-    const extra = { name: asset.eip712.name, version: asset.eip712.version, challenge: ctx.secret };
+    const permit2 = asset.assetTransferMethod === 'permit2';
+    const extra: X402EvmExtra = {
+      name: asset.eip712.name,
+      version: asset.eip712.version,
+      challenge: ctx.secret,
+      ...(permit2 ? { assetTransferMethod: 'permit2' as const } : {}),
+    };
     v2.push({
       scheme: 'exact',
       network: network.caip2,
@@ -100,7 +108,8 @@ export function x402Terms(challengeOffers: readonly ChallengeOffer[], ctx: X402C
       maxTimeoutSeconds: ctx.maxTimeoutSeconds,
       extra,
     });
-    if (network.x402V1Name !== undefined) {
+    // x402 v1 clients know only EIP-3009.
+    if (network.x402V1Name !== undefined && !permit2) {
       v1.push({
         scheme: 'exact',
         network: network.x402V1Name,

@@ -19,6 +19,8 @@ import { createFacilitatorClient, type FacilitatorClient } from './x402/facilita
 import type { Relayer } from './x402/relayer.js';
 import { settleX402 } from './x402/settle-x402.js';
 import { isSvmX402Proof, settleX402Svm, type SvmX402Deps } from './x402/svm/index.js';
+import { isPermit2X402Proof } from './x402/permit2/decode-permit2.js';
+import { settlePermit2 } from './x402/permit2/settle-permit2.js';
 
 /** A verifier that works on the narrower ProofContext (tests and benchmarks call these directly). */
 export type ProofVerifier = (request: SettleRequest, pctx: ProofContext) => Promise<SettleResponse>;
@@ -82,6 +84,8 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
           );
         return settleX402Svm(x402Request, pctx, deps.svm);
       }
+      if (isPermit2X402Proof(x402Request.proof))
+        return settlePermit2(x402Request, pctx, { config: x402, relayer: deps.relayer });
       return settleX402(x402Request, pctx, { config: x402, relayer: deps.relayer, facilitator });
     });
   }

@@ -10,6 +10,7 @@ const tokenOverrideSchema = z.strictObject({
   address: evmAddressSchema.optional(),
   mint: solanaAddressSchema.optional(),
   eip712: z.strictObject({ name: z.string().optional(), version: z.string().optional() }).optional(),
+  assetTransferMethod: z.enum(['eip3009', 'permit2']).optional(),
 });
 
 /** One entry of `networks:` in config: a new network, or fields replacing a built-in's. */

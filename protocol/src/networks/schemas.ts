@@ -32,6 +32,8 @@ export const erc20AssetSchema = z.strictObject({
   decimals: decimalsSchema,
   address: evmAddressSchema,
   eip712: z.strictObject({ name: z.string().min(1).max(64), version: z.string().min(1).max(16) }),
+  /** How x402 `exact` moves it: EIP-3009 (default) or Permit2 (a token without EIP-3009). */
+  assetTransferMethod: z.enum(['eip3009', 'permit2']).optional(),
 });
 export const splAssetSchema = z.strictObject({
   kind: z.literal('spl'),

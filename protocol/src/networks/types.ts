@@ -12,6 +12,11 @@ export interface Erc20Asset {
   address: string;
   /** EIP-712 domain of the token (EIP-3009 / x402 `extra.name`/`extra.version`). */
   eip712: { name: string; version: string };
+  /**
+   * How x402 `exact` moves it: `eip3009` (transferWithAuthorization; the default) or `permit2`
+   * (a token without EIP-3009: the payer approves Permit2 once and signs a witness transfer).
+   */
+  assetTransferMethod?: 'eip3009' | 'permit2';
 }
 
 export interface SplAsset {

@@ -73,6 +73,7 @@ export const challengeOfferSchema = z.strictObject({
     address: z.string().optional(),
     mint: z.string().optional(),
     eip712: z.strictObject({ name: z.string(), version: z.string() }).optional(),
+    assetTransferMethod: z.enum(['eip3009', 'permit2']).optional(),
   }),
   /** Canonical decimal in whole units. */
   amount: z.string().min(1),

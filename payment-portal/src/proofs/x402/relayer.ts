@@ -22,6 +22,17 @@ export interface Relayer {
     receiptTimeoutMs: number,
     hooks?: SettleHooks<T>,
   ): Promise<T>;
+  /**
+   * Sends one contract call (`to`, `data`) from the relayer in the network's lane and waits for
+   * its receipt (x402 Permit2: the proxy's `settle`); refuses with `x402_settle_failed` when it
+   * cannot be sent or reverts.
+   */
+  submit<T = TransactionReceipt>(
+    network: EvmNetwork,
+    call: { to: string; data: string },
+    receiptTimeoutMs: number,
+    hooks?: SettleHooks<T>,
+  ): Promise<T>;
   /** Address and gas balance on every network it can reach (for /readyz and a gauge). */
   status(timeoutMs?: number): Promise<RelayerStatus>;
 }
@@ -113,6 +124,29 @@ export function createRelayer(opts: RelayerOptions): Relayer {
           throw revertRefusal(cause);
         }
         const receipt = await pollReceipt(l.provider, sent.hash as string, receiptTimeoutMs);
+        if (receipt.status !== 1)
+          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
+        return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
+      });
+    },
+    async submit<T>(
+      network: EvmNetwork,
+      call: { to: string; data: string },
+      receiptTimeoutMs: number,
+      hooks: SettleHooks<T> = {},
+    ): Promise<T> {
+      const l = lane(network);
+      return l.mutex.run(async () => {
+        await hooks.beforeSend?.();
+        let sent;
+        try {
+          sent = await l.signer.sendTransaction({ to: call.to, data: call.data });
+        } catch (cause) {
+          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction could not be sent', {
+            cause,
+          });
+        }
+        const receipt = await pollReceipt(l.provider, sent.hash, receiptTimeoutMs);
         if (receipt.status !== 1)
           throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
         return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
