@@ -14,6 +14,7 @@ import { Contract } from 'ethers';
 import { privateKeyToAccount } from 'viem/accounts';
 import { PAY_CAIP2, PAY_NETWORK, startPaymentStack, type PaymentStack } from '../support/payments.js';
 import { PERMIT2_ADDRESS, PLAIN_TOKEN_ABI, X402_EXACT_PERMIT2_PROXY } from '../support/permit2.js';
+import { paymentSignature } from './x402-payload.js';
 
 const PRICE_ATOMIC = 10_000n;
 let stack: PaymentStack;
@@ -232,7 +233,7 @@ describe('x402 exact with Permit2 (a plain ERC-20) through NGINX', () => {
     expect(stack.appHits('/premium/permit2/elsewhere')).toBe(0);
   });
 
-  it('refuses a permit of another amount, to another address, or for another spender', async () => {
+  it('refuses a permit of another amount, to another address, or for another spender, and an EIP-3009 authorization for the token', async () => {
     await approvePermit2(2);
     const path = '/premium/permit2/bad';
     const before = await stack.plain!.balanceOf(stack.payers[2]!.address);
@@ -247,6 +248,13 @@ describe('x402 exact with Permit2 (a plain ERC-20) through NGINX', () => {
     expect(await reasonOf(await present(path, await handSigned(2, v2, { spender: other })))).toBe(
       REASONS.X402_PAYLOAD_INVALID,
     );
+    // An EIP-3009 authorization for the plain token: it has no transferWithAuthorization.
+    const eip3009 = await paymentSignature(privateKeyToAccount(stack.payers[2]!.privateKey), {
+      ...v2,
+      scheme: 'exact',
+      extra: { name: 'Plain Token', version: '1' },
+    });
+    expect(await reasonOf(await present(path, eip3009))).toBe(REASONS.PAYMENT_WRONG_ASSET);
     expect(await stack.plain!.balanceOf(stack.payers[2]!.address)).toBe(before);
     expect(stack.appHits(path)).toBe(0);
   });

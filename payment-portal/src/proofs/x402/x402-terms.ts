@@ -53,6 +53,12 @@ export function x402TermsOf(
       ? candidates[0]!
       : (candidates.find((o) => isSignedFor(d.exact, d.network, o.asset as Erc20Asset)) ?? candidates[0]!);
   const asset = offer.asset as Erc20Asset;
+  // A token without EIP-3009 (its DOMAIN_SEPARATOR and transferWithAuthorization do not exist).
+  if (asset.assetTransferMethod === 'permit2')
+    throw new ProofRefusal(
+      REASONS.PAYMENT_WRONG_ASSET,
+      `${asset.symbol} is paid through Permit2, not EIP-3009`,
+    );
   const amount = BigInt(offer.atomic);
   if (d.accepted !== undefined && BigInt(d.accepted.amount) !== amount)
     throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
