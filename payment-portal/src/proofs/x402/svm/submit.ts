@@ -27,7 +27,7 @@ export async function submitAndConfirm(
   const known = await rpc.reads.getSignatureStatus(tx.signature);
   if (known === null) {
     try {
-      await rpc.submit.sendTransaction(tx.wire, tx.commitment);
+      await rpc.submit.sendTransaction(tx.wire);
     } catch (err) {
       if (!(err instanceof SolanaRpcAnswerError)) throw err;
       const text = JSON.stringify([err.message, err.data ?? null]);

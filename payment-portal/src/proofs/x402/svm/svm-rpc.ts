@@ -15,8 +15,11 @@ export class SolanaRpcAnswerError extends Error {
 
 /** The two calls settlement and the fee payer's status need beyond the verifier's client. */
 export interface SvmSubmitRpc {
-  /** Sends a signed base64 transaction with preflight at `commitment`; resolves to its signature. */
-  sendTransaction(base64: string, commitment: 'processed' | 'confirmed' | 'finalized'): Promise<string>;
+  /**
+   * Sends a signed base64 transaction with preflight at `confirmed` (a finalized bank may not know
+   * the client's recent blockhash yet); resolves to its signature.
+   */
+  sendTransaction(base64: string): Promise<string>;
   /** Lamports held by `address`. */
   getBalance(address: string): Promise<bigint>;
 }
@@ -58,10 +61,10 @@ export function createSvmSubmitRpc(opts: { urls: readonly string[]; timeoutMs: n
     throw new SolanaRpcUnavailableError(method, last);
   }
   return {
-    async sendTransaction(base64, commitment) {
+    async sendTransaction(base64) {
       const result = await call('sendTransaction', [
         base64,
-        { encoding: 'base64', preflightCommitment: commitment, maxRetries: 5 },
+        { encoding: 'base64', preflightCommitment: 'confirmed', maxRetries: 5 },
       ]);
       return z.string().min(1).parse(result);
     },
