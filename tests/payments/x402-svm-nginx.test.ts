@@ -215,6 +215,23 @@ describe('x402 exact on Solana: refusals through NGINX', () => {
     );
   });
 
+  it('a payer without the funds, and a transaction whose blockhash expired before it was presented', async () => {
+    const { createAta } = await import('../support/solana/payer.js');
+    const { generateKeyPairSigner } = await import('@solana/kit');
+    const broke = await generateKeyPairSigner();
+    await createAta(stack.rpc, stack.mintAuthority, broke.address, stack.usdcMint);
+    await expectRefused('/premium/svm/broke', {}, REASONS.X402_INSUFFICIENT_BALANCE, broke);
+
+    const path = '/premium/svm/stale';
+    const accepted = await requirement(path);
+    const tx = await svmTransaction(stack.rpc, stack.payers[2]!, accepted);
+    stack.front.svm.expireBlockhash();
+    expect(
+      await reasonOf(await present(path, svmPaymentSignature(accepted, tx, `${stack.baseUrl}${path}`))),
+    ).toBe(REASONS.X402_AUTHORIZATION_EXPIRED);
+    expect(stack.appHits(path)).toBe(0);
+  });
+
   it('a replay of a paid transaction: its requester gets the same grant back (nothing moves), anyone else nothing', async () => {
     const path = '/premium/svm/replay';
     const payer = stack.payers[1]!;

@@ -12,7 +12,7 @@
  *
  * Limits (documented in docs/solana.md): no `jsonParsed`/`base64` getTransaction encodings, no
  * websockets, no address lookup tables (static keys only), no inner instructions; errors are
- * Solana-style JSON only for instruction errors; every transaction lands at `landAt` (finalized
+ * Solana-style JSON only for instruction and fieldless errors (`"BlockhashNotFound"`); every transaction lands at `landAt` (finalized
  * unless told) and moves only when the test says so; the blockhash changes only on
  * `svm.expireBlockhash()`; account reads ignore commitment. Preflight is real: a failing
  * transaction is refused with -32002 unless sent with `skipPreflight`, in which case it lands with

@@ -9,6 +9,7 @@ import {
   type Transaction,
 } from '@solana/kit';
 import { FailedTransactionMetadata, type LiteSVM } from 'litesvm';
+import { FIELDLESS_TRANSACTION_ERRORS } from './fieldless-errors.js';
 
 /** SPL Token and Token-2022: the programs whose accounts carry token balances. */
 const TOKEN_PROGRAMS = new Set([
@@ -80,6 +81,7 @@ export function rpcError(err: unknown): unknown {
   }
   if (typeof e === 'object' && e !== null && typeof e.accountIndex === 'number')
     return { InsufficientFundsForRent: { account_index: e.accountIndex } };
+  if (typeof err === 'number') return FIELDLESS_TRANSACTION_ERRORS[err] ?? String(err);
   return String(err);
 }
 
