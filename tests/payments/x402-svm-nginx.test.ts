@@ -8,7 +8,7 @@
 import { REASONS, x402SvmMemo } from '@turnpike/protocol';
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch';
 import { ExactSvmScheme } from '@x402/svm/exact/client';
-import type { KeyPairSigner } from '@solana/kit';
+import { generateKeyPairSigner, type KeyPairSigner } from '@solana/kit';
 import {
   SOLANA_PAY_CAIP2,
   SOLANA_PAY_NETWORK,
@@ -16,6 +16,7 @@ import {
   startSolanaPaymentStack,
   type SolanaPaymentStack,
 } from '../support/solana-payments.js';
+import { createAta, mintTo } from '../support/solana/payer.js';
 import {
   svmPaymentSignature,
   svmRequirements,
@@ -194,7 +195,6 @@ describe('x402 exact on Solana: refusals through NGINX', () => {
 
   it("the fee payer as the transfer's authority (its own tokens), and a memo that is not the requester's", async () => {
     // The fee payer holds the token too: a transfer of its funds, were the portal to sign it, would go through.
-    const { createAta, mintTo } = await import('../support/solana/payer.js');
     const feePayerAta = await createAta(stack.rpc, stack.mintAuthority, stack.feePayer, stack.usdcMint);
     await mintTo(stack.rpc, stack.mintAuthority, stack.usdcMint, feePayerAta, 1_000_000n);
     await expectRefused(
@@ -216,8 +216,6 @@ describe('x402 exact on Solana: refusals through NGINX', () => {
   });
 
   it('a payer without the funds, and a transaction whose blockhash expired before it was presented', async () => {
-    const { createAta } = await import('../support/solana/payer.js');
-    const { generateKeyPairSigner } = await import('@solana/kit');
     const broke = await generateKeyPairSigner();
     await createAta(stack.rpc, stack.mintAuthority, broke.address, stack.usdcMint);
     await expectRefused('/premium/svm/broke', {}, REASONS.X402_INSUFFICIENT_BALANCE, broke);
