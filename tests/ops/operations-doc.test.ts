@@ -9,7 +9,8 @@ import type { Registry } from 'prom-client';
 import { createAuthzMetrics } from '../../authz-service/src/metrics.js';
 import { PORTAL_EVENTS } from '../../payment-portal/src/events/event-names.js';
 import { createPortalMetrics } from '../../payment-portal/src/metrics.js';
-import type { Relayer } from '../../payment-portal/src/proofs/index.js';
+import type { FeePayerMonitor, Relayer } from '../../payment-portal/src/proofs/index.js';
+import { registerFeePayerMetrics } from '../../payment-portal/src/proofs/x402/svm/fee-payer-metrics.js';
 import { registerRelayerMetrics } from '../../payment-portal/src/proofs/x402/relayer-metrics.js';
 import { createWatcherHealth } from '../../payment-portal/src/watchers/watcher-health.js';
 import { registerWatcherMetrics } from '../../payment-portal/src/watchers/watcher-metrics.js';
@@ -38,6 +39,7 @@ function portalNames(): string[] {
   registerWatcherMetrics(registry, [createWatcherHealth({ network: 'anvil', kind: 'evm' })]);
   // Registering reads nothing from the relayer (its gauge reads it at scrape time only).
   registerRelayerMetrics(registry, {} as Relayer);
+  registerFeePayerMetrics(registry, {} as FeePayerMonitor);
   return own(registry, 'turnpike_portal_');
 }
 
