@@ -51,6 +51,15 @@ function tag(key: Buffer, body: string): Buffer {
 }
 
 /**
+ * base64url HMAC-SHA256 of an ASCII `body` under `key` (the seal's own MAC, for other stateless
+ * bindings such as MPP challenge ids). Non-ASCII input is refused: callers pass wire strings.
+ */
+export function macBase64url(key: Buffer, body: string): string {
+  if (!/^[\x00-\x7f]*$/.test(body)) throw new TypeError('a MAC input must be ASCII');
+  return tag(key, body).toString('base64url');
+}
+
+/**
  * Seals a JSON value: `base64url(JSON).base64url(HMAC-SHA256(key, first part))`. Not encrypted:
  * what is sealed is readable by whoever holds it (it carries nothing secret), but any change
  * breaks the MAC.
