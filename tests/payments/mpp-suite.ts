@@ -99,9 +99,13 @@ export function mppSuite(gateway: GatewayKind): void {
     ]);
     // The pushed transfers pay this 402's own receive address (the JSON body's, the same sealed challenge).
     const body = (await res.json()) as { paymentDetails: { serviceWallet: string } };
-    expect((challenges[1]!.request as { recipient: string }).recipient).toBe(body.paymentDetails.serviceWallet);
+    expect((challenges[1]!.request as { recipient: string }).recipient).toBe(
+      body.paymentDetails.serviceWallet,
+    );
     expect(new Set(challenges.map((c) => c.id)).size).toBe(3);
-    expect(challenges.every((c) => typeof c.expires === 'string' && Date.parse(c.expires) > Date.now())).toBe(true);
+    expect(challenges.every((c) => typeof c.expires === 'string' && Date.parse(c.expires) > Date.now())).toBe(
+      true,
+    );
   });
 
   it(`mppx pays with an EIP-3009 authorization through ${gateway}: once upstream, a Payment-Receipt, a token for the next call`, async () => {
