@@ -1,36 +1,41 @@
 import {
-  canonicalBase64url,
+  authParam,
+  canonicalJson,
   checksumEvmAddress,
   EVM_NATIVE_CURRENCY,
   MPP_CHARGE_INTENT,
   MPP_METHODS,
   mppChallengeId,
-  paymentChallenge,
   type ChallengeOffer,
   type NetworkRegistry,
   type PriceOffer,
   type SolanaNetwork,
 } from '@turnpike/protocol';
 
+/**
+ * A `request` JSON (JCS) with one hole, split around it: built once per resource by the canonical
+ * serialiser, filled per 402 by concatenation (sorting keys on every 402 cost more than the rest).
+ */
+interface RequestTemplate {
+  before: string;
+  after: string;
+}
+
 /** One MPP challenge of a resource, as far as it is the same for every 402 of it. */
 type ChallengeSpec =
   /** evm `authorization`: EIP-3009 to the portal's x402 address, settled by its relayer/facilitator. */
   | { kind: 'authorization'; request: string }
-  /** evm `hash` / solana `signature`: a pushed transfer to this 402's own address or reference. */
-  | { kind: 'push'; method: string; request: (payTo: PushTargets) => string | undefined };
-
-/** Where this 402's pushed transfers go: its sealed challenge's address and Solana reference. */
-export interface PushTargets {
-  evmPayTo?: string | undefined;
-  reference?: string | undefined;
-  /** The Solana wallet every Solana offer pays. */
-  solanaWallet?: string | undefined;
-}
+  /** evm `hash`: a pushed transfer to this 402's own receive address (the hole). */
+  | { kind: 'evm-push'; request: RequestTemplate }
+  /** solana `signature`: a pushed transfer carrying this 402's reference key (the hole). */
+  | { kind: 'solana-push'; fixed: Record<string, unknown>; cluster: string; decimals: number | undefined };
 
 /** A resource's MPP challenges, prepared once per payment request and payee. */
 export interface MppPlan {
   specs: readonly ChallengeSpec[];
 }
+
+const HOLE = '@@turnpike-mpp-recipient@@';
 
 /**
  * Plans the `WWW-Authenticate: Payment` challenges of a resource: one evm `charge` with
@@ -51,49 +56,38 @@ export function planMppChallenges(
     if (network?.kind !== 'evm' || o.asset.address === undefined) continue;
     specs.push({
       kind: 'authorization',
-      request: canonicalBase64url({
-        amount: o.atomic,
-        currency: checksumEvmAddress(o.asset.address) ?? o.asset.address,
-        recipient: o.payTo,
-        methodDetails: {
-          chainId: network.chainId,
-          credentialTypes: ['authorization'],
-          decimals: o.asset.decimals,
-        },
-      }),
+      request: base64url(
+        canonicalJson({
+          amount: o.atomic,
+          currency: checksumEvmAddress(o.asset.address) ?? o.asset.address,
+          recipient: o.payTo,
+          methodDetails: {
+            chainId: network.chainId,
+            credentialTypes: ['authorization'],
+            decimals: o.asset.decimals,
+          },
+        }),
+      ),
     });
   }
   for (const o of txOffers) {
     const network = registry.get(o.network);
     if (network?.kind === 'evm') {
-      const currency = o.asset.kind === 'erc20' ? o.asset.address : EVM_NATIVE_CURRENCY;
-      const fixed = {
-        amount: o.atomic.toString(),
-        currency,
-        methodDetails: { chainId: network.chainId, credentialTypes: ['hash'], decimals: o.asset.decimals },
-      };
       specs.push({
-        kind: 'push',
-        method: MPP_METHODS.evm,
-        request: (t) =>
-          t.evmPayTo === undefined ? undefined : canonicalBase64url({ ...fixed, recipient: t.evmPayTo }),
+        kind: 'evm-push',
+        request: template({
+          amount: o.atomic.toString(),
+          currency: o.asset.kind === 'erc20' ? o.asset.address : EVM_NATIVE_CURRENCY,
+          methodDetails: { chainId: network.chainId, credentialTypes: ['hash'], decimals: o.asset.decimals },
+          recipient: HOLE,
+        }),
       });
     } else if (network?.kind === 'solana') {
-      const currency = o.asset.kind === 'spl' ? o.asset.mint : 'sol';
-      const decimals = o.asset.kind === 'spl' ? { decimals: o.asset.decimals } : {};
-      const cluster = solanaCluster(network);
       specs.push({
-        kind: 'push',
-        method: MPP_METHODS.solana,
-        request: (t) =>
-          t.reference === undefined || t.reference === '' || t.solanaWallet === undefined
-            ? undefined
-            : canonicalBase64url({
-                amount: o.atomic.toString(),
-                currency,
-                recipient: t.solanaWallet,
-                methodDetails: { network: cluster, ...decimals, reference: t.reference },
-              }),
+        kind: 'solana-push',
+        fixed: { amount: o.atomic.toString(), currency: o.asset.kind === 'spl' ? o.asset.mint : 'sol' },
+        cluster: solanaCluster(network),
+        decimals: o.asset.kind === 'spl' ? o.asset.decimals : undefined,
       });
     }
   }
@@ -101,7 +95,7 @@ export function planMppChallenges(
 }
 
 /** What differs between two 402s of one resource. */
-export interface MppFill extends PushTargets {
+export interface MppFill {
   key: Buffer;
   /** The protection space: the host the client asked. */
   realm: string;
@@ -111,45 +105,66 @@ export interface MppFill extends PushTargets {
   expires: string;
   /** The sealed API challenge this 402 carries (absent: no pushed-transfer challenges). */
   sealed?: string | undefined;
+  /** Where this 402's pushed transfers go: its sealed challenge's address and Solana reference. */
+  evmPayTo?: string | undefined;
+  reference?: string | undefined;
+  /** The Solana wallet every Solana offer pays. */
+  solanaWallet?: string | undefined;
 }
 
 /**
  * The `WWW-Authenticate` value: every challenge of the plan, comma-separated in one field (RFC
- * 9110 §11.6.1 allows several challenges per field; one field keeps every gateway's header
- * handling simple). Each id is the draft's HMAC over the challenge's parameters. Undefined when
- * the plan has nothing payable in this 402.
+ * 9110 §11.6.1 allows several challenges per field; one field keeps every gateway's and
+ * transport's header handling as it is). Each id is the draft's HMAC over the challenge's
+ * parameters. Undefined when nothing is payable in this 402.
  */
 export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefined {
   if (plan.specs.length === 0) return undefined;
+  // `opaque`: JCS by construction (keys in order; the sealed value is base64url, the path is
+  // escaped by JSON.stringify).
+  const resource = JSON.stringify(f.resource);
+  const resourceOpaque = base64url(`{"r":${resource}}`);
+  const pushOpaque = f.sealed === undefined ? undefined : base64url(`{"c":"${f.sealed}","r":${resource}}`);
+  const realm = authParam('realm', f.realm);
   const out: string[] = [];
-  const resourceOpaque = canonicalBase64url({ r: f.resource });
-  const pushOpaque = f.sealed === undefined ? undefined : canonicalBase64url({ c: f.sealed, r: f.resource });
   for (const spec of plan.specs) {
-    let method: string;
-    let request: string | undefined;
-    let opaque: string;
-    if (spec.kind === 'authorization') {
-      method = MPP_METHODS.evm;
-      request = spec.request;
-      opaque = resourceOpaque;
-    } else {
+    let method: string = MPP_METHODS.evm;
+    let request: string;
+    let opaque = resourceOpaque;
+    if (spec.kind === 'authorization') request = spec.request;
+    else {
       if (pushOpaque === undefined) continue;
-      method = spec.method;
-      request = spec.request(f);
       opaque = pushOpaque;
+      if (spec.kind === 'evm-push') {
+        if (f.evmPayTo === undefined) continue;
+        request = base64url(spec.request.before + f.evmPayTo + spec.request.after);
+      } else {
+        if (f.reference === undefined || f.reference === '' || f.solanaWallet === undefined) continue;
+        method = MPP_METHODS.solana;
+        request = base64url(
+          canonicalJson({
+            ...spec.fixed,
+            recipient: f.solanaWallet,
+            methodDetails: {
+              network: spec.cluster,
+              ...(spec.decimals === undefined ? {} : { decimals: spec.decimals }),
+              reference: f.reference,
+            },
+          }),
+        );
+      }
     }
-    if (request === undefined) continue;
-    const params = { realm: f.realm, method, intent: MPP_CHARGE_INTENT, request, expires: f.expires, opaque };
+    const id = mppChallengeId(f.key, {
+      realm: f.realm,
+      method,
+      intent: MPP_CHARGE_INTENT,
+      request,
+      expires: f.expires,
+      opaque,
+    });
+    // Every value but the realm is base64url, a lower-case name or an RFC 3339 time: nothing to escape.
     out.push(
-      paymentChallenge([
-        ['id', mppChallengeId(f.key, params)],
-        ['realm', params.realm],
-        ['method', method],
-        ['intent', MPP_CHARGE_INTENT],
-        ['request', request],
-        ['expires', params.expires],
-        ['opaque', opaque],
-      ]),
+      `Payment id="${id}", ${realm}, method="${method}", intent="${MPP_CHARGE_INTENT}", request="${request}", expires="${f.expires}", opaque="${opaque}"`,
     );
   }
   return out.length === 0 ? undefined : out.join(', ');
@@ -158,6 +173,15 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
 /** An RFC 3339 time without milliseconds. */
 export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function base64url(json: string): string {
+  return Buffer.from(json, 'utf8').toString('base64url');
+}
+
+function template(value: unknown): RequestTemplate {
+  const [before, after] = canonicalJson(value).split(HOLE) as [string, string];
+  return { before, after };
 }
 
 const MAINNET = 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp';
