@@ -10,6 +10,7 @@ import { Mppx, evm } from 'mppx/client';
 
 import { privateKeyToAccount } from 'viem/accounts';
 import type { GatewayKind } from '../support/gateways.js';
+import { firstRequirement, paymentSignature } from './x402-payload.js';
 import {
   ETH_PRICE_WEI,
   PAY_CHAIN_ID,
@@ -204,7 +205,7 @@ export function mppSuite(gateway: GatewayKind): void {
     expect(stack.appHits('/premium/mpp/native')).toBe(hitsBefore + 1);
   });
 
-  it(`refusals through ${gateway}: a garbled credential and an altered challenge get problem details and fresh challenges`, async () => {
+  it(`refusals through ${gateway}: garbled, altered, for another resource, a nonce not the challenge hash: problem details and fresh challenges`, async () => {
     const garbled = await fetch(`${stack.baseUrl}/premium/mpp/bad`, {
       headers: { ...api, authorization: 'Payment not*base64url' },
     });
@@ -246,6 +247,50 @@ export function mppSuite(gateway: GatewayKind): void {
     expect(await refused.json()).toMatchObject({
       type: 'https://paymentauth.org/problems/invalid-challenge',
       reason: 'mpp_challenge_invalid',
+    });
+    expect(stack.appHits('/premium/mpp/bad')).toBe(0);
+
+    // A valid credential for another resource opens nothing here.
+    const elsewhere = await fetch(`${stack.baseUrl}/premium/mpp/elsewhere`, { headers: api });
+    const [otherAuthorization] = challengesOf(elsewhere);
+    const signed = firstRequirement(first.headers.get('payment-required') ?? '');
+    const x402 = JSON.parse(
+      Buffer.from(
+        await paymentSignature(privateKeyToAccount(stack.payers[2]!.privateKey), signed),
+        'base64',
+      ).toString('utf8'),
+    ) as { payload: { signature: string; authorization: Record<string, string> } };
+    const randomNonce = {
+      type: 'authorization',
+      ...x402.payload.authorization,
+      signature: x402.payload.signature,
+    };
+    const movedResource = await fetch(`${stack.baseUrl}/premium/mpp/bad`, {
+      headers: {
+        ...api,
+        authorization: Credential.serialize(
+          Credential.from({ challenge: otherAuthorization!, payload: randomNonce }),
+        ),
+      },
+    });
+    expect(movedResource.status).toBe(402);
+    expect(await movedResource.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/invalid-challenge',
+      reason: 'payment_challenge_mismatch',
+    });
+    // A real EIP-3009 authorization whose nonce is not the challenge hash (an x402 one) is no MPP credential.
+    const wrongNonce = await fetch(`${stack.baseUrl}/premium/mpp/bad`, {
+      headers: {
+        ...api,
+        authorization: Credential.serialize(
+          Credential.from({ challenge: authorization!, payload: randomNonce }),
+        ),
+      },
+    });
+    expect(wrongNonce.status).toBe(402);
+    expect(await wrongNonce.json()).toMatchObject({
+      type: 'https://paymentauth.org/problems/verification-failed',
+      reason: 'mpp_credential_mismatch',
     });
     expect(stack.appHits('/premium/mpp/bad')).toBe(0);
     // A Bearer value is never read as a credential, nor a Payment one as a token.
