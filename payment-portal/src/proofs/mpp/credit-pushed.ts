@@ -12,14 +12,12 @@ import {
   type SettleResponse,
   type TxProof,
 } from '@turnpike/protocol';
-import type { PortalContext } from '../../context.js';
 import { challengeBinding, findBoundGrant, mppChallengeBinding } from '../../ledger/index.js';
 import type { ProofsConfig } from '../config.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
 import { readsFor } from '../evm/chain-reads.js';
 import { creditSealedEvm } from '../evm/credit-sealed.js';
 import { readMinedTx } from '../evm/read-mined-tx.js';
-import type { SettleVerifier } from '../settle-verifiers.js';
 import { sameTarget } from '../target.js';
 import type { OpenedCredential } from './open-credential.js';
 import { mppReceipt } from './receipt.js';
@@ -108,9 +106,9 @@ export async function creditMppSignature(
   request: SettleRequest,
   opened: OpenedCredential,
   charge: MppSolanaChargeRequest,
-  ctx: PortalContext,
   pctx: ProofContext,
-  solanaTx: SettleVerifier | undefined,
+  /** The Solana transaction verifier, on this request's portal context. */
+  solanaTx: ((request: SettleRequest) => Promise<SettleResponse>) | undefined,
 ): Promise<SettleResponse> {
   if (solanaTx === undefined)
     throw new ProofRefusal(REASONS.MPP_METHOD_UNSUPPORTED, 'Solana transfers are not verified here');
@@ -131,7 +129,7 @@ export async function creditMppSignature(
     tx: payload.data.signature,
     challenge: opened.opaque.c,
   };
-  const answer = await solanaTx({ ...request, proof }, ctx);
+  const answer = await solanaTx({ ...request, proof });
   if (!answer.ok) return answer;
   return {
     ...answer,

@@ -56,7 +56,15 @@ export async function verifyMppCredential(
     const charge = decodeJson(challenge.request, mppSolanaChargeRequestSchema);
     if (charge === undefined)
       throw new ProofRefusal(REASONS.MPP_CHALLENGE_INVALID, 'the challenge request is not a solana charge');
-    if (type === 'signature') return creditMppSignature(request, opened, charge, ctx, pctx, deps.solanaTx);
+    const solanaTx = deps.solanaTx;
+    if (type === 'signature')
+      return creditMppSignature(
+        request,
+        opened,
+        charge,
+        pctx,
+        solanaTx === undefined ? undefined : (r) => solanaTx(r, ctx),
+      );
   }
   throw new ProofRefusal(
     REASONS.MPP_METHOD_UNSUPPORTED,
