@@ -156,7 +156,9 @@ export function describeGatewayTable(kind: GatewayKind): void {
       const res = await send(gateway.port, { path: '/premium/doc', headers: { accept: 'application/json' } });
       expect(res.status).toBe(402);
       const value = String(res.headers['www-authenticate']);
-      expect(value).toMatch(/^Payment id="[A-Za-z0-9_-]{43}", realm="shop\.test", method="evm", intent="charge"/);
+      expect(value).toMatch(
+        /^Payment id="[A-Za-z0-9_-]{43}", realm="shop\.test", method="evm", intent="charge"/,
+      );
       expect(value.match(/(?:^|, )Payment id="/g)?.length).toBeGreaterThan(0);
     });
   });
