@@ -36,6 +36,7 @@ export interface MppPlan {
 }
 
 const HOLE = '@@turnpike-mpp-recipient@@';
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /**
  * Plans the `WWW-Authenticate: Payment` challenges of a resource: one evm `charge` with
@@ -125,7 +126,15 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
   const resource = JSON.stringify(f.resource);
   const resourceOpaque = base64url(`{"r":${resource}}`);
   const pushOpaque = f.sealed === undefined ? undefined : base64url(`{"c":"${f.sealed}","r":${resource}}`);
-  const realm = authParam('realm', f.realm);
+  let realm: string;
+  try {
+    realm = authParam('realm', f.realm);
+  } catch {
+    // A host a header cannot quote (the authorizer refuses those earlier): no MPP challenge
+    // rather than no 402.
+    return undefined;
+  }
+  if (NON_ASCII.test(f.realm)) return undefined;
   const out: string[] = [];
   for (const spec of plan.specs) {
     let method: string = MPP_METHODS.evm;
