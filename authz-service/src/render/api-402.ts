@@ -18,6 +18,7 @@ import {
 import type { NeutralRequest, PaymentRequiredDecision, RenderedResponse } from '../core/types.js';
 import { PortalError } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
+import { acceptPaymentWeigher } from './accept-payment.js';
 import { api402Body } from './api-402-body.js';
 import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './json-template.js';
 import { payLinkFor } from './pay-link-for.js';
@@ -179,6 +180,7 @@ function sealedApi402(
     evmPayTo: sealed?.evmPayTo,
     reference: sealed?.reference,
     solanaWallet: prepared.payee.solana?.wallet,
+    weigh: acceptPaymentWeigher(req.headers['accept-payment']),
   });
   if (challenges !== undefined) headers['www-authenticate'] = challenges;
   return mppRefusal(req, d, { status: 402, headers, body: prepared.body.fill(values) });
@@ -226,6 +228,7 @@ async function recordedApi402(
       realm: r.host,
       resource: r.request.claims.resource ?? r.path,
       expires: rfc3339(new Date(challenge.expiresAt)),
+      weigh: acceptPaymentWeigher(req.headers['accept-payment']),
     },
   );
   if (challenges !== undefined) headers['www-authenticate'] = challenges;

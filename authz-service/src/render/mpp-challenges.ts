@@ -111,6 +111,11 @@ export interface MppFill {
   reference?: string | undefined;
   /** The Solana wallet every Solana offer pays. */
   solanaWallet?: string | undefined;
+  /**
+   * The client's `Accept-Payment`, as a weight per method/intent: challenges weighing 0 are left
+   * out and the rest ordered by weight (stable); ignored when it would leave none.
+   */
+  weigh?: ((method: string, intent: string) => number) | undefined;
 }
 
 /**
@@ -135,7 +140,7 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
     return undefined;
   }
   if (NON_ASCII.test(f.realm)) return undefined;
-  const out: string[] = [];
+  const out: Array<{ challenge: string; q: number }> = [];
   for (const spec of plan.specs) {
     let method: string = MPP_METHODS.evm;
     let request: string;
@@ -172,11 +177,14 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
       opaque,
     });
     // Every value but the realm is base64url, a lower-case name or an RFC 3339 time: nothing to escape.
-    out.push(
-      `Payment id="${id}", ${realm}, method="${method}", intent="${MPP_CHARGE_INTENT}", request="${request}", expires="${f.expires}", opaque="${opaque}"`,
-    );
+    out.push({
+      challenge: `Payment id="${id}", ${realm}, method="${method}", intent="${MPP_CHARGE_INTENT}", request="${request}", expires="${f.expires}", opaque="${opaque}"`,
+      q: f.weigh === undefined ? 1 : f.weigh(method, MPP_CHARGE_INTENT),
+    });
   }
-  return out.length === 0 ? undefined : out.join(', ');
+  const wanted = out.filter((c) => c.q > 0).sort((a, b) => b.q - a.q);
+  const chosen = wanted.length === 0 ? out : wanted;
+  return chosen.length === 0 ? undefined : chosen.map((c) => c.challenge).join(', ');
 }
 
 /** An RFC 3339 time without milliseconds. */

@@ -17,6 +17,7 @@ import {
 } from '@turnpike/protocol';
 import type { AddressSource } from '../../src/challenges/address-source.js';
 import type { PaymentRequiredDecision, RenderedResponse } from '../../src/core/types.js';
+import { acceptPaymentWeigher } from '../../src/render/accept-payment.js';
 import { renderDenial, type RenderDeps } from '../../src/render/render-denial.js';
 import { BASE_USDC_REQUEST } from '../support/upstream.js';
 
@@ -40,7 +41,10 @@ const addresses: AddressSource = {
   fill: async () => undefined,
 } as unknown as AddressSource;
 
-function deps(createChallenge?: RenderDeps['portal']['createChallenge']): RenderDeps {
+function deps(
+  createChallenge?: RenderDeps['portal']['createChallenge'],
+  payee: PayeeResponse = PAYEE,
+): RenderDeps {
   return {
     portal: {
       createChallenge:
@@ -51,7 +55,7 @@ function deps(createChallenge?: RenderDeps['portal']['createChallenge']): Render
     },
     registry,
     sealKeys: keys,
-    payee: { current: () => PAYEE },
+    payee: { current: () => payee },
     addresses,
     publicPathPrefix: '/_402',
     payLinkTtlSeconds: 600,
@@ -165,5 +169,48 @@ describe('MPP challenges on the API 402', () => {
     ) as RenderedResponse;
     expect(bearer.headers['content-type']).toMatch(/^application\/json/);
     expect(JSON.parse(bearer.body)).not.toHaveProperty('type');
+  });
+});
+
+describe('Accept-Payment', () => {
+  it('weighs method/intent by the most specific range; a malformed header is ignored', () => {
+    const weigh = acceptPaymentWeigher('evm/charge, solana/*;q=0.5, */charge;q=0.2, tempo/charge;q=0')!;
+    expect(weigh('evm', 'charge')).toBe(1);
+    expect(weigh('solana', 'charge')).toBe(0.5);
+    expect(weigh('stripe', 'charge')).toBe(0.2);
+    expect(weigh('tempo', 'charge')).toBe(0);
+    expect(weigh('evm', 'session')).toBe(0);
+    for (const bad of ['evm', 'EVM/charge', 'evm/charge;q=2', 'evm/charge;level=1', ''])
+      expect(acceptPaymentWeigher(bad)).toBeUndefined();
+  });
+
+  it('filters and orders the 402 challenges; a header that matches none leaves them all', () => {
+    const payee: PayeeResponse = {
+      ...PAYEE,
+      txNetworks: ['base', 'solana'],
+      solana: { wallet: '7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU' },
+    };
+    const both = {
+      claims: { plan: 'gold' },
+      exp: 3_600_000,
+      payment: {
+        requests: [
+          { network: 'base', amount: '0.01', asset: 'USDC' },
+          { network: 'solana', amount: '0.01', asset: 'USDC' },
+        ],
+      },
+    };
+    const methods = (accept?: string) => {
+      const r = renderDenial(
+        decision(both),
+        api(accept === undefined ? {} : { 'accept-payment': accept }),
+        deps(undefined, payee),
+      ) as RenderedResponse;
+      return Challenge.deserializeList(r.headers['www-authenticate']!).map((c) => c.method);
+    };
+    expect(methods()).toEqual(['evm', 'evm', 'solana']);
+    expect(methods('solana/charge, evm/charge;q=0.5')).toEqual(['solana', 'evm', 'evm']);
+    expect(methods('evm/charge')).toEqual(['evm', 'evm']);
+    expect(methods('tempo/charge')).toEqual(['evm', 'evm', 'solana']);
   });
 });
