@@ -13,7 +13,12 @@ const transform = {
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // eventsource-parser (an mppx dependency) exports its TypeScript source under the "source"
+    // condition the workspaces use; node_modules is not transformed, so take its built ESM.
+    '^eventsource-parser$': '<rootDir>/node_modules/eventsource-parser/dist/index.js',
+  },
   testEnvironment: 'node',
   testEnvironmentOptions: { customExportConditions: ['source', 'node', 'node-addons'] },
   transform,

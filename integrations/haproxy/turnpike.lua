@@ -23,7 +23,7 @@ local DENIAL_HEADERS = {
 }
 
 -- Authorizer answer headers passed to the client on an allow (a token just issued).
-local ALLOW_RESPONSE_HEADERS = { "set-cookie", "x-402-token", "payment-response", "x-payment-response" }
+local ALLOW_RESPONSE_HEADERS = { "set-cookie", "x-402-token", "payment-response", "x-payment-response", "payment-receipt" }
 
 -- Decisions take milliseconds; a request carrying a payment proof is settled during this call
 -- and may wait for a chain (authz-service portal.settleTimeoutMs, 15 s by default).

@@ -84,6 +84,13 @@ export const REASONS = {
   /** x402 `exact` on Solana: compute-unit price or limit above what the portal sponsors. */
   X402_SVM_COMPUTE_BUDGET_EXCEEDED: 'x402_svm_compute_budget_exceeded',
   FACILITATOR_UNAVAILABLE: 'facilitator_unavailable',
+  // MPP (`Authorization: Payment`, draft-httpauth-payment)
+  MPP_CREDENTIAL_MALFORMED: 'mpp_credential_malformed',
+  MPP_METHOD_UNSUPPORTED: 'mpp_method_unsupported',
+  MPP_CHALLENGE_INVALID: 'mpp_challenge_invalid',
+  MPP_CHALLENGE_EXPIRED: 'mpp_challenge_expired',
+  MPP_CREDENTIAL_MISMATCH: 'mpp_credential_mismatch',
+  MPP_CREDENTIAL_USED: 'mpp_credential_used',
   // availability and misc
   UPSTREAM_PROBE_FAILED: 'upstream_probe_failed',
   UPSTREAM_DECLARATION_INVALID: 'upstream_declaration_invalid',

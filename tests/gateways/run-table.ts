@@ -152,10 +152,14 @@ export function describeGatewayTable(kind: GatewayKind): void {
       expect(stack.upstream.appRequests()).toHaveLength(0);
     });
 
-    it('the 402 names one payment scheme in WWW-Authenticate', async () => {
+    it('the 402 carries MPP Payment challenges in WWW-Authenticate, each with an id and this realm', async () => {
       const res = await send(gateway.port, { path: '/premium/doc', headers: { accept: 'application/json' } });
       expect(res.status).toBe(402);
-      expect(String(res.headers['www-authenticate'])).toMatch(/^Payment realm="shop\.test"$/);
+      const value = String(res.headers['www-authenticate']);
+      expect(value).toMatch(
+        /^Payment id="[A-Za-z0-9_-]{43}", realm="shop\.test", method="evm", intent="charge"/,
+      );
+      expect(value.match(/(?:^|, )Payment id="/g)?.length).toBeGreaterThan(0);
     });
   });
 

@@ -58,7 +58,13 @@ const AUTHZ_READS = [
 ];
 
 /** Headers of an allow answer for the client: a token issued for a payment proof and its receipt. */
-const ALLOW_TO_CLIENT = ['set-cookie', 'x-402-token', 'payment-response', 'x-payment-response'];
+const ALLOW_TO_CLIENT = [
+  'set-cookie',
+  'x-402-token',
+  'payment-response',
+  'x-payment-response',
+  'payment-receipt',
+];
 
 /** The quoted strings of the Lua table `local <name> = { ... }` in the HAProxy action. */
 function luaList(name: string): string[] {

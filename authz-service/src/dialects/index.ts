@@ -1,4 +1,5 @@
 import type { PaymentDialect } from './dialect.js';
+import { mppDialect } from './mpp/mpp-dialect.js';
 import { txDialect } from './tx/tx-dialect.js';
 import { x402Dialect } from './x402/x402-dialect.js';
 
@@ -6,9 +7,10 @@ export type { ExtractedProof, PaymentDialect } from './dialect.js';
 
 /**
  * Every payment dialect the authorizer reads, in the order a request carrying several is read:
- * the first that finds its own headers decides (x402 before a bare transaction hash, as before).
+ * the first that finds its own headers decides (x402, then MPP's `Authorization: Payment`, then a
+ * bare transaction hash).
  */
-export const PAYMENT_DIALECTS: readonly PaymentDialect[] = [x402Dialect, txDialect];
+export const PAYMENT_DIALECTS: readonly PaymentDialect[] = [x402Dialect, mppDialect, txDialect];
 
 /** The dialect that produces proofs of `type`. */
 export function dialectFor(type: string): PaymentDialect | undefined {

@@ -19,9 +19,12 @@ import {
 import type { NeutralRequest, PaymentRequiredDecision, RenderedResponse } from '../core/types.js';
 import { PortalError } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
+import { acceptPaymentWeigher } from './accept-payment.js';
 import { api402Body } from './api-402-body.js';
 import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './json-template.js';
 import { payLinkFor } from './pay-link-for.js';
+import { mppWwwAuthenticate, planMppChallenges, rfc3339, type MppPlan } from './mpp-challenges.js';
+import { mppRefusal } from './mpp-problem.js';
 import { paymentHeaders } from './payment-headers.js';
 import { plain } from './plain.js';
 import type { RenderDeps } from './render-denial.js';
@@ -46,6 +49,8 @@ interface Prepared {
   payee: PayeeResponse;
   plan: ChallengePlan | undefined;
   x402Offers: ChallengeOffer[];
+  /** The `WWW-Authenticate: Payment` challenges (MPP), filled per 402. */
+  mpp: MppPlan;
   body: JsonTemplate<Hole>;
   paymentRequired: JsonTemplate<Hole> | undefined;
 }
@@ -73,11 +78,11 @@ export function api402(
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
   const prepared = prepare(r.request, payee, deps);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
-  if (prepared.plan?.evm !== true) return sealedApi402(d, deps, prepared, undefined);
+  if (prepared.plan?.evm !== true) return sealedApi402(d, req, deps, prepared, undefined);
   const address = deps.addresses.take();
-  if (address !== undefined) return sealedApi402(d, deps, prepared, address);
+  if (address !== undefined) return sealedApi402(d, req, deps, prepared, address);
   // The buffer ran dry (a burst longer than it): wait for the lease on its way.
-  return deps.addresses.next().then((a) => sealedApi402(d, deps, prepared, a));
+  return deps.addresses.next().then((a) => sealedApi402(d, req, deps, prepared, a));
 }
 
 function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
@@ -90,6 +95,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
   if (known !== undefined && known.payee === payee) return known;
   const plan = planChallenge(request, payee, deps.registry);
   const x402Offers = x402OffersOf(request, payee, deps);
+  const mpp = planMppChallenges(x402Offers, plan?.payable ?? [], deps.registry);
   const content = (m: Readonly<Record<Hole, string>>) =>
     api402Body({
       reason: m.reason,
@@ -120,6 +126,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
     payee,
     plan,
     x402Offers,
+    mpp,
     body: compileJsonTemplate(HOLES, (m) => content(m).body),
     paymentRequired:
       x402Offers.length === 0 ? undefined : compileJsonTemplate(HOLES, (m) => content(m).paymentRequired),
@@ -130,6 +137,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
 
 function sealedApi402(
   d: PaymentRequiredDecision,
+  req: NeutralRequest,
   deps: RenderDeps,
   prepared: Prepared,
   address: ChallengeAddress | undefined,
@@ -167,7 +175,24 @@ function sealedApi402(
     headers['payment-required'] = Buffer.from(prepared.paymentRequired.fill(values), 'utf8').toString(
       'base64',
     );
-  return { status: 402, headers, body: prepared.body.fill(values) };
+  const expiresAt = sealed?.expiresAt ?? new Date(nowMs(deps) + prepared.payee.challengeTtlSeconds * 1000);
+  const challenges = mppWwwAuthenticate(prepared.mpp, {
+    key: deps.sealKeys.mpp,
+    realm: r.host,
+    resource: r.request.claims.resource ?? r.path,
+    expires: rfc3339(expiresAt),
+    sealed: sealed?.id,
+    evmPayTo: sealed?.evmPayTo,
+    reference: sealed?.reference,
+    solanaWallet: prepared.payee.solana?.wallet,
+    weigh: acceptPaymentWeigher(req.headers['accept-payment']),
+  });
+  if (challenges !== undefined) headers['www-authenticate'] = challenges;
+  return mppRefusal(req, d, { status: 402, headers, body: prepared.body.fill(values) });
+}
+
+function nowMs(deps: RenderDeps): number {
+  return (deps.now ?? Date.now)();
 }
 
 /** A recorded challenge: the portal writes an invoice so that a bare hash can be matched to it. */
@@ -202,7 +227,19 @@ async function recordedApi402(
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
-  return { status: 402, headers, body: JSON.stringify(body) };
+  // Only `authorization` challenges: a pushed transfer here is matched to the recorded invoice.
+  const challenges = mppWwwAuthenticate(
+    planMppChallenges(x402OffersOf(r.request, payee, deps), [], deps.registry),
+    {
+      key: deps.sealKeys.mpp,
+      realm: r.host,
+      resource: r.request.claims.resource ?? r.path,
+      expires: rfc3339(new Date(challenge.expiresAt)),
+      weigh: acceptPaymentWeigher(req.headers['accept-payment']),
+    },
+  );
+  if (challenges !== undefined) headers['www-authenticate'] = challenges;
+  return mppRefusal(req, d, { status: 402, headers, body: JSON.stringify(body) });
 }
 
 function unpayable(): RenderedResponse {

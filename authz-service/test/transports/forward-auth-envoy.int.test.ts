@@ -52,7 +52,9 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     const r = await forward('/premium/article?q=1', { accept: 'application/json' });
     expect(r.status).toBe(402);
     expect(r.headers['cache-control']).toBe('no-store');
-    expect(r.headers['www-authenticate']).toBe('Payment realm="shop.example"');
+    expect(r.headers['www-authenticate']).toMatch(
+      /^Payment id="[A-Za-z0-9_-]{43}", realm="shop\.example", method="evm", intent="charge", request="/,
+    );
     expect(r.headers['access-control-expose-headers']).toContain('PAYMENT-REQUIRED');
     const body = JSON.parse(r.body);
     expect(body).toMatchObject({ error: 'payment_required', reason: REASONS.TOKEN_MISSING, x402Version: 1 });

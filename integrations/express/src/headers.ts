@@ -38,6 +38,7 @@ export const CLIENT_RESPONSE_HEADERS = [
   'set-cookie',
   'payment-response',
   'x-payment-response',
+  'payment-receipt',
   'access-control-expose-headers',
 ] as const;
 

@@ -5,11 +5,20 @@ import { createHash, randomBytes } from 'node:crypto';
  * Presenting the same proof with the same binding again returns the grant it bought; the same
  * payment under another binding is refused.
  */
-export type ProofBinding = `challenge:${string}` | `x402:${string}` | `tx:${string}`;
+export type ProofBinding = `challenge:${string}` | `x402:${string}` | `tx:${string}` | `mpp:${string}`;
 
 /** A sealed API challenge: its 128-bit id, which only the requester was given. */
 export function challengeBinding(challengeId: string): ProofBinding {
   return `challenge:${challengeId}`;
+}
+
+/**
+ * A sealed API challenge answered by an MPP push credential (`hash`): its own namespace, so the same
+ * transfer presented as `x-payment-tx` with the same challenge finds the payment already redeemed
+ * (one success) instead of the grant, and the other way round.
+ */
+export function mppChallengeBinding(challengeId: string): ProofBinding {
+  return `mpp:challenge:${challengeId}`;
 }
 
 /**

@@ -3,7 +3,13 @@
  * through: one payment, one credit — `(network, tx, log index)` is redeemed once — and one grant
  * per binding, returned again when the same proof is presented again.
  */
-export { challengeBinding, unboundTxBinding, x402Binding, type ProofBinding } from './binding.js';
+export {
+  challengeBinding,
+  mppChallengeBinding,
+  unboundTxBinding,
+  x402Binding,
+  type ProofBinding,
+} from './binding.js';
 export { tokenForGrant, type Grant } from './grant.js';
 export { findBoundGrant } from './find-bound-grant.js';
 export { creditProof, type CreditProofResult, type ProofCredit } from './credit-proof.js';

@@ -1,6 +1,7 @@
 import {
   REASONS,
   type EvmNetwork,
+  type MppProof,
   type Reason,
   type SettleRequest,
   type SettleResponse,
@@ -14,6 +15,7 @@ import { SolanaRpcUnavailableError } from './solana/rpc.js';
 import type { ProofsConfig } from './config.js';
 import { ProofRefusal, proofContextFrom, refusalResponse, type ProofContext } from './context.js';
 import { verifyEvmTxProof } from './evm/verify-tx-proof.js';
+import { verifyMppCredential } from './mpp/index.js';
 import { PROOF_REASONS } from './reasons.js';
 import { createFacilitatorClient, type FacilitatorClient } from './x402/facilitator-client.js';
 import type { Relayer } from './x402/relayer.js';
@@ -99,9 +101,20 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
  */
 export function createProofVerifiers(
   deps: ProofVerifierDeps,
-): Partial<Record<'tx' | 'x402', SettleVerifier>> {
+): Partial<Record<'tx' | 'x402' | 'mpp', SettleVerifier>> {
   const handlers = createProofHandlers(deps);
-  const out: Partial<Record<'tx' | 'x402', SettleVerifier>> = {};
+  const out: Partial<Record<'tx' | 'x402' | 'mpp', SettleVerifier>> = {};
+  // MPP credentials (`Authorization: Payment`): `authorization` settles through the x402 verifier,
+  // `hash`/`signature` are verified as transaction proofs; the ledger credits either once.
+  if (deps.config.tx.enabled || handlers.x402 !== undefined)
+    out.mpp = (request, ctx) =>
+      guarded((r, pctx) =>
+        verifyMppCredential(r as SettleRequest & { proof: MppProof }, ctx, pctx, {
+          config: deps.config,
+          x402: handlers.x402,
+          solanaTx: deps.solanaTx,
+        }),
+      )(request, proofContextFrom(ctx));
   for (const key of ['tx', 'x402'] as const) {
     const handler = handlers[key];
     if (!handler) continue;

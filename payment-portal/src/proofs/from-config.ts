@@ -45,7 +45,7 @@ export function createProofsFromConfig(
       : undefined;
   const verifiers = createProofVerifiers({ config, relayer, solanaTx: portal.solanaTx, svm });
   const verifierMap: SettleVerifiers = new Map();
-  for (const key of ['tx', 'x402'] as const) {
+  for (const key of ['tx', 'x402', 'mpp'] as const) {
     const v = verifiers[key];
     if (v) verifierMap.set(key, v);
   }

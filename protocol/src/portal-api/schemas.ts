@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mppCredentialSchema } from '../mpp/credential.js';
 import { paymentRequestWireSchema } from '../payment-request/wire-schema.js';
 
 const isoTime = z.iso.datetime({ offset: true });
@@ -114,7 +115,16 @@ export const x402ProofSchema = z.strictObject({
   version: z.union([z.literal(1), z.literal(2)]),
   payload: z.unknown(),
 });
-export const settleProofSchema = z.discriminatedUnion('type', [txProofSchema, x402ProofSchema]);
+/** An MPP credential (`Authorization: Payment`), parsed; the portal verifies its challenge and payload. */
+export const mppProofSchema = z.strictObject({
+  type: z.literal('mpp'),
+  credential: mppCredentialSchema,
+});
+export const settleProofSchema = z.discriminatedUnion('type', [
+  txProofSchema,
+  x402ProofSchema,
+  mppProofSchema,
+]);
 
 export const settleRequestSchema = z.strictObject({
   ...requestContext,
@@ -147,6 +157,7 @@ export type ChallengeOffer = z.output<typeof challengeOfferSchema>;
 export type Challenge = z.output<typeof challengeSchema>;
 export type TxProof = z.output<typeof txProofSchema>;
 export type X402Proof = z.output<typeof x402ProofSchema>;
+export type MppProof = z.output<typeof mppProofSchema>;
 export type SettleProof = z.output<typeof settleProofSchema>;
 export type SettleRequest = z.output<typeof settleRequestSchema>;
 export type SettleResponse = z.output<typeof settleResponseSchema>;

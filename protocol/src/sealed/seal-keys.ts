@@ -9,6 +9,8 @@ export interface SealKeys {
   readonly challenge: Buffer;
   /** Seals pay links (`/_402/pay?ref=…`, what a browser 402 sends the person to). */
   readonly payLink: Buffer;
+  /** Binds MPP challenge ids to their parameters (`WWW-Authenticate: Payment id=…`, HMAC-SHA256). */
+  readonly mpp: Buffer;
 }
 
 /**
@@ -23,5 +25,9 @@ export function deriveSealKeys(secret: string): SealKeys {
   if (secret.length < MIN_INTERNAL_SECRET_CHARS)
     throw new TypeError(`the internal API secret must be at least ${MIN_INTERNAL_SECRET_CHARS} characters`);
   const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, 'turnpike', info, 32));
-  return { challenge: derive('turnpike challenge v1'), payLink: derive('turnpike pay-link v1') };
+  return {
+    challenge: derive('turnpike challenge v1'),
+    payLink: derive('turnpike pay-link v1'),
+    mpp: derive('turnpike mpp challenge v1'),
+  };
 }

@@ -50,6 +50,17 @@ function tag(key: Buffer, body: string): Buffer {
   return hash('sha256', outerInput, 'buffer') as unknown as Buffer;
 }
 
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/**
+ * base64url HMAC-SHA256 of an ASCII `body` under `key` (the seal's own MAC, for other stateless
+ * bindings such as MPP challenge ids). Non-ASCII input is refused: callers pass wire strings.
+ */
+export function macBase64url(key: Buffer, body: string): string {
+  if (NON_ASCII.test(body)) throw new TypeError('a MAC input must be ASCII');
+  return tag(key, body).toString('base64url');
+}
+
 /**
  * Seals a JSON value: `base64url(JSON).base64url(HMAC-SHA256(key, first part))`. Not encrypted:
  * what is sealed is readable by whoever holds it (it carries nothing secret), but any change

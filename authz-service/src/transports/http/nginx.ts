@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { normalizePath } from '@turnpike/protocol';
+import { isPaymentAuthorization, normalizePath } from '@turnpike/protocol';
 import type { Decision, DenyDecision, NeutralRequest } from '../../core/types.js';
 import { offersHeader } from '../../render/offers-header.js';
 import { PROOF_HEADERS, verdictDecision, verdictHeader, verdictOf, type Verdict } from './nginx-verdict.js';
@@ -67,10 +67,10 @@ function respondNginx(res: ServerResponse, decision: Decision): void {
   // plain 403: nothing to explain to a client that sent it, and no second call to render it.
   if (decision.kind === 'forbidden') return sendEmpty(res, 403, headers);
   headers['x-402-verdict'] = verdictHeader(decision);
-  if (decision.kind === 'payment_required') {
-    headers['www-authenticate'] = `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`;
+  // No WWW-Authenticate here: NGINX 1.22 copies only one from the auth answer, and the challenges
+  // (one per offer, each with its own id) come whole with the rendered 402 of the named location.
+  if (decision.kind === 'payment_required')
     headers['x-402-offers'] = offersHeader(decision.requirement.request);
-  }
   // 401, not 429 or 5xx: NGINX passes only a 401 on to `error_page 401`, where the challenge
   // endpoint renders it — the 402, a 429 or a 503 with its reason and Retry-After (a 5xx here
   // would become NGINX's own 500, a 429 its own error page).
@@ -125,6 +125,9 @@ export function nginxChallengeHandler(
 function withoutProofs(req: NeutralRequest): NeutralRequest {
   const headers = { ...req.headers };
   for (const name of PROOF_HEADERS) delete headers[name];
+  // An MPP credential, never a bearer token (that one the re-decision must still see).
+  if (headers.authorization !== undefined && isPaymentAuthorization(headers.authorization))
+    delete headers.authorization;
   return { ...req, headers };
 }
 

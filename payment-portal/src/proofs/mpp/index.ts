@@ -1,0 +1,1 @@
+export { verifyMppCredential, type MppVerifierDeps } from './verify-mpp-credential.js';
