@@ -12,3 +12,4 @@ export * from './sealed/index.js';
 export * from './challenge/index.js';
 export * from './random/index.js';
 export * from './pay-link/index.js';
+export { canonicalJson } from './internal/canonical-json.js';

@@ -41,6 +41,23 @@ const x402Schema = z
     receiptTimeoutMs: z.number().int().positive().default(30_000),
     /** An authorization must stay valid at least this long after verification (x402: 6 s). */
     minValiditySeconds: seconds.default(6),
+    /** The x402 `payment-identifier` extension (idempotent retries; docs/payments-from-programs.md). */
+    paymentIdentifier: z
+      .strictObject({
+        /**
+         * How long a retry waits for the first request with its id to finish settling; keep it
+         * below the authorizer's `portal.settleTimeoutMs` (15 s by default).
+         */
+        waitMs: z.number().int().min(0).max(120_000).default(12_000),
+        /** How long an id and its outcome are kept; the retention job deletes the row after. */
+        retentionSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(30 * 86_400)
+          .default(86_400),
+      })
+      .default({ waitMs: 12_000, retentionSeconds: 86_400 }),
   })
   .superRefine((x, ctx) => {
     if (!x.enabled) return;
@@ -79,6 +96,11 @@ export const proofsConfigSchema = z.strictObject({
   }),
   /** Absent: x402 proofs are refused (`proof_unsupported`). */
   x402: x402Schema.optional(),
+  /**
+   * x402 sign-in-with-x: a returning payer signs the 402's CAIP-122 message and gets the grant it
+   * already paid for. Off: `SIGN-IN-WITH-X` is refused (`proof_unsupported`) and the client pays.
+   */
+  siwx: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
 });
 
 export type ProofsConfig = z.output<typeof proofsConfigSchema>;

@@ -4,6 +4,7 @@ import {
   type Reason,
   type SettleRequest,
   type SettleResponse,
+  type SiwxProof,
   type TxProof,
   type X402Proof,
 } from '@turnpike/protocol';
@@ -16,7 +17,13 @@ import { verifyEvmTxProof } from './evm/verify-tx-proof.js';
 import { PROOF_REASONS } from './reasons.js';
 import { createFacilitatorClient, type FacilitatorClient } from './x402/facilitator-client.js';
 import type { Relayer } from './x402/relayer.js';
+import { withPaymentIdentifier } from './x402/idempotency/with-payment-identifier.js';
 import { settleX402 } from './x402/settle-x402.js';
+import { verifySiwx } from './x402/siwx/verify-siwx.js';
+
+/** The proof types the portal can verify (one verifier each). */
+export type ProofType = 'tx' | 'x402' | 'siwx';
+export const PROOF_TYPES: readonly ProofType[] = ['tx', 'x402', 'siwx'];
 
 /** A verifier that works on the narrower ProofContext (tests and benchmarks call these directly). */
 export type ProofVerifier = (request: SettleRequest, pctx: ProofContext) => Promise<SettleResponse>;
@@ -39,8 +46,8 @@ const RPC_RETRY_SECONDS = 5;
  * `chain_unavailable` with a Retry-After; anything unexpected is thrown (the internal API answers
  * 500 and the authorizer denies: fail closed).
  */
-export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx' | 'x402', ProofVerifier>> {
-  const out: Partial<Record<'tx' | 'x402', ProofVerifier>> = {};
+export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<ProofType, ProofVerifier>> {
+  const out: Partial<Record<ProofType, ProofVerifier>> = {};
   if (deps.config.tx.enabled) {
     out.tx = guarded(async (request, pctx) => {
       const proof = request.proof as TxProof;
@@ -68,14 +75,20 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
       (x402.mode === 'facilitator' && x402.facilitator
         ? createFacilitatorClient(x402.facilitator)
         : undefined);
-    out.x402 = guarded((request, pctx) =>
-      settleX402(request as SettleRequest & { proof: X402Proof }, pctx, {
-        config: x402,
-        relayer: deps.relayer,
-        facilitator,
-      }),
-    );
+    const identifiers = {
+      ...x402.paymentIdentifier,
+      // A claim outlives the longest settlement (its receipt wait) before another replica takes over.
+      leaseMs: x402.receiptTimeoutMs + 30_000,
+    };
+    out.x402 = guarded((request, pctx) => {
+      const x402Request = request as SettleRequest & { proof: X402Proof };
+      return withPaymentIdentifier(x402Request, pctx, identifiers, () =>
+        settleX402(x402Request, pctx, { config: x402, relayer: deps.relayer, facilitator }),
+      );
+    });
   }
+  if (deps.config.siwx.enabled)
+    out.siwx = guarded((request, pctx) => verifySiwx(request as SettleRequest & { proof: SiwxProof }, pctx));
   return out;
 }
 
@@ -84,12 +97,10 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
  * `new Map(Object.entries(createProofVerifiers(deps)))`. A `tx` proof on a Solana network goes to
  * `solanaTx`, which makes the network checks itself.
  */
-export function createProofVerifiers(
-  deps: ProofVerifierDeps,
-): Partial<Record<'tx' | 'x402', SettleVerifier>> {
+export function createProofVerifiers(deps: ProofVerifierDeps): Partial<Record<ProofType, SettleVerifier>> {
   const handlers = createProofHandlers(deps);
-  const out: Partial<Record<'tx' | 'x402', SettleVerifier>> = {};
-  for (const key of ['tx', 'x402'] as const) {
+  const out: Partial<Record<ProofType, SettleVerifier>> = {};
+  for (const key of PROOF_TYPES) {
     const handler = handlers[key];
     if (!handler) continue;
     out[key] = (request: SettleRequest, ctx: PortalContext) => {
