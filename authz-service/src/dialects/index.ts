@@ -1,14 +1,16 @@
 import type { PaymentDialect } from './dialect.js';
 import { txDialect } from './tx/tx-dialect.js';
+import { siwxDialect } from './x402/siwx-dialect.js';
 import { x402Dialect } from './x402/x402-dialect.js';
 
 export type { ExtractedProof, PaymentDialect } from './dialect.js';
 
 /**
  * Every payment dialect the authorizer reads, in the order a request carrying several is read:
- * the first that finds its own headers decides (x402 before a bare transaction hash, as before).
+ * the first that finds its own headers decides (x402 before a bare transaction hash, as before; an
+ * x402 sign-in only when no payment came with it).
  */
-export const PAYMENT_DIALECTS: readonly PaymentDialect[] = [x402Dialect, txDialect];
+export const PAYMENT_DIALECTS: readonly PaymentDialect[] = [x402Dialect, siwxDialect, txDialect];
 
 /** The dialect that produces proofs of `type`. */
 export function dialectFor(type: string): PaymentDialect | undefined {

@@ -1,4 +1,11 @@
-import type { ChallengeOffer, NetworkRegistry, PriceOffer } from '@turnpike/protocol';
+import {
+  X402_EXTENSIONS,
+  type ChallengeOffer,
+  type NetworkRegistry,
+  type PriceOffer,
+} from '@turnpike/protocol';
+import { PAYMENT_IDENTIFIER_EXTENSION } from './payment-identifier-extension.js';
+import { siwxExtension, type SiwxChain, type SiwxChallenge } from './siwx-extension.js';
 import { x402Terms } from './x402.js';
 
 /** What an API 402 says, as strings and offers. */
@@ -18,6 +25,8 @@ export interface Api402Content {
   firstOffer: PriceOffer | undefined;
   registry: NetworkRegistry;
   maxTimeoutSeconds: number;
+  /** The sign-in-with-x challenge and the chains a payer may sign in on (none: not advertised). */
+  siwx: { challenge: SiwxChallenge; chains: readonly SiwxChain[] };
 }
 
 /**
@@ -73,6 +82,12 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
           error: 'payment_required',
           resource: { url: c.resourceUrl, description: c.description, mimeType: 'application/json' },
           accepts: terms.v2,
+          extensions: {
+            ...(c.siwx.chains.length === 0
+              ? {}
+              : { [X402_EXTENSIONS.signInWithX]: siwxExtension(c.siwx.challenge, c.siwx.chains) }),
+            [X402_EXTENSIONS.paymentIdentifier]: PAYMENT_IDENTIFIER_EXTENSION,
+          },
         };
   return { body, paymentRequired };
 }

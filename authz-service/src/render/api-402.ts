@@ -7,6 +7,7 @@ import {
   type PaymentRequest,
   type PayeeResponse,
   type PriceOffer,
+  siwxNonceKey,
 } from '@turnpike/protocol';
 import type { ChallengeAddress } from '../challenges/address-source.js';
 import {
@@ -15,10 +16,16 @@ import {
   sealNewChallenge,
   type ChallengePlan,
 } from '../challenges/mint-challenge.js';
-import type { NeutralRequest, PaymentRequiredDecision, RenderedResponse } from '../core/types.js';
+import type {
+  NeutralRequest,
+  PaymentRequiredDecision,
+  RenderedResponse,
+  ResolvedRequirement,
+} from '../core/types.js';
 import { PortalError } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
 import { api402Body } from './api-402-body.js';
+import { newSiwxChallenge, siwxAuthority, siwxChains, type SiwxChallenge } from './siwx-extension.js';
 import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './json-template.js';
 import { payLinkFor } from './pay-link-for.js';
 import { paymentHeaders } from './payment-headers.js';
@@ -36,6 +43,11 @@ const HOLES = [
   'expiresAt',
   'evmPayTo',
   'reference',
+  'siwxDomain',
+  'siwxUri',
+  'siwxNonce',
+  'siwxIssuedAt',
+  'siwxExpiresAt',
 ] as const;
 type Hole = (typeof HOLES)[number];
 
@@ -71,11 +83,12 @@ export function api402(
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
   const prepared = prepare(r.request, payee, deps);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
-  if (prepared.plan?.evm !== true) return sealedApi402(d, deps, prepared, undefined);
+  const siwx = siwxChallengeFor(r, req, deps);
+  if (prepared.plan?.evm !== true) return sealedApi402(d, deps, prepared, undefined, siwx);
   const address = deps.addresses.take();
-  if (address !== undefined) return sealedApi402(d, deps, prepared, address);
+  if (address !== undefined) return sealedApi402(d, deps, prepared, address, siwx);
   // The buffer ran dry (a burst longer than it): wait for the lease on its way.
-  return deps.addresses.next().then((a) => sealedApi402(d, deps, prepared, a));
+  return deps.addresses.next().then((a) => sealedApi402(d, deps, prepared, a, siwx));
 }
 
 function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
@@ -88,6 +101,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
   if (known !== undefined && known.payee === payee) return known;
   const plan = planChallenge(request, payee, deps.registry);
   const x402Offers = x402OffersOf(request, payee, deps);
+  const chains = siwxChains(request.offers, deps.registry);
   const content = (m: Readonly<Record<Hole, string>>) =>
     api402Body({
       reason: m.reason,
@@ -112,6 +126,16 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
       firstOffer: request.offers[0],
       registry: deps.registry,
       maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+      siwx: {
+        challenge: {
+          domain: m.siwxDomain,
+          uri: m.siwxUri,
+          nonce: m.siwxNonce,
+          issuedAt: m.siwxIssuedAt,
+          expirationTime: m.siwxExpiresAt,
+        },
+        chains,
+      },
     });
   const prepared: Prepared = {
     payee,
@@ -130,6 +154,7 @@ function sealedApi402(
   deps: RenderDeps,
   prepared: Prepared,
   address: ChallengeAddress | undefined,
+  siwx: SiwxChallenge,
 ): RenderedResponse {
   const r = d.requirement;
   const sealed =
@@ -156,6 +181,11 @@ function sealedApi402(
     expiresAt: sealed?.expiresAt.toISOString() ?? '',
     evmPayTo: sealed?.evmPayTo ?? '',
     reference: sealed?.reference ?? '',
+    siwxDomain: jsonStringContent(siwx.domain),
+    siwxUri: jsonStringContent(siwx.uri),
+    siwxNonce: siwx.nonce,
+    siwxIssuedAt: siwx.issuedAt,
+    siwxExpiresAt: siwx.expirationTime,
   };
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (prepared.paymentRequired !== undefined)
@@ -192,10 +222,30 @@ async function recordedApi402(
     firstOffer: r.request.offers[0],
     registry: deps.registry,
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+    siwx: { challenge: siwxChallengeFor(r, req, deps), chains: siwxChains(r.request.offers, deps.registry) },
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
   return { status: 402, headers, body: JSON.stringify(body) };
+}
+
+/** This 402's sign-in-with-x challenge, for the authority the client addressed. */
+function siwxChallengeFor(r: ResolvedRequirement, req: NeutralRequest, deps: RenderDeps): SiwxChallenge {
+  return newSiwxChallenge(
+    siwxNonceKeyOf(deps.sealKeys.challenge),
+    siwxAuthority(r.host, req.headers['x-original-host']),
+    r.scheme,
+    r.originalUri,
+    (deps.now ?? Date.now)(),
+  );
+}
+
+const siwxNonceKeys = new WeakMap<Buffer, Buffer>();
+
+function siwxNonceKeyOf(challengeKey: Buffer): Buffer {
+  let key = siwxNonceKeys.get(challengeKey);
+  if (key === undefined) siwxNonceKeys.set(challengeKey, (key = siwxNonceKey(challengeKey)));
+  return key;
 }
 
 function unpayable(): RenderedResponse {
