@@ -106,5 +106,5 @@ export async function verifySiwx(
   if (used.rows.length === 0)
     throw new ProofRefusal(REASONS.SIWX_NONCE_USED, 'this sign-in was already used');
   pctx.logger.debug({ network: network.name, invoice: grant.invoiceId }, 'returning payer signed in');
-  return grantResponse(pctx, grant);
+  return grantResponse(pctx, grant, undefined, 'siwx');
 }
