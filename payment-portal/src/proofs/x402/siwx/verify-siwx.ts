@@ -8,16 +8,12 @@ import {
   type SettleResponse,
   type SiwxProof,
 } from '@turnpike/protocol';
-import {
-  parseSIWxHeader,
-  validateSIWxMessage,
-  verifySIWxSignature,
-  type SIWxPayload,
-} from '@x402/extensions/sign-in-with-x';
+import { parseSIWxHeader, verifySIWxSignature, type SIWxPayload } from '@x402/extensions/sign-in-with-x';
 import { findPayerGrant } from '../../../ledger/index.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
 import { readsFor } from '../../evm/chain-reads.js';
 import { grantResponse } from '../../grant-response.js';
+import { checkSiwxTimes } from './check-times.js';
 import { evmMessageVerifier } from './evm-message-verifier.js';
 
 const nonceKeys = new WeakMap<Buffer, Buffer>();
@@ -73,17 +69,14 @@ export async function verifySiwx(
   };
   if (!isOwnSiwxNonce(nonceKeyOf(pctx.challengeKey), payload.nonce, fields))
     throw new ProofRefusal(REASONS.SIWX_CHALLENGE_INVALID, 'the sign-in challenge was not issued here');
-  const valid = await validateSIWxMessage(payload, new URL(`${request.scheme}://${payload.domain}`), {
-    maxAge: SIWX_CHALLENGE_TTL_MS,
-  });
-  if (!valid.isValid) throw new ProofRefusal(REASONS.SIWX_CHALLENGE_INVALID, valid.invalidMessage);
+  checkSiwxTimes(payload, (pctx.now ?? Date.now)());
 
   const reads =
     network.kind === 'evm'
       ? readsFor(pctx.rpcUrls, network.name, pctx.rpcUrls.get(network.name), pctx.rpcTimeoutMs(network.name))
       : undefined;
   const verified = await verifySIWxSignature(payload, {
-    evmVerifier: evmMessageVerifier(reads ?? undefined),
+    evmVerifier: evmMessageVerifier(reads),
   });
   if (!verified.isValid) throw new ProofRefusal(REASONS.SIWX_SIGNATURE_INVALID, verified.invalidMessage);
 
