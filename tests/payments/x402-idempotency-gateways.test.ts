@@ -8,6 +8,7 @@ import { decodePaymentResponseHeader, x402Client, x402HTTPClient } from '@x402/f
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { appendPaymentIdentifierToExtensions, generatePaymentId } from '@x402/extensions/payment-identifier';
 import { privateKeyToAccount } from 'viem/accounts';
+import { waitFor402 } from '../support/wait-for-402.js';
 import { startPaymentStack, type PaymentStack } from '../support/payments.js';
 import type { GatewayKind } from '../support/gateways.js';
 
@@ -17,6 +18,7 @@ describe.each(['caddy', 'haproxy'] as GatewayKind[])('x402 payment-identifier th
   let stack: PaymentStack;
   beforeAll(async () => {
     stack = await startPaymentStack({ gateway });
+    await waitFor402(`${stack.baseUrl}/premium/warm-up`);
   }, 120_000);
   afterAll(async () => {
     await stack?.close();

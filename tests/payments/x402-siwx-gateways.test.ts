@@ -10,12 +10,14 @@ import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { createSIWxClientExtension } from '@x402/extensions/sign-in-with-x';
 import { privateKeyToAccount } from 'viem/accounts';
 import type { GatewayKind } from '../support/gateways.js';
+import { waitFor402 } from '../support/wait-for-402.js';
 import { startPaymentStack, USDC_PRICE_ATOMIC, type PaymentStack } from '../support/payments.js';
 
 describe.each(['caddy', 'haproxy'] as GatewayKind[])('x402 sign-in-with-x through %s', (gateway) => {
   let stack: PaymentStack;
   beforeAll(async () => {
     stack = await startPaymentStack({ gateway });
+    await waitFor402(`${stack.baseUrl}/premium/warm-up`);
   }, 120_000);
   afterAll(async () => {
     await stack?.close();

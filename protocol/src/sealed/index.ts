@@ -1,2 +1,2 @@
 export { deriveSealKeys, MIN_INTERNAL_SECRET_CHARS, type SealKeys } from './seal-keys.js';
-export { seal, unseal } from './seal.js';
+export { macAscii, seal, unseal } from './seal.js';

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { macAscii } from '../sealed/seal.js';
 import { randomPoolBytes } from '../random/index.js';
 
 /** What a sign-in-with-x nonce vouches for: the message fields the 402 fixed. */
@@ -21,11 +22,14 @@ export function siwxNonceKey(challengeKey: Buffer): Buffer {
   return createHmac('sha256', challengeKey).update('turnpike siwx nonce v1').digest();
 }
 
+/** What macAscii takes: printable ASCII and the line breaks between the fields. */
+const ASCII = /^[\n\x20-\x7e]*$/;
+
 function tagOf(key: Buffer, random: string, f: SiwxChallengeFields): Buffer {
-  return createHmac('sha256', key)
-    .update(`${random}\n${f.domain}\n${f.uri}\n${f.issuedAt}\n${f.expirationTime}`)
-    .digest()
-    .subarray(0, TAG_BYTES);
+  const text = `${random}\n${f.domain}\n${f.uri}\n${f.issuedAt}\n${f.expirationTime}`;
+  // Hosts and normalised URIs are ASCII; anything else goes through the general HMAC.
+  const mac = ASCII.test(text) ? macAscii(key, text) : createHmac('sha256', key).update(text).digest();
+  return mac.subarray(0, TAG_BYTES);
 }
 
 /**
