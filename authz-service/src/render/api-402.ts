@@ -83,7 +83,8 @@ export function api402(
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
   const prepared = prepare(r.request, payee, deps);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
-  const siwx = siwxChallengeFor(r, req, deps);
+  // Only the x402 terms carry sign-in-with-x: no HMAC for a 402 without them.
+  const siwx = prepared.paymentRequired === undefined ? undefined : siwxChallengeFor(r, req, deps);
   if (prepared.plan?.evm !== true) return sealedApi402(d, deps, prepared, undefined, siwx);
   const address = deps.addresses.take();
   if (address !== undefined) return sealedApi402(d, deps, prepared, address, siwx);
@@ -154,7 +155,7 @@ function sealedApi402(
   deps: RenderDeps,
   prepared: Prepared,
   address: ChallengeAddress | undefined,
-  siwx: SiwxChallenge,
+  siwx: SiwxChallenge | undefined,
 ): RenderedResponse {
   const r = d.requirement;
   const sealed =
@@ -181,11 +182,11 @@ function sealedApi402(
     expiresAt: sealed?.expiresAt.toISOString() ?? '',
     evmPayTo: sealed?.evmPayTo ?? '',
     reference: sealed?.reference ?? '',
-    siwxDomain: jsonStringContent(siwx.domain),
-    siwxUri: jsonStringContent(siwx.uri),
-    siwxNonce: siwx.nonce,
-    siwxIssuedAt: siwx.issuedAt,
-    siwxExpiresAt: siwx.expirationTime,
+    siwxDomain: siwx === undefined ? '' : jsonStringContent(siwx.domain),
+    siwxUri: siwx === undefined ? '' : jsonStringContent(siwx.uri),
+    siwxNonce: siwx?.nonce ?? '',
+    siwxIssuedAt: siwx?.issuedAt ?? '',
+    siwxExpiresAt: siwx?.expirationTime ?? '',
   };
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (prepared.paymentRequired !== undefined)
@@ -232,20 +233,12 @@ async function recordedApi402(
 /** This 402's sign-in-with-x challenge, for the authority the client addressed. */
 function siwxChallengeFor(r: ResolvedRequirement, req: NeutralRequest, deps: RenderDeps): SiwxChallenge {
   return newSiwxChallenge(
-    siwxNonceKeyOf(deps.sealKeys.challenge),
+    siwxNonceKey(deps.sealKeys.challenge),
     siwxAuthority(r.host, req.headers['x-original-host']),
     r.scheme,
     r.originalUri,
     (deps.now ?? Date.now)(),
   );
-}
-
-const siwxNonceKeys = new WeakMap<Buffer, Buffer>();
-
-function siwxNonceKeyOf(challengeKey: Buffer): Buffer {
-  let key = siwxNonceKeys.get(challengeKey);
-  if (key === undefined) siwxNonceKeys.set(challengeKey, (key = siwxNonceKey(challengeKey)));
-  return key;
 }
 
 function unpayable(): RenderedResponse {

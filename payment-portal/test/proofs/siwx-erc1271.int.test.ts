@@ -46,6 +46,16 @@ describe('sign-in-with-x: EIP-191 and ERC-1271 signatures', () => {
     expect(await verify({ address: REFUSING, message: MESSAGE, signature })).toBe(false);
   });
 
+  it('a chain that cannot be read is an RpcError (nothing decided), never a verdict on the signature', async () => {
+    const verify = evmMessageVerifier(readsFor({}, 'anvil', ['http://127.0.0.1:1'], 500));
+    await expect(verify({ address: ACCEPTING, message: MESSAGE, signature: '0x1234' })).rejects.toMatchObject(
+      {
+        name: 'RpcError',
+        code: 'rpc_unavailable',
+      },
+    );
+  });
+
   it('without an RPC endpoint for the chain, only an EOA signature can pass', async () => {
     const verify = evmMessageVerifier(undefined);
     expect(await verify({ address: ACCEPTING, message: MESSAGE, signature: '0x1234' })).toBe(false);

@@ -14,12 +14,20 @@ const RANDOM_BYTES = 8;
 const TAG_BYTES = 8;
 const NONCE = /^[0-9a-f]{32}$/;
 
+const nonceKeys = new WeakMap<Buffer, Buffer>();
+
 /**
  * The MAC key of sign-in-with-x nonces, derived from the sealed-challenge key both services hold
  * (SealKeys.challenge), so no new secret is configured and a nonce never opens as anything else.
+ * Derived once per challenge key.
  */
 export function siwxNonceKey(challengeKey: Buffer): Buffer {
-  return createHmac('sha256', challengeKey).update('turnpike siwx nonce v1').digest();
+  let key = nonceKeys.get(challengeKey);
+  if (key === undefined) {
+    key = createHmac('sha256', challengeKey).update('turnpike siwx nonce v1').digest();
+    nonceKeys.set(challengeKey, key);
+  }
+  return key;
 }
 
 /** What macAscii takes: printable ASCII and the line breaks between the fields. */

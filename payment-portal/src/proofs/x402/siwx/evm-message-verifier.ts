@@ -1,5 +1,6 @@
 import { AbiCoder, hashMessage, verifyMessage } from 'ethers';
 import type { EvmReads } from '../../evm/chain-reads.js';
+import { RpcError } from '../../../watchers/evm/rpc-client.js';
 
 /** ERC-1271 `isValidSignature(bytes32,bytes)` selector, and the magic value a valid call returns. */
 const IS_VALID_SIGNATURE = '0x1626ba7e';
@@ -8,7 +9,8 @@ const MAGIC = /^0x1626ba7e/i;
 /**
  * Verifies an EIP-191 (personal_sign) message: an EOA by recovering the signer, else a deployed
  * smart-contract wallet by ERC-1271 `isValidSignature` on its chain (`reads`, when the portal has
- * an RPC endpoint for it). A failed or unreadable contract call is a refusal, never a pass.
+ * an RPC endpoint for it). A call the wallet reverts is a refusal, never a pass; a chain that cannot
+ * be read at all throws its RpcError (`rpc_unavailable`): nothing was decided.
  */
 export function evmMessageVerifier(reads: EvmReads | undefined) {
   return async (args: {
@@ -30,7 +32,8 @@ export function evmMessageVerifier(reads: EvmReads | undefined) {
         .slice(2);
     try {
       return MAGIC.test(await reads.call(args.address, data));
-    } catch {
+    } catch (err) {
+      if (err instanceof RpcError && err.code === 'rpc_unavailable') throw err;
       return false;
     }
   };

@@ -16,14 +16,6 @@ import { grantResponse } from '../../grant-response.js';
 import { checkSiwxTimes } from './check-times.js';
 import { evmMessageVerifier } from './evm-message-verifier.js';
 
-const nonceKeys = new WeakMap<Buffer, Buffer>();
-
-function nonceKeyOf(challengeKey: Buffer): Buffer {
-  let key = nonceKeys.get(challengeKey);
-  if (key === undefined) nonceKeys.set(challengeKey, (key = siwxNonceKey(challengeKey)));
-  return key;
-}
-
 /**
  * x402 sign-in-with-x (CAIP-122): a client that already paid for this resource proves it holds the
  * paying address and gets the grant its payment bought — a token with the same jti and expiry —
@@ -67,7 +59,7 @@ export async function verifySiwx(
     issuedAt: payload.issuedAt,
     expirationTime: payload.expirationTime ?? '',
   };
-  if (!isOwnSiwxNonce(nonceKeyOf(pctx.challengeKey), payload.nonce, fields))
+  if (!isOwnSiwxNonce(siwxNonceKey(pctx.challengeKey), payload.nonce, fields))
     throw new ProofRefusal(REASONS.SIWX_CHALLENGE_INVALID, 'the sign-in challenge was not issued here');
   checkSiwxTimes(payload, (pctx.now ?? Date.now)());
 
@@ -75,9 +67,24 @@ export async function verifySiwx(
     network.kind === 'evm'
       ? readsFor(pctx.rpcUrls, network.name, pctx.rpcUrls.get(network.name), pctx.rpcTimeoutMs(network.name))
       : undefined;
-  const verified = await verifySIWxSignature(payload, {
-    evmVerifier: evmMessageVerifier(reads),
-  });
+  // The library turns a verifier's exception into a verdict: keep it, so an unreadable chain is
+  // `chain_unavailable` (retry), not a bad signature.
+  let unreadable: unknown;
+  const verifyOnChain = evmMessageVerifier(reads);
+  let verified: Awaited<ReturnType<typeof verifySIWxSignature>>;
+  try {
+    verified = await verifySIWxSignature(payload, {
+      evmVerifier: (args) =>
+        verifyOnChain(args).catch((err: unknown) => {
+          unreadable = err;
+          throw err;
+        }),
+    });
+  } catch (err) {
+    // The EIP-4361 message could not even be built from these fields (say, a malformed address).
+    throw new ProofRefusal(REASONS.SIWX_INVALID, (err as Error).message);
+  }
+  if (unreadable !== undefined) throw unreadable;
   if (!verified.isValid) throw new ProofRefusal(REASONS.SIWX_SIGNATURE_INVALID, verified.invalidMessage);
 
   const payer = network.kind === 'evm' ? verified.payer.toLowerCase() : verified.payer;
