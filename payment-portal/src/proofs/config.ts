@@ -100,7 +100,17 @@ export const proofsConfigSchema = z.strictObject({
    * x402 sign-in-with-x: a returning payer signs the 402's CAIP-122 message and gets the grant it
    * already paid for. Off: `SIGN-IN-WITH-X` is refused (`proof_unsupported`) and the client pays.
    */
-  siwx: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+  siwx: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /**
+       * Sign-ins one client address may present per minute, per replica (counted apart from payment
+       * proofs: a returning x402 client signs in on every call, and a sign-in costs a signature check
+       * and two indexed reads, no chain read for an EOA); above it `429 rate_limited`.
+       */
+      attemptsPerMinutePerClient: z.number().int().min(1).max(1_000_000).default(1_200),
+    })
+    .default({ enabled: true, attemptsPerMinutePerClient: 1_200 }),
 });
 
 export type ProofsConfig = z.output<typeof proofsConfigSchema>;
