@@ -13,7 +13,8 @@ local IDENTITY_HEADERS = { "x-402-payer", "x-402-token-id", "x-402-claims", "x-4
 -- Client headers the authorizer reads (tokens, payment proofs, content negotiation).
 local FORWARDED_CLIENT_HEADERS = {
   "cookie", "authorization", "accept", "accept-language", "user-agent", "x-402-token",
-  "x-payment", "x-payment-chain", "x-payment-tx", "x-payment-challenge", "payment-signature", "x-request-id",
+  "x-payment", "x-payment-chain", "x-payment-tx", "x-payment-challenge", "payment-signature", "sign-in-with-x",
+  "x-request-id",
 }
 
 -- Authorizer answer headers passed to the client on a denial.

@@ -73,7 +73,7 @@ export function createPortalMetrics(registry: Registry): PortalMetrics {
     }),
     retentionDeleted: new Counter({
       name: 'turnpike_portal_retention_deleted_rows_total',
-      help: 'Rows deleted by retention (expired invoices nothing was paid to), by table',
+      help: 'Rows deleted by retention (expired invoices nothing was paid to, expired x402 extension rows), by table',
       labelNames: ['table'],
       registers: [registry],
     }),

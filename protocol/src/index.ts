@@ -13,3 +13,4 @@ export * from './challenge/index.js';
 export * from './random/index.js';
 export * from './pay-link/index.js';
 export * from './mpp/index.js';
+export { canonicalJson } from './internal/canonical-json.js';

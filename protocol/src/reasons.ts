@@ -91,6 +91,23 @@ export const REASONS = {
   MPP_CHALLENGE_EXPIRED: 'mpp_challenge_expired',
   MPP_CREDENTIAL_MISMATCH: 'mpp_credential_mismatch',
   MPP_CREDENTIAL_USED: 'mpp_credential_used',
+  // x402 extensions: sign-in-with-x (SIGN-IN-WITH-X) and payment-identifier
+  /** The SIGN-IN-WITH-X header is not base64 JSON of a CAIP-122 message, or names no chain served here. */
+  SIWX_INVALID: 'siwx_invalid',
+  /** The message's nonce, domain, URI or times were not issued by this service, or have run out. */
+  SIWX_CHALLENGE_INVALID: 'siwx_challenge_invalid',
+  /** The signature does not verify for the address (EIP-191, EIP-1271 or ed25519). */
+  SIWX_SIGNATURE_INVALID: 'siwx_signature_invalid',
+  /** This nonce already signed someone in (a replayed sign-in). */
+  SIWX_NONCE_USED: 'siwx_nonce_used',
+  /** The address holds no paid, unexpired grant for this resource: pay. */
+  SIWX_NOT_PAID: 'siwx_not_paid',
+  /** The payment-identifier `id` is not 16–128 characters of [A-Za-z0-9_-]. */
+  PAYMENT_IDENTIFIER_INVALID: 'payment_identifier_invalid',
+  /** The payment-identifier `id` was used with another request or payload (409). */
+  PAYMENT_IDENTIFIER_CONFLICT: 'payment_identifier_conflict',
+  /** The first request with this `id` is still settling: retry the same request after Retry-After. */
+  PAYMENT_IDENTIFIER_IN_FLIGHT: 'payment_identifier_in_flight',
   // availability and misc
   UPSTREAM_PROBE_FAILED: 'upstream_probe_failed',
   UPSTREAM_DECLARATION_INVALID: 'upstream_declaration_invalid',

@@ -88,7 +88,8 @@ describe('challenge ids and requests', () => {
       '{"amount":"10000","currency":"0x2222222222222222222222222222222222222222","methodDetails":{"chainId":84532,"credentialTypes":["authorization"],"decimals":6},"recipient":"0x1111111111111111111111111111111111111111"}',
     );
     expect(PaymentRequest.serialize(REQUEST)).toBe(canonicalBase64url(REQUEST));
-    expect(() => canonicalJson({ a: 1.5 })).toThrow(TypeError);
+    expect(canonicalJson({ b: 1.5, a: 10n })).toBe('{"a":"10","b":1.5}');
+    expect(() => canonicalJson({ a: Number.NaN })).toThrow(TypeError);
   });
 });
 

@@ -42,7 +42,7 @@ function exactPatterns(matcher: unknown): string[] {
 }
 
 /**
- * Client headers the authorizer reads (authz-service tokens/sources.ts and proofs/extract.ts, plus
+ * Client headers the authorizer reads (authz-service tokens/sources.ts and the dialects/ it extracts proofs with, plus
  * `accept` for HTML or JSON): every gateway that lists what it forwards must list all of them.
  */
 const AUTHZ_READS = [
@@ -55,6 +55,7 @@ const AUTHZ_READS = [
   'x-payment-tx',
   'x-payment-challenge',
   'payment-signature',
+  'sign-in-with-x',
 ];
 
 /** Headers of an allow answer for the client: a token issued for a payment proof and its receipt. */

@@ -27,6 +27,7 @@ import {
 } from './anvil.js';
 import { startGateway, type GatewayKind, type RunningGateway } from './gateways.js';
 import { deployPermit2, deployPlainToken, type PlainToken } from './permit2.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.js';
 import { startTestUpstream, type PaymentRequestWireJson, type TestUpstream } from './upstream.js';
 
 /** The registry name the chain is served under, its chain id and x402 (CAIP-2) name. */
@@ -61,7 +62,12 @@ export interface PaymentStack {
   usdc: DeployedToken;
   /** Another FiatTokenV2_2 deployment: same name, symbol and Transfer event, other contract. */
   lookAlike: DeployedToken;
+  /** The first portal replica (the gateway's `/_402/` and the JWKS go to it). */
   portal: RunningPaymentPortal;
+  /** Every portal replica (one unless `portals` asked for more). */
+  portals: RunningPaymentPortal[];
+  /** With several replicas: the proxy spreading the authorizer's internal calls over them in turn. */
+  internalProxy: RoundRobinProxy | undefined;
   authz: AuthzServiceHandle;
   upstream: TestUpstream;
   gateway: RunningGateway;
@@ -82,6 +88,7 @@ const RELAYER_INDEX = 9;
 const RELAYER_ENV = 'TURNPIKE_TEST_RELAYER_KEY';
 const PORTAL_TOKEN_ENV = 'TURNPIKE_TEST_PORTAL_TOKEN';
 const SIGNING_KEY_ENV = 'TURNPIKE_TEST_SIGNING_KEY';
+const DATABASE_ENV = 'TURNPIKE_TEST_DATABASE_URL';
 
 export function devAccount(index: number, provider?: JsonRpcProvider): DevAccount {
   const { address, privateKey } = devKey(index);
@@ -99,7 +106,17 @@ export async function startPaymentStack(opts: {
   permit2?: boolean;
   /** What the upstream asks (default PRICE). */
   price?: PaymentRequestWireJson;
+  /**
+   * Portal replicas sharing one database (default 1). More than one needs `databaseUrl`: they
+   * share that PostgreSQL database, and the authorizer's internal calls go to them in turn.
+   */
+  portals?: number;
+  /** A PostgreSQL database for the portal(s) instead of in-memory PGlite. */
+  databaseUrl?: string;
 }): Promise<PaymentStack> {
+  const replicas = opts.portals ?? 1;
+  if (replicas > 1 && opts.databaseUrl === undefined)
+    throw new Error('several portal replicas need a shared database (databaseUrl)');
   const cleanups: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
@@ -154,7 +171,7 @@ export async function startPaymentStack(opts: {
         internal: { host: '127.0.0.1', port: 0 },
         internalToken: { fromEnv: PORTAL_TOKEN_ENV },
       },
-      database: { memory: true },
+      database: opts.databaseUrl === undefined ? { memory: true } : { url: { fromEnv: DATABASE_ENV } },
       issuer: ISSUER,
       tokens: { signingKeys: [{ kid: 'payments-test', privateKey: { fromEnv: SIGNING_KEY_ENV } }] },
       networks,
@@ -178,12 +195,21 @@ export async function startPaymentStack(opts: {
           .privateKey.export({ format: 'pem', type: 'pkcs8' })
           .toString(),
         [RELAYER_ENV]: devAccount(RELAYER_INDEX).privateKey,
+        ...(opts.databaseUrl === undefined ? {} : { [DATABASE_ENV]: opts.databaseUrl }),
       },
     });
-    const portal = await startPaymentPortal(portalConfig, {
-      logger: createLogger({ name: 'portal-payments', level: 'silent' }),
-    });
-    cleanups.push(() => portal.close());
+    const portals: RunningPaymentPortal[] = [];
+    for (let i = 0; i < replicas; i++) {
+      const replica = await startPaymentPortal(portalConfig, {
+        logger: createLogger({ name: `portal-payments-${i + 1}`, level: 'silent' }),
+      });
+      cleanups.push(() => replica.close());
+      portals.push(replica);
+    }
+    const portal = portals[0]!;
+    const internalProxy =
+      replicas > 1 ? await startRoundRobinProxy(portals.map((p) => p.internalUrl)) : undefined;
+    if (internalProxy !== undefined) cleanups.push(() => internalProxy.close());
 
     const { config } = await loadAuthzConfig({
       env: { [PORTAL_TOKEN_ENV]: internalToken },
@@ -193,7 +219,10 @@ export async function startPaymentStack(opts: {
         jwks: { url: `${portal.publicUrl}/_402/.well-known/jwks.json` },
         networks,
         upstreams: { '127.0.0.1': upstream.baseUrl },
-        portal: { internalUrl: portal.internalUrl, token: { fromEnv: PORTAL_TOKEN_ENV } },
+        portal: {
+          internalUrl: internalProxy?.url ?? portal.internalUrl,
+          token: { fromEnv: PORTAL_TOKEN_ENV },
+        },
         logLevel: 'silent',
       },
     });
@@ -216,6 +245,8 @@ export async function startPaymentStack(opts: {
       lookAlike,
       ...(plain === undefined ? {} : { plain }),
       portal,
+      portals,
+      internalProxy,
       authz,
       upstream,
       gateway,

@@ -73,12 +73,22 @@ export type UnavailableDecision = {
   /** When to try again (a transient failure on the payment path); the renderer's default otherwise. */
   retryAfterSeconds?: number;
 };
+/**
+ * The request contradicts an earlier one it claims to repeat (an x402 payment-identifier id used
+ * with another request or payload): 409, nothing was settled.
+ */
+export type ConflictDecision = { kind: 'conflict'; reason: AuthzReason };
 /** A limit on what writes (recorded challenges, payment proofs) was reached: 429, never a 5xx. */
 export type RateLimitedDecision = { kind: 'rate_limited'; reason: AuthzReason; retryAfterSeconds: number };
 
 /** The core's answer. Transports switch on `kind` (exhaustively). */
 export type Decision =
-  AllowDecision | PaymentRequiredDecision | ForbiddenDecision | UnavailableDecision | RateLimitedDecision;
+  | AllowDecision
+  | PaymentRequiredDecision
+  | ForbiddenDecision
+  | UnavailableDecision
+  | RateLimitedDecision
+  | ConflictDecision;
 export type DenyDecision = Exclude<Decision, AllowDecision>;
 
 /** The logging the core does (a pino Logger fits; HTTP adapters pass a lazy request logger). */

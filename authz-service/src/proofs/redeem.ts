@@ -74,6 +74,7 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
         // snake_case reason shape, and the portal adds reasons of its own (e.g. chain_unavailable).
         const reason = answer.reason as AuthzReason;
         log.info({ proof: proof.type, reason }, 'payment proof refused');
+        if (reason === REASONS.PAYMENT_IDENTIFIER_CONFLICT) return { kind: 'conflict', reason };
         if (reason === REASONS.RATE_LIMITED)
           return {
             kind: 'rate_limited',

@@ -1,4 +1,11 @@
-import type { ChallengeOffer, NetworkRegistry, PriceOffer } from '@turnpike/protocol';
+import {
+  X402_EXTENSIONS,
+  type ChallengeOffer,
+  type NetworkRegistry,
+  type PriceOffer,
+} from '@turnpike/protocol';
+import { PAYMENT_IDENTIFIER_EXTENSION } from './payment-identifier-extension.js';
+import { siwxExtension, type SiwxChain, type SiwxChallenge } from './siwx-extension.js';
 import { x402Terms } from './x402.js';
 
 /** What an API 402 says, as strings and offers. */
@@ -20,6 +27,8 @@ export interface Api402Content {
   maxTimeoutSeconds: number;
   /** x402 on Solana: the portal's fee payer and this requester's memo (see X402Context.svm). */
   svm?: { feePayer: string; memo: string } | undefined;
+  /** The sign-in-with-x challenge and the chains a payer may sign in on (none: not advertised). */
+  siwx: { challenge: SiwxChallenge; chains: readonly SiwxChain[] };
 }
 
 /**
@@ -76,6 +85,12 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
           error: 'payment_required',
           resource: { url: c.resourceUrl, description: c.description, mimeType: 'application/json' },
           accepts: terms.v2,
+          extensions: {
+            ...(c.siwx.chains.length === 0
+              ? {}
+              : { [X402_EXTENSIONS.signInWithX]: siwxExtension(c.siwx.challenge, c.siwx.chains) }),
+            [X402_EXTENSIONS.paymentIdentifier]: PAYMENT_IDENTIFIER_EXTENSION,
+          },
         };
   return { body, paymentRequired };
 }

@@ -8,6 +8,7 @@ import {
   type PayeeResponse,
   type PriceOffer,
   x402SvmMemo,
+  siwxNonceKey,
 } from '@turnpike/protocol';
 import type { ChallengeAddress } from '../challenges/address-source.js';
 import {
@@ -16,11 +17,17 @@ import {
   sealNewChallenge,
   type ChallengePlan,
 } from '../challenges/mint-challenge.js';
-import type { NeutralRequest, PaymentRequiredDecision, RenderedResponse } from '../core/types.js';
+import type {
+  NeutralRequest,
+  PaymentRequiredDecision,
+  RenderedResponse,
+  ResolvedRequirement,
+} from '../core/types.js';
 import { PortalError } from '../portal/client.js';
 import { AUTHZ_REASONS } from '../reasons.js';
 import { acceptPaymentWeigher } from './accept-payment.js';
 import { api402Body } from './api-402-body.js';
+import { newSiwxChallenge, siwxAuthority, siwxChains, type SiwxChallenge } from './siwx-extension.js';
 import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './json-template.js';
 import { payLinkFor } from './pay-link-for.js';
 import { mppWwwAuthenticate, planMppChallenges, rfc3339, type MppPlan } from './mpp-challenges.js';
@@ -41,6 +48,11 @@ const HOLES = [
   'evmPayTo',
   'reference',
   'svmMemo',
+  'siwxDomain',
+  'siwxUri',
+  'siwxNonce',
+  'siwxIssuedAt',
+  'siwxExpiresAt',
 ] as const;
 type Hole = (typeof HOLES)[number];
 
@@ -78,11 +90,13 @@ export function api402(
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
   const prepared = prepare(r.request, payee, deps);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
-  if (prepared.plan?.evm !== true) return sealedApi402(d, req, deps, prepared, undefined);
+  // Only the x402 terms carry sign-in-with-x: no HMAC for a 402 without them.
+  const siwx = prepared.paymentRequired === undefined ? undefined : siwxChallengeFor(r, req, deps);
+  if (prepared.plan?.evm !== true) return sealedApi402(d, req, deps, prepared, undefined, siwx);
   const address = deps.addresses.take();
-  if (address !== undefined) return sealedApi402(d, req, deps, prepared, address);
+  if (address !== undefined) return sealedApi402(d, req, deps, prepared, address, siwx);
   // The buffer ran dry (a burst longer than it): wait for the lease on its way.
-  return deps.addresses.next().then((a) => sealedApi402(d, req, deps, prepared, a));
+  return deps.addresses.next().then((a) => sealedApi402(d, req, deps, prepared, a, siwx));
 }
 
 function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
@@ -96,6 +110,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
   const plan = planChallenge(request, payee, deps.registry);
   const x402Offers = x402OffersOf(request, payee, deps);
   const mpp = planMppChallenges(x402Offers, plan?.payable ?? [], deps.registry);
+  const chains = siwxChains(request.offers, deps.registry);
   const content = (m: Readonly<Record<Hole, string>>) =>
     api402Body({
       reason: m.reason,
@@ -121,6 +136,16 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
       registry: deps.registry,
       maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
       svm: svmTermsOf(payee, m.svmMemo),
+      siwx: {
+        challenge: {
+          domain: m.siwxDomain,
+          uri: m.siwxUri,
+          nonce: m.siwxNonce,
+          issuedAt: m.siwxIssuedAt,
+          expirationTime: m.siwxExpiresAt,
+        },
+        chains,
+      },
     });
   const prepared: Prepared = {
     payee,
@@ -141,6 +166,7 @@ function sealedApi402(
   deps: RenderDeps,
   prepared: Prepared,
   address: ChallengeAddress | undefined,
+  siwx: SiwxChallenge | undefined,
 ): RenderedResponse {
   const r = d.requirement;
   const sealed =
@@ -169,6 +195,11 @@ function sealedApi402(
     evmPayTo: sealed?.evmPayTo ?? '',
     reference: sealed?.reference ?? '',
     svmMemo: prepared.payee.x402Svm === undefined ? '' : x402SvmMemo(secret),
+    siwxDomain: siwx === undefined ? '' : jsonStringContent(siwx.domain),
+    siwxUri: siwx === undefined ? '' : jsonStringContent(siwx.uri),
+    siwxNonce: siwx?.nonce ?? '',
+    siwxIssuedAt: siwx?.issuedAt ?? '',
+    siwxExpiresAt: siwx?.expirationTime ?? '',
   };
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (prepared.paymentRequired !== undefined)
@@ -224,6 +255,7 @@ async function recordedApi402(
     registry: deps.registry,
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
     svm: svmTermsOf(payee, x402SvmMemo(secret)),
+    siwx: { challenge: siwxChallengeFor(r, req, deps), chains: siwxChains(r.request.offers, deps.registry) },
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
@@ -240,6 +272,17 @@ async function recordedApi402(
   );
   if (challenges !== undefined) headers['www-authenticate'] = challenges;
   return mppRefusal(req, d, { status: 402, headers, body: JSON.stringify(body) });
+}
+
+/** This 402's sign-in-with-x challenge, for the authority the client addressed. */
+function siwxChallengeFor(r: ResolvedRequirement, req: NeutralRequest, deps: RenderDeps): SiwxChallenge {
+  return newSiwxChallenge(
+    siwxNonceKey(deps.sealKeys.challenge),
+    siwxAuthority(r.host, req.headers['x-original-host']),
+    r.scheme,
+    r.originalUri,
+    (deps.now ?? Date.now)(),
+  );
 }
 
 function unpayable(): RenderedResponse {

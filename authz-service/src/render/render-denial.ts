@@ -29,7 +29,7 @@ export { EXPOSE_HEADERS } from './payment-headers.js';
 
 /**
  * Renders a denial as a full HTTP response, independent of the gateway: the 402 (an HTML page for
- * browsers, JSON + x402 terms for programs), 403 for forbidden, 429 for a limit, 503 for
+ * browsers, JSON + x402 terms for programs), 403 for forbidden, 409 for a conflict, 429 for a limit, 503 for
  * unavailable. A 402 writes nothing: the browser's pay link and the API challenge are sealed here,
  * synchronously unless an API 402 has to wait for a leased address or is recorded by the portal
  * (a resource that accepts unbound proofs). That portal call failing is a 503
@@ -44,6 +44,14 @@ export function renderDenial(
   switch (decision.kind) {
     case 'forbidden':
       return plain(html, 403, 'forbidden', decision.reason, 'The request cannot be authorised.');
+    case 'conflict':
+      return plain(
+        html,
+        409,
+        'conflict',
+        decision.reason,
+        'This payment identifier was already used with another request or payment.',
+      );
     case 'rate_limited':
       return plain(
         html,

@@ -15,6 +15,7 @@ const GOOD_TX = `0x${'ab'.repeat(32)}`;
 const PENDING_TX = `0x${'cd'.repeat(32)}`;
 const CHAIN_DOWN_TX = `0x${'ef'.repeat(32)}`;
 const LIMITED_TX = `0x${'12'.repeat(32)}`;
+const CONFLICT_TX = `0x${'34'.repeat(32)}`;
 /** A challenge id as the 402 hands it out (the stand-in does not verify it; the portal does). */
 const CHALLENGE = 'abcdefghijklmnopqrstuv';
 /** A transaction-hash proof bound to its challenge. */
@@ -50,6 +51,14 @@ beforeAll(async () => {
         message: 'waiting for confirmations',
         retryAfterSeconds: 5,
       };
+    if (body.proof.type === 'tx' && body.proof.tx === CONFLICT_TX)
+      return {
+        ok: false,
+        reason: REASONS.PAYMENT_IDENTIFIER_CONFLICT,
+        message: 'id used with another payload',
+      };
+    if (body.proof.type === 'siwx')
+      return { ok: false, reason: REASONS.SIWX_NOT_PAID, message: 'never paid' };
     if (body.proof.type === 'tx' && body.proof.tx === LIMITED_TX)
       return { ok: false, reason: REASONS.RATE_LIMITED, message: 'too many proofs', retryAfterSeconds: 30 };
     if (body.proof.type === 'tx' && body.proof.tx === CHAIN_DOWN_TX)
@@ -186,6 +195,51 @@ describe('payment proofs on the request path', () => {
     });
     expect(nginx.status).toBe(401);
     expect(nginx.headers['x-402-verdict']).toBe('rate_limited rate_limited 30');
+  });
+
+  it('a payment-identifier conflict is 409 in every HTTP dialect (NGINX: 401 + a conflict verdict rendered as 409)', async () => {
+    const r = await forward('/premium/article', txHeaders(CONFLICT_TX));
+    expect(r.status).toBe(409);
+    expect(r.headers['x-402-reason']).toBe(REASONS.PAYMENT_IDENTIFIER_CONFLICT);
+    expect(JSON.parse(r.body)).toMatchObject({
+      error: 'conflict',
+      reason: REASONS.PAYMENT_IDENTIFIER_CONFLICT,
+    });
+    const original = {
+      host: 'shop.example',
+      'x-original-uri': '/premium/article',
+      'x-original-method': 'GET',
+    };
+    const nginx = await send(stack.service.httpPort, {
+      path: '/v1/nginx',
+      headers: { ...original, ...txHeaders(CONFLICT_TX) },
+    });
+    expect(nginx.status).toBe(401);
+    expect(nginx.headers['x-402-verdict']).toBe('conflict payment_identifier_conflict');
+    const rendered = await send(stack.service.httpPort, {
+      path: '/v1/nginx/challenge',
+      headers: {
+        ...original,
+        accept: 'application/json',
+        'x-402-verdict': nginx.headers['x-402-verdict'] as string,
+      },
+    });
+    expect(rendered.status).toBe(409);
+    expect(JSON.parse(rendered.body)).toMatchObject({ reason: REASONS.PAYMENT_IDENTIFIER_CONFLICT });
+  });
+
+  it('SIGN-IN-WITH-X goes to the portal as a siwx proof; a refusal is a fresh 402 with its reason', async () => {
+    const header = Buffer.from(JSON.stringify({ domain: 'shop.example', signature: '0x00' })).toString(
+      'base64',
+    );
+    const r = await forward('/premium/article', { 'sign-in-with-x': header });
+    expect(r.status).toBe(402);
+    expect(r.headers['x-402-reason']).toBe(REASONS.SIWX_NOT_PAID);
+    expect(settled.map((s) => s.proof)).toEqual([{ type: 'siwx', header }]);
+    const garbled = await forward('/premium/article', { 'sign-in-with-x': 'not base64 at all!' });
+    expect(garbled.status).toBe(402);
+    expect(garbled.headers['x-402-reason']).toBe(REASONS.SIWX_INVALID);
+    expect(settled).toHaveLength(1);
   });
 
   it('a reason of the portal’s own (not in protocol REASONS) is passed on as it is', async () => {

@@ -30,6 +30,7 @@ export const CLIENT_HEADERS_FOR_AUTHZ = [
   'x-payment-challenge',
   'payment-signature',
   'x-payment',
+  'sign-in-with-x',
 ] as const;
 
 /** Headers of an allow answer meant for the client (a new token, the x402 receipt). */

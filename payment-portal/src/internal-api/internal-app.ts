@@ -127,9 +127,11 @@ export function createInternalApp(
   });
 
   const attempts = createAttemptLimiter(ctx.config.proofs.attemptsPerMinutePerClient);
+  // x402 sign-ins have their own, higher limit: a returning client signs in on every call.
+  const signIns = createAttemptLimiter(ctx.config.proofs.siwx.attemptsPerMinutePerClient);
   app.post(PORTAL_API_PATHS.settle, async (req, res) => {
     const body = parse(settleRequestSchema, req.body);
-    const wait = attempts.take(body.client?.ip ?? 'unknown');
+    const wait = (body.proof.type === 'siwx' ? signIns : attempts).take(body.client?.ip ?? 'unknown');
     if (wait !== undefined) {
       ctx.metrics.refusals.inc({ reason: REASONS.RATE_LIMITED });
       res.status(429).setHeader('Retry-After', String(wait));

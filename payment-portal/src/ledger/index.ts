@@ -14,3 +14,5 @@ export { tokenForGrant, type Grant } from './grant.js';
 export { findBoundGrant } from './find-bound-grant.js';
 export { creditProof, type CreditProofResult, type ProofCredit } from './credit-proof.js';
 export { creditInvoice, type CreditInput, type CreditInvoiceResult } from './credit-invoice.js';
+export { findPayerGrant } from './find-payer-grant.js';
+export { findGrantByInvoice } from './find-grant-by-invoice.js';

@@ -63,6 +63,23 @@ const x402Schema = z
     minValiditySeconds: seconds.default(6),
     /** x402 `exact` on Solana networks (absent: no Solana x402 offers). */
     solana: x402SolanaSchema.optional(),
+    /** The x402 `payment-identifier` extension (idempotent retries; docs/payments-from-programs.md). */
+    paymentIdentifier: z
+      .strictObject({
+        /**
+         * How long a retry waits for the first request with its id to finish settling; keep it
+         * below the authorizer's `portal.settleTimeoutMs` (15 s by default).
+         */
+        waitMs: z.number().int().min(0).max(120_000).default(12_000),
+        /** How long an id and its outcome are kept; the retention job deletes the row after. */
+        retentionSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(30 * 86_400)
+          .default(86_400),
+      })
+      .default({ waitMs: 12_000, retentionSeconds: 86_400 }),
   })
   .superRefine((x, ctx) => {
     if (!x.enabled) return;
@@ -102,6 +119,21 @@ export const proofsConfigSchema = z.strictObject({
   }),
   /** Absent: x402 proofs are refused (`proof_unsupported`). */
   x402: x402Schema.optional(),
+  /**
+   * x402 sign-in-with-x: a returning payer signs the 402's CAIP-122 message and gets the grant it
+   * already paid for. Off: `SIGN-IN-WITH-X` is refused (`proof_unsupported`) and the client pays.
+   */
+  siwx: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /**
+       * Sign-ins one client address may present per minute, per replica (counted apart from payment
+       * proofs: a returning x402 client signs in on every call, and a sign-in costs a signature check
+       * and two indexed reads, no chain read for an EOA); above it `429 rate_limited`.
+       */
+      attemptsPerMinutePerClient: z.number().int().min(1).max(1_000_000).default(1_200),
+    })
+    .default({ enabled: true, attemptsPerMinutePerClient: 1_200 }),
 });
 
 export type ProofsConfig = z.output<typeof proofsConfigSchema>;

@@ -5,6 +5,7 @@ import {
   type Reason,
   type SettleRequest,
   type SettleResponse,
+  type SiwxProof,
   type TxProof,
   type X402Proof,
 } from '@turnpike/protocol';
@@ -19,10 +20,16 @@ import { verifyMppCredential } from './mpp/index.js';
 import { PROOF_REASONS } from './reasons.js';
 import { createFacilitatorClient, type FacilitatorClient } from './x402/facilitator-client.js';
 import type { Relayer } from './x402/relayer.js';
+import { withPaymentIdentifier } from './x402/idempotency/with-payment-identifier.js';
 import { settleX402 } from './x402/settle-x402.js';
 import { isSvmX402Proof, settleX402Svm, type SvmX402Deps } from './x402/svm/index.js';
 import { isPermit2X402Proof } from './x402/permit2/decode-permit2.js';
 import { settlePermit2 } from './x402/permit2/settle-permit2.js';
+import { verifySiwx } from './x402/siwx/verify-siwx.js';
+
+/** The proof types the portal can verify (one verifier each). */
+export type ProofType = 'tx' | 'x402' | 'mpp' | 'siwx';
+export const PROOF_TYPES: readonly ProofType[] = ['tx', 'x402', 'mpp', 'siwx'];
 
 /** A verifier that works on the narrower ProofContext (tests and benchmarks call these directly). */
 export type ProofVerifier = (request: SettleRequest, pctx: ProofContext) => Promise<SettleResponse>;
@@ -47,8 +54,8 @@ const RPC_RETRY_SECONDS = 5;
  * `chain_unavailable` with a Retry-After; anything unexpected is thrown (the internal API answers
  * 500 and the authorizer denies: fail closed).
  */
-export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx' | 'x402', ProofVerifier>> {
-  const out: Partial<Record<'tx' | 'x402', ProofVerifier>> = {};
+export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<ProofType, ProofVerifier>> {
+  const out: Partial<Record<ProofType, ProofVerifier>> = {};
   if (deps.config.tx.enabled) {
     out.tx = guarded(async (request, pctx) => {
       const proof = request.proof as TxProof;
@@ -76,21 +83,30 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
       (x402.mode === 'facilitator' && x402.facilitator
         ? createFacilitatorClient(x402.facilitator)
         : undefined);
+    const identifiers = {
+      ...x402.paymentIdentifier,
+      // A claim outlives the longest settlement (its receipt wait) before another replica takes over.
+      leaseMs: x402.receiptTimeoutMs + 30_000,
+    };
     out.x402 = guarded((request, pctx) => {
       const x402Request = request as SettleRequest & { proof: X402Proof };
-      if (isSvmX402Proof(x402Request.proof, pctx.registry)) {
-        if (deps.svm === undefined)
-          throw new ProofRefusal(
-            REASONS.PAYMENT_WRONG_NETWORK,
-            'x402 payments are not settled on Solana here',
-          );
-        return settleX402Svm(x402Request, pctx, deps.svm);
-      }
-      if (isPermit2X402Proof(x402Request.proof))
-        return settlePermit2(x402Request, pctx, { config: x402, relayer: deps.relayer });
-      return settleX402(x402Request, pctx, { config: x402, relayer: deps.relayer, facilitator });
+      return withPaymentIdentifier(x402Request, pctx, identifiers, () => {
+        if (isSvmX402Proof(x402Request.proof, pctx.registry)) {
+          if (deps.svm === undefined)
+            throw new ProofRefusal(
+              REASONS.PAYMENT_WRONG_NETWORK,
+              'x402 payments are not settled on Solana here',
+            );
+          return settleX402Svm(x402Request, pctx, deps.svm);
+        }
+        if (isPermit2X402Proof(x402Request.proof))
+          return settlePermit2(x402Request, pctx, { config: x402, relayer: deps.relayer });
+        return settleX402(x402Request, pctx, { config: x402, relayer: deps.relayer, facilitator });
+      });
     });
   }
+  if (deps.config.siwx.enabled)
+    out.siwx = guarded((request, pctx) => verifySiwx(request as SettleRequest & { proof: SiwxProof }, pctx));
   return out;
 }
 
@@ -99,11 +115,9 @@ export function createProofHandlers(deps: ProofVerifierDeps): Partial<Record<'tx
  * `new Map(Object.entries(createProofVerifiers(deps)))`. A `tx` proof on a Solana network goes to
  * `solanaTx`, which makes the network checks itself.
  */
-export function createProofVerifiers(
-  deps: ProofVerifierDeps,
-): Partial<Record<'tx' | 'x402' | 'mpp', SettleVerifier>> {
+export function createProofVerifiers(deps: ProofVerifierDeps): Partial<Record<ProofType, SettleVerifier>> {
   const handlers = createProofHandlers(deps);
-  const out: Partial<Record<'tx' | 'x402' | 'mpp', SettleVerifier>> = {};
+  const out: Partial<Record<ProofType, SettleVerifier>> = {};
   // MPP credentials (`Authorization: Payment`): `authorization` settles through the x402 verifier,
   // `hash`/`signature` are verified as transaction proofs; the ledger credits either once.
   if (deps.config.tx.enabled || handlers.x402 !== undefined)
@@ -115,7 +129,7 @@ export function createProofVerifiers(
           solanaTx: deps.solanaTx,
         }),
       )(request, proofContextFrom(ctx));
-  for (const key of ['tx', 'x402'] as const) {
+  for (const key of ['tx', 'x402', 'siwx'] as const) {
     const handler = handlers[key];
     if (!handler) continue;
     out[key] = (request: SettleRequest, ctx: PortalContext) => {

@@ -1,7 +1,7 @@
 import type { EvmNetwork, NetworkRegistry } from '@turnpike/protocol';
 import type { SettleVerifier, SettleVerifiers } from './settle-verifiers.js';
 import type { ProofsConfig } from './config.js';
-import { createProofVerifiers } from './create-proof-verifiers.js';
+import { createProofVerifiers, PROOF_TYPES } from './create-proof-verifiers.js';
 import { createSolanaTxVerifier } from './solana/create-verifier.js';
 import { createRelayer, type Relayer } from './x402/relayer.js';
 import { svmRpcFor, type SolanaFeePayer, type SvmX402Deps } from './x402/svm/index.js';
@@ -45,7 +45,7 @@ export function createProofsFromConfig(
       : undefined;
   const verifiers = createProofVerifiers({ config, relayer, solanaTx: portal.solanaTx, svm });
   const verifierMap: SettleVerifiers = new Map();
-  for (const key of ['tx', 'x402', 'mpp'] as const) {
+  for (const key of PROOF_TYPES) {
     const v = verifiers[key];
     if (v) verifierMap.set(key, v);
   }

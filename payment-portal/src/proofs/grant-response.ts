@@ -1,4 +1,5 @@
 import { REASONS, type SettleResponse } from '@turnpike/protocol';
+import type { PaymentDialect } from '../events/event-names.js';
 import { tokenForGrant, type Grant } from '../ledger/index.js';
 import { ProofRefusal, type ProofContext } from './context.js';
 
@@ -10,6 +11,8 @@ export async function grantResponse(
   pctx: GrantSigner,
   grant: Grant,
   receipt?: Record<string, unknown>,
+  /** How the token was obtained, for the event line; default `x402` with a receipt, else `tx`. */
+  dialect?: PaymentDialect,
 ): Promise<Extract<SettleResponse, { ok: true }>> {
   const { token, claims } = await tokenForGrant({ keys: pctx.keys, issuer: pctx.issuer }, grant);
   pctx.onTokenIssued?.();
@@ -17,7 +20,7 @@ export async function grantResponse(
   pctx.events?.tokenIssued({
     claims,
     kid: pctx.keys.current.kid,
-    dialect: receipt === undefined ? 'tx' : 'x402',
+    dialect: dialect ?? (receipt === undefined ? 'tx' : 'x402'),
   });
   return {
     ok: true,

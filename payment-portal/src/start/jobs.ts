@@ -47,6 +47,8 @@ function startRetention(deps: JobsDeps): void {
       metrics.retentionDeleted.inc({ table: 'invoices' }, r.deleted.invoices);
       metrics.retentionDeleted.inc({ table: 'invoice_offers' }, r.deleted.offers);
       metrics.retentionDeleted.inc({ table: 'receive_addresses' }, r.deleted.receiveAddresses);
+      metrics.retentionDeleted.inc({ table: 'siwx_nonces' }, r.x402.siwxNonces);
+      metrics.retentionDeleted.inc({ table: 'payment_identifiers' }, r.x402.paymentIdentifiers);
       if (r.deleted.invoices > 0)
         logger.info({ ...r.deleted, batches: r.batches }, 'retention deleted expired invoices');
     } catch (err) {

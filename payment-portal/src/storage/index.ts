@@ -26,6 +26,7 @@ export type { ReceiveAddressRow } from './repositories/insert-receive-addresses.
 export { reserveReceiveAddressIndexes } from './repositories/reserve-receive-address-indexes.js';
 export { purgeExpiredInvoices, RETENTION_LOCK } from './repositories/purge-expired-invoices.js';
 export type { PurgedRows } from './repositories/purge-expired-invoices.js';
+export { purgeExpiredX402Rows, type PurgedX402Rows } from './repositories/purge-expired-x402-rows.js';
 export { getCursor } from './repositories/get-cursor.js';
 export type { WatcherCursor } from './repositories/get-cursor.js';
 export { advanceCursor } from './repositories/advance-cursor.js';

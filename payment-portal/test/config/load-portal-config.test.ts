@@ -61,6 +61,7 @@ describe('loadPortalConfig', () => {
           maxTxAgeSeconds: 86_400,
           networks: {},
         },
+        siwx: { enabled: true, attemptsPerMinutePerClient: 1_200 },
       });
       expect(config.wallets.solana?.address).toBe('9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM');
     } finally {

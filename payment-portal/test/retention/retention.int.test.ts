@@ -114,6 +114,7 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('retention on %s', (_n
       skipped: false,
       batches: 1,
       deleted: { invoices: 3, offers: 3, receiveAddresses: 2 },
+      x402: { siwxNonces: 0, paymentIdentifiers: 0 },
     });
     const left = await ids(db);
     for (const d of doomed) expect(left.has(d.id)).toBe(false);
@@ -128,6 +129,24 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('retention on %s', (_n
     );
     // Nothing left to do.
     expect((await runRetentionRound(db, { graceMs: GRACE_MS, batchSize: 100 })).deleted.invoices).toBe(0);
+  });
+
+  it('deletes expired sign-in-with-x nonces and payment-identifier rows, keeps the unexpired ones', async () => {
+    await db.query(
+      `INSERT INTO siwx_nonces (nonce, address, expires_at) VALUES
+         ('old-nonce', '0xa', now() - interval '1 minute'), ('live-nonce', '0xa', now() + interval '5 minutes')`,
+    );
+    await db.query(
+      `INSERT INTO payment_identifiers (id, fingerprint, state, expires_at) VALUES
+         ('pay_expired_0000000000', 'f', 'pending', now() - interval '1 second'),
+         ('pay_live_0000000000000', 'f', 'pending', now() + interval '1 day')`,
+    );
+    const round = await runRetentionRound(db, { graceMs: GRACE_MS, batchSize: 100 });
+    expect(round.x402).toEqual({ siwxNonces: 1, paymentIdentifiers: 1 });
+    const nonces = await db.query<{ nonce: string }>('SELECT nonce FROM siwx_nonces');
+    expect(nonces.rows).toEqual([{ nonce: 'live-nonce' }]);
+    const rows = await db.query<{ id: string }>('SELECT id FROM payment_identifiers');
+    expect(rows.rows).toEqual([{ id: 'pay_live_0000000000000' }]);
   });
 
   it('works through a backlog in batches of batchSize, each its own transaction', async () => {
@@ -157,6 +176,7 @@ describe('retention with several replicas (PostgreSQL)', () => {
           skipped: true,
           batches: 0,
           deleted: { invoices: 0, offers: 0, receiveAddresses: 0 },
+          x402: { siwxNonces: 0, paymentIdentifiers: 0 },
         });
       });
     } finally {

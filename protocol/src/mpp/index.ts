@@ -1,4 +1,4 @@
-export { canonicalBase64url, canonicalJson } from './canonical-json.js';
+export { canonicalBase64url } from './canonical-json.js';
 export { mppChallengeId, type MppChallengeParams } from './challenge-id.js';
 export { authParam, paymentChallenge } from './auth-params.js';
 export {

@@ -120,10 +120,19 @@ export const mppProofSchema = z.strictObject({
   type: z.literal('mpp'),
   credential: mppCredentialSchema,
 });
+/**
+ * x402 sign-in-with-x: the `SIGN-IN-WITH-X` header as the client sent it (base64 JSON of a signed
+ * CAIP-122 message). Not a payment: the portal answers with the grant the signer already paid for.
+ */
+export const siwxProofSchema = z.strictObject({
+  type: z.literal('siwx'),
+  header: z.string().min(1).max(8192),
+});
 export const settleProofSchema = z.discriminatedUnion('type', [
   txProofSchema,
   x402ProofSchema,
   mppProofSchema,
+  siwxProofSchema,
 ]);
 
 export const settleRequestSchema = z.strictObject({
@@ -158,6 +167,7 @@ export type Challenge = z.output<typeof challengeSchema>;
 export type TxProof = z.output<typeof txProofSchema>;
 export type X402Proof = z.output<typeof x402ProofSchema>;
 export type MppProof = z.output<typeof mppProofSchema>;
+export type SiwxProof = z.output<typeof siwxProofSchema>;
 export type SettleProof = z.output<typeof settleProofSchema>;
 export type SettleRequest = z.output<typeof settleRequestSchema>;
 export type SettleResponse = z.output<typeof settleResponseSchema>;

@@ -1,4 +1,4 @@
-import { isReason, X402_HEADERS } from '@turnpike/protocol';
+import { isReason, SIWX_HEADER, X402_HEADERS } from '@turnpike/protocol';
 import type { DenyDecision } from '../../core/types.js';
 
 /** The request headers that carry a payment proof (never redeemed by the challenge endpoint). */
@@ -8,6 +8,7 @@ export const PROOF_HEADERS = [
   'x-payment-challenge',
   X402_HEADERS.paymentSignature,
   X402_HEADERS.v1Payment,
+  SIWX_HEADER,
 ] as const;
 
 /** What the auth subrequest decided, as the challenge endpoint needs it to render the same answer. */
@@ -18,11 +19,11 @@ export type Verdict = {
 };
 
 const VERDICT =
-  /^(payment_required|forbidden|unavailable|rate_limited) ([a-z][a-z0-9_]{0,63})(?: ([0-9]{1,6}))?$/;
+  /^(payment_required|forbidden|unavailable|rate_limited|conflict) ([a-z][a-z0-9_]{0,63})(?: ([0-9]{1,6}))?$/;
 
 /** `X-402-Verdict` of a denial: `<kind> <reason>[ <retry-after seconds>]`. */
 export function verdictHeader(d: DenyDecision): string {
-  const retry = d.kind === 'forbidden' ? undefined : d.retryAfterSeconds;
+  const retry = d.kind === 'forbidden' || d.kind === 'conflict' ? undefined : d.retryAfterSeconds;
   return retry === undefined ? `${d.kind} ${d.reason}` : `${d.kind} ${d.reason} ${retry}`;
 }
 
@@ -44,13 +45,15 @@ export function verdictOf(value: string | string[] | undefined): Verdict | undef
 }
 
 /**
- * A verdict that renders as it is (403, 429, 503); undefined for a payment verdict, which is
+ * A verdict that renders as it is (403, 409, 429, 503); undefined for a payment verdict, which is
  * rendered from a fresh decision (it needs the requirement) with the verdict's reason.
  */
 export function verdictDecision(v: Verdict): Exclude<DenyDecision, { kind: 'payment_required' }> | undefined {
   switch (v.kind) {
     case 'forbidden':
       return { kind: 'forbidden', reason: v.reason };
+    case 'conflict':
+      return { kind: 'conflict', reason: v.reason };
     case 'rate_limited':
       return { kind: 'rate_limited', reason: v.reason, retryAfterSeconds: v.retryAfterSeconds ?? 5 };
     case 'unavailable':
