@@ -100,6 +100,7 @@ export async function startAuthzService(
     cache,
     registry: networks,
     unknownHosts: config.unknownHosts,
+    defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
     probe: {
       timeoutMs: config.probe.timeoutMs,
       maxBodyBytes: config.probe.maxBodyBytes,

@@ -89,13 +89,20 @@ export async function startPaymentStack(opts: {
   gateway: GatewayKind;
   /** Blocks on top of a payment before it counts (default 1). */
   confirmations?: number;
+  /** The chain's registry name and id (default PAY_NETWORK on PAY_CHAIN_ID). */
+  network?: { name: string; chainId: number };
+  /** An upstream of the test's own instead of the default one (closed with the stack). */
+  upstream?: TestUpstream;
+  /** More host names the authorizer maps to the upstream (besides 127.0.0.1). */
+  upstreamHosts?: string[];
 }): Promise<PaymentStack> {
+  const netName = opts.network?.name ?? PAY_NETWORK;
   const cleanups: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const anvil = await startAnvil({ chainId: PAY_CHAIN_ID });
+    const anvil = await startAnvil({ chainId: opts.network?.chainId ?? PAY_CHAIN_ID });
     cleanups.push(() => anvil.stop());
     const provider = devProvider(anvil.rpcUrl);
     cleanups.push(async () => provider.destroy());
@@ -108,14 +115,14 @@ export async function startPaymentStack(opts: {
       await lookAlike.mint(p.address, 1_000_000_000n);
     }
 
-    const upstream = await startTestUpstream({ price: PRICE });
+    const upstream = opts.upstream ?? (await startTestUpstream({ price: PRICE }));
     cleanups.push(() => upstream.close());
 
     const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-payments-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const internalToken = randomBytes(24).toString('base64url');
     const networks = {
-      [PAY_NETWORK]: {
+      [netName]: {
         confirmations: opts.confirmations ?? 1,
         tokens: { USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } } },
       },
@@ -132,11 +139,11 @@ export async function startPaymentStack(opts: {
       networks,
       // Every simulated payer and observer comes from 127.0.0.1: the per-client limits would count them as one.
       invoice: { rateLimitPerMinutePerIp: 10_000 },
-      watchers: { [PAY_NETWORK]: { rpcUrls: [anvil.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
+      watchers: { [netName]: { rpcUrls: [anvil.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
       wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
       proofs: {
         attemptsPerMinutePerClient: 10_000,
-        tx: { networks: { [PAY_NETWORK]: { blockTimeSeconds: 1 } } },
+        tx: { networks: { [netName]: { blockTimeSeconds: 1 } } },
         x402: { mode: 'relayer', relayerKey: { fromEnv: RELAYER_ENV } },
       },
       logLevel: 'silent',
@@ -164,7 +171,9 @@ export async function startPaymentStack(opts: {
         issuer: ISSUER,
         jwks: { url: `${portal.publicUrl}/_402/.well-known/jwks.json` },
         networks,
-        upstreams: { '127.0.0.1': upstream.baseUrl },
+        upstreams: Object.fromEntries(
+          ['127.0.0.1', ...(opts.upstreamHosts ?? [])].map((h) => [h, upstream.baseUrl]),
+        ),
         portal: { internalUrl: portal.internalUrl, token: { fromEnv: PORTAL_TOKEN_ENV } },
         logLevel: 'silent',
       },

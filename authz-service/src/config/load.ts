@@ -64,7 +64,9 @@ export function resolveAuthzConfig(config: AuthzConfig): LoadedAuthzConfig {
         hosts: route.hosts,
         paths: route.paths,
         methods: route.methods,
-        request: paymentRequestFromJson(route.request, registry),
+        request: paymentRequestFromJson(route.request, registry, {
+          defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
+        }),
       });
     } catch (err) {
       if (!isProtocolError(err)) throw err;

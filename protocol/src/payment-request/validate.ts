@@ -52,14 +52,14 @@ export function validatePaymentRequest(raw: RawPaymentRequest, registry: Network
 }
 
 function validateExp(exp: unknown): number {
-  if (exp === undefined) return fail(REASONS.REQUEST_EXP_INVALID, 'exp (token lifetime in ms) is required');
+  if (exp === undefined) return fail(REASONS.REQUEST_EXP_INVALID, 'the token lifetime is required');
   if (typeof exp !== 'number' || !Number.isSafeInteger(exp)) {
     return fail(REASONS.REQUEST_EXP_INVALID, 'exp must be an integer number of milliseconds');
   }
   if (exp < MIN_TOKEN_LIFETIME_MS || exp > MAX_TOKEN_LIFETIME_MS) {
     return fail(
       REASONS.REQUEST_EXP_INVALID,
-      `exp must be within ${MIN_TOKEN_LIFETIME_MS}..${MAX_TOKEN_LIFETIME_MS} ms`,
+      `exp must be within ${MIN_TOKEN_LIFETIME_MS}..${MAX_TOKEN_LIFETIME_MS} ms (or a Go duration in ns up to 366 days)`,
     );
   }
   return exp;
