@@ -90,7 +90,7 @@ function expectPaymentRequired(res: CheckResponse, kind: 'json' | 'html'): Recor
   if (kind === 'json') {
     expect(headers['content-type']).toMatch(/^application\/json/);
     const body = JSON.parse(res.denied_response!.body!) as { error: string; accepts: unknown[] };
-    expect(body.error).toBe('payment_required');
+    expect(body.error).toBe('Payment required to access this resource');
     expect(body.accepts.length).toBeGreaterThan(0);
     const terms = JSON.parse(Buffer.from(headers['payment-required']!, 'base64').toString('utf8')) as {
       x402Version: number;

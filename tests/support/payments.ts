@@ -14,6 +14,7 @@ import { Wallet, type JsonRpcProvider } from 'ethers';
 import { stringify } from 'yaml';
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
+import { localAnvilNetwork } from '@turnpike/protocol';
 import { createLogger } from '@turnpike/protocol/service';
 import { DEV_RECEIVE_XPUB } from '../../deploy/dev/portal-config.js';
 import {
@@ -89,8 +90,11 @@ export async function startPaymentStack(opts: {
   gateway: GatewayKind;
   /** Blocks on top of a payment before it counts (default 1). */
   confirmations?: number;
-  /** The chain's registry name and id (default PAY_NETWORK on PAY_CHAIN_ID). */
-  network?: { name: string; chainId: number };
+  /**
+   * The chain's registry name and id (default PAY_NETWORK on PAY_CHAIN_ID). `custom`: a network of
+   * the config's own (protocol's localAnvilNetwork, as deploy/dev writes it), not a built-in.
+   */
+  network?: { name: string; chainId: number; custom?: boolean };
   /** An upstream of the test's own instead of the default one (closed with the stack). */
   upstream?: TestUpstream;
   /** More host names the authorizer maps to the upstream (besides 127.0.0.1). */
@@ -122,10 +126,17 @@ export async function startPaymentStack(opts: {
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const internalToken = randomBytes(24).toString('base64url');
     const networks = {
-      [netName]: {
-        confirmations: opts.confirmations ?? 1,
-        tokens: { USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } } },
-      },
+      [netName]:
+        opts.network?.custom === true
+          ? localAnvilNetwork({
+              chainId: opts.network.chainId,
+              usdcAddress: usdc.address,
+              confirmations: opts.confirmations ?? 1,
+            })
+          : {
+              confirmations: opts.confirmations ?? 1,
+              tokens: { USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } } },
+            },
     };
     const portalFile = {
       listeners: {

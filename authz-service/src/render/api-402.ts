@@ -23,11 +23,15 @@ import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './jso
 import { payLinkFor } from './pay-link-for.js';
 import { paymentHeaders } from './payment-headers.js';
 import { plain } from './plain.js';
+import { resourceMimeType } from './resource-mime-type.js';
+import { x402ErrorText } from './x402-error-text.js';
 import type { RenderDeps } from './render-denial.js';
 
 /** The strings that differ between two API 402s of one resource. */
 const HOLES = [
   'reason',
+  'errorText',
+  'mimeType',
   'description',
   'resourceUrl',
   'payUrl',
@@ -71,11 +75,11 @@ export function api402(
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
   const prepared = prepare(r.request, payee, deps);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
-  if (prepared.plan?.evm !== true) return sealedApi402(d, deps, prepared, undefined);
+  if (prepared.plan?.evm !== true) return sealedApi402(d, req, deps, prepared, undefined);
   const address = deps.addresses.take();
-  if (address !== undefined) return sealedApi402(d, deps, prepared, address);
+  if (address !== undefined) return sealedApi402(d, req, deps, prepared, address);
   // The buffer ran dry (a burst longer than it): wait for the lease on its way.
-  return deps.addresses.next().then((a) => sealedApi402(d, deps, prepared, a));
+  return deps.addresses.next().then((a) => sealedApi402(d, req, deps, prepared, a));
 }
 
 function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
@@ -91,6 +95,8 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
   const content = (m: Readonly<Record<Hole, string>>) =>
     api402Body({
       reason: m.reason,
+      errorText: m.errorText,
+      mimeType: m.mimeType,
       description: m.description,
       resourceUrl: m.resourceUrl,
       payUrl: m.payUrl,
@@ -127,6 +133,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
 
 function sealedApi402(
   d: PaymentRequiredDecision,
+  req: NeutralRequest,
   deps: RenderDeps,
   prepared: Prepared,
   address: ChallengeAddress | undefined,
@@ -147,6 +154,8 @@ function sealedApi402(
         );
   const values: Record<Hole, string> = {
     reason: d.reason,
+    errorText: jsonStringContent(x402ErrorText(d.reason)),
+    mimeType: jsonStringContent(resourceMimeType(r.request, req.headers['accept'])),
     description: jsonStringContent(r.request.description ?? `Access to ${r.originalUri}`),
     resourceUrl: jsonStringContent(`${r.scheme}://${r.host}${r.originalUri}`),
     // `<prefix>/pay?ref=<base64url>.<base64url>`, the prefix held to [A-Za-z0-9._~-] by the config.
@@ -183,6 +192,8 @@ async function recordedApi402(
   });
   const { body, paymentRequired } = api402Body({
     reason: d.reason,
+    errorText: x402ErrorText(d.reason),
+    mimeType: resourceMimeType(r.request, req.headers['accept']),
     description: r.request.description ?? `Access to ${r.originalUri}`,
     resourceUrl: `${r.scheme}://${r.host}${r.originalUri}`,
     payUrl: payLinkFor(r, deps),

@@ -92,6 +92,11 @@ function fromHeaders(
   if (headers['x-402-required'] === undefined && headers['x-402-request'] === undefined) return undefined;
   try {
     const request = paymentRequestFromHeaders(headers, opts.registry, opts.declarations);
+    if (request !== null && request.mimeType === undefined) {
+      // What the resource is, as its own answer says (x402 `resource.mimeType`).
+      const type = mediaTypeOf(headers['content-type']);
+      if (type !== undefined) request.mimeType = type;
+    }
     return withTtl(request === null ? { kind: 'free' } : { kind: 'priced', request }, ttlSeconds);
   } catch (err) {
     if (isProtocolError(err)) return withTtl({ kind: 'invalid', reason: err.code }, ttlSeconds);
@@ -102,6 +107,12 @@ function fromHeaders(
 function withTtl<T extends ProbeAnswer>(answer: T, ttlSeconds: number | undefined): T {
   if (ttlSeconds !== undefined) answer.ttlSeconds = ttlSeconds;
   return answer;
+}
+
+/** `type/subtype` of a Content-Type, lower-cased, when it is one. */
+function mediaTypeOf(contentType: string | undefined): string | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(type) ? type : undefined;
 }
 
 function isHtml(headers: IncomingHttpHeaders): boolean {

@@ -60,7 +60,7 @@ export function paymentRequestFromJson(
   if (!parsed.success) {
     throw new ProtocolError(REASONS.REQUEST_SCHEMA_INVALID, describeZodError(parsed.error));
   }
-  const { claims, exp, description, customization, payment, proofs } = parsed.data;
+  const { claims, exp, description, customization, payment, proofs, mimeType, outputSchema } = parsed.data;
   const reading = readDeclaredExp(exp, opts.defaultTokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS);
   const request = validatePaymentRequest(
     {
@@ -68,6 +68,8 @@ export function paymentRequestFromJson(
       exp: reading.kind === 'invalid' ? reading.exp : reading.lifetimeMs,
       description,
       customization,
+      mimeType,
+      outputSchema,
       requests: payment.requests,
       unboundTxProofs: proofs?.tx?.unbound === 'allow',
     },

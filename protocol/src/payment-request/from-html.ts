@@ -23,12 +23,15 @@ export function paymentRequestFromHtml(
 ): PaymentRequest | null {
   const head = html.length > MAX_HTML_SCAN_BYTES ? html.slice(0, MAX_HTML_SCAN_BYTES) : html;
   const metas = findMetaContents(head, META_NAMES);
-  return resolveDeclaration(
+  const request = resolveDeclaration(
     single(metas.get('x-402-required')),
     single(metas.get('x-402-request')),
     registry,
     opts,
   );
+  // A page that declares its price in its own <meta> is an HTML page, unless it says otherwise.
+  if (request !== null && request.mimeType === undefined) request.mimeType = 'text/html';
+  return request;
 }
 
 function single(values: string[] | undefined): string | undefined {
