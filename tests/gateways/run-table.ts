@@ -75,7 +75,7 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
         x402Version: number;
         accepts: Array<{ network: string; payTo: string }>;
       };
-      expect(body.error).toBe('Payment required to access this resource');
+      expect(body.error).toMatch(/payment required/i); // x402: a human-readable message
       expect(body.paymentDetails.cost).toBe('0.01');
       expect(body.paymentDetails.acceptedChains).toEqual(['base-sepolia']);
       expect(body.paymentDetails.serviceWallet).toMatch(/^0x[0-9a-fA-F]{40}$/);

@@ -73,12 +73,22 @@ export type UnavailableDecision = {
   /** When to try again (a transient failure on the payment path); the renderer's default otherwise. */
   retryAfterSeconds?: number;
 };
+/**
+ * A malformed payment payload (x402 HTTP transport: "Invalid Payment — Malformed payment payload
+ * or requirements" is 400, not 402): the client's own bug, nothing was verified or settled.
+ */
+export type BadRequestDecision = { kind: 'bad_request'; reason: AuthzReason };
 /** A limit on what writes (recorded challenges, payment proofs) was reached: 429, never a 5xx. */
 export type RateLimitedDecision = { kind: 'rate_limited'; reason: AuthzReason; retryAfterSeconds: number };
 
 /** The core's answer. Transports switch on `kind` (exhaustively). */
 export type Decision =
-  AllowDecision | PaymentRequiredDecision | ForbiddenDecision | UnavailableDecision | RateLimitedDecision;
+  | AllowDecision
+  | PaymentRequiredDecision
+  | ForbiddenDecision
+  | UnavailableDecision
+  | RateLimitedDecision
+  | BadRequestDecision;
 export type DenyDecision = Exclude<Decision, AllowDecision>;
 
 /** The logging the core does (a pino Logger fits; HTTP adapters pass a lazy request logger). */

@@ -25,6 +25,7 @@ import { paymentHeaders } from './payment-headers.js';
 import { plain } from './plain.js';
 import { resourceMimeType } from './resource-mime-type.js';
 import { x402ErrorText } from './x402-error-text.js';
+import { x402FailureHeaders } from './x402-failure-receipt.js';
 import type { RenderDeps } from './render-denial.js';
 
 /** The strings that differ between two API 402s of one resource. */
@@ -167,6 +168,7 @@ function sealedApi402(
     reference: sealed?.reference ?? '',
   };
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
+  Object.assign(headers, x402FailureHeaders(d.reason, req.headers));
   if (prepared.paymentRequired !== undefined)
     headers['payment-required'] = Buffer.from(prepared.paymentRequired.fill(values), 'utf8').toString(
       'base64',
@@ -205,6 +207,7 @@ async function recordedApi402(
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
+  Object.assign(headers, x402FailureHeaders(d.reason, req.headers));
   if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
   return { status: 402, headers, body: JSON.stringify(body) };
 }

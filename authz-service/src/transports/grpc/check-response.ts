@@ -55,6 +55,7 @@ export const DENIAL_GRPC_STATUS: Record<DenyDecision['kind'], GrpcStatus> = {
   payment_required: GrpcStatus.PERMISSION_DENIED,
   forbidden: GrpcStatus.PERMISSION_DENIED,
   rate_limited: GrpcStatus.RESOURCE_EXHAUSTED,
+  bad_request: GrpcStatus.INVALID_ARGUMENT,
   unavailable: GrpcStatus.UNAVAILABLE,
 };
 

@@ -76,7 +76,12 @@ function record(
   const reason = decision.kind === 'allow' ? '' : decision.reason;
   deps.metrics.decisions.labels(decision.kind, transport, reason).inc();
   deps.metrics.decisionSeconds.labels(transport).observe((performance.now() - started) / 1000);
-  if (decision.kind === 'forbidden' || decision.kind === 'unavailable' || decision.kind === 'rate_limited')
+  if (
+    decision.kind === 'forbidden' ||
+    decision.kind === 'unavailable' ||
+    decision.kind === 'rate_limited' ||
+    decision.kind === 'bad_request'
+  )
     log.info({ transport, outcome: decision.kind, reason }, 'request refused');
   else if (log.isLevelEnabled('debug')) log.debug({ transport, outcome: decision.kind, reason }, 'decision');
 }

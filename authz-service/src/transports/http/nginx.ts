@@ -71,8 +71,8 @@ function respondNginx(res: ServerResponse, decision: Decision): void {
     headers['www-authenticate'] = `Payment realm="${decision.requirement.host.replace(/["\\]/g, '')}"`;
     headers['x-402-offers'] = offersHeader(decision.requirement.request);
   }
-  // 401, not 429 or 5xx: NGINX passes only a 401 on to `error_page 401`, where the challenge
-  // endpoint renders it — the 402, a 429 or a 503 with its reason and Retry-After (a 5xx here
+  // 401, not 400, 429 or 5xx: NGINX passes only a 401 on to `error_page 401`, where the challenge
+  // endpoint renders it — the 402, a 400 (a malformed x402 payload), a 429 or a 503 with its reason and Retry-After (a 5xx here
   // would become NGINX's own 500, a 429 its own error page).
   return sendEmpty(res, 401, headers);
 }
