@@ -87,6 +87,20 @@ describe.each<[GatewayKind]>(GATEWAY_KINDS.map((k) => [k]))('x402 spec fields th
     expect(receipt.errorReason).toMatch(/^[a-z0-9_]+$/);
   });
 
+  it('/.well-known/x402 is routed to the authorizer where the shipped config has the route (off by default)', async () => {
+    const res = await fetch(`${stack.baseUrl}/.well-known/x402`);
+    const hits = stack.appHits('/.well-known');
+    if (kind === 'haproxy') {
+      // No route in the HAProxy config: the path is an ordinary (free, here) request to the app.
+      expect(res.status).toBe(200);
+      expect(hits).toBe(1);
+    } else {
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { reason: string }).reason).toBe('discovery_disabled');
+      expect(hits).toBe(0);
+    }
+  });
+
   it('resource.mimeType: an HTML page is text/html, a JSON API application/json; error is a sentence', async () => {
     const page = await get(`/article/${kind}/mime`);
     expect(page.status).toBe(402);

@@ -130,6 +130,12 @@ describe("npm start's chain (anvil, 31337): no v1 name, so no v1 part — and v2
     expect(required.accepts.map((a) => a.network)).toEqual(['eip155:31337']);
   });
 
+  it('discovery is off by default: /.well-known/x402 answers 404 discovery_disabled', async () => {
+    const res = await fetch(`${stack.baseUrl}/.well-known/x402`);
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { reason: string }).reason).toBe('discovery_disabled');
+  });
+
   it('@x402/fetch (v2, unmodified) pays once on it', async () => {
     const payer = stack.payers[2]!;
     const client = new x402Client().setSpendControls(false);

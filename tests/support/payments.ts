@@ -99,6 +99,8 @@ export async function startPaymentStack(opts: {
   upstream?: TestUpstream;
   /** More host names the authorizer maps to the upstream (besides 127.0.0.1). */
   upstreamHosts?: string[];
+  /** More authorizer config (top-level keys, e.g. `discovery`, `routes`). */
+  authz?: Record<string, unknown>;
 }): Promise<PaymentStack> {
   const netName = opts.network?.name ?? PAY_NETWORK;
   const cleanups: Array<() => Promise<void>> = [];
@@ -187,6 +189,7 @@ export async function startPaymentStack(opts: {
         ),
         portal: { internalUrl: portal.internalUrl, token: { fromEnv: PORTAL_TOKEN_ENV } },
         logLevel: 'silent',
+        ...opts.authz,
       },
     });
     const authz = await startAuthzService(config, {

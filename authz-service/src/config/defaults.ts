@@ -50,6 +50,8 @@ export const AUTHZ_DEFAULTS = {
    * expired; an hour is the bounded stand-in).
    */
   declarationDefaultTokenLifetimeMs: 3_600_000,
+  /** The /.well-known/x402 list of priced resources: off (it tells everyone what a site sells). */
+  discoveryWellKnown: false,
   /** An unconfigured host is a mistake, not a free pass. */
   unknownHosts: 'forbidden',
   /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */

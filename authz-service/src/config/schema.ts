@@ -137,6 +137,13 @@ export const authzConfigSchema = z.strictObject({
   /** How upstream declarations and route requests are read (docs/payment-request.md). */
   declarations: declarationsSchema.default(() => declarationsSchema.parse({})),
   portal: portalSchema,
+  /**
+   * `wellKnown`: serve each protected host's priced resources at `/.well-known/x402` (through the
+   * gateway's route to `/v1/well-known/x402`). Off by default: it lists what a site charges for.
+   */
+  discovery: z
+    .strictObject({ wellKnown: z.boolean().default(D.discoveryWellKnown) })
+    .default({ wellKnown: D.discoveryWellKnown }),
   /** Stateless 402s: pay links, sealed API challenges and their receive addresses. */
   challenges: challengesSchema.default(() => challengesSchema.parse({})),
   x402: z

@@ -23,6 +23,8 @@ export interface Api402Content {
   firstOffer: PriceOffer | undefined;
   registry: NetworkRegistry;
   maxTimeoutSeconds: number;
+  /** x402 `bazaar` discovery (bazaar.ts), when the declaration describes the resource. */
+  bazaar?: unknown;
 }
 
 /**
@@ -80,6 +82,10 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
           error: c.errorText,
           resource: { url: c.resourceUrl, description: c.description, mimeType: c.mimeType },
           accepts: terms.v2,
+          // x402 v2 extensions, one line each (undefined ones are left out of the JSON).
+          extensions: {
+            bazaar: c.bazaar,
+          },
         };
   return { body, paymentRequired };
 }

@@ -22,6 +22,7 @@ import { api402Body } from './api-402-body.js';
 import { compileJsonTemplate, jsonStringContent, type JsonTemplate } from './json-template.js';
 import { payLinkFor } from './pay-link-for.js';
 import { paymentHeaders } from './payment-headers.js';
+import { bazaarExtension, bazaarMethodClass, type BazaarMethodClass } from './bazaar.js';
 import { plain } from './plain.js';
 import { resourceMimeType } from './resource-mime-type.js';
 import { x402ErrorText } from './x402-error-text.js';
@@ -54,7 +55,10 @@ interface Prepared {
 }
 
 /** Prepared 402s per payment request, per RenderDeps (one per running authorizer). */
-const preparedByDeps = new WeakMap<RenderDeps, WeakMap<PaymentRequest, Prepared>>();
+const preparedByDeps = new WeakMap<
+  RenderDeps,
+  WeakMap<PaymentRequest, Partial<Record<BazaarMethodClass, Prepared>>>
+>();
 
 /**
  * The 402 a program sees: JSON with the ZelfProof `paymentDetails` (a challenge and its offers),
@@ -74,7 +78,7 @@ export function api402(
   if (payee === undefined)
     throw new PortalError('portal_unreachable', 'the portal has not described its payee yet');
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
-  const prepared = prepare(r.request, payee, deps);
+  const prepared = prepare(r.request, payee, deps, req.method);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
   if (prepared.plan?.evm !== true) return sealedApi402(d, req, deps, prepared, undefined);
   const address = deps.addresses.take();
@@ -83,13 +87,14 @@ export function api402(
   return deps.addresses.next().then((a) => sealedApi402(d, req, deps, prepared, a));
 }
 
-function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
+function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps, method: string): Prepared {
+  const methodClass = bazaarMethodClass(method);
   let memory = preparedByDeps.get(deps);
   if (memory === undefined) {
     memory = new WeakMap();
     preparedByDeps.set(deps, memory);
   }
-  const known = memory.get(request);
+  const known = memory.get(request)?.[methodClass];
   if (known !== undefined && known.payee === payee) return known;
   const plan = planChallenge(request, payee, deps.registry);
   const x402Offers = x402OffersOf(request, payee, deps);
@@ -119,6 +124,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
       firstOffer: request.offers[0],
       registry: deps.registry,
       maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+      bazaar: bazaarExtension(request, method, request.mimeType),
     });
   const prepared: Prepared = {
     payee,
@@ -128,7 +134,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
     paymentRequired:
       x402Offers.length === 0 ? undefined : compileJsonTemplate(HOLES, (m) => content(m).paymentRequired),
   };
-  memory.set(request, prepared);
+  memory.set(request, { ...memory.get(request), [methodClass]: prepared });
   return prepared;
 }
 
@@ -205,6 +211,7 @@ async function recordedApi402(
     firstOffer: r.request.offers[0],
     registry: deps.registry,
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
+    bazaar: bazaarExtension(r.request, req.method, r.request.mimeType),
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   Object.assign(headers, x402FailureHeaders(d.reason, req.headers));
