@@ -63,7 +63,12 @@ afterAll(async () => {
 
 interface PaymentRequired {
   resource: { description: string; mimeType: string };
-  extensions: { bazaar?: { info: { input: Record<string, unknown>; output?: unknown }; schema: any } };
+  extensions: {
+    bazaar?: {
+      info: { input: Record<string, unknown>; output?: unknown };
+      schema: { properties: { output: { properties: { example: unknown } } } };
+    };
+  };
 }
 const termsOf = (res: Response) =>
   JSON.parse(Buffer.from(res.headers.get('payment-required')!, 'base64').toString('utf8')) as PaymentRequired;
