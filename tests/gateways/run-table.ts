@@ -60,6 +60,14 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       expect(one(res.headers['cache-control'])).toContain('no-store');
       break;
     }
+    case '400-json': {
+      expect({ status: res.status, context }).toEqual({ status: 400, context });
+      expect(app).toHaveLength(0);
+      expect(one(res.headers['content-type'])).toMatch(/^application\/json/);
+      expect((JSON.parse(res.body) as { reason: string }).reason).toBe(row.expect.reason);
+      expect(one(res.headers['x-402-reason'])).toBe(row.expect.reason);
+      break;
+    }
     case '402-json': {
       expect({ status: res.status, context }).toEqual({ status: 402, context });
       expect(app).toHaveLength(0);
