@@ -61,8 +61,13 @@ export async function startAuthzService(
   config: AuthzConfig,
   opts: StartAuthzServiceOptions = {},
 ): Promise<AuthzServiceHandle> {
-  const { registry: networks, routes } = resolveAuthzConfig(config);
+  const { registry: networks, routes, goDurationExps } = resolveAuthzConfig(config);
   const logger = opts.logger ?? createLogger({ name: 'authz-service', level: config.logLevel });
+  for (const g of goDurationExps)
+    logger.warn(
+      g,
+      'deprecated: the route request gives exp as a Go duration in nanoseconds; read as milliseconds of lifetime (write exp in milliseconds)',
+    );
   const registry = createMetrics();
   const metrics = createAuthzMetrics(registry);
 
