@@ -18,6 +18,8 @@ import { createPortalTokenCheck } from './portal/token-check.js';
 import { createProofRedeemer } from './proofs/redeem.js';
 import { createAddressSource, type AddressSource } from './challenges/address-source.js';
 import { createPayeeCache } from './challenges/payee-cache.js';
+import { pricedResources } from './discovery/priced-resources.js';
+import { wellKnownHandler } from './transports/http/well-known.js';
 import { renderDenial } from './render/render-denial.js';
 import { createProbeCache, type PurgeSelector } from './requirements/probe-cache.js';
 import type { probeUpstream } from './requirements/probe.js';
@@ -59,8 +61,13 @@ export async function startAuthzService(
   config: AuthzConfig,
   opts: StartAuthzServiceOptions = {},
 ): Promise<AuthzServiceHandle> {
-  const { registry: networks, routes } = resolveAuthzConfig(config);
+  const { registry: networks, routes, goDurationExps } = resolveAuthzConfig(config);
   const logger = opts.logger ?? createLogger({ name: 'authz-service', level: config.logLevel });
+  for (const g of goDurationExps)
+    logger.warn(
+      g,
+      'deprecated: the route request gives exp as a Go duration in nanoseconds; read as milliseconds of lifetime (write exp in milliseconds)',
+    );
   const registry = createMetrics();
   const metrics = createAuthzMetrics(registry);
 
@@ -94,12 +101,14 @@ export async function startAuthzService(
     staleIfErrorSeconds: config.probe.staleIfErrorSeconds,
     onResult: (result) => probeResults[result].inc(),
   });
+  const routeTable = createRouteTable(routes);
   const requirements = createRequirementResolver({
-    routes: createRouteTable(routes),
+    routes: routeTable,
     upstreams: createUpstreamMap(config.upstreams),
     cache,
     registry: networks,
     unknownHosts: config.unknownHosts,
+    defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
     probe: {
       timeoutMs: config.probe.timeoutMs,
       maxBodyBytes: config.probe.maxBodyBytes,
@@ -201,6 +210,21 @@ export async function startAuthzService(
     metricsHandler: metricsHandler(registry),
     trustedProxies: trustedProxies(config.listeners.trustedProxies),
     timeouts: config.listeners,
+    wellKnown: wellKnownHandler({
+      enabled: config.discovery.wellKnown,
+      list: (scheme, host) =>
+        pricedResources(
+          {
+            routes: routeTable,
+            cache,
+            registry: networks,
+            payee: () => payee.current(),
+            maxTimeoutSeconds: config.x402.maxTimeoutSeconds,
+          },
+          scheme,
+          host,
+        ),
+    }),
     ...(adminToken === undefined
       ? {}
       : {

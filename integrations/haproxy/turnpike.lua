@@ -21,6 +21,8 @@ local FORWARDED_CLIENT_HEADERS = {
 local DENIAL_HEADERS = {
   "www-authenticate", "location", "payment-required", "content-type", "cache-control",
   "x-402-reason", "retry-after", "set-cookie", "access-control-expose-headers",
+  -- a failed x402 payment's settlement response (success: false)
+  "payment-response", "x-payment-response",
 }
 
 -- Authorizer answer headers passed to the client on an allow (a token just issued).

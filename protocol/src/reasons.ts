@@ -126,6 +126,8 @@ export const REASONS = {
   ROUTE_UNKNOWN: 'route_unknown',
   METHOD_INVALID: 'method_invalid',
   HOST_INVALID: 'host_invalid',
+  /** `/.well-known/x402` asked while `discovery.wellKnown` is off. */
+  DISCOVERY_DISABLED: 'discovery_disabled',
   DECISION_TIMEOUT: 'decision_timeout',
   CHECK_REQUEST_INVALID: 'check_request_invalid',
   PAYMENT_CHALLENGE_MALFORMED: 'payment_challenge_malformed',

@@ -8,6 +8,7 @@ import {
   localAnvilNetwork,
   localAnvilOverrides,
   networkOverridesSchema,
+  X402_V1_EVM_CHAIN_IDS,
   type Erc20Asset,
 } from '@turnpike/protocol';
 
@@ -182,6 +183,41 @@ describe('overrides', () => {
     expect(registry.require('solana')).toMatchObject({ commitment: 'confirmed' });
     // the built-ins themselves are untouched
     expect(createNetworkRegistry().require('base')).toMatchObject({ confirmations: 10 });
+  });
+
+  it("records x402 v1's own name → chain id table (the chain a v1 client signs for under each name)", () => {
+    expect(X402_V1_EVM_CHAIN_IDS).toEqual(EVM_NETWORK_CHAIN_ID_MAP);
+  });
+
+  it('gives a local or custom EVM network the x402 v1 name of its chain by default, and none to a chain v1 clients cannot sign for', () => {
+    const registry = createNetworkRegistry({
+      devnet: localAnvilNetwork({ chainId: 1328, usdcAddress: USDC_ANVIL }),
+      anvil: localAnvilNetwork(),
+      moved: { kind: 'evm', chainId: 31338, nativeSymbol: 'ETH', confirmations: 0 },
+    });
+    expect(registry.require('devnet').x402V1Name).toBe('sei-testnet');
+    expect(registry.byX402V1Name('sei-testnet')?.name).toBe('devnet');
+    expect(registry.require('anvil').x402V1Name).toBeUndefined();
+    // A built-in moved to another chain loses the name v1 clients would sign for the old chain with.
+    expect(createNetworkRegistry({ base: { chainId: 31339 } }).require('base').x402V1Name).toBeUndefined();
+  });
+
+  it('refuses a known x402 v1 name on another chain (v1 clients would sign for the wrong chain)', () => {
+    const result = networkOverridesSchema.safeParse({
+      anvil: { ...localAnvilNetwork(), x402V1Name: 'base-sepolia' },
+    });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues).toContainEqual(
+      expect.objectContaining({
+        path: ['anvil', 'x402V1Name'],
+        message: expect.stringMatching(/chain 84532/),
+      }),
+    );
+    // A name v1 clients do not know is the operator's to choose.
+    expect(
+      createNetworkRegistry({ anvil: { ...localAnvilNetwork(), x402V1Name: 'my-devnet' } }).require('anvil')
+        .x402V1Name,
+    ).toBe('my-devnet');
   });
 
   it('derives the CAIP-2 id from a new chain id', () => {

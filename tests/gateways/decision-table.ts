@@ -16,7 +16,10 @@ export const SPOOFED = {
 };
 
 export type Expectation =
-  { kind: 'pass'; identity: 'none' | 'payer'; body?: string } | { kind: '402-html' } | { kind: '402-json' };
+  | { kind: 'pass'; identity: 'none' | 'payer'; body?: string }
+  | { kind: '402-html' }
+  | { kind: '402-json' }
+  | { kind: '400-json'; reason: string };
 
 export interface TableRow {
   name: string;
@@ -190,10 +193,11 @@ export const DECISION_TABLE: TableRow[] = [
     expect: { kind: '402-json' },
   },
   {
-    name: 'a garbage x402 PAYMENT-SIGNATURE → 402',
+    // x402 HTTP transport: "Invalid Payment | 400 | Malformed payment payload".
+    name: 'a garbage x402 PAYMENT-SIGNATURE → 400',
     path: '/premium/doc',
     headers: async () => ({ ...api, 'payment-signature': 'not-a-payload' }),
-    expect: { kind: '402-json' },
+    expect: { kind: '400-json', reason: 'x402_payload_invalid' },
   },
   ...BAD_TOKENS.map((bad): TableRow => ({
     name: `token with ${bad.name} → 402`,

@@ -90,7 +90,7 @@ function expectPaymentRequired(res: CheckResponse, kind: 'json' | 'html'): Recor
   if (kind === 'json') {
     expect(headers['content-type']).toMatch(/^application\/json/);
     const body = JSON.parse(res.denied_response!.body!) as { error: string; accepts: unknown[] };
-    expect(body.error).toBe('payment_required');
+    expect(body.error).toMatch(/payment required/i); // x402: a human-readable message
     expect(body.accepts.length).toBeGreaterThan(0);
     const terms = JSON.parse(Buffer.from(headers['payment-required']!, 'base64').toString('utf8')) as {
       x402Version: number;
@@ -213,6 +213,18 @@ describe('envoy.service.auth.v3.Authorization/Check', () => {
       ),
       'json',
     );
+  });
+
+  it('a malformed PAYMENT-SIGNATURE → INVALID_ARGUMENT + denied_response 400 (x402: "Invalid Payment | 400")', async () => {
+    const res = await check(
+      checkRequest({
+        path: '/premium/doc',
+        headers: { accept: 'application/json', 'payment-signature': 'not base64!' },
+      }),
+    );
+    expect(res.status.code).toBe(INVALID_ARGUMENT);
+    expect(res.denied_response!.status.code).toBe('BadRequest');
+    expect(JSON.parse(res.denied_response!.body!)).toMatchObject({ reason: 'x402_payload_invalid' });
   });
 
   it('an unknown context_extensions route → 403, never allowed', async () => {

@@ -121,7 +121,7 @@ describe('Envoy HTTP mode (envoy-http.yaml) against the real authorizer', () => 
     expect(out.client['content-type']).toMatch(/^application\/json/);
     expect(out.client['payment-required']).toBeDefined();
     expect(out.client['www-authenticate']).toMatch(/^Payment /);
-    expect(JSON.parse(out.body)).toMatchObject({ error: 'payment_required' });
+    expect(JSON.parse(out.body)).toMatchObject({ error: 'Payment required to access this resource' });
   });
 
   it('priced, browser → 402 HTML with Location under /_402/', async () => {

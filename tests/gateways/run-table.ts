@@ -60,6 +60,14 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
       expect(one(res.headers['cache-control'])).toContain('no-store');
       break;
     }
+    case '400-json': {
+      expect({ status: res.status, context }).toEqual({ status: 400, context });
+      expect(app).toHaveLength(0);
+      expect(one(res.headers['content-type'])).toMatch(/^application\/json/);
+      expect((JSON.parse(res.body) as { reason: string }).reason).toBe(row.expect.reason);
+      expect(one(res.headers['x-402-reason'])).toBe(row.expect.reason);
+      break;
+    }
     case '402-json': {
       expect({ status: res.status, context }).toEqual({ status: 402, context });
       expect(app).toHaveLength(0);
@@ -75,7 +83,7 @@ function assertRow(row: TableRow, res: ClientResponse, stack: Stack, describeOut
         x402Version: number;
         accepts: Array<{ network: string; payTo: string }>;
       };
-      expect(body.error).toBe('payment_required');
+      expect(body.error).toMatch(/payment required/i); // x402: a human-readable message
       expect(body.paymentDetails.cost).toBe('0.01');
       expect(body.paymentDetails.acceptedChains).toEqual(['base-sepolia']);
       expect(body.paymentDetails.serviceWallet).toMatch(/^0x[0-9a-fA-F]{40}$/);

@@ -88,7 +88,7 @@ describe('Traefik forwardAuth (traefik/dynamic.yaml) against the real authorizer
     });
     expect(out.status).toBe(402);
     expect(out.headers['payment-required']).toBeDefined();
-    expect(JSON.parse(out.body)).toMatchObject({ error: 'payment_required' });
+    expect(JSON.parse(out.body)).toMatchObject({ error: 'Payment required to access this resource' });
   });
 
   it.each([

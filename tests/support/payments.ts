@@ -14,6 +14,7 @@ import { Wallet, type JsonRpcProvider } from 'ethers';
 import { stringify } from 'yaml';
 import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
+import { localAnvilNetwork } from '@turnpike/protocol';
 import { createLogger } from '@turnpike/protocol/service';
 import { DEV_RECEIVE_XPUB } from '../../deploy/dev/portal-config.js';
 import {
@@ -113,16 +114,28 @@ export async function startPaymentStack(opts: {
   portals?: number;
   /** A PostgreSQL database for the portal(s) instead of in-memory PGlite. */
   databaseUrl?: string;
+  /**
+   * The chain's registry name and id (default PAY_NETWORK on PAY_CHAIN_ID). `custom`: a network of
+   * the config's own (protocol's localAnvilNetwork, as deploy/dev writes it), not a built-in.
+   */
+  network?: { name: string; chainId: number; custom?: boolean };
+  /** An upstream of the test's own instead of the default one (closed with the stack). */
+  upstream?: TestUpstream;
+  /** More host names the authorizer maps to the upstream (besides 127.0.0.1). */
+  upstreamHosts?: string[];
+  /** More authorizer config (top-level keys, e.g. `discovery`, `routes`). */
+  authz?: Record<string, unknown>;
 }): Promise<PaymentStack> {
   const replicas = opts.portals ?? 1;
   if (replicas > 1 && opts.databaseUrl === undefined)
     throw new Error('several portal replicas need a shared database (databaseUrl)');
+  const netName = opts.network?.name ?? PAY_NETWORK;
   const cleanups: Array<() => Promise<void>> = [];
   const close = async (): Promise<void> => {
     for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
   };
   try {
-    const anvil = await startAnvil({ chainId: PAY_CHAIN_ID });
+    const anvil = await startAnvil({ chainId: opts.network?.chainId ?? PAY_CHAIN_ID });
     cleanups.push(() => anvil.stop());
     const provider = devProvider(anvil.rpcUrl);
     cleanups.push(async () => provider.destroy());
@@ -141,29 +154,36 @@ export async function startPaymentStack(opts: {
       for (const p of payers) await plain.mint(p.address, 1_000_000_000n);
     }
 
-    const upstream = await startTestUpstream({ price: opts.price ?? PRICE });
+    const upstream = opts.upstream ?? (await startTestUpstream({ price: opts.price ?? PRICE }));
     cleanups.push(() => upstream.close());
 
     const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-payments-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const internalToken = randomBytes(24).toString('base64url');
     const networks = {
-      [PAY_NETWORK]: {
-        confirmations: opts.confirmations ?? 1,
-        tokens: {
-          USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } },
-          ...(plain === undefined
-            ? {}
-            : {
-                PLAIN: {
-                  address: plain.address,
-                  decimals: 6,
-                  eip712: { name: 'Plain Token', version: '1' },
-                  assetTransferMethod: 'permit2',
-                },
-              }),
-        },
-      },
+      [netName]:
+        opts.network?.custom === true
+          ? localAnvilNetwork({
+              chainId: opts.network.chainId,
+              usdcAddress: usdc.address,
+              confirmations: opts.confirmations ?? 1,
+            })
+          : {
+              confirmations: opts.confirmations ?? 1,
+              tokens: {
+                USDC: { address: usdc.address, eip712: { name: 'USD Coin', version: '2' } },
+                ...(plain === undefined
+                  ? {}
+                  : {
+                      PLAIN: {
+                        address: plain.address,
+                        decimals: 6,
+                        eip712: { name: 'Plain Token', version: '1' },
+                        assetTransferMethod: 'permit2',
+                      },
+                    }),
+              },
+            },
     };
     const portalFile = {
       listeners: {
@@ -177,11 +197,11 @@ export async function startPaymentStack(opts: {
       networks,
       // Every simulated payer and observer comes from 127.0.0.1: the per-client limits would count them as one.
       invoice: { rateLimitPerMinutePerIp: 10_000 },
-      watchers: { [PAY_NETWORK]: { rpcUrls: [anvil.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
+      watchers: { [netName]: { rpcUrls: [anvil.rpcUrl], pollIntervalMs: 500, rpcTimeoutMs: 3_000 } },
       wallets: { evm: { xpub: DEV_RECEIVE_XPUB, poolLowWater: 10, poolBatch: 50 } },
       proofs: {
         attemptsPerMinutePerClient: 10_000,
-        tx: { networks: { [PAY_NETWORK]: { blockTimeSeconds: 1 } } },
+        tx: { networks: { [netName]: { blockTimeSeconds: 1 } } },
         x402: { mode: 'relayer', relayerKey: { fromEnv: RELAYER_ENV } },
       },
       logLevel: 'silent',
@@ -218,12 +238,15 @@ export async function startPaymentStack(opts: {
         issuer: ISSUER,
         jwks: { url: `${portal.publicUrl}/_402/.well-known/jwks.json` },
         networks,
-        upstreams: { '127.0.0.1': upstream.baseUrl },
+        upstreams: Object.fromEntries(
+          ['127.0.0.1', ...(opts.upstreamHosts ?? [])].map((h) => [h, upstream.baseUrl]),
+        ),
         portal: {
           internalUrl: internalProxy?.url ?? portal.internalUrl,
           token: { fromEnv: PORTAL_TOKEN_ENV },
         },
         logLevel: 'silent',
+        ...opts.authz,
       },
     });
     const authz = await startAuthzService(config, {

@@ -24,6 +24,9 @@ export interface PaymentRequestWireJson {
   exp: number;
   payment: { requests: Array<{ network: string; amount: string; address?: string; asset?: string }> };
   customization?: Record<string, string>;
+  description?: string;
+  mimeType?: string;
+  outputSchema?: Record<string, unknown>;
 }
 
 export interface TestUpstream {

@@ -45,6 +45,13 @@ export const AUTHZ_DEFAULTS = {
   /** How often the portal's payee description (networks, wallets, x402 address) is refreshed. */
   payeeRefreshSeconds: 60,
   x402MaxTimeoutSeconds: 300,
+  /**
+   * Token lifetime for a declaration without `exp` (the original 402 project's tokens never
+   * expired; an hour is the bounded stand-in).
+   */
+  declarationDefaultTokenLifetimeMs: 3_600_000,
+  /** The /.well-known/x402 list of priced resources: off (it tells everyone what a site sells). */
+  discoveryWellKnown: false,
   /** An unconfigured host is a mistake, not a free pass. */
   unknownHosts: 'forbidden',
   /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */

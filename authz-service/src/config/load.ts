@@ -15,6 +15,8 @@ export interface LoadedAuthzConfig {
   config: AuthzConfig;
   registry: NetworkRegistry;
   routes: StaticRoute[];
+  /** Routes whose request gives `exp` as a Go duration in nanoseconds (deprecated; logged at start). */
+  goDurationExps: Array<{ route: string; exp: number; tokenLifetimeMs: number }>;
 }
 
 export interface LoadAuthzConfigOptions {
@@ -52,6 +54,7 @@ export function resolveAuthzConfig(config: AuthzConfig): LoadedAuthzConfig {
   const problems: string[] = [];
   const registry = createNetworkRegistry(config.networks ?? {});
   const routes: StaticRoute[] = [];
+  const goDurationExps: LoadedAuthzConfig['goDurationExps'] = [];
   const names = new Set<string>();
   config.routes.forEach((route, i) => {
     if (route.name !== undefined) {
@@ -64,7 +67,15 @@ export function resolveAuthzConfig(config: AuthzConfig): LoadedAuthzConfig {
         hosts: route.hosts,
         paths: route.paths,
         methods: route.methods,
-        request: paymentRequestFromJson(route.request, registry),
+        request: paymentRequestFromJson(route.request, registry, {
+          defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
+          onGoDurationExp: (n) =>
+            goDurationExps.push({
+              route: route.name ?? `routes.${i}`,
+              exp: n.exp,
+              tokenLifetimeMs: n.lifetimeMs,
+            }),
+        }),
       });
     } catch (err) {
       if (!isProtocolError(err)) throw err;
@@ -72,5 +83,5 @@ export function resolveAuthzConfig(config: AuthzConfig): LoadedAuthzConfig {
     }
   });
   if (problems.length > 0) throw new ConfigError(problems);
-  return { config, registry, routes };
+  return { config, registry, routes, goDurationExps };
 }

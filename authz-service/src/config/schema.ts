@@ -1,4 +1,4 @@
-import { networkOverridesSchema } from '@turnpike/protocol';
+import { MAX_TOKEN_LIFETIME_MS, MIN_TOKEN_LIFETIME_MS, networkOverridesSchema } from '@turnpike/protocol';
 import {
   checkServerTimeouts,
   headersTimeoutMsSchema,
@@ -109,6 +109,14 @@ const challengesSchema = z
     path: ['leaseSize'],
   });
 
+const declarationsSchema = z.strictObject({
+  /** Token lifetime of a declaration (or route request) without `exp`. */
+  defaultTokenLifetimeMs: positiveInt
+    .min(MIN_TOKEN_LIFETIME_MS)
+    .max(MAX_TOKEN_LIFETIME_MS)
+    .default(D.declarationDefaultTokenLifetimeMs),
+});
+
 /** The authorizer's configuration file (YAML or JSON). Unknown keys are errors. */
 export const authzConfigSchema = z.strictObject({
   listeners: listenersSchema.default(() => listenersSchema.parse({})),
@@ -126,7 +134,16 @@ export const authzConfigSchema = z.strictObject({
   /** A host that no route names and no upstream maps: refused (default) or passed as free. */
   unknownHosts: z.enum(['forbidden', 'free']).default(D.unknownHosts),
   probe: probeSchema.default(() => probeSchema.parse({})),
+  /** How upstream declarations and route requests are read (docs/payment-request.md). */
+  declarations: declarationsSchema.default(() => declarationsSchema.parse({})),
   portal: portalSchema,
+  /**
+   * `wellKnown`: serve each protected host's priced resources at `/.well-known/x402` (through the
+   * gateway's route to `/v1/well-known/x402`). Off by default: it lists what a site charges for.
+   */
+  discovery: z
+    .strictObject({ wellKnown: z.boolean().default(D.discoveryWellKnown) })
+    .default({ wellKnown: D.discoveryWellKnown }),
   /** Stateless 402s: pay links, sealed API challenges and their receive addresses. */
   challenges: challengesSchema.default(() => challengesSchema.parse({})),
   x402: z

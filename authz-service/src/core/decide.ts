@@ -88,7 +88,12 @@ export function createDecider(deps: DeciderDeps): Decider {
     const requirement = requirementOf(req, path, query, resolved);
     if (deps.proofs !== undefined) {
       const proof = extractProof(req.headers, deps.proofs.registry);
-      if (proof.kind === 'invalid') return { kind: 'payment_required', reason: proof.reason, requirement };
+      if (proof.kind === 'invalid')
+        // A garbled x402 payload is a 400 (x402 HTTP transport); other dialects' garbled proofs get
+        // a fresh 402 saying why.
+        return proof.reason === AUTHZ_REASONS.X402_PAYLOAD_INVALID
+          ? { kind: 'bad_request', reason: proof.reason }
+          : { kind: 'payment_required', reason: proof.reason, requirement };
       if (proof.kind === 'proof') return { requirement, proof: proof.proof, proofs: deps.proofs };
     }
     return { kind: 'payment_required', reason: verdict.reason, requirement };

@@ -78,6 +78,11 @@ export type UnavailableDecision = {
  * with another request or payload): 409, nothing was settled.
  */
 export type ConflictDecision = { kind: 'conflict'; reason: AuthzReason };
+/**
+ * A malformed payment payload (x402 HTTP transport: "Invalid Payment — Malformed payment payload
+ * or requirements" is 400, not 402): the client's own bug, nothing was verified or settled.
+ */
+export type BadRequestDecision = { kind: 'bad_request'; reason: AuthzReason };
 /** A limit on what writes (recorded challenges, payment proofs) was reached: 429, never a 5xx. */
 export type RateLimitedDecision = { kind: 'rate_limited'; reason: AuthzReason; retryAfterSeconds: number };
 
@@ -88,7 +93,8 @@ export type Decision =
   | ForbiddenDecision
   | UnavailableDecision
   | RateLimitedDecision
-  | ConflictDecision;
+  | ConflictDecision
+  | BadRequestDecision;
 export type DenyDecision = Exclude<Decision, AllowDecision>;
 
 /** The logging the core does (a pino Logger fits; HTTP adapters pass a lazy request logger). */

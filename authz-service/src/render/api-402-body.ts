@@ -6,11 +6,16 @@ import {
 } from '@turnpike/protocol';
 import { PAYMENT_IDENTIFIER_EXTENSION } from './payment-identifier-extension.js';
 import { siwxExtension, type SiwxChain, type SiwxChallenge } from './siwx-extension.js';
+import { X402_V1_UNAVAILABLE } from './x402-error-text.js';
 import { x402Terms } from './x402.js';
 
 /** What an API 402 says, as strings and offers. */
 export interface Api402Content {
   reason: string;
+  /** x402's human-readable `error` for this reason (x402-error-text.ts). */
+  errorText: string;
+  /** x402 `resource.mimeType`: what the resource is (resource-mime-type.ts). */
+  mimeType: string;
   description: string;
   /** `${scheme}://${host}${uri}`, the x402 resource. */
   resourceUrl: string;
@@ -29,6 +34,8 @@ export interface Api402Content {
   svm?: { feePayer: string; memo: string } | undefined;
   /** The sign-in-with-x challenge and the chains a payer may sign in on (none: not advertised). */
   siwx: { challenge: SiwxChallenge; chains: readonly SiwxChain[] };
+  /** x402 `bazaar` discovery (bazaar.ts), when the declaration describes the resource. */
+  bazaar?: unknown;
 }
 
 /**
@@ -41,7 +48,7 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
     registry: c.registry,
     resourceUrl: c.resourceUrl,
     description: c.description,
-    mimeType: 'application/json',
+    mimeType: c.mimeType,
     maxTimeoutSeconds: c.maxTimeoutSeconds,
     secret: c.secret,
     svm: c.svm,
@@ -50,8 +57,11 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
   const first = offers[0];
   const payTo: Record<string, string> = {};
   for (const o of offers) payTo[o.network] ??= o.payTo;
+  // x402 v1 clients cannot take an empty `accepts`: without a v1 offer the v1 part is left out.
+  const v1 = terms.v1.length === 0 ? {} : { x402Version: 1, accepts: terms.v1 };
   const body = {
-    error: 'payment_required',
+    error:
+      terms.v1.length === 0 && terms.v2.length > 0 ? `${c.errorText}. ${X402_V1_UNAVAILABLE}` : c.errorText,
     message: `Payment required: ${c.description}`,
     reason: c.reason,
     paymentDetails: {
@@ -74,18 +84,19 @@ export function api402Body(c: Api402Content): { body: unknown; paymentRequired: 
       ],
       x402: 'Or sign one of `accepts` and retry with PAYMENT-SIGNATURE (x402 v2) or X-PAYMENT (v1).',
     },
-    x402Version: 1,
-    accepts: terms.v1,
+    ...v1,
   };
   const paymentRequired =
     terms.v2.length === 0
       ? undefined
       : {
           x402Version: 2,
-          error: 'payment_required',
-          resource: { url: c.resourceUrl, description: c.description, mimeType: 'application/json' },
+          error: c.errorText,
+          resource: { url: c.resourceUrl, description: c.description, mimeType: c.mimeType },
           accepts: terms.v2,
+          // x402 v2 extensions, one line each (undefined ones are left out of the JSON).
           extensions: {
+            bazaar: c.bazaar,
             ...(c.siwx.chains.length === 0
               ? {}
               : { [X402_EXTENSIONS.signInWithX]: siwxExtension(c.siwx.challenge, c.siwx.chains) }),

@@ -33,12 +33,18 @@ import { payLinkFor } from './pay-link-for.js';
 import { mppWwwAuthenticate, planMppChallenges, rfc3339, type MppPlan } from './mpp-challenges.js';
 import { mppRefusal } from './mpp-problem.js';
 import { paymentHeaders } from './payment-headers.js';
+import { bazaarExtension, bazaarMethodClass, type BazaarMethodClass } from './bazaar.js';
 import { plain } from './plain.js';
+import { resourceMimeType } from './resource-mime-type.js';
+import { x402ErrorText } from './x402-error-text.js';
+import { x402FailureHeaders } from './x402-failure-receipt.js';
 import type { RenderDeps } from './render-denial.js';
 
 /** The strings that differ between two API 402s of one resource. */
 const HOLES = [
   'reason',
+  'errorText',
+  'mimeType',
   'description',
   'resourceUrl',
   'payUrl',
@@ -68,7 +74,10 @@ interface Prepared {
 }
 
 /** Prepared 402s per payment request, per RenderDeps (one per running authorizer). */
-const preparedByDeps = new WeakMap<RenderDeps, WeakMap<PaymentRequest, Prepared>>();
+const preparedByDeps = new WeakMap<
+  RenderDeps,
+  WeakMap<PaymentRequest, Partial<Record<BazaarMethodClass, Prepared>>>
+>();
 
 /**
  * The 402 a program sees: JSON with the ZelfProof `paymentDetails` (a challenge and its offers),
@@ -88,7 +97,7 @@ export function api402(
   if (payee === undefined)
     throw new PortalError('portal_unreachable', 'the portal has not described its payee yet');
   if (r.request.unboundTxProofs === true) return recordedApi402(d, req, deps, payee);
-  const prepared = prepare(r.request, payee, deps);
+  const prepared = prepare(r.request, payee, deps, req.method);
   if (prepared.plan === undefined && prepared.x402Offers.length === 0) return unpayable();
   // Only the x402 terms carry sign-in-with-x: no HMAC for a 402 without them.
   const siwx = prepared.paymentRequired === undefined ? undefined : siwxChallengeFor(r, req, deps);
@@ -99,13 +108,14 @@ export function api402(
   return deps.addresses.next().then((a) => sealedApi402(d, req, deps, prepared, a, siwx));
 }
 
-function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps): Prepared {
+function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps, method: string): Prepared {
+  const methodClass = bazaarMethodClass(method);
   let memory = preparedByDeps.get(deps);
   if (memory === undefined) {
     memory = new WeakMap();
     preparedByDeps.set(deps, memory);
   }
-  const known = memory.get(request);
+  const known = memory.get(request)?.[methodClass];
   if (known !== undefined && known.payee === payee) return known;
   const plan = planChallenge(request, payee, deps.registry);
   const x402Offers = x402OffersOf(request, payee, deps);
@@ -114,6 +124,8 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
   const content = (m: Readonly<Record<Hole, string>>) =>
     api402Body({
       reason: m.reason,
+      errorText: m.errorText,
+      mimeType: m.mimeType,
       description: m.description,
       resourceUrl: m.resourceUrl,
       payUrl: m.payUrl,
@@ -146,6 +158,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
         },
         chains,
       },
+      bazaar: bazaarExtension(request, method, request.mimeType),
     });
   const prepared: Prepared = {
     payee,
@@ -156,7 +169,7 @@ function prepare(request: PaymentRequest, payee: PayeeResponse, deps: RenderDeps
     paymentRequired:
       x402Offers.length === 0 ? undefined : compileJsonTemplate(HOLES, (m) => content(m).paymentRequired),
   };
-  memory.set(request, prepared);
+  memory.set(request, { ...memory.get(request), [methodClass]: prepared });
   return prepared;
 }
 
@@ -185,6 +198,8 @@ function sealedApi402(
   const secret = newChallengeId();
   const values: Record<Hole, string> = {
     reason: d.reason,
+    errorText: jsonStringContent(x402ErrorText(d.reason)),
+    mimeType: jsonStringContent(resourceMimeType(r.request, req.headers['accept'])),
     description: jsonStringContent(r.request.description ?? `Access to ${r.originalUri}`),
     resourceUrl: jsonStringContent(`${r.scheme}://${r.host}${r.originalUri}`),
     // `<prefix>/pay?ref=<base64url>.<base64url>`, the prefix held to [A-Za-z0-9._~-] by the config.
@@ -202,6 +217,7 @@ function sealedApi402(
     siwxExpiresAt: siwx?.expirationTime ?? '',
   };
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
+  Object.assign(headers, x402FailureHeaders(d.reason, req.headers));
   if (prepared.paymentRequired !== undefined)
     headers['payment-required'] = Buffer.from(prepared.paymentRequired.fill(values), 'utf8').toString(
       'base64',
@@ -245,6 +261,8 @@ async function recordedApi402(
   const secret = newChallengeId();
   const { body, paymentRequired } = api402Body({
     reason: d.reason,
+    errorText: x402ErrorText(d.reason),
+    mimeType: resourceMimeType(r.request, req.headers['accept']),
     description: r.request.description ?? `Access to ${r.originalUri}`,
     resourceUrl: `${r.scheme}://${r.host}${r.originalUri}`,
     payUrl: payLinkFor(r, deps),
@@ -256,8 +274,10 @@ async function recordedApi402(
     maxTimeoutSeconds: deps.x402MaxTimeoutSeconds,
     svm: svmTermsOf(payee, x402SvmMemo(secret)),
     siwx: { challenge: siwxChallengeFor(r, req, deps), chains: siwxChains(r.request.offers, deps.registry) },
+    bazaar: bazaarExtension(r.request, req.method, r.request.mimeType),
   });
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
+  Object.assign(headers, x402FailureHeaders(d.reason, req.headers));
   if (paymentRequired !== undefined) headers['payment-required'] = encodeX402Header(paymentRequired);
   // Only `authorization` challenges: a pushed transfer here is matched to the recorded invoice.
   const challenges = mppWwwAuthenticate(

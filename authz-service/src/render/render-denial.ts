@@ -70,6 +70,14 @@ export function renderDenial(
         'The authorizer cannot decide right now; retry later.',
         decision.retryAfterSeconds,
       );
+    case 'bad_request':
+      return plain(
+        html,
+        400,
+        'bad_request',
+        decision.reason,
+        'The payment header (PAYMENT-SIGNATURE or X-PAYMENT) is malformed: it must be base64 of an x402 payment payload. Nothing was charged.',
+      );
     case 'payment_required': {
       if (html) return browser402(decision, deps);
       let rendered;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { PaymentRequest } from '@turnpike/protocol';
 import type { ProbeAnswer } from './probe.js';
 
 export interface ProbeCacheOptions {
@@ -16,6 +17,7 @@ export type PurgeSelector = { all: true } | { host: string; path?: string } | { 
 
 interface Entry {
   answer: ProbeAnswer;
+  storedAtMs: number;
   freshUntilMs: number;
   staleUntilMs: number;
 }
@@ -30,6 +32,8 @@ export interface ProbeCache {
   /** The fresh cached answer (counted as a hit), or undefined without probing or counting. */
   peek(host: string, path: string): ProbeAnswer | undefined;
   purge(selector: PurgeSelector): number;
+  /** The priced declarations of one host still in the cache (fresh or stale), without probing. */
+  pricedOf(host: string): Array<{ path: string; request: PaymentRequest; storedAtMs: number }>;
   readonly size: number;
 }
 
@@ -62,6 +66,7 @@ export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
           if (ttlMs > 0)
             entries.set(key, {
               answer,
+              storedAtMs: t,
               freshUntilMs: t + ttlMs,
               staleUntilMs: t + ttlMs + opts.staleIfErrorSeconds * 1000,
             });
@@ -115,6 +120,21 @@ export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
         if (hostOk && pathOk && entries.delete(key)) n++;
       }
       return n;
+    },
+    pricedOf(host) {
+      const prefix = host + SEP;
+      const t = now();
+      const out: Array<{ path: string; request: PaymentRequest; storedAtMs: number }> = [];
+      // peek-style iteration: listing does not refresh the LRU order.
+      for (const [key, entry] of entries.entries()) {
+        if (!key.startsWith(prefix) || entry.answer.kind !== 'priced' || entry.staleUntilMs <= t) continue;
+        out.push({
+          path: key.slice(prefix.length),
+          request: entry.answer.request,
+          storedAtMs: entry.storedAtMs,
+        });
+      }
+      return out;
     },
     get size() {
       return entries.size;

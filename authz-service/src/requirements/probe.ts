@@ -4,6 +4,7 @@ import {
   isProtocolError,
   paymentRequestFromHeaders,
   paymentRequestFromHtml,
+  type DeclarationOptions,
   type NetworkRegistry,
   type PaymentRequest,
   type Reason,
@@ -31,6 +32,8 @@ export interface ProbeOptions {
   maxBodyBytes: number;
   /** GET an HTML page whose HEAD declared nothing, to read its `<meta>` (see docs). */
   metaFromHtml: boolean;
+  /** Default token lifetime and the deprecation notice for Go-duration `exp` values. */
+  declarations?: DeclarationOptions;
 }
 
 export const PROBE_HEADERS = {
@@ -59,7 +62,7 @@ export async function probeUpstream(
   const head = await send(url, host, 'HEAD', opts);
   if (head.status >= 500 && head.status !== 501) throw new ProbeError(`upstream answered ${head.status}`);
   const ttlSeconds = cacheSecondsOf(head.headers);
-  const declared = fromHeaders(head.headers, ttlSeconds, opts.registry);
+  const declared = fromHeaders(head.headers, ttlSeconds, opts);
   if (declared !== undefined) return declared;
 
   const headNotAllowed = head.status === 405 || head.status === 501;
@@ -69,11 +72,11 @@ export async function probeUpstream(
   const get = await send(url, host, 'GET', opts);
   if (get.status >= 500) throw new ProbeError(`upstream answered ${get.status}`);
   const getTtl = cacheSecondsOf(get.headers);
-  const fromGetHeaders = fromHeaders(get.headers, getTtl, opts.registry);
+  const fromGetHeaders = fromHeaders(get.headers, getTtl, opts);
   if (fromGetHeaders !== undefined) return fromGetHeaders;
   if (!isHtml(get.headers)) return withTtl({ kind: 'free' }, getTtl);
   try {
-    const request = paymentRequestFromHtml(get.body, opts.registry);
+    const request = paymentRequestFromHtml(get.body, opts.registry, opts.declarations);
     return withTtl(request === null ? { kind: 'free' } : { kind: 'priced', request }, getTtl);
   } catch (err) {
     if (isProtocolError(err)) return withTtl({ kind: 'invalid', reason: err.code }, getTtl);
@@ -84,11 +87,16 @@ export async function probeUpstream(
 function fromHeaders(
   headers: IncomingHttpHeaders,
   ttlSeconds: number | undefined,
-  registry: NetworkRegistry,
+  opts: ProbeOptions,
 ): ProbeAnswer | undefined {
   if (headers['x-402-required'] === undefined && headers['x-402-request'] === undefined) return undefined;
   try {
-    const request = paymentRequestFromHeaders(headers, registry);
+    const request = paymentRequestFromHeaders(headers, opts.registry, opts.declarations);
+    if (request !== null && request.mimeType === undefined) {
+      // What the resource is, as its own answer says (x402 `resource.mimeType`).
+      const type = mediaTypeOf(headers['content-type']);
+      if (type !== undefined) request.mimeType = type;
+    }
     return withTtl(request === null ? { kind: 'free' } : { kind: 'priced', request }, ttlSeconds);
   } catch (err) {
     if (isProtocolError(err)) return withTtl({ kind: 'invalid', reason: err.code }, ttlSeconds);
@@ -99,6 +107,12 @@ function fromHeaders(
 function withTtl<T extends ProbeAnswer>(answer: T, ttlSeconds: number | undefined): T {
   if (ttlSeconds !== undefined) answer.ttlSeconds = ttlSeconds;
   return answer;
+}
+
+/** `type/subtype` of a Content-Type, lower-cased, when it is one. */
+function mediaTypeOf(contentType: string | undefined): string | undefined {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/.test(type) ? type : undefined;
 }
 
 function isHtml(headers: IncomingHttpHeaders): boolean {

@@ -1,4 +1,5 @@
-import type { NetworkRegistry, PaymentRequest } from '@turnpike/protocol';
+import type { DeclarationOptions, NetworkRegistry, PaymentRequest } from '@turnpike/protocol';
+import { LRUCache } from 'lru-cache';
 import type { DecisionLogger, NeutralRequest } from '../core/types.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
 import type { ProbeCache } from './probe-cache.js';
@@ -23,6 +24,8 @@ export interface ResolverDeps {
   cache: ProbeCache;
   registry: NetworkRegistry;
   probe: { timeoutMs: number; maxBodyBytes: number; metaFromHtml: boolean };
+  /** Token lifetime of a declaration without `exp` (config `declarations.defaultTokenLifetimeMs`). */
+  defaultTokenLifetimeMs?: number;
   /** What a host no route names and no upstream maps gets: `forbidden` (default) or `free`. */
   unknownHosts?: 'forbidden' | 'free';
   /** Injected in tests; defaults to {@link probeUpstream}. */
@@ -39,6 +42,27 @@ const FREE: Resolution = { kind: 'free' };
 export function createRequirementResolver(deps: ResolverDeps): RequirementResolver {
   const probeFn = deps.probeFn ?? probeUpstream;
   const probeOpts = { registry: deps.registry, ...deps.probe };
+  /** Declarations already warned about (a Go-duration `exp`): once per declaration, not per probe. */
+  const warned = new LRUCache<string, true>({ max: 10_000 });
+  const declarationsFor = (req: NeutralRequest, path: string, log: DecisionLogger): DeclarationOptions => ({
+    ...(deps.defaultTokenLifetimeMs === undefined
+      ? {}
+      : { defaultTokenLifetimeMs: deps.defaultTokenLifetimeMs }),
+    onGoDurationExp: (notice) => {
+      if (warned.has(notice.declaration)) return;
+      warned.set(notice.declaration, true);
+      log.warn(
+        {
+          host: req.host,
+          path,
+          exp: notice.exp,
+          tokenLifetimeMs: notice.lifetimeMs,
+          declaration: notice.declaration,
+        },
+        'deprecated: the declaration gives exp as a Go duration in nanoseconds; read as milliseconds of lifetime (write exp in milliseconds)',
+      );
+    },
+  });
 
   /** Everything that needs no probe: route name, static routes, unknown hosts, fresh cache. */
   const resolveLocal = (req: NeutralRequest, path: string): Resolution | string => {
@@ -95,7 +119,9 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
       const baseUrl = local;
       let answer: ProbeAnswer;
       try {
-        answer = await deps.cache.get(req.host, path, () => probeFn(baseUrl, req.host, path, probeOpts));
+        answer = await deps.cache.get(req.host, path, () =>
+          probeFn(baseUrl, req.host, path, { ...probeOpts, declarations: declarationsFor(req, path, log) }),
+        );
       } catch (err) {
         log.warn(
           { host: req.host, path, err: err instanceof ProbeError ? err.message : String(err) },

@@ -24,6 +24,8 @@ export interface RouteTable {
   byName(name: string): StaticRoute | undefined;
   /** True when some route names this host (so the host is known even if the path is free). */
   knowsHost(host: string): boolean;
+  /** Every route naming this host, in config order (the discovery list). */
+  forHost(host: string): StaticRoute[];
 }
 
 /** Compiles the static routes once; lookups allocate nothing. */
@@ -47,5 +49,6 @@ export function createRouteTable(routes: readonly StaticRoute[]): RouteTable {
     },
     byName: (name) => named.get(name),
     knowsHost: (host) => compiled.some((c) => c.hosts.some((h) => h.matches(host))),
+    forHost: (host) => compiled.filter((c) => c.hosts.some((h) => h.matches(host))).map((c) => c.route),
   };
 }

@@ -15,6 +15,33 @@ describe('authz-service configuration', () => {
     expect(registry.get('anvil')?.caip2).toBe('eip155:31337');
   });
 
+  it('route requests: exp optional (declarations.defaultTokenLifetimeMs), a Go duration noted for the start-up warning', async () => {
+    const base = {
+      issuer: 'i',
+      jwks: { url: 'http://portal/jwks.json' },
+      portal: { internalUrl: 'http://portal:8091', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } },
+      declarations: { defaultTokenLifetimeMs: 120_000 },
+      routes: [
+        {
+          name: 'no-exp',
+          hosts: ['a.example'],
+          paths: ['/x/**'],
+          request: { payment: { requests: [{ network: 'base', amount: 1 }] } },
+        },
+        {
+          hosts: ['a.example'],
+          paths: ['/y/**'],
+          request: { exp: 6_000_000_000_000, payment: { requests: [{ network: 'base', amount: 1 }] } },
+        },
+      ],
+    };
+    const { routes, goDurationExps } = await loadAuthzConfig({ env, base });
+    expect(routes.map((r) => r.request.tokenLifetimeMs)).toEqual([120_000, 6_000_000]);
+    expect(goDurationExps).toEqual([
+      { route: 'routes.1', exp: 6_000_000_000_000, tokenLifetimeMs: 6_000_000 },
+    ]);
+  });
+
   it('fills defaults (units in the names) and applies TURNPIKE_AUTHZ__ overrides', async () => {
     const { config } = await loadAuthzConfig({
       env: { ...env, TURNPIKE_AUTHZ__probe__timeoutMs: '250' },

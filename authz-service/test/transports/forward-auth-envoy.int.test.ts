@@ -57,7 +57,11 @@ describe('Traefik / Caddy forward-auth dialect (/v1/forward-auth)', () => {
     );
     expect(r.headers['access-control-expose-headers']).toContain('PAYMENT-REQUIRED');
     const body = JSON.parse(r.body);
-    expect(body).toMatchObject({ error: 'payment_required', reason: REASONS.TOKEN_MISSING, x402Version: 1 });
+    expect(body).toMatchObject({
+      error: 'Payment required to access this resource',
+      reason: REASONS.TOKEN_MISSING,
+      x402Version: 1,
+    });
     expect(body.paymentDetails).toMatchObject({
       cost: '0.01',
       token: 'USDC',

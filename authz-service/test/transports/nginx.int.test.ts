@@ -159,7 +159,7 @@ describe('NGINX challenge (/v1/nginx/challenge)', () => {
   it('renders 402 JSON with the x402 header for an API client', async () => {
     const r = await nginx('/premium/article', { accept: 'application/json' }, '/v1/nginx/challenge');
     expect(r.status).toBe(402);
-    expect(JSON.parse(r.body).error).toBe('payment_required');
+    expect(JSON.parse(r.body).error).toBe('Payment required to access this resource');
     expect(r.headers['payment-required']).toBeTruthy();
   });
 

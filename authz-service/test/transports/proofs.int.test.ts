@@ -266,26 +266,31 @@ describe('payment proofs on the request path', () => {
       'an unknown chain',
       { 'x-payment-chain': 'narnia', 'x-payment-tx': GOOD_TX },
       REASONS.PAYMENT_CHAIN_UNKNOWN,
+      402,
     ],
     [
       'a malformed tx hash',
       { 'x-payment-chain': 'base', 'x-payment-tx': 'not a hash!' },
       REASONS.PAYMENT_TX_MALFORMED,
+      402,
     ],
     [
       'a malformed x-payment-challenge',
       { 'x-payment-chain': 'base', 'x-payment-tx': GOOD_TX, 'x-payment-challenge': 'no spaces/here' },
       REASONS.PAYMENT_CHALLENGE_MALFORMED,
+      402,
     ],
-    ['a garbled PAYMENT-SIGNATURE', { 'payment-signature': '!!!' }, REASONS.X402_PAYLOAD_INVALID],
+    // x402 HTTP transport: "Invalid Payment | 400 | Malformed payment payload or requirements".
+    ['a garbled PAYMENT-SIGNATURE', { 'payment-signature': '!!!' }, REASONS.X402_PAYLOAD_INVALID, 400],
     [
       'an X-PAYMENT off the schema',
       { 'x-payment': encodeX402Header({ x402Version: 1 }) },
       REASONS.X402_PAYLOAD_INVALID,
+      400,
     ],
-  ])('refuses %s without calling the portal', async (_name, headers, reason) => {
+  ])('refuses %s without calling the portal', async (_name, headers, reason, status) => {
     const r = await forward('/premium/article', headers);
-    expect(r.status).toBe(402);
+    expect(r.status).toBe(status);
     expect(JSON.parse(r.body).reason).toBe(reason);
     expect(settled).toHaveLength(0);
   });

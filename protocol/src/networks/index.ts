@@ -29,3 +29,4 @@ export {
 } from './overrides-schema.js';
 export { createNetworkRegistry, NetworkConfigError } from './create-registry.js';
 export { localAnvilNetwork, localAnvilOverrides } from './local-anvil.js';
+export { X402_V1_EVM_CHAIN_IDS, x402V1NameOfChain } from './x402-v1-names.js';

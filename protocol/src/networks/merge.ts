@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Network } from './types.js';
 import { networkSchema } from './schemas.js';
+import { X402_V1_EVM_CHAIN_IDS, x402V1NameOfChain } from './x402-v1-names.js';
 
 export interface MergeIssue {
   path: PropertyKey[];
@@ -24,7 +25,13 @@ export function mergeNetworkOverrides(
         issues.push({ path: [name, ...i.path], message: i.message });
       continue;
     }
-    networks[name] = parsed.data as Network;
+    const network = parsed.data as Network;
+    const v1Issue = network.kind === 'evm' ? x402V1NameIssue(network.x402V1Name, network.chainId) : undefined;
+    if (v1Issue !== undefined) {
+      issues.push({ path: [name, 'x402V1Name'], message: v1Issue });
+      continue;
+    }
+    networks[name] = network;
   }
   issues.push(...uniquenessIssues(networks, new Set(Object.keys(overrides))));
   return { networks, issues };
@@ -45,6 +52,13 @@ function mergeOne(name: string, base: Network | undefined, override: Loose): Loo
   ) {
     merged['caip2'] = `eip155:${merged['chainId']}`;
   }
+  // A local or custom EVM network on a chain x402 v1 clients can sign for gets that chain's v1 name;
+  // a built-in moved to another chain loses the name it inherited (v1 clients sign by name).
+  if (override['chainId'] !== undefined && override['x402V1Name'] === undefined) delete merged['x402V1Name'];
+  if (kind === 'evm' && merged['x402V1Name'] === undefined && typeof merged['chainId'] === 'number') {
+    const v1Name = x402V1NameOfChain(merged['chainId']);
+    if (v1Name !== undefined) merged['x402V1Name'] = v1Name;
+  }
   const tokenKind = kind === 'solana' ? 'spl' : 'erc20';
   const tokens: Loose = { ...((base?.tokens ?? {}) as Loose) };
   for (const [symbol, t] of Object.entries((override['tokens'] ?? {}) as Record<string, Loose>)) {
@@ -57,6 +71,14 @@ function mergeOne(name: string, base: Network | undefined, override: Loose): Loo
   }
   merged['tokens'] = tokens;
   return merged;
+}
+
+/** A known v1 name on another chain: v1 clients would sign for the wrong chain and every payment revert. */
+function x402V1NameIssue(v1Name: string | undefined, chainId: number): string | undefined {
+  if (v1Name === undefined) return undefined;
+  const signsFor = X402_V1_EVM_CHAIN_IDS[v1Name];
+  if (signsFor === undefined || signsFor === chainId) return undefined;
+  return `x402 v1 clients sign for chain ${signsFor} under "${v1Name}", not for this network's chain ${chainId}`;
 }
 
 function defined(o: Loose | undefined): Loose {

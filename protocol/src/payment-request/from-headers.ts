@@ -1,7 +1,7 @@
 import { ProtocolError } from '../errors.js';
 import type { NetworkRegistry } from '../networks/types.js';
 import { REASONS } from '../reasons.js';
-import { decodePaymentRequest } from './decode.js';
+import { decodePaymentRequest, type DeclarationOptions } from './decode.js';
 import type { PaymentRequest } from './types.js';
 
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -20,6 +20,7 @@ export type HeaderBag = Record<string, string | string[] | undefined>;
 export function paymentRequestFromHeaders(
   headers: HeaderBag | Headers,
   registry: NetworkRegistry,
+  opts: DeclarationOptions = {},
 ): PaymentRequest | null {
   if (headers instanceof Headers) {
     // fetch joins repeated headers with ", "; base64 has no comma, so a repeat fails to decode.
@@ -27,11 +28,12 @@ export function paymentRequestFromHeaders(
       headers.get('x-402-required') ?? undefined,
       headers.get('x-402-request') ?? undefined,
       registry,
+      opts,
     );
   }
   const required = singleHeader(headers, 'x-402-required');
   const request = singleHeader(headers, 'x-402-request');
-  return resolveDeclaration(required, request, registry);
+  return resolveDeclaration(required, request, registry, opts);
 }
 
 /** Shared by headers and <meta> tags. */
@@ -39,6 +41,7 @@ export function resolveDeclaration(
   required: string | undefined,
   request: string | undefined,
   registry: NetworkRegistry,
+  opts: DeclarationOptions = {},
 ): PaymentRequest | null {
   const flag = required === undefined ? undefined : parseRequiredFlag(required);
   if (flag === false) return null;
@@ -47,7 +50,7 @@ export function resolveDeclaration(
       throw new ProtocolError(REASONS.REQUEST_MISSING, 'x-402-required without x-402-request');
     return null;
   }
-  return decodePaymentRequest(request, registry);
+  return decodePaymentRequest(request, registry, opts);
 }
 
 function parseRequiredFlag(value: string): boolean {

@@ -2,6 +2,7 @@ import { ProtocolError } from '../errors.js';
 import { findMetaContents } from '../internal/html-meta.js';
 import type { NetworkRegistry } from '../networks/types.js';
 import { REASONS } from '../reasons.js';
+import type { DeclarationOptions } from './decode.js';
 import { resolveDeclaration } from './from-headers.js';
 import { MAX_HTML_SCAN_BYTES } from './limits.js';
 import type { PaymentRequest } from './types.js';
@@ -15,14 +16,22 @@ const META_NAMES: ReadonlySet<string> = new Set(['x-402-request', 'x-402-require
  * when there is none. Only the head is read: scanning stops at `</head>`, `<body>` or after
  * the first 256 KiB. Comments and script/style contents are skipped.
  */
-export function paymentRequestFromHtml(html: string, registry: NetworkRegistry): PaymentRequest | null {
+export function paymentRequestFromHtml(
+  html: string,
+  registry: NetworkRegistry,
+  opts: DeclarationOptions = {},
+): PaymentRequest | null {
   const head = html.length > MAX_HTML_SCAN_BYTES ? html.slice(0, MAX_HTML_SCAN_BYTES) : html;
   const metas = findMetaContents(head, META_NAMES);
-  return resolveDeclaration(
+  const request = resolveDeclaration(
     single(metas.get('x-402-required')),
     single(metas.get('x-402-request')),
     registry,
+    opts,
   );
+  // A page that declares its price in its own <meta> is an HTML page, unless it says otherwise.
+  if (request !== null && request.mimeType === undefined) request.mimeType = 'text/html';
+  return request;
 }
 
 function single(values: string[] | undefined): string | undefined {

@@ -11,6 +11,10 @@ export const paymentRequestHeaderSchema = z.strictObject({
   exp: z.unknown().optional(),
   description: z.unknown().optional(),
   customization: z.unknown().optional(),
+  /** What the resource is, e.g. `text/html` (x402 `resource.mimeType`). */
+  mimeType: z.unknown().optional(),
+  /** A JSON Schema of the response body (x402 `bazaar` discovery, v1 `outputSchema`). */
+  outputSchema: z.unknown().optional(),
   /**
    * How proofs may bind to this resource. `tx.unbound: "allow"` accepts a transaction hash without
    * the challenge it was quoted for (the original ZelfProof retry): front-runnable, see

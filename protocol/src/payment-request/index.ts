@@ -8,7 +8,14 @@ export {
   MAX_TOKEN_LIFETIME_MS,
   MIN_TOKEN_LIFETIME_MS,
 } from './limits.js';
-export { decodePaymentRequest, paymentRequestFromJson } from './decode.js';
+export { decodePaymentRequest, paymentRequestFromJson, type DeclarationOptions } from './decode.js';
+export {
+  DEFAULT_TOKEN_LIFETIME_MS,
+  GO_DURATION_MAX_NS,
+  GO_DURATION_MIN_NS,
+  readDeclaredExp,
+  type ExpReading,
+} from './declared-exp.js';
 export { paymentRequestFromHeaders, type HeaderBag } from './from-headers.js';
 export { paymentRequestFromHtml } from './from-html.js';
 export { paymentRequestHeaderSchema } from './header-schema.js';

@@ -12,3 +12,5 @@ export const MAX_DESCRIPTION_CHARS = 500;
 export const MAX_CUSTOMIZATION_URL_CHARS = 2048;
 /** How much of an HTML document is scanned for the <meta> tag. */
 export const MAX_HTML_SCAN_BYTES = 256 * 1024;
+/** Largest `outputSchema`, as JSON. */
+export const MAX_OUTPUT_SCHEMA_BYTES = 4096;

@@ -35,4 +35,14 @@ export interface PaymentRequest {
    * (`proofs.tx.unbound: "allow"`): anyone who sees the transfer on chain may present it first.
    */
   unboundTxProofs?: true;
+  /**
+   * What the resource is (x402 `resource.mimeType`): the declaration's `mimeType`, or `text/html`
+   * for a page that declared itself in a `<meta>` tag. Authorizer-side only (not in the wire form).
+   */
+  mimeType?: string;
+  /**
+   * A JSON Schema of the resource's response (declaration `outputSchema`), for x402 `bazaar`
+   * discovery and v1 `outputSchema`. Authorizer-side only (not in the wire form).
+   */
+  outputSchema?: Record<string, unknown>;
 }

@@ -12,6 +12,7 @@ import {
   MAX_CUSTOMIZATION_URL_CHARS,
   MAX_DESCRIPTION_CHARS,
   MAX_OFFERS,
+  MAX_OUTPUT_SCHEMA_BYTES,
   MAX_TOKEN_LIFETIME_MS,
   MIN_TOKEN_LIFETIME_MS,
 } from './limits.js';
@@ -24,6 +25,8 @@ export interface RawPaymentRequest {
   description: unknown;
   requests: readonly RawOffer[];
   customization: unknown;
+  mimeType?: unknown;
+  outputSchema?: unknown;
   /** Whether a transaction hash may be credited without its challenge (opt-in, front-runnable). */
   unboundTxProofs?: boolean | undefined;
 }
@@ -48,18 +51,44 @@ export function validatePaymentRequest(raw: RawPaymentRequest, registry: Network
   const description = validateDescription(raw.description);
   if (description !== undefined) pr.description = description;
   if (raw.unboundTxProofs === true) pr.unboundTxProofs = true;
+  const mimeType = validateMimeType(raw.mimeType);
+  if (mimeType !== undefined) pr.mimeType = mimeType;
+  const outputSchema = validateOutputSchema(raw.outputSchema);
+  if (outputSchema !== undefined) pr.outputSchema = outputSchema;
   return pr;
 }
 
+/** `type/subtype` (no parameters), lower-cased. */
+const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
+
+function validateMimeType(m: unknown): string | undefined {
+  if (m === undefined || m === null) return undefined;
+  if (typeof m !== 'string' || !MIME_TYPE.test(m.toLowerCase())) {
+    return fail(REASONS.REQUEST_SCHEMA_INVALID, 'mimeType must be a media type such as text/html');
+  }
+  return m.toLowerCase();
+}
+
+function validateOutputSchema(o: unknown): Record<string, unknown> | undefined {
+  if (o === undefined || o === null) return undefined;
+  if (typeof o !== 'object' || Array.isArray(o)) {
+    return fail(REASONS.REQUEST_SCHEMA_INVALID, 'outputSchema must be a JSON Schema object');
+  }
+  if (Buffer.byteLength(JSON.stringify(o)) > MAX_OUTPUT_SCHEMA_BYTES) {
+    return fail(REASONS.REQUEST_SCHEMA_INVALID, `outputSchema larger than ${MAX_OUTPUT_SCHEMA_BYTES} bytes`);
+  }
+  return o as Record<string, unknown>;
+}
+
 function validateExp(exp: unknown): number {
-  if (exp === undefined) return fail(REASONS.REQUEST_EXP_INVALID, 'exp (token lifetime in ms) is required');
+  if (exp === undefined) return fail(REASONS.REQUEST_EXP_INVALID, 'the token lifetime is required');
   if (typeof exp !== 'number' || !Number.isSafeInteger(exp)) {
     return fail(REASONS.REQUEST_EXP_INVALID, 'exp must be an integer number of milliseconds');
   }
   if (exp < MIN_TOKEN_LIFETIME_MS || exp > MAX_TOKEN_LIFETIME_MS) {
     return fail(
       REASONS.REQUEST_EXP_INVALID,
-      `exp must be within ${MIN_TOKEN_LIFETIME_MS}..${MAX_TOKEN_LIFETIME_MS} ms`,
+      `exp must be within ${MIN_TOKEN_LIFETIME_MS}..${MAX_TOKEN_LIFETIME_MS} ms (or a Go duration in ns up to 366 days)`,
     );
   }
   return exp;

@@ -56,6 +56,7 @@ export const DENIAL_GRPC_STATUS: Record<DenyDecision['kind'], GrpcStatus> = {
   forbidden: GrpcStatus.PERMISSION_DENIED,
   rate_limited: GrpcStatus.RESOURCE_EXHAUSTED,
   conflict: GrpcStatus.ALREADY_EXISTS,
+  bad_request: GrpcStatus.INVALID_ARGUMENT,
   unavailable: GrpcStatus.UNAVAILABLE,
 };
 

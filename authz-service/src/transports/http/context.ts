@@ -80,7 +80,8 @@ function record(
     decision.kind === 'forbidden' ||
     decision.kind === 'unavailable' ||
     decision.kind === 'rate_limited' ||
-    decision.kind === 'conflict'
+    decision.kind === 'conflict' ||
+    decision.kind === 'bad_request'
   )
     log.info({ transport, outcome: decision.kind, reason }, 'request refused');
   else if (log.isLevelEnabled('debug')) log.debug({ transport, outcome: decision.kind, reason }, 'decision');

@@ -19,11 +19,12 @@ export type Verdict = {
 };
 
 const VERDICT =
-  /^(payment_required|forbidden|unavailable|rate_limited|conflict) ([a-z][a-z0-9_]{0,63})(?: ([0-9]{1,6}))?$/;
+  /^(payment_required|forbidden|unavailable|rate_limited|conflict|bad_request) ([a-z][a-z0-9_]{0,63})(?: ([0-9]{1,6}))?$/;
 
 /** `X-402-Verdict` of a denial: `<kind> <reason>[ <retry-after seconds>]`. */
 export function verdictHeader(d: DenyDecision): string {
-  const retry = d.kind === 'forbidden' || d.kind === 'conflict' ? undefined : d.retryAfterSeconds;
+  const retry =
+    d.kind === 'forbidden' || d.kind === 'conflict' || d.kind === 'bad_request' ? undefined : d.retryAfterSeconds;
   return retry === undefined ? `${d.kind} ${d.reason}` : `${d.kind} ${d.reason} ${retry}`;
 }
 
@@ -54,6 +55,8 @@ export function verdictDecision(v: Verdict): Exclude<DenyDecision, { kind: 'paym
       return { kind: 'forbidden', reason: v.reason };
     case 'conflict':
       return { kind: 'conflict', reason: v.reason };
+    case 'bad_request':
+      return { kind: 'bad_request', reason: v.reason };
     case 'rate_limited':
       return { kind: 'rate_limited', reason: v.reason, retryAfterSeconds: v.retryAfterSeconds ?? 5 };
     case 'unavailable':

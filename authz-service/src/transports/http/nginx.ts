@@ -71,8 +71,9 @@ function respondNginx(res: ServerResponse, decision: Decision): void {
   // (one per offer, each with its own id) come whole with the rendered 402 of the named location.
   if (decision.kind === 'payment_required')
     headers['x-402-offers'] = offersHeader(decision.requirement.request);
-  // 401, not 429 or 5xx: NGINX passes only a 401 on to `error_page 401`, where the challenge
-  // endpoint renders it — the 402, a 429 or a 503 with its reason and Retry-After (a 5xx here
+  // 401, not 400, 409, 429 or 5xx: NGINX passes only a 401 on to `error_page 401`, where the
+  // challenge endpoint renders it — the 402, a 400 (a malformed x402 payload), a 409, a 429 or a
+  // 503 with its reason and Retry-After (a 5xx here
   // would become NGINX's own 500, a 429 its own error page).
   return sendEmpty(res, 401, headers);
 }

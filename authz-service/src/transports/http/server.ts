@@ -20,6 +20,8 @@ export interface HttpServerOptions extends TransportDeps {
   healthz: NodeHandler;
   readyz: NodeHandler;
   metricsHandler: NodeHandler;
+  /** `GET /v1/well-known/x402`: a host's priced resources (404 when discovery is off or absent). */
+  wellKnown?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Absent when no admin token is configured (the route then answers 404). */
   adminPurge?: ReturnType<typeof adminPurgeHandler>;
   /** Peers whose X-Forwarded-For / X-Real-IP are believed (default: loopback). */
@@ -37,7 +39,7 @@ function notFound(res: ServerResponse, status = 404): void {
  * One node:http server for every HTTP dialect, routed by path (the query is ignored: Caddy
  * appends the original query to the auth URI):
  * `/v1/nginx`, `/v1/nginx/challenge`, `/v1/forward-auth`, `/v1/envoy/*`, `/healthz`, `/readyz`,
- * `/metrics`, `POST /admin/purge`.
+ * `/metrics`, `GET /v1/well-known/x402`, `POST /admin/purge`.
  */
 export function createAuthzHttpServer(opts: HttpServerOptions): Server {
   const nginx = nginxAuthHandler(opts);
@@ -70,6 +72,10 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
         return opts.readyz(req, res);
       case '/metrics':
         return opts.metricsHandler(req, res);
+      case '/v1/well-known/x402':
+        return isRead && opts.wellKnown !== undefined
+          ? opts.wellKnown(req, res)
+          : notFound(res, isRead ? 404 : 405);
       case '/admin/purge':
         return opts.adminPurge === undefined ? notFound(res) : opts.adminPurge(req, res);
       default:
