@@ -159,7 +159,8 @@ describe('MPP challenges on the API 402', () => {
       title: 'Invalid Payment Challenge',
       status: 402,
       reason: 'mpp_credential_used',
-      error: 'payment_required',
+      // The rest of the usual JSON 402 follows: x402's `error` is a sentence, the code is `reason`.
+      error: expect.stringMatching(/^Payment required/),
     });
     expect(refused.headers['www-authenticate']).toMatch(/^Payment id="/);
     const bearer = renderDenial(
