@@ -1,18 +1,6 @@
 import type { Queryable } from '../storage/index.js';
 import type { Grant } from './grant.js';
-
-interface Row {
-  id: string;
-  host: string;
-  resource: string;
-  claims: Record<string, string>;
-  token_jti: string;
-  redeemed_at: Date;
-  token_expires_at: Date;
-  network: string;
-  tx_hash: string;
-  payer: string | null;
-}
+import { GRANT_COLUMNS, grantFromRow, type GrantRow } from './grant-row.js';
 
 /**
  * The unexpired grant a payer already bought for exactly this host, resource scope and required
@@ -25,9 +13,8 @@ export async function findPayerGrant(
   q: Queryable,
   where: { payer: string; host: string; resource: string; claims: Readonly<Record<string, string>> },
 ): Promise<Grant | null> {
-  const r = await q.query<Row>(
-    `SELECT i.id, i.host, i.resource, i.claims, i.token_jti, i.redeemed_at, i.token_expires_at,
-            r.network, r.tx_hash, r.payer
+  const r = await q.query<GrantRow>(
+    `SELECT ${GRANT_COLUMNS}
      FROM redemptions r JOIN invoices i ON i.id = r.invoice_id
      WHERE r.payer = $1 AND i.host = $2 AND i.resource = $3
        AND i.token_jti IS NOT NULL AND i.token_expires_at > now()
@@ -35,17 +22,5 @@ export async function findPayerGrant(
      ORDER BY i.token_expires_at DESC LIMIT 1`,
     [where.payer, where.host, where.resource, JSON.stringify(where.claims)],
   );
-  const row = r.rows[0];
-  if (!row) return null;
-  return {
-    invoiceId: row.id,
-    host: row.host,
-    resource: row.resource,
-    claims: row.claims,
-    jti: row.token_jti,
-    issuedAt: row.redeemed_at,
-    expiresAt: row.token_expires_at,
-    payer: row.payer,
-    payment: { network: row.network, tx: row.tx_hash },
-  };
+  return grantFromRow(r.rows[0]);
 }

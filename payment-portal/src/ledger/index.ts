@@ -16,3 +16,5 @@ export { creditProof, type CreditProofResult, type ProofCredit } from './credit-
 export { creditInvoice, type CreditInput, type CreditInvoiceResult } from './credit-invoice.js';
 export { findPayerGrant } from './find-payer-grant.js';
 export { findGrantByInvoice } from './find-grant-by-invoice.js';
+export { creditSubjectOf } from './credit-subject.js';
+export { grantOpens } from './grant-opens.js';

@@ -1,13 +1,11 @@
 import {
-  normalizePath,
-  paymentRequestWireDigest,
   REASONS,
   type EvmNetwork,
   type PriceOfferWire,
   type SettleRequest,
   type SettleResponse,
 } from '@turnpike/protocol';
-import { creditProof, findBoundGrant, unboundTxBinding } from '../../ledger/index.js';
+import { creditProof, creditSubjectOf, findBoundGrant, unboundTxBinding } from '../../ledger/index.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
 import { grantAgain, grantResponse } from '../grant-response.js';
 import type { TxReceipt } from './chain-reads.js';
@@ -72,20 +70,12 @@ export async function creditUnbound(
   }
   const first = matching.reduce((a, b) => (b.logIndex < a.logIndex ? b : a));
   const binding = unboundTxBinding(network.name, input.txHash);
-  const resource = normalizePath(request.resource).path;
   const result = await creditProof(
     pctx.db,
     {
       binding,
-      target: { host: request.host, scheme: request.scheme, resource, originalUri: request.originalUri },
-      request: {
-        claims: request.request.claims,
-        tokenLifetimeMs: request.request.tokenLifetimeMs,
-        digest: paymentRequestWireDigest(request.request),
-        description: request.request.description,
-      },
+      ...creditSubjectOf(request),
       payableUntil: new Date(nowMs),
-      clientIp: request.client?.ip ?? null,
       payment: {
         network: network.name,
         txHash: input.txHash,

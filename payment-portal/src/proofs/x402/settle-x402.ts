@@ -1,6 +1,4 @@
 import {
-  normalizePath,
-  paymentRequestWireDigest,
   REASONS,
   type Erc20Asset,
   type SettleRequest,
@@ -9,6 +7,8 @@ import {
 } from '@turnpike/protocol';
 import {
   creditProof,
+  creditSubjectOf,
+  grantOpens,
   findBoundGrant,
   x402Binding,
   type Grant,
@@ -67,7 +67,7 @@ export async function settleX402(
     payer: auth.from,
   });
   const again = (known: Grant) => {
-    if (!boughtFor(known, request))
+    if (!grantOpens(known, request))
       throw new ProofRefusal(
         REASONS.PAYMENT_ALREADY_REDEEMED,
         'this authorization already paid for another resource',
@@ -102,20 +102,8 @@ export async function settleX402(
       pctx.db,
       {
         binding,
-        target: {
-          host: request.host,
-          scheme: request.scheme,
-          resource: normalizePath(request.resource).path,
-          originalUri: request.originalUri,
-        },
-        request: {
-          claims: request.request.claims,
-          tokenLifetimeMs: request.request.tokenLifetimeMs,
-          digest: paymentRequestWireDigest(request.request),
-          description: request.request.description,
-        },
+        ...creditSubjectOf(request),
         payableUntil: new Date(Number(auth.validBefore) * 1000),
-        clientIp: request.client?.ip ?? null,
         payment: {
           network: d.network.name,
           txHash: settled.txHash,
@@ -179,19 +167,6 @@ const SECRET = /^[A-Za-z0-9_-]{16,64}$/;
 function x402Secret(d: DecodedX402): string | undefined {
   const value = d.accepted?.extra?.challenge;
   return typeof value === 'string' && SECRET.test(value) ? value : undefined;
-}
-
-/**
- * Whether a grant is the access this request asks for (its host, its resource, the claims the
- * resource requires). The binding names no resource: the same authorization presented for another
- * one must not get a token that does not open it.
- */
-function boughtFor(grant: Grant, request: SettleRequest): boolean {
-  return (
-    grant.host === request.host &&
-    grant.resource === normalizePath(request.resource).path &&
-    Object.entries(request.request.claims).every(([name, value]) => grant.claims[name] === value)
-  );
 }
 
 interface Settled {

@@ -1,7 +1,5 @@
 import type { TransactionReceipt } from 'ethers';
 import {
-  normalizePath,
-  paymentRequestWireDigest,
   REASONS,
   type Erc20Asset,
   type SettleRequest,
@@ -10,6 +8,8 @@ import {
 } from '@turnpike/protocol';
 import {
   creditProof,
+  creditSubjectOf,
+  grantOpens,
   findBoundGrant,
   x402Binding,
   type Grant,
@@ -75,7 +75,7 @@ export async function settlePermit2(
     payer: a.from,
   });
   const again = (known: Grant) => {
-    if (!boughtFor(known, request))
+    if (!grantOpens(known, request))
       throw new ProofRefusal(
         REASONS.PAYMENT_ALREADY_REDEEMED,
         'this permit already paid for another resource',
@@ -115,20 +115,8 @@ export async function settlePermit2(
       pctx.db,
       {
         binding,
-        target: {
-          host: request.host,
-          scheme: request.scheme,
-          resource: normalizePath(request.resource).path,
-          originalUri: request.originalUri,
-        },
-        request: {
-          claims: request.request.claims,
-          tokenLifetimeMs: request.request.tokenLifetimeMs,
-          digest: paymentRequestWireDigest(request.request),
-          description: request.request.description,
-        },
+        ...creditSubjectOf(request),
         payableUntil: new Date(Number(a.deadline) * 1000),
-        clientIp: request.client?.ip ?? null,
         payment: {
           network: d.network.name,
           txHash: receipt.hash.toLowerCase(),
@@ -234,13 +222,4 @@ function permit2TermsOf(
   if (BigInt(d.accepted.amount) !== amount)
     throw new ProofRefusal(REASONS.X402_VALUE_MISMATCH, 'the accepted amount is not the price');
   return { asset: offer.asset as Erc20Asset, amount, payTo: x402.payTo };
-}
-
-/** Whether a grant is the access this request asks for (host, resource, required claims). */
-function boughtFor(grant: Grant, request: SettleRequest): boolean {
-  return (
-    grant.host === request.host &&
-    grant.resource === normalizePath(request.resource).path &&
-    Object.entries(request.request.claims).every(([name, value]) => grant.claims[name] === value)
-  );
 }

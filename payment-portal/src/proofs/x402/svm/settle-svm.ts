@@ -1,7 +1,5 @@
 import { getBase58Decoder, getBase64Decoder, getTransactionEncoder, type Address } from '@solana/kit';
 import {
-  normalizePath,
-  paymentRequestWireDigest,
   REASONS,
   x402SvmMemo,
   type SettleRequest,
@@ -9,7 +7,14 @@ import {
   type SplAsset,
   type X402Proof,
 } from '@turnpike/protocol';
-import { creditProof, findBoundGrant, x402Binding, type Grant } from '../../../ledger/index.js';
+import {
+  creditProof,
+  creditSubjectOf,
+  grantOpens,
+  findBoundGrant,
+  x402Binding,
+  type Grant,
+} from '../../../ledger/index.js';
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
 import { grantAgain, grantResponse } from '../../grant-response.js';
@@ -76,7 +81,7 @@ export async function settleX402Svm(
     payer: checked.payer,
   });
   const again = (known: Grant) => {
-    if (!boughtFor(known, request))
+    if (!grantOpens(known, request))
       throw new ProofRefusal(
         REASONS.PAYMENT_ALREADY_REDEEMED,
         'this payment already paid for another resource',
@@ -126,20 +131,8 @@ export async function settleX402Svm(
       pctx.db,
       {
         binding,
-        target: {
-          host: request.host,
-          scheme: request.scheme,
-          resource: normalizePath(request.resource).path,
-          originalUri: request.originalUri,
-        },
-        request: {
-          claims: request.request.claims,
-          tokenLifetimeMs: request.request.tokenLifetimeMs,
-          digest: paymentRequestWireDigest(request.request),
-          description: request.request.description,
-        },
+        ...creditSubjectOf(request),
         payableUntil: new Date((pctx.now ?? Date.now)() + X402_MAX_TIMEOUT_SECONDS * 1000),
-        clientIp: request.client?.ip ?? null,
         payment: {
           network: d.network.name,
           txHash: signature,
@@ -230,13 +223,4 @@ function svmTermsOf(
       'x402 on Solana needs the `extra.challenge` of the 402 echoed in `accepted`',
     );
   return { asset: offer.asset as SplAsset, amount, payTo: wallet, secret };
-}
-
-/** Whether a grant is the access this request asks for (host, resource, required claims). */
-function boughtFor(grant: Grant, request: SettleRequest): boolean {
-  return (
-    grant.host === request.host &&
-    grant.resource === normalizePath(request.resource).path &&
-    Object.entries(request.request.claims).every(([name, value]) => grant.claims[name] === value)
-  );
 }
