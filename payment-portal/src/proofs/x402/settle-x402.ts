@@ -8,7 +8,6 @@ import {
 import {
   creditProof,
   creditSubjectOf,
-  grantOpens,
   findBoundGrant,
   x402Binding,
   type Grant,
@@ -17,7 +16,8 @@ import {
 import type { ProofsConfig } from '../config.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
 import { readsFor, type EvmReads, type ReceiptLog } from '../evm/chain-reads.js';
-import { grantAgain, grantResponse } from '../grant-response.js';
+import { grantResponse } from '../grant-response.js';
+import { CreditedMeanwhile, echoedSecret, grantAgainFor } from './bound-grant.js';
 import { TRANSFER_TOPIC, topicAddress } from '../../watchers/evm/rpc-schemas.js';
 import { checkAuthorizationOnChain, checkTokenDomain } from './authorization.js';
 import { decodeX402Proof, type DecodedX402 } from './decode.js';
@@ -31,13 +31,6 @@ export interface X402Deps {
   config: NonNullable<ProofsConfig['x402']>;
   relayer?: Relayer | undefined;
   facilitator?: FacilitatorClient | undefined;
-}
-
-/** Thrown inside the relayer's lane when the same authorization was credited meanwhile. */
-class CreditedMeanwhile extends Error {
-  constructor(readonly grant: Grant) {
-    super('credited meanwhile');
-  }
 }
 
 /**
@@ -58,7 +51,8 @@ export async function settleX402(
   const d = decodeX402Proof(request.proof, pctx.registry);
   const terms = x402TermsOf(request, d, pctx, deps.config.minValiditySeconds);
   const auth = d.exact.authorization;
-  const secret = x402Secret(d);
+  // The secret the 402 gave the requester, as its v2 client echoes it (`accepted.extra.challenge`).
+  const secret = echoedSecret(d.accepted?.extra?.challenge);
   const binding = x402Binding(d.network.name, terms.asset.address, auth.from, auth.nonce, secret);
   const receiptOf = (tx: string) => ({
     success: true,
@@ -66,14 +60,7 @@ export async function settleX402(
     network: d.version === 2 ? d.network.caip2 : (d.network.x402V1Name ?? d.network.name),
     payer: auth.from,
   });
-  const again = (known: Grant) => {
-    if (!grantOpens(known, request))
-      throw new ProofRefusal(
-        REASONS.PAYMENT_ALREADY_REDEEMED,
-        'this authorization already paid for another resource',
-      );
-    return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
-  };
+  const again = (known: Grant) => grantAgainFor(request, pctx, known, receiptOf(known.payment.tx));
   const known = secret === undefined ? null : await findBoundGrant(pctx.db, binding);
   if (known !== null) return again(known);
 
@@ -159,14 +146,6 @@ export async function settleX402(
     throw err;
   }
   return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
-}
-
-const SECRET = /^[A-Za-z0-9_-]{16,64}$/;
-
-/** The secret the 402 gave the requester, as its v2 client echoes it (`accepted.extra.challenge`). */
-function x402Secret(d: DecodedX402): string | undefined {
-  const value = d.accepted?.extra?.challenge;
-  return typeof value === 'string' && SECRET.test(value) ? value : undefined;
 }
 
 interface Settled {

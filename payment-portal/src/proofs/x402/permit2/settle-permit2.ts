@@ -9,7 +9,6 @@ import {
 import {
   creditProof,
   creditSubjectOf,
-  grantOpens,
   findBoundGrant,
   x402Binding,
   type Grant,
@@ -19,7 +18,8 @@ import { TRANSFER_TOPIC, topicAddress } from '../../../watchers/evm/rpc-schemas.
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
 import { readsFor } from '../../evm/chain-reads.js';
-import { grantAgain, grantResponse } from '../../grant-response.js';
+import { grantResponse } from '../../grant-response.js';
+import { CreditedMeanwhile, echoedSecret, grantAgainFor } from '../bound-grant.js';
 import type { Relayer } from '../relayer.js';
 import { settlementsInProcess } from '../settlements-in-process.js';
 import { checkPermit2, checkPermit2OnChain, permit2NonceHex } from './check-permit2.js';
@@ -29,15 +29,6 @@ import { decodePermit2X402Proof, type DecodedPermit2 } from './decode-permit2.js
 export interface Permit2Deps {
   config: NonNullable<ProofsConfig['x402']>;
   relayer?: Relayer | undefined;
-}
-
-const SECRET = /^[A-Za-z0-9_-]{16,64}$/;
-
-/** Thrown inside the relayer's lane when the same permit was credited meanwhile. */
-class CreditedMeanwhile extends Error {
-  constructor(readonly grant: Grant) {
-    super('credited meanwhile');
-  }
 }
 
 /**
@@ -66,7 +57,7 @@ export async function settlePermit2(
     nowSeconds: Math.floor((pctx.now ?? Date.now)() / 1000),
   });
   const echoed = d.accepted.extra?.['challenge'];
-  const secret = typeof echoed === 'string' && SECRET.test(echoed) ? echoed : undefined;
+  const secret = echoedSecret(echoed);
   const binding = x402Binding(d.network.name, asset.address, a.from, permit2NonceHex(d.permit2), secret);
   const receiptOf = (tx: string) => ({
     success: true,
@@ -74,14 +65,7 @@ export async function settlePermit2(
     network: d.network.caip2,
     payer: a.from,
   });
-  const again = (known: Grant) => {
-    if (!grantOpens(known, request))
-      throw new ProofRefusal(
-        REASONS.PAYMENT_ALREADY_REDEEMED,
-        'this permit already paid for another resource',
-      );
-    return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
-  };
+  const again = (known: Grant) => grantAgainFor(request, pctx, known, receiptOf(known.payment.tx));
   const known = secret === undefined ? null : await findBoundGrant(pctx.db, binding);
   if (known !== null) return again(known);
   if (deps.config.mode !== 'relayer' || deps.relayer === undefined)

@@ -10,14 +10,14 @@ import {
 import {
   creditProof,
   creditSubjectOf,
-  grantOpens,
   findBoundGrant,
   x402Binding,
   type Grant,
 } from '../../../ledger/index.js';
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
-import { grantAgain, grantResponse } from '../../grant-response.js';
+import { grantResponse } from '../../grant-response.js';
+import { echoedSecret, grantAgainFor } from '../bound-grant.js';
 import { readSolanaPayment } from '../../solana/read-payment.js';
 import type { SolanaRpcClient } from '../../solana/rpc.js';
 import { parseSolanaTx } from '../../solana/tx-schema.js';
@@ -37,8 +37,6 @@ export interface SvmX402Deps {
   /** The RPC of a Solana network (reads through the verifier's client, sends through `submit`). */
   rpcFor(network: string): { reads: SolanaRpcClient; submit: SvmSubmitRpc } | undefined;
 }
-
-const SECRET = /^[A-Za-z0-9_-]{16,64}$/;
 
 /**
  * x402 `exact` on Solana. The payer sends a transfer signed by them with the portal's fee payer
@@ -80,14 +78,7 @@ export async function settleX402Svm(
     network: d.network.caip2,
     payer: checked.payer,
   });
-  const again = (known: Grant) => {
-    if (!grantOpens(known, request))
-      throw new ProofRefusal(
-        REASONS.PAYMENT_ALREADY_REDEEMED,
-        'this payment already paid for another resource',
-      );
-    return grantAgain(pctx, known, undefined, receiptOf(known.payment.tx));
-  };
+  const again = (known: Grant) => grantAgainFor(request, pctx, known, receiptOf(known.payment.tx));
   const known = await findBoundGrant(pctx.db, binding);
   if (known !== null) return again(known);
   const rpc = deps.rpcFor(d.network.name);
@@ -216,8 +207,8 @@ function svmTermsOf(
       REASONS.X402_SVM_FEE_PAYER_MISUSED,
       "the accepted fee payer is not this service's",
     );
-  const secret = d.accepted.extra?.['challenge'];
-  if (typeof secret !== 'string' || !SECRET.test(secret))
+  const secret = echoedSecret(d.accepted.extra?.['challenge']);
+  if (secret === undefined)
     throw new ProofRefusal(
       REASONS.PAYMENT_UNBOUND,
       'x402 on Solana needs the `extra.challenge` of the 402 echoed in `accepted`',
