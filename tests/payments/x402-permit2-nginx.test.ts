@@ -60,7 +60,9 @@ async function approvePermit2(payerIndex: number): Promise<void> {
   await (await token.getFunction('approve')(PERMIT2_ADDRESS, 2n ** 256n - 1n)).wait();
 }
 
-async function requirement(path: string): Promise<{ v2: Requirement; v1Accepts: unknown[] }> {
+async function requirement(
+  path: string,
+): Promise<{ v2: Requirement; v1Accepts: unknown[] | undefined; v1Version: unknown; error: unknown }> {
   const res = await fetch(`${stack.baseUrl}${path}`, { headers: { accept: 'application/json' } });
   expect(res.status).toBe(402);
   const required = JSON.parse(
@@ -68,8 +70,13 @@ async function requirement(path: string): Promise<{ v2: Requirement; v1Accepts: 
   ) as {
     accepts: Requirement[];
   };
-  const body = (await res.json()) as { accepts: unknown[] };
-  return { v2: required.accepts[0]!, v1Accepts: body.accepts };
+  const body = (await res.json()) as { accepts?: unknown[]; x402Version?: unknown; error?: unknown };
+  return {
+    v2: required.accepts[0]!,
+    v1Accepts: body.accepts,
+    v1Version: body.x402Version,
+    error: body.error,
+  };
 }
 
 async function present(path: string, header: string) {
@@ -138,7 +145,7 @@ async function handSigned(
 
 describe('x402 exact with Permit2 (a plain ERC-20) through NGINX', () => {
   it('the 402 asks for Permit2 for the plain token (v2 only: v1 clients know only EIP-3009)', async () => {
-    const { v2, v1Accepts } = await requirement('/premium/permit2/terms');
+    const { v2, v1Accepts, v1Version, error } = await requirement('/premium/permit2/terms');
     expect(v2).toMatchObject({
       scheme: 'exact',
       network: PAY_CAIP2,
@@ -148,7 +155,10 @@ describe('x402 exact with Permit2 (a plain ERC-20) through NGINX', () => {
     });
     expect(v2.payTo.toLowerCase()).toBe(stack.portal.context.payee.x402?.payTo);
     expect(v2.extra['challenge']).toMatch(/^[A-Za-z0-9_-]{16,}$/);
-    expect(v1Accepts).toEqual([]);
+    // Nothing payable by v1: the body leaves the v1 part out (never an empty `accepts`) and says why.
+    expect(v1Accepts).toBeUndefined();
+    expect(v1Version).toBeUndefined();
+    expect(error).toEqual(expect.stringMatching(/v1/i));
   });
 
   it('without the one-time approval of Permit2 the payment is refused and nothing moves', async () => {
