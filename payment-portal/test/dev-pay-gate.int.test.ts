@@ -41,7 +41,11 @@ async function startGethLikeFront(upstream: string): Promise<RpcFront> {
           ? Promise.resolve({ jsonrpc: '2.0', id: call.id, result: GETH_CLIENT_VERSION })
           : jsonRpc(upstream, call.method, call.params ?? []).then(
               (result) => ({ jsonrpc: '2.0', id: call.id, result }),
-              (err: Error) => ({ jsonrpc: '2.0', id: call.id, error: { code: -32000, message: err.message } }),
+              (err: Error) => ({
+                jsonrpc: '2.0',
+                id: call.id,
+                error: { code: -32000, message: err.message },
+              }),
             );
       void answer.then((body) => {
         res.setHeader('content-type', 'application/json');
@@ -129,7 +133,11 @@ describe('dev-pay refuses an offer off the configured dev chain id', () => {
 
   it('answers 403 on anvil 31337 when dev.chainId is 84532, and the pay page shows no dev-pay', async () => {
     const id = await openInvoice(p);
-    const view = (await waitForInvoice(p.portal.publicUrl, id, (v) => v.invoice.status === 'pending')) as unknown as {
+    const view = (await waitForInvoice(
+      p.portal.publicUrl,
+      id,
+      (v) => v.invoice.status === 'pending',
+    )) as unknown as {
       devChain: boolean;
       urls: { devPay?: string };
     };

@@ -240,7 +240,10 @@ describe('overrides', () => {
     const result = networkOverridesSchema.safeParse({ 'my-chain': null });
     expect(result.success).toBe(false);
     expect(result.error!.issues).toContainEqual(
-      expect.objectContaining({ path: ['my-chain'], message: expect.stringMatching(/no built-in "my-chain"/) }),
+      expect.objectContaining({
+        path: ['my-chain'],
+        message: expect.stringMatching(/no built-in "my-chain"/),
+      }),
     );
   });
 
