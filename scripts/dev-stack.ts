@@ -40,6 +40,8 @@ Turnpike dev stack is up — DEV ONLY, nothing here is safe for real money.
   ${stack.url}/api/quote priced JSON API (0.01 USDC, a static route in the authorizer's config)
 
   Local chain  anvil, chain id ${stack.chainId}, RPC ${stack.rpcUrl} (a new chain on every start)
+               (Base Sepolia's chain id, so unmodified x402 v1 clients can sign for it; it is NOT
+               Base Sepolia: in a wallet, add it as a custom network with this RPC)
   USDC         ${stack.usdcAddress} (Circle's FiatTokenV2_2)
 
   Dev accounts (anvil's well-known PUBLIC test keys, mnemonic "${DEV_MNEMONIC}",

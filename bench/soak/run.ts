@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { startChild } from '../lib/child.js';
 import { stats } from '../lib/stats.js';
-import { deployUsdc, startAnvil } from '../../deploy/dev/index.js';
+import { DEV_STACK_CHAIN_ID, deployUsdc, startAnvil } from '../../deploy/dev/index.js';
 import { freePort } from '../../tests/support/ports.js';
 import { runLoad } from './load.js';
 import { fitSlope, type Sample, type SlopeFit } from './slope.js';
@@ -217,6 +217,7 @@ async function main(): Promise<void> {
     // anvil's default history spills older state copies to disk (by default under ~/.foundry) and
     // leaves them when stopped: keep them in the run's temp dir, removed below.
     const baselineAnvil = await startAnvil({
+      chainId: DEV_STACK_CHAIN_ID,
       keepStateHistory: true,
       transactionBlockKeeper: null,
       extraArgs: ['--cache-path', path.join(dataDir, 'baseline-anvil-states')],

@@ -7,7 +7,15 @@ import { createRequire } from 'node:module';
 
 /** The well-known development mnemonic: its accounts are public, funded only on dev chains. */
 export const DEV_MNEMONIC = 'test test test test test test test test test test test junk';
+/** anvil's own default chain id: the tests, the benchmarks and the Compose try-out chain. */
 export const DEV_CHAIN_ID = 31337;
+/**
+ * `npm start`'s anvil chain id: Base Sepolia's. Unmodified x402 v1 clients (`x402-fetch`,
+ * `x402-axios`) sign EIP-3009 for the chain id of a v1 network name from their own fixed table,
+ * which has no local chain; on 84532 they sign as for `base-sepolia` (x402's default testnet) and
+ * pay. The registry name stays `anvil`; the built-in `base-sepolia` is left out of the dev stack.
+ */
+export const DEV_STACK_CHAIN_ID = 84532;
 const STARTUP_TIMEOUT_MS = 15_000;
 const RPC_TIMEOUT_MS = 10_000;
 /**

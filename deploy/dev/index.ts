@@ -7,6 +7,7 @@ export {
   anvilBinaryPath,
   DEV_MNEMONIC,
   DEV_CHAIN_ID,
+  DEV_STACK_CHAIN_ID,
 } from './anvil.js';
 export type { AnvilChain, StartAnvilOptions } from './anvil.js';
 export { devKey } from './dev-keys.js';

@@ -9,15 +9,17 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { localAnvilNetwork } from '@turnpike/protocol';
+import { DEFAULT_NETWORKS, localAnvilNetwork } from '@turnpike/protocol';
 import { HDNodeWallet } from 'ethers';
 import { stringify } from 'yaml';
 import { loadPortalConfig, type PortalConfig } from '@turnpike/payment-portal';
-import { DEV_MNEMONIC } from './anvil.js';
+import { DEV_CHAIN_ID, DEV_MNEMONIC } from './anvil.js';
 
 export interface DevPortalConfigOptions {
   rpcUrl: string;
   usdcAddress: string;
+  /** The anvil chain's id (default 31337); also the portal's dev.chainId. */
+  chainId?: number;
   /** Unlocked anvil account the pay page's "pay with dev account" sends from. */
   payFromAccount?: string;
   /** PGlite data directory; in memory when omitted. */
@@ -52,9 +54,21 @@ export interface DevPortalConfig {
   xpub: string;
 }
 
-/** The anvil network as both services' `networks` config spell it. */
-export function devNetworks(usdcAddress: string, confirmations = 1): Record<string, unknown> {
-  return { anvil: localAnvilNetwork({ usdcAddress, confirmations }) };
+/**
+ * The anvil network as both services' `networks` config spell it. On a built-in network's chain id
+ * (`npm start`: 84532, Base Sepolia's) that built-in is removed (`null`), so `anvil` alone holds the
+ * chain id and takes its x402 v1 name.
+ */
+export function devNetworks(
+  usdcAddress: string,
+  confirmations = 1,
+  chainId = DEV_CHAIN_ID,
+): Record<string, unknown> {
+  const displaced = Object.values(DEFAULT_NETWORKS).filter((n) => n.kind === 'evm' && n.chainId === chainId);
+  return {
+    ...Object.fromEntries(displaced.map((n) => [n.name, null])),
+    anvil: localAnvilNetwork({ usdcAddress, confirmations, chainId }),
+  };
 }
 
 export const DEV_RECEIVE_XPUB = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/1'").neuter()
@@ -76,7 +90,7 @@ export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<Dev
     database: opts.dataDir ? { dataDir: opts.dataDir } : { memory: true },
     issuer: opts.issuer ?? 'http://localhost:8080/_402',
     tokens: { signingKeys: [{ kid: 'dev', privateKey: { fromEnv: 'DEV_PORTAL_SIGNING_KEY' } }] },
-    networks: devNetworks(opts.usdcAddress, opts.confirmations ?? 1),
+    networks: devNetworks(opts.usdcAddress, opts.confirmations ?? 1, opts.chainId),
     watchers: {
       anvil: { rpcUrls: [opts.rpcUrl], pollIntervalMs: opts.pollIntervalMs ?? 250, rpcTimeoutMs: 3_000 },
     },
@@ -88,7 +102,10 @@ export async function devPortalConfig(opts: DevPortalConfigOptions): Promise<Dev
         ? {}
         : { x402: { mode: 'relayer', relayerKey: { fromEnv: 'DEV_PORTAL_RELAYER_KEY' } } }),
     },
-    dev: opts.payFromAccount ? { payFromAccount: opts.payFromAccount } : {},
+    dev: {
+      chainId: opts.chainId ?? DEV_CHAIN_ID,
+      ...(opts.payFromAccount ? { payFromAccount: opts.payFromAccount } : {}),
+    },
     logLevel: opts.logLevel ?? 'warn',
   };
   const dir = await mkdtemp(join(tmpdir(), 'turnpike-dev-portal-'));

@@ -87,6 +87,7 @@ export async function startPaymentPortal(
       prefix: config.publicPathPrefix,
       confirmations: chains.confirmations,
       devPay: config.dev.payFromAccount !== undefined,
+      devChainId: config.dev.chainId,
     };
     const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
     closer.add(async () => hub.close());

@@ -220,6 +220,33 @@ describe('overrides', () => {
     ).toBe('my-devnet');
   });
 
+  it("lets a local chain take a built-in's chain id once that built-in is removed with null (npm start's anvil on 84532)", () => {
+    // Without the removal the chain id clashes with the built-in base-sepolia.
+    const clash = networkOverridesSchema.safeParse({ anvil: localAnvilNetwork({ chainId: 84532 }) });
+    expect(clash.success).toBe(false);
+    expect(clash.error!.issues.map((i) => i.path.join('.'))).toContain('anvil.caip2');
+
+    const registry = createNetworkRegistry({
+      'base-sepolia': null,
+      anvil: localAnvilNetwork({ chainId: 84532 }),
+    });
+    expect(registry.get('base-sepolia')).toBeUndefined();
+    expect(registry.require('anvil')).toMatchObject({ caip2: 'eip155:84532', x402V1Name: 'base-sepolia' });
+    expect(registry.byChainId(84532)?.name).toBe('anvil');
+    expect(registry.byX402V1Name('base-sepolia')?.name).toBe('anvil');
+  });
+
+  it('refuses null for a name that is not a built-in', () => {
+    const result = networkOverridesSchema.safeParse({ 'my-chain': null });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues).toContainEqual(
+      expect.objectContaining({
+        path: ['my-chain'],
+        message: expect.stringMatching(/no built-in "my-chain"/),
+      }),
+    );
+  });
+
   it('derives the CAIP-2 id from a new chain id', () => {
     const registry = createNetworkRegistry({
       gnosis: { kind: 'evm', chainId: 100, nativeSymbol: 'xDAI', confirmations: 5 },

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEV_STACK_CHAIN_ID } from '../../deploy/dev/index.js';
 
 export const DEV_NETWORK = 'anvil';
 
@@ -61,7 +62,8 @@ function home(): string {
     `<h1>Turnpike demo</h1>
 <p>This page is free. It is served by a tiny demo app behind an Express gateway that asks
 Turnpike's authorizer about every request. Everything runs on this machine, on a local
-<strong>anvil</strong> chain (chain id 31337) with Circle's USDC deployed. <strong>Dev only:</strong>
+<strong>anvil</strong> chain (chain id ${DEV_STACK_CHAIN_ID}, Base Sepolia's id so that x402 v1 clients
+can sign for it; it is not Base Sepolia) with Circle's USDC deployed. <strong>Dev only:</strong>
 the accounts and keys are anvil's well-known public test keys.</p>
 <ul>
 <li><a href="/premium">/premium</a> — a priced page (1 USDC or 0.001 ETH). The app declares the

@@ -1,5 +1,6 @@
 /**
- * The whole local stack of `npm start`, every part real: anvil (chain 31337, the dev mnemonic)
+ * The whole local stack of `npm start`, every part real: anvil (chain id 84532, network `anvil`:
+ * see DEV_STACK_CHAIN_ID for why; the dev mnemonic)
  * with Circle's USDC, the payment-portal (PGlite on disk), the authz-service (JWKS from the
  * portal), the demo app and the Express demo gateway. DEV ONLY: it uses anvil's public keys.
  */
@@ -10,7 +11,13 @@ import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@tu
 import { turnpikeGateway } from '@turnpike/express';
 import { startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
 import { createLogger } from '@turnpike/protocol/service';
-import { deployUsdc, devKey, startAnvil, type AnvilChain } from '../../deploy/dev/index.js';
+import {
+  DEV_STACK_CHAIN_ID,
+  deployUsdc,
+  devKey,
+  startAnvil,
+  type AnvilChain,
+} from '../../deploy/dev/index.js';
 import { devNetworks, devPortalConfig } from '../../deploy/dev/portal-config.js';
 import { prepareDataDir } from './data-dir.js';
 import { QUOTE_REQUEST, startDemoUpstream, type DemoUpstream } from './demo-upstream.js';
@@ -80,10 +87,10 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
   try {
     const data = await prepareDataDir(opts.dataDir);
 
-    log('starting anvil (chain id 31337) …');
+    log(`starting anvil (chain id ${DEV_STACK_CHAIN_ID}) …`);
     // Automine while deploying (each transaction mined at once), then a block every second so
     // confirmations advance on their own.
-    const anvil: AnvilChain = await startAnvil();
+    const anvil: AnvilChain = await startAnvil({ chainId: DEV_STACK_CHAIN_ID });
     cleanups.push(() => anvil.stop());
     const deployer = anvil.accounts[0]!.address;
     log("deploying Circle's USDC (FiatTokenV2_2) …");
@@ -100,6 +107,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     const dev = await devPortalConfig({
       rpcUrl: anvil.rpcUrl,
       usdcAddress: usdc.address,
+      chainId: anvil.chainId,
       payFromAccount: devPayAccount.address,
       dataDir: data.pgliteDir,
       issuer,
@@ -125,7 +133,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
         listeners: { host: '127.0.0.1', httpPort: 0 },
         issuer,
         jwks: { url: `${portal.publicUrl}/_402/.well-known/jwks.json` },
-        networks: devNetworks(usdc.address, 1),
+        networks: devNetworks(usdc.address, 1, anvil.chainId),
         routes: [{ name: 'demo-quote', hosts: DEMO_HOSTS, paths: ['/api/quote'], request: QUOTE_REQUEST }],
         upstreams: Object.fromEntries(DEMO_HOSTS.map((h) => [h, demo.url])),
         portal: { internalUrl: portal.internalUrl, token: { fromEnv: tokenEnv } },

@@ -10,8 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@x402/fetch';
-import { Wallet, parseEther } from 'ethers';
+import axios from 'axios';
+import { Contract, Wallet, parseEther } from 'ethers';
+import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { baseSepolia } from 'viem/chains';
+import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
+import { withPaymentInterceptor } from 'x402-axios';
 import { devKey, devProvider } from '../../deploy/dev/index.js';
 import { freePort } from '../support/ports.js';
 
@@ -137,6 +142,8 @@ describe('npm start (scripts/dev-stack.ts)', () => {
 
     const eth = first.paymentDetails.offers.find((o) => o.asset.kind === 'native');
     expect(eth).toBeDefined();
+    // The registry name stays `anvil` on chain id 84532: `x-payment-chain: anvil` as documented.
+    expect(eth!.network).toBe('anvil');
     expect(BigInt(eth!.atomic)).toBe(parseEther('0.001'));
     const provider = devProvider(rpcUrl);
     try {
@@ -239,8 +246,88 @@ describe('npm start (scripts/dev-stack.ts)', () => {
     expect(body.quote).toContain('Paying');
     expect(body.payer?.toLowerCase()).toBe(privateKeyToAccount(key).address.toLowerCase());
     const receipt = decodePaymentResponseHeader(res.headers.get('payment-response') ?? '');
-    expect(receipt).toMatchObject({ success: true, network: 'eip155:31337' });
+    expect(receipt).toMatchObject({ success: true, network: 'eip155:84532' });
   }, 60_000);
+
+  /** USDC of `address` on the dev chain, read at the address the v1 402 names. */
+  async function usdcOf(asset: string, address: string): Promise<bigint> {
+    const provider = devProvider(rpcUrl);
+    try {
+      const usdc = new Contract(asset, ['function balanceOf(address) view returns (uint256)'], provider);
+      return (await usdc.getFunction('balanceOf')(address)) as bigint;
+    } finally {
+      provider.destroy();
+    }
+  }
+
+  /** The v1 402 of /api/quote: the anvil chain, offered under x402 v1's name for chain 84532. */
+  async function quoteTermsV1(): Promise<{ network: string; asset: string; maxAmountRequired: string }> {
+    const res = await fetch(`${base}/api/quote`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(402);
+    const body = (await res.json()) as {
+      x402Version: number;
+      accepts: Array<{ network: string; asset: string; maxAmountRequired: string }>;
+    };
+    expect(body.x402Version).toBe(1);
+    expect(body.accepts).toHaveLength(1);
+    return body.accepts[0]!;
+  }
+
+  /**
+   * The wallet x402-fetch's and x402-axios's READMEs build: viem's `baseSepolia` chain (npm start's
+   * anvil runs on its chain id 84532 so that these clients can sign), here with the dev RPC.
+   */
+  const readmeWallet = (key: `0x${string}`) =>
+    createWalletClient({ account: privateKeyToAccount(key), transport: http(rpcUrl), chain: baseSepolia });
+
+  it('lets unmodified x402-fetch (x402 v1) pay /api/quote once: base-sepolia is the anvil chain', async () => {
+    const terms = await quoteTermsV1();
+    expect(terms.network).toBe('base-sepolia');
+    const key = devKey(1).privateKey as `0x${string}`;
+    const payer = privateKeyToAccount(key).address;
+    const before = await usdcOf(terms.asset, payer);
+    const paidFetch = wrapFetchWithPaymentV1(
+      fetch,
+      readmeWallet(key) as unknown as Parameters<typeof wrapFetchWithPaymentV1>[1],
+    );
+    const res = await paidFetch(`${base}/api/quote`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { quote: string; payer: string | null };
+    expect(body.quote).toContain('Paying');
+    expect(body.payer?.toLowerCase()).toBe(payer.toLowerCase());
+    expect(decodeXPaymentResponse(res.headers.get('x-payment-response')!)).toMatchObject({
+      success: true,
+      network: 'base-sepolia',
+    });
+    expect(await usdcOf(terms.asset, payer)).toBe(before - BigInt(terms.maxAmountRequired));
+  }, 60_000);
+
+  it('lets unmodified x402-axios (x402 v1) pay /api/quote once', async () => {
+    const terms = await quoteTermsV1();
+    const key = devKey(2).privateKey as `0x${string}`;
+    const payer = privateKeyToAccount(key).address;
+    const before = await usdcOf(terms.asset, payer);
+    const api = withPaymentInterceptor(
+      axios.create({ baseURL: base }),
+      readmeWallet(key) as unknown as Parameters<typeof withPaymentInterceptor>[1],
+    );
+    const res = await api.get<{ quote: string; payer: string | null }>('/api/quote', {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.data.quote).toContain('Paying');
+    expect(res.data.payer?.toLowerCase()).toBe(payer.toLowerCase());
+    expect(decodeXPaymentResponse(String(res.headers['x-payment-response']))).toMatchObject({
+      success: true,
+      network: 'base-sepolia',
+    });
+    expect(await usdcOf(terms.asset, payer)).toBe(before - BigInt(terms.maxAmountRequired));
+  }, 60_000);
+
+  it('prints the chain id in the banner, with why it is 84532', () => {
+    expect(output.text).toMatch(/Local chain {2}anvil, chain id 84532/);
+    expect(output.text).toContain('x402 v1 clients');
+  });
 
   it('stops cleanly on SIGTERM, anvil included', async () => {
     expect(await rpcAnswers(rpcUrl)).toBe(true);

@@ -4,8 +4,8 @@
  * localAnvilNetwork as deploy/dev does):
  * - a custom network on a chain x402 v1 clients can sign for gets that chain's v1 name by default
  *   (no config), and the unmodified v1 clients x402-fetch and x402-axios pay on it;
- * - on `npm start`'s chain (31337, which no v1 client can sign for: they take the EIP-712 chain id
- *   from the network name) the body never carries an empty `accepts`: the v1 part is left out and
+ * - on anvil's default chain (31337, which no v1 client can sign for: they take the EIP-712 chain
+ *   id from the network name; `npm start` runs on 84532 for this reason) the body never carries an empty `accepts`: the v1 part is left out and
  *   `error` says why, while v2 (@x402/fetch, unmodified) pays.
  */
 import axios from 'axios';
@@ -99,7 +99,7 @@ describe('a custom network on a chain x402 v1 clients know (1328): its v1 name b
   });
 });
 
-describe("npm start's chain (anvil, 31337): no v1 name, so no v1 part — and v2 pays", () => {
+describe("anvil's default chain (31337): no v1 name, so no v1 part — and v2 pays", () => {
   let stack: PaymentStack;
   beforeAll(async () => {
     stack = await startPaymentStack({

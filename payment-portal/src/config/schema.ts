@@ -149,10 +149,19 @@ export const portalConfigSchema = z.strictObject({
   proofs: proofsConfigSchema.prefault({}),
   dev: z
     .strictObject({
-      /** An unlocked anvil account that pays from the pay page; honoured only on chain id 31337. */
+      /**
+       * An unlocked anvil account that pays from the pay page; honoured only for offers on
+       * dev.chainId, and only while that network's RPC says it is anvil (web3_clientVersion).
+       */
       payFromAccount: evmAddress.optional(),
+      /**
+       * The chain id of the local dev chain: the pay page labels it "Local dev chain" and offers
+       * dev-pay on it. 31337 is anvil's default; `npm start` runs anvil on 84532 (x402 v1 clients
+       * sign only for chain ids in their own table, and 84532 is their `base-sepolia`).
+       */
+      chainId: z.number().int().positive().default(31337),
     })
-    .default({}),
+    .prefault({}),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -13,12 +13,12 @@ export interface ViewContext {
   confirmations: ReadonlyMap<string, number>;
   /** Whether the dev-pay control is on (config dev.payFromAccount). */
   devPay: boolean;
+  /** The local dev chain's id (config dev.chainId). */
+  devChainId: number;
 }
 
-export const DEV_CHAIN_ID = 31337;
-
-function networkLabel(name: string, chainId: number | undefined): string {
-  if (chainId === DEV_CHAIN_ID) return 'Local dev chain';
+function networkLabel(name: string, devChain: boolean): string {
+  if (devChain) return 'Local dev chain';
   return name
     .split('-')
     .map((w) => (w === '' ? w : w[0]!.toUpperCase() + w.slice(1)))
@@ -47,11 +47,13 @@ export function toPayPageView(
     const remaining = o.amountAtomic > o.receivedAtomic ? o.amountAtomic - o.receivedAtomic : 0n;
     const settled = o.confirmedAtomic >= o.amountAtomic;
     const payTo = network?.kind === 'evm' ? getAddress(o.payTo) : o.payTo;
+    const devChain = chainId !== undefined && chainId === ctx.devChainId;
     return {
       network: o.network,
-      networkLabel: networkLabel(o.network, chainId),
+      networkLabel: networkLabel(o.network, devChain),
       caip2: network?.caip2 ?? o.network,
       ...(chainId === undefined ? {} : { chainId }),
+      ...(devChain ? { devChain } : {}),
       kind: network?.kind ?? 'evm',
       asset: {
         symbol: o.assetSymbol,
@@ -69,7 +71,7 @@ export function toPayPageView(
       confirmations: { have: settled ? need : Math.min(need, progress.get(o.id)?.have ?? 0), need },
     } satisfies PayPageView['offers'][number];
   });
-  const devChain = offers.some((o) => o.chainId === DEV_CHAIN_ID);
+  const devChain = offers.some((o) => o.devChain === true);
   return {
     invoice: {
       id: invoice.id,

@@ -7,9 +7,6 @@ import { renderQrSvgSync } from './qr.js';
 import { statusText } from './status.js';
 import type { PayPageOffer, PayPageView } from './view.js';
 
-/** The local dev chain (anvil): the only chain the dev-pay control is ever shown for. */
-const DEV_CHAIN_ID = 31337;
-
 /** Options of renderPayPage. */
 export interface RenderPayPageOptions {
   /** The per-response CSP nonce, the same one given to payPageCsp. */
@@ -128,7 +125,7 @@ ${renderQrSvgSync(uri).replace('<svg ', `<svg role="img" aria-label="QR code of 
 ${token}<p class="tp-progress" data-progress="${i}" hidden></p>
 <div class="tp-actions">
 ${offer.kind === 'evm' ? `<button type="button" class="tp-btn tp-primary" data-wallet="${i}">Pay with browser wallet</button>\n` : ''}<a class="tp-btn" href="${h(uri)}">Open in wallet app</a>
-${showDevPay && offer.chainId === DEV_CHAIN_ID ? `<button type="button" class="tp-btn tp-dev" data-devpay="${i}">Pay with dev account</button>\n` : ''}</div>
+${showDevPay && offer.devChain === true ? `<button type="button" class="tp-btn tp-dev" data-devpay="${i}">Pay with dev account</button>\n` : ''}</div>
 </div>
 </div>
 </section>`;

@@ -35,6 +35,8 @@ export interface PayPageView {
     received: string;
     remaining: string;
     confirmations: { have: number; need: number };
+    /** On the local dev chain (config dev.chainId): the only offers with a dev-pay control. */
+    devChain?: true;
   }>;
   customization: { css?: string; js?: string; image?: string };
   urls: { state: string; events: string; complete: string; devPay?: string };

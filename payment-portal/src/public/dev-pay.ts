@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { PortalContext } from '../context.js';
 import { PortalError } from '../errors.js';
 import { getInvoice } from '../invoices/get-invoice.js';
-import { DEV_CHAIN_ID } from '../invoices/pay-page-view.js';
 import { PORTAL_REASONS } from '../reasons.js';
 import { createRpcClient, RpcError } from '../watchers/evm/rpc-client.js';
 
@@ -17,11 +16,14 @@ export const devPayBodySchema = z.object({
 
 const ERC20 = new Interface(['function transfer(address to, uint256 amount) returns (bool)']);
 const DEV_RPC_TIMEOUT_MS = 10_000;
+/** anvil answers web3_clientVersion with "anvil/v1.x.y"; geth, reth, erigon and hosted RPCs never do. */
+const ANVIL_CLIENT_VERSION = /^anvil\//i;
 
 /**
  * Dev chain only: pays what is left of an offer from an unlocked anvil account
- * (eth_sendTransaction, so no key is involved). Refused unless config dev.payFromAccount is set
- * and the offer's chain id is 31337.
+ * (eth_sendTransaction, so no key is involved). Refused unless config dev.payFromAccount is set,
+ * the offer's chain id is config dev.chainId, and the network's RPC says it is anvil — `npm start`
+ * runs anvil on a real testnet's chain id (84532), so the chain id alone does not prove a dev chain.
  */
 export async function devPay(ctx: PortalContext, id: string, body: unknown): Promise<{ tx: string }> {
   const from = ctx.config.dev.payFromAccount;
@@ -39,7 +41,7 @@ export async function devPay(ctx: PortalContext, id: string, body: unknown): Pro
   );
   const network = ctx.registry.get(name);
   const rpcUrl = ctx.rpcUrls.get(name)?.[0];
-  if (!from || !offer || network?.kind !== 'evm' || network.chainId !== DEV_CHAIN_ID || !rpcUrl) {
+  if (!from || !offer || network?.kind !== 'evm' || network.chainId !== ctx.config.dev.chainId || !rpcUrl) {
     throw new PortalError(
       PORTAL_REASONS.DEV_PAY_UNAVAILABLE,
       403,
@@ -60,6 +62,14 @@ export async function devPay(ctx: PortalContext, id: string, body: unknown): Pro
         };
   const rpc = createRpcClient({ urls: [rpcUrl], timeoutMs: DEV_RPC_TIMEOUT_MS });
   try {
+    const client = await rpc.call('web3_clientVersion', [], z.string());
+    if (!ANVIL_CLIENT_VERSION.test(client)) {
+      throw new PortalError(
+        PORTAL_REASONS.DEV_PAY_UNAVAILABLE,
+        403,
+        `dev payments need an anvil chain; the RPC of ${name} is ${client.slice(0, 64)}`,
+      );
+    }
     return { tx: await rpc.call('eth_sendTransaction', [tx], z.string()) };
   } catch (err) {
     if (!(err instanceof RpcError)) throw err;

@@ -10,6 +10,7 @@ export function usdcOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
     networkLabel: 'Local dev chain',
     caip2: 'eip155:31337',
     chainId: 31337,
+    devChain: true,
     kind: 'evm',
     asset: {
       symbol: 'USDC',
@@ -34,6 +35,7 @@ export function ethOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
     networkLabel: 'Local dev chain',
     caip2: 'eip155:31337',
     chainId: 31337,
+    devChain: true,
     kind: 'evm',
     asset: { symbol: 'ETH', kind: 'native', decimals: 18 },
     amount: '0.001',
@@ -48,7 +50,7 @@ export function ethOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
 
 /** USDC on Base Sepolia: a real chain, so never a dev-pay control. */
 export function baseOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
-  return usdcOffer({
+  const { devChain: _onlyOnTheDevChain, ...offer } = usdcOffer({
     network: 'base-sepolia',
     networkLabel: 'Base Sepolia',
     caip2: 'eip155:84532',
@@ -60,8 +62,8 @@ export function baseOffer(over: Partial<PayPageOffer> = {}): PayPageOffer {
       address: '0x036CbD53842c5426634e7929541eC2318f3dCF7e',
     },
     payTo: '0xC1d0E2Ab0f6F8b7d3E6a4E5C5b9a1F2e3D4C5b6a',
-    ...over,
   });
+  return { ...offer, ...over };
 }
 
 /** USDC on Solana devnet, paid to the merchant wallet and bound by a reference key. */

@@ -10,6 +10,7 @@ const ctx = {
   prefix: '/_402',
   confirmations: new Map<string, number>(),
   devPay: true,
+  devChainId: 31337,
 };
 
 function offer(over: Partial<InvoiceOfferRecord>): InvoiceOfferRecord {
@@ -79,5 +80,36 @@ describe('toPayPageView for the pay page', () => {
     expect(view.devChain).toBe(false);
     expect(view.urls.devPay).toBeUndefined();
     expect(renderPayPage(view, { nonce: NONCE })).not.toContain('data-devpay');
+  });
+});
+
+describe('the dev chain follows config dev.chainId', () => {
+  // `npm start` runs anvil on 84532: an offer there is the local dev chain, with dev pay.
+  const evm = offer({
+    id: '3',
+    network: 'base-sepolia',
+    assetAddress: '0x036cbd53842c5426634e7929541ec2318f3dcf7e',
+    assetKind: 'erc20',
+    payTo: '0xc1d0e2ab0f6f8b7d3e6a4e5c5b9a1f2e3d4c5b6a',
+    reference: null,
+    amountAtomic: 1_000_000n,
+  });
+  const now = new Date('2030-01-01T12:01:00Z');
+
+  it('labels an offer on dev.chainId "Local dev chain" and offers dev pay for it only', () => {
+    const view = toPayPageView(invoice([offer({}), evm]), { ...ctx, devChainId: 84532 }, new Map(), now);
+    expect(view.offers[1]).toMatchObject({ networkLabel: 'Local dev chain', devChain: true });
+    expect(view.offers[0]).not.toHaveProperty('devChain');
+    expect(view.devChain).toBe(true);
+    expect(view.urls.devPay).toBe(`/_402/invoices/${view.invoice.id}/dev-pay`);
+    expect(renderPayPage(view, { nonce: NONCE })).toContain('data-devpay="1"');
+    expect(renderPayPage(view, { nonce: NONCE })).not.toContain('data-devpay="0"');
+  });
+
+  it('shows the same offer as Base Sepolia without dev pay when dev.chainId is 31337', () => {
+    const view = toPayPageView(invoice([evm]), ctx, new Map(), now);
+    expect(view.offers[0]).toMatchObject({ networkLabel: 'Base Sepolia' });
+    expect(view.offers[0]).not.toHaveProperty('devChain');
+    expect(view.urls.devPay).toBeUndefined();
   });
 });

@@ -13,11 +13,14 @@ type Loose = Record<string, unknown>;
 /** Merges config overrides over the built-ins and validates each resulting network in full. */
 export function mergeNetworkOverrides(
   base: Readonly<Record<string, Network>>,
-  overrides: Readonly<Record<string, object>>,
+  overrides: Readonly<Record<string, object | null>>,
 ): { networks: Record<string, Network>; issues: MergeIssue[] } {
   const networks: Record<string, Network> = { ...base };
   const issues: MergeIssue[] = [];
+  // Removals first, so a network written next to them may take a removed built-in's chain id.
+  for (const [name, override] of Object.entries(overrides)) if (override === null) delete networks[name];
   for (const [name, override] of Object.entries(overrides)) {
+    if (override === null) continue;
     const merged = mergeOne(name, base[name], override as Loose);
     const parsed = networkSchema.safeParse(merged);
     if (!parsed.success) {

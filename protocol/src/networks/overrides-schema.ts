@@ -29,7 +29,8 @@ export const networkOverrideSchema = z.strictObject({
 });
 
 export type NetworkOverride = z.input<typeof networkOverrideSchema>;
-export type NetworkOverrides = Record<string, NetworkOverride>;
+/** `null` removes the built-in of that name (so a local chain can take its chain id). */
+export type NetworkOverrides = Record<string, NetworkOverride | null>;
 type ParsedOverride = z.output<typeof networkOverrideSchema>;
 
 const nameSchema = z.string().regex(NETWORK_NAME, 'network name: lowercase letters, digits and -');
@@ -37,10 +38,12 @@ const nameSchema = z.string().regex(NETWORK_NAME, 'network name: lowercase lette
 /**
  * `networks:` in config: name → partial network. Each entry is merged over the built-in of that
  * name (if any) and the result validated in full; every problem is reported at once with its
- * path. Chain ids and CAIP-2 ids (and x402 v1 names) must stay unique across the registry.
+ * path. Chain ids and CAIP-2 ids (and x402 v1 names) must stay unique across the registry. An
+ * entry `null` removes the built-in of that name: the dev stack's anvil runs on base-sepolia's
+ * chain id (x402 v1 clients sign only for chains in their table) and removes `base-sepolia`.
  */
 export const networkOverridesSchema = z.record(z.string(), z.unknown()).transform((raw, ctx) => {
-  const parsed: Record<string, ParsedOverride> = {};
+  const parsed: Record<string, ParsedOverride | null> = {};
   let failed = false;
   const report = (path: PropertyKey[], message: string) => {
     failed = true;
@@ -49,6 +52,11 @@ export const networkOverridesSchema = z.record(z.string(), z.unknown()).transfor
   for (const [name, value] of Object.entries(raw)) {
     const n = nameSchema.safeParse(name);
     if (!n.success) report([name], n.error.issues[0]?.message ?? 'invalid network name');
+    if (value === null) {
+      if (Object.hasOwn(DEFAULT_NETWORKS, name)) parsed[name] = null;
+      else report([name], `null removes a built-in network, and there is no built-in "${name}"`);
+      continue;
+    }
     const entry = networkOverrideSchema.safeParse(value);
     if (!entry.success) {
       for (const issue of entry.error.issues) report([name, ...issue.path], issue.message);
