@@ -260,6 +260,9 @@ export async function startPaymentStack(opts: {
       upstream: upstream.address,
     });
     cleanups.push(() => gateway.stop());
+    // The authorizer answers 503 until its warm-up is done (the portal's payee, a first lease of
+    // challenge addresses): right for a replica starting up, not what a payment suite tests.
+    await waitForReady(`http://127.0.0.1:${authz.httpPort}/readyz`);
 
     return {
       anvil,
@@ -286,4 +289,18 @@ export async function startPaymentStack(opts: {
     await close();
     throw err;
   }
+}
+
+/** Polls a `/readyz` until it answers 200 (20 s at most). */
+async function waitForReady(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 0;
+  while (Date.now() < deadline) {
+    const res = await fetch(url).catch(() => undefined);
+    await res?.body?.cancel();
+    last = res?.status ?? 0;
+    if (last === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} answered ${last}, not 200, for ${timeoutMs} ms`);
 }
