@@ -1,6 +1,5 @@
 import {
   REASONS,
-  x402PaymentPayloadV2Schema,
   type EvmNetwork,
   type NetworkRegistry,
   type X402PaymentRequirementsV2,
@@ -8,6 +7,7 @@ import {
 } from '@turnpike/protocol';
 import { z } from 'zod';
 import { ProofRefusal } from '../../context.js';
+import { decodeExactV2 } from '../decode-exact-v2.js';
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'address');
 const uint = z.string().regex(/^[0-9]{1,78}$/, 'uint256 as decimal digits');
@@ -40,20 +40,13 @@ export function isPermit2X402Proof(proof: X402Proof): boolean {
 
 /** Parses an x402 v2 `exact` Permit2 payment on an EVM network (v1 has no Permit2). */
 export function decodePermit2X402Proof(proof: X402Proof, registry: NetworkRegistry): DecodedPermit2 {
-  if (proof.version !== 2)
-    throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'x402 Permit2 payments are version 2 only');
-  const parsed = x402PaymentPayloadV2Schema.safeParse(proof.payload);
-  if (!parsed.success) throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'not an x402 v2 payment payload');
-  const { accepted } = parsed.data;
-  if (accepted.scheme !== 'exact')
-    throw new ProofRefusal(
-      REASONS.X402_PAYLOAD_INVALID,
-      `scheme "${accepted.scheme}" is not supported (only "exact")`,
-    );
-  const network = registry.byCaip2(accepted.network);
-  if (network?.kind !== 'evm')
-    throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${accepted.network}"`);
-  const permit2 = permit2PayloadSchema.safeParse(parsed.data.payload);
+  const { network, accepted, payload } = decodeExactV2(
+    proof,
+    registry,
+    'evm',
+    'x402 Permit2 payments are version 2 only',
+  );
+  const permit2 = permit2PayloadSchema.safeParse(payload);
   if (!permit2.success)
     throw new ProofRefusal(
       REASONS.X402_PAYLOAD_INVALID,

@@ -1,6 +1,5 @@
 import {
   REASONS,
-  x402PaymentPayloadV2Schema,
   type NetworkRegistry,
   type SolanaNetwork,
   type X402PaymentRequirementsV2,
@@ -8,6 +7,7 @@ import {
 } from '@turnpike/protocol';
 import { z } from 'zod';
 import { ProofRefusal } from '../../context.js';
+import { decodeExactV2 } from '../decode-exact-v2.js';
 
 /** An x402 v2 `exact` payment on a Solana network. */
 export interface DecodedSvmX402 {
@@ -31,20 +31,13 @@ export function isSvmX402Proof(proof: X402Proof, registry: NetworkRegistry): boo
 
 /** Parses an x402 v2 `exact` Solana payment: `{accepted, payload: {transaction}}`. v1 is refused. */
 export function decodeSvmX402Proof(proof: X402Proof, registry: NetworkRegistry): DecodedSvmX402 {
-  if (proof.version !== 2)
-    throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'x402 on Solana is accepted in version 2 only');
-  const parsed = x402PaymentPayloadV2Schema.safeParse(proof.payload);
-  if (!parsed.success) throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'not an x402 v2 payment payload');
-  const { accepted } = parsed.data;
-  if (accepted.scheme !== 'exact')
-    throw new ProofRefusal(
-      REASONS.X402_PAYLOAD_INVALID,
-      `scheme "${accepted.scheme}" is not supported (only "exact")`,
-    );
-  const network = registry.byCaip2(accepted.network);
-  if (network?.kind !== 'solana')
-    throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, `unknown network "${accepted.network}"`);
-  const inner = svmPayloadSchema.safeParse(parsed.data.payload);
+  const { network, accepted, payload } = decodeExactV2(
+    proof,
+    registry,
+    'solana',
+    'x402 on Solana is accepted in version 2 only',
+  );
+  const inner = svmPayloadSchema.safeParse(payload);
   if (!inner.success)
     throw new ProofRefusal(REASONS.X402_PAYLOAD_INVALID, 'payload is not {transaction: base64}');
   return { network, accepted, transaction: inner.data.transaction };
