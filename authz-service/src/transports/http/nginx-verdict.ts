@@ -24,7 +24,9 @@ const VERDICT =
 /** `X-402-Verdict` of a denial: `<kind> <reason>[ <retry-after seconds>]`. */
 export function verdictHeader(d: DenyDecision): string {
   const retry =
-    d.kind === 'forbidden' || d.kind === 'conflict' || d.kind === 'bad_request' ? undefined : d.retryAfterSeconds;
+    d.kind === 'forbidden' || d.kind === 'conflict' || d.kind === 'bad_request'
+      ? undefined
+      : d.retryAfterSeconds;
   return retry === undefined ? `${d.kind} ${d.reason}` : `${d.kind} ${d.reason} ${retry}`;
 }
 
