@@ -5,25 +5,16 @@ import {
   type SettleResponse,
   type X402Proof,
 } from '@turnpike/protocol';
-import {
-  creditProof,
-  creditSubjectOf,
-  findBoundGrant,
-  x402Binding,
-  type Grant,
-  type ProofBinding,
-} from '../../ledger/index.js';
+import { creditProof, creditSubjectOf, findBoundGrant, x402Binding, type Grant } from '../../ledger/index.js';
 import type { ProofsConfig } from '../config.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
 import { readsFor, type EvmReads, type ReceiptLog } from '../evm/chain-reads.js';
-import { grantResponse } from '../grant-response.js';
-import { CreditedMeanwhile, echoedSecret, grantAgainFor } from './bound-grant.js';
+import { assertNotCredited, echoedSecret, grantAgainFor, settleOnce } from './bound-grant.js';
 import { TRANSFER_TOPIC, topicAddress } from '../../watchers/evm/rpc-schemas.js';
 import { checkAuthorizationOnChain, checkTokenDomain } from './authorization.js';
 import { decodeX402Proof, type DecodedX402 } from './decode.js';
 import { facilitatorReason, type FacilitatorClient } from './facilitator-client.js';
 import type { Relayer } from './relayer.js';
-import { settlementsInProcess } from './settlements-in-process.js';
 import { requirementFor } from './requirements.js';
 import { x402TermsOf, type X402Terms } from './x402-terms.js';
 
@@ -115,37 +106,34 @@ export async function settleX402(
   };
   // A copy of an authorization this process is settling waits for that settlement and gets its
   // grant (a second /settle or lane turn would only find the nonce spent).
-  const inProcess = settlementsInProcess(pctx.db);
-  const joined = inProcess.get(binding);
-  let grant: Grant;
-  try {
-    grant = await (joined ??
-      inProcess.start(binding, () =>
-        deps.config.mode === 'facilitator'
-          ? settleThroughFacilitator(request, d, { ...terms, secret }, reads, deps).then(credit)
-          : settleThroughRelayer(d, terms.asset, reads, deps, {
-              // Inside the relayer's lane: the same authorization, credited by another request
-              // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
-              // the answer.
-              beforeSend: () => assertNotCredited(pctx, binding),
-              afterMined: credit,
-            }),
-      ));
-  } catch (err) {
-    if (err instanceof CreditedMeanwhile) return again(err.grant);
-    // One line per settlement this request ran (copies that joined it do not repeat it).
-    if (joined === undefined)
-      pctx.events?.settlementFailed({
-        network: d.network.name,
-        asset: terms.asset.address,
-        amountAtomic: BigInt(auth.value),
-        host: request.host,
-        mode: deps.config.mode,
-        reason: err instanceof ProofRefusal ? err.code : REASONS.X402_SETTLE_FAILED,
-      });
-    throw err;
-  }
-  return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
+  return settleOnce(
+    pctx,
+    binding,
+    () =>
+      deps.config.mode === 'facilitator'
+        ? settleThroughFacilitator(request, d, { ...terms, secret }, reads, deps).then(credit)
+        : settleThroughRelayer(d, terms.asset, reads, deps, {
+            // Inside the relayer's lane: the same authorization, credited by another request
+            // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
+            // the answer.
+            beforeSend: () => assertNotCredited(pctx, binding),
+            afterMined: credit,
+          }),
+    {
+      again,
+      receipt: receiptOf,
+      // One line per settlement this request ran (copies that joined it do not repeat it).
+      failed: (reason) =>
+        pctx.events?.settlementFailed({
+          network: d.network.name,
+          asset: terms.asset.address,
+          amountAtomic: BigInt(auth.value),
+          host: request.host,
+          mode: deps.config.mode,
+          reason,
+        }),
+    },
+  );
 }
 
 interface Settled {
@@ -153,11 +141,6 @@ interface Settled {
   blockNumber: bigint;
   blockHash: string;
   logs: ReadonlyArray<Pick<ReceiptLog, 'address' | 'topics' | 'data' | 'logIndex'>>;
-}
-
-async function assertNotCredited(pctx: ProofContext, binding: ProofBinding): Promise<void> {
-  const known = await findBoundGrant(pctx.db, binding);
-  if (known !== null) throw new CreditedMeanwhile(known);
 }
 
 async function settleThroughRelayer<T>(

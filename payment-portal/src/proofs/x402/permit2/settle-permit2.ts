@@ -12,16 +12,13 @@ import {
   findBoundGrant,
   x402Binding,
   type Grant,
-  type ProofBinding,
 } from '../../../ledger/index.js';
 import { TRANSFER_TOPIC, topicAddress } from '../../../watchers/evm/rpc-schemas.js';
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
 import { readsFor } from '../../evm/chain-reads.js';
-import { grantResponse } from '../../grant-response.js';
-import { CreditedMeanwhile, echoedSecret, grantAgainFor } from '../bound-grant.js';
+import { assertNotCredited, echoedSecret, grantAgainFor, settleOnce } from '../bound-grant.js';
 import type { Relayer } from '../relayer.js';
-import { settlementsInProcess } from '../settlements-in-process.js';
 import { checkPermit2, checkPermit2OnChain, permit2NonceHex } from './check-permit2.js';
 import { EXACT_PERMIT2_PROXY_ABI, X402_EXACT_PERMIT2_PROXY } from './contracts.js';
 import { decodePermit2X402Proof, type DecodedPermit2 } from './decode-permit2.js';
@@ -150,30 +147,20 @@ export async function settlePermit2(
       afterMined: credit,
     });
   };
-  const inProcess = settlementsInProcess(pctx.db);
-  const joined = inProcess.get(binding);
-  let grant: Grant;
-  try {
-    grant = await (joined ?? inProcess.start(binding, settle));
-  } catch (err) {
-    if (err instanceof CreditedMeanwhile) return again(err.grant);
-    if (joined === undefined)
+  return settleOnce(pctx, binding, settle, {
+    again,
+    receipt: receiptOf,
+    // One line per settlement this request ran (copies that joined it do not repeat it).
+    failed: (reason) =>
       pctx.events?.settlementFailed({
         network: d.network.name,
         asset: asset.address,
         amountAtomic: amount,
         host: request.host,
         mode: 'relayer',
-        reason: err instanceof ProofRefusal ? err.code : REASONS.X402_SETTLE_FAILED,
-      });
-    throw err;
-  }
-  return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
-}
-
-async function assertNotCredited(pctx: ProofContext, binding: ProofBinding): Promise<void> {
-  const known = await findBoundGrant(pctx.db, binding);
-  if (known !== null) throw new CreditedMeanwhile(known);
+        reason,
+      }),
+  });
 }
 
 /** The offered Permit2 token the client accepted, at its price, paying the portal's x402 address. */

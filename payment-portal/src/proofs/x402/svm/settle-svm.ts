@@ -16,13 +16,11 @@ import {
 } from '../../../ledger/index.js';
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
-import { grantResponse } from '../../grant-response.js';
-import { echoedSecret, grantAgainFor } from '../bound-grant.js';
+import { echoedSecret, grantAgainFor, settleOnce } from '../bound-grant.js';
 import { readSolanaPayment } from '../../solana/read-payment.js';
 import type { SolanaRpcClient } from '../../solana/rpc.js';
 import { parseSolanaTx } from '../../solana/tx-schema.js';
 import { X402_MAX_TIMEOUT_SECONDS } from '../requirements.js';
-import { settlementsInProcess } from '../settlements-in-process.js';
 import { checkSvmTransfer } from './check-transaction.js';
 import { decodeSvmX402Proof, type DecodedSvmX402 } from './decode-svm.js';
 import type { SolanaFeePayer } from './fee-payer.js';
@@ -148,13 +146,11 @@ export async function settleX402Svm(
   };
 
   // A copy of a payment this process is settling waits for that settlement and gets its grant.
-  const inProcess = settlementsInProcess(pctx.db);
-  const joined = inProcess.get(binding);
-  let grant: Grant;
-  try {
-    grant = await (joined ?? inProcess.start(binding, settle));
-  } catch (err) {
-    if (joined === undefined)
+  return settleOnce(pctx, binding, settle, {
+    again,
+    receipt: receiptOf,
+    // One line per settlement this request ran (copies that joined it do not repeat it).
+    failed: (reason) =>
       pctx.events?.settlementFailed({
         network: d.network.name,
         asset: asset.mint,
@@ -162,11 +158,9 @@ export async function settleX402Svm(
         host: request.host,
         // The portal submits the transaction itself, as the EVM relayer does.
         mode: 'relayer',
-        reason: err instanceof ProofRefusal ? err.code : REASONS.X402_SETTLE_FAILED,
-      });
-    throw err;
-  }
-  return joined === undefined ? grantResponse(pctx, grant, receiptOf(grant.payment.tx)) : again(grant);
+        reason,
+      }),
+  });
 }
 
 /**
