@@ -29,6 +29,7 @@ import {
 import { startGateway, type GatewayKind, type RunningGateway } from './gateways.js';
 import { deployPermit2, deployPlainToken, type PlainToken } from './permit2.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy.js';
+import { waitForReady } from './wait-for-402.js';
 import { startTestUpstream, type PaymentRequestWireJson, type TestUpstream } from './upstream.js';
 
 /** The registry name the chain is served under, its chain id and x402 (CAIP-2) name. */
@@ -289,18 +290,4 @@ export async function startPaymentStack(opts: {
     await close();
     throw err;
   }
-}
-
-/** Polls a `/readyz` until it answers 200 (20 s at most). */
-async function waitForReady(url: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 0;
-  while (Date.now() < deadline) {
-    const res = await fetch(url).catch(() => undefined);
-    await res?.body?.cancel();
-    last = res?.status ?? 0;
-    if (last === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} answered ${last}, not 200, for ${timeoutMs} ms`);
 }

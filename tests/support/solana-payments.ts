@@ -27,6 +27,7 @@ import { startGateway, type GatewayKind, type RunningGateway } from './gateways.
 import { startLiteSvmRpc, type LiteSvmRpc } from './litesvm-rpc.js';
 import { createAta, createMint, fundedSigner, mintTo, randomAddress, type Rpc } from './solana/payer.js';
 import { startTestUpstream, type PaymentRequestWireJson, type TestUpstream } from './upstream.js';
+import { waitForReady } from './wait-for-402.js';
 
 export const SOLANA_PAY_NETWORK = 'solana-devnet';
 export const SOLANA_PAY_CAIP2 = 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1';
@@ -189,6 +190,8 @@ export async function startSolanaPaymentStack(opts: {
       upstream: upstream.address,
     });
     cleanups.push(() => gateway.stop());
+    // As startPaymentStack: a suite starts once the authorizer's warm-up is done, not on its 503.
+    await waitForReady(`http://127.0.0.1:${authz.httpPort}/readyz`);
 
     return {
       front,
