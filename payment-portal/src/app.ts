@@ -3,6 +3,7 @@ import { createNetworkRegistry, deriveSealKeys } from '@turnpike/protocol';
 import { createLogger, createMetrics, type Logger } from '@turnpike/protocol/service';
 import type { PortalConfig } from './config/schema.js';
 import type { PortalContext } from './context.js';
+import { createAdminApp } from './admin/admin-app.js';
 import { createInternalApp } from './internal-api/internal-app.js';
 import { loadPayPageView } from './invoices/pay-page-view.js';
 import { createPortalEvents } from './events/portal-events.js';
@@ -38,6 +39,8 @@ export interface RunningPaymentPortal {
   publicUrl: string;
   /** Base URL of the internal API listener. */
   internalUrl: string;
+  /** Base URL of the admin listener (admin API, dashboard); absent without `listeners.admin`. */
+  adminUrl: string | undefined;
   db: Database;
   context: PortalContext;
   watchers: ReadonlyMap<string, EvmWatcher | SolanaWatcher>;
@@ -170,8 +173,30 @@ export async function startPaymentPortal(
       listeners,
       closer,
     );
-    logger.info({ publicUrl, internalUrl, watchers: [...watchers.keys()] }, 'payment portal started');
-    return { publicUrl, internalUrl, db, context, watchers, relayer, replicaId, close: closer.close };
+    const adminUrl =
+      listeners.admin === undefined || config.admin === undefined
+        ? undefined
+        : await listenOn(
+            createAdminApp(context, config.admin.token.reveal()),
+            listeners.admin,
+            listeners,
+            closer,
+          );
+    logger.info(
+      { publicUrl, internalUrl, adminUrl, watchers: [...watchers.keys()] },
+      'payment portal started',
+    );
+    return {
+      publicUrl,
+      internalUrl,
+      adminUrl,
+      db,
+      context,
+      watchers,
+      relayer,
+      replicaId,
+      close: closer.close,
+    };
   } catch (err) {
     await closer.close();
     throw err;

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import {
   addressLeaseRequestSchema,
   challengeRequestSchema,
@@ -10,32 +9,17 @@ import {
   type SettleResponse,
 } from '@turnpike/protocol';
 import { requestContext } from '@turnpike/protocol/service';
-import express, { type RequestHandler } from 'express';
+import express from 'express';
 import { getAddress } from 'ethers';
 import { leaseChallengeAddresses } from '../challenges/lease-addresses.js';
 import type { PortalContext } from '../context.js';
 import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
+import { bearerCheck } from '../http/bearer-check.js';
 import { createInvoice } from '../invoices/create-invoice.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
 import { createAttemptLimiter } from '../proofs/attempt-limiter.js';
 import type { SettleVerifiers } from '../proofs/settle-verifiers.js';
-
-function bearerCheck(secret: string): RequestHandler {
-  const expected = createHash('sha256').update(secret).digest();
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const given = createHash('sha256')
-      .update(header.startsWith('Bearer ') ? header.slice(7) : '\u0000')
-      .digest();
-    // Hashing first gives equal lengths, so the comparison is constant-time whatever was sent.
-    if (!timingSafeEqual(given, expected) || !header.startsWith('Bearer ')) {
-      next(new PortalError(REASONS.UNAUTHORIZED, 401, 'missing or wrong bearer token'));
-      return;
-    }
-    next();
-  };
-}
 
 function parse<T>(
   schema: {

@@ -26,7 +26,11 @@ export const SOLANA_NETWORK = 'solana-local';
 export interface PortalFixture {
   portal: RunningPaymentPortal;
   internalToken: string;
+  /** The admin API's bearer secret (`admin.token`); the admin listener runs only with `opts.admin`. */
+  adminToken: string;
   dir: string;
+  /** GET/POST/PATCH on the admin API (`<adminUrl>/admin/api<path>`) with the admin bearer secret. */
+  admin(path: string, init?: { method?: string; body?: unknown; token?: string }): Promise<Response>;
   /** POST to the internal API with the bearer token. */
   internal(path: string, body: unknown, token?: string): Promise<Response>;
   /** A wire payment request for `/premium`: 1 USDC or 0.001 ETH on anvil (or the given JSON). */
@@ -61,12 +65,16 @@ export async function startPortal(
     beforeStart?: (dir: string) => Promise<void>;
     /** The portal's logger (default: silent). */
     logger?: Logger;
+    /** Serve the admin listener (admin API, dashboard) on a free port. */
+    admin?: boolean;
   } = {},
 ): Promise<PortalFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'portal-test-'));
   const internalToken = randomBytes(24).toString('base64url');
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const adminToken = randomBytes(24).toString('base64url');
   await writeFile(join(dir, 'internal-token'), `${internalToken}\n`);
+  await writeFile(join(dir, 'admin-token'), `${adminToken}\n`);
   await writeFile(join(dir, 'signing-key.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
   if (opts.databaseUrl) await writeFile(join(dir, 'database-url'), opts.databaseUrl);
   const config = {
@@ -74,7 +82,9 @@ export async function startPortal(
       public: { host: '127.0.0.1', port: 0 },
       internal: { host: '127.0.0.1', port: 0 },
       internalToken: { fromFile: 'internal-token' },
+      ...(opts.admin ? { admin: { host: '127.0.0.1', port: 0 } } : {}),
     },
+    ...(opts.admin ? { admin: { token: { fromFile: 'admin-token' } } } : {}),
     database: opts.databaseUrl ? { url: { fromFile: 'database-url' } } : { memory: true },
     issuer: 'https://portal.test',
     tokens: { signingKeys: [{ kid: 'k1', privateKey: { fromFile: 'signing-key.pem' } }] },
@@ -118,7 +128,17 @@ export async function startPortal(
   return {
     portal,
     internalToken,
+    adminToken,
     dir,
+    admin: (path, init = {}) =>
+      fetch(`${portal.adminUrl ?? 'http://admin-listener-not-started.invalid'}/admin/api${path}`, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          authorization: `Bearer ${init.token ?? adminToken}`,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      }),
     payLink: (t, ttlMs = 60_000) =>
       sealPayLink(deriveSealKeys(internalToken).payLink, { ...t, expiresAt: Date.now() + ttlMs }),
     internal: (path, body, token = internalToken) =>

@@ -1,0 +1,16 @@
+import type express from 'express';
+import type { PortalContext } from '../context.js';
+import { statusRoutes } from './status-routes.js';
+
+/**
+ * One area of the admin listener. `api` adds JSON routes to the admin API router (already behind
+ * the bearer check, JSON bodies parsed, `Cache-Control: no-store`); `pages` adds anything else to
+ * the listener's root (the dashboard, with its own sign-in).
+ */
+export interface AdminArea {
+  api?(router: express.Router, ctx: PortalContext): void;
+  pages?(app: express.Express, ctx: PortalContext, adminToken: string): void;
+}
+
+/** Every area served on the admin listener, one line each. */
+export const ADMIN_ROUTES: readonly AdminArea[] = [statusRoutes];
