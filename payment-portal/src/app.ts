@@ -39,7 +39,7 @@ export interface RunningPaymentPortal {
   publicUrl: string;
   /** Base URL of the internal API listener. */
   internalUrl: string;
-  /** Base URL of the admin listener (admin API, dashboard); absent without `listeners.admin`. */
+  /** Base URL of the admin listener (admin API, dashboard); absent without `admin`. */
   adminUrl: string | undefined;
   db: Database;
   context: PortalContext;
@@ -174,11 +174,11 @@ export async function startPaymentPortal(
       closer,
     );
     const adminUrl =
-      listeners.admin === undefined || config.admin === undefined
+      config.admin === undefined
         ? undefined
         : await listenOn(
             createAdminApp(context, config.admin.token.reveal()),
-            listeners.admin,
+            config.admin.listen,
             listeners,
             closer,
           );

@@ -6,6 +6,7 @@ export * from './networks/index.js';
 export * from './payment-request/index.js';
 export * from './scope/index.js';
 export * from './claims/index.js';
+export * from './receipts/index.js';
 export * from './x402/index.js';
 export * from './portal-api/index.js';
 export * from './sealed/index.js';

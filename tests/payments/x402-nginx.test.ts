@@ -8,6 +8,8 @@ import { decodePaymentResponseHeader, wrapFetchWithPayment, x402Client } from '@
 import { registerExactEvmScheme } from '@x402/evm/exact/client';
 import { decodeXPaymentResponse, wrapFetchWithPayment as wrapFetchWithPaymentV1 } from 'x402-fetch';
 import { id } from 'ethers';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { RECEIPT_TYP, receiptClaimsSchema, type ReceiptClaims } from '@turnpike/protocol';
 import { createWalletClient, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { baseSepolia } from 'viem/chains';
@@ -99,6 +101,33 @@ describe('x402 v2: @x402/fetch through NGINX', () => {
     expect(stack.appHits('/premium/v2')).toBe(hitsBefore + 2);
     expect(await stack.provider.getBlockNumber()).toBe(blockBefore);
     expect(await stack.usdc.balanceOf(payer.address)).toBe(before - USDC_PRICE_ATOMIC);
+
+    // The payer's signed receipt, asked for with the same token through the gateway's /_402/ route.
+    const receipts = await fetch(`${stack.baseUrl}/_402/receipts`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(receipts.status).toBe(200);
+    const [signed, ...more] = (
+      (await receipts.json()) as { receipts: Array<{ receipt: string; claims: ReceiptClaims }> }
+    ).receipts;
+    expect(more).toEqual([]);
+    const jwks = await (await fetch(`${stack.baseUrl}/_402/.well-known/jwks.json`)).json();
+    const tokenClaims = decodeJwt(token!);
+    const { payload } = await jwtVerify(signed!.receipt, createLocalJWKSet(jwks as never), {
+      typ: RECEIPT_TYP,
+    });
+    expect(receiptClaimsSchema.parse(payload)).toMatchObject({
+      // The same host and scope the token opens.
+      aud: tokenClaims.aud,
+      resource: tokenClaims.resource,
+      pay: {
+        network: PAY_NETWORK,
+        tx: receipt.transaction.toLowerCase(),
+        amount: USDC_PRICE_ATOMIC.toString(),
+        symbol: 'USDC',
+        payer: payer.address.toLowerCase(),
+      },
+    });
   });
 
   it("the 402's x402 terms pay the portal's one x402 address (the signature binds a payment, not the address)", async () => {

@@ -83,11 +83,15 @@ export function createTokenVerifier(opts: TokenVerifierOptions): TokenVerifier {
       const known = refused.get(token);
       if (known !== undefined) return { ok: false, reason: known };
       let alg: unknown;
+      let typ: unknown;
       try {
-        alg = decodeProtectedHeader(token).alg;
+        ({ alg, typ } = decodeProtectedHeader(token));
       } catch {
         return refuse(token, REASONS.TOKEN_MALFORMED);
       }
+      // Only an access token opens anything: a payment receipt is signed by the same key over the
+      // same host and scope, and says so in its typ (turnpike-receipt+jwt).
+      if (typ !== undefined && typ !== 'JWT') return refuse(token, REASONS.TOKEN_MALFORMED);
       if (typeof alg !== 'string' || !ALLOWED.has(alg)) return refuse(token, REASONS.TOKEN_ALG_NOT_ALLOWED);
       let payload: JWTPayload;
       try {

@@ -6,7 +6,7 @@ export interface TestSigner {
   jwk: JWK;
   sign(
     claims: JWTPayload,
-    opts?: { kid?: string; alg?: string; expSeconds?: number; nbf?: number; iat?: number },
+    opts?: { kid?: string; alg?: string; expSeconds?: number; nbf?: number; iat?: number; typ?: string },
   ): Promise<string>;
 }
 
@@ -21,7 +21,7 @@ export async function createSigner(kid: string, alg: 'ES256' | 'EdDSA' = 'ES256'
     async sign(claims, opts = {}) {
       const now = Math.floor(Date.now() / 1000);
       const jwt = new SignJWT(claims)
-        .setProtectedHeader({ alg: opts.alg ?? alg, kid: opts.kid ?? kid, typ: 'JWT' })
+        .setProtectedHeader({ alg: opts.alg ?? alg, kid: opts.kid ?? kid, typ: opts.typ ?? 'JWT' })
         .setIssuedAt(opts.iat ?? now)
         .setExpirationTime(now + (opts.expSeconds ?? 3600));
       if (opts.nbf !== undefined) jwt.setNotBefore(opts.nbf);

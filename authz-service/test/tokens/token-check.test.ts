@@ -1,6 +1,6 @@
 import { createLocalJWKSet } from 'jose';
 import { REASONS } from '@turnpike/protocol';
-import { tokenCookieName } from '@turnpike/protocol';
+import { RECEIPT_TYP, tokenCookieName } from '@turnpike/protocol';
 import { createTokenChecker } from '../../src/tokens/check.js';
 import { indexKeys } from '../../src/tokens/key-index.js';
 import { createTokenVerifier } from '../../src/tokens/verify.js';
@@ -57,6 +57,14 @@ describe('token check', () => {
   const cases: Array<[string, () => Promise<string>, string]> = [
     ['alg none', async () => unsignedToken(good), REASONS.TOKEN_ALG_NOT_ALLOWED],
     ['HS256', async () => hmacToken(good, 'k1'), REASONS.TOKEN_ALG_NOT_ALLOWED],
+    // A payment receipt is signed by the same key and names the same host and scope; its typ keeps
+    // it from ever opening anything.
+    [
+      'a receipt (typ turnpike-receipt+jwt)',
+      async () => signer.sign(good, { typ: RECEIPT_TYP }),
+      REASONS.TOKEN_MALFORMED,
+    ],
+    ['another typ', async () => signer.sign(good, { typ: 'at+jwt' }), REASONS.TOKEN_MALFORMED],
     ['unknown kid', async () => signer.sign(good, { kid: 'nope' }), REASONS.TOKEN_KID_UNKNOWN],
     ['bad signature', async () => stranger.sign(good), REASONS.TOKEN_SIGNATURE_INVALID],
     ['expired', async () => signer.sign(good, { expSeconds: -60 }), REASONS.TOKEN_EXPIRED],

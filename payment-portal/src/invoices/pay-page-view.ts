@@ -89,6 +89,10 @@ export function toPayPageView(
       state: base,
       events: `${base}/events`,
       complete: `${base}/complete`,
+      // Once something was credited, the signed receipts (receipts/receipt-routes.ts).
+      ...(status === 'paid' || status === 'redeemed' || invoice.lateCredited
+        ? { receipt: `${base}/receipt` }
+        : {}),
       ...(ctx.devPay && devChain ? { devPay: `${base}/dev-pay` } : {}),
     },
     devChain,

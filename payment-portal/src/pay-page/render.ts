@@ -53,7 +53,7 @@ ${image === undefined ? '' : `<img class="tp-logo" src="${h(image.href)}" alt="$
 ${renderChooser(view.offers)}
 ${view.offers.map((offer, i) => renderOffer(offer, i, view, showDevPay)).join('\n')}
 <noscript><p class="tp-note">After paying, reload this page to see the payment; once it says the payment was received, <a href="${h(view.urls.complete)}">continue to ${h(what)}</a>.</p></noscript>
-<p class="tp-foot">Payments go straight to the site's own address on the chain you choose. <a href="${h(invoice.returnUrl)}">Back to ${h(invoice.host)}</a></p>
+${view.urls.receipt === undefined ? '' : `<p class="tp-note" id="tp-receipt-line"><a href="${h(view.urls.receipt)}">Your receipt</a> (signed by the site's payment portal)</p>\n`}<p class="tp-foot">Payments go straight to the site's own address on the chain you choose. <a href="${h(invoice.returnUrl)}">Back to ${h(invoice.host)}</a></p>
 </main>
 <script id="tp-view" type="application/json">${jsonForScript(pageState(view, { css, js, image }))}</script>
 <script nonce="${nonce}" src="${PAY_PAGE_ASSETS_PATH}pay.js" defer></script>

@@ -39,7 +39,7 @@ export interface PayPageView {
     devChain?: true;
   }>;
   customization: { css?: string; js?: string; image?: string };
-  urls: { state: string; events: string; complete: string; devPay?: string };
+  urls: { state: string; events: string; complete: string; receipt?: string; devPay?: string };
   devChain: boolean;
 }
 

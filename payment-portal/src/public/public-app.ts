@@ -10,6 +10,7 @@ import { isInvoiceIdShape } from '../invoices/get-invoice.js';
 import { loadPayPageView } from '../invoices/pay-page-view.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
 import { PAY_PAGE_ASSETS_DIR, payPageCsp, renderPayPage } from '../pay-page/index.js';
+import { mountReceiptRoutes } from '../receipts/receipt-routes.js';
 import { completeInvoice } from '../tokens/complete-invoice.js';
 import { devPay } from './dev-pay.js';
 import { newPaySession, paySessionCookie, PAY_SESSION_COOKIE } from './pay-session.js';
@@ -182,6 +183,7 @@ export function createPublicApp(
     res.status(202).json(result);
   });
 
+  mountReceiptRoutes(router, ctx);
   app.use(prefix, router);
   app.use((req, _res, next) => {
     requestContext(ctx.logger, req.headers);

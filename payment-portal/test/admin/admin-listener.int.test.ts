@@ -1,4 +1,4 @@
-// The admin listener (listeners.admin): served only when configured, every admin API route behind
+// The admin listener (config `admin`): served only when configured, every admin API route behind
 // the admin bearer secret, and none of it reachable on the public or internal listener.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,22 +45,23 @@ test('the admin API is not on the public or internal listener', async () => {
   }
 });
 
-test('without listeners.admin there is no admin listener', () => {
+test('without `admin` in the config there is no admin listener', () => {
   expect(without.portal.adminUrl).toBeUndefined();
   expect(withAdmin.portal.adminUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
-test('listeners.admin without admin.token is a config error naming admin.token', async () => {
-  const file = join(withAdmin.dir, 'admin-without-token.yaml');
+test('an admin token shorter than 16 characters is a config error naming admin.token', async () => {
+  const file = join(withAdmin.dir, 'admin-short-token.yaml');
   await writeFile(
     file,
     [
-      'listeners: { internalToken: { fromEnv: T }, admin: { host: 127.0.0.1, port: 0 } }',
+      'listeners: { internalToken: { fromEnv: T } }',
+      'admin: { listen: { host: 127.0.0.1, port: 0 }, token: { fromEnv: A } }',
       'database: { memory: true }',
       'issuer: https://portal.test',
       'tokens: { signingKeys: [{ kid: k1, privateKey: { fromEnv: T } }] }',
     ].join('\n'),
   );
-  const loading = loadPortalConfig({ file, env: { T: 'internal-secret-0123456789' } });
+  const loading = loadPortalConfig({ file, env: { T: 'internal-secret-0123456789', A: 'short' } });
   await expect(loading).rejects.toThrow(/admin\.token/);
 });

@@ -82,9 +82,10 @@ export async function startPortal(
       public: { host: '127.0.0.1', port: 0 },
       internal: { host: '127.0.0.1', port: 0 },
       internalToken: { fromFile: 'internal-token' },
-      ...(opts.admin ? { admin: { host: '127.0.0.1', port: 0 } } : {}),
     },
-    ...(opts.admin ? { admin: { token: { fromFile: 'admin-token' } } } : {}),
+    ...(opts.admin
+      ? { admin: { listen: { host: '127.0.0.1', port: 0 }, token: { fromFile: 'admin-token' } } }
+      : {}),
     database: opts.databaseUrl ? { url: { fromFile: 'database-url' } } : { memory: true },
     issuer: 'https://portal.test',
     tokens: { signingKeys: [{ kid: 'k1', privateKey: { fromFile: 'signing-key.pem' } }] },

@@ -1,0 +1,1 @@
+export { RECEIPT_TYP, receiptClaimsSchema, type ReceiptClaims } from './receipt-claims.js';
