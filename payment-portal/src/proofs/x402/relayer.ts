@@ -1,9 +1,9 @@
-import { Contract, FetchRequest, JsonRpcProvider, Network, Wallet, type TransactionReceipt } from 'ethers';
+import { FetchRequest, JsonRpcProvider, Network, Wallet, type TransactionReceipt } from 'ethers';
 import { REASONS, type Erc20Asset, type EvmNetwork, type X402ExactEvmPayload } from '@turnpike/protocol';
 import type { Secret } from '@turnpike/protocol/service';
-import { Mutex } from '../../storage/mutex.js';
 import { ProofRefusal } from '../context.js';
 import { EIP3009_ABI } from './authorization.js';
+import { RelayerLane } from './relayer-lane.js';
 
 export interface RelayerStatus {
   address: string;
@@ -37,14 +37,17 @@ export interface Relayer {
   status(timeoutMs?: number): Promise<RelayerStatus>;
 }
 
-/** Steps run inside the network's lane, so nothing else settles on that network in between. */
+/** The caller's steps around one settlement in the network's lane. */
 export interface SettleHooks<T> {
   /**
-   * Runs first in the lane, before the nonce is checked on chain; throw to send nothing (e.g. the
-   * same authorization was credited meanwhile).
+   * Runs in the lane, before the call is simulated and sent (and again after a twin in flight has
+   * finished); throw to send nothing (e.g. the same authorization was credited meanwhile).
    */
   beforeSend?: () => Promise<void>;
-  /** Runs on the mined receipt (e.g. credit it); its result is what settle resolves with. */
+  /**
+   * Runs on the mined receipt, outside the lane (later settlements are sent meanwhile); a twin of
+   * this call waits for it. Its result is what settle resolves with.
+   */
   afterMined?: (receipt: TransactionReceipt) => Promise<T>;
 }
 
@@ -58,8 +61,9 @@ export interface RelayerOptions {
 /**
  * The x402 relayer: the one private key the portal may hold, read from a secret source, used
  * only to pay gas for EIP-3009 transfers that move the payer's tokens to the portal's x402 address.
- * Submissions on a network run one at a time (a mutex), which keeps the account's nonces in order
- * and lets a replayed authorization be caught on chain before gas is spent on it.
+ * Each network has one lane (relayer-lane.ts): sends run one at a time there, each simulated just
+ * before it is sent (a replayed authorization is caught before gas is spent) and numbered from
+ * the lane's nonce counter; mining and crediting run outside it, so settlements are pipelined.
  */
 export function createRelayer(opts: RelayerOptions): Relayer {
   let wallet: Wallet;
@@ -69,8 +73,8 @@ export function createRelayer(opts: RelayerOptions): Relayer {
     // The message never repeats the key.
     throw new TypeError(`proofs.x402.relayerKey (${opts.key.source}): not a hex secp256k1 private key`);
   }
-  const lanes = new Map<string, { signer: Wallet; provider: JsonRpcProvider; mutex: Mutex }>();
-  const lane = (network: EvmNetwork) => {
+  const lanes = new Map<string, RelayerLane>();
+  const lane = (network: EvmNetwork): RelayerLane => {
     let l = lanes.get(network.name);
     if (!l) {
       const url = opts.rpcUrls.get(network.name)?.[0];
@@ -84,7 +88,7 @@ export function createRelayer(opts: RelayerOptions): Relayer {
         batchMaxCount: 1,
         cacheTimeout: -1,
       });
-      l = { provider, signer: wallet.connect(provider), mutex: new Mutex() };
+      l = new RelayerLane(wallet.connect(provider), provider, BigInt(network.chainId));
       lanes.set(network.name, l);
     }
     return l;
@@ -92,65 +96,40 @@ export function createRelayer(opts: RelayerOptions): Relayer {
 
   return {
     address: wallet.address,
-    async settle<T>(
+    settle<T>(
       network: EvmNetwork,
       asset: Erc20Asset,
       payload: X402ExactEvmPayload,
       receiptTimeoutMs: number,
       hooks: SettleHooks<T> = {},
     ): Promise<T> {
-      const l = lane(network);
       const a = payload.authorization;
-      const token = new Contract(asset.address, EIP3009_ABI, l.signer);
-      return l.mutex.run(async () => {
-        // First the caller's own check (e.g. "this authorization was credited meanwhile": a
-        // concurrent copy that settled in this lane gets that answer, not "nonce used")...
-        await hooks.beforeSend?.();
-        // ...then the chain's, again inside the lane: the nonce may have been spent since.
-        const used = (await token.getFunction('authorizationState').staticCall(a.from, a.nonce)) as boolean;
-        if (used) throw new ProofRefusal(REASONS.X402_NONCE_USED, 'this authorization has already been used');
-        let sent;
-        try {
-          sent = await token.getFunction('transferWithAuthorization')(
-            a.from,
-            a.to,
-            a.value,
-            a.validAfter,
-            a.validBefore,
-            a.nonce,
-            payload.signature,
-          );
-        } catch (cause) {
-          throw revertRefusal(cause);
-        }
-        const receipt = await pollReceipt(l.provider, sent.hash as string, receiptTimeoutMs);
-        if (receipt.status !== 1)
-          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
-        return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
-      });
+      const data = EIP3009_ABI.encodeFunctionData('transferWithAuthorization', [
+        a.from,
+        a.to,
+        a.value,
+        a.validAfter,
+        a.validBefore,
+        a.nonce,
+        payload.signature,
+      ]);
+      // The lane simulates the call before sending it: a spent nonce, a short balance or a bad
+      // signature refuses with its x402 reason, and no gas is spent.
+      return lane(network).run({ to: asset.address, data }, receiptTimeoutMs, hooks, revertRefusal);
     },
-    async submit<T>(
+    submit<T>(
       network: EvmNetwork,
       call: { to: string; data: string },
       receiptTimeoutMs: number,
       hooks: SettleHooks<T> = {},
     ): Promise<T> {
-      const l = lane(network);
-      return l.mutex.run(async () => {
-        await hooks.beforeSend?.();
-        let sent;
-        try {
-          sent = await l.signer.sendTransaction({ to: call.to, data: call.data });
-        } catch (cause) {
-          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction could not be sent', {
-            cause,
-          });
-        }
-        const receipt = await pollReceipt(l.provider, sent.hash, receiptTimeoutMs);
-        if (receipt.status !== 1)
-          throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
-        return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
-      });
+      return lane(network).run(
+        call,
+        receiptTimeoutMs,
+        hooks,
+        (cause) =>
+          new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction would fail', { cause }),
+      );
     },
     async status(timeoutMs = opts.rpcTimeoutMs) {
       const networks = await Promise.all(
@@ -176,32 +155,6 @@ export function createRelayer(opts: RelayerOptions): Relayer {
       return { address: wallet.address, networks };
     },
   };
-}
-
-const RECEIPT_POLL_MS = 100;
-
-/**
- * Polls for the receipt. ethers' waitForTransaction waits for a *new block* when the receipt is
- * not there on its first look, which on a chain that mines only on demand never comes.
- */
-async function pollReceipt(
-  provider: JsonRpcProvider,
-  hash: string,
-  timeoutMs: number,
-): Promise<TransactionReceipt> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let receipt: TransactionReceipt | null = null;
-    try {
-      receipt = await provider.getTransactionReceipt(hash);
-    } catch {
-      // A failed read is retried until the deadline; the transaction is already sent.
-    }
-    if (receipt !== null) return receipt;
-    if (Date.now() > deadline)
-      throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction was not mined in time');
-    await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS));
-  }
 }
 
 /** USDC's revert strings (measured, chain.md) mapped to the x402 reasons. */

@@ -31,11 +31,21 @@ export interface RpcClient {
   readonly activeUrl: string;
 }
 
+/** Rounds over the endpoints when every one failed fast. */
+const ROUNDS = 2;
+const RETRY_PAUSE_MS = 50;
+
+function isTimeout(err: unknown): boolean {
+  const name = (err as { name?: unknown }).name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
 /**
  * A JSON-RPC client over several endpoints. Each request has a timeout; a timeout, a transport
  * error, a non-2xx status, a JSON-RPC error or a result that does not match the schema moves on
- * to the next URL, and the one that answered stays preferred. Results are parsed with zod, so a
- * garbage answer is never trusted.
+ * to the next URL, and the one that answered stays preferred; when all failed fast (no timeout),
+ * they are tried once more after a short pause. Results are parsed with zod, so a garbage answer
+ * is never trusted.
  */
 export function createRpcClient(opts: RpcClientOptions): RpcClient {
   if (opts.urls.length === 0) throw new TypeError('createRpcClient: no URLs');
@@ -73,18 +83,28 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
     },
     async call<T>(method: string, params: unknown[], schema: z.ZodType<T>): Promise<T> {
       let lastError: unknown;
-      for (let attempt = 0; attempt < opts.urls.length; attempt++) {
-        const index = (preferred + attempt) % opts.urls.length;
-        const url = opts.urls[index] as string;
-        try {
-          const result = await once(url, method, params, schema);
-          opts.onCall?.(method, url, true);
-          preferred = index;
-          return result;
-        } catch (err) {
-          opts.onCall?.(method, url, false);
-          lastError = err;
+      for (let round = 1; ; round++) {
+        let timedOut = false;
+        for (let attempt = 0; attempt < opts.urls.length; attempt++) {
+          const index = (preferred + attempt) % opts.urls.length;
+          const url = opts.urls[index] as string;
+          try {
+            const result = await once(url, method, params, schema);
+            opts.onCall?.(method, url, true);
+            preferred = index;
+            return result;
+          } catch (err) {
+            opts.onCall?.(method, url, false);
+            lastError = err;
+            timedOut ||= isTimeout(err);
+          }
         }
+        // Every endpoint answered, and wrongly: a node caught between two blocks (anvil answers
+        // "block height is N+1 but requested was N" while it mines), a load balancer's node that
+        // lags. Every call here is a read, so one more round after a pause is safe; a round
+        // with a timeout in it is not repeated (it already took the time budget).
+        if (round >= ROUNDS || timedOut) break;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
       }
       const message = lastError instanceof Error ? lastError.message : String(lastError);
       throw new RpcError('rpc_unavailable', `${method}: every RPC endpoint failed (last: ${message})`, {
