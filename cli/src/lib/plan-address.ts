@@ -1,4 +1,5 @@
 import { formatAtomic, type EvmNetwork } from '@turnpike/protocol';
+import { getAddress } from 'ethers';
 import { transferData } from './erc20-calls.js';
 import type { EvmChainReader } from './evm-chain.js';
 import type { PlannedAddress, PlannedTransaction } from './sweep-plan-schema.js';
@@ -6,12 +7,25 @@ import type { PlannedAddress, PlannedTransaction } from './sweep-plan-schema.js'
 /** eth_estimateGas of a token transfer, plus this margin (%): a wrong estimate wastes gas, a short one fails. */
 const TOKEN_GAS_MARGIN_PERCENT = 20n;
 
+/** A refund owed from this address (`sweep plan --refunds`): `amountAtomic` of `asset` back to `to`. */
+export interface OwedRefund {
+  kind: 'overpaid' | 'expired_unpaid';
+  invoiceId: string;
+  /** 'native' or the lower-case token contract. */
+  asset: string;
+  amountAtomic: bigint;
+  /** The payer. */
+  to: string;
+}
+
 /**
- * The sweep of one address: each token balance first (transfer() of the whole balance), then the
- * native balance minus the gas of every transaction at maxFeePerGas. When the native balance cannot
- * pay the token transfers' gas, the address is flagged `needsGas` with the shortfall and no native
- * transaction is planned (the token transactions are still planned, with their nonces).
- * Returns null when nothing is held.
+ * The sweep of one address: each token balance first (refunds owed in that token to their payers,
+ * then transfer() of what is left to the destination), then the native asset (refunds, then the
+ * balance minus the gas of every transaction at maxFeePerGas). A refund is planned only when the
+ * balance covers every refund of its asset here; otherwise a note says so and the whole balance is
+ * swept as without refunds. When the native balance cannot pay the token transfers' gas, the
+ * address is flagged `needsGas` with the shortfall and no native transaction is planned (the token
+ * transactions are still planned, with their nonces). Returns null when nothing is held.
  */
 export async function planAddress(
   chain: EvmChainReader,
@@ -21,15 +35,35 @@ export async function planAddress(
     destination: string;
     accountPath: string;
     fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+    refunds?: readonly OwedRefund[];
+    /** Refunds that could not be planned are described here. */
+    notes?: string[];
   },
 ): Promise<PlannedAddress | null> {
   const { address } = entry;
+  const refunds = ctx.refunds ?? [];
+  const notes = ctx.notes ?? [];
   const native = await chain.nativeBalance(address);
   const tokens = [];
   for (const token of Object.values(network.tokens)) {
     const balance = await chain.tokenBalance(token.address, address);
     if (balance > 0n) tokens.push({ token, balance });
   }
+  /** The refunds of `asset` when `balance` covers them all, else none (and a note). */
+  const coveredRefunds = (asset: string, balance: bigint, symbol: string, decimals: number): OwedRefund[] => {
+    const owed = refunds.filter((r) => r.asset === asset);
+    const total = owed.reduce((n, r) => n + r.amountAtomic, 0n);
+    if (owed.length === 0 || total <= balance) return owed;
+    notes.push(
+      `${network.name} ${address}: owes ${formatAtomic(total, decimals)} ${symbol} in refunds but holds ${formatAtomic(balance, decimals)}; refunds not planned (swept already? refund from your own wallet)`,
+    );
+    return [];
+  };
+  for (const r of refunds)
+    if (r.asset !== 'native' && !tokens.some((t) => t.token.address.toLowerCase() === r.asset))
+      notes.push(
+        `${network.name} ${address}: refund of invoice ${r.invoiceId} in ${r.asset}, which it no longer holds; not planned`,
+      );
   if (native === 0n && tokens.length === 0) return null;
 
   let nonce = await chain.nonce(address);
@@ -42,30 +76,48 @@ export async function planAddress(
   const transactions: PlannedTransaction[] = [];
   let tokenGasCost = 0n;
   for (const { token, balance } of tokens) {
-    const data = transferData(ctx.destination, balance);
-    const estimate = await chain.estimateGas({ from: address, to: token.address, data });
-    const gasLimit = estimate + (estimate * TOKEN_GAS_MARGIN_PERCENT) / 100n;
-    tokenGasCost += gasLimit * ctx.fees.maxFeePerGas;
-    transactions.push({
-      kind: 'erc20',
-      asset: token.address.toLowerCase(),
-      symbol: token.symbol,
-      decimals: token.decimals,
-      amountAtomic: balance.toString(),
-      amount: formatAtomic(balance, token.decimals),
-      ...fee,
-      nonce: nonce++,
-      to: token.address,
-      value: '0',
-      data,
-      gasLimit: gasLimit.toString(),
-    });
+    const asset = token.address.toLowerCase();
+    const sends: Array<{ to: string; amount: bigint; refund?: OwedRefund }> = coveredRefunds(
+      asset,
+      balance,
+      token.symbol,
+      token.decimals,
+    ).map((r) => ({ to: getAddress(r.to), amount: r.amountAtomic, refund: r }));
+    const left = balance - sends.reduce((n, s) => n + s.amount, 0n);
+    if (left > 0n) sends.push({ to: ctx.destination, amount: left });
+    for (const send of sends) {
+      const data = transferData(send.to, send.amount);
+      const estimate = await chain.estimateGas({ from: address, to: token.address, data });
+      const gasLimit = estimate + (estimate * TOKEN_GAS_MARGIN_PERCENT) / 100n;
+      tokenGasCost += gasLimit * ctx.fees.maxFeePerGas;
+      transactions.push({
+        kind: 'erc20',
+        asset,
+        symbol: token.symbol,
+        decimals: token.decimals,
+        amountAtomic: send.amount.toString(),
+        amount: formatAtomic(send.amount, token.decimals),
+        ...fee,
+        nonce: nonce++,
+        to: token.address,
+        value: '0',
+        data,
+        gasLimit: gasLimit.toString(),
+        ...refundField(send.refund),
+      });
+    }
   }
   const needsGas = native < tokenGasCost;
+  const nativeOwed = refunds.filter((r) => r.asset === 'native');
+  if (needsGas && nativeOwed.length > 0)
+    notes.push(`${network.name} ${address}: its native refunds wait until it has gas; not planned`);
   if (!needsGas) {
-    const gasLimit = await chain.estimateGas({ from: address, to: ctx.destination, value: 1n });
-    const value = native - tokenGasCost - gasLimit * ctx.fees.maxFeePerGas;
-    if (value > 0n)
+    let available = native - tokenGasCost;
+    const planNative = async (to: string, refund?: OwedRefund): Promise<void> => {
+      const gasLimit = await chain.estimateGas({ from: address, to, value: 1n });
+      const value = refund?.amountAtomic ?? available - gasLimit * ctx.fees.maxFeePerGas;
+      if (value <= 0n) return;
+      available -= value + gasLimit * ctx.fees.maxFeePerGas;
       transactions.push({
         kind: 'native',
         asset: 'native',
@@ -75,11 +127,27 @@ export async function planAddress(
         amount: formatAtomic(value, network.nativeDecimals),
         ...fee,
         nonce: nonce++,
-        to: ctx.destination,
+        to,
         value: value.toString(),
         data: '0x',
         gasLimit: gasLimit.toString(),
+        ...refundField(refund),
       });
+    };
+    if (nativeOwed.length > 0) {
+      // Each refund costs a plain transfer's gas (21000 on most chains) besides its value.
+      const gas =
+        (await chain.estimateGas({ from: address, to: getAddress(nativeOwed[0]!.to), value: 1n })) *
+        ctx.fees.maxFeePerGas;
+      const covered = coveredRefunds(
+        'native',
+        available - gas * BigInt(nativeOwed.length),
+        network.nativeSymbol,
+        network.nativeDecimals,
+      );
+      for (const r of covered) await planNative(getAddress(r.to), r);
+    }
+    await planNative(ctx.destination);
   }
   const relative = entry.path.join('/');
   return {
@@ -108,4 +176,8 @@ export async function planAddress(
     gasShortfallWei: (needsGas ? tokenGasCost - native : 0n).toString(),
     transactions,
   };
+}
+
+function refundField(r: OwedRefund | undefined): Pick<PlannedTransaction, 'refund'> {
+  return r === undefined ? {} : { refund: { kind: r.kind, invoiceId: r.invoiceId, to: getAddress(r.to) } };
 }
