@@ -1,6 +1,6 @@
 import { PORTAL_ENV_PREFIX, portalConfigSchema } from '@turnpike/payment-portal';
 import { createNetworkRegistry, NetworkConfigError, type NetworkRegistry } from '@turnpike/protocol';
-import { ConfigError, loadConfig } from '@turnpike/protocol/service';
+import { ConfigError, loadConfig, z } from '@turnpike/protocol/service';
 import { InputError } from '../errors.js';
 
 /**
@@ -8,7 +8,9 @@ import { InputError } from '../errors.js';
  * schema pieces, without resolving its secrets: reading revenue or planning a sweep needs neither
  * the signing key nor the internal token, so those need not be in this shell's environment.
  */
-const publicPartSchema = portalConfigSchema.pick({ networks: true, watchers: true, wallets: true }).loose();
+// Built from the shape: zod refuses .pick() on the whole schema, which carries a cross-field refinement.
+const { networks, watchers, wallets } = portalConfigSchema.shape;
+const publicPartSchema = z.looseObject({ networks, watchers, wallets });
 
 export interface PortalSettings {
   registry: NetworkRegistry;
