@@ -58,6 +58,18 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
   }, 120_000);
   afterAll(() => ledger?.close());
 
+  it('lists a payment to an expired invoice only once the late grace is over (a top-up could still credit it)', async () => {
+    const args = ['refunds', 'list', '--json', '--portal-config', ledger.portalConfigFile];
+    const within = (await turnpike(args, { env })).json<{ refunds: Refund[] }>().refunds;
+    expect(within.map((r) => r.invoiceId).sort()).toEqual([overpaid.id, ethOverpaid.id].sort());
+    // Past the default one-day lateGraceMs.
+    await ledger.core.db.query(`UPDATE invoices SET expires_at = now() - interval '25 hours' WHERE id = $1`, [
+      underpaid.id,
+    ]);
+    const after = (await turnpike(args, { env })).json<{ refunds: Refund[] }>().refunds;
+    expect(after.map((r) => r.invoiceId)).toContain(underpaid.id);
+  });
+
   it('lists what is owed, to whom, from which receive address and path (and nothing for exact payments)', async () => {
     const run = await turnpike(['refunds', 'list', '--json', '--portal-config', ledger.portalConfigFile], {
       env,

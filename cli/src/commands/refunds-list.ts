@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { listRefunds, type Refund } from '@turnpike/payment-portal';
+import { lateGraceByNetwork, listRefunds, type Refund } from '@turnpike/payment-portal';
 import { createNetworkRegistry } from '@turnpike/protocol';
 import { loadPortalSettings } from '../lib/portal-settings.js';
 import { parseLimit } from '../lib/parse-options.js';
@@ -12,8 +12,9 @@ import type { CliIo } from '../io.js';
  * `turnpike refunds list`: money owed back to payers (docs/dashboard.md, "Refunds"), read from the
  * portal database (DATABASE_URL, read-only) with the portal's own query, the one behind
  * `GET /admin/api/refunds`: overpayments (the excess) and payments to invoices that expired without
- * unlocking (everything received), each with the payer to refund and the receive address holding
- * the money with its derivation path. Nothing is sent: `turnpike sweep plan --refunds` plans it.
+ * unlocking (everything received, once the late grace has passed: `--portal-config` gives each
+ * network's `lateGraceMs`, else one day), each with the payer to refund and the receive address
+ * holding the money with its derivation path. Nothing is sent: `turnpike sweep plan --refunds` plans it.
  */
 export async function refundsList(
   io: CliIo,
@@ -24,11 +25,11 @@ export async function refundsList(
     portalConfig?: string | undefined;
   },
 ): Promise<CommandResult> {
-  const registry = opts.portalConfig
-    ? (await loadPortalSettings(opts.portalConfig, io.env)).registry
-    : createNetworkRegistry({});
+  const settings = opts.portalConfig ? await loadPortalSettings(opts.portalConfig, io.env) : undefined;
+  const registry = settings?.registry ?? createNetworkRegistry({});
+  const lateGraceMs = settings === undefined ? undefined : lateGraceByNetwork(settings.watchers);
   const refunds: Refund[] = await withReadOnlyDatabase(io, (db) =>
-    listRefunds(db, registry, { site: opts.site, network: opts.network, limit: opts.limit }),
+    listRefunds(db, registry, { site: opts.site, network: opts.network, limit: opts.limit, lateGraceMs }),
   );
   const warnings = [
     ...new Set(

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { getAddress, HDNodeWallet } from 'ethers';
+import { lateGraceByNetwork } from '@turnpike/payment-portal';
 import type { EvmNetwork } from '@turnpike/protocol';
 import { UsageError } from '../errors.js';
 import { parseAccount, evmAccountPath } from '../lib/account-path.js';
@@ -79,7 +80,9 @@ export async function sweepPlan(
     return {
       ...recorded,
       scanned: opts.scan ? await scanHandedOut(db, xpub, limit) : undefined,
-      owed: opts.refunds ? await refundsByAddress(db, settings.registry, recorded.found) : undefined,
+      owed: opts.refunds
+        ? await refundsByAddress(db, settings.registry, recorded.found, lateGraceByNetwork(settings.watchers))
+        : undefined,
     };
   });
   if (owed !== undefined) notes.push(...owed.notes);

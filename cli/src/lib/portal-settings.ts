@@ -14,7 +14,7 @@ const publicPartSchema = z.looseObject({ networks, watchers, wallets });
 
 export interface PortalSettings {
   registry: NetworkRegistry;
-  watchers: Record<string, { rpcUrls: string[]; rpcTimeoutMs: number }>;
+  watchers: Record<string, { rpcUrls: string[]; rpcTimeoutMs: number; lateGraceMs: number }>;
   xpub: string | undefined;
 }
 

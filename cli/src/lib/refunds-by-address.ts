@@ -17,8 +17,9 @@ export async function refundsByAddress(
   db: Database,
   registry: NetworkRegistry,
   found: readonly ReceiveAddress[],
+  lateGraceMs: ReadonlyMap<string, number>,
 ): Promise<{ byAddress: Map<string, OwedRefund[]>; notes: string[] }> {
-  const refunds = await listRefunds(db, registry, { limit: MAX_PLANNED_REFUNDS });
+  const refunds = await listRefunds(db, registry, { limit: MAX_PLANNED_REFUNDS, lateGraceMs });
   const ours = new Set(found.map((a) => `${a.network}:${a.address.toLowerCase()}`));
   const byAddress = new Map<string, OwedRefund[]>();
   const notes: string[] = [];

@@ -2,6 +2,7 @@ import type { NetworkRegistry } from '@turnpike/protocol';
 import { ADDRESS_BRANCH } from '../addresses/xpub-deriver.js';
 import { assetIdsFor } from '../admin/reports/asset-filter.js';
 import { explorerTxUrl, ledgerAmount, type LedgerAmount } from '../admin/reports/ledger-amount.js';
+import { DEFAULT_LATE_GRACE_MS } from '../config/schema.js';
 import type { Queryable } from '../storage/index.js';
 
 /**
@@ -9,7 +10,9 @@ import type { Queryable } from '../storage/index.js';
  * - `overpaid`: the invoice was credited, and this offer received more than it asked (the refund
  *   is the difference) or, when another offer of the invoice paid it, anything at all (the whole);
  * - `expired_unpaid`: the invoice expired without being credited (never unlocked: underpaid in
- *   time, or paid after its late grace); everything confirmed to it goes back.
+ *   time, or paid after its late grace); everything confirmed to it goes back. Listed only once
+ *   its network's late grace (`watchers.<network>.lateGraceMs`) has passed too: until then a
+ *   top-up could still credit it late, and a refunded part would have bought access.
  * Payments credited late (after expiry, within the grace) unlocked their token and are not refunds.
  */
 export type RefundKind = 'overpaid' | 'expired_unpaid';
@@ -77,8 +80,16 @@ const NON_HARDENED = 0x8000_0000;
 export async function listRefunds(
   db: Queryable,
   registry: NetworkRegistry,
-  q: { site?: string | undefined; network?: string | undefined; asset?: string | undefined; limit: number },
+  q: {
+    site?: string | undefined;
+    network?: string | undefined;
+    asset?: string | undefined;
+    limit: number;
+    /** `watchers.<network>.lateGraceMs` per network; others use the default (one day). */
+    lateGraceMs?: ReadonlyMap<string, number> | undefined;
+  },
 ): Promise<Refund[]> {
+  const graces = [...(q.lateGraceMs ?? new Map<string, number>())];
   const result = await db.query<Row>(
     `WITH offers AS (
        SELECT o.*, i.site_id, i.host, i.status, i.late_credited, i.expires_at,
@@ -104,15 +115,29 @@ export async function listRefunds(
       WHERE ($3::text[] IS NULL OR o.asset = ANY($3::text[]))
         AND (((o.status IN ('paid', 'redeemed') OR o.late_credited)
               AND (o.id <> o.paying_offer OR o.confirmed_atomic > o.amount_atomic))
-             OR (o.status = 'expired' AND NOT o.late_credited))
+             OR ((o.status = 'expired' OR (o.status IN ('pending', 'seen') AND o.expires_at <= now()))
+                 AND NOT o.late_credited
+                 AND o.expires_at + make_interval(secs => COALESCE(
+                       (SELECT g.ms FROM unnest($5::text[], $6::bigint[]) AS g(network, ms) WHERE g.network = o.network),
+                       $7) / 1000.0) <= now()))
       ORDER BY o.expires_at DESC, o.invoice_id, o.id
       LIMIT $4`,
-    [q.site ?? null, q.network ?? null, assetIdsFor(registry, q.asset) ?? null, q.limit],
+    [
+      q.site ?? null,
+      q.network ?? null,
+      assetIdsFor(registry, q.asset) ?? null,
+      q.limit,
+      graces.map(([n]) => n),
+      graces.map(([, ms]) => ms),
+      DEFAULT_LATE_GRACE_MS,
+    ],
   );
   return result.rows.map((r) => {
     const confirmed = BigInt(r.confirmed_atomic);
     const asked = BigInt(r.amount_atomic);
     const credited = r.status === 'paid' || r.status === 'redeemed' || r.late_credited;
+    // An open invoice past its expiry (not yet swept) is reported as what it is.
+    const status = credited ? r.status : 'expired';
     const owed = !credited || r.paying_offer !== r.offer_id ? confirmed : confirmed - asked;
     const payers = [...new Set(r.payments.map((p) => p.payer).filter((p): p is string => p !== null))];
     return {
@@ -121,7 +146,7 @@ export async function listRefunds(
       invoiceId: r.invoice_id,
       siteId: r.site_id,
       host: r.host,
-      invoiceStatus: r.status,
+      invoiceStatus: status,
       expiresAt: r.expires_at.toISOString(),
       askedAtomic: asked.toString(),
       confirmedAtomic: confirmed.toString(),
@@ -136,6 +161,13 @@ export async function listRefunds(
       })),
     };
   });
+}
+
+/** `watchers.<network>.lateGraceMs` of a portal config, per network. */
+export function lateGraceByNetwork(
+  watchers: Readonly<Record<string, { lateGraceMs?: number | undefined }>>,
+): Map<string, number> {
+  return new Map(Object.entries(watchers).map(([n, w]) => [n, w.lateGraceMs ?? DEFAULT_LATE_GRACE_MS]));
 }
 
 function fromAddress(r: Row): Refund['from'] {

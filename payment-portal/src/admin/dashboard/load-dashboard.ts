@@ -1,5 +1,5 @@
 import type { PortalContext } from '../../context.js';
-import { listRefunds, type Refund } from '../../refunds/list-refunds.js';
+import { lateGraceByNetwork, listRefunds, type Refund } from '../../refunds/list-refunds.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { latePayments, type LatePayment } from '../reports/late-payments.js';
 import { creditBalanceJson, type OpenCreditBalanceJson } from '../reports/open-credit-balances.js';
@@ -40,7 +40,7 @@ export async function loadDashboard(
     recentInvoices(db, registry, list),
     recentPayments(db, registry, list),
     latePayments(db, registry, list),
-    listRefunds(db, registry, list),
+    listRefunds(db, registry, { ...list, lateGraceMs: lateGraceByNetwork(ctx.config.watchers) }),
     deps.openCreditBalances(db, {
       ...(q.site === undefined ? {} : { siteId: q.site }),
       limit: DASHBOARD_ROWS,

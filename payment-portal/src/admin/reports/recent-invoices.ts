@@ -56,7 +56,10 @@ export async function recentInvoices(
   q: ListQuery,
 ): Promise<RecentInvoice[]> {
   const invoices = await db.query<InvoiceRow>(
-    `SELECT i.id, i.site_id, i.host, i.resource, i.status, i.source, i.late_credited, i.created_at, i.expires_at, i.paid_at
+    // An open invoice past its expiry is expired, whether or not the expiry sweep has marked it yet.
+    `SELECT i.id, i.site_id, i.host, i.resource,
+            CASE WHEN i.status IN ('pending', 'seen') AND i.expires_at <= now() THEN 'expired' ELSE i.status END AS status,
+            i.source, i.late_credited, i.created_at, i.expires_at, i.paid_at
        FROM invoices i
       WHERE ($1::text IS NULL OR i.site_id = $1)
         AND ($2::text IS NULL AND $3::text[] IS NULL OR EXISTS (

@@ -1,5 +1,5 @@
 import type { AdminArea } from '../routes.js';
-import { listRefunds } from '../../refunds/list-refunds.js';
+import { lateGraceByNetwork, listRefunds } from '../../refunds/list-refunds.js';
 import { latePayments } from './late-payments.js';
 import { creditBalanceJson } from './open-credit-balances.js';
 import { recentInvoices } from './recent-invoices.js';
@@ -45,7 +45,9 @@ export const reportsRoutes: AdminArea = {
       res.json({ balances: balances.map(creditBalanceJson) });
     });
     router.get('/refunds', async (req, res) => {
-      res.json({ refunds: await listRefunds(db, registry, parseQuery(listQuerySchema, req.query)) });
+      const q = parseQuery(listQuerySchema, req.query);
+      const lateGraceMs = lateGraceByNetwork(ctx.config.watchers);
+      res.json({ refunds: await listRefunds(db, registry, { ...q, lateGraceMs }) });
     });
   },
 };
