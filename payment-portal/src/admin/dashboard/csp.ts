@@ -19,7 +19,9 @@ export const DASHBOARD_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': DASHBOARD_CSP,
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
-  'Referrer-Policy': 'no-referrer',
+  // Not no-referrer: with it Chromium posts forms with `Origin: null`, which the CSRF check refuses.
+  // same-origin still tells the explorers (the chain links) nothing.
+  'Referrer-Policy': 'same-origin',
   'X-Frame-Options': 'DENY',
 };
 

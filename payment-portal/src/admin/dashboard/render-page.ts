@@ -21,7 +21,7 @@ export function layout(title: string, body: Html): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>${title}</title>
         <link rel="stylesheet" href="${DASHBOARD_CSS_PATH}" />
       </head>

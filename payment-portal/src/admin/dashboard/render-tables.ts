@@ -1,3 +1,4 @@
+import { formatAtomic } from '@turnpike/protocol';
 import type { Refund } from '../../refunds/list-refunds.js';
 import type { LatePayment } from '../reports/late-payments.js';
 import type { OpenCreditBalanceJson } from '../reports/open-credit-balances.js';
@@ -15,6 +16,9 @@ const time = (iso: string | null): Html =>
   iso === null
     ? html`<span class="muted">–</span>`
     : html`<time datetime="${iso}">${iso.slice(0, 19).replace('T', ' ')}</time>`;
+/** Whole units when the decimals are known, else atomic units marked as such. */
+const units = (atomic: string, decimals: number | null): string =>
+  decimals === null ? `${atomic} (atomic)` : formatAtomic(BigInt(atomic), decimals);
 const status = (s: string): Html => html`<span class="status status-${s}">${s}</span>`;
 
 /** A transaction: a link to the network's explorer when the registry has one, else the hash. */
@@ -46,7 +50,7 @@ function table(id: string, headers: readonly string[], rows: readonly Html[], em
 export function revenueTotalsTable(totals: readonly RevenueTotal[]): Html {
   return table(
     'revenue-totals',
-    ['Site', 'Network', 'Asset', '#Payments', '#Total'],
+    ['Site', '#Total', '#Payments', 'Network', 'Asset'],
     totals.map(
       (t) =>
         html`<tr
@@ -56,10 +60,10 @@ export function revenueTotalsTable(totals: readonly RevenueTotal[]): Html {
           data-total-atomic="${t.amountAtomic}"
         >
           <td>${t.siteId ?? '(none)'}</td>
+          <td class="num" data-role="total">${showAmount(t)}</td>
+          <td class="num">${t.payments}</td>
           <td>${t.network}</td>
           <td>${t.symbol ?? t.asset}</td>
-          <td class="num">${t.payments}</td>
-          <td class="num" data-role="total">${showAmount(t)}</td>
         </tr>`,
     ),
     'No credited payments in this range.',
@@ -92,16 +96,16 @@ export function invoicesTable(invoices: readonly RecentInvoice[]): Html {
 export function paymentsTable(payments: readonly RecentPayment[]): Html {
   return table(
     'payments',
-    ['Seen', 'Site', 'Network', '#Amount', 'Status', 'Credited', 'Transaction', 'From'],
+    ['Seen', '#Amount', 'Status', 'Credited', 'Site', 'Network', 'Transaction', 'From'],
     payments.map(
       (p) =>
         html`<tr data-tx="${p.txHash}">
           <td>${time(p.createdAt)}</td>
-          <td>${p.siteId ?? '–'}</td>
-          <td>${p.network}</td>
           <td class="num">${showAmount(p)}</td>
           <td>${status(p.status)}</td>
           <td>${p.credited ? 'yes' : 'no'}</td>
+          <td>${p.siteId ?? '–'}</td>
+          <td>${p.network}</td>
           <td>${txLink(p.txHash, p.explorerUrl)}</td>
           <td><code title="${p.payer ?? ''}">${p.payer === null ? '–' : short(p.payer, 6)}</code></td>
         </tr>`,
@@ -132,15 +136,15 @@ export function latePaymentsTable(late: readonly LatePayment[]): Html {
 export function refundsTable(id: string, refunds: readonly Refund[], empty: string): Html {
   return table(
     id,
-    ['Invoice', 'Site', '#Refund', 'Asked', 'Received', 'To', 'From (path)', 'Transaction'],
+    ['Invoice', 'Site', '#Refund', '#Asked', '#Received', 'To', 'From (path)', 'Transaction'],
     refunds.map(
       (r) =>
         html`<tr data-invoice="${r.invoiceId}" data-amount-atomic="${r.amountAtomic}">
           <td title="${r.invoiceId}">${short(r.invoiceId, 6)} ${status(r.invoiceStatus)}</td>
           <td>${r.siteId}</td>
           <td class="num">${showAmount(r)}</td>
-          <td class="num">${r.askedAtomic}</td>
-          <td class="num">${r.confirmedAtomic}</td>
+          <td class="num">${units(r.askedAtomic, r.decimals)}</td>
+          <td class="num">${units(r.confirmedAtomic, r.decimals)}</td>
           <td>
             <code title="${r.to ?? ''}">${r.to === null ? 'unknown' : short(r.to, 6)}</code
             >${r.payers.length > 1 ? html` <span class="status status-seen">${r.payers.length} payers</span>` : ''}
