@@ -35,6 +35,8 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
   let overpaid: InvoiceRecord;
   let underpaid: InvoiceRecord;
   let ethOverpaid: InvoiceRecord;
+  /** Offers 1 USDC or 0.001 ETH; the payer sends both: the USDC paid it, the ETH is owed back whole. */
+  let paidTwice: InvoiceRecord;
   const destination = Wallet.createRandom().address;
 
   beforeAll(async () => {
@@ -44,9 +46,12 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
     overpaid = await core.createInvoice([{ symbol: 'USDC', amount: '1' }]);
     underpaid = await core.createInvoice([{ symbol: 'USDC', amount: '2' }]);
     ethOverpaid = await core.createInvoice([{ amount: '0.001' }]);
+    paidTwice = await core.createInvoice([{ symbol: 'USDC', amount: '1' }, { amount: '0.001' }]);
     await chain.usdc.transfer(chain.payer, overpaid.offers[0]!.payTo, USDC_OVERPAID);
     await chain.usdc.transfer(chain.payer, underpaid.offers[0]!.payTo, USDC_UNDERPAID);
     await sendNative(chain.anvil.rpcUrl, chain.payer, ethOverpaid.offers[0]!.payTo, ETH_OVERPAID);
+    await chain.usdc.transfer(chain.payer, paidTwice.offers[0]!.payTo, 1_000_000n);
+    await sendNative(chain.anvil.rpcUrl, chain.payer, paidTwice.offers[1]!.payTo, 10n ** 15n);
     await mine(chain, 3);
     const watcher = core.watcher();
     await watcher.pass();
@@ -61,7 +66,7 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
   it('lists a payment to an expired invoice only once the late grace is over (a top-up could still credit it)', async () => {
     const args = ['refunds', 'list', '--json', '--portal-config', ledger.portalConfigFile];
     const within = (await turnpike(args, { env })).json<{ refunds: Refund[] }>().refunds;
-    expect(within.map((r) => r.invoiceId).sort()).toEqual([overpaid.id, ethOverpaid.id].sort());
+    expect(within.map((r) => r.invoiceId).sort()).toEqual([overpaid.id, ethOverpaid.id, paidTwice.id].sort());
     // Past the default one-day lateGraceMs.
     await ledger.core.db.query(`UPDATE invoices SET expires_at = now() - interval '25 hours' WHERE id = $1`, [
       underpaid.id,
@@ -77,7 +82,18 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
     expect(run.code).toBe(0);
     const { refunds } = run.json<{ refunds: Refund[] }>();
     const byInvoice = new Map(refunds.map((r) => [r.invoiceId, r]));
-    expect([...byInvoice.keys()].sort()).toEqual([overpaid.id, underpaid.id, ethOverpaid.id].sort());
+    expect([...byInvoice.keys()].sort()).toEqual(
+      [overpaid.id, underpaid.id, ethOverpaid.id, paidTwice.id].sort(),
+    );
+    // Paid on both offers: the first fully paid offer (USDC, exact) bought it; the ETH goes back whole.
+    expect(refunds.filter((r) => r.invoiceId === paidTwice.id)).toEqual([
+      expect.objectContaining({
+        kind: 'overpaid',
+        symbol: 'ETH',
+        amount: '0.001',
+        askedAtomic: (10n ** 15n).toString(),
+      }),
+    ]);
     expect(byInvoice.get(overpaid.id)).toMatchObject({
       kind: 'overpaid',
       symbol: 'USDC',
@@ -130,7 +146,7 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
       { env },
     );
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toContain('3 of them refunds');
+    expect(plan.stdout).toContain('4 of them refunds');
     const written = JSON.parse(await readFile(planFile, 'utf8')) as SweepPlan;
     const refundTxs = written.addresses.flatMap((a) => a.transactions.filter((t) => t.refund !== undefined));
     expect(refundTxs.map((t) => [t.refund!.invoiceId, t.amountAtomic]).sort()).toEqual(
@@ -138,6 +154,7 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
         [overpaid.id, '250000'],
         [underpaid.id, USDC_UNDERPAID.toString()],
         [ethOverpaid.id, (ETH_OVERPAID - 10n ** 15n).toString()],
+        [paidTwice.id, (10n ** 15n).toString()],
       ].sort(),
     );
     // The underpaid address owes all it holds: nothing of it is swept.
@@ -194,9 +211,9 @@ describe('turnpike refunds list / sweep plan --refunds (real PostgreSQL, anvil, 
     const ethAfter = BigInt(
       await jsonRpc<string>(chain.anvil.rpcUrl, 'eth_getBalance', [chain.payer, 'latest']),
     );
-    expect(ethAfter - ethBefore).toBe(ETH_OVERPAID - 10n ** 15n);
-    // The destination gets the exact payments plus what the overpaid invoice asked.
-    expect(await chain.usdc.balanceOf(destination)).toBe(USDC_PAID_ATOMIC + 1_000_000n);
+    expect(ethAfter - ethBefore).toBe(ETH_OVERPAID - 10n ** 15n + 10n ** 15n);
+    // The destination gets the exact payments plus what the overpaid and paid-twice invoices asked.
+    expect(await chain.usdc.balanceOf(destination)).toBe(USDC_PAID_ATOMIC + 1_000_000n + 1_000_000n);
     expect(await chain.usdc.balanceOf(underpaid.offers[0]!.payTo)).toBe(0n);
     expect(await chain.usdc.balanceOf(overpaid.offers[0]!.payTo)).toBe(0n);
   }, 120_000);

@@ -36,4 +36,5 @@ export { checkPortalConfig } from './start/check-config.js';
 export { getInvoice } from './invoices/get-invoice.js';
 export { createRpcClient, RpcError, type RpcClient } from './watchers/evm/rpc-client.js';
 // Refunds owed (overpayments, payments to invoices that expired unpaid): `turnpike refunds list` and `sweep plan --refunds`.
-export { lateGraceByNetwork, listRefunds, type Refund, type RefundKind } from './refunds/list-refunds.js';
+export { listRefunds, type Refund, type RefundKind } from './refunds/list-refunds.js';
+export { lateGraceByNetwork } from './refunds/late-grace-by-network.js';

@@ -20,12 +20,13 @@ export interface OwedRefund {
 
 /**
  * The sweep of one address: each token balance first (refunds owed in that token to their payers,
- * then transfer() of what is left to the destination), then the native asset (refunds, then the
- * balance minus the gas of every transaction at maxFeePerGas). A refund is planned only when the
+ * then transfer() of what is left to the destination), then the native asset (refunds in full, then
+ * the rest minus the gas of every transaction at maxFeePerGas). A refund is planned only when the
  * balance covers every refund of its asset here; otherwise a note says so and the whole balance is
- * swept as without refunds. When the native balance cannot pay the token transfers' gas, the
- * address is flagged `needsGas` with the shortfall and no native transaction is planned (the token
- * transactions are still planned, with their nonces). Returns null when nothing is held.
+ * swept as without refunds. When what the native balance holds beyond its refunds cannot pay the
+ * gas, the address is flagged `needsGas` with the shortfall and no native sweep is planned (token
+ * transfers and refunds are still planned, with their nonces: send the shortfall first). Returns
+ * null when nothing is held.
  */
 export async function planAddress(
   chain: EvmChainReader,
@@ -107,47 +108,40 @@ export async function planAddress(
       });
     }
   }
-  const needsGas = native < tokenGasCost;
-  const nativeOwed = refunds.filter((r) => r.asset === 'native');
-  if (needsGas && nativeOwed.length > 0)
-    notes.push(`${network.name} ${address}: its native refunds wait until it has gas; not planned`);
+  // Native refunds are owed in full: the gas of every transaction comes out of what is left, and
+  // when that cannot pay it the address needs gas sent to it first (as for token transfers).
+  const nativeRefunds = coveredRefunds('native', native, network.nativeSymbol, network.nativeDecimals);
+  const reserved = nativeRefunds.reduce((n, r) => n + r.amountAtomic, 0n);
+  const pushNative = (to: string, value: bigint, gasLimit: bigint, refund?: OwedRefund): void => {
+    transactions.push({
+      kind: 'native',
+      asset: 'native',
+      symbol: network.nativeSymbol,
+      decimals: network.nativeDecimals,
+      amountAtomic: value.toString(),
+      amount: formatAtomic(value, network.nativeDecimals),
+      ...fee,
+      nonce: nonce++,
+      to,
+      value: value.toString(),
+      data: '0x',
+      gasLimit: gasLimit.toString(),
+      ...refundField(refund),
+    });
+  };
+  let gasCost = tokenGasCost;
+  for (const r of nativeRefunds) {
+    const to = getAddress(r.to);
+    const gasLimit = await chain.estimateGas({ from: address, to, value: 1n });
+    gasCost += gasLimit * ctx.fees.maxFeePerGas;
+    pushNative(to, r.amountAtomic, gasLimit, r);
+  }
+  const spendable = native - reserved;
+  const needsGas = spendable < gasCost;
   if (!needsGas) {
-    let available = native - tokenGasCost;
-    const planNative = async (to: string, refund?: OwedRefund): Promise<void> => {
-      const gasLimit = await chain.estimateGas({ from: address, to, value: 1n });
-      const value = refund?.amountAtomic ?? available - gasLimit * ctx.fees.maxFeePerGas;
-      if (value <= 0n) return;
-      available -= value + gasLimit * ctx.fees.maxFeePerGas;
-      transactions.push({
-        kind: 'native',
-        asset: 'native',
-        symbol: network.nativeSymbol,
-        decimals: network.nativeDecimals,
-        amountAtomic: value.toString(),
-        amount: formatAtomic(value, network.nativeDecimals),
-        ...fee,
-        nonce: nonce++,
-        to,
-        value: value.toString(),
-        data: '0x',
-        gasLimit: gasLimit.toString(),
-        ...refundField(refund),
-      });
-    };
-    if (nativeOwed.length > 0) {
-      // Each refund costs a plain transfer's gas (21000 on most chains) besides its value.
-      const gas =
-        (await chain.estimateGas({ from: address, to: getAddress(nativeOwed[0]!.to), value: 1n })) *
-        ctx.fees.maxFeePerGas;
-      const covered = coveredRefunds(
-        'native',
-        available - gas * BigInt(nativeOwed.length),
-        network.nativeSymbol,
-        network.nativeDecimals,
-      );
-      for (const r of covered) await planNative(getAddress(r.to), r);
-    }
-    await planNative(ctx.destination);
+    const gasLimit = await chain.estimateGas({ from: address, to: ctx.destination, value: 1n });
+    const value = spendable - gasCost - gasLimit * ctx.fees.maxFeePerGas;
+    if (value > 0n) pushNative(ctx.destination, value, gasLimit);
   }
   const relative = entry.path.join('/');
   return {
@@ -173,7 +167,7 @@ export async function planAddress(
       })),
     ],
     needsGas,
-    gasShortfallWei: (needsGas ? tokenGasCost - native : 0n).toString(),
+    gasShortfallWei: (needsGas ? gasCost - spendable : 0n).toString(),
     transactions,
   };
 }

@@ -163,13 +163,6 @@ export async function listRefunds(
   });
 }
 
-/** `watchers.<network>.lateGraceMs` of a portal config, per network. */
-export function lateGraceByNetwork(
-  watchers: Readonly<Record<string, { lateGraceMs?: number | undefined }>>,
-): Map<string, number> {
-  return new Map(Object.entries(watchers).map(([n, w]) => [n, w.lateGraceMs ?? DEFAULT_LATE_GRACE_MS]));
-}
-
 function fromAddress(r: Row): Refund['from'] {
   if (r.pool_index !== null)
     return { address: r.pay_to, path: `${ADDRESS_BRANCH.pool}/${r.pool_index}`, walletId: r.pool_wallet };

@@ -162,3 +162,17 @@ test('the dashboard is not on the public or internal listener', async () => {
     }
   }
 });
+
+test('values from the database are escaped, never markup', async () => {
+  await p.portal.db.query(
+    `INSERT INTO invoices (id, host, resource, original_uri, token_lifetime_ms, request_digest, expires_at)
+     VALUES ('xss-invoice', '<img src=x onerror=alert(1)>', '/"><script>alert(1)</script>', '/', 1000, 'd',
+             now() + interval '1 hour')`,
+  );
+  const { session } = await signIn();
+  const html = await (await fetch(`${base}/dashboard`, { headers: { cookie: session } })).text();
+  expect(html).toContain('data-invoice="xss-invoice"');
+  expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  expect(html).not.toContain('<img src=x');
+  expect(html).not.toMatch(/<script/i);
+});

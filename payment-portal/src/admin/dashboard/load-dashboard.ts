@@ -1,5 +1,6 @@
 import type { PortalContext } from '../../context.js';
-import { lateGraceByNetwork, listRefunds, type Refund } from '../../refunds/list-refunds.js';
+import { lateGraceByNetwork } from '../../refunds/late-grace-by-network.js';
+import { listRefunds, type Refund } from '../../refunds/list-refunds.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { latePayments, type LatePayment } from '../reports/late-payments.js';
 import { creditBalanceJson, type OpenCreditBalanceJson } from '../reports/open-credit-balances.js';

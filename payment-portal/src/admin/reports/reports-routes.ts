@@ -1,5 +1,6 @@
 import type { AdminArea } from '../routes.js';
-import { lateGraceByNetwork, listRefunds } from '../../refunds/list-refunds.js';
+import { lateGraceByNetwork } from '../../refunds/late-grace-by-network.js';
+import { listRefunds } from '../../refunds/list-refunds.js';
 import { latePayments } from './late-payments.js';
 import { creditBalanceJson } from './open-credit-balances.js';
 import { recentInvoices } from './recent-invoices.js';
