@@ -6,6 +6,7 @@ import { registerInvoicesShow } from './commands/invoices-show.js';
 import { registerKeysNew } from './commands/keys-new.js';
 import { registerKeysRotate } from './commands/keys-rotate.js';
 import { registerPaymentsList } from './commands/payments-list.js';
+import { registerRefundsList } from './commands/refunds-list.js';
 import { registerRevenue } from './commands/revenue.js';
 import { registerSweepPlan } from './commands/sweep-plan.js';
 import { registerSweepSign } from './commands/sweep-sign.js';
@@ -61,6 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     ctx,
   );
   registerRevenue(program, ctx);
+  registerRefundsList(program.command('refunds').description('payments owed back to their payers'), ctx);
   const sweep = program.command('sweep').description('move received funds to your own wallet');
   registerSweepPlan(sweep, ctx);
   registerSweepSign(sweep, ctx);

@@ -4,6 +4,10 @@ import { createLogger, createMetrics, type Logger } from '@turnpike/protocol/ser
 import type { PortalConfig } from './config/schema.js';
 import type { PortalContext } from './context.js';
 import { createAdminApp } from './admin/admin-app.js';
+import {
+  createSettlementFailureLog,
+  recordingSettlementFailures,
+} from './admin/reports/settlement-failure-log.js';
 import { createInternalApp } from './internal-api/internal-app.js';
 import { loadPayPageView } from './invoices/pay-page-view.js';
 import { createPortalEvents } from './events/portal-events.js';
@@ -81,7 +85,12 @@ export async function startPaymentPortal(
     await migrate(db, { logger });
     const registryMetrics = createMetrics('turnpike_portal_');
     const metrics = createPortalMetrics(registryMetrics);
-    const events = createPortalEvents({ logger, registry, metrics });
+    // The dashboard lists this replica's recent settlement failures (kept in memory, bounded).
+    const settlementFailures = createSettlementFailureLog(registry);
+    const events = recordingSettlementFailures(
+      createPortalEvents({ logger, registry, metrics }),
+      settlementFailures,
+    );
     const evmPool = await startAddressPool(config, { db, logger, closer });
     const chains = chainSettings(config, registry);
     const deriver = config.wallets.evm ? createXpubDeriver(config.wallets.evm.xpub) : undefined;
@@ -177,7 +186,10 @@ export async function startPaymentPortal(
       config.admin === undefined
         ? undefined
         : await listenOn(
-            createAdminApp(context, config.admin.token.reveal()),
+            createAdminApp(context, config.admin.token.reveal(), {
+              watcherHealths: [...watchers.values()].map((w) => w.health),
+              settlementFailures,
+            }),
             config.admin.listen,
             listeners,
             closer,

@@ -35,3 +35,6 @@ export { ADDRESS_BRANCH, createXpubDeriver, walletIdOf, type XpubDeriver } from 
 export { checkPortalConfig } from './start/check-config.js';
 export { getInvoice } from './invoices/get-invoice.js';
 export { createRpcClient, RpcError, type RpcClient } from './watchers/evm/rpc-client.js';
+// Refunds owed (overpayments, payments to invoices that expired unpaid): `turnpike refunds list` and `sweep plan --refunds`.
+export { listRefunds, type Refund, type RefundKind } from './refunds/list-refunds.js';
+export { lateGraceByNetwork } from './refunds/late-grace-by-network.js';

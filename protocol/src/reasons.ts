@@ -145,6 +145,13 @@ export const REASONS = {
   /** /complete without the session cookie of the browser that opened the invoice. */
   PAY_SESSION_INVALID: 'pay_session_invalid',
   DEV_PAY_UNAVAILABLE: 'dev_pay_unavailable',
+  // admin listener: reporting API and dashboard (docs/dashboard.md)
+  /** An admin API query parameter is malformed or out of range (400). */
+  ADMIN_QUERY_INVALID: 'admin_query_invalid',
+  /** The dashboard sign-in form's admin token is wrong (401). */
+  DASHBOARD_SIGN_IN_FAILED: 'dashboard_sign_in_failed',
+  /** A dashboard form was posted without its CSRF token or from another origin (403). */
+  DASHBOARD_CSRF_INVALID: 'dashboard_csrf_invalid',
 } as const;
 
 export type ReasonKey = keyof typeof REASONS;

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { getAddress, HDNodeWallet } from 'ethers';
+import { lateGraceByNetwork } from '@turnpike/payment-portal';
 import type { EvmNetwork } from '@turnpike/protocol';
 import { UsageError } from '../errors.js';
 import { parseAccount, evmAccountPath } from '../lib/account-path.js';
@@ -8,7 +9,8 @@ import { parseScanLimit } from '../lib/parse-options.js';
 import { createEvmChainReader } from '../lib/evm-chain.js';
 import { findReceiveAddresses } from '../lib/find-receive-addresses.js';
 import { mapLimit } from '@turnpike/protocol/service';
-import { planAddress } from '../lib/plan-address.js';
+import { planAddress, type OwedRefund } from '../lib/plan-address.js';
+import { refundsByAddress } from '../lib/refunds-by-address.js';
 import { loadPortalSettings } from '../lib/portal-settings.js';
 import { withReadOnlyDatabase } from '../lib/read-only-database.js';
 import { scanHandedOut, type HandedOut } from '../lib/scan-handed-out.js';
@@ -47,6 +49,8 @@ export async function sweepPlan(
     account?: number | undefined;
     scan?: boolean | undefined;
     scanLimit?: number | undefined;
+    /** Also plan the refunds owed (`turnpike refunds list`) from the addresses holding them. */
+    refunds?: boolean | undefined;
   },
 ): Promise<CommandResult> {
   let destination: string;
@@ -66,15 +70,22 @@ export async function sweepPlan(
     'The native sweep pays gas at maxFeePerGas; what the chain charges less stays on the address as dust.',
   ];
   const xpub = settings.xpub;
-  const { found, foreign, scanned } = await withReadOnlyDatabase(io, async (db) => {
+  const { found, foreign, scanned, owed } = await withReadOnlyDatabase(io, async (db) => {
     const recorded = await findReceiveAddresses(
       db,
       xpub,
       networks.map((n) => n.name),
     );
     const limit = opts.scanLimit ?? DEFAULT_SCAN_LIMIT;
-    return { ...recorded, scanned: opts.scan ? await scanHandedOut(db, xpub, limit) : undefined };
+    return {
+      ...recorded,
+      scanned: opts.scan ? await scanHandedOut(db, xpub, limit) : undefined,
+      owed: opts.refunds
+        ? await refundsByAddress(db, settings.registry, recorded.found, lateGraceByNetwork(settings.watchers))
+        : undefined,
+    };
   });
+  if (owed !== undefined) notes.push(...owed.notes);
   notes.push(...(scanned?.capped ?? []));
   for (const f of foreign)
     notes.push(`${f.network} ${f.address}: not derived from this xpub (another wallet?); not planned`);
@@ -98,7 +109,13 @@ export async function sweepPlan(
       );
     const fees = await chain.fees();
     const planned = await mapLimit(here, RPC_CONCURRENCY, (entry) =>
-      planAddress(chain, network, entry, { destination, accountPath, fees }),
+      planAddress(chain, network, entry, {
+        destination,
+        accountPath,
+        fees,
+        refunds: owed?.byAddress.get(`${network.name}:${entry.address}`) ?? ([] as OwedRefund[]),
+        notes,
+      }),
     );
     for (const p of planned) if (p !== null) addresses.push(p);
   }
@@ -113,8 +130,9 @@ export async function sweepPlan(
   };
   const file = resolve(opts.out);
   await writeNewFile(file, `${toJson(plan)}\n`, 0o644);
+  const refundCount = addresses.reduce((n, a) => n + a.transactions.filter((t) => t.refund).length, 0);
   const text = [
-    `wrote ${file}: ${addresses.length} funded address(es), ${addresses.reduce((n, a) => n + a.transactions.length, 0)} transaction(s) to sign`,
+    `wrote ${file}: ${addresses.length} funded address(es), ${addresses.reduce((n, a) => n + a.transactions.length, 0)} transaction(s) to sign${opts.refunds ? `, ${refundCount} of them refunds` : ''}`,
     renderTable(
       ['NETWORK', 'ADDRESS', 'PATH', 'BALANCES', 'NEEDS GAS'],
       addresses.map((a) => [
@@ -140,6 +158,7 @@ export function registerSweepPlan(parent: Command, ctx: CommandContext): void {
     .requiredOption('--out <file>', 'plan file to write (must not exist)')
     .option('--account <n>', "the xpub's BIP-44 account, when the xpub does not say it", parseAccount)
     .option('--scan', 'also check every address ever handed out (below the index cursors), recorded or not')
+    .option('--refunds', 'first send the refunds owed (turnpike refunds list) back to their payers')
     .option(
       '--scan-limit <n>',
       'with --scan, at most this many newest indexes per branch',
@@ -155,6 +174,7 @@ export function registerSweepPlan(parent: Command, ctx: CommandContext): void {
           account?: number;
           scan?: boolean;
           scanLimit: number;
+          refunds?: boolean;
         }) => sweepPlan(ctx.io, opts),
       ),
     );

@@ -20,17 +20,19 @@ import type { CliIo } from '../io.js';
  * rather than trusted as given: a tampered `to`, `value` or `data` is refused, not signed.
  */
 function checkTransaction(where: string, tx: PlannedTransaction, destination: string, chainId: number): void {
+  // A refund goes back to its payer (shown in the output for review); everything else to the destination.
+  const recipient = tx.refund === undefined ? destination : getAddress(tx.refund.to);
   const expected =
     tx.kind === 'native'
-      ? { to: destination, value: tx.amountAtomic, data: '0x' }
-      : { to: getAddress(tx.asset), value: '0', data: transferData(destination, BigInt(tx.amountAtomic)) };
+      ? { to: recipient, value: tx.amountAtomic, data: '0x' }
+      : { to: getAddress(tx.asset), value: '0', data: transferData(recipient, BigInt(tx.amountAtomic)) };
   if (
     getAddress(tx.to) !== expected.to ||
     tx.value !== expected.value ||
     tx.data.toLowerCase() !== expected.data.toLowerCase()
   )
     throw new PlanMismatchError(
-      `${where}: the transaction does not send ${tx.amount} ${tx.symbol} to ${destination}`,
+      `${where}: the transaction does not send ${tx.amount} ${tx.symbol} to ${recipient}`,
     );
   if (tx.chainId !== chainId)
     throw new PlanMismatchError(`${where}: chain id ${tx.chainId} differs from the address's ${chainId}`);
@@ -94,6 +96,8 @@ export async function sweepSign(
         symbol: tx.symbol,
         amountAtomic: tx.amountAtomic,
         amount: tx.amount,
+        to: tx.refund === undefined ? destination : getAddress(tx.refund.to),
+        refund: tx.refund ?? null,
         nonce: tx.nonce,
         needsGas: entry.needsGas,
         gasShortfallWei: entry.gasShortfallWei,
@@ -113,12 +117,13 @@ export async function sweepSign(
   const text = [
     `wrote ${file}: ${signed.length} signed transaction(s), nothing sent`,
     renderTable(
-      ['NETWORK', 'FROM', 'NONCE', 'SENDS', 'NEEDS GAS', 'HASH'],
+      ['NETWORK', 'FROM', 'NONCE', 'SENDS', 'TO', 'NEEDS GAS', 'HASH'],
       signed.map((s) => [
         s.network,
         s.from,
         String(s.nonce),
         `${s.amount} ${s.symbol}`,
+        s.refund === null ? s.to : `${s.to} (refund, invoice ${s.refund.invoiceId})`,
         s.needsGas ? 'yes' : 'no',
         s.hash,
       ]),

@@ -12,7 +12,7 @@ const publicPartSchema = portalConfigSchema.pick({ networks: true, watchers: tru
 
 export interface PortalSettings {
   registry: NetworkRegistry;
-  watchers: Record<string, { rpcUrls: string[]; rpcTimeoutMs: number }>;
+  watchers: Record<string, { rpcUrls: string[]; rpcTimeoutMs: number; lateGraceMs: number }>;
   xpub: string | undefined;
 }
 

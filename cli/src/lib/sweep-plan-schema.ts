@@ -28,6 +28,17 @@ export const plannedTransactionSchema = z.strictObject({
   gasLimit: atomic,
   maxFeePerGas: atomic,
   maxPriorityFeePerGas: atomic,
+  /**
+   * Present on a refund (`sweep plan --refunds`): the amount goes to `to`, the payer, instead of the
+   * plan's destination. The signer checks the transaction against this recipient.
+   */
+  refund: z
+    .strictObject({
+      kind: z.enum(['overpaid', 'expired_unpaid']),
+      invoiceId: z.string(),
+      to: address,
+    })
+    .optional(),
 });
 
 export const plannedAddressSchema = z.strictObject({

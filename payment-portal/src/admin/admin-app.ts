@@ -2,17 +2,23 @@ import express from 'express';
 import type { PortalContext } from '../context.js';
 import { errorHandler } from '../http-errors.js';
 import { bearerCheck } from '../http/bearer-check.js';
+import { adminDeps, type AdminDeps } from './admin-deps.js';
 import { ADMIN_ROUTES } from './routes.js';
 
 /** The admin API's mount point on the admin listener; its JSON is what `turnpike` and the dashboard read. */
 export const ADMIN_API_PREFIX = '/admin/api';
 
 /**
- * The operator's listener (`listeners.admin`): the admin API under {@link ADMIN_API_PREFIX}, bearer
+ * The operator's listener (config `admin`): the admin API under {@link ADMIN_API_PREFIX}, bearer
  * secret `admin.token`, and whatever each area in {@link ADMIN_ROUTES} adds. Never on the public
  * listener: the public path serves payers, this one serves the site's owner.
  */
-export function createAdminApp(ctx: PortalContext, token: string): express.Express {
+export function createAdminApp(
+  ctx: PortalContext,
+  token: string,
+  given: Partial<AdminDeps> = {},
+): express.Express {
+  const deps = adminDeps(given);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
@@ -23,9 +29,9 @@ export function createAdminApp(ctx: PortalContext, token: string): express.Expre
     res.set('Cache-Control', 'no-store');
     next();
   });
-  for (const area of ADMIN_ROUTES) area.api?.(api, ctx);
+  for (const area of ADMIN_ROUTES) area.api?.(api, ctx, deps);
   app.use(ADMIN_API_PREFIX, api);
-  for (const area of ADMIN_ROUTES) area.pages?.(app, ctx, token);
+  for (const area of ADMIN_ROUTES) area.pages?.(app, ctx, token, deps);
   app.use(errorHandler(ctx.logger, ctx.metrics));
   return app;
 }
