@@ -50,7 +50,9 @@ export function renderRevenueChart(
       height="${h.toFixed(2)}"
       data-day="${day}"
       data-amount-atomic="${s.amountAtomic}"
-      ><title>${day}: ${showAmount(s)} (${s.payments} payments)</title></rect
+      ><title>
+        ${day}: ${showAmount(s)} (${s.payments} ${s.payments === 1 ? 'payment' : 'payments'})
+      </title></rect
     >`;
   });
   const first = days[0] ?? '';
@@ -67,7 +69,7 @@ export function renderRevenueChart(
       <span>${label}</span
       ><span
         ><span class="total" data-role="chart-total">${showAmount(total)}</span>
-        <span class="muted">in ${total.payments} payments</span></span
+        <span class="muted">in ${total.payments} ${total.payments === 1 ? 'payment' : 'payments'}</span></span
       >
     </figcaption>
     <svg
