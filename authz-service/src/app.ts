@@ -20,7 +20,12 @@ import { createAddressSource, type AddressSource } from './challenges/address-so
 import { createPayeeCache } from './challenges/payee-cache.js';
 import { pricedResources } from './discovery/priced-resources.js';
 import { wellKnownHandler } from './transports/http/well-known.js';
-import { renderDenial } from './render/render-denial.js';
+import { renderDenial, type RenderDeps } from './render/render-denial.js';
+import { createSiteAddressSources, type SiteAddressSources } from './sites/site-address-sources.js';
+import { createSiteRenderDeps } from './sites/site-render-deps.js';
+import { siteRouteTable } from './sites/site-routes.js';
+import { createSiteUpstreams } from './sites/site-upstreams.js';
+import { createSitesCache, type SitesCache } from './sites/sites-cache.js';
 import { createProbeCache, type PurgeSelector } from './requirements/probe-cache.js';
 import type { probeUpstream } from './requirements/probe.js';
 import { createRequirementResolver } from './requirements/resolve.js';
@@ -47,6 +52,8 @@ export interface AuthzServiceHandle {
   renderDenial: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
   /** The buffer of leased challenge addresses (benches warm it up before measuring). */
   challengeAddresses: AddressSource;
+  /** The sites polled from the portal (docs/sites.md). */
+  sites: SitesCache;
   purge(selector: PurgeSelector): number;
   metrics: AuthzMetrics;
   registry: Registry;
@@ -102,9 +109,23 @@ export async function startAuthzService(
     onResult: (result) => probeResults[result].inc(),
   });
   const routeTable = createRouteTable(routes);
+  const portal = createPortalClient({
+    baseUrl: config.portal.internalUrl,
+    token: config.portal.token.reveal(),
+    timeoutMs: config.portal.timeoutMs,
+  });
+  let siteAddresses: SiteAddressSources | undefined;
+  // Sites (docs/sites.md): host → site from memory, polled from the portal; the last good copy stays.
+  const sites = createSitesCache({
+    portal,
+    refreshMs: config.challenges.sitesRefreshMs,
+    logger,
+    onChange: (table) => siteAddresses?.retain(table.ids()),
+  });
+  void sites.refresh().catch(() => undefined);
   const requirements = createRequirementResolver({
-    routes: routeTable,
-    upstreams: createUpstreamMap(config.upstreams),
+    routes: siteRouteTable(routeTable, sites),
+    upstreams: createSiteUpstreams(createUpstreamMap(config.upstreams), sites),
     cache,
     registry: networks,
     unknownHosts: config.unknownHosts,
@@ -116,11 +137,6 @@ export async function startAuthzService(
     },
     ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
   });
-  const portal = createPortalClient({
-    baseUrl: config.portal.internalUrl,
-    token: config.portal.token.reveal(),
-    timeoutMs: config.portal.timeoutMs,
-  });
   // Calls that take long on the portal's side: settling (it may wait for the chain) and leasing a
   // block of challenge addresses (derivation is CPU work, slow on a loaded portal).
   const slowPortal = createPortalClient({
@@ -131,6 +147,7 @@ export async function startAuthzService(
   const decide = createDecider({
     requirements,
     tokens,
+    sites,
     timeoutMs: config.decision.timeoutMs,
     proofs: {
       redeemer: createProofRedeemer({
@@ -148,6 +165,14 @@ export async function startAuthzService(
     portal: slowPortal,
     bufferSize: config.challenges.addressBuffer,
     leaseSize: config.challenges.leaseSize,
+    waitMs: config.portal.timeoutMs,
+    logger,
+  });
+  siteAddresses = createSiteAddressSources({
+    defaultSource: addresses,
+    portal: slowPortal,
+    bufferSize: config.challenges.leaseSize,
+    leaseSize: Math.max(1, Math.floor(config.challenges.leaseSize / 2)),
     waitMs: config.portal.timeoutMs,
     logger,
   });
@@ -177,11 +202,15 @@ export async function startAuthzService(
     x402MaxTimeoutSeconds: config.x402.maxTimeoutSeconds,
     log: logger,
   };
+  const siteRenderDeps: RenderDeps = {
+    ...renderDeps,
+    forSite: createSiteRenderDeps(renderDeps, sites, siteAddresses),
+  };
   // Synchronous when the answer needs no I/O (almost always): no promise on the 402's path.
   const render = (
     decision: DenyDecision,
     req: NeutralRequest,
-  ): RenderedResponse | Promise<RenderedResponse> => renderDenial(decision, req, renderDeps);
+  ): RenderedResponse | Promise<RenderedResponse> => renderDenial(decision, req, siteRenderDeps);
 
   // Readiness only (never on the decision path): keys loaded, and the portal accepts our internal
   // token (checked at most every few seconds; an unreachable portal does not make us unready).
@@ -273,12 +302,14 @@ export async function startAuthzService(
     decide,
     renderDenial: async (decision, req) => render(decision, req),
     challengeAddresses: addresses,
+    sites,
     purge: (s) => cache.purge(s),
     metrics,
     registry,
     close() {
       closing ??= (async () => {
         payee.stop();
+        sites.stop();
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 2_000);

@@ -145,6 +145,21 @@ export const REASONS = {
   /** /complete without the session cookie of the browser that opened the invoice. */
   PAY_SESSION_INVALID: 'pay_session_invalid',
   DEV_PAY_UNAVAILABLE: 'dev_pay_unavailable',
+  // sites (docs/sites.md)
+  /** A token issued for another site (its `site` claim; none = `default`) than the one owning the host. */
+  TOKEN_SITE_MISMATCH: 'token_site_mismatch',
+  /** A site definition fails its schema (admin API, `turnpike sites`). */
+  SITE_INVALID: 'site_invalid',
+  /** No site with that id. */
+  SITE_NOT_FOUND: 'site_not_found',
+  /** A site with that id already exists. */
+  SITE_EXISTS: 'site_exists',
+  /** A host pattern overlaps one of another enabled site. */
+  SITE_HOSTS_OVERLAP: 'site_hosts_overlap',
+  /** The config-file site `default` is changed in the portal's config, not through the admin API. */
+  SITE_DEFAULT_READ_ONLY: 'site_default_read_only',
+  /** A proof names a challenge sealed for another site than the one owning the host (or a site gone). */
+  PAYMENT_SITE_MISMATCH: 'payment_site_mismatch',
 } as const;
 
 export type ReasonKey = keyof typeof REASONS;
