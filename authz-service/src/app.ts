@@ -114,13 +114,14 @@ export async function startAuthzService(
     token: config.portal.token.reveal(),
     timeoutMs: config.portal.timeoutMs,
   });
-  let siteAddresses: SiteAddressSources | undefined;
+  // Made below, with the portal client that leases; a sites change before then has nothing to drop.
+  const siteAddresses: { current?: SiteAddressSources } = {};
   // Sites (docs/sites.md): host → site from memory, polled from the portal; the last good copy stays.
   const sites = createSitesCache({
     portal,
     refreshMs: config.challenges.sitesRefreshMs,
     logger,
-    onChange: (table) => siteAddresses?.retain(table.ids()),
+    onChange: (table) => siteAddresses.current?.retain(table.ids()),
   });
   void sites.refresh().catch(() => undefined);
   const requirements = createRequirementResolver({
@@ -168,7 +169,7 @@ export async function startAuthzService(
     waitMs: config.portal.timeoutMs,
     logger,
   });
-  siteAddresses = createSiteAddressSources({
+  siteAddresses.current = createSiteAddressSources({
     defaultSource: addresses,
     portal: slowPortal,
     bufferSize: config.challenges.leaseSize,
@@ -204,7 +205,7 @@ export async function startAuthzService(
   };
   const siteRenderDeps: RenderDeps = {
     ...renderDeps,
-    forSite: createSiteRenderDeps(renderDeps, sites, siteAddresses),
+    forSite: createSiteRenderDeps(renderDeps, sites, siteAddresses.current),
   };
   // Synchronous when the answer needs no I/O (almost always): no promise on the 402's path.
   const render = (

@@ -13,6 +13,7 @@ import { createInvoiceHub } from './public/invoice-hub.js';
 import { createPublicApp } from './public/public-app.js';
 import { createXpubDeriver } from './addresses/xpub-deriver.js';
 import { describePayee } from './challenges/payee.js';
+import { startSiteRegistry } from './sites/site-registry.js';
 import { startAddressPool } from './start/address-pool.js';
 import { checkPortalConfig } from './start/check-config.js';
 import { createCloser } from './start/closer.js';
@@ -94,6 +95,27 @@ export async function startPaymentPortal(
     };
     const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
     closer.add(async () => hub.close());
+    const payeeSettings = {
+      txProofs: config.proofs.tx.enabled,
+      x402: config.proofs.x402?.enabled === true,
+      solanaFeePayer: solanaFeePayer?.address,
+      challengeTtlSeconds: config.invoice.expiryMinutes * 60,
+    };
+    const payee = describePayee(
+      { ...payeeSettings, solanaWallet: config.wallets.solana?.address },
+      { registry, rpcUrls: chains.rpcUrls, deriver },
+    );
+    const sites = await startSiteRegistry({
+      db,
+      registry,
+      defaultSite: { deriver, evmPool, solanaWallet: config.wallets.solana?.address, payee },
+      payeeSettings,
+      rpcUrls: chains.rpcUrls,
+      pool: { lowWater: config.wallets.evm?.poolLowWater ?? 50, batch: config.wallets.evm?.poolBatch ?? 200 },
+      pollMs: config.sites.pollMs,
+      logger,
+    });
+    closer.add(() => sites.stop());
     const context: PortalContext = {
       config,
       db,
@@ -101,16 +123,7 @@ export async function startPaymentPortal(
       keys,
       sealKeys: deriveSealKeys(config.listeners.internalToken.reveal()),
       deriver,
-      payee: describePayee(
-        {
-          txProofs: config.proofs.tx.enabled,
-          x402: config.proofs.x402?.enabled === true,
-          solanaWallet: config.wallets.solana?.address,
-          solanaFeePayer: solanaFeePayer?.address,
-          challengeTtlSeconds: config.invoice.expiryMinutes * 60,
-        },
-        { registry, rpcUrls: chains.rpcUrls, deriver },
-      ),
+      payee,
       evmPool,
       invoiceDeps: {
         db,
@@ -128,6 +141,7 @@ export async function startPaymentPortal(
       metrics,
       events,
       registryMetrics,
+      sites,
     };
     const replicaId = opts.replicaId ?? randomUUID();
     const watchers = startWatchers({

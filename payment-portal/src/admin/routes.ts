@@ -1,5 +1,6 @@
 import type express from 'express';
 import type { PortalContext } from '../context.js';
+import { siteRoutes } from './sites/site-routes.js';
 import { statusRoutes } from './status-routes.js';
 
 /**
@@ -13,4 +14,4 @@ export interface AdminArea {
 }
 
 /** Every area served on the admin listener, one line each. */
-export const ADMIN_ROUTES: readonly AdminArea[] = [statusRoutes];
+export const ADMIN_ROUTES: readonly AdminArea[] = [statusRoutes, siteRoutes];
