@@ -19,26 +19,44 @@ const httpsOrPath = z
   .max(2048)
   .regex(/^(https:\/\/[^\s"'<>]+|\/[^\s"'<>]*)$/, 'an https:// URL or an absolute path');
 
-/** What an operator may set on a site (admin API `POST`; every field but `id` and `hosts` optional). */
-export const siteInputSchema = z.strictObject({
-  id: z.string().regex(SITE_ID_PATTERN, 'lower-case letters, digits and "-", at most 63, not starting with "-"'),
+const walletsSchema = z.strictObject({
+  /** Account-level EVM extended public key (watch-only). */
+  evm: z
+    .strictObject({ xpub: z.string().regex(/^[xt]pub[1-9A-HJ-NP-Za-km-z]{100,120}$/, 'an xpub') })
+    .optional(),
+  /** The owner's Solana wallet (base58 public key). */
+  solana: z
+    .strictObject({ address: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 public key') })
+    .optional(),
+});
+
+const brandingSchema = z.strictObject({
+  name: z.string().min(1).max(120).optional(),
+  logoUrl: httpsOrPath.optional(),
+  colors: z.strictObject({ accent: colour.optional(), background: colour.optional() }).optional(),
+  /** Pay-page defaults when a declaration has no `customization`. */
+  customization: z
+    .strictObject({ css: httpsOrPath.optional(), js: httpsOrPath.optional(), image: httpsOrPath.optional() })
+    .optional(),
+});
+
+const limitsSchema = z.strictObject({
+  invoicesPerMinutePerIp: z.number().int().min(1).max(100_000).optional(),
+});
+
+/** Every field of a site but its id, without defaults (a patch must not reset what it leaves out). */
+const siteFields = {
   hosts: z
     .array(z.string().regex(SITE_HOST_PATTERN, 'a lower-case host, *.host, optionally :port'))
     .min(1)
     .max(64)
     .refine((h) => new Set(h).size === h.length, 'host patterns must be unique'),
   /** Where the authorizer probes the site's declarations (`x-402-request`); absent = its own `upstreams`. */
-  upstream: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-  wallets: z
-    .strictObject({
-      /** Account-level EVM extended public key (watch-only). */
-      evm: z.strictObject({ xpub: z.string().regex(/^[xt]pub[1-9A-HJ-NP-Za-km-z]{100,120}$/, 'an xpub') }).optional(),
-      /** The owner's Solana wallet (base58 public key). */
-      solana: z
-        .strictObject({ address: z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,44}$/, 'a base58 public key') })
-        .optional(),
-    })
-    .default({}),
+  upstream: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .optional(),
+  wallets: walletsSchema,
   /** Allow-list of networks and asset symbols this site's 402s offer (absent: whatever is declared). */
   accept: z
     .strictObject({
@@ -46,17 +64,7 @@ export const siteInputSchema = z.strictObject({
       assets: z.array(z.string().min(1).max(32)).min(1).max(64).optional(),
     })
     .optional(),
-  branding: z
-    .strictObject({
-      name: z.string().min(1).max(120).optional(),
-      logoUrl: httpsOrPath.optional(),
-      colors: z.strictObject({ accent: colour.optional(), background: colour.optional() }).optional(),
-      /** Pay-page defaults when a declaration has no `customization`. */
-      customization: z
-        .strictObject({ css: httpsOrPath.optional(), js: httpsOrPath.optional(), image: httpsOrPath.optional() })
-        .optional(),
-    })
-    .default({}),
+  branding: brandingSchema,
   /** Token lifetime of this site's declarations without `exp`. */
   tokenLifetimeMs: z
     .number()
@@ -64,14 +72,24 @@ export const siteInputSchema = z.strictObject({
     .min(1_000)
     .max(366 * 24 * 3600 * 1000)
     .optional(),
-  limits: z
-    .strictObject({ invoicesPerMinutePerIp: z.number().int().min(1).max(100_000).optional() })
-    .default({}),
+  limits: limitsSchema,
+  enabled: z.boolean(),
+};
+
+/** What an operator may set on a site (admin API `POST`; every field but `id` and `hosts` optional). */
+export const siteInputSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(SITE_ID_PATTERN, 'lower-case letters, digits and "-", at most 63, not starting with "-"'),
+  ...siteFields,
+  wallets: walletsSchema.default({}),
+  branding: brandingSchema.default({}),
+  limits: limitsSchema.default({}),
   enabled: z.boolean().default(true),
 });
 
-/** `PATCH`: any field but `id`; the result is validated whole again. */
-export const sitePatchSchema = siteInputSchema.omit({ id: true }).partial().strict();
+/** `PATCH`: any field but `id`, nothing defaulted; the merged result is validated whole again. */
+export const sitePatchSchema = z.strictObject(siteFields).partial();
 
 /** A site as stored and as the admin API returns it. */
 export const siteSchema = siteInputSchema.extend({
