@@ -7,6 +7,10 @@ import { registerKeysNew } from './commands/keys-new.js';
 import { registerKeysRotate } from './commands/keys-rotate.js';
 import { registerPaymentsList } from './commands/payments-list.js';
 import { registerRevenue } from './commands/revenue.js';
+import { registerSitesAdd } from './commands/sites-add.js';
+import { registerSitesDisable } from './commands/sites-disable.js';
+import { registerSitesList } from './commands/sites-list.js';
+import { registerSitesUpdate } from './commands/sites-update.js';
 import { registerSweepPlan } from './commands/sweep-plan.js';
 import { registerSweepSign } from './commands/sweep-sign.js';
 import { registerWalletXpub } from './commands/wallet-xpub.js';
@@ -30,7 +34,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   let result: CommandResult | undefined;
   let failure: unknown;
   const program = new Command('turnpike')
-    .description("Turnpike's operator tool: keys, wallet, config, invoices, revenue, sweeps, doctor")
+    .description("Turnpike's operator tool: keys, wallet, config, invoices, revenue, sites, sweeps, doctor")
     .version(CLI_VERSION)
     .option('--json', 'print machine-readable JSON on stdout')
     .exitOverride()
@@ -61,6 +65,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     ctx,
   );
   registerRevenue(program, ctx);
+  const sites = program.command('sites').description("the sites (tenants), over the portal's admin API");
+  registerSitesList(sites, ctx);
+  registerSitesAdd(sites, ctx);
+  registerSitesUpdate(sites, ctx);
+  registerSitesDisable(sites, ctx);
   const sweep = program.command('sweep').description('move received funds to your own wallet');
   registerSweepPlan(sweep, ctx);
   registerSweepSign(sweep, ctx);
