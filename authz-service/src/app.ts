@@ -23,6 +23,7 @@ import { wellKnownHandler } from './transports/http/well-known.js';
 import { renderDenial, type RenderDeps } from './render/render-denial.js';
 import { createSiteAddressSources, type SiteAddressSources } from './sites/site-address-sources.js';
 import { createSiteRenderDeps } from './sites/site-render-deps.js';
+import { siteRequirements } from './sites/site-requirements.js';
 import { siteRouteTable } from './sites/site-routes.js';
 import { createSiteUpstreams } from './sites/site-upstreams.js';
 import { createSitesCache, type SitesCache } from './sites/sites-cache.js';
@@ -124,20 +125,24 @@ export async function startAuthzService(
     onChange: (table) => siteAddresses.current?.retain(table.ids()),
   });
   void sites.refresh().catch(() => undefined);
-  const requirements = createRequirementResolver({
-    routes: siteRouteTable(routeTable, sites),
-    upstreams: createSiteUpstreams(createUpstreamMap(config.upstreams), sites),
-    cache,
-    registry: networks,
-    unknownHosts: config.unknownHosts,
-    defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
-    probe: {
-      timeoutMs: config.probe.timeoutMs,
-      maxBodyBytes: config.probe.maxBodyBytes,
-      metaFromHtml: config.probe.metaFromHtml,
-    },
-    ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
-  });
+  const requirements = siteRequirements(
+    createRequirementResolver({
+      routes: siteRouteTable(routeTable, sites),
+      upstreams: createSiteUpstreams(createUpstreamMap(config.upstreams), sites),
+      cache,
+      registry: networks,
+      unknownHosts: config.unknownHosts,
+      defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
+      tokenLifetimeMsFor: (host) => sites.current().siteOf(host).tokenLifetimeMs,
+      probe: {
+        timeoutMs: config.probe.timeoutMs,
+        maxBodyBytes: config.probe.maxBodyBytes,
+        metaFromHtml: config.probe.metaFromHtml,
+      },
+      ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
+    }),
+    sites,
+  );
   // Calls that take long on the portal's side: settling (it may wait for the chain) and leasing a
   // block of challenge addresses (derivation is CPU work, slow on a loaded portal).
   const slowPortal = createPortalClient({

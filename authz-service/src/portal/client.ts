@@ -183,7 +183,8 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
       ),
     async sites(version) {
       // An unchanged list costs a 304 without a body: the poll every few seconds is nearly free.
-      const headers: Record<string, string> = version === undefined ? {} : { 'if-none-match': `"${version}"` };
+      const headers: Record<string, string> =
+        version === undefined ? {} : { 'if-none-match': `"${version}"` };
       try {
         return await call('GET', PORTAL_API_PATHS.sites, undefined, sitesResponseSchema, [], headers);
       } catch (err) {

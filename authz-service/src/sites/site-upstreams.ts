@@ -7,11 +7,15 @@ import type { SitesCache } from './sites-cache.js';
  * configured `upstreams` (the config-file site's). A site added through the admin API is probed
  * without a restart, and a site's declarations only ever come from its own upstream.
  */
-export function createSiteUpstreams(configured: UpstreamMap, sites: Pick<SitesCache, 'current'>): UpstreamMap {
+export function createSiteUpstreams(
+  configured: UpstreamMap,
+  sites: Pick<SitesCache, 'current'>,
+): UpstreamMap {
   return {
     lookup(host) {
       const site = sites.current().siteOf(host);
-      if (site.id !== DEFAULT_SITE_ID && site.upstream !== undefined) return site.upstream.replace(/\/+$/, '');
+      if (site.id !== DEFAULT_SITE_ID && site.upstream !== undefined)
+        return site.upstream.replace(/\/+$/, '');
       return configured.lookup(host);
     },
   };
