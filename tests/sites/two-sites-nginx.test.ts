@@ -8,7 +8,7 @@
  * authorizers within seconds, without a restart.
  */
 import { HDNodeWallet } from 'ethers';
-import type { AxiosInstance } from 'axios';
+import type { AxiosInstance, AxiosResponse } from 'axios';
 import { startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { createXpubDeriver, walletIdOf } from '@turnpike/payment-portal';
 import { REASONS } from '@turnpike/protocol';
@@ -78,6 +78,8 @@ const gateways = () => [stack.baseUrl, `http://127.0.0.1:${gateway2.port}`];
 function client(baseUrl: string, host: string): AxiosInstance {
   const c = zelfProofClient(baseUrl);
   c.defaults.headers.common['host'] = host;
+  // A redirect is an answer here, never followed (the test hosts do not resolve).
+  c.defaults.maxRedirects = 0;
   return c;
 }
 
@@ -89,12 +91,14 @@ const io = (): CliIo => ({
 });
 const admin = (replica: number) => ({ adminUrl: stack.portals[replica]!.adminUrl! });
 
-async function until(what: string, check: () => Promise<boolean>): Promise<number> {
+/** Polls `check` (true = done; else what it saw) until done, failing after PROPAGATION_LIMIT_MS. */
+async function until(what: string, check: () => Promise<true | string>): Promise<number> {
   const started = Date.now();
   for (;;) {
-    if (await check()) return Date.now() - started;
+    const seen = await check();
+    if (seen === true) return Date.now() - started;
     if (Date.now() - started > PROPAGATION_LIMIT_MS)
-      throw new Error(`not within ${PROPAGATION_LIMIT_MS} ms: ${what}`);
+      throw new Error(`not within ${PROPAGATION_LIMIT_MS} ms: ${what} (last seen: ${seen})`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -131,6 +135,13 @@ async function challengeWallet(payTo: string): Promise<{ wallet_id: string; deri
   return r.rows[0]!;
 }
 
+/** true when `res` has `status`, else a short description of what came back. */
+function seen(res: AxiosResponse, status: number): true | string {
+  if (res.status === status) return true;
+  const reason = (res.data as { reason?: string } | undefined)?.reason;
+  return `${res.status} ${reason ?? ''} ${res.headers.location ?? ''}`.trim();
+}
+
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
 let tokenA: string;
@@ -147,9 +158,8 @@ test('a site added through the admin API is served by both authorizers within se
     name: 'Shop B',
   });
   for (const base of gateways())
-    await until(
-      `${base} answers 402 for ${HOST_B}`,
-      async () => (await client(base, HOST_B).get('/premium/b')).status === 402,
+    await until(`${base} answers 402 for ${HOST_B}`, async () =>
+      seen(await client(base, HOST_B).get('/premium/b'), 402),
     );
   const listed = (await sitesList(io(), admin(0))).data as { sites: Array<{ id: string }> };
   expect(listed.sites.map((s) => s.id)).toEqual(['default', 'shop-b']);
@@ -204,12 +214,26 @@ test("a token never opens another site's host, even with the same aud and resour
   for (const base of gateways())
     await until(`${base} refuses token A on ${HOST_A}`, async () => {
       const res = await client(base, HOST_A).get('/premium/a', bearer(tokenA));
-      return res.status === 402 && (res.data as { reason?: string }).reason === REASONS.TOKEN_SITE_MISMATCH;
+      return (res.data as { reason?: string }).reason === REASONS.TOKEN_SITE_MISMATCH
+        ? seen(res, 402)
+        : seen(res, -1);
     });
   // Disabled again: the host is default's once more, and the token opens it.
   await sitesDisable(io(), 'shop-c', admin(1));
   for (const base of gateways())
     await until(`${base} lets token A in again`, async () => {
-      return (await client(base, HOST_A).get('/premium/a', bearer(tokenA))).status === 200;
+      return seen(await client(base, HOST_A).get('/premium/a', bearer(tokenA)), 200);
     });
+});
+
+test('with every portal replica down, both authorizers keep the sites they had: tokens still open only their own site', async () => {
+  for (const portal of stack.portals) await portal.close();
+  // Several failed polls later (250 ms each), the last good copy is still the one in use.
+  await new Promise((r) => setTimeout(r, 1_500));
+  for (const base of gateways()) {
+    expect((await client(base, HOST_B).get('/premium/b', bearer(tokenB))).status).toBe(200);
+    expect((await client(base, HOST_A).get('/premium/a', bearer(tokenA))).status).toBe(200);
+    const crossed = await client(base, HOST_B).get('/premium/b', bearer(tokenA));
+    expect(crossed.status).not.toBe(200);
+  }
 });
