@@ -20,7 +20,13 @@ import type { CliIo } from '../../cli/src/io.js';
 import { DEV_RECEIVE_XPUB } from '../../deploy/dev/portal-config.js';
 import { DEV_MNEMONIC } from '../support/anvil.js';
 import { startGateway, type RunningGateway } from '../support/gateways.js';
-import { PAY_NETWORK, startPaymentStack, USDC_PRICE_ATOMIC, type PaymentStack } from '../support/payments.js';
+import {
+  PAY_NETWORK,
+  PRICE,
+  startPaymentStack,
+  USDC_PRICE_ATOMIC,
+  type PaymentStack,
+} from '../support/payments.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { waitForReady } from '../support/wait-for-402.js';
 import {
@@ -53,7 +59,22 @@ beforeAll(async () => {
     admin: true,
     upstreamHosts: [HOST_A],
     portalConfig: { sites: { pollMs: 250 } },
-    authz: { challenges: { sitesRefreshMs: 250 } },
+    authz: {
+      challenges: { sitesRefreshMs: 250 },
+      // A static route of the config file (the default site's) naming shop-b.test: it prices that
+      // host only while no other site owns it.
+      routes: [
+        {
+          name: 'config-route-on-b',
+          hosts: [HOST_B],
+          paths: ['/premium/**'],
+          request: {
+            ...PRICE,
+            payment: { requests: [{ network: PAY_NETWORK, amount: '0.05', asset: 'USDC' }] },
+          },
+        },
+      ],
+    },
   });
   authz2 = await startAuthzService(stack.authzConfig, {
     logger: createLogger({ name: 'authz-sites-2', level: 'silent' }),
@@ -147,8 +168,11 @@ const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}`
 let tokenA: string;
 let tokenB: string;
 
-test('a site added through the admin API is served by both authorizers within seconds, without a restart', async () => {
-  for (const base of gateways()) expect((await client(base, HOST_B).get('/premium/b')).status).toBe(403);
+test("a site added through the admin API is served by both authorizers within seconds, without a restart; the config's static routes no longer price its host", async () => {
+  const usdcAtomic = async (base: string) =>
+    offerFor(refusalOf(await client(base, HOST_B).get('/premium/b')).details, PAY_NETWORK, 'USDC').atomic;
+  // Before: the config's static route prices shop-b.test.
+  for (const base of gateways()) expect(await usdcAtomic(base)).toBe('50000');
   // Added on the second portal replica; the authorizers poll the first (and the second, in turn).
   await sitesAdd(io(), 'shop-b', {
     ...admin(1),
@@ -158,9 +182,10 @@ test('a site added through the admin API is served by both authorizers within se
     name: 'Shop B',
   });
   for (const base of gateways())
-    await until(`${base} answers 402 for ${HOST_B}`, async () =>
-      seen(await client(base, HOST_B).get('/premium/b'), 402),
-    );
+    await until(`${base} prices ${HOST_B} by shop-b's own upstream`, async () => {
+      const atomic = await usdcAtomic(base);
+      return atomic === USDC_PRICE_ATOMIC.toString() ? true : `USDC ${atomic}`;
+    });
   const listed = (await sitesList(io(), admin(0))).data as { sites: Array<{ id: string }> };
   expect(listed.sites.map((s) => s.id)).toEqual(['default', 'shop-b']);
 });
