@@ -13,6 +13,7 @@ import { createInvoiceHub } from './public/invoice-hub.js';
 import { createPublicApp } from './public/public-app.js';
 import { createXpubDeriver } from './addresses/xpub-deriver.js';
 import { describePayee } from './challenges/payee.js';
+import { brandingView } from './sites/branding-view.js';
 import { startSiteRegistry } from './sites/site-registry.js';
 import { startAddressPool } from './start/address-pool.js';
 import { checkPortalConfig } from './start/check-config.js';
@@ -86,15 +87,6 @@ export async function startPaymentPortal(
     const evmPool = await startAddressPool(config, { db, logger, closer });
     const chains = chainSettings(config, registry);
     const deriver = config.wallets.evm ? createXpubDeriver(config.wallets.evm.xpub) : undefined;
-    const view = {
-      registry,
-      prefix: config.publicPathPrefix,
-      confirmations: chains.confirmations,
-      devPay: config.dev.payFromAccount !== undefined,
-      devChainId: config.dev.chainId,
-    };
-    const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
-    closer.add(async () => hub.close());
     const payeeSettings = {
       txProofs: config.proofs.tx.enabled,
       x402: config.proofs.x402?.enabled === true,
@@ -116,6 +108,16 @@ export async function startPaymentPortal(
       logger,
     });
     closer.add(() => sites.stop());
+    const view = {
+      registry,
+      prefix: config.publicPathPrefix,
+      confirmations: chains.confirmations,
+      devPay: config.dev.payFromAccount !== undefined,
+      devChainId: config.dev.chainId,
+      brandingOf: (siteId: string) => brandingView(sites.byId(siteId)?.definition?.branding),
+    };
+    const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
+    closer.add(async () => hub.close());
     const context: PortalContext = {
       config,
       db,

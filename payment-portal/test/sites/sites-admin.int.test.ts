@@ -234,4 +234,59 @@ describe("a site's money goes to its own wallet", () => {
     for (const r of of(defaultInvoice))
       expect(r).toMatchObject({ site_id: 'default', wallet_id: walletIdOf(DEV_XPUB) });
   });
+
+  test("the pay page of a site's invoice shows its branding, under a CSP that admits its logo's origin only", async () => {
+    const created = await a.admin('/sites', {
+      body: {
+        id: 'branded',
+        hosts: ['branded.example'],
+        wallets: { evm: { xpub: XPUB_B } },
+        branding: {
+          name: 'Branded <Shop>',
+          logoUrl: 'https://cdn.branded.example/logo.png',
+          colors: { accent: '#0a0', background: '#fafafa' },
+          customization: { css: 'https://cdn.branded.example/pay.css' },
+        },
+      },
+    });
+    expect(created.status).toBe(201);
+    const ref = a.payLink({
+      host: 'branded.example',
+      scheme: 'https',
+      resource: '/premium',
+      originalUri: '/premium',
+      request: a.wire(),
+    });
+    const opened = await fetch(`${a.portal.publicUrl}/_402/pay?ref=${ref}`, { redirect: 'manual' });
+    const page = await fetch(`${a.portal.publicUrl}${opened.headers.get('location')}`, {
+      headers: { accept: 'text/html' },
+    });
+    const html = await page.text();
+    expect(html).toContain('<span class="tp-site">Branded &lt;Shop&gt;</span>');
+    expect(html).toContain(
+      '<img class="tp-logo" src="https://cdn.branded.example/logo.png" alt="Branded &lt;Shop&gt;">',
+    );
+    expect(html).toMatch(/<style nonce="[^"]+">:root\{--tp-accent:#0a0;--tp-bg:#fafafa\}<\/style>/);
+    // The site's default customization, since the declaration has none.
+    expect(html).toContain('<link rel="stylesheet" href="https://cdn.branded.example/pay.css">');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/img-src 'self' data: https:\/\/cdn\.branded\.example(;|$)/);
+    // A default-site invoice has none of it.
+    const plain = a.payLink({
+      host: 'plain.example',
+      scheme: 'https',
+      resource: '/premium',
+      originalUri: '/premium',
+      request: a.wire(),
+    });
+    const plainOpened = await fetch(`${a.portal.publicUrl}/_402/pay?ref=${plain}`, { redirect: 'manual' });
+    const plainView = (await (
+      await fetch(`${a.portal.publicUrl}${plainOpened.headers.get('location')}`, {
+        headers: { accept: 'application/json' },
+      })
+    ).json()) as {
+      branding?: unknown;
+    };
+    expect(plainView.branding).toBeUndefined();
+  });
 });

@@ -43,4 +43,10 @@ export {
   type AuthzSite,
   type SitesResponse,
 } from './site-schema.js';
-export { siteHostMatches, siteHostsOverlap, firstOverlap, createSiteIndex, type SiteIndex } from './site-hosts.js';
+export {
+  siteHostMatches,
+  siteHostsOverlap,
+  firstOverlap,
+  createSiteIndex,
+  type SiteIndex,
+} from './site-hosts.js';

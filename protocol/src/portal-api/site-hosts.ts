@@ -52,7 +52,8 @@ export function firstOverlap(
   mine: readonly string[],
   theirs: readonly string[],
 ): { pattern: string; other: string } | undefined {
-  for (const pattern of mine) for (const other of theirs) if (siteHostsOverlap(pattern, other)) return { pattern, other };
+  for (const pattern of mine)
+    for (const other of theirs) if (siteHostsOverlap(pattern, other)) return { pattern, other };
   return undefined;
 }
 

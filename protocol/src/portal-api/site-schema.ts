@@ -14,10 +14,10 @@ export const SITE_HOST_PATTERN =
   /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*(:[0-9]{1,5})?$/;
 
 const colour = z.string().regex(/^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/, 'a #rgb or #rrggbb colour');
-const httpsOrPath = z
+const httpsUrl = z
   .string()
   .max(2048)
-  .regex(/^(https:\/\/[^\s"'<>]+|\/[^\s"'<>]*)$/, 'an https:// URL or an absolute path');
+  .regex(/^https:\/\/[^\s"'<>]+$/, 'an https:// URL');
 
 const walletsSchema = z.strictObject({
   /** Account-level EVM extended public key (watch-only). */
@@ -32,11 +32,11 @@ const walletsSchema = z.strictObject({
 
 const brandingSchema = z.strictObject({
   name: z.string().min(1).max(120).optional(),
-  logoUrl: httpsOrPath.optional(),
+  logoUrl: httpsUrl.optional(),
   colors: z.strictObject({ accent: colour.optional(), background: colour.optional() }).optional(),
   /** Pay-page defaults when a declaration has no `customization`. */
   customization: z
-    .strictObject({ css: httpsOrPath.optional(), js: httpsOrPath.optional(), image: httpsOrPath.optional() })
+    .strictObject({ css: httpsUrl.optional(), js: httpsUrl.optional(), image: httpsUrl.optional() })
     .optional(),
 });
 
