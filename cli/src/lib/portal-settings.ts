@@ -8,7 +8,12 @@ import { InputError } from '../errors.js';
  * schema pieces, without resolving its secrets: reading revenue or planning a sweep needs neither
  * the signing key nor the internal token, so those need not be in this shell's environment.
  */
-const publicPartSchema = portalConfigSchema.pick({ networks: true, watchers: true, wallets: true }).loose();
+// zod 4 refuses .pick() on an object with refinements (the portal schema checks listeners.admin
+// against admin.token): pick from a copy without them (none concerns these keys).
+const publicPartSchema = portalConfigSchema
+  .clone({ ...portalConfigSchema.def, checks: [] })
+  .pick({ networks: true, watchers: true, wallets: true })
+  .loose();
 
 export interface PortalSettings {
   registry: NetworkRegistry;
