@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { deriveSealKeys } from '@turnpike/protocol';
+import { DEFAULT_SITE_ID, deriveSealKeys } from '@turnpike/protocol';
 import {
   createLogger,
   createMetrics,
@@ -250,10 +250,14 @@ export async function startAuthzService(
       list: (scheme, host) =>
         pricedResources(
           {
-            routes: routeTable,
+            // A host's own site: its routes (none for a stored site) and its payee.
+            routes: siteRouteTable(routeTable, sites),
             cache,
             registry: networks,
-            payee: () => payee.current(),
+            payee: () => {
+              const site = sites.current().siteOf(host);
+              return site.id === DEFAULT_SITE_ID ? payee.current() : site.payee;
+            },
             maxTimeoutSeconds: config.x402.maxTimeoutSeconds,
           },
           scheme,
