@@ -7,7 +7,9 @@
  * aud and resource are equal), revenue is counted per site, and the new site is served by both
  * authorizers within seconds, without a restart.
  */
-import { HDNodeWallet } from 'ethers';
+import { getAddress, HDNodeWallet } from 'ethers';
+import { decodeJwt } from 'jose';
+import { privateKeyToAccount } from 'viem/accounts';
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
 import { createXpubDeriver, walletIdOf } from '@turnpike/payment-portal';
@@ -37,6 +39,7 @@ import {
   retryWithProof,
   zelfProofClient,
 } from '../payments/zelfproof-client.js';
+import { firstRequirement, paymentSignature } from '../payments/x402-payload.js';
 
 /** Site b's wallet: the dev mnemonic's account m/44'/60'/2' (the default site's is 1'). */
 const XPUB_B = HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, "m/44'/60'/2'").neuter().extendedKey;
@@ -222,6 +225,32 @@ test('each token opens only its own site, through either authorizer', async () =
   }
 });
 
+test("x402 on a site pays that site's own x402 address; an authorization paying another site's is refused", async () => {
+  const c = client(stack.baseUrl, HOST_B);
+  const first = await c.get('/premium/x402');
+  expect(first.status).toBe(402);
+  const accepted = firstRequirement(first.headers['payment-required'] as string);
+  const siteB = createXpubDeriver(XPUB_B).address([2, 0]);
+  expect(accepted.payTo.toLowerCase()).toBe(siteB);
+  const signer = privateKeyToAccount(stack.payers[2]!.privateKey);
+
+  // Signed to the default site's x402 address, presented on shop-b's host: not shop-b's money.
+  const elsewhere = getAddress(createXpubDeriver(DEV_RECEIVE_XPUB).address([2, 0])) as `0x${string}`;
+  const wrong = await c.get('/premium/x402', {
+    headers: { 'payment-signature': await paymentSignature(signer, { ...accepted, payTo: elsewhere }) },
+  });
+  expect(wrong.status).not.toBe(200);
+  expect(wrong.headers['x-402-reason']).toBe(REASONS.X402_RECIPIENT_MISMATCH);
+
+  const before = await stack.usdc.balanceOf(siteB);
+  const paid = await c.get('/premium/x402', {
+    headers: { 'payment-signature': await paymentSignature(signer, accepted) },
+  });
+  expect(paid.status).toBe(200);
+  expect((await stack.usdc.balanceOf(siteB)) - before).toBe(USDC_PRICE_ATOMIC);
+  expect(decodeJwt(paid.headers['x-402-token'] as string)).toMatchObject({ aud: HOST_B, site: 'shop-b' });
+});
+
 test("each site's revenue is separate", async () => {
   const r = await stack.portal.db.query<{ site_id: string; payments: string; total: string }>(
     `SELECT i.site_id, count(*)::text AS payments, sum(r.amount_atomic)::text AS total
@@ -229,7 +258,7 @@ test("each site's revenue is separate", async () => {
   );
   expect(r.rows).toEqual([
     { site_id: 'default', payments: '1', total: USDC_PRICE_ATOMIC.toString() },
-    { site_id: 'shop-b', payments: '1', total: USDC_PRICE_ATOMIC.toString() },
+    { site_id: 'shop-b', payments: '2', total: (2n * USDC_PRICE_ATOMIC).toString() },
   ]);
 });
 
