@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { deriveSealKeys } from '@turnpike/protocol';
+import { DEFAULT_SITE_ID, deriveSealKeys } from '@turnpike/protocol';
 import {
   createLogger,
   createMetrics,
@@ -20,7 +20,13 @@ import { createAddressSource, type AddressSource } from './challenges/address-so
 import { createPayeeCache } from './challenges/payee-cache.js';
 import { pricedResources } from './discovery/priced-resources.js';
 import { wellKnownHandler } from './transports/http/well-known.js';
-import { renderDenial } from './render/render-denial.js';
+import { renderDenial, type RenderDeps } from './render/render-denial.js';
+import { createSiteAddressSources, type SiteAddressSources } from './sites/site-address-sources.js';
+import { createSiteRenderDeps } from './sites/site-render-deps.js';
+import { siteRequirements } from './sites/site-requirements.js';
+import { siteRouteTable } from './sites/site-routes.js';
+import { createSiteUpstreams } from './sites/site-upstreams.js';
+import { createSitesCache, type SitesCache } from './sites/sites-cache.js';
 import { createProbeCache, type PurgeSelector } from './requirements/probe-cache.js';
 import type { probeUpstream } from './requirements/probe.js';
 import { createRequirementResolver } from './requirements/resolve.js';
@@ -47,6 +53,8 @@ export interface AuthzServiceHandle {
   renderDenial: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
   /** The buffer of leased challenge addresses (benches warm it up before measuring). */
   challengeAddresses: AddressSource;
+  /** The sites polled from the portal (docs/sites.md). */
+  sites: SitesCache;
   purge(selector: PurgeSelector): number;
   metrics: AuthzMetrics;
   registry: Registry;
@@ -102,25 +110,39 @@ export async function startAuthzService(
     onResult: (result) => probeResults[result].inc(),
   });
   const routeTable = createRouteTable(routes);
-  const requirements = createRequirementResolver({
-    routes: routeTable,
-    upstreams: createUpstreamMap(config.upstreams),
-    cache,
-    registry: networks,
-    unknownHosts: config.unknownHosts,
-    defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
-    probe: {
-      timeoutMs: config.probe.timeoutMs,
-      maxBodyBytes: config.probe.maxBodyBytes,
-      metaFromHtml: config.probe.metaFromHtml,
-    },
-    ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
-  });
   const portal = createPortalClient({
     baseUrl: config.portal.internalUrl,
     token: config.portal.token.reveal(),
     timeoutMs: config.portal.timeoutMs,
   });
+  // Made below, with the portal client that leases; a sites change before then has nothing to drop.
+  const siteAddresses: { current?: SiteAddressSources } = {};
+  // Sites (docs/sites.md): host → site from memory, polled from the portal; the last good copy stays.
+  const sites = createSitesCache({
+    portal,
+    refreshMs: config.challenges.sitesRefreshMs,
+    logger,
+    onChange: (table) => siteAddresses.current?.retain(table.ids()),
+  });
+  void sites.refresh().catch(() => undefined);
+  const requirements = siteRequirements(
+    createRequirementResolver({
+      routes: siteRouteTable(routeTable, sites),
+      upstreams: createSiteUpstreams(createUpstreamMap(config.upstreams), sites),
+      cache,
+      registry: networks,
+      unknownHosts: config.unknownHosts,
+      defaultTokenLifetimeMs: config.declarations.defaultTokenLifetimeMs,
+      tokenLifetimeMsFor: (host) => sites.current().siteOf(host).tokenLifetimeMs,
+      probe: {
+        timeoutMs: config.probe.timeoutMs,
+        maxBodyBytes: config.probe.maxBodyBytes,
+        metaFromHtml: config.probe.metaFromHtml,
+      },
+      ...(opts.probeFn === undefined ? {} : { probeFn: opts.probeFn }),
+    }),
+    sites,
+  );
   // Calls that take long on the portal's side: settling (it may wait for the chain) and leasing a
   // block of challenge addresses (derivation is CPU work, slow on a loaded portal).
   const slowPortal = createPortalClient({
@@ -131,6 +153,7 @@ export async function startAuthzService(
   const decide = createDecider({
     requirements,
     tokens,
+    sites,
     timeoutMs: config.decision.timeoutMs,
     proofs: {
       redeemer: createProofRedeemer({
@@ -148,6 +171,14 @@ export async function startAuthzService(
     portal: slowPortal,
     bufferSize: config.challenges.addressBuffer,
     leaseSize: config.challenges.leaseSize,
+    waitMs: config.portal.timeoutMs,
+    logger,
+  });
+  siteAddresses.current = createSiteAddressSources({
+    defaultSource: addresses,
+    portal: slowPortal,
+    bufferSize: config.challenges.leaseSize,
+    leaseSize: Math.max(1, Math.floor(config.challenges.leaseSize / 2)),
     waitMs: config.portal.timeoutMs,
     logger,
   });
@@ -177,11 +208,15 @@ export async function startAuthzService(
     x402MaxTimeoutSeconds: config.x402.maxTimeoutSeconds,
     log: logger,
   };
+  const siteRenderDeps: RenderDeps = {
+    ...renderDeps,
+    forSite: createSiteRenderDeps(renderDeps, sites, siteAddresses.current),
+  };
   // Synchronous when the answer needs no I/O (almost always): no promise on the 402's path.
   const render = (
     decision: DenyDecision,
     req: NeutralRequest,
-  ): RenderedResponse | Promise<RenderedResponse> => renderDenial(decision, req, renderDeps);
+  ): RenderedResponse | Promise<RenderedResponse> => renderDenial(decision, req, siteRenderDeps);
 
   // Readiness only (never on the decision path): keys loaded, and the portal accepts our internal
   // token (checked at most every few seconds; an unreachable portal does not make us unready).
@@ -215,10 +250,14 @@ export async function startAuthzService(
       list: (scheme, host) =>
         pricedResources(
           {
-            routes: routeTable,
+            // A host's own site: its routes (none for a stored site) and its payee.
+            routes: siteRouteTable(routeTable, sites),
             cache,
             registry: networks,
-            payee: () => payee.current(),
+            payee: () => {
+              const site = sites.current().siteOf(host);
+              return site.id === DEFAULT_SITE_ID ? payee.current() : site.payee;
+            },
             maxTimeoutSeconds: config.x402.maxTimeoutSeconds,
           },
           scheme,
@@ -273,12 +312,14 @@ export async function startAuthzService(
     decide,
     renderDenial: async (decision, req) => render(decision, req),
     challengeAddresses: addresses,
+    sites,
     purge: (s) => cache.purge(s),
     metrics,
     registry,
     close() {
       closing ??= (async () => {
         payee.stop();
+        sites.stop();
         const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const force = setTimeout(() => server.closeAllConnections(), 2_000);

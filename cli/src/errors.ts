@@ -26,9 +26,12 @@ export const CLI_ERROR_CODES = {
   mnemonic_invalid: EXIT_CODES.usage,
   plan_invalid: EXIT_CODES.usage,
   database_url_missing: EXIT_CODES.usage,
+  admin_token_missing: EXIT_CODES.usage,
+  admin_refused: EXIT_CODES.usage,
   not_found: EXIT_CODES.problems,
   database_unavailable: EXIT_CODES.unavailable,
   rpc_failed: EXIT_CODES.unavailable,
+  admin_unavailable: EXIT_CODES.unavailable,
   file_exists: EXIT_CODES.refused,
   plan_mismatch: EXIT_CODES.refused,
   internal_error: EXIT_CODES.internal,
@@ -82,6 +85,17 @@ export class FileExistsError extends CliError {
 export class UnavailableError extends CliError {
   constructor(
     code: 'database_unavailable' | 'rpc_failed',
+    message: string,
+    opts: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(code, message, opts);
+  }
+}
+
+/** The admin API refused a request (its reason and problems in the message), or no secret was given. */
+export class AdminError extends CliError {
+  constructor(
+    code: 'admin_token_missing' | 'admin_refused' | 'admin_unavailable',
     message: string,
     opts: { hint?: string; cause?: unknown } = {},
   ) {

@@ -8,6 +8,10 @@ import { registerKeysRotate } from './commands/keys-rotate.js';
 import { registerPaymentsList } from './commands/payments-list.js';
 import { registerRefundsList } from './commands/refunds-list.js';
 import { registerRevenue } from './commands/revenue.js';
+import { registerSitesAdd } from './commands/sites-add.js';
+import { registerSitesDisable } from './commands/sites-disable.js';
+import { registerSitesList } from './commands/sites-list.js';
+import { registerSitesUpdate } from './commands/sites-update.js';
 import { registerSweepPlan } from './commands/sweep-plan.js';
 import { registerSweepSign } from './commands/sweep-sign.js';
 import { registerWalletXpub } from './commands/wallet-xpub.js';
@@ -31,7 +35,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   let result: CommandResult | undefined;
   let failure: unknown;
   const program = new Command('turnpike')
-    .description("Turnpike's operator tool: keys, wallet, config, invoices, revenue, sweeps, doctor")
+    .description("Turnpike's operator tool: keys, wallet, config, invoices, revenue, sites, sweeps, doctor")
     .version(CLI_VERSION)
     .option('--json', 'print machine-readable JSON on stdout')
     .exitOverride()
@@ -63,6 +67,11 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
   );
   registerRevenue(program, ctx);
   registerRefundsList(program.command('refunds').description('payments owed back to their payers'), ctx);
+  const sites = program.command('sites').description("the sites (tenants), over the portal's admin API");
+  registerSitesList(sites, ctx);
+  registerSitesAdd(sites, ctx);
+  registerSitesUpdate(sites, ctx);
+  registerSitesDisable(sites, ctx);
   const sweep = program.command('sweep').description('move received funds to your own wallet');
   registerSweepPlan(sweep, ctx);
   registerSweepSign(sweep, ctx);

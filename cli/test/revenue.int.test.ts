@@ -95,4 +95,45 @@ describe('turnpike revenue (credited payments in real PostgreSQL)', () => {
     expect(out.lines.every((l) => l.total === null && /^\d+$/.test(l.totalAtomic))).toBe(true);
     expect(out.warnings.join('\n')).toContain('--portal-config');
   });
+
+  it('groups by site and counts one site with --site (docs/sites.md)', async () => {
+    // The ETH payment's invoice belongs to another site; put back afterwards.
+    await ledger.core.db.query(`UPDATE invoices SET site_id = 'shop-b' WHERE id = $1`, [
+      ledger.ethInvoice.id,
+    ]);
+    try {
+      const bySite = await turnpike(
+        ['revenue', '--by', 'site', '--portal-config', ledger.portalConfigFile, '--json'],
+        { env },
+      );
+      expect(bySite.code).toBe(0);
+      expect(
+        bySite
+          .json<{ lines: Array<Line & { site?: string }> }>()
+          .lines.map((l) => [l.site, l.symbol, l.payments, l.total]),
+      ).toEqual([
+        ['default', 'USDC', 1, '1.5'],
+        ['shop-b', 'ETH', 1, '0.001'],
+      ]);
+      const one = await turnpike(
+        ['revenue', '--site', 'shop-b', '--portal-config', ledger.portalConfigFile, '--json'],
+        { env },
+      );
+      expect(one.json<{ site: string; lines: Line[] }>()).toMatchObject({
+        site: 'shop-b',
+        lines: [{ symbol: 'ETH', payments: 1, totalAtomic: '1000000000000000' }],
+      });
+      const table = await turnpike(['revenue', '--by', 'site', '--portal-config', ledger.portalConfigFile], {
+        env,
+      });
+      expect(table.stdout.split('\n')[0]).toMatch(/^SITE\s+NETWORK/);
+      const bad = await turnpike(['revenue', '--site', 'Not A Site', '--json'], { env });
+      expect(bad.code).toBe(2);
+      expect(bad.json<{ error: { code: string } }>().error.code).toBe('usage_invalid');
+    } finally {
+      await ledger.core.db.query(`UPDATE invoices SET site_id = 'default' WHERE id = $1`, [
+        ledger.ethInvoice.id,
+      ]);
+    }
+  });
 });

@@ -17,6 +17,8 @@ import { createInvoiceHub } from './public/invoice-hub.js';
 import { createPublicApp } from './public/public-app.js';
 import { createXpubDeriver } from './addresses/xpub-deriver.js';
 import { describePayee } from './challenges/payee.js';
+import { brandingView } from './sites/branding-view.js';
+import { startSiteRegistry } from './sites/site-registry.js';
 import { startAddressPool } from './start/address-pool.js';
 import { checkPortalConfig } from './start/check-config.js';
 import { createCloser } from './start/closer.js';
@@ -94,12 +96,34 @@ export async function startPaymentPortal(
     const evmPool = await startAddressPool(config, { db, logger, closer });
     const chains = chainSettings(config, registry);
     const deriver = config.wallets.evm ? createXpubDeriver(config.wallets.evm.xpub) : undefined;
+    const payeeSettings = {
+      txProofs: config.proofs.tx.enabled,
+      x402: config.proofs.x402?.enabled === true,
+      solanaFeePayer: solanaFeePayer?.address,
+      challengeTtlSeconds: config.invoice.expiryMinutes * 60,
+    };
+    const payee = describePayee(
+      { ...payeeSettings, solanaWallet: config.wallets.solana?.address },
+      { registry, rpcUrls: chains.rpcUrls, deriver },
+    );
+    const sites = await startSiteRegistry({
+      db,
+      registry,
+      defaultSite: { deriver, evmPool, solanaWallet: config.wallets.solana?.address, payee },
+      payeeSettings,
+      rpcUrls: chains.rpcUrls,
+      pool: { lowWater: config.wallets.evm?.poolLowWater ?? 50, batch: config.wallets.evm?.poolBatch ?? 200 },
+      pollMs: config.sites.pollMs,
+      logger,
+    });
+    closer.add(() => sites.stop());
     const view = {
       registry,
       prefix: config.publicPathPrefix,
       confirmations: chains.confirmations,
       devPay: config.dev.payFromAccount !== undefined,
       devChainId: config.dev.chainId,
+      brandingOf: (siteId: string) => brandingView(sites.byId(siteId)?.definition?.branding),
     };
     const hub = createInvoiceHub((id) => loadPayPageView(db, id, view));
     closer.add(async () => hub.close());
@@ -110,16 +134,7 @@ export async function startPaymentPortal(
       keys,
       sealKeys: deriveSealKeys(config.listeners.internalToken.reveal()),
       deriver,
-      payee: describePayee(
-        {
-          txProofs: config.proofs.tx.enabled,
-          x402: config.proofs.x402?.enabled === true,
-          solanaWallet: config.wallets.solana?.address,
-          solanaFeePayer: solanaFeePayer?.address,
-          challengeTtlSeconds: config.invoice.expiryMinutes * 60,
-        },
-        { registry, rpcUrls: chains.rpcUrls, deriver },
-      ),
+      payee,
       evmPool,
       invoiceDeps: {
         db,
@@ -137,6 +152,7 @@ export async function startPaymentPortal(
       metrics,
       events,
       registryMetrics,
+      sites,
     };
     const replicaId = opts.replicaId ?? randomUUID();
     const watchers = startWatchers({

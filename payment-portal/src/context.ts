@@ -11,6 +11,7 @@ import type { Database } from './storage/index.js';
 import type { SigningKeySet } from './tokens/signing-keys.js';
 import type { PortalMetrics } from './metrics.js';
 import type { InvoiceHub } from './public/invoice-hub.js';
+import type { SiteRegistry } from './sites/site-registry.js';
 
 /** Everything the HTTP layers need; built once by startPaymentPortal. */
 export interface PortalContext {
@@ -35,4 +36,6 @@ export interface PortalContext {
   /** The event lines (invoice.created, payment.*, token.issued, settlement.failed) and revenue metrics. */
   events: PortalEvents;
   registryMetrics: Registry;
+  /** The sites (docs/sites.md): `default` from this config, the others from the database. */
+  sites: SiteRegistry;
 }

@@ -152,6 +152,21 @@ export const REASONS = {
   DASHBOARD_SIGN_IN_FAILED: 'dashboard_sign_in_failed',
   /** A dashboard form was posted without its CSRF token or from another origin (403). */
   DASHBOARD_CSRF_INVALID: 'dashboard_csrf_invalid',
+  // sites (docs/sites.md)
+  /** A token issued for another site (its `site` claim; none = `default`) than the one owning the host. */
+  TOKEN_SITE_MISMATCH: 'token_site_mismatch',
+  /** A site definition fails its schema (admin API, `turnpike sites`). */
+  SITE_INVALID: 'site_invalid',
+  /** No site with that id. */
+  SITE_NOT_FOUND: 'site_not_found',
+  /** A site with that id already exists. */
+  SITE_EXISTS: 'site_exists',
+  /** A host pattern overlaps one of another enabled site. */
+  SITE_HOSTS_OVERLAP: 'site_hosts_overlap',
+  /** The config-file site `default` is changed in the portal's config, not through the admin API. */
+  SITE_DEFAULT_READ_ONLY: 'site_default_read_only',
+  /** A proof names a challenge sealed for another site than the one owning the host (or a site gone). */
+  PAYMENT_SITE_MISMATCH: 'payment_site_mismatch',
 } as const;
 
 export type ReasonKey = keyof typeof REASONS;

@@ -39,6 +39,7 @@ describe('portal internal API schemas', () => {
       payee: '/internal/v1/payee',
       addressLeases: '/internal/v1/address-leases',
       settle: '/internal/v1/settle',
+      sites: '/internal/v1/sites',
     });
   });
 

@@ -12,7 +12,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Wallet, type JsonRpcProvider } from 'ethers';
 import { stringify } from 'yaml';
-import { loadAuthzConfig, startAuthzService, type AuthzServiceHandle } from '@turnpike/authz-service';
+import {
+  loadAuthzConfig,
+  startAuthzService,
+  type AuthzConfig,
+  type AuthzServiceHandle,
+} from '@turnpike/authz-service';
 import { loadPortalConfig, startPaymentPortal, type RunningPaymentPortal } from '@turnpike/payment-portal';
 import { localAnvilNetwork } from '@turnpike/protocol';
 import { createLogger } from '@turnpike/protocol/service';
@@ -71,6 +76,10 @@ export interface PaymentStack {
   /** With several replicas: the proxy spreading the authorizer's internal calls over them in turn. */
   internalProxy: RoundRobinProxy | undefined;
   authz: AuthzServiceHandle;
+  /** The authorizer's loaded config (another replica starts from it). */
+  authzConfig: AuthzConfig;
+  /** The admin API's bearer secret (served with `admin`). */
+  adminToken: string;
   upstream: TestUpstream;
   gateway: RunningGateway;
   /** `http://127.0.0.1:<gateway port>` */
@@ -91,6 +100,7 @@ const RELAYER_ENV = 'TURNPIKE_TEST_RELAYER_KEY';
 const PORTAL_TOKEN_ENV = 'TURNPIKE_TEST_PORTAL_TOKEN';
 const SIGNING_KEY_ENV = 'TURNPIKE_TEST_SIGNING_KEY';
 const DATABASE_ENV = 'TURNPIKE_TEST_DATABASE_URL';
+const ADMIN_TOKEN_ENV = 'TURNPIKE_TEST_ADMIN_TOKEN';
 
 export function devAccount(index: number, provider?: JsonRpcProvider): DevAccount {
   const { address, privateKey } = devKey(index);
@@ -126,6 +136,10 @@ export async function startPaymentStack(opts: {
   upstreamHosts?: string[];
   /** More authorizer config (top-level keys, e.g. `discovery`, `routes`). */
   authz?: Record<string, unknown>;
+  /** More portal config (top-level keys, e.g. `sites`). */
+  portalConfig?: Record<string, unknown>;
+  /** Serve each portal replica's admin listener (admin API) with the secret `adminToken`. */
+  admin?: boolean;
 }): Promise<PaymentStack> {
   const replicas = opts.portals ?? 1;
   if (replicas > 1 && opts.databaseUrl === undefined)
@@ -161,6 +175,7 @@ export async function startPaymentStack(opts: {
     const dir = await mkdtemp(path.join(tmpdir(), 'turnpike-payments-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const internalToken = randomBytes(24).toString('base64url');
+    const adminToken = randomBytes(24).toString('base64url');
     const networks = {
       [netName]:
         opts.network?.custom === true
@@ -192,6 +207,9 @@ export async function startPaymentStack(opts: {
         internal: { host: '127.0.0.1', port: 0 },
         internalToken: { fromEnv: PORTAL_TOKEN_ENV },
       },
+      ...(opts.admin === true
+        ? { admin: { listen: { host: '127.0.0.1', port: 0 }, token: { fromEnv: ADMIN_TOKEN_ENV } } }
+        : {}),
       database: opts.databaseUrl === undefined ? { memory: true } : { url: { fromEnv: DATABASE_ENV } },
       issuer: ISSUER,
       tokens: { signingKeys: [{ kid: 'payments-test', privateKey: { fromEnv: SIGNING_KEY_ENV } }] },
@@ -206,6 +224,7 @@ export async function startPaymentStack(opts: {
         x402: { mode: 'relayer', relayerKey: { fromEnv: RELAYER_ENV } },
       },
       logLevel: 'silent',
+      ...opts.portalConfig,
     };
     await writeFile(path.join(dir, 'portal.yaml'), stringify(portalFile));
     const portalConfig = await loadPortalConfig({
@@ -216,6 +235,7 @@ export async function startPaymentStack(opts: {
           .privateKey.export({ format: 'pem', type: 'pkcs8' })
           .toString(),
         [RELAYER_ENV]: devAccount(RELAYER_INDEX).privateKey,
+        [ADMIN_TOKEN_ENV]: adminToken,
         ...(opts.databaseUrl === undefined ? {} : { [DATABASE_ENV]: opts.databaseUrl }),
       },
     });
@@ -275,6 +295,8 @@ export async function startPaymentStack(opts: {
       portals,
       internalProxy,
       authz,
+      authzConfig: config,
+      adminToken,
       upstream,
       gateway,
       baseUrl: `http://127.0.0.1:${gateway.port}`,

@@ -1,5 +1,6 @@
 import { base58 } from '@scure/base';
 import {
+  DEFAULT_SITE_ID,
   newChallengeId,
   randomPoolBytes,
   sealChallenge,
@@ -85,6 +86,7 @@ export function sealNewChallenge(
     o: plan.claims,
     ...(plan.evm && evm !== undefined ? { w: evm.walletId, i: evm.index, p: evm.address.toLowerCase() } : {}),
     ...(reference === undefined ? {} : { k: reference }),
+    ...(r.site === undefined || r.site === DEFAULT_SITE_ID ? {} : { st: r.site }),
   };
   return {
     id: sealChallenge(deps.key, claims),

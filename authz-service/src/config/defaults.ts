@@ -44,6 +44,8 @@ export const AUTHZ_DEFAULTS = {
   challengeLeaseSize: 1_024,
   /** How often the portal's payee description (networks, wallets, x402 address) is refreshed. */
   payeeRefreshSeconds: 60,
+  /** How often the portal's sites are polled (If-None-Match: an unchanged list is a bodiless 304). */
+  sitesRefreshMs: 2_000,
   x402MaxTimeoutSeconds: 300,
   /**
    * Token lifetime for a declaration without `exp` (the original 402 project's tokens never

@@ -103,6 +103,8 @@ const challengesSchema = z
     addressBuffer: positiveInt.max(1_000_000).default(D.challengeAddressBuffer),
     leaseSize: positiveInt.max(4_096).default(D.challengeLeaseSize),
     payeeRefreshSeconds: positiveInt.default(D.payeeRefreshSeconds),
+    /** How often the sites (docs/sites.md) are polled from the portal. */
+    sitesRefreshMs: positiveInt.min(100).max(600_000).default(D.sitesRefreshMs),
   })
   .refine((c) => c.leaseSize <= c.addressBuffer, {
     message: 'leaseSize must not exceed addressBuffer',

@@ -22,6 +22,8 @@ export interface DeciderDeps {
   timeoutMs: number;
   /** Payment proofs on the request path (x-payment-tx, PAYMENT-SIGNATURE, X-PAYMENT); absent = ignored. */
   proofs?: { redeemer: ProofRedeemer; registry: NetworkRegistry };
+  /** Host → site (docs/sites.md), a cached map lookup; absent = every host is `default`'s. */
+  sites?: { siteOf(host: string): string };
 }
 
 const FREE: Decision = Object.freeze({ kind: 'allow', identity: FREE_IDENTITY });
@@ -73,6 +75,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     request: resolved.request,
     source: resolved.source,
     ...(resolved.routeName === undefined ? {} : { routeName: resolved.routeName }),
+    ...(deps.sites === undefined ? {} : { site: deps.sites.siteOf(req.host) }),
   });
 
   /** The decision once tokens were checked, or the proof to redeem (async) with its requirement. */
@@ -120,6 +123,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       host: req.host,
       path: target.path,
       required: resolved.request.claims,
+      ...(deps.sites === undefined ? {} : { site: deps.sites.siteOf(req.host) }),
     });
     if (verdict === undefined) return { target, resolved };
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
@@ -139,6 +143,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       host: req.host,
       path: target.path,
       required: resolved.request.claims,
+      ...(deps.sites === undefined ? {} : { site: deps.sites.siteOf(req.host) }),
     });
     const next = afterTokens(req, target.path, target.query, resolved, verdict);
     if (isDecision(next)) return next;

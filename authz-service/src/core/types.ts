@@ -51,6 +51,8 @@ export interface ResolvedRequirement {
   source: 'route' | 'upstream';
   /** The static route's name when `source` is 'route'. */
   routeName?: string;
+  /** The site owning the host (docs/sites.md); absent = `default`. */
+  site?: string;
 }
 
 export type AllowDecision = {

@@ -4,7 +4,9 @@ import {
   payeeResponseSchema,
   PORTAL_API_PATHS,
   settleResponseSchema,
+  sitesResponseSchema,
   type AddressLeaseResponse,
+  type SitesResponse,
   type Challenge,
   type ChallengeRequest,
   type PayeeResponse,
@@ -52,8 +54,10 @@ function retryAfterOf(res: Response): number {
 export interface PortalClient {
   /** What the portal is paid with (networks, wallets, x402 address, challenge lifetime). */
   payee(): Promise<PayeeResponse>;
-  /** `count` never-used challenge receive addresses. */
-  leaseAddresses(count: number): Promise<AddressLeaseResponse>;
+  /** `count` never-used challenge receive addresses of `site`'s wallet (absent: `default`). */
+  leaseAddresses(count: number, site?: string): Promise<AddressLeaseResponse>;
+  /** The enabled sites; 'unchanged' when their version is still `version` (HTTP 304, no body). */
+  sites(version?: string): Promise<SitesResponse | 'unchanged'>;
   /** A recorded challenge (only for resources that accept unbound transaction proofs). */
   createChallenge(body: ChallengeRequest): Promise<Challenge>;
   settle(body: SettleRequest): Promise<SettleResponse>;
@@ -75,6 +79,9 @@ function connectionLost(err: unknown): boolean {
   return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
 }
 
+/** A conditional GET answered 304 (only ever asked for by `sites`, which catches it). */
+class NotModified extends Error {}
+
 /** What a portal error means for the client: retry after this long. */
 export const PORTAL_RETRY_AFTER_SECONDS = 5;
 
@@ -90,13 +97,18 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
   const doFetch = opts.fetch ?? fetch;
   const authorization = `Bearer ${opts.token}`;
 
-  const send = async (method: 'GET' | 'POST', path: string, body: unknown): Promise<Response> => {
+  const send = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> => {
     const init: RequestInit = {
       method,
       headers:
         method === 'POST'
           ? { 'content-type': 'application/json', accept: 'application/json', authorization }
-          : { accept: 'application/json', authorization },
+          : { accept: 'application/json', authorization, ...extraHeaders },
       redirect: 'manual',
       signal: AbortSignal.timeout(opts.timeoutMs),
     };
@@ -116,10 +128,11 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
     body: unknown,
     schema: S,
     verdictStatuses: readonly number[] = [],
+    headers: Record<string, string> = {},
   ): Promise<z.output<S>> {
     let res: Response;
     try {
-      res = await send(method, path, body);
+      res = await send(method, path, body, headers);
     } catch (err) {
       const name = (err as Error).name;
       if (name === 'TimeoutError' || name === 'AbortError')
@@ -128,6 +141,7 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
         });
       throw new PortalError('portal_unreachable', `${method} ${path} failed: ${name}`, { cause: err });
     }
+    if (res.status === 304) throw new NotModified();
     let json: unknown;
     try {
       json = await res.json();
@@ -160,8 +174,24 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
 
   return {
     payee: () => call('GET', PORTAL_API_PATHS.payee, undefined, payeeResponseSchema),
-    leaseAddresses: (count) =>
-      call('POST', PORTAL_API_PATHS.addressLeases, { count }, addressLeaseResponseSchema),
+    leaseAddresses: (count, site) =>
+      call(
+        'POST',
+        PORTAL_API_PATHS.addressLeases,
+        site === undefined ? { count } : { count, site },
+        addressLeaseResponseSchema,
+      ),
+    async sites(version) {
+      // An unchanged list costs a 304 without a body: the poll every few seconds is nearly free.
+      const headers: Record<string, string> =
+        version === undefined ? {} : { 'if-none-match': `"${version}"` };
+      try {
+        return await call('GET', PORTAL_API_PATHS.sites, undefined, sitesResponseSchema, [], headers);
+      } catch (err) {
+        if (err instanceof NotModified) return 'unchanged';
+        throw err;
+      }
+    },
     createChallenge: (body) => call('POST', PORTAL_API_PATHS.challenges, body, challengeSchema),
     settle: (body) =>
       call('POST', PORTAL_API_PATHS.settle, body, settleResponseSchema, [400, 402, 409, 422, 429]),

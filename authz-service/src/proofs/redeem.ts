@@ -90,7 +90,12 @@ export function createProofRedeemer(opts: ProofRedeemerOptions): ProofRedeemer {
       }
       const verdict = await opts.tokens.check(
         { 'x-402-token': answer.token },
-        { host: r.host, path: r.path, required: r.request.claims },
+        {
+          host: r.host,
+          path: r.path,
+          required: r.request.claims,
+          ...(r.site === undefined ? {} : { site: r.site }),
+        },
       );
       if (!verdict.ok) {
         // The payment is recorded but the token does not open this resource: never allow on it.

@@ -23,6 +23,8 @@ export interface RenderDeps {
   x402MaxTimeoutSeconds: number;
   log?: Logger;
   now?: () => number;
+  /** The deps of a site's 402 (its payee and address buffer, docs/sites.md); absent = these. */
+  forSite?: (site: string | undefined) => RenderDeps;
 }
 
 export { EXPOSE_HEADERS } from './payment-headers.js';
@@ -79,6 +81,7 @@ export function renderDenial(
         'The payment header (PAYMENT-SIGNATURE or X-PAYMENT) is malformed: it must be base64 of an x402 payment payload. Nothing was charged.',
       );
     case 'payment_required': {
+      deps = deps.forSite?.(decision.requirement.site) ?? deps;
       if (html) return browser402(decision, deps);
       let rendered;
       try {

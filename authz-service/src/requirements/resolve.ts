@@ -26,6 +26,8 @@ export interface ResolverDeps {
   probe: { timeoutMs: number; maxBodyBytes: number; metaFromHtml: boolean };
   /** Token lifetime of a declaration without `exp` (config `declarations.defaultTokenLifetimeMs`). */
   defaultTokenLifetimeMs?: number;
+  /** A host's own lifetime for declarations without `exp` (its site's, docs/sites.md), else the default. */
+  tokenLifetimeMsFor?: (host: string) => number | undefined;
   /** What a host no route names and no upstream maps gets: `forbidden` (default) or `free`. */
   unknownHosts?: 'forbidden' | 'free';
   /** Injected in tests; defaults to {@link probeUpstream}. */
@@ -44,25 +46,26 @@ export function createRequirementResolver(deps: ResolverDeps): RequirementResolv
   const probeOpts = { registry: deps.registry, ...deps.probe };
   /** Declarations already warned about (a Go-duration `exp`): once per declaration, not per probe. */
   const warned = new LRUCache<string, true>({ max: 10_000 });
-  const declarationsFor = (req: NeutralRequest, path: string, log: DecisionLogger): DeclarationOptions => ({
-    ...(deps.defaultTokenLifetimeMs === undefined
-      ? {}
-      : { defaultTokenLifetimeMs: deps.defaultTokenLifetimeMs }),
-    onGoDurationExp: (notice) => {
-      if (warned.has(notice.declaration)) return;
-      warned.set(notice.declaration, true);
-      log.warn(
-        {
-          host: req.host,
-          path,
-          exp: notice.exp,
-          tokenLifetimeMs: notice.lifetimeMs,
-          declaration: notice.declaration,
-        },
-        'deprecated: the declaration gives exp as a Go duration in nanoseconds; read as milliseconds of lifetime (write exp in milliseconds)',
-      );
-    },
-  });
+  const declarationsFor = (req: NeutralRequest, path: string, log: DecisionLogger): DeclarationOptions => {
+    const lifetime = deps.tokenLifetimeMsFor?.(req.host) ?? deps.defaultTokenLifetimeMs;
+    return {
+      ...(lifetime === undefined ? {} : { defaultTokenLifetimeMs: lifetime }),
+      onGoDurationExp: (notice) => {
+        if (warned.has(notice.declaration)) return;
+        warned.set(notice.declaration, true);
+        log.warn(
+          {
+            host: req.host,
+            path,
+            exp: notice.exp,
+            tokenLifetimeMs: notice.lifetimeMs,
+            declaration: notice.declaration,
+          },
+          'deprecated: the declaration gives exp as a Go duration in nanoseconds; read as milliseconds of lifetime (write exp in milliseconds)',
+        );
+      },
+    };
+  };
 
   /** Everything that needs no probe: route name, static routes, unknown hosts, fresh cache. */
   const resolveLocal = (req: NeutralRequest, path: string): Resolution | string => {

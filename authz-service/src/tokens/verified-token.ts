@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { RESERVED_CLAIMS } from '@turnpike/protocol';
+import { DEFAULT_SITE_ID, RESERVED_CLAIMS } from '@turnpike/protocol';
 
 /** Claims that describe the token itself rather than what it grants (the issuer's own). */
 const NON_GRANT_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIMS);
@@ -16,6 +16,8 @@ export interface VerifiedToken {
   tokenId: string;
   /** String claims the token grants (custom claims, aud, resource). */
   granted: Record<string, string>;
+  /** The site the token was issued for (`site`; a token from before sites: `default`). */
+  site: string;
 }
 
 /**
@@ -43,5 +45,6 @@ export function toVerifiedToken(payload: JWTPayload): VerifiedToken | undefined 
     payer: typeof payload.sub === 'string' ? payload.sub : '',
     tokenId: typeof payload.jti === 'string' ? payload.jti : '',
     granted,
+    site: typeof payload.site === 'string' ? payload.site : DEFAULT_SITE_ID,
   };
 }

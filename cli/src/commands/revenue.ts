@@ -8,7 +8,7 @@ import { renderCsv, renderTable, type CommandResult } from '../output.js';
 import type { CommandContext } from '../program.js';
 import type { CliIo } from '../io.js';
 
-export const REVENUE_GROUPINGS = ['day', 'host', 'asset', 'network'] as const;
+export const REVENUE_GROUPINGS = ['day', 'host', 'site', 'asset', 'network'] as const;
 export type RevenueGrouping = (typeof REVENUE_GROUPINGS)[number];
 export const REVENUE_FORMATS = ['table', 'csv', 'json'] as const;
 
@@ -16,6 +16,8 @@ export const REVENUE_FORMATS = ['table', 'csv', 'json'] as const;
 const GROUP_SQL: Record<RevenueGrouping, string | null> = {
   day: `to_char(date_trunc('day', r.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
   host: `coalesce(i.host, '')`,
+  // Every invoice has a site (docs/sites.md); a redemption without an invoice row is the default site's.
+  site: `coalesce(i.site_id, 'default')`,
   asset: null,
   network: null,
 };
@@ -31,6 +33,7 @@ interface RevenueRow {
 export interface RevenueLine {
   day?: string;
   host?: string;
+  site?: string;
   network: string;
   /** 'native' or the token contract / mint, as the ledger records it. */
   asset: string;
@@ -71,8 +74,12 @@ export async function revenue(
     by: RevenueGrouping;
     format: (typeof REVENUE_FORMATS)[number];
     portalConfig?: string | undefined;
+    /** Only this site's payments. */
+    site?: string | undefined;
   },
 ): Promise<CommandResult> {
+  if (opts.site !== undefined && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(opts.site))
+    throw new UsageError(`--site ${opts.site} is not a site id`);
   if (opts.from && opts.to && opts.from >= opts.to) throw new UsageError('--from must be before --to');
   const registry = opts.portalConfig
     ? (await loadPortalSettings(opts.portalConfig, io.env)).registry
@@ -83,9 +90,10 @@ export async function revenue(
       `SELECT ${group ?? 'NULL'} AS key, r.network, r.asset, count(*) AS payments, sum(r.amount_atomic)::text AS total
          FROM redemptions r LEFT JOIN invoices i ON i.id = r.invoice_id
         WHERE ($1::timestamptz IS NULL OR r.created_at >= $1) AND ($2::timestamptz IS NULL OR r.created_at < $2)
+          AND ($3::text IS NULL OR coalesce(i.site_id, 'default') = $3)
         GROUP BY 1, 2, 3
         ORDER BY 1, 2, 3`,
-      [opts.from ?? null, opts.to ?? null],
+      [opts.from ?? null, opts.to ?? null, opts.site ?? null],
     );
     return r.rows;
   });
@@ -99,6 +107,7 @@ export async function revenue(
     return {
       ...(opts.by === 'day' ? { day: row.key ?? '' } : {}),
       ...(opts.by === 'host' ? { host: row.key ?? '' } : {}),
+      ...(opts.by === 'site' ? { site: row.key ?? '' } : {}),
       network: row.network,
       asset: row.asset,
       symbol: known?.symbol ?? null,
@@ -108,11 +117,12 @@ export async function revenue(
       total: known === null ? null : formatAtomic(BigInt(row.total), known.decimals),
     };
   });
-  const lead = opts.by === 'day' || opts.by === 'host' ? [opts.by] : [];
+  const lead = opts.by === 'day' || opts.by === 'host' || opts.by === 'site' ? [opts.by] : [];
   const headers = [...lead, 'network', 'asset', 'symbol', 'payments', 'total', 'total_atomic'];
   const cells = lines.map((l) => [
     ...(opts.by === 'day' ? [l.day ?? ''] : []),
     ...(opts.by === 'host' ? [l.host ?? ''] : []),
+    ...(opts.by === 'site' ? [l.site ?? ''] : []),
     l.network,
     l.asset,
     l.symbol ?? '',
@@ -130,7 +140,13 @@ export async function revenue(
             cells,
           );
   return {
-    data: { by: opts.by, from: opts.from?.toISOString() ?? null, to: opts.to?.toISOString() ?? null, lines },
+    data: {
+      by: opts.by,
+      ...(opts.site === undefined ? {} : { site: opts.site }),
+      from: opts.from?.toISOString() ?? null,
+      to: opts.to?.toISOString() ?? null,
+      lines,
+    },
     text,
     warnings: [...warnings],
   };
@@ -139,12 +155,13 @@ export async function revenue(
 export function registerRevenue(program: Command, ctx: CommandContext): void {
   program
     .command('revenue')
-    .description('credited payments summed per network and asset (and per day or host), exact amounts')
+    .description('credited payments summed per network and asset (and per day, host or site), exact amounts')
     .option('--from <date>', 'from this ISO date or date-time (inclusive, UTC)', parseInstant)
     .option('--to <date>', 'up to this ISO date or date-time (exclusive, UTC)', parseInstant)
     .addOption(new Option('--by <grouping>', 'group by').choices(REVENUE_GROUPINGS).default('network'))
     .addOption(new Option('--format <format>', 'output format').choices(REVENUE_FORMATS).default('table'))
     .option('--portal-config <file>', "the portal's config, for the decimals of its own networks and tokens")
+    .option('--site <id>', "only this site's payments (docs/sites.md)")
     .action(
       ctx.handle(
         (opts: {
@@ -153,6 +170,7 @@ export function registerRevenue(program: Command, ctx: CommandContext): void {
           by: RevenueGrouping;
           format: (typeof REVENUE_FORMATS)[number];
           portalConfig?: string;
+          site?: string;
         }) => revenue(ctx.io, opts),
       ),
     );

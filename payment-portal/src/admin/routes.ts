@@ -3,6 +3,7 @@ import type { PortalContext } from '../context.js';
 import type { AdminDeps } from './admin-deps.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { reportsRoutes } from './reports/reports-routes.js';
+import { siteRoutes } from './sites/site-routes.js';
 import { statusRoutes } from './status-routes.js';
 
 /**
@@ -17,4 +18,4 @@ export interface AdminArea {
 }
 
 /** Every area served on the admin listener, one line each. */
-export const ADMIN_ROUTES: readonly AdminArea[] = [statusRoutes, reportsRoutes, dashboardRoutes];
+export const ADMIN_ROUTES: readonly AdminArea[] = [statusRoutes, siteRoutes, reportsRoutes, dashboardRoutes];

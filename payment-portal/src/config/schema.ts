@@ -132,6 +132,10 @@ export const portalConfigSchema = z.strictObject({
         .optional(),
     })
     .default({}),
+  /** Sites (docs/sites.md): how often each replica polls the stored list for a change. */
+  sites: z
+    .strictObject({ pollMs: durationMsSchema.pipe(z.number().int().min(100).max(600_000)).default(1_000) })
+    .prefault({}),
   /** Caps on the pay page's live status streams (`<prefix>/invoices/:id/events`), per replica. */
   eventStreams: z
     .strictObject({

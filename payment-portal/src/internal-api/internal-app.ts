@@ -1,5 +1,6 @@
 import {
   addressLeaseRequestSchema,
+  DEFAULT_SITE_ID,
   challengeRequestSchema,
   fromWire,
   PORTAL_API_PATHS,
@@ -17,6 +18,7 @@ import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
 import { bearerCheck } from '../http/bearer-check.js';
 import { createInvoice } from '../invoices/create-invoice.js';
+import { invoiceDepsFor } from '../sites/invoice-deps-for.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
 import { createAttemptLimiter } from '../proofs/attempt-limiter.js';
 import type { SettleVerifiers } from '../proofs/settle-verifiers.js';
@@ -62,18 +64,33 @@ export function createInternalApp(
     res.json(ctx.payee);
   });
 
+  // The sites the authorizers serve (docs/sites.md): polled every few seconds with the version
+  // they hold, so an unchanged list is a 304 without a body.
+  app.get(PORTAL_API_PATHS.sites, (req, res) => {
+    const etag = `"${ctx.sites.version()}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.headers['if-none-match'] === etag) {
+      res.status(304).end();
+      return;
+    }
+    res.json(ctx.sites.forAuthz());
+  });
+
   app.post(PORTAL_API_PATHS.addressLeases, async (req, res) => {
-    const { count } = parse(addressLeaseRequestSchema, req.body);
-    if (ctx.deriver === undefined)
-      throw new PortalError(REASONS.OFFER_UNSUPPORTED, 422, 'no EVM wallet (wallets.evm.xpub) is configured');
-    res.json(await leaseChallengeAddresses(ctx.db, ctx.deriver, count));
+    const { count, site: siteId } = parse(addressLeaseRequestSchema, req.body);
+    const site = ctx.sites.byId(siteId ?? DEFAULT_SITE_ID);
+    if (site === undefined) throw new PortalError(REASONS.SITE_NOT_FOUND, 404, `no enabled site "${siteId}"`);
+    if (site.deriver === undefined)
+      throw new PortalError(REASONS.OFFER_UNSUPPORTED, 422, `site "${site.id}" has no EVM wallet (xpub)`);
+    res.json(await leaseChallengeAddresses(ctx.db, site.deriver, count));
   });
 
   app.post(PORTAL_API_PATHS.challenges, async (req, res) => {
     const body = parse(challengeRequestSchema, req.body);
     const request = fromWire(body.request, ctx.registry);
     const target = resolveTarget(body, request);
-    const invoice = await createInvoice(ctx.invoiceDeps, {
+    const invoice = await createInvoice(invoiceDepsFor(ctx, ctx.sites.resolve(target.host)), {
       target,
       request,
       clientIp: body.client.ip,

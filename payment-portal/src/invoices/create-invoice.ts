@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { paymentRequestDigest, type NetworkRegistry, type PaymentRequest } from '@turnpike/protocol';
+import {
+  DEFAULT_SITE_ID,
+  paymentRequestDigest,
+  type NetworkRegistry,
+  type PaymentRequest,
+} from '@turnpike/protocol';
 import { AddressPoolExhaustedError, type AddressPool } from '../addresses/address-pool.js';
 import { PortalError } from '../errors.js';
 import { newSolanaReference } from '../proofs/solana/reference-key.js';
@@ -21,6 +26,12 @@ export interface CreateInvoiceDeps {
   watchedNetworks: ReadonlySet<string>;
   expiryMinutes: number;
   rateLimitPerMinutePerIp: number;
+  /** The site the invoice belongs to (docs/sites.md); absent = `default`. */
+  siteId?: string;
+  /** The site's allow-list of networks and asset symbols (absent: every declared offer). */
+  accept?: { networks?: readonly string[] | undefined; assets?: readonly string[] | undefined };
+  /** The site's pay-page defaults, for a declaration without `customization`. */
+  defaultCustomization?: { css?: string | undefined; js?: string | undefined; image?: string | undefined };
 }
 
 export { RateLimitedError } from './client-rate-limit.js';
@@ -51,6 +62,8 @@ export async function createInvoice(
 ): Promise<InvoiceRecord> {
   const offers = input.request.offers.filter((o) => {
     if (!deps.watchedNetworks.has(o.network)) return false;
+    if (deps.accept?.networks !== undefined && !deps.accept.networks.includes(o.network)) return false;
+    if (deps.accept?.assets !== undefined && !deps.accept.assets.includes(o.asset.symbol)) return false;
     const kind = deps.registry.get(o.network)?.kind;
     return kind === 'evm' ? deps.evmPool !== undefined : kind === 'solana' && deps.solanaWallet !== undefined;
   });
@@ -65,8 +78,8 @@ export async function createInvoice(
       const { target, request } = input;
       await tx.query(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
-                               description, expires_at, client_ip, customization, source, session_hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12, $13, $14)`,
+                               description, expires_at, client_ip, customization, source, session_hash, site_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12, $13, $14, $15)`,
         [
           id,
           target.host,
@@ -79,9 +92,14 @@ export async function createInvoice(
           request.description ?? null,
           deps.expiryMinutes,
           input.clientIp,
-          JSON.stringify(request.customization),
+          JSON.stringify(
+            Object.keys(request.customization).length === 0 && deps.defaultCustomization !== undefined
+              ? deps.defaultCustomization
+              : request.customization,
+          ),
           input.source,
           input.sessionHash ?? null,
+          deps.siteId ?? DEFAULT_SITE_ID,
         ],
       );
       for (const offer of offers) {

@@ -22,6 +22,7 @@ interface InvoiceRow {
   customization: InvoiceRecord['customization'];
   source: InvoiceSource;
   session_hash: string | null;
+  site_id: string;
 }
 
 interface OfferRow {
@@ -75,6 +76,7 @@ export async function getInvoice(db: Queryable, id: string): Promise<InvoiceReco
     customization: row.customization,
     source: row.source,
     sessionHash: row.session_hash,
+    siteId: row.site_id,
     offers: offers.rows.map(offerFromRow),
   };
 }

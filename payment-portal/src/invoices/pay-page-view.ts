@@ -15,6 +15,8 @@ export interface ViewContext {
   devPay: boolean;
   /** The local dev chain's id (config dev.chainId). */
   devChainId: number;
+  /** A site's branding by id (docs/sites.md); undefined for `default` and unknown sites. */
+  brandingOf?: (siteId: string) => PayPageView['branding'];
 }
 
 function networkLabel(name: string, devChain: boolean): string {
@@ -85,6 +87,7 @@ export function toPayPageView(
     },
     offers,
     customization: invoice.customization,
+    ...brandingOf(invoice, ctx),
     urls: {
       state: base,
       events: `${base}/events`,
@@ -97,6 +100,11 @@ export function toPayPageView(
     },
     devChain,
   };
+}
+
+function brandingOf(invoice: InvoiceRecord, ctx: ViewContext): Pick<PayPageView, 'branding'> {
+  const branding = ctx.brandingOf?.(invoice.siteId);
+  return branding === undefined || Object.keys(branding).length === 0 ? {} : { branding };
 }
 
 /** Loads an invoice and its confirmation progress and builds the view; null when unknown. */

@@ -47,6 +47,8 @@ export interface InvoiceRecord {
   source: InvoiceSource;
   /** sha256 (hex) of the pay-page session secret; null for recorded challenges and proofs. */
   sessionHash: string | null;
+  /** The site the invoice belongs to (docs/sites.md). */
+  siteId: string;
   offers: InvoiceOfferRecord[];
 }
 

@@ -105,6 +105,7 @@ export async function creditInvoice(
       expiresAt: row.token_expires_at,
       payer: input.payer,
       payment: { network: input.network, tx: input.txHash },
+      site: invoice.siteId,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DEFAULT_SITE_ID } from '@turnpike/protocol';
 import { newInvoiceId } from '../invoices/create-invoice.js';
 import { redeemPayment, type Database } from '../storage/index.js';
 import type { ProofBinding } from './binding.js';
@@ -18,6 +19,8 @@ export interface ProofCredit {
   /** When the challenge (or authorization) stopped being payable. */
   payableUntil: Date;
   clientIp: string | null;
+  /** The site the proof paid (docs/sites.md); absent = `default`. */
+  siteId?: string;
   payment: {
     network: string;
     /** Lower-case EVM hash, or the Solana signature as is. */
@@ -73,9 +76,9 @@ export async function creditProof(
       const inserted = await tx.query<{ token_jti: string; redeemed_at: Date; token_expires_at: Date }>(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
                                description, status, expires_at, paid_at, redeemed_at, token_jti, token_expires_at,
-                               client_ip, source, binding)
+                               client_ip, source, binding, site_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'redeemed', $10, now(), now(), $11,
-                 now() + make_interval(secs => $14::double precision / 1000), $12, 'proof', $13)
+                 now() + make_interval(secs => $14::double precision / 1000), $12, 'proof', $13, $15)
          ON CONFLICT (binding) DO NOTHING
          RETURNING token_jti, redeemed_at, token_expires_at`,
         [
@@ -93,6 +96,7 @@ export async function creditProof(
           c.clientIp,
           c.binding,
           c.request.tokenLifetimeMs,
+          c.siteId ?? DEFAULT_SITE_ID,
         ],
       );
       const grantRow = inserted.rows[0];
@@ -148,6 +152,7 @@ export async function creditProof(
           expiresAt: grantRow.token_expires_at,
           payer: p.payer,
           payment: { network: p.network, tx: p.txHash },
+          site: c.siteId ?? DEFAULT_SITE_ID,
         },
       };
     });

@@ -2,7 +2,7 @@ import type { Grant } from './grant.js';
 
 /** The columns a grant is read from (`invoices i` joined with `redemptions r`). */
 export const GRANT_COLUMNS = `i.id, i.host, i.resource, i.claims, i.token_jti, i.redeemed_at, i.token_expires_at,
-            r.network, r.tx_hash, r.payer`;
+            r.network, r.tx_hash, r.payer, i.site_id`;
 
 /** One row of GRANT_COLUMNS. */
 export interface GrantRow {
@@ -16,6 +16,7 @@ export interface GrantRow {
   network: string;
   tx_hash: string;
   payer: string | null;
+  site_id: string;
 }
 
 /** The grant a GRANT_COLUMNS row holds, or null for no row. */
@@ -31,5 +32,6 @@ export function grantFromRow(row: GrantRow | undefined): Grant | null {
     expiresAt: row.token_expires_at,
     payer: row.payer,
     payment: { network: row.network, tx: row.tx_hash },
+    site: row.site_id,
   };
 }

@@ -13,6 +13,8 @@ export interface Grant {
   expiresAt: Date;
   payer: string | null;
   payment: { network: string; tx: string };
+  /** The invoice's site (docs/sites.md): the token opens only that site's hosts. */
+  site: string;
 }
 
 /**
@@ -33,5 +35,6 @@ export function tokenForGrant(
     jti: grant.jti,
     payer: grant.payer,
     payment: { network: grant.payment.network, tx: grant.payment.tx, invoice: grant.invoiceId },
+    site: grant.site,
   });
 }

@@ -25,7 +25,7 @@ export function payPageCsp(view: PayPageView, nonce: string): string {
   assertNonce(nonce);
   const js = customizationOrigin(view.customization.js);
   const css = customizationOrigin(view.customization.css);
-  const image = customizationOrigin(view.customization.image);
+  const image = customizationOrigin(view.customization.image ?? view.branding?.logoUrl);
   const join = (...parts: Array<string | undefined>): string =>
     parts.filter((p) => p !== undefined).join(' ');
   return [

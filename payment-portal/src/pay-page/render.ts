@@ -23,7 +23,10 @@ export function renderPayPage(view: PayPageView, opts: RenderPayPageOptions): st
   const { invoice } = view;
   const css = safeCustomizationUrl(view.customization.css);
   const js = safeCustomizationUrl(view.customization.js);
-  const image = safeCustomizationUrl(view.customization.image);
+  // The declaration's image first, else the site's logo (docs/sites.md).
+  const image = safeCustomizationUrl(view.customization.image ?? view.branding?.logoUrl);
+  const siteName = view.branding?.name;
+  const colours = brandColours(view.branding);
   const status = statusText(view);
   const what = `${invoice.host}${invoice.resource}`;
   const title = invoice.description ?? `Access to ${what}`;
@@ -40,11 +43,11 @@ export function renderPayPage(view: PayPageView, opts: RenderPayPageOptions): st
 <link rel="icon" href="data:,">
 <title>${h(`Pay for ${title}`)}</title>
 <link rel="stylesheet" href="${PAY_PAGE_ASSETS_PATH}pay.css">
-${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}</head>
+${colours === '' ? '' : `<style nonce="${nonce}">:root{${colours}}</style>\n`}${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}</head>
 <body>
 <main class="tp-card" aria-labelledby="tp-title" data-state="${status.state}">
 <header class="tp-head">
-${image === undefined ? '' : `<img class="tp-logo" src="${h(image.href)}" alt="${h(invoice.host)}">\n`}<p class="tp-eyebrow">Payment required</p>
+${image === undefined ? '' : `<img class="tp-logo" src="${h(image.href)}" alt="${h(siteName ?? invoice.host)}">\n`}<p class="tp-eyebrow">Payment required${siteName === undefined ? '' : ` \u00b7 <span class="tp-site">${h(siteName)}</span>`}</p>
 <h1 id="tp-title">${h(title)}</h1>
 <p class="tp-resource">${invoice.description === undefined ? 'One payment, then the page opens.' : `Unlocks <span class="tp-mono">${h(what)}</span>`}</p>
 </header>
@@ -129,6 +132,18 @@ ${showDevPay && offer.devChain === true ? `<button type="button" class="tp-btn t
 </div>
 </div>
 </section>`;
+}
+
+const COLOUR = /^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$/;
+
+/** The site's colours as CSS custom properties; only #rgb / #rrggbb values get through. */
+function brandColours(branding: PayPageView['branding']): string {
+  const out: string[] = [];
+  if (branding?.accent !== undefined && COLOUR.test(branding.accent))
+    out.push(`--tp-accent:${branding.accent}`);
+  if (branding?.background !== undefined && COLOUR.test(branding.background))
+    out.push(`--tp-bg:${branding.background}`);
+  return out.join(';');
 }
 
 function formatUtc(iso: string): string {

@@ -39,6 +39,8 @@ export interface PayPageView {
     devChain?: true;
   }>;
   customization: { css?: string; js?: string; image?: string };
+  /** The site's branding (docs/sites.md): its name, logo and colours; absent for the config's site. */
+  branding?: { name?: string; logoUrl?: string; accent?: string; background?: string };
   urls: { state: string; events: string; complete: string; receipt?: string; devPay?: string };
   devChain: boolean;
 }

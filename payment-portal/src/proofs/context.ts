@@ -1,4 +1,10 @@
-import type { NetworkRegistry, PayeeResponse, Reason, SettleResponse } from '@turnpike/protocol';
+import {
+  DEFAULT_SITE_ID,
+  type NetworkRegistry,
+  type PayeeResponse,
+  type Reason,
+  type SettleResponse,
+} from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import type { XpubDeriver } from '../addresses/xpub-deriver.js';
 import type { PortalContext } from '../context.js';
@@ -18,6 +24,8 @@ export interface ProofContext {
   deriver: XpubDeriver | undefined;
   /** What this portal is paid with: the Solana wallet, the x402 address. */
   payee: PayeeResponse;
+  /** The site owning the proof's host (docs/sites.md); deriver and payee are its wallets'. Absent = `default`. */
+  siteId?: string;
   rpcUrls: ReadonlyMap<string, readonly string[]>;
   /** Per-call RPC timeout on a network. */
   rpcTimeoutMs(network: string): number;
@@ -32,16 +40,21 @@ export interface ProofContext {
 
 const DEFAULT_RPC_TIMEOUT_MS = 5_000;
 
-/** The ProofContext of a running portal. */
-export function proofContextFrom(ctx: PortalContext): ProofContext {
+/**
+ * The ProofContext of a running portal, for a proof about `host`: the wallets of the site owning
+ * it (without a host, `default`'s), so a site's proofs are checked against its own wallets.
+ */
+export function proofContextFrom(ctx: PortalContext, host?: string): ProofContext {
+  const site = host === undefined ? undefined : ctx.sites.resolve(host);
   return {
     db: ctx.db,
     registry: ctx.registry,
     keys: ctx.keys,
     issuer: ctx.config.issuer,
     challengeKey: ctx.sealKeys.challenge,
-    deriver: ctx.deriver,
-    payee: ctx.payee,
+    deriver: site === undefined ? ctx.deriver : site.deriver,
+    payee: site === undefined ? ctx.payee : site.payee,
+    siteId: site?.id ?? DEFAULT_SITE_ID,
     rpcUrls: ctx.rpcUrls,
     rpcTimeoutMs: (network) => ctx.config.watchers[network]?.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS,
     logger: ctx.logger,

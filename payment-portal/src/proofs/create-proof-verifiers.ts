@@ -128,7 +128,7 @@ export function createProofVerifiers(deps: ProofVerifierDeps): Partial<Record<Pr
           x402: handlers.x402,
           solanaTx: deps.solanaTx,
         }),
-      )(request, proofContextFrom(ctx));
+      )(request, proofContextFrom(ctx, request.host));
   for (const key of ['tx', 'x402', 'siwx'] as const) {
     const handler = handlers[key];
     if (!handler) continue;
@@ -136,7 +136,7 @@ export function createProofVerifiers(deps: ProofVerifierDeps): Partial<Record<Pr
       const proof = request.proof;
       if (deps.solanaTx && proof.type === 'tx' && ctx.registry.get(proof.network)?.kind === 'solana')
         return deps.solanaTx(request, ctx);
-      return handler(request, proofContextFrom(ctx));
+      return handler(request, proofContextFrom(ctx, request.host));
     };
   }
   return out;

@@ -1,4 +1,9 @@
-import { paymentRequestWireDigest, type ChallengeClaims, type SettleRequest } from '@turnpike/protocol';
+import {
+  DEFAULT_SITE_ID,
+  paymentRequestWireDigest,
+  type ChallengeClaims,
+  type SettleRequest,
+} from '@turnpike/protocol';
 import type { ProofCredit } from '../ledger/index.js';
 
 /**
@@ -8,7 +13,7 @@ import type { ProofCredit } from '../ledger/index.js';
 export function sealedCreditBase(
   claims: ChallengeClaims,
   body: SettleRequest,
-): Pick<ProofCredit, 'target' | 'request' | 'payableUntil' | 'clientIp'> {
+): Pick<ProofCredit, 'target' | 'request' | 'payableUntil' | 'clientIp' | 'siteId'> {
   return {
     target: { host: claims.h, scheme: claims.s, resource: claims.r, originalUri: claims.u },
     request: {
@@ -19,5 +24,6 @@ export function sealedCreditBase(
     },
     payableUntil: new Date(claims.exp * 1000),
     clientIp: body.client?.ip ?? null,
+    siteId: claims.st ?? DEFAULT_SITE_ID,
   };
 }

@@ -6,6 +6,7 @@ import type { PortalContext } from '../context.js';
 import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
 import { createInvoice } from '../invoices/create-invoice.js';
+import { invoiceDepsFor } from '../sites/invoice-deps-for.js';
 import { isInvoiceIdShape } from '../invoices/get-invoice.js';
 import { loadPayPageView } from '../invoices/pay-page-view.js';
 import { resolveTarget } from '../invoices/resolve-target.js';
@@ -80,7 +81,7 @@ export function createPublicApp(
     const target = resolveTarget(link, request);
     // The invoice's grant goes only to this browser: /complete asks for the session cookie.
     const session = newPaySession();
-    const invoice = await createInvoice(ctx.invoiceDeps, {
+    const invoice = await createInvoice(invoiceDepsFor(ctx, ctx.sites.resolve(target.host)), {
       target,
       request,
       clientIp: req.ip ?? null,

@@ -7,4 +7,6 @@ export const ADVISORY_LOCK_CLASS = {
   clientInvoices: 0x7470_0402,
   /** The retention job (second key 1): one replica deletes per batch. */
   retention: 0x7470_0403,
+  /** Site writes (second key 0): the host-overlap check and the write happen as one. */
+  sites: 0x7470_0404,
 } as const;

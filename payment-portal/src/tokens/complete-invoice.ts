@@ -104,6 +104,7 @@ export async function completeInvoice(
       tx: paid?.tx_hash ?? 'unknown',
       invoice: invoice.id,
     },
+    site: invoice.siteId,
   });
   const maxAge = Math.max(0, Math.floor((row.token_expires_at.getTime() - Date.now()) / 1000));
   const attributes = `Path=${invoice.resource}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${invoice.scheme === 'https' ? '; Secure' : ''}`;

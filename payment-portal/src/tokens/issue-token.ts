@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { TokenClaims } from '@turnpike/protocol';
+import { DEFAULT_SITE_ID, type TokenClaims } from '@turnpike/protocol';
 import type { SigningKeySet } from './signing-keys.js';
 
 export interface IssueTokenInput {
@@ -14,9 +14,11 @@ export interface IssueTokenInput {
   jti?: string;
   payer?: string | null;
   payment: { network: string; tx: string; invoice?: string };
+  /** The site the token is for (docs/sites.md); absent = `default`, which tokens then leave out. */
+  site?: string;
 }
 
-const RESERVED = new Set(['iss', 'aud', 'resource', 'exp', 'iat', 'nbf', 'jti', 'sub', 'pay']);
+const RESERVED = new Set(['iss', 'aud', 'resource', 'exp', 'iat', 'nbf', 'jti', 'sub', 'pay', 'site']);
 
 /** Signs a payment token (ES256, `kid` header) with the claims of docs/architecture.md. */
 export async function issueToken(
@@ -34,6 +36,9 @@ export async function issueToken(
     jti: input.jti ?? randomUUID(),
     ...(input.payer ? { sub: input.payer } : {}),
     pay: input.payment,
+    // A `default` token leaves `site` out: the authorizer reads its absence as `default`, so tokens
+    // stay exactly as they were on an installation without sites.
+    ...(input.site === undefined || input.site === DEFAULT_SITE_ID ? {} : { site: input.site }),
   } as TokenClaims;
   const token = await new SignJWT(claims as never)
     .setProtectedHeader({ alg: 'ES256', kid: keys.current.kid, typ: 'JWT' })

@@ -32,6 +32,7 @@ function offer(over: Partial<InvoiceOfferRecord>): InvoiceOfferRecord {
 
 const invoice = (offers: InvoiceOfferRecord[]): InvoiceRecord => ({
   id: 'inv_0123456789abcdef',
+  siteId: 'default',
   host: 'shop.example',
   scheme: 'https',
   resource: '/report',

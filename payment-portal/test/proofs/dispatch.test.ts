@@ -11,6 +11,14 @@ const ctx = {
   registry,
   sealKeys: deriveSealKeys('dispatch-tests-internal-secret'),
   payee: { txNetworks: [], challengeTtlSeconds: 60 },
+  // Every host is the config-file site's (docs/sites.md), with the payee above.
+  sites: {
+    resolve: () => ({
+      id: 'default',
+      deriver: undefined,
+      payee: { txNetworks: [], challengeTtlSeconds: 60 },
+    }),
+  },
   rpcUrls: new Map(),
   logger: createLogger({ name: 'dispatch-test', level: 'silent' }),
   metrics: { refusals: { inc: () => undefined }, tokensIssued: { inc: () => undefined } },

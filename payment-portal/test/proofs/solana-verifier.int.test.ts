@@ -248,6 +248,8 @@ describe('Solana tx proofs', () => {
           wallets: { solana: { address: f.merchant } },
         },
         sealKeys: { challenge: f.deps.challengeKey },
+        // Every host is the config-file site's (docs/sites.md), paid to the merchant's wallet.
+        sites: { resolve: () => ({ id: 'default', solanaWallet: f.merchant }) },
         rpcUrls,
         metrics: {
           rpcCalls: {

@@ -44,6 +44,11 @@ export const challengeClaimsSchema = z.strictObject({
     .optional(),
   /** Solana: the Solana Pay reference key the transfer must carry (base58). */
   k: z.string().min(32).max(44).optional(),
+  /** The site the challenge was sealed for (docs/sites.md); absent = `default`. */
+  st: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
 });
 
 export type ChallengeClaims = z.output<typeof challengeClaimsSchema>;

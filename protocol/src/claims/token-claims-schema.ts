@@ -23,6 +23,8 @@ export const tokenClaimsSchema = z
     jti: z.string().min(1),
     sub: z.string().min(1).optional(),
     pay: paymentClaimSchema.optional(),
+    /** The site the token was issued for (docs/sites.md); absent (tokens before sites) = `default`. */
+    site: z.string().min(1).max(63).optional(),
   })
   .catchall(z.string());
 

@@ -27,3 +27,26 @@ export {
   type SettleRequest,
   type SettleResponse,
 } from './schemas.js';
+export {
+  SITE_ID_PATTERN,
+  DEFAULT_SITE_ID,
+  SITE_HOST_PATTERN,
+  siteInputSchema,
+  sitePatchSchema,
+  siteSchema,
+  authzSiteSchema,
+  sitesResponseSchema,
+  type SiteInput,
+  type SiteDefinition,
+  type SitePatch,
+  type Site,
+  type AuthzSite,
+  type SitesResponse,
+} from './site-schema.js';
+export {
+  siteHostMatches,
+  siteHostsOverlap,
+  firstOverlap,
+  createSiteIndex,
+  type SiteIndex,
+} from './site-hosts.js';

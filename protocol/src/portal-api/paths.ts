@@ -6,4 +6,6 @@ export const PORTAL_API_PATHS = {
   /** Blocks of never-used challenge receive addresses, leased to an authorizer. */
   addressLeases: '/internal/v1/address-leases',
   settle: '/internal/v1/settle',
+  /** The enabled sites with their payees (docs/sites.md), polled with If-None-Match. */
+  sites: '/internal/v1/sites',
 } as const;

@@ -44,7 +44,14 @@ export const payeeResponseSchema = z.strictObject({
   challengeTtlSeconds: z.number().int().positive(),
 });
 
-export const addressLeaseRequestSchema = z.strictObject({ count: z.number().int().min(1).max(4096) });
+export const addressLeaseRequestSchema = z.strictObject({
+  count: z.number().int().min(1).max(4096),
+  /** The site whose wallet the addresses come from (docs/sites.md); absent = `default`. */
+  site: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/)
+    .optional(),
+});
 /** `count` consecutive challenge indexes from `first`, each with its derived address, never handed out before. */
 export const addressLeaseResponseSchema = z.strictObject({
   walletId: z.string().min(1).max(64),

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SITE_ID,
   REASONS,
   type ChallengeClaims,
   type ChallengeOfferClaim,
@@ -39,6 +40,13 @@ export async function creditSealedEvm(
   const offers = claims.o.filter((o) => o.n === network.name);
   if (offers.length === 0 || claims.p === undefined || claims.i === undefined || claims.w === undefined)
     throw new ProofRefusal(REASONS.PAYMENT_WRONG_NETWORK, `this challenge is not payable on ${network.name}`);
+  // The challenge was sealed for one site; the host must still be that site's, and the address
+  // is re-derived from that site's wallet.
+  if ((claims.st ?? DEFAULT_SITE_ID) !== (pctx.siteId ?? DEFAULT_SITE_ID))
+    throw new ProofRefusal(
+      REASONS.PAYMENT_SITE_MISMATCH,
+      'the challenge was sealed for another site than the one owning this host',
+    );
   const deriver = pctx.deriver;
   if (
     deriver === undefined ||

@@ -75,6 +75,7 @@ export async function creditUnbound(
     {
       binding,
       ...creditSubjectOf(request),
+      ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
       payableUntil: new Date(nowMs),
       payment: {
         network: network.name,

@@ -32,8 +32,10 @@ export function createSolanaTxVerifier(opts: SolanaTxVerifierOptions = {}): Sett
     clients.set(network, { urls, client });
     return client;
   };
-  return (request, ctx) =>
-    verifySolanaTxProof(
+  return (request, ctx) => {
+    // A site's Solana challenges pay its own wallet (docs/sites.md).
+    const site = ctx.sites.resolve(request.host);
+    return verifySolanaTxProof(
       {
         db: ctx.db,
         registry: ctx.registry,
@@ -44,10 +46,12 @@ export function createSolanaTxVerifier(opts: SolanaTxVerifierOptions = {}): Sett
         ...(opts.clockSkewMs === undefined ? {} : { clockSkewMs: opts.clockSkewMs }),
         logger: ctx.logger,
         challengeKey: ctx.sealKeys.challenge,
-        solanaWallet: ctx.config.wallets.solana?.address,
+        solanaWallet: site.solanaWallet,
+        siteId: site.id,
         onTokenIssued: () => ctx.metrics.tokensIssued.inc(),
         events: ctx.events,
       },
       request,
     );
+  };
 }

@@ -1,4 +1,5 @@
 import {
+  DEFAULT_SITE_ID,
   REASONS,
   type ChallengeClaims,
   type SettleRequest,
@@ -30,6 +31,11 @@ export async function creditSealedSolana(
   const offers = claims.o.filter((o) => o.n === network.name);
   if (offers.length === 0 || claims.k === undefined)
     throw new ProofRefusal(REASONS.PAYMENT_WRONG_NETWORK, `this challenge is not payable on ${network.name}`);
+  if ((claims.st ?? DEFAULT_SITE_ID) !== (deps.siteId ?? DEFAULT_SITE_ID))
+    throw new ProofRefusal(
+      REASONS.PAYMENT_SITE_MISMATCH,
+      'the challenge was sealed for another site than the one owning this host',
+    );
   const wallet = deps.solanaWallet;
   if (wallet === undefined)
     throw new ProofRefusal(REASONS.PAYMENT_CHAIN_UNKNOWN, 'no Solana wallet is configured');

@@ -34,6 +34,8 @@ export interface SolanaOfferRow {
     lateCredited: boolean;
     claims: Record<string, string>;
     tokenLifetimeMs: number;
+    /** The invoice's site (docs/sites.md): its token opens only that site's hosts. */
+    siteId: string;
   };
 }
 
@@ -57,11 +59,12 @@ interface Row {
   late_credited: boolean;
   claims: Record<string, string>;
   token_lifetime_ms: string;
+  site_id: string;
 }
 
 const SELECT_OFFERS = `SELECT o.id AS offer_id, o.invoice_id, o.network, o.reference, o.pay_to, o.asset_kind, o.asset_address,
          o.amount_atomic, i.source, i.host, i.resource, i.request_digest, i.status, i.created_at, i.expires_at, i.redeemed_at,
-         i.late_credited, i.claims, i.token_lifetime_ms
+         i.late_credited, i.claims, i.token_lifetime_ms, i.site_id
   FROM invoice_offers o JOIN invoices i ON i.id = o.invoice_id`;
 
 function toOffer(r: Row): SolanaOfferRow {
@@ -86,6 +89,7 @@ function toOffer(r: Row): SolanaOfferRow {
       lateCredited: r.late_credited,
       claims: r.claims,
       tokenLifetimeMs: Number(r.token_lifetime_ms),
+      siteId: r.site_id,
     },
   };
 }

@@ -47,6 +47,8 @@ export interface SolanaVerifyDeps {
   challengeKey: Buffer;
   /** The owner's Solana wallet (`wallets.solana.address`): where sealed challenges are paid. */
   solanaWallet: string | undefined;
+  /** The site owning the proof's host (docs/sites.md); `solanaWallet` is its wallet. Absent = `default`. */
+  siteId?: string;
   onTokenIssued?: () => void;
   /** Event lines and revenue metrics of credits and tokens. */
   events?: PortalEvents;
@@ -198,6 +200,7 @@ export async function verifySolanaTxProof(
     jti: outcome.jti,
     payer: paid.payer,
     payment: { network: network.name, tx: signature, invoice: offer.invoiceId },
+    site: inv.siteId,
   });
   deps.logger?.info(
     { network: network.name, invoice: offer.invoiceId, amount: paid.amount.toString() },

@@ -81,6 +81,7 @@ export async function settleX402(
       {
         binding,
         ...creditSubjectOf(request),
+        ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
         payableUntil: new Date(Number(auth.validBefore) * 1000),
         payment: {
           network: d.network.name,

@@ -97,6 +97,7 @@ export async function settlePermit2(
       {
         binding,
         ...creditSubjectOf(request),
+        ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
         payableUntil: new Date(Number(a.deadline) * 1000),
         payment: {
           network: d.network.name,

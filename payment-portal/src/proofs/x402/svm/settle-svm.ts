@@ -121,6 +121,7 @@ export async function settleX402Svm(
       {
         binding,
         ...creditSubjectOf(request),
+        ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
         payableUntil: new Date((pctx.now ?? Date.now)() + X402_MAX_TIMEOUT_SECONDS * 1000),
         payment: {
           network: d.network.name,
