@@ -1,6 +1,7 @@
 /**
  * Claims the portal sets itself; a payment request may not require them. `pay` is reserved too:
- * it is the payment object in every token and could never equal a required string.
+ * it is the payment object in every token and could never equal a required string. `meter` names
+ * the price model of a metered token (docs/credits.md): set by the portal, never required.
  */
-export const RESERVED_CLAIMS = ['iss', 'sub', 'exp', 'iat', 'nbf', 'jti', 'pay'] as const;
+export const RESERVED_CLAIMS = ['iss', 'sub', 'exp', 'iat', 'nbf', 'jti', 'pay', 'meter'] as const;
 export type ReservedClaim = (typeof RESERVED_CLAIMS)[number];

@@ -23,6 +23,8 @@ export const tokenClaimsSchema = z
     jti: z.string().min(1),
     sub: z.string().min(1).optional(),
     pay: paymentClaimSchema.optional(),
+    /** A metered token's price model (docs/credits.md): its balance is spent per request. */
+    meter: z.enum(['per-request', 'credits']).optional(),
   })
   .catchall(z.string());
 

@@ -6,4 +6,10 @@ export const PORTAL_API_PATHS = {
   /** Blocks of never-used challenge receive addresses, leased to an authorizer. */
   addressLeases: '/internal/v1/address-leases',
   settle: '/internal/v1/settle',
+  /** Blocks of a metered token's balance, leased to an authorizer (docs/credits.md). */
+  creditLeases: '/internal/v1/credit-leases',
+  /** What a credit lease did not spend, given back. */
+  creditReturns: '/internal/v1/credit-returns',
+  /** One free-tier request counted (docs/payment-request.md, "Free tier"). */
+  freeTier: '/internal/v1/free-tier',
 } as const;
