@@ -11,6 +11,9 @@ import type { Registry } from 'prom-client';
 import { resolveAuthzConfig } from './config/load.js';
 import type { AuthzConfig } from './config/schema.js';
 import { createDecider } from './core/decide.js';
+import { createCreditMeter, type CreditMeter } from './credits/credit-meter.js';
+import { createFreeTierCounter } from './credits/free-tier.js';
+import { createPricingGate } from './credits/pricing-gate.js';
 import type { Decide, DenyDecision, NeutralRequest, RenderedResponse } from './core/types.js';
 import { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
 import { createPortalClient } from './portal/client.js';
@@ -45,6 +48,8 @@ export interface AuthzServiceHandle {
   /** The core, for in-process callers (the Express integration, benches). */
   decide: Decide;
   renderDenial: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
+  /** The credit meter of metered resources (docs/credits.md). */
+  credits: CreditMeter;
   /** The buffer of leased challenge addresses (benches warm it up before measuring). */
   challengeAddresses: AddressSource;
   purge(selector: PurgeSelector): number;
@@ -128,9 +133,19 @@ export async function startAuthzService(
     token: config.portal.token.reveal(),
     timeoutMs: config.portal.settleTimeoutMs,
   });
+  const credits = createCreditMeter({
+    portal,
+    blockRequests: config.credits.blockRequests,
+    leaseTtlSeconds: config.credits.leaseTtlSeconds,
+    idleReturnMs: config.credits.idleReturnMs,
+    exhaustedMemoMs: config.credits.exhaustedMemoMs,
+    onReturnFailed: (err) =>
+      logger.warn({ err: { name: (err as Error).name } }, 'returning unspent credit failed; it stays with its lease'),
+  });
   const decide = createDecider({
     requirements,
     tokens,
+    pricing: createPricingGate({ meter: credits, freeTier: createFreeTierCounter({ portal }) }),
     timeoutMs: config.decision.timeoutMs,
     proofs: {
       redeemer: createProofRedeemer({
@@ -273,6 +288,7 @@ export async function startAuthzService(
     decide,
     renderDenial: async (decision, req) => render(decision, req),
     challengeAddresses: addresses,
+    credits,
     purge: (s) => cache.purge(s),
     metrics,
     registry,
@@ -284,6 +300,8 @@ export async function startAuthzService(
         const force = setTimeout(() => server.closeAllConnections(), 2_000);
         await Promise.all([httpClosed, grpc?.close()]);
         clearTimeout(force);
+        // After the last request: what this replica leased and did not spend goes back.
+        await credits.close();
       })();
       return closing;
     },

@@ -1,4 +1,5 @@
 import type { NetworkRegistry, NormalizedTarget, SettleProof } from '@turnpike/protocol';
+import type { PricingGate } from '../credits/pricing-gate.js';
 import { extractProof } from '../proofs/extract.js';
 import type { ProofRedeemer } from '../proofs/redeem.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
@@ -7,6 +8,7 @@ import type { TokenChecker, TokenVerdict } from '../tokens/check.js';
 import { FREE_IDENTITY } from './free-identity.js';
 import { createNormalizer } from './normalize-memo.js';
 import type {
+  AllowDecision,
   Decide,
   Decider,
   Decision,
@@ -22,6 +24,8 @@ export interface DeciderDeps {
   timeoutMs: number;
   /** Payment proofs on the request path (x-payment-tx, PAYMENT-SIGNATURE, X-PAYMENT); absent = ignored. */
   proofs?: { redeemer: ProofRedeemer; registry: NetworkRegistry };
+  /** Price models (docs/credits.md): the credit meter and the free tier; absent = every resource is a pass. */
+  pricing?: PricingGate;
 }
 
 const FREE: Decision = Object.freeze({ kind: 'allow', identity: FREE_IDENTITY });
@@ -44,6 +48,13 @@ interface ToRedeem {
   requirement: ResolvedRequirement;
   proof: SettleProof;
   proofs: NonNullable<DeciderDeps['proofs']>;
+}
+
+/** A granted request whose metered debit needs the portal, or a tokenless one for the free tier. */
+interface ToPrice {
+  price: 'meter' | 'free';
+  allow?: AllowDecision;
+  requirement: ResolvedRequirement;
 }
 
 /**
@@ -82,8 +93,18 @@ export function createDecider(deps: DeciderDeps): Decider {
     query: string,
     resolved: Priced,
     verdict: TokenVerdict,
-  ): Decision | ToRedeem => {
-    if (verdict.ok) return { kind: 'allow', identity: verdict.identity };
+    afterMeter = false,
+  ): Decision | ToRedeem | ToPrice => {
+    if (verdict.ok) {
+      const allow: AllowDecision = { kind: 'allow', identity: verdict.identity };
+      if (deps.pricing === undefined) return allow;
+      const requirement = () => requirementOf(req, path, query, resolved);
+      const priced = deps.pricing.grantedCached(resolved.request, allow, requirement);
+      if (priced === undefined) return { price: 'meter', allow, requirement: requirement() };
+      // A spent or mismatched token: a payment proof sent with it (the top-up) is still redeemed.
+      if (priced.kind !== 'payment_required') return priced;
+      return afterTokens(req, path, query, resolved, { ok: false, reason: priced.reason }, true);
+    }
     if (verdict.unavailable === true) return unavailable(verdict.reason);
     const requirement = requirementOf(req, path, query, resolved);
     if (deps.proofs !== undefined) {
@@ -96,10 +117,26 @@ export function createDecider(deps: DeciderDeps): Decider {
           : { kind: 'payment_required', reason: proof.reason, requirement };
       if (proof.kind === 'proof') return { requirement, proof: proof.proof, proofs: deps.proofs };
     }
+    if (!afterMeter && deps.pricing?.hasFreeTier(resolved.request, req) === true)
+      return { price: 'free', requirement };
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
 
-  const isDecision = (x: Decision | ToRedeem | Progress): x is Decision => 'kind' in x;
+  const isDecision = (x: Decision | ToRedeem | ToPrice | Progress): x is Decision => 'kind' in x;
+
+  /** The metered debit or the free-tier count (portal I/O); a spent token falls back to its proof. */
+  const settlePrice = async (
+    req: NeutralRequest,
+    target: NormalizedTarget,
+    resolved: Priced,
+    next: ToPrice,
+  ): Promise<Decision | ToRedeem | ToPrice> => {
+    const pricing = deps.pricing!;
+    if (next.price === 'free') return pricing.free(req, next.requirement);
+    const priced = await pricing.granted(resolved.request, next.allow!, next.requirement);
+    if (priced.kind !== 'payment_required') return priced;
+    return afterTokens(req, target.path, target.query, resolved, { ok: false, reason: priced.reason }, true);
+  };
 
   /**
    * Where a transport's decideCached missed, what it already did (normalised target, cached
@@ -140,15 +177,21 @@ export function createDecider(deps: DeciderDeps): Decider {
       path: target.path,
       required: resolved.request.claims,
     });
-    const next = afterTokens(req, target.path, target.query, resolved, verdict);
+    let next = afterTokens(req, target.path, target.query, resolved, verdict);
+    if (!isDecision(next) && 'price' in next) next = await settlePrice(req, target, resolved, next);
     if (isDecision(next)) return next;
+    if ('price' in next) return unavailable(AUTHZ_REASONS.INTERNAL_ERROR); // never: a fallback is not priced again
     deadline.extend(next.proofs.redeemer.timeoutMs);
-    return next.proofs.redeemer.redeem(
+    const redeemed = await next.proofs.redeemer.redeem(
       next.requirement,
       next.proof,
       log,
       req.clientIp === undefined ? undefined : { ip: req.clientIp.slice(0, 64) },
     );
+    // The request that presents the proof is the token's first use: a metered one spends from it.
+    return redeemed.kind === 'allow' && deps.pricing !== undefined
+      ? deps.pricing.granted(resolved.request, redeemed, next.requirement)
+      : redeemed;
   };
 
   const guarded = async (req: NeutralRequest, log: DecisionLogger, progress: Progress): Promise<Decision> => {

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { RESERVED_CLAIMS } from '@turnpike/protocol';
+import { RESERVED_CLAIMS, type MeteredModel } from '@turnpike/protocol';
 
 /** Claims that describe the token itself rather than what it grants (the issuer's own). */
 const NON_GRANT_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIMS);
@@ -16,6 +16,8 @@ export interface VerifiedToken {
   tokenId: string;
   /** String claims the token grants (custom claims, aud, resource). */
   granted: Record<string, string>;
+  /** The `meter` claim of a metered token (docs/credits.md); absent for a pass. */
+  meter: MeteredModel | undefined;
 }
 
 /**
@@ -43,5 +45,6 @@ export function toVerifiedToken(payload: JWTPayload): VerifiedToken | undefined 
     payer: typeof payload.sub === 'string' ? payload.sub : '',
     tokenId: typeof payload.jti === 'string' ? payload.jti : '',
     granted,
+    meter: payload.meter === 'credits' || payload.meter === 'per-request' ? payload.meter : undefined,
   };
 }

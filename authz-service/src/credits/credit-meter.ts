@@ -1,0 +1,180 @@
+import type { AuthzReason } from '../reasons.js';
+import { PortalError, PORTAL_RETRY_AFTER_SECONDS, type PortalClient } from '../portal/client.js';
+import { heldCredit, leaseWant, spendDeadline, spendFromLeases, type HeldLease } from './meter-arithmetic.js';
+import { REASONS } from '@turnpike/protocol';
+
+/** What the meter says about one request of a metered resource. */
+export type MeterVerdict =
+  | { kind: 'spent' }
+  | { kind: 'refused'; reason: AuthzReason }
+  | { kind: 'unavailable'; reason: AuthzReason }
+  | { kind: 'rate_limited'; reason: AuthzReason; retryAfterSeconds: number };
+
+export interface CreditMeter {
+  /** The verdict without I/O (a block held here pays, or a remembered refusal), else undefined. */
+  debitCached(tokenId: string, cost: bigint): MeterVerdict | undefined;
+  /** Debits `cost` from the token's balance, leasing a block from the portal when none is held. */
+  debit(tokenId: string, cost: bigint): Promise<MeterVerdict>;
+  /** Unspent credit held here for a token (tests, metrics). */
+  held(tokenId: string): bigint;
+  /** Gives every unspent block back (shutdown). */
+  close(): Promise<void>;
+}
+
+export interface CreditMeterOptions {
+  portal: Pick<PortalClient, 'leaseCredits' | 'returnCredits'>;
+  blockRequests: number;
+  leaseTtlSeconds: number;
+  idleReturnMs: number;
+  exhaustedMemoMs: number;
+  now?: () => number;
+  /** Told when a return failed (the credit stays with the lease until it expires: lost to the payer). */
+  onReturnFailed?: (err: unknown) => void;
+}
+
+interface TokenState {
+  leases: HeldLease[];
+  lastUsed: number;
+  leasing: Promise<MeterVerdict | undefined> | undefined;
+  waiting: number;
+  /** A refusal (spent, unknown) or a failure (portal down) remembered until `until`. */
+  memo: { verdict: MeterVerdict; until: number } | undefined;
+}
+
+const SPENT: MeterVerdict = Object.freeze({ kind: 'spent' });
+/** A failed lease is remembered this long, so a burst during an outage does not queue on the portal. */
+const FAILURE_MEMO_MS = 500;
+/** Rounds of leasing one request may wait through before it gives up (unavailable). */
+const MAX_ROUNDS = 64;
+
+/**
+ * The credit meter (docs/credits.md). Each allowed request of a metered resource spends its cost
+ * from a block of the token's balance leased from the portal; while a block lasts, the allow path
+ * does no I/O. Concurrent requests of one token share one lease call; a lease asks for enough for
+ * every request waiting (at least `blockRequests`' worth) and the portal grants what the balance
+ * holds. Unspent blocks go back when the token is idle, before their lease ends, and on shutdown.
+ *
+ * Fail closed: without a block and without the portal, the answer is `unavailable`, never an
+ * allow; a balance can only be spent through blocks the portal granted, so no outage, crash or
+ * number of replicas lets a token spend more than it holds.
+ */
+export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
+  const now = opts.now ?? Date.now;
+  const ttlMs = opts.leaseTtlSeconds * 1000;
+  const tokens = new Map<string, TokenState>();
+
+  const giveBack = (lease: HeldLease): Promise<void> =>
+    opts.portal
+      .returnCredits({ leaseId: lease.id, unused: lease.left.toString() })
+      .then(() => undefined, (err: unknown) => opts.onReturnFailed?.(err));
+
+  const cached = (s: TokenState, cost: bigint, t: number): MeterVerdict | undefined => {
+    if (spendFromLeases(s.leases, cost, t)) {
+      s.lastUsed = t;
+      return SPENT;
+    }
+    if (s.leasing === undefined && s.memo !== undefined && t < s.memo.until) return s.memo.verdict;
+    return undefined;
+  };
+
+  const lease = async (s: TokenState, tokenId: string, cost: bigint): Promise<MeterVerdict | undefined> => {
+    const askedAt = now();
+    try {
+      const answer = await opts.portal.leaseCredits({
+        tokenId,
+        want: leaseWant(cost, opts.blockRequests, s.waiting + 1).toString(),
+        min: cost.toString(),
+        ttlMs,
+      });
+      if (!answer.ok) {
+        const reason = answer.reason === 'credits_exhausted' ? REASONS.CREDITS_EXHAUSTED : REASONS.CREDIT_BALANCE_UNKNOWN;
+        const verdict: MeterVerdict = { kind: 'refused', reason };
+        s.memo = { verdict, until: now() + opts.exhaustedMemoMs };
+        return verdict;
+      }
+      s.memo = undefined;
+      s.leases.push({ id: answer.leaseId, left: BigInt(answer.granted), spendUntil: spendDeadline(askedAt, ttlMs) });
+      return undefined;
+    } catch (err) {
+      const verdict: MeterVerdict =
+        err instanceof PortalError && err.status === 429
+          ? {
+              kind: 'rate_limited',
+              reason: REASONS.RATE_LIMITED,
+              retryAfterSeconds: err.retryAfterSeconds ?? PORTAL_RETRY_AFTER_SECONDS,
+            }
+          : { kind: 'unavailable', reason: REASONS.CREDITS_UNAVAILABLE };
+      s.memo = { verdict, until: now() + FAILURE_MEMO_MS };
+      return verdict;
+    }
+  };
+
+  const stateOf = (tokenId: string): TokenState => {
+    let s = tokens.get(tokenId);
+    if (s === undefined) {
+      s = { leases: [], lastUsed: now(), leasing: undefined, waiting: 0, memo: undefined };
+      tokens.set(tokenId, s);
+    }
+    return s;
+  };
+
+  /** Returns idle and ending blocks, and forgets tokens with nothing held. */
+  const sweep = (force: boolean): Promise<void>[] => {
+    const t = now();
+    const returns: Promise<void>[] = [];
+    for (const [tokenId, s] of tokens) {
+      if (s.leasing !== undefined) continue;
+      const idle = t - s.lastUsed >= opts.idleReturnMs;
+      const keep: HeldLease[] = [];
+      for (const lease of s.leases) {
+        // A block past its deadline is returned too: the portal still accepts it for the margin.
+        if (force || idle || lease.spendUntil <= t || lease.left === 0n) returns.push(giveBack(lease));
+        else keep.push(lease);
+      }
+      s.leases = keep;
+      if (keep.length === 0 && (s.memo === undefined || s.memo.until <= t) && s.waiting === 0)
+        tokens.delete(tokenId);
+    }
+    return returns;
+  };
+  const timer = setInterval(() => void sweep(false), Math.min(opts.idleReturnMs, 1_000));
+  timer.unref();
+
+  return {
+    debitCached(tokenId, cost) {
+      const s = tokens.get(tokenId);
+      return s === undefined ? undefined : cached(s, cost, now());
+    },
+    async debit(tokenId, cost) {
+      const s = stateOf(tokenId);
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const fast = cached(s, cost, now());
+        if (fast !== undefined) return fast;
+        if (s.leasing !== undefined) {
+          s.waiting++;
+          try {
+            await s.leasing;
+          } finally {
+            s.waiting--;
+          }
+          continue;
+        }
+        const pending = lease(s, tokenId, cost).finally(() => {
+          s.leasing = undefined;
+        });
+        s.leasing = pending;
+        const failed = await pending;
+        if (failed !== undefined) return failed;
+      }
+      return { kind: 'unavailable', reason: REASONS.CREDITS_UNAVAILABLE };
+    },
+    held(tokenId) {
+      const s = tokens.get(tokenId);
+      return s === undefined ? 0n : heldCredit(s.leases, now());
+    },
+    async close() {
+      clearInterval(timer);
+      await Promise.all(sweep(true));
+    },
+  };
+}
