@@ -93,7 +93,6 @@ export function createDecider(deps: DeciderDeps): Decider {
     query: string,
     resolved: Priced,
     verdict: TokenVerdict,
-    afterMeter = false,
   ): Decision | ToRedeem | ToPrice => {
     if (verdict.ok) {
       const allow: AllowDecision = { kind: 'allow', identity: verdict.identity };
@@ -103,7 +102,7 @@ export function createDecider(deps: DeciderDeps): Decider {
       if (priced === undefined) return { price: 'meter', allow, requirement: requirement() };
       // A spent or mismatched token: a payment proof sent with it (the top-up) is still redeemed.
       if (priced.kind !== 'payment_required') return priced;
-      return afterTokens(req, path, query, resolved, { ok: false, reason: priced.reason }, true);
+      return afterTokens(req, path, query, resolved, { ok: false, reason: priced.reason });
     }
     if (verdict.unavailable === true) return unavailable(verdict.reason);
     const requirement = requirementOf(req, path, query, resolved);
@@ -117,7 +116,7 @@ export function createDecider(deps: DeciderDeps): Decider {
           : { kind: 'payment_required', reason: proof.reason, requirement };
       if (proof.kind === 'proof') return { requirement, proof: proof.proof, proofs: deps.proofs };
     }
-    if (!afterMeter && deps.pricing?.hasFreeTier(resolved.request, req) === true)
+    if (deps.pricing?.hasFreeTier(resolved.request, req) === true)
       return { price: 'free', requirement };
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
@@ -135,7 +134,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     if (next.price === 'free') return pricing.free(req, next.requirement);
     const priced = await pricing.granted(resolved.request, next.allow!, next.requirement);
     if (priced.kind !== 'payment_required') return priced;
-    return afterTokens(req, target.path, target.query, resolved, { ok: false, reason: priced.reason }, true);
+    return afterTokens(req, target.path, target.query, resolved, { ok: false, reason: priced.reason });
   };
 
   /**
@@ -178,9 +177,9 @@ export function createDecider(deps: DeciderDeps): Decider {
       required: resolved.request.claims,
     });
     let next = afterTokens(req, target.path, target.query, resolved, verdict);
-    if (!isDecision(next) && 'price' in next) next = await settlePrice(req, target, resolved, next);
+    // At most twice: a refused debit falls back to the tokenless path, which is never metered.
+    while (!isDecision(next) && 'price' in next) next = await settlePrice(req, target, resolved, next);
     if (isDecision(next)) return next;
-    if ('price' in next) return unavailable(AUTHZ_REASONS.INTERNAL_ERROR); // never: a fallback is not priced again
     deadline.extend(next.proofs.redeemer.timeoutMs);
     const redeemed = await next.proofs.redeemer.redeem(
       next.requirement,
