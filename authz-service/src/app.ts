@@ -139,6 +139,7 @@ export async function startAuthzService(
     leaseTtlSeconds: config.credits.leaseTtlSeconds,
     idleReturnMs: config.credits.idleReturnMs,
     exhaustedMemoMs: config.credits.exhaustedMemoMs,
+    returnWaitMs: config.credits.returnWaitMs,
     onReturnFailed: (err) =>
       logger.warn({ err: { name: (err as Error).name } }, 'returning unspent credit failed; it stays with its lease'),
   });

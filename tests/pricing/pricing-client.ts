@@ -82,6 +82,8 @@ export interface Paid {
   proof: { chain: string; tx: string; challenge: string };
   /** The answer to the request that presented the proof. */
   status: number;
+  /** Its refusal reason, when it was refused. */
+  reason: string | undefined;
   details: PaymentDetails;
 }
 
@@ -103,7 +105,8 @@ export async function payFor(
   });
   if (res.status === 402 && (res.data as { reason?: string }).reason === 'payment_pending')
     res = await retryWhilePending(client, path, proof, Number(res.headers['retry-after'] ?? 1));
-  return { token: res.headers['x-402-token'] as string, proof, status: res.status, details };
+  const reason = (res.data as { reason?: string }).reason;
+  return { token: res.headers['x-402-token'] as string, proof, status: res.status, reason, details };
 }
 
 /** Re-presents a proof without a token (a replay). */

@@ -267,7 +267,10 @@ export async function startPaymentStack(opts: {
     const authz = authzs[0]!;
     const authzProxy =
       authzs.length > 1
-        ? await startRoundRobinProxy(authzs.map((a) => `http://127.0.0.1:${a.httpPort}`))
+        ? await startRoundRobinProxy(
+            authzs.map((a) => `http://127.0.0.1:${a.httpPort}`),
+            { preserveHost: true },
+          )
         : undefined;
     if (authzProxy !== undefined) cleanups.push(() => authzProxy.close());
 

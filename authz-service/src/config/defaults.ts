@@ -34,8 +34,13 @@ export const AUTHZ_DEFAULTS = {
   creditBlockRequests: 8,
   /** A leased block is spendable this long (the portal keeps it as spent if it is never returned). */
   creditLeaseTtlSeconds: 30,
-  /** A token idle this long gives back its unspent blocks. */
-  creditIdleReturnMs: 2_000,
+  /** A token idle this long gives back its unspent blocks (so other replicas can spend them). */
+  creditIdleReturnMs: 500,
+  /**
+   * A request on a spent balance waits up to this long for blocks held by other replicas to come
+   * back before its 402 (idle return + sweep: ≤ 750 ms); below the decision timeout.
+   */
+  creditReturnWaitMs: 1_000,
   /** A spent balance is remembered this long before the portal is asked again. */
   creditExhaustedMemoMs: 1_000,
   /** Settling a proof (tx lookup, x402 settlement) may wait for a chain. */

@@ -104,6 +104,8 @@ const creditsSchema = z.strictObject({
   leaseTtlSeconds: positiveInt.min(5).max(600).default(D.creditLeaseTtlSeconds),
   /** A token unused this long gives its unspent blocks back. */
   idleReturnMs: positiveInt.default(D.creditIdleReturnMs),
+  /** How long a request on a spent balance waits for blocks other replicas hold to come back. */
+  returnWaitMs: z.number().int().nonnegative().default(D.creditReturnWaitMs),
   /** How long a spent balance is remembered before the portal is asked again. */
   exhaustedMemoMs: positiveInt.default(D.creditExhaustedMemoMs),
 });

@@ -1,6 +1,13 @@
 import type { AuthzReason } from '../reasons.js';
 import { PortalError, PORTAL_RETRY_AFTER_SECONDS, type PortalClient } from '../portal/client.js';
-import { heldCredit, leaseWant, spendDeadline, spendFromLeases, type HeldLease } from './meter-arithmetic.js';
+import {
+  heldCredit,
+  leasedAmount,
+  leaseWant,
+  spendDeadline,
+  spendFromLeases,
+  type HeldLease,
+} from './meter-arithmetic.js';
 import { REASONS } from '@turnpike/protocol';
 
 /** What the meter says about one request of a metered resource. */
@@ -27,6 +34,11 @@ export interface CreditMeterOptions {
   leaseTtlSeconds: number;
   idleReturnMs: number;
   exhaustedMemoMs: number;
+  /**
+   * How long a request whose balance is spent waits for credit other replicas hold in live blocks
+   * to come back (they return it when idle) before its 402; 0 answers at once.
+   */
+  returnWaitMs: number;
   now?: () => number;
   /** Told when a return failed (the credit stays with the lease until it expires: lost to the payer). */
   onReturnFailed?: (err: unknown) => void;
@@ -44,6 +56,8 @@ interface TokenState {
 const SPENT: MeterVerdict = Object.freeze({ kind: 'spent' });
 /** A failed lease is remembered this long, so a burst during an outage does not queue on the portal. */
 const FAILURE_MEMO_MS = 500;
+/** How often a spent balance is asked again while other replicas hold blocks of it. */
+const RETURN_POLL_MS = 50;
 /** Rounds of leasing one request may wait through before it gives up (unavailable). */
 const MAX_ROUNDS = 64;
 
@@ -78,14 +92,32 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
   };
 
   const lease = async (s: TokenState, tokenId: string, cost: bigint): Promise<MeterVerdict | undefined> => {
-    const askedAt = now();
+    const firstAsked = now();
     try {
-      const answer = await opts.portal.leaseCredits({
+      let askedAt = firstAsked;
+      let answer = await opts.portal.leaseCredits({
         tokenId,
         want: leaseWant(cost, opts.blockRequests, s.waiting + 1).toString(),
         min: cost.toString(),
         ttlMs,
       });
+      // Spent here, but another replica holds blocks it may give back (it returns them when idle):
+      // wait for them a little rather than answer 402 while the token still has credit.
+      while (
+        !answer.ok &&
+        answer.reason === 'credits_exhausted' &&
+        BigInt(answer.leasedOut) - leasedAmount(s.leases) >= cost &&
+        now() - firstAsked < opts.returnWaitMs
+      ) {
+        await new Promise((r) => setTimeout(r, RETURN_POLL_MS));
+        askedAt = now();
+        answer = await opts.portal.leaseCredits({
+          tokenId,
+          want: leaseWant(cost, opts.blockRequests, s.waiting + 1).toString(),
+          min: cost.toString(),
+          ttlMs,
+        });
+      }
       if (!answer.ok) {
         const reason = answer.reason === 'credits_exhausted' ? REASONS.CREDITS_EXHAUSTED : REASONS.CREDIT_BALANCE_UNKNOWN;
         const verdict: MeterVerdict = { kind: 'refused', reason };
@@ -93,7 +125,8 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         return verdict;
       }
       s.memo = undefined;
-      s.leases.push({ id: answer.leaseId, left: BigInt(answer.granted), spendUntil: spendDeadline(askedAt, ttlMs) });
+      const granted = BigInt(answer.granted);
+      s.leases.push({ id: answer.leaseId, amount: granted, left: granted, spendUntil: spendDeadline(askedAt, ttlMs) });
       return undefined;
     } catch (err) {
       const verdict: MeterVerdict =
@@ -137,7 +170,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     }
     return returns;
   };
-  const timer = setInterval(() => void sweep(false), Math.min(opts.idleReturnMs, 1_000));
+  const timer = setInterval(() => void sweep(false), Math.max(10, Math.min(Math.floor(opts.idleReturnMs / 2), 1_000)));
   timer.unref();
 
   return {

@@ -6,6 +6,8 @@
 /** A block of credit leased from the portal, spent here without I/O until `spendUntil`. */
 export interface HeldLease {
   id: string;
+  /** Credits the portal granted in this block. */
+  amount: bigint;
   /** Credits of the block not spent yet. */
   left: bigint;
   /** The last moment this block may be spent (before the portal's expiry of the lease). */
@@ -30,6 +32,13 @@ export function spendFromLeases(leases: HeldLease[], cost: bigint, now: number):
 export function heldCredit(leases: readonly HeldLease[], now: number): bigint {
   let sum = 0n;
   for (const lease of leases) if (lease.spendUntil > now) sum += lease.left;
+  return sum;
+}
+
+/** Credit of the blocks held here as the portal counts it (their granted amounts, spent or not). */
+export function leasedAmount(leases: readonly HeldLease[]): bigint {
+  let sum = 0n;
+  for (const lease of leases) sum += lease.amount;
   return sum;
 }
 

@@ -1,5 +1,6 @@
 import {
   heldCredit,
+  leasedAmount,
   leaseWant,
   spendDeadline,
   spendFromLeases,
@@ -9,8 +10,8 @@ import {
 describe('credit meter arithmetic (bigint)', () => {
   it('spends whole costs from one live block at a time, never across two blocks', () => {
     const leases: HeldLease[] = [
-      { id: 'a', left: 2n, spendUntil: 1_000 },
-      { id: 'b', left: 3n, spendUntil: 1_000 },
+      { id: 'a', amount: 2n, left: 2n, spendUntil: 1_000 },
+      { id: 'b', amount: 3n, left: 3n, spendUntil: 1_000 },
     ];
     expect(spendFromLeases(leases, 3n, 0)).toBe(true);
     expect(leases.map((l) => l.left)).toEqual([2n, 0n]);
@@ -20,7 +21,7 @@ describe('credit meter arithmetic (bigint)', () => {
   });
 
   it('a block past its deadline is neither spent nor counted as held', () => {
-    const leases: HeldLease[] = [{ id: 'a', left: 10n, spendUntil: 100 }];
+    const leases: HeldLease[] = [{ id: 'a', amount: 10n, left: 10n, spendUntil: 100 }];
     expect(heldCredit(leases, 99)).toBe(10n);
     expect(spendFromLeases(leases, 1n, 100)).toBe(false);
     expect(heldCredit(leases, 100)).toBe(0n);
@@ -29,9 +30,18 @@ describe('credit meter arithmetic (bigint)', () => {
 
   it('keeps exact amounts far beyond 2^53', () => {
     const big = 2n ** 80n + 7n;
-    const leases: HeldLease[] = [{ id: 'a', left: big, spendUntil: 1 }];
+    const leases: HeldLease[] = [{ id: 'a', amount: big, left: big, spendUntil: 1 }];
     expect(spendFromLeases(leases, 2n ** 79n, 0)).toBe(true);
     expect(leases[0]!.left).toBe(2n ** 79n + 7n);
+  });
+
+  it('counts what the portal granted, spent or not, as leased out', () => {
+    const leases: HeldLease[] = [
+      { id: 'a', amount: 4n, left: 0n, spendUntil: 1 },
+      { id: 'b', amount: 4n, left: 3n, spendUntil: 1 },
+    ];
+    expect(leasedAmount(leases)).toBe(8n);
+    expect(heldCredit(leases, 0)).toBe(3n);
   });
 
   it('asks for a block, or for every waiting request when more wait', () => {

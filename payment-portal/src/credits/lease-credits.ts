@@ -40,8 +40,14 @@ export async function leaseCredits(db: Queryable, req: CreditLeaseRequest): Prom
       expiresAt: row.expires_at.toISOString(),
     };
   // Nothing taken: say why (a read for the reason only; it decides nothing).
-  const open = await db.query('SELECT 1 FROM credit_balances WHERE token_jti = $1 AND expires_at > now()', [
-    req.tokenId,
-  ]);
-  return { ok: false, reason: open.rows.length > 0 ? 'credits_exhausted' : 'credit_balance_unknown' };
+  const open = await db.query<{ leased_out: string }>(
+    `SELECT (SELECT COALESCE(sum(amount), 0) FROM credit_leases l
+             WHERE l.token_jti = b.token_jti AND l.expires_at > now())::text AS leased_out
+     FROM credit_balances b WHERE b.token_jti = $1 AND b.expires_at > now()`,
+    [req.tokenId],
+  );
+  const balance = open.rows[0];
+  return balance === undefined
+    ? { ok: false, reason: 'credit_balance_unknown', leasedOut: '0' }
+    : { ok: false, reason: 'credits_exhausted', leasedOut: balance.leased_out };
 }

@@ -23,7 +23,15 @@ export const creditLeaseResponseSchema = z.discriminatedUnion('ok', [
     remaining: atomicOrZero,
     expiresAt: isoTime,
   }),
-  z.strictObject({ ok: z.literal(false), reason: z.enum(['credits_exhausted', 'credit_balance_unknown']) }),
+  z.strictObject({
+    ok: z.literal(false),
+    reason: z.enum(['credits_exhausted', 'credit_balance_unknown']),
+    /**
+     * Credit in live leases of this token (held by authorizers, spent or not): while another
+     * replica may still give some back, a spent balance is not final yet.
+     */
+    leasedOut: atomicOrZero,
+  }),
 ]);
 
 /** Gives back what a lease did not spend; a lease is returned once, and never after it expired. */
