@@ -39,6 +39,9 @@ describe('portal internal API schemas', () => {
       payee: '/internal/v1/payee',
       addressLeases: '/internal/v1/address-leases',
       settle: '/internal/v1/settle',
+      creditLeases: '/internal/v1/credit-leases',
+      creditReturns: '/internal/v1/credit-returns',
+      freeTier: '/internal/v1/free-tier',
     });
   });
 
