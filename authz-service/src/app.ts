@@ -141,7 +141,10 @@ export async function startAuthzService(
     exhaustedMemoMs: config.credits.exhaustedMemoMs,
     returnWaitMs: config.credits.returnWaitMs,
     onReturnFailed: (err) =>
-      logger.warn({ err: { name: (err as Error).name } }, 'returning unspent credit failed; it stays with its lease'),
+      logger.warn(
+        { err: { name: (err as Error).name } },
+        'returning unspent credit failed; it stays with its lease',
+      ),
   });
   const decide = createDecider({
     requirements,

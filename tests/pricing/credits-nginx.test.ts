@@ -90,30 +90,38 @@ describe('price models through NGINX', () => {
   it.each<[string, () => string]>([
     ['one authorizer', () => singleUrl],
     ['two authorizer replicas', () => stack.baseUrl],
-  ])('credits: a 50-credit token admits exactly 50 requests when 100 come at once (%s)', async (name, base) => {
-    const scope = `/credits/${name.startsWith('one') ? 'one' : 'two'}`;
-    const hits = stack.appHits(scope);
-    const paid = await payFor(stack, base(), `${scope}/first`, stack.payers[1]!);
-    expect([paid.status, paid.reason]).toEqual([200, undefined]);
-    const jti = jtiOf(paid.token);
-    expect(claimsOf(paid.token)['meter']).toBe('credits');
+  ])(
+    'credits: a 50-credit token admits exactly 50 requests when 100 come at once (%s)',
+    async (name, base) => {
+      const scope = `/credits/${name.startsWith('one') ? 'one' : 'two'}`;
+      const hits = stack.appHits(scope);
+      const paid = await payFor(stack, base(), `${scope}/first`, stack.payers[1]!);
+      expect([paid.status, paid.reason]).toEqual([200, undefined]);
+      const jti = jtiOf(paid.token);
+      expect(claimsOf(paid.token)['meter']).toBe('credits');
 
-    const answers = await burst(100, () => get(base(), `${scope}/item`, { headers: bearer(paid.token) }));
-    expect(countStatus(answers, 200)).toBe(CREDITS_PER_PAYMENT - 1);
-    expect(countStatus(answers, 402)).toBe(100 - (CREDITS_PER_PAYMENT - 1));
-    expect(answers.filter((a) => a.status === 402).every((a) => a.reason === REASONS.CREDITS_EXHAUSTED)).toBe(true);
-    expect(stack.appHits(scope)).toBe(hits + CREDITS_PER_PAYMENT);
-    // Everything was spent: nothing left in the database, nothing held by a replica.
-    const after = await balance(jti);
-    expect(after.remaining).toBe(0n);
-    expect(held(jti)).toBe(0n);
-  }, 120_000);
+      const answers = await burst(100, () => get(base(), `${scope}/item`, { headers: bearer(paid.token) }));
+      expect(countStatus(answers, 200)).toBe(CREDITS_PER_PAYMENT - 1);
+      expect(countStatus(answers, 402)).toBe(100 - (CREDITS_PER_PAYMENT - 1));
+      expect(
+        answers.filter((a) => a.status === 402).every((a) => a.reason === REASONS.CREDITS_EXHAUSTED),
+      ).toBe(true);
+      expect(stack.appHits(scope)).toBe(hits + CREDITS_PER_PAYMENT);
+      // Everything was spent: nothing left in the database, nothing held by a replica.
+      const after = await balance(jti);
+      expect(after.remaining).toBe(0n);
+      expect(held(jti)).toBe(0n);
+    },
+    120_000,
+  );
 
   it('a spent balance answers a 402 whose offer is the top-up: a new payment opens a new token with a new balance', async () => {
     const scope = '/credits/two';
     const spentToken = await (async () => {
       const paid = await payFor(stack, stack.baseUrl, `${scope}/again`, stack.payers[2]!);
-      await burst(CREDITS_PER_PAYMENT, () => get(stack.baseUrl, `${scope}/x`, { headers: bearer(paid.token) }));
+      await burst(CREDITS_PER_PAYMENT, () =>
+        get(stack.baseUrl, `${scope}/x`, { headers: bearer(paid.token) }),
+      );
       return paid.token;
     })();
     const refused = await get(stack.baseUrl, `${scope}/x`, { headers: bearer(spentToken) });
@@ -158,7 +166,8 @@ describe('price models through NGINX', () => {
     const hits = stack.appHits('/free/tier');
     for (const from of ['127.0.0.2', '127.0.0.3']) {
       const answers = [];
-      for (let i = 0; i <= FREE_REQUESTS; i++) answers.push(await get(stack.baseUrl, '/free/tier/x', { from }));
+      for (let i = 0; i <= FREE_REQUESTS; i++)
+        answers.push(await get(stack.baseUrl, '/free/tier/x', { from }));
       expect(answers.map((a) => a.status)).toEqual([...Array<number>(FREE_REQUESTS).fill(200), 402]);
       expect(answers[FREE_REQUESTS]!.reason).toBe(REASONS.FREE_TIER_EXHAUSTED);
     }
@@ -177,13 +186,19 @@ describe('price models through NGINX', () => {
     const paid = await payFor(stack, stack.baseUrl, `${scope}/first`, stack.payers[3]!);
     expect([paid.status, paid.reason]).toEqual([200, undefined]);
     const jti = jtiOf(paid.token);
-    const answers: Array<{ status: number; reason: string | undefined }> = [{ status: 200, reason: undefined }];
+    const answers: Array<{ status: number; reason: string | undefined }> = [
+      { status: 200, reason: undefined },
+    ];
     let stopped: Promise<unknown> | undefined;
     // Waves of 5 at a time through both replicas; the portal goes away after 12 allows.
     for (let wave = 0; wave < 20; wave++) {
       const got = await burst(5, () => get(stack.baseUrl, `${scope}/item`, { headers: bearer(paid.token) }));
       answers.push(...got);
-      if (stopped === undefined && countStatus(got, 200) > 0 && answers.filter((a) => a.status === 200).length >= 12)
+      if (
+        stopped === undefined &&
+        countStatus(got, 200) > 0 &&
+        answers.filter((a) => a.status === 200).length >= 12
+      )
         stopped = Promise.all(stack.portals.map((p) => p.close()));
       if (stopped !== undefined) await stopped;
     }

@@ -69,12 +69,17 @@ export function bearer(token: string): Record<string, string> {
 
 /** The `jti` of a token (its balance's key). */
 export function jtiOf(token: string): string {
-  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string };
+  const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as {
+    jti: string;
+  };
   return payload.jti;
 }
 
 export function claimsOf(token: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<
+    string,
+    unknown
+  >;
 }
 
 export interface Paid {
@@ -101,7 +106,12 @@ export async function payFor(
   await stack.mine(1);
   const proof = { chain: PAY_NETWORK, tx, challenge: details.challengeId };
   let res = await client.get(path, {
-    headers: { 'x-payment-chain': proof.chain, 'x-payment-tx': tx, 'x-payment-challenge': proof.challenge, ...headers },
+    headers: {
+      'x-payment-chain': proof.chain,
+      'x-payment-tx': tx,
+      'x-payment-challenge': proof.challenge,
+      ...headers,
+    },
   });
   if (res.status === 402 && (res.data as { reason?: string }).reason === 'payment_pending')
     res = await retryWhilePending(client, path, proof, Number(res.headers['retry-after'] ?? 1));

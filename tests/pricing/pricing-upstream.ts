@@ -48,7 +48,13 @@ export async function startPricingUpstream(): Promise<TestUpstream> {
     req.on('end', () => {
       const url = req.url ?? '/';
       const method = req.method ?? 'GET';
-      requests.push({ method, url, headers: req.headers, body: '', probe: req.headers[PROBE_HEADER] !== undefined });
+      requests.push({
+        method,
+        url,
+        headers: req.headers,
+        body: '',
+        probe: req.headers[PROBE_HEADER] !== undefined,
+      });
       const path = url.split('?')[0] ?? '/';
       const declaration = declarationFor(path);
       const headers: Record<string, string> = { 'content-type': 'application/json' };

@@ -116,8 +116,7 @@ export function createDecider(deps: DeciderDeps): Decider {
           : { kind: 'payment_required', reason: proof.reason, requirement };
       if (proof.kind === 'proof') return { requirement, proof: proof.proof, proofs: deps.proofs };
     }
-    if (deps.pricing?.hasFreeTier(resolved.request, req) === true)
-      return { price: 'free', requirement };
+    if (deps.pricing?.hasFreeTier(resolved.request, req) === true) return { price: 'free', requirement };
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
 

@@ -78,9 +78,10 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
   const tokens = new Map<string, TokenState>();
 
   const giveBack = (lease: HeldLease): Promise<void> =>
-    opts.portal
-      .returnCredits({ leaseId: lease.id, unused: lease.left.toString() })
-      .then(() => undefined, (err: unknown) => opts.onReturnFailed?.(err));
+    opts.portal.returnCredits({ leaseId: lease.id, unused: lease.left.toString() }).then(
+      () => undefined,
+      (err: unknown) => opts.onReturnFailed?.(err),
+    );
 
   const cached = (s: TokenState, cost: bigint, t: number): MeterVerdict | undefined => {
     if (spendFromLeases(s.leases, cost, t)) {
@@ -119,14 +120,20 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         });
       }
       if (!answer.ok) {
-        const reason = answer.reason === 'credits_exhausted' ? REASONS.CREDITS_EXHAUSTED : REASONS.CREDIT_BALANCE_UNKNOWN;
+        const reason =
+          answer.reason === 'credits_exhausted' ? REASONS.CREDITS_EXHAUSTED : REASONS.CREDIT_BALANCE_UNKNOWN;
         const verdict: MeterVerdict = { kind: 'refused', reason };
         s.memo = { verdict, until: now() + opts.exhaustedMemoMs };
         return verdict;
       }
       s.memo = undefined;
       const granted = BigInt(answer.granted);
-      s.leases.push({ id: answer.leaseId, amount: granted, left: granted, spendUntil: spendDeadline(askedAt, ttlMs) });
+      s.leases.push({
+        id: answer.leaseId,
+        amount: granted,
+        left: granted,
+        spendUntil: spendDeadline(askedAt, ttlMs),
+      });
       return undefined;
     } catch (err) {
       const verdict: MeterVerdict =
@@ -170,7 +177,10 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     }
     return returns;
   };
-  const timer = setInterval(() => void sweep(false), Math.max(10, Math.min(Math.floor(opts.idleReturnMs / 2), 1_000)));
+  const timer = setInterval(
+    () => void sweep(false),
+    Math.max(10, Math.min(Math.floor(opts.idleReturnMs / 2), 1_000)),
+  );
   timer.unref();
 
   return {

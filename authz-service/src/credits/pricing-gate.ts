@@ -17,7 +17,11 @@ export interface PricingGate {
    * After a token granted: the allow, a refusal, or undefined when the debit needs the portal
    * (then call {@link PricingGate.granted}). A pass resource with a pass token is the allow as is.
    */
-  grantedCached(request: PaymentRequest, allow: AllowDecision, requirement: () => ResolvedRequirement): Decision | undefined;
+  grantedCached(
+    request: PaymentRequest,
+    allow: AllowDecision,
+    requirement: () => ResolvedRequirement,
+  ): Decision | undefined;
   granted(request: PaymentRequest, allow: AllowDecision, requirement: ResolvedRequirement): Promise<Decision>;
   /** True when a request without a token may be counted against the resource's free tier. */
   hasFreeTier(request: PaymentRequest, req: NeutralRequest): boolean;
@@ -31,7 +35,11 @@ export function createPricingGate(deps: { meter: CreditMeter; freeTier: FreeTier
     reason: REASONS.TOKEN_MODEL_MISMATCH,
     requirement,
   });
-  const fromMeter = (v: MeterVerdict, allow: AllowDecision, requirement: () => ResolvedRequirement): Decision => {
+  const fromMeter = (
+    v: MeterVerdict,
+    allow: AllowDecision,
+    requirement: () => ResolvedRequirement,
+  ): Decision => {
     switch (v.kind) {
       case 'spent':
         return allow;
@@ -56,7 +64,11 @@ export function createPricingGate(deps: { meter: CreditMeter; freeTier: FreeTier
       const metering = request.metering;
       if (metering === undefined && allow.identity.meter === undefined) return allow;
       if (metering === undefined || metering.model !== allow.identity.meter) return mismatch(requirement);
-      return fromMeter(await deps.meter.debit(allow.identity.tokenId, metering.cost), allow, () => requirement);
+      return fromMeter(
+        await deps.meter.debit(allow.identity.tokenId, metering.cost),
+        allow,
+        () => requirement,
+      );
     },
     hasFreeTier(request, req) {
       return request.freeTier !== undefined && req.clientIp !== undefined && req.clientIp !== '';

@@ -22,7 +22,10 @@ import { returnCredits } from './return-credits.js';
 export const FREE_TIER_CALLS_PER_MINUTE_PER_PAYER = 600;
 
 /** Every body of this API is parsed with its shared schema; a bad one is 400 request_schema_invalid. */
-function parse<T>(schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } }, body: unknown): T {
+function parse<T>(
+  schema: { safeParse(x: unknown): { success: true; data: T } | { success: false } },
+  body: unknown,
+): T {
   const r = schema.safeParse(body);
   if (!r.success) throw new PortalError(REASONS.REQUEST_SCHEMA_INVALID, 400, 'invalid body');
   return r.data;

@@ -40,7 +40,11 @@ const fail = (code: ConstructorParameters<typeof ProtocolError>[0], detail: stri
 /** A positive integer given as a safe JSON number or a decimal string, as bigint. */
 function positiveCredits(value: unknown, field: string): bigint {
   const text =
-    typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : typeof value === 'string' ? value : '';
+    typeof value === 'number' && Number.isSafeInteger(value)
+      ? String(value)
+      : typeof value === 'string'
+        ? value
+        : '';
   if (!INTEGER.test(text) || BigInt(text) > MAX_CREDITS) {
     return fail(REASONS.PRICING_CREDITS_INVALID, `${field} must be a positive integer up to 10^18`);
   }
@@ -52,19 +56,26 @@ function positiveCredits(value: unknown, field: string): bigint {
  * pass declaration is exactly what it was before price models existed (same wire form, same digest).
  */
 export function validateMetering(model: unknown, credits: unknown, cost: unknown): Metering | undefined {
-  if (model !== undefined && (typeof model !== 'string' || !(PRICING_MODELS as readonly string[]).includes(model)))
+  if (
+    model !== undefined &&
+    (typeof model !== 'string' || !(PRICING_MODELS as readonly string[]).includes(model))
+  )
     return fail(REASONS.PRICING_MODEL_UNKNOWN, 'model must be "pass", "per-request" or "credits"');
   const chosen = (model ?? 'pass') as PricingModel;
   if (chosen !== 'credits') {
     if (credits !== undefined || cost !== undefined)
-      return fail(REASONS.PRICING_CREDITS_INVALID, `credits and cost belong to model "credits", not "${chosen}"`);
+      return fail(
+        REASONS.PRICING_CREDITS_INVALID,
+        `credits and cost belong to model "credits", not "${chosen}"`,
+      );
     return chosen === 'per-request' ? { model: 'per-request', credits: 1n, cost: 1n } : undefined;
   }
   if (credits === undefined)
     return fail(REASONS.PRICING_CREDITS_INVALID, 'model "credits" needs credits (what one payment buys)');
   const total = positiveCredits(credits, 'credits');
   const each = cost === undefined ? 1n : positiveCredits(cost, 'cost');
-  if (each > total) return fail(REASONS.PRICING_CREDITS_INVALID, 'cost is above credits: no request could pass');
+  if (each > total)
+    return fail(REASONS.PRICING_CREDITS_INVALID, 'cost is above credits: no request could pass');
   return { model: 'credits', credits: total, cost: each };
 }
 
@@ -75,8 +86,14 @@ export function validateFreeTier(free: unknown): FreeTier | undefined {
     return fail(REASONS.FREE_TIER_INVALID, 'free must be an object {requests, periodSeconds}');
   const { requests, periodSeconds, ...rest } = free as Record<string, unknown>;
   const extra = Object.keys(rest)[0];
-  if (extra !== undefined) return fail(REASONS.FREE_TIER_INVALID, `unknown free-tier key "${extra.slice(0, 32)}"`);
-  if (typeof requests !== 'number' || !Number.isInteger(requests) || requests < 1 || requests > MAX_FREE_REQUESTS)
+  if (extra !== undefined)
+    return fail(REASONS.FREE_TIER_INVALID, `unknown free-tier key "${extra.slice(0, 32)}"`);
+  if (
+    typeof requests !== 'number' ||
+    !Number.isInteger(requests) ||
+    requests < 1 ||
+    requests > MAX_FREE_REQUESTS
+  )
     return fail(REASONS.FREE_TIER_INVALID, `free.requests must be an integer in 1..${MAX_FREE_REQUESTS}`);
   if (
     typeof periodSeconds !== 'number' ||
@@ -84,6 +101,9 @@ export function validateFreeTier(free: unknown): FreeTier | undefined {
     periodSeconds < 1 ||
     periodSeconds > MAX_FREE_PERIOD_SECONDS
   )
-    return fail(REASONS.FREE_TIER_INVALID, `free.periodSeconds must be an integer in 1..${MAX_FREE_PERIOD_SECONDS}`);
+    return fail(
+      REASONS.FREE_TIER_INVALID,
+      `free.periodSeconds must be an integer in 1..${MAX_FREE_PERIOD_SECONDS}`,
+    );
   return { requests, periodSeconds };
 }

@@ -50,7 +50,11 @@ export const freeTierRequestSchema = z.strictObject({
   scope: z.string().startsWith('/').max(8192),
   payer: z.string().min(1).max(128),
   limit: z.number().int().positive().max(1_000_000),
-  periodSeconds: z.number().int().positive().max(366 * 86_400),
+  periodSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(366 * 86_400),
 });
 export const freeTierResponseSchema = z.strictObject({
   ok: z.boolean(),
