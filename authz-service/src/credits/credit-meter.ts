@@ -4,6 +4,8 @@ import {
   heldCredit,
   leasedAmount,
   leaseWant,
+  nextBlock,
+  shouldPrefetch,
   spendDeadline,
   spendFromLeases,
   type HeldLease,
@@ -49,6 +51,15 @@ interface TokenState {
   lastUsed: number;
   leasing: Promise<MeterVerdict | undefined> | undefined;
   waiting: number;
+  /** Requests' worth of the next block (grows while the token is busy, see nextBlock). */
+  block: number;
+  lastLeaseAt: number;
+  /**
+   * The balance had less than a block left at the last lease: the end of the balance, where a
+   * block held here could be what another replica's request is waiting for. Then leases cover
+   * only the requests waiting (no prefetch) and unspent credit goes back after END_IDLE_MS.
+   */
+  ending: boolean;
   /** A refusal (spent, unknown) or a failure (portal down) remembered until `until`. */
   memo: { verdict: MeterVerdict; until: number } | undefined;
 }
@@ -56,6 +67,10 @@ interface TokenState {
 const SPENT: MeterVerdict = Object.freeze({ kind: 'spent' });
 /** A failed lease is remembered this long, so a burst during an outage does not queue on the portal. */
 const FAILURE_MEMO_MS = 500;
+/** Near the end of a balance, a token idle this long here gives its credit back (see `ending`). */
+const END_IDLE_MS = 100;
+/** How often held blocks are looked at for returning. */
+const SWEEP_INTERVAL_MS = END_IDLE_MS / 2;
 /** How often a spent balance is asked again while other replicas hold blocks of it. */
 const RETURN_POLL_MS = 50;
 /** Rounds of leasing one request may wait through before it gives up (unavailable). */
@@ -83,9 +98,17 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
       (err: unknown) => opts.onReturnFailed?.(err),
     );
 
-  const cached = (s: TokenState, cost: bigint, t: number): MeterVerdict | undefined => {
+  const cached = (s: TokenState, tokenId: string, cost: bigint, t: number): MeterVerdict | undefined => {
     if (spendFromLeases(s.leases, cost, t)) {
       s.lastUsed = t;
+      // The next block is asked for while this one still pays: the allow path does not wait.
+      if (
+        s.leasing === undefined &&
+        !s.ending &&
+        (s.memo === undefined || s.memo.until <= t) &&
+        shouldPrefetch(heldCredit(s.leases, t), cost, s.block)
+      )
+        void startLease(s, tokenId, cost);
       return SPENT;
     }
     if (s.leasing === undefined && s.memo !== undefined && t < s.memo.until) return s.memo.verdict;
@@ -98,7 +121,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
       let askedAt = firstAsked;
       let answer = await opts.portal.leaseCredits({
         tokenId,
-        want: leaseWant(cost, opts.blockRequests, s.waiting + 1).toString(),
+        want: leaseWant(cost, s.ending ? 1 : s.block, s.waiting + 1).toString(),
         min: cost.toString(),
         ttlMs,
       });
@@ -114,7 +137,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         askedAt = now();
         answer = await opts.portal.leaseCredits({
           tokenId,
-          want: leaseWant(cost, opts.blockRequests, s.waiting + 1).toString(),
+          want: leaseWant(cost, 1, s.waiting + 1).toString(),
           min: cost.toString(),
           ttlMs,
         });
@@ -127,6 +150,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         return verdict;
       }
       s.memo = undefined;
+      s.ending = BigInt(answer.remaining) < cost * BigInt(s.block);
       const granted = BigInt(answer.granted);
       s.leases.push({
         id: answer.leaseId,
@@ -149,10 +173,31 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     }
   };
 
+  /** One lease in flight per token: requests that find no credit wait for it. */
+  const startLease = (s: TokenState, tokenId: string, cost: bigint): Promise<MeterVerdict | undefined> => {
+    const t = now();
+    s.block = nextBlock(s.block, opts.blockRequests, t - s.lastLeaseAt);
+    s.lastLeaseAt = t;
+    const pending = lease(s, tokenId, cost).finally(() => {
+      s.leasing = undefined;
+    });
+    s.leasing = pending;
+    return pending;
+  };
+
   const stateOf = (tokenId: string): TokenState => {
     let s = tokens.get(tokenId);
     if (s === undefined) {
-      s = { leases: [], lastUsed: now(), leasing: undefined, waiting: 0, memo: undefined };
+      s = {
+        leases: [],
+        lastUsed: now(),
+        leasing: undefined,
+        waiting: 0,
+        block: opts.blockRequests,
+        lastLeaseAt: Number.NEGATIVE_INFINITY,
+        ending: false,
+        memo: undefined,
+      };
       tokens.set(tokenId, s);
     }
     return s;
@@ -164,7 +209,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     const returns: Promise<void>[] = [];
     for (const [tokenId, s] of tokens) {
       if (s.leasing !== undefined) continue;
-      const idle = t - s.lastUsed >= opts.idleReturnMs;
+      const idle = t - s.lastUsed >= (s.ending ? END_IDLE_MS : opts.idleReturnMs);
       const keep: HeldLease[] = [];
       for (const lease of s.leases) {
         // A block past its deadline is returned too: the portal still accepts it for the margin.
@@ -177,21 +222,18 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     }
     return returns;
   };
-  const timer = setInterval(
-    () => void sweep(false),
-    Math.max(10, Math.min(Math.floor(opts.idleReturnMs / 2), 1_000)),
-  );
+  const timer = setInterval(() => void sweep(false), SWEEP_INTERVAL_MS);
   timer.unref();
 
   return {
     debitCached(tokenId, cost) {
       const s = tokens.get(tokenId);
-      return s === undefined ? undefined : cached(s, cost, now());
+      return s === undefined ? undefined : cached(s, tokenId, cost, now());
     },
     async debit(tokenId, cost) {
       const s = stateOf(tokenId);
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const fast = cached(s, cost, now());
+        const fast = cached(s, tokenId, cost, now());
         if (fast !== undefined) return fast;
         if (s.leasing !== undefined) {
           s.waiting++;
@@ -202,11 +244,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
           }
           continue;
         }
-        const pending = lease(s, tokenId, cost).finally(() => {
-          s.leasing = undefined;
-        });
-        s.leasing = pending;
-        const failed = await pending;
+        const failed = await startLease(s, tokenId, cost);
         if (failed !== undefined) return failed;
       }
       return { kind: 'unavailable', reason: REASONS.CREDITS_UNAVAILABLE };

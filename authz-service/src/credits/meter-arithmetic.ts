@@ -42,6 +42,32 @@ export function leasedAmount(leases: readonly HeldLease[]): bigint {
   return sum;
 }
 
+/** A block grows to at most this many times `blockRequests` for a busy token. */
+export const MAX_BLOCK_GROWTH = 64;
+/** Leases closer together than this double the block (the token is busy here)… */
+export const BLOCK_GROW_WITHIN_MS = 250;
+/** …and leases further apart than this bring it back to `blockRequests`. */
+export const BLOCK_RESET_AFTER_MS = 2_000;
+
+/**
+ * The block size (in requests) for the next lease of a token: doubled while leases follow each
+ * other quickly (a busy token then leases once per ~250 ms, whatever its rate), back to the base
+ * once it slows down. The block is also the most a crash can lose of this token's credit here.
+ */
+export function nextBlock(current: number, base: number, sinceLastLeaseMs: number): number {
+  if (sinceLastLeaseMs < BLOCK_GROW_WITHIN_MS) return Math.min(current * 2, base * MAX_BLOCK_GROWTH);
+  if (sinceLastLeaseMs > BLOCK_RESET_AFTER_MS) return base;
+  return current;
+}
+
+/**
+ * Whether to lease the next block now, in the background, while requests still spend this one:
+ * below half a block of credit left, so a busy token's allow path never waits for the portal.
+ */
+export function shouldPrefetch(held: bigint, cost: bigint, block: number): boolean {
+  return held < cost * BigInt(Math.ceil(block / 2));
+}
+
 /**
  * How much to ask for: enough for every request waiting on this token, and at least a block of
  * `blockRequests` requests (fewer round trips under load; a crash may lose up to one block).

@@ -2,6 +2,9 @@ import {
   heldCredit,
   leasedAmount,
   leaseWant,
+  MAX_BLOCK_GROWTH,
+  nextBlock,
+  shouldPrefetch,
   spendDeadline,
   spendFromLeases,
   type HeldLease,
@@ -48,6 +51,21 @@ describe('credit meter arithmetic (bigint)', () => {
     expect(leaseWant(3n, 8, 1)).toBe(24n);
     expect(leaseWant(3n, 8, 20)).toBe(60n);
     expect(leaseWant(10n ** 18n, 8, 0)).toBe(8n * 10n ** 18n);
+  });
+
+  it('grows the block of a busy token up to its cap and resets it when the token slows down', () => {
+    expect(nextBlock(8, 8, 100)).toBe(16);
+    expect(nextBlock(8 * MAX_BLOCK_GROWTH, 8, 100)).toBe(8 * MAX_BLOCK_GROWTH);
+    expect(nextBlock(64, 8, 1_000)).toBe(64);
+    expect(nextBlock(64, 8, 5_000)).toBe(8);
+    expect(nextBlock(8, 8, Number.POSITIVE_INFINITY)).toBe(8);
+  });
+
+  it('prefetches the next block below half a block of credit', () => {
+    expect(shouldPrefetch(5n, 1n, 8)).toBe(false);
+    expect(shouldPrefetch(3n, 1n, 8)).toBe(true);
+    expect(shouldPrefetch(12n, 3n, 8)).toBe(false);
+    expect(shouldPrefetch(11n, 3n, 8)).toBe(true);
   });
 
   it('stops spending a block before the portal could call its lease expired', () => {
