@@ -96,7 +96,9 @@ export function createDecider(deps: DeciderDeps): Decider {
   ): Decision | ToRedeem | ToPrice => {
     if (verdict.ok) {
       const allow: AllowDecision = { kind: 'allow', identity: verdict.identity };
-      if (deps.pricing === undefined) return allow;
+      // A pass token on a pass resource (the common case) costs nothing more.
+      const pass = resolved.request.metering === undefined && verdict.identity.meter === undefined;
+      if (deps.pricing === undefined || pass) return allow;
       const requirement = () => requirementOf(req, path, query, resolved);
       const priced = deps.pricing.grantedCached(resolved.request, allow, requirement);
       if (priced === undefined) return { price: 'meter', allow, requirement: requirement() };
