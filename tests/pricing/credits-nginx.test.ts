@@ -6,6 +6,7 @@
  */
 import pg from 'pg';
 import { REASONS } from '@turnpike/protocol';
+import { FREE_TIER_CALLS_PER_MINUTE_PER_PAYER } from '../../payment-portal/src/credits/internal-routes.js';
 import { startGateway, type RunningGateway } from '../support/gateways.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { startPaymentStack, type PaymentStack } from '../support/payments.js';
@@ -179,6 +180,18 @@ describe('price models through NGINX', () => {
     await nextPeriod();
     expect((await get(stack.baseUrl, '/free/tier/x', { from: '127.0.0.2' })).status).toBe(200);
   }, 60_000);
+
+  it('free tier: when the portal limits a payer, the answer is 429 rate_limited with Retry-After, never a 5xx', async () => {
+    const answers = [];
+    // Sequential waves of 25 from one payer: the portal counts at most 600 a minute for it.
+    for (let wave = 0; wave < 25; wave++)
+      answers.push(...(await burst(25, () => get(stack.baseUrl, '/busy/limit/x', { from: '127.0.0.6' }))));
+    expect(countStatus(answers, 200)).toBe(FREE_TIER_CALLS_PER_MINUTE_PER_PAYER);
+    const limited = answers.filter((a) => a.status !== 200);
+    expect(limited.length).toBe(625 - FREE_TIER_CALLS_PER_MINUTE_PER_PAYER);
+    expect(limited.every((a) => a.status === 429 && a.reason === REASONS.RATE_LIMITED)).toBe(true);
+    expect(Number(limited[0]!.headers['retry-after'])).toBeGreaterThan(0);
+  }, 120_000);
 
   // Last: it stops the portal.
   it('with the portal stopped mid-run, a token never spends more than it holds, and the ledger adds up', async () => {

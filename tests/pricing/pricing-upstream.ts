@@ -4,6 +4,7 @@
  *   /credits/<name>/...  model "credits": 50 credits a payment, 1 a request
  *   /single/<name>/...   model "per-request": a payment admits one request
  *   /free/<name>/...     a pass with a free tier of FREE_REQUESTS per FREE_PERIOD_SECONDS per payer
+ *   /busy/<name>/...     a free tier larger than the portal lets one payer count a minute (429s)
  *   /mixed/<name>/metered/...  "credits" and /mixed/<name>/... a pass, both in the scope /mixed/<name>
  * Every request is recorded, as tests/support/upstream.ts does.
  */
@@ -30,6 +31,8 @@ export function declarationFor(path: string): Record<string, unknown> | undefine
       return { ...base, model: 'credits', credits: CREDITS_PER_PAYMENT, cost: 1 };
     case 'single':
       return { ...base, model: 'per-request' };
+    case 'busy':
+      return { ...base, free: { requests: 10_000, periodSeconds: 3600 } };
     case 'mixed':
       return path.startsWith(`/mixed/${name}/metered`)
         ? { ...base, model: 'credits', credits: CREDITS_PER_PAYMENT, cost: 1 }
