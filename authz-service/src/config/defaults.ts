@@ -35,7 +35,7 @@ export const AUTHZ_DEFAULTS = {
   /** A leased block is spendable this long (the portal keeps it as spent if it is never returned). */
   creditLeaseTtlSeconds: 30,
   /** A token idle this long gives back its unspent blocks (so other replicas can spend them). */
-  creditIdleReturnMs: 2_000,
+  creditIdleReturnMs: 500,
   /**
    * A request on a spent balance waits up to this long for blocks held by other replicas to come
    * back before its 402 (near the end of a balance they come back after 100 ms idle + a 50 ms

@@ -108,14 +108,19 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         (s.memo === undefined || s.memo.until <= t) &&
         shouldPrefetch(heldCredit(s.leases, t), cost, s.block)
       )
-        void startLease(s, tokenId, cost);
+        void startLease(s, tokenId, cost, true);
       return SPENT;
     }
     if (s.leasing === undefined && s.memo !== undefined && t < s.memo.until) return s.memo.verdict;
     return undefined;
   };
 
-  const lease = async (s: TokenState, tokenId: string, cost: bigint): Promise<MeterVerdict | undefined> => {
+  const lease = async (
+    s: TokenState,
+    tokenId: string,
+    cost: bigint,
+    background: boolean,
+  ): Promise<MeterVerdict | undefined> => {
     const firstAsked = now();
     try {
       let askedAt = firstAsked;
@@ -146,7 +151,11 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         const reason =
           answer.reason === 'credits_exhausted' ? REASONS.CREDITS_EXHAUSTED : REASONS.CREDIT_BALANCE_UNKNOWN;
         const verdict: MeterVerdict = { kind: 'refused', reason };
-        s.memo = { verdict, until: now() + opts.exhaustedMemoMs };
+        s.ending = true;
+        // Remembered only when final: not for a prefetch (this replica still holds credit, and what
+        // others hold may come back meanwhile), nor while other replicas hold blocks.
+        const othersHold = BigInt(answer.leasedOut) - leasedAmount(s.leases) >= cost;
+        if (!background && !othersHold) s.memo = { verdict, until: now() + opts.exhaustedMemoMs };
         return verdict;
       }
       s.memo = undefined;
@@ -174,11 +183,16 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
   };
 
   /** One lease in flight per token: requests that find no credit wait for it. */
-  const startLease = (s: TokenState, tokenId: string, cost: bigint): Promise<MeterVerdict | undefined> => {
+  const startLease = (
+    s: TokenState,
+    tokenId: string,
+    cost: bigint,
+    background = false,
+  ): Promise<MeterVerdict | undefined> => {
     const t = now();
     s.block = nextBlock(s.block, opts.blockRequests, t - s.lastLeaseAt);
     s.lastLeaseAt = t;
-    const pending = lease(s, tokenId, cost).finally(() => {
+    const pending = lease(s, tokenId, cost, background).finally(() => {
       s.leasing = undefined;
     });
     s.leasing = pending;
@@ -208,16 +222,19 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     const t = now();
     const returns: Promise<void>[] = [];
     for (const [tokenId, s] of tokens) {
-      if (s.leasing !== undefined) continue;
-      const idle = t - s.lastUsed >= (s.ending ? END_IDLE_MS : opts.idleReturnMs);
+      // While a lease is in flight only spent blocks go (their rows would make other replicas
+      // wait for credit that is not there); unspent ones stay for the requests waiting.
+      const leasing = s.leasing !== undefined;
+      const idle = !leasing && t - s.lastUsed >= (s.ending ? END_IDLE_MS : opts.idleReturnMs);
       const keep: HeldLease[] = [];
       for (const lease of s.leases) {
         // A block past its deadline is returned too: the portal still accepts it for the margin.
-        if (force || idle || lease.spendUntil <= t || lease.left === 0n) returns.push(giveBack(lease));
+        if (lease.left === 0n || (!leasing && (force || idle || lease.spendUntil <= t)))
+          returns.push(giveBack(lease));
         else keep.push(lease);
       }
       s.leases = keep;
-      if (keep.length === 0 && (s.memo === undefined || s.memo.until <= t) && s.waiting === 0)
+      if (!leasing && keep.length === 0 && (s.memo === undefined || s.memo.until <= t) && s.waiting === 0)
         tokens.delete(tokenId);
     }
     return returns;
@@ -255,6 +272,8 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
     },
     async close() {
       clearInterval(timer);
+      // A lease still in flight (a prefetch) lands first, so its block goes back too.
+      await Promise.all([...tokens.values()].map((s) => s.leasing));
       await Promise.all(sweep(true));
     },
   };
