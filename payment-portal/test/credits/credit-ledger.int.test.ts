@@ -83,6 +83,21 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('credit ledger on %s',
     });
   });
 
+  it('a lease past its end gives nothing back: its credit counts as spent (a crashed authorizer)', async () => {
+    const { jti } = await grantedInvoice(db, { model: 'credits', credits: '10', cost: '1' });
+    const got = await lease(db, jti, '4');
+    if (!got.ok) throw new Error('no lease');
+    await db.query(`UPDATE credit_leases SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      got.leaseId,
+    ]);
+    expect(await returnCredits(db, { leaseId: got.leaseId, unused: '4' })).toEqual({ returned: '0' });
+    const after = await db.query<{ remaining: string }>(
+      'SELECT remaining::text FROM credit_balances WHERE token_jti = $1',
+      [jti],
+    );
+    expect(after.rows[0]!.remaining).toBe('6');
+  });
+
   it('keeps balances beyond 2^64 exact', async () => {
     const huge = (2n ** 70n + 5n).toString();
     const { jti } = await grantedInvoice(db, { model: 'credits', credits: huge, cost: '1' });
