@@ -11,6 +11,9 @@ import type { Registry } from 'prom-client';
 import { resolveAuthzConfig } from './config/load.js';
 import type { AuthzConfig } from './config/schema.js';
 import { createDecider } from './core/decide.js';
+import { createCreditMeter, type CreditMeter } from './credits/credit-meter.js';
+import { createFreeTierCounter } from './credits/free-tier.js';
+import { createPricingGate } from './credits/pricing-gate.js';
 import type { Decide, DenyDecision, NeutralRequest, RenderedResponse } from './core/types.js';
 import { createAuthzMetrics, type AuthzMetrics } from './metrics.js';
 import { createPortalClient } from './portal/client.js';
@@ -51,6 +54,8 @@ export interface AuthzServiceHandle {
   /** The core, for in-process callers (the Express integration, benches). */
   decide: Decide;
   renderDenial: (decision: DenyDecision, req: NeutralRequest) => Promise<RenderedResponse>;
+  /** The credit meter of metered resources (docs/credits.md). */
+  credits: CreditMeter;
   /** The buffer of leased challenge addresses (benches warm it up before measuring). */
   challengeAddresses: AddressSource;
   /** The sites polled from the portal (docs/sites.md). */
@@ -150,10 +155,24 @@ export async function startAuthzService(
     token: config.portal.token.reveal(),
     timeoutMs: config.portal.settleTimeoutMs,
   });
+  const credits = createCreditMeter({
+    portal,
+    blockRequests: config.credits.blockRequests,
+    leaseTtlSeconds: config.credits.leaseTtlSeconds,
+    idleReturnMs: config.credits.idleReturnMs,
+    exhaustedMemoMs: config.credits.exhaustedMemoMs,
+    returnWaitMs: config.credits.returnWaitMs,
+    onReturnFailed: (err) =>
+      logger.warn(
+        { err: { name: (err as Error).name } },
+        'returning unspent credit failed; it stays with its lease',
+      ),
+  });
   const decide = createDecider({
     requirements,
     tokens,
     sites,
+    pricing: createPricingGate({ meter: credits, freeTier: createFreeTierCounter({ portal }) }),
     timeoutMs: config.decision.timeoutMs,
     proofs: {
       redeemer: createProofRedeemer({
@@ -313,6 +332,7 @@ export async function startAuthzService(
     renderDenial: async (decision, req) => render(decision, req),
     challengeAddresses: addresses,
     sites,
+    credits,
     purge: (s) => cache.purge(s),
     metrics,
     registry,
@@ -325,6 +345,8 @@ export async function startAuthzService(
         const force = setTimeout(() => server.closeAllConnections(), 2_000);
         await Promise.all([httpClosed, grpc?.close()]);
         clearTimeout(force);
+        // After the last request: what this replica leased and did not spend goes back.
+        await credits.close();
       })();
       return closing;
     },

@@ -20,6 +20,7 @@ import { runGrpcLoad, type GrpcLoadResult } from '../lib/grpc-load.js';
 import { runWrk, type WrkResult } from '../lib/wrk.js';
 import { startGateway } from '../../tests/support/gateways.js';
 import { createTestSigner } from '../../tests/support/tokens.js';
+import { startMeteredBalance, type MeteredBalance } from './metered-balance.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(HERE, '../results');
@@ -37,6 +38,14 @@ const PRICE = {
   exp: 3_600_000,
   payment: { requests: [{ network: 'base-sepolia', amount: '0.01', asset: 'USDC' }] },
 };
+/** Row b-credits: the same price as `credits` (1 a request), a balance no run can spend. */
+const METERED_PRICE = {
+  ...PRICE,
+  claims: { plan: 'premium', resource: '/metered' },
+  model: 'credits',
+  credits: '1000000000000',
+};
+const METERED_CREDITS = 1_000_000_000_000n;
 
 interface Row {
   id: string;
@@ -121,6 +130,7 @@ async function main(): Promise<void> {
   const token = await signer.sign({ aud: HOST, resource: '/premium', plan: 'premium' });
   const children: Array<BenchChild<unknown>> = [];
   const rows: Row[] = [];
+  let metered: MeteredBalance | undefined;
   let rssPeakMiB = 0;
   let rssSampler: NodeJS.Timeout | undefined;
   try {
@@ -128,6 +138,7 @@ async function main(): Promise<void> {
     children.push(trivial);
     const trivialGrpc = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-grpc.mjs'));
     children.push(trivialGrpc);
+    metered = await startMeteredBalance({ signer, host: HOST, credits: METERED_CREDITS });
     const authz = await startChild<{ httpPort: number; grpcPort: number }>(
       path.join(HERE, 'serve-authz.mjs'),
       [],
@@ -137,6 +148,7 @@ async function main(): Promise<void> {
           issuer: ISSUER,
           host: HOST,
           price: PRICE,
+          metered: { price: METERED_PRICE, internalUrl: metered.internalUrl, token: metered.internalToken },
         }),
       },
     );
@@ -155,17 +167,32 @@ async function main(): Promise<void> {
     };
     const authzNginxUrl = `http://127.0.0.1:${authz.info.httpPort}/v1/nginx`;
 
-    // (a) trivial node:http server, (b) /v1/nginx with a valid token (allow), (c) the 401 path
+    // (a) trivial node:http server, (b) /v1/nginx with a valid token (allow), (c) the 401 path,
+    // (b-credits) the allow of a `credits` resource: the same token check, then a debit of the
+    // token's balance through blocks leased from the real portal (PostgreSQL).
+    const meteredHeaders = {
+      ...nginxHeaders,
+      'X-Original-URI': '/metered/doc?id=7',
+      Authorization: `Bearer ${metered.token}`,
+    };
     const abc = await interleaved(
       ROUNDS,
       [
         () => wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders),
         () => wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }),
         () => wrkMeasured(authzNginxUrl, nginxHeaders),
+        () => wrkMeasured(authzNginxUrl, meteredHeaders),
       ],
       moreRps,
     );
-    const [a, b, c] = abc.best as [WrkResult, WrkResult, WrkResult];
+    const [a, b, c, bCredits] = abc.best as [WrkResult, WrkResult, WrkResult, WrkResult];
+    for (const r of abc.all[3]!)
+      if (r.non2xx3xx > 0)
+        throw new Error(`(b-credits) expected only 200s, got ${r.non2xx3xx} other answers`);
+    // Every allow was debited: the balance (plus what blocks still hold) went down by at least the
+    // allows of all runs; what the authorizer holds unspent is at most its blocks.
+    const meteredAllows = abc.all[3]!.reduce((sum, r) => sum + r.requests, 0);
+    const ledger = await metered.spent();
     for (const r of abc.all[1]!)
       if (r.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${r.non2xx3xx} other answers`);
     for (const r of abc.all[2]!)
@@ -180,6 +207,24 @@ async function main(): Promise<void> {
         a.requestsPerSecond,
         0.85,
         { latencyMs: b.latencyMs, baselineLatencyMs: a.latencyMs },
+      ),
+    );
+    rows.push(
+      ratioRow(
+        'b-credits',
+        '/v1/nginx, valid `credits` token (200), each allow debits 1 credit',
+        bCredits.requestsPerSecond,
+        '(b) the same allow of a `pass` token, same run',
+        b.requestsPerSecond,
+        0.75,
+        {
+          latencyMs: bCredits.latencyMs,
+          baselineLatencyMs: b.latencyMs,
+          blockRequests: 8,
+          allowsMeasured: meteredAllows,
+          creditsTakenFromBalance: (ledger.total - ledger.remaining).toString(),
+          creditsInOpenLeases: ledger.leased.toString(),
+        },
       ),
     );
     rows.push(
@@ -410,7 +455,7 @@ async function main(): Promise<void> {
         rounds: `${ROUNDS} interleaved rounds per comparison, best round of each side kept (rps: highest; p99: lowest)`,
       },
       baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase },
-      results: { b, c, d, e, half, halfBase },
+      results: { b, bCredits, c, d, e, half, halfBase },
       rounds: { abc: abc.all, grpc: dd.all, nginx: ee.all, halfPeak: hh.all },
       rows,
     };
@@ -421,6 +466,7 @@ async function main(): Promise<void> {
   } finally {
     if (rssSampler) clearInterval(rssSampler);
     for (const child of children.reverse()) await child.stop();
+    await metered?.close();
     signer.cleanup();
   }
 }

@@ -7,17 +7,30 @@
 import { loadAuthzConfig, startAuthzService } from '@turnpike/authz-service';
 import { createLogger } from '@turnpike/protocol/service';
 
-/** @type {{ jwksFile: string; issuer: string; host: string; price: Record<string, unknown> }} */
+/**
+ * `metered` (optional): a `credits` route at /metered/** and the real portal that leases its
+ * credit blocks (bench row b-credits).
+ * @type {{ jwksFile: string; issuer: string; host: string; price: Record<string, unknown>;
+ *   metered?: { price: Record<string, unknown>; internalUrl: string; token: string } }}
+ */
 const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}');
 const { config } = await loadAuthzConfig({
-  env: { BENCH_PORTAL_TOKEN: 'bench-unused-portal-token' },
+  env: { BENCH_PORTAL_TOKEN: input.metered?.token ?? 'bench-unused-portal-token' },
   base: {
     listeners: { host: '127.0.0.1', httpPort: 0, grpcPort: 0 },
     issuer: input.issuer,
     jwks: { file: input.jwksFile },
-    routes: [{ name: 'bench', hosts: [input.host], paths: ['/premium/**'], request: input.price }],
-    // The measured paths (allow, 401) never call the portal; nothing listens here.
-    portal: { internalUrl: 'http://127.0.0.1:9', token: { fromEnv: 'BENCH_PORTAL_TOKEN' } },
+    routes: [
+      { name: 'bench', hosts: [input.host], paths: ['/premium/**'], request: input.price },
+      ...(input.metered === undefined
+        ? []
+        : [{ name: 'metered', hosts: [input.host], paths: ['/metered/**'], request: input.metered.price }]),
+    ],
+    // The pass paths (allow, 401) never call the portal; the metered one leases credit blocks from it.
+    portal: {
+      internalUrl: input.metered?.internalUrl ?? 'http://127.0.0.1:9',
+      token: { fromEnv: 'BENCH_PORTAL_TOKEN' },
+    },
     logLevel: 'silent',
   },
 });

@@ -27,6 +27,12 @@ export const REASONS = {
   CLAIM_RESERVED: 'claim_reserved',
   CUSTOMIZATION_URL_INVALID: 'customization_url_invalid',
   DESCRIPTION_TOO_LONG: 'description_too_long',
+  /** `model` is not one of pass, per-request, credits. */
+  PRICING_MODEL_UNKNOWN: 'pricing_model_unknown',
+  /** `credits`/`cost` missing, not positive integers, cost above credits, or given for another model. */
+  PRICING_CREDITS_INVALID: 'pricing_credits_invalid',
+  /** `free` is not `{requests, periodSeconds}` of positive integers within the limits. */
+  FREE_TIER_INVALID: 'free_tier_invalid',
   // request target and scopes
   URI_MISSING: 'uri_missing',
   URI_ABSOLUTE_FORM: 'uri_absolute_form',
@@ -108,6 +114,19 @@ export const REASONS = {
   PAYMENT_IDENTIFIER_CONFLICT: 'payment_identifier_conflict',
   /** The first request with this `id` is still settling: retry the same request after Retry-After. */
   PAYMENT_IDENTIFIER_IN_FLIGHT: 'payment_identifier_in_flight',
+  // price models (docs/credits.md)
+  /** The token's balance is spent (or below this resource's cost): pay again (the 402 is the top-up). */
+  CREDITS_EXHAUSTED: 'credits_exhausted',
+  /** The portal holds no open balance for this token (expired, or never credited). */
+  CREDIT_BALANCE_UNKNOWN: 'credit_balance_unknown',
+  /** The token was bought under another price model than this resource's (a pass on a metered resource, or the reverse). */
+  TOKEN_MODEL_MISMATCH: 'token_model_mismatch',
+  /** No leased credit left here and the portal cannot be asked for more: not an allow (503). */
+  CREDITS_UNAVAILABLE: 'credits_unavailable',
+  /** This payer's free requests for the period are used up: pay. */
+  FREE_TIER_EXHAUSTED: 'free_tier_exhausted',
+  /** The free-tier counter (the portal) cannot be reached: not an allow (503). */
+  FREE_TIER_UNAVAILABLE: 'free_tier_unavailable',
   // availability and misc
   UPSTREAM_PROBE_FAILED: 'upstream_probe_failed',
   UPSTREAM_DECLARATION_INVALID: 'upstream_declaration_invalid',
@@ -203,6 +222,9 @@ export const REQUEST_REASONS: readonly Reason[] = [
   REASONS.CLAIM_RESERVED,
   REASONS.CUSTOMIZATION_URL_INVALID,
   REASONS.DESCRIPTION_TOO_LONG,
+  REASONS.PRICING_MODEL_UNKNOWN,
+  REASONS.PRICING_CREDITS_INVALID,
+  REASONS.FREE_TIER_INVALID,
 ];
 
 /** Reasons raised by `normalizePath`. */

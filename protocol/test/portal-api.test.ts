@@ -40,6 +40,9 @@ describe('portal internal API schemas', () => {
       addressLeases: '/internal/v1/address-leases',
       settle: '/internal/v1/settle',
       sites: '/internal/v1/sites',
+      creditLeases: '/internal/v1/credit-leases',
+      creditReturns: '/internal/v1/credit-returns',
+      freeTier: '/internal/v1/free-tier',
     });
   });
 

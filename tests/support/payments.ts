@@ -80,6 +80,10 @@ export interface PaymentStack {
   authzConfig: AuthzConfig;
   /** The admin API's bearer secret (served with `admin`). */
   adminToken: string;
+  /** Every authorizer replica (one unless `authzReplicas` asked for more); the first is `authz`. */
+  authzs: AuthzServiceHandle[];
+  /** With several authorizer replicas: the proxy the gateway's auth requests go through, in turn. */
+  authzProxy: RoundRobinProxy | undefined;
   upstream: TestUpstream;
   gateway: RunningGateway;
   /** `http://127.0.0.1:<gateway port>` */
@@ -140,6 +144,8 @@ export async function startPaymentStack(opts: {
   portalConfig?: Record<string, unknown>;
   /** Serve each portal replica's admin listener (admin API) with the secret `adminToken`. */
   admin?: boolean;
+  /** Authorizer replicas (default 1); with more, the gateway asks them in turn through a proxy. */
+  authzReplicas?: number;
 }): Promise<PaymentStack> {
   const replicas = opts.portals ?? 1;
   if (replicas > 1 && opts.databaseUrl === undefined)
@@ -270,20 +276,33 @@ export async function startPaymentStack(opts: {
         ...opts.authz,
       },
     });
-    const authz = await startAuthzService(config, {
-      logger: createLogger({ name: 'authz-payments', level: 'silent' }),
-    });
-    cleanups.push(() => authz.close());
+    const authzs: AuthzServiceHandle[] = [];
+    for (let i = 0; i < (opts.authzReplicas ?? 1); i++) {
+      const replica = await startAuthzService(config, {
+        logger: createLogger({ name: `authz-payments-${i + 1}`, level: 'silent' }),
+      });
+      cleanups.push(() => replica.close());
+      authzs.push(replica);
+    }
+    const authz = authzs[0]!;
+    const authzProxy =
+      authzs.length > 1
+        ? await startRoundRobinProxy(
+            authzs.map((a) => `http://127.0.0.1:${a.httpPort}`),
+            { preserveHost: true },
+          )
+        : undefined;
+    if (authzProxy !== undefined) cleanups.push(() => authzProxy.close());
 
     const gateway = await startGateway(opts.gateway, {
-      authz: `127.0.0.1:${authz.httpPort}`,
+      authz: authzProxy === undefined ? `127.0.0.1:${authz.httpPort}` : new URL(authzProxy.url).host,
       portal: new URL(portal.publicUrl).host,
       upstream: upstream.address,
     });
     cleanups.push(() => gateway.stop());
     // The authorizer answers 503 until its warm-up is done (the portal's payee, a first lease of
     // challenge addresses): right for a replica starting up, not what a payment suite tests.
-    await waitForReady(`http://127.0.0.1:${authz.httpPort}/readyz`);
+    for (const a of authzs) await waitForReady(`http://127.0.0.1:${a.httpPort}/readyz`);
 
     return {
       anvil,
@@ -297,6 +316,8 @@ export async function startPaymentStack(opts: {
       authz,
       authzConfig: config,
       adminToken,
+      authzs,
+      authzProxy,
       upstream,
       gateway,
       baseUrl: `http://127.0.0.1:${gateway.port}`,

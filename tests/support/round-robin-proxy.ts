@@ -14,7 +14,11 @@ export interface RoundRobinProxy {
   close(): Promise<void>;
 }
 
-export async function startRoundRobinProxy(targets: readonly string[]): Promise<RoundRobinProxy> {
+export async function startRoundRobinProxy(
+  targets: readonly string[],
+  /** Keep the client's Host (an authorizer reads the protected host from it); default: the target's. */
+  opts: { preserveHost?: boolean } = {},
+): Promise<RoundRobinProxy> {
   const bases = targets.map((t) => new URL(t));
   const log: Array<{ target: number; path: string }> = [];
   let next = 0;
@@ -28,7 +32,7 @@ export async function startRoundRobinProxy(targets: readonly string[]): Promise<
         port: base.port,
         method: req.method,
         path: req.url,
-        headers: { ...req.headers, host: base.host },
+        headers: opts.preserveHost === true ? req.headers : { ...req.headers, host: base.host },
         timeout: 60_000,
       },
       (answer) => {

@@ -30,6 +30,20 @@ export const AUTHZ_DEFAULTS = {
   /** An HTML page that declares nothing in its HEAD answer is fetched (bounded) to read its <meta>. */
   probeMetaFromHtml: true,
   portalTimeoutMs: 2_000,
+  /** Credit leased per token per block, in requests (docs/credits.md: what a crash may cost a payer). */
+  creditBlockRequests: 8,
+  /** A leased block is spendable this long (the portal keeps it as spent if it is never returned). */
+  creditLeaseTtlSeconds: 30,
+  /** A token idle this long gives back its unspent blocks (so other replicas can spend them). */
+  creditIdleReturnMs: 500,
+  /**
+   * A request on a spent balance waits up to this long for blocks held by other replicas to come
+   * back before its 402 (near the end of a balance they come back after 100 ms idle + a 50 ms
+   * sweep); below the decision timeout.
+   */
+  creditReturnWaitMs: 1_000,
+  /** A spent balance is remembered this long before the portal is asked again. */
+  creditExhaustedMemoMs: 1_000,
   /** Settling a proof (tx lookup, x402 settlement) may wait for a chain. */
   portalSettleTimeoutMs: 15_000,
   portalPublicPathPrefix: '/_402',

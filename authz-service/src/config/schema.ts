@@ -97,6 +97,19 @@ const portalSchema = z.strictObject({
     .default(D.portalPublicPathPrefix),
 });
 
+const creditsSchema = z.strictObject({
+  /** Requests' worth of credit leased per token per block (the block is this × the resource's cost). */
+  blockRequests: positiveInt.max(10_000).default(D.creditBlockRequests),
+  /** How long a leased block may be spent; unspent credit goes back before it ends. */
+  leaseTtlSeconds: positiveInt.min(5).max(600).default(D.creditLeaseTtlSeconds),
+  /** A token unused this long gives its unspent blocks back. */
+  idleReturnMs: positiveInt.default(D.creditIdleReturnMs),
+  /** How long a request on a spent balance waits for blocks other replicas hold to come back. */
+  returnWaitMs: z.number().int().nonnegative().default(D.creditReturnWaitMs),
+  /** How long a spent balance is remembered before the portal is asked again. */
+  exhaustedMemoMs: positiveInt.default(D.creditExhaustedMemoMs),
+});
+
 const challengesSchema = z
   .strictObject({
     payLinkTtlSeconds: positiveInt.max(7 * 24 * 3600).default(D.payLinkTtlSeconds),
@@ -151,6 +164,8 @@ export const authzConfigSchema = z.strictObject({
   x402: z
     .strictObject({ maxTimeoutSeconds: positiveInt.default(D.x402MaxTimeoutSeconds) })
     .default({ maxTimeoutSeconds: D.x402MaxTimeoutSeconds }),
+  /** The credit meter of metered resources (docs/credits.md). */
+  credits: creditsSchema.default(() => creditsSchema.parse({})),
   decision: z
     .strictObject({ timeoutMs: positiveInt.default(D.decisionTimeoutMs) })
     .default({ timeoutMs: D.decisionTimeoutMs }),

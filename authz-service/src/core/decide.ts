@@ -1,4 +1,5 @@
 import type { NetworkRegistry, NormalizedTarget, SettleProof } from '@turnpike/protocol';
+import type { PricingGate } from '../credits/pricing-gate.js';
 import { extractProof } from '../proofs/extract.js';
 import type { ProofRedeemer } from '../proofs/redeem.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
@@ -7,6 +8,7 @@ import type { TokenChecker, TokenVerdict } from '../tokens/check.js';
 import { FREE_IDENTITY } from './free-identity.js';
 import { createNormalizer } from './normalize-memo.js';
 import type {
+  AllowDecision,
   Decide,
   Decider,
   Decision,
@@ -24,6 +26,8 @@ export interface DeciderDeps {
   proofs?: { redeemer: ProofRedeemer; registry: NetworkRegistry };
   /** Host → site (docs/sites.md), a cached map lookup; absent = every host is `default`'s. */
   sites?: { siteOf(host: string): string };
+  /** Price models (docs/credits.md): the credit meter and the free tier; absent = every resource is a pass. */
+  pricing?: PricingGate;
 }
 
 const FREE: Decision = Object.freeze({ kind: 'allow', identity: FREE_IDENTITY });
@@ -46,6 +50,13 @@ interface ToRedeem {
   requirement: ResolvedRequirement;
   proof: SettleProof;
   proofs: NonNullable<DeciderDeps['proofs']>;
+}
+
+/** A granted request whose metered debit needs the portal, or a tokenless one for the free tier. */
+interface ToPrice {
+  price: 'meter' | 'free';
+  allow?: AllowDecision;
+  requirement: ResolvedRequirement;
 }
 
 /**
@@ -85,8 +96,19 @@ export function createDecider(deps: DeciderDeps): Decider {
     query: string,
     resolved: Priced,
     verdict: TokenVerdict,
-  ): Decision | ToRedeem => {
-    if (verdict.ok) return { kind: 'allow', identity: verdict.identity };
+  ): Decision | ToRedeem | ToPrice => {
+    if (verdict.ok) {
+      const allow: AllowDecision = { kind: 'allow', identity: verdict.identity };
+      // A pass token on a pass resource (the common case) costs nothing more.
+      const pass = resolved.request.metering === undefined && verdict.identity.meter === undefined;
+      if (deps.pricing === undefined || pass) return allow;
+      const requirement = () => requirementOf(req, path, query, resolved);
+      const priced = deps.pricing.grantedCached(resolved.request, allow, requirement);
+      if (priced === undefined) return { price: 'meter', allow, requirement: requirement() };
+      // A spent or mismatched token: a payment proof sent with it (the top-up) is still redeemed.
+      if (priced.kind !== 'payment_required') return priced;
+      return afterTokens(req, path, query, resolved, { ok: false, reason: priced.reason });
+    }
     if (verdict.unavailable === true) return unavailable(verdict.reason);
     const requirement = requirementOf(req, path, query, resolved);
     if (deps.proofs !== undefined) {
@@ -99,10 +121,25 @@ export function createDecider(deps: DeciderDeps): Decider {
           : { kind: 'payment_required', reason: proof.reason, requirement };
       if (proof.kind === 'proof') return { requirement, proof: proof.proof, proofs: deps.proofs };
     }
+    if (deps.pricing?.hasFreeTier(resolved.request, req) === true) return { price: 'free', requirement };
     return { kind: 'payment_required', reason: verdict.reason, requirement };
   };
 
-  const isDecision = (x: Decision | ToRedeem | Progress): x is Decision => 'kind' in x;
+  const isDecision = (x: Decision | ToRedeem | ToPrice | Progress): x is Decision => 'kind' in x;
+
+  /** The metered debit or the free-tier count (portal I/O); a spent token falls back to its proof. */
+  const settlePrice = async (
+    req: NeutralRequest,
+    target: NormalizedTarget,
+    resolved: Priced,
+    next: ToPrice,
+  ): Promise<Decision | ToRedeem | ToPrice> => {
+    const pricing = deps.pricing!;
+    if (next.price === 'free') return pricing.free(req, next.requirement);
+    const priced = await pricing.granted(resolved.request, next.allow!, next.requirement);
+    if (priced.kind !== 'payment_required') return priced;
+    return afterTokens(req, target.path, target.query, resolved, { ok: false, reason: priced.reason });
+  };
 
   /**
    * Where a transport's decideCached missed, what it already did (normalised target, cached
@@ -145,15 +182,21 @@ export function createDecider(deps: DeciderDeps): Decider {
       required: resolved.request.claims,
       ...(deps.sites === undefined ? {} : { site: deps.sites.siteOf(req.host) }),
     });
-    const next = afterTokens(req, target.path, target.query, resolved, verdict);
+    let next = afterTokens(req, target.path, target.query, resolved, verdict);
+    // At most twice: a refused debit falls back to the tokenless path, which is never metered.
+    while (!isDecision(next) && 'price' in next) next = await settlePrice(req, target, resolved, next);
     if (isDecision(next)) return next;
     deadline.extend(next.proofs.redeemer.timeoutMs);
-    return next.proofs.redeemer.redeem(
+    const redeemed = await next.proofs.redeemer.redeem(
       next.requirement,
       next.proof,
       log,
       req.clientIp === undefined ? undefined : { ip: req.clientIp.slice(0, 64) },
     );
+    // The request that presents the proof is the token's first use: a metered one spends from it.
+    return redeemed.kind === 'allow' && deps.pricing !== undefined
+      ? deps.pricing.granted(resolved.request, redeemed, next.requirement)
+      : redeemed;
   };
 
   const guarded = async (req: NeutralRequest, log: DecisionLogger, progress: Progress): Promise<Decision> => {

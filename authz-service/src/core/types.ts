@@ -1,4 +1,4 @@
-import type { PaymentRequest } from '@turnpike/protocol';
+import type { MeteredModel, PaymentRequest } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import type { AuthzReason } from '../reasons.js';
 
@@ -34,6 +34,8 @@ export interface Identity {
   claims: Record<string, string>;
   /** The token's `resource` scope, or ''. */
   scope: string;
+  /** A metered token's price model (its `meter` claim); absent for a pass. */
+  meter?: MeteredModel;
 }
 
 /** A payment requirement resolved for one request: what to pay for which resource. */

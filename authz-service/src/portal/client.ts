@@ -1,5 +1,14 @@
 import {
   addressLeaseResponseSchema,
+  creditLeaseResponseSchema,
+  creditReturnResponseSchema,
+  freeTierResponseSchema,
+  type CreditLeaseRequest,
+  type CreditLeaseResponse,
+  type CreditReturnRequest,
+  type CreditReturnResponse,
+  type FreeTierRequest,
+  type FreeTierResponse,
   challengeSchema,
   payeeResponseSchema,
   PORTAL_API_PATHS,
@@ -61,6 +70,12 @@ export interface PortalClient {
   /** A recorded challenge (only for resources that accept unbound transaction proofs). */
   createChallenge(body: ChallengeRequest): Promise<Challenge>;
   settle(body: SettleRequest): Promise<SettleResponse>;
+  /** A block of a metered token's balance (docs/credits.md). */
+  leaseCredits(body: CreditLeaseRequest): Promise<CreditLeaseResponse>;
+  /** What a credit lease did not spend, given back. */
+  returnCredits(body: CreditReturnRequest): Promise<CreditReturnResponse>;
+  /** Counts one free-tier request of a payer. */
+  countFreeRequest(body: FreeTierRequest): Promise<FreeTierResponse>;
 }
 
 export interface PortalClientOptions {
@@ -195,5 +210,8 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
     createChallenge: (body) => call('POST', PORTAL_API_PATHS.challenges, body, challengeSchema),
     settle: (body) =>
       call('POST', PORTAL_API_PATHS.settle, body, settleResponseSchema, [400, 402, 409, 422, 429]),
+    leaseCredits: (body) => call('POST', PORTAL_API_PATHS.creditLeases, body, creditLeaseResponseSchema),
+    returnCredits: (body) => call('POST', PORTAL_API_PATHS.creditReturns, body, creditReturnResponseSchema),
+    countFreeRequest: (body) => call('POST', PORTAL_API_PATHS.freeTier, body, freeTierResponseSchema),
   };
 }

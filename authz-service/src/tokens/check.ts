@@ -173,6 +173,7 @@ function identityOf(t: VerifiedToken, memo: WeakMap<VerifiedToken, Identity>): I
   let identity = memo.get(t);
   if (identity === undefined) {
     identity = { payer: t.payer, tokenId: t.tokenId, claims: t.granted, scope: t.resource ?? '' };
+    if (t.meter !== undefined) identity.meter = t.meter;
     memo.set(t, identity);
   }
   return identity;

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose';
-import { DEFAULT_SITE_ID, RESERVED_CLAIMS } from '@turnpike/protocol';
+import { DEFAULT_SITE_ID, RESERVED_CLAIMS, type MeteredModel } from '@turnpike/protocol';
 
 /** Claims that describe the token itself rather than what it grants (the issuer's own). */
 const NON_GRANT_CLAIMS: ReadonlySet<string> = new Set(RESERVED_CLAIMS);
@@ -18,6 +18,8 @@ export interface VerifiedToken {
   granted: Record<string, string>;
   /** The site the token was issued for (`site`; a token from before sites: `default`). */
   site: string;
+  /** The `meter` claim of a metered token (docs/credits.md); absent for a pass. */
+  meter: MeteredModel | undefined;
 }
 
 /**
@@ -46,5 +48,6 @@ export function toVerifiedToken(payload: JWTPayload): VerifiedToken | undefined 
     tokenId: typeof payload.jti === 'string' ? payload.jti : '',
     granted,
     site: typeof payload.site === 'string' ? payload.site : DEFAULT_SITE_ID,
+    meter: payload.meter === 'credits' || payload.meter === 'per-request' ? payload.meter : undefined,
   };
 }

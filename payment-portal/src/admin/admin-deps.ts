@@ -1,5 +1,4 @@
 import type { WatcherHealth } from '../watchers/watcher-health.js';
-import { NO_CREDIT_BALANCES, type OpenCreditBalancesSource } from './reports/open-credit-balances.js';
 import type { SettlementFailureLog } from './reports/settlement-failure-log.js';
 
 /** What the admin areas read beyond the portal context: this replica's in-memory state. */
@@ -8,14 +7,11 @@ export interface AdminDeps {
   watcherHealths: readonly WatcherHealth[];
   /** This replica's recent x402 settlement failures; absent: none kept. */
   settlementFailures: SettlementFailureLog | undefined;
-  /** Open prepaid credit balances (the pricing area's listOpenCreditBalances); default: none. */
-  openCreditBalances: OpenCreditBalancesSource;
 }
 
 export function adminDeps(given: Partial<AdminDeps> = {}): AdminDeps {
   return {
     watcherHealths: given.watcherHealths ?? [],
     settlementFailures: given.settlementFailures,
-    openCreditBalances: given.openCreditBalances ?? NO_CREDIT_BALANCES,
   };
 }

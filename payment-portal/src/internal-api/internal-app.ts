@@ -14,6 +14,7 @@ import express from 'express';
 import { getAddress } from 'ethers';
 import { leaseChallengeAddresses } from '../challenges/lease-addresses.js';
 import type { PortalContext } from '../context.js';
+import { mountCreditRoutes } from '../credits/internal-routes.js';
 import { PortalError } from '../errors.js';
 import { errorHandler } from '../http-errors.js';
 import { bearerCheck } from '../http/bearer-check.js';
@@ -157,6 +158,8 @@ export function createInternalApp(
     }
     res.json(answer);
   });
+
+  mountCreditRoutes(app, ctx);
 
   app.use((req, _res, next) => {
     requestContext(ctx.logger, req.headers);

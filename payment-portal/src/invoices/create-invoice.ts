@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import {
   DEFAULT_SITE_ID,
   paymentRequestDigest,
+  toWire,
   type NetworkRegistry,
   type PaymentRequest,
 } from '@turnpike/protocol';
 import { AddressPoolExhaustedError, type AddressPool } from '../addresses/address-pool.js';
+import { invoiceClaims, invoicePricing } from '../credits/invoice-pricing.js';
 import { PortalError } from '../errors.js';
 import { newSolanaReference } from '../proofs/solana/reference-key.js';
 import { PORTAL_REASONS } from '../reasons.js';
@@ -78,15 +80,15 @@ export async function createInvoice(
       const { target, request } = input;
       await tx.query(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
-                               description, expires_at, client_ip, customization, source, session_hash, site_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12, $13, $14, $15)`,
+                               description, expires_at, client_ip, customization, source, session_hash, site_id, pricing)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now() + make_interval(mins => $10), $11, $12, $13, $14, $15, $16)`,
         [
           id,
           target.host,
           target.scheme,
           target.resource,
           target.originalUri,
-          JSON.stringify(request.claims),
+          JSON.stringify(invoiceClaims(request.claims, toWire(request).metering)),
           request.tokenLifetimeMs,
           paymentRequestDigest(request),
           request.description ?? null,
@@ -100,6 +102,7 @@ export async function createInvoice(
           input.source,
           input.sessionHash ?? null,
           deps.siteId ?? DEFAULT_SITE_ID,
+          invoicePricing(toWire(request).metering),
         ],
       );
       for (const offer of offers) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_SITE_ID } from '@turnpike/protocol';
+import { invoiceClaims, invoicePricing, type WireMetering } from '../credits/invoice-pricing.js';
 import { newInvoiceId } from '../invoices/create-invoice.js';
 import { redeemPayment, type Database } from '../storage/index.js';
 import type { ProofBinding } from './binding.js';
@@ -15,6 +16,8 @@ export interface ProofCredit {
     tokenLifetimeMs: number;
     digest: string;
     description: string | undefined;
+    /** A metered resource's model and credits (absent: a pass). */
+    metering?: WireMetering;
   };
   /** When the challenge (or authorization) stopped being payable. */
   payableUntil: Date;
@@ -76,9 +79,9 @@ export async function creditProof(
       const inserted = await tx.query<{ token_jti: string; redeemed_at: Date; token_expires_at: Date }>(
         `INSERT INTO invoices (id, host, scheme, resource, original_uri, claims, token_lifetime_ms, request_digest,
                                description, status, expires_at, paid_at, redeemed_at, token_jti, token_expires_at,
-                               client_ip, source, binding, site_id)
+                               client_ip, source, binding, site_id, pricing)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'redeemed', $10, now(), now(), $11,
-                 now() + make_interval(secs => $14::double precision / 1000), $12, 'proof', $13, $15)
+                 now() + make_interval(secs => $14::double precision / 1000), $12, 'proof', $13, $15, $16)
          ON CONFLICT (binding) DO NOTHING
          RETURNING token_jti, redeemed_at, token_expires_at`,
         [
@@ -87,7 +90,7 @@ export async function creditProof(
           c.target.scheme,
           c.target.resource,
           c.target.originalUri,
-          JSON.stringify(c.request.claims),
+          JSON.stringify(invoiceClaims(c.request.claims, c.request.metering)),
           c.request.tokenLifetimeMs,
           c.request.digest,
           c.request.description ?? null,
@@ -97,6 +100,7 @@ export async function creditProof(
           c.binding,
           c.request.tokenLifetimeMs,
           c.siteId ?? DEFAULT_SITE_ID,
+          invoicePricing(c.request.metering),
         ],
       );
       const grantRow = inserted.rows[0];
@@ -146,7 +150,7 @@ export async function creditProof(
           invoiceId: id,
           host: c.target.host,
           resource: c.target.resource,
-          claims: c.request.claims,
+          claims: invoiceClaims(c.request.claims, c.request.metering),
           jti: grantRow.token_jti,
           issuedAt: grantRow.redeemed_at,
           expiresAt: grantRow.token_expires_at,

@@ -20,6 +20,7 @@ export function creditSubjectOf(
       tokenLifetimeMs: request.request.tokenLifetimeMs,
       digest: paymentRequestWireDigest(request.request),
       description: request.request.description,
+      ...(request.request.metering === undefined ? {} : { metering: request.request.metering }),
     },
     clientIp: request.client?.ip ?? null,
   };

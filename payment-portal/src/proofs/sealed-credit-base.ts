@@ -21,6 +21,7 @@ export function sealedCreditBase(
       tokenLifetimeMs: body.request.tokenLifetimeMs,
       digest: paymentRequestWireDigest(body.request),
       description: body.request.description,
+      ...(body.request.metering === undefined ? {} : { metering: body.request.metering }),
     },
     payableUntil: new Date(claims.exp * 1000),
     clientIp: body.client?.ip ?? null,

@@ -5,6 +5,7 @@ import {
   type PurgedRows,
   type PurgedX402Rows,
 } from '../storage/index.js';
+import { purgeExpiredCreditRows } from '../credits/purge-expired-credit-rows.js';
 
 export interface RetentionRound {
   /** Another replica held the retention lock: this one did nothing. */
@@ -28,6 +29,7 @@ export async function runRetentionRound(
 ): Promise<RetentionRound> {
   const deleted: PurgedRows = { invoices: 0, offers: 0, receiveAddresses: 0 };
   const x402 = await purgeExpiredX402Rows(db, opts.batchSize);
+  await purgeExpiredCreditRows(db, opts.batchSize); // price models (docs/credits.md)
   let batches = 0;
   for (;;) {
     const batch = await purgeExpiredInvoices(db, opts);

@@ -1,12 +1,9 @@
 // The reporting admin API on real PostgreSQL, over a scripted day of payments made on anvil with
 // Circle's USDC and credited by the portal's own watcher (payment-portal/test/admin/scripted-day.ts):
 // every sum equals the database's own, filters narrow, bad parameters are refused with
-// admin_query_invalid, and the in-memory parts (watchers, settlement failures, credit balances) are
-// what this replica holds.
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
-import { createAdminApp } from '../../src/admin/admin-app.js';
-import type { OpenCreditBalance } from '../../src/admin/reports/open-credit-balances.js';
+// admin_query_invalid, and the in-memory parts are
+// what this replica holds (watchers, settlement failures); credit balances are the ledger's.
+import { randomUUID } from 'node:crypto';
 import { databaseRevenue, runScriptedDay, SCRIPT, type ScriptedDay } from './scripted-day.js';
 
 interface Amount {
@@ -200,39 +197,40 @@ test('watcher lag is what /readyz reports; settlement failures are the ones this
   ]);
 });
 
-test('open credit balances come from the injected source (none by default)', async () => {
-  expect((await get<{ balances: unknown[] }>('/reports/credit-balances')).balances).toEqual([]);
-  const balance: OpenCreditBalance = {
-    tokenId: 'jti-1',
-    siteId: 'shop-b',
-    host: 'api.shop.test',
-    resource: '/v1',
-    model: 'credits',
-    remaining: 7n,
-    total: 50n,
-    expiresAt: new Date('2030-01-01T00:00:00Z'),
-  };
-  const seen: unknown[] = [];
-  const app = createAdminApp(day.portal.portal.context, day.portal.adminToken, {
-    openCreditBalances: (_db, opts) => {
-      seen.push(opts);
-      return Promise.resolve([balance]);
+test("open credit balances are the credit ledger's, per site", async () => {
+  const db = day.portal.portal.db;
+  // A credits invoice granted the way every crediting path grants one: the ledger opens its balance.
+  const id = 'credits-balance-report-01';
+  const jti = randomUUID();
+  await db.query(
+    `INSERT INTO invoices (id, host, resource, original_uri, token_lifetime_ms, request_digest, expires_at, pricing, site_id)
+     VALUES ($1, 'api.shop.test', '/v1', '/v1', 3600000, 'd', now() + interval '1 hour', $2, 'shop-b')`,
+    [id, JSON.stringify({ model: 'credits', credits: '50', cost: '1' })],
+  );
+  await db.query(
+    `UPDATE invoices SET token_jti = $2, token_expires_at = now() + interval '1 hour', status = 'redeemed',
+                         redeemed_at = now() WHERE id = $1`,
+    [id, jti],
+  );
+  const { rows } = await db.query<{ expires_at: Date }>(
+    'SELECT expires_at FROM credit_balances WHERE token_jti = $1',
+    [jti],
+  );
+  const shopB = await get<{ balances: unknown[] }>('/reports/credit-balances?site=shop-b');
+  expect(shopB.balances).toEqual([
+    {
+      tokenId: jti,
+      siteId: 'shop-b',
+      host: 'api.shop.test',
+      resource: '/v1',
+      model: 'credits',
+      remaining: '50',
+      total: '50',
+      expiresAt: new Date(rows[0]!.expires_at).toISOString(),
     },
-  });
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  try {
-    const res = await fetch(
-      `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/api/reports/credit-balances?site=shop-b`,
-      { headers: { authorization: `Bearer ${day.portal.adminToken}` } },
-    );
-    expect(await res.json()).toEqual({
-      balances: [{ ...balance, remaining: '7', total: '50', expiresAt: '2030-01-01T00:00:00.000Z' }],
-    });
-    expect(seen).toEqual([{ siteId: 'shop-b', limit: 50 }]);
-  } finally {
-    await new Promise((resolve) => server.close(resolve));
-  }
+  ]);
+  const other = await get<{ balances: Array<{ tokenId: string }> }>('/reports/credit-balances?site=default');
+  expect(other.balances.map((b) => b.tokenId)).not.toContain(jti);
 });
 
 test('every report needs the admin bearer secret', async () => {

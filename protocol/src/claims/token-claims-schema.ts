@@ -25,6 +25,8 @@ export const tokenClaimsSchema = z
     pay: paymentClaimSchema.optional(),
     /** The site the token was issued for (docs/sites.md); absent (tokens before sites) = `default`. */
     site: z.string().min(1).max(63).optional(),
+    /** A metered token's price model (docs/credits.md): its balance is spent per request. */
+    meter: z.enum(['per-request', 'credits']).optional(),
   })
   .catchall(z.string());
 

@@ -61,6 +61,7 @@ export function paymentRequestFromJson(
     throw new ProtocolError(REASONS.REQUEST_SCHEMA_INVALID, describeZodError(parsed.error));
   }
   const { claims, exp, description, customization, payment, proofs, mimeType, outputSchema } = parsed.data;
+  const { model, credits, cost, free } = parsed.data;
   const reading = readDeclaredExp(exp, opts.defaultTokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS);
   const request = validatePaymentRequest(
     {
@@ -72,6 +73,10 @@ export function paymentRequestFromJson(
       outputSchema,
       requests: payment.requests,
       unboundTxProofs: proofs?.tx?.unbound === 'allow',
+      model,
+      credits,
+      cost,
+      free,
     },
     registry,
   );

@@ -25,6 +25,11 @@ export function fromWire(wire: unknown, registry: NetworkRegistry): PaymentReque
       description: w.description,
       customization: w.customization,
       unboundTxProofs: w.unboundTxProofs,
+      // per-request carries credits/cost 1 on the wire; the declaration form names only the model
+      model: w.metering?.model,
+      credits: w.metering?.model === 'credits' ? w.metering.credits : undefined,
+      cost: w.metering?.model === 'credits' ? w.metering.cost : undefined,
+      free: w.freeTier,
       requests: w.offers.map((o) => ({
         network: o.network,
         amount: o.amount,
@@ -46,5 +51,7 @@ export function fromWire(wire: unknown, registry: NetworkRegistry): PaymentReque
       throw new ProtocolError(REASONS.REQUEST_SCHEMA_INVALID, `offers[${i}] amount and atomic disagree`);
     }
   });
+  if (w.metering?.model === 'per-request' && (w.metering.credits !== '1' || w.metering.cost !== '1'))
+    throw new ProtocolError(REASONS.PRICING_CREDITS_INVALID, 'per-request is credits 1, cost 1');
   return pr;
 }

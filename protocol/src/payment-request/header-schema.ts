@@ -20,6 +20,13 @@ export const paymentRequestHeaderSchema = z.strictObject({
    * the challenge it was quoted for (the original ZelfProof retry): front-runnable, see
    * docs/payments-from-programs.md. Default "deny".
    */
+  /** The price model: "pass" (default), "per-request" or "credits" (docs/payment-request.md). */
+  model: z.unknown().optional(),
+  /** model "credits": what one payment buys, and what one request spends (default 1). */
+  credits: z.unknown().optional(),
+  cost: z.unknown().optional(),
+  /** `{requests, periodSeconds}`: free requests per payer per period before a 402. */
+  free: z.unknown().optional(),
   proofs: z
     .strictObject({ tx: z.strictObject({ unbound: z.enum(['allow', 'deny']) }).optional() })
     .optional(),

@@ -29,3 +29,13 @@ export { toWire } from './to-wire.js';
 export { fromWire } from './from-wire.js';
 export { paymentRequestDigest, paymentRequestWireDigest } from './digest.js';
 export { encodePaymentRequest } from './encode.js';
+export {
+  MAX_CREDITS,
+  PRICING_MODELS,
+  validateFreeTier,
+  validateMetering,
+  type FreeTier,
+  type MeteredModel,
+  type Metering,
+  type PricingModel,
+} from './pricing.js';

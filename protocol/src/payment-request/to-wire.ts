@@ -20,5 +20,12 @@ export function toWire(pr: PaymentRequest): PaymentRequestWire {
   };
   if (pr.description !== undefined) wire.description = pr.description;
   if (pr.unboundTxProofs === true) wire.unboundTxProofs = true;
+  if (pr.metering !== undefined)
+    wire.metering = {
+      model: pr.metering.model,
+      credits: pr.metering.credits.toString(),
+      cost: pr.metering.cost.toString(),
+    };
+  if (pr.freeTier !== undefined) wire.freeTier = { ...pr.freeTier };
   return wire;
 }

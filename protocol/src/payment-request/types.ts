@@ -1,4 +1,5 @@
 import type { Asset } from '../networks/types.js';
+import type { FreeTier, Metering } from './pricing.js';
 
 /** One accepted way to pay: `payment.requests[i]` of the wire format, resolved. */
 export interface PriceOffer {
@@ -45,4 +46,8 @@ export interface PaymentRequest {
    * discovery and v1 `outputSchema`. Authorizer-side only (not in the wire form).
    */
   outputSchema?: Record<string, unknown>;
+  /** `per-request` or `credits` (docs/credits.md); absent for `pass`, the default. */
+  metering?: Metering;
+  /** N free requests per payer per period before a 402. */
+  freeTier?: FreeTier;
 }

@@ -16,6 +16,7 @@ import {
   MAX_TOKEN_LIFETIME_MS,
   MIN_TOKEN_LIFETIME_MS,
 } from './limits.js';
+import { validateFreeTier, validateMetering } from './pricing.js';
 import type { PaymentCustomization, PaymentRequest, PriceOffer } from './types.js';
 
 /** The fields of a payment request after the structural (zod) check, before the semantic one. */
@@ -29,6 +30,11 @@ export interface RawPaymentRequest {
   outputSchema?: unknown;
   /** Whether a transaction hash may be credited without its challenge (opt-in, front-runnable). */
   unboundTxProofs?: boolean | undefined;
+  /** Price model fields (pricing.ts). */
+  model?: unknown;
+  credits?: unknown;
+  cost?: unknown;
+  free?: unknown;
 }
 export interface RawOffer {
   network: string;
@@ -55,6 +61,10 @@ export function validatePaymentRequest(raw: RawPaymentRequest, registry: Network
   if (mimeType !== undefined) pr.mimeType = mimeType;
   const outputSchema = validateOutputSchema(raw.outputSchema);
   if (outputSchema !== undefined) pr.outputSchema = outputSchema;
+  const metering = validateMetering(raw.model, raw.credits, raw.cost);
+  if (metering !== undefined) pr.metering = metering;
+  const freeTier = validateFreeTier(raw.free);
+  if (freeTier !== undefined) pr.freeTier = freeTier;
   return pr;
 }
 

@@ -25,6 +25,13 @@ export const paymentRequestWireSchema = z.strictObject({
   }),
   /** Present (true) only when the resource accepts unbound transaction-hash proofs. */
   unboundTxProofs: z.literal(true).optional(),
+  /** Present only for a metered resource (`per-request`, `credits`): absent is `pass`. */
+  metering: z
+    .strictObject({ model: z.enum(['per-request', 'credits']), credits: atomicString, cost: atomicString })
+    .optional(),
+  freeTier: z
+    .strictObject({ requests: z.number().int().positive(), periodSeconds: z.number().int().positive() })
+    .optional(),
 });
 
 export type PriceOfferWire = z.output<typeof priceOfferWireSchema>;

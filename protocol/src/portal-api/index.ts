@@ -1,5 +1,19 @@
 export { PORTAL_API_PATHS } from './paths.js';
 export {
+  creditLeaseRequestSchema,
+  creditLeaseResponseSchema,
+  creditReturnRequestSchema,
+  creditReturnResponseSchema,
+  freeTierRequestSchema,
+  freeTierResponseSchema,
+  type CreditLeaseRequest,
+  type CreditLeaseResponse,
+  type CreditReturnRequest,
+  type CreditReturnResponse,
+  type FreeTierRequest,
+  type FreeTierResponse,
+} from './credits-schemas.js';
+export {
   payeeResponseSchema,
   addressLeaseRequestSchema,
   addressLeaseResponseSchema,

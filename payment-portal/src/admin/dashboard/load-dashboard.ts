@@ -3,7 +3,8 @@ import { lateGraceByNetwork } from '../../refunds/late-grace-by-network.js';
 import { listRefunds, type Refund } from '../../refunds/list-refunds.js';
 import type { AdminDeps } from '../admin-deps.js';
 import { latePayments, type LatePayment } from '../reports/late-payments.js';
-import { creditBalanceJson, type OpenCreditBalanceJson } from '../reports/open-credit-balances.js';
+import { listOpenCreditBalances } from '../../credits/list-open-balances.js';
+import type { OpenCreditBalanceJson } from '../reports/open-credit-balances.js';
 import { recentInvoices, type RecentInvoice } from '../reports/recent-invoices.js';
 import { recentPayments, type RecentPayment } from '../reports/recent-payments.js';
 import { dayRange, type ReportFilter } from '../reports/report-params.js';
@@ -42,10 +43,7 @@ export async function loadDashboard(
     recentPayments(db, registry, list),
     latePayments(db, registry, list),
     listRefunds(db, registry, { ...list, lateGraceMs: lateGraceByNetwork(ctx.config.watchers) }),
-    deps.openCreditBalances(db, {
-      ...(q.site === undefined ? {} : { siteId: q.site }),
-      limit: DASHBOARD_ROWS,
-    }),
+    listOpenCreditBalances(db, { ...(q.site === undefined ? {} : { site: q.site }), limit: DASHBOARD_ROWS }),
   ]);
   return {
     revenue,
@@ -53,7 +51,7 @@ export async function loadDashboard(
     payments,
     late,
     refunds,
-    credits: credits.map(creditBalanceJson),
+    credits,
     watchers: watcherLag(deps.watcherHealths, { staleAfterMs: ctx.config.readiness.watcherStaleAfterMs }),
     settlementFailures: deps.settlementFailures?.recent(DASHBOARD_ROWS) ?? [],
   };

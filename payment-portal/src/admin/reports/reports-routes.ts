@@ -2,7 +2,7 @@ import type { AdminArea } from '../routes.js';
 import { lateGraceByNetwork } from '../../refunds/late-grace-by-network.js';
 import { listRefunds } from '../../refunds/list-refunds.js';
 import { latePayments } from './late-payments.js';
-import { creditBalanceJson } from './open-credit-balances.js';
+import { listOpenCreditBalances } from '../../credits/list-open-balances.js';
 import { recentInvoices } from './recent-invoices.js';
 import { recentPayments } from './recent-payments.js';
 import { dayRange, listQuerySchema, parseQuery, revenueQuerySchema } from './report-params.js';
@@ -39,11 +39,11 @@ export const reportsRoutes: AdminArea = {
     });
     router.get('/reports/credit-balances', async (req, res) => {
       const q = parseQuery(listQuerySchema, req.query);
-      const balances = await deps.openCreditBalances(db, {
-        ...(q.site === undefined ? {} : { siteId: q.site }),
+      const balances = await listOpenCreditBalances(db, {
+        ...(q.site === undefined ? {} : { site: q.site }),
         limit: q.limit,
       });
-      res.json({ balances: balances.map(creditBalanceJson) });
+      res.json({ balances });
     });
     router.get('/refunds', async (req, res) => {
       const q = parseQuery(listQuerySchema, req.query);
