@@ -36,7 +36,17 @@ describe('tokenClaimsSchema', () => {
   });
 
   it('reserves the issuer-set claims', () => {
-    expect([...RESERVED_CLAIMS].sort()).toEqual(['exp', 'iat', 'iss', 'jti', 'meter', 'nbf', 'pay', 'site', 'sub']);
+    expect([...RESERVED_CLAIMS].sort()).toEqual([
+      'exp',
+      'iat',
+      'iss',
+      'jti',
+      'meter',
+      'nbf',
+      'pay',
+      'site',
+      'sub',
+    ]);
   });
 });
 
