@@ -25,7 +25,14 @@ afterAll(async () => {
 });
 
 const drivers = [
-  ['PostgreSQL', async () => openDatabase({ url: await postgres.createDatabase(), poolSize: 10 })],
+  // 100 presentations queue for 10 connections: what is tested is the outcome, not how fast the
+  // queue drains, so a loaded machine (the whole suite on 2 cores) must not fail it on the pool's
+  // default 5 s wait for a connection.
+  [
+    'PostgreSQL',
+    async () =>
+      openDatabase({ url: await postgres.createDatabase(), poolSize: 10, connectTimeoutMs: 60_000 }),
+  ],
   ['PGlite', async () => openDatabase({ memory: true })],
 ] as const;
 
