@@ -296,6 +296,12 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         for (let round = 0; round < MAX_ROUNDS && taken < amount; round++) {
           taken += takeFromLeases(s.leases, amount - taken, now());
           if (taken === amount) break;
+          // A lease already in flight (a prefetch) may bring what is missing: wait for it first, so
+          // the portal's answer below is never read against blocks that are about to land.
+          if (s.leasing !== undefined) {
+            await s.leasing;
+            continue;
+          }
           let answer;
           try {
             answer = await opts.portal.leaseCredits({
@@ -319,6 +325,8 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
             });
             continue;
           }
+          // Credit that landed here meanwhile (a prefetch started while this lease was asked) first.
+          if (heldCredit(s.leases, now()) > 0n || s.leasing !== undefined) continue;
           // Spent here; blocks other replicas hold come back when they go idle: wait for them.
           const othersHold = BigInt(answer.leasedOut) - leasedAmount(s.leases) > 0n;
           if (answer.reason === 'credits_exhausted' && othersHold && now() - started < opts.returnWaitMs) {
