@@ -42,7 +42,12 @@ describe('usage-based cost through the Express gateway', () => {
       gateway: 'nginx',
       databaseUrl,
       upstream: await startPricingUpstream(),
-      authz: { usage: { token: { fromFile: tokenFile } } },
+      authz: {
+        usage: { token: { fromFile: tokenFile } },
+        // Blocks stay with the authorizer through the portal's shutdown in the outage test (one
+        // replica: no other one waits for them).
+        credits: { idleReturnMs: 5_000 },
+      },
     });
     const app = express();
     app.use(
@@ -81,7 +86,7 @@ describe('usage-based cost through the Express gateway', () => {
   };
   /** Once the authorizer gave its blocks back (idle), the ledger alone says what was spent. */
   const settled = async (jti: string): Promise<{ total: bigint; remaining: bigint; leased: bigint }> => {
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 100; i++) {
       const b = await balance(jti);
       if (b.leased === 0n) return b;
       await new Promise((r) => setTimeout(r, 100));
@@ -224,5 +229,35 @@ describe('usage-based cost through the Express gateway', () => {
     expect(lastReport()).toMatchObject({ status: 409, body: { reason: REASONS.USAGE_NOT_METERED } });
     // 50 credits, two calls at cost 1: nothing else.
     expect((await settled(jtiOf(paid.token))).remaining).toBe(48n);
+  }, 120_000);
+
+  // Last: it stops the portal.
+  it('with the portal gone, an extra is taken from blocks held here and the rest is reported unbilled (503), never spent past the balance', async () => {
+    const scope = '/usage/outage';
+    const paid = await payFor(stack, baseUrl, `${scope}/call?report=1`, stack.payers[0]!);
+    expect([paid.status, paid.reason]).toEqual([200, undefined]);
+    const jti = jtiOf(paid.token);
+    // The authorizer holds a block of 8 (7 left); the ledger has the other 12.
+    expect(await balance(jti)).toEqual({ total: BigInt(USAGE_CREDITS), remaining: 12n, leased: 8n });
+    await Promise.all(stack.portals.map((p) => p.close()));
+
+    // 1 up front and 2 more, all from the block held here: billed without the portal (4 left).
+    expect((await call(scope, paid.token, 3)).status).toBe(200);
+    expect(lastReport()).toMatchObject({ status: 200, body: { outcome: 'billed', debited: '2' } });
+    // 1 up front (3 left) and 99 more: the 3 are taken, the other 96 cannot be: unbilled, said so.
+    const big = await call(scope, paid.token, 100);
+    expect(big.status).toBe(200);
+    expect(big.headers['x-402-usage']).toBeUndefined();
+    expect(lastReport()).toMatchObject({
+      status: 503,
+      body: { outcome: 'unbilled', reason: REASONS.USAGE_UNBILLED, debited: '3', unbilled: '96' },
+    });
+    // Nothing left here and no portal: not an allow.
+    const next = await call(scope, paid.token, 1);
+    expect([next.status, next.reason]).toEqual([503, REASONS.CREDITS_UNAVAILABLE]);
+    // The ledger: the 12 never leased are still there; the block of 8 was spent, and only it.
+    expect(await balance(jti)).toEqual({ total: BigInt(USAGE_CREDITS), remaining: 12n, leased: 8n });
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.authz.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/turnpike_authz_usage_credits_total\{result="unbilled"\} 96\b/);
   }, 120_000);
 });
