@@ -84,8 +84,9 @@ export function usageHandler(deps: UsageHandlerDeps): (req: IncomingMessage, res
       if (size > MAX_BODY_BYTES && !aborted) {
         aborted = true;
         count('invalid');
+        // The caller is the authenticated gateway: the rest is read and dropped, not reset, so the
+        // 413 reaches it.
         send(res, 413, { error: 'body_too_large', reason: REASONS.USAGE_REPORT_INVALID });
-        req.destroy();
         return;
       }
       if (!aborted) chunks.push(c);
