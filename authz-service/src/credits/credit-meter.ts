@@ -303,6 +303,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
             continue;
           }
           let answer;
+          const askedAt = now();
           try {
             answer = await opts.portal.leaseCredits({
               tokenId,
@@ -321,7 +322,7 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
               id: answer.leaseId,
               amount: granted,
               left: granted,
-              spendUntil: spendDeadline(now(), ttlMs),
+              spendUntil: spendDeadline(askedAt, ttlMs),
             });
             continue;
           }
