@@ -39,6 +39,8 @@ import { createTokenChecker } from './tokens/check.js';
 import { createKeyStore } from './tokens/keys.js';
 import { createTokenVerifier } from './tokens/verify.js';
 import { adminPurgeHandler } from './transports/http/admin.js';
+import { usageHandler } from './transports/http/usage.js';
+import { createUsageReporter } from './credits/usage-report.js';
 import { createAuthzHttpServer } from './transports/http/server.js';
 import { trustedProxies } from './transports/http/trusted-proxies.js';
 
@@ -254,6 +256,7 @@ export async function startAuthzService(
     },
   });
   const adminToken = config.listeners.adminToken;
+  const usageToken = config.usage.token;
   const server = createAuthzHttpServer({
     decide,
     render,
@@ -283,6 +286,20 @@ export async function startAuthzService(
           host,
         ),
     }),
+    ...(usageToken === undefined
+      ? {}
+      : {
+          usage: usageHandler({
+            token: usageToken.reveal(),
+            report: createUsageReporter({
+              requirements,
+              meter: credits,
+              retryForMs: config.usage.retryForMs,
+            }),
+            logger,
+            metrics,
+          }),
+        }),
     ...(adminToken === undefined
       ? {}
       : {

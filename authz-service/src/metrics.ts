@@ -7,6 +7,10 @@ export interface AuthzMetrics {
   probeCache: FastCounter<'result'>;
   decisionSeconds: FastHistogram<'transport'>;
   jwksRefresh: FastCounter<'result'>;
+  /** Usage reports (docs/credits.md, "Usage") by outcome: billed, capped, unbilled, invalid, not_metered, unauthorized. */
+  usageReports: FastCounter<'outcome'>;
+  /** Credits of usage reports' extras by what became of them: debited, short (balance spent), unbilled. */
+  usageCredits: FastCounter<'result'>;
 }
 
 export const DECISION_SECONDS_BUCKETS = [
@@ -37,6 +41,18 @@ export function createAuthzMetrics(registry: Registry): AuthzMetrics {
     jwksRefresh: new FastCounter(
       'turnpike_authz_jwks_refresh_total',
       'JWKS fetches from the portal by result (ok, error)',
+      ['result'],
+      registry,
+    ),
+    usageReports: new FastCounter(
+      'turnpike_authz_usage_reports_total',
+      'Usage reports from the gateway by outcome (billed, capped, unbilled, invalid, not_metered, unauthorized)',
+      ['outcome'],
+      registry,
+    ),
+    usageCredits: new FastCounter(
+      'turnpike_authz_usage_credits_total',
+      "Credits of usage reports' extras by result: debited, short (the balance was spent), unbilled (the portal was unreachable)",
       ['result'],
       registry,
     ),

@@ -33,6 +33,8 @@ export const REASONS = {
   PRICING_CREDITS_INVALID: 'pricing_credits_invalid',
   /** `free` is not `{requests, periodSeconds}` of positive integers within the limits. */
   FREE_TIER_INVALID: 'free_tier_invalid',
+  /** `usage` is not `true`/`false`, or is given for a model other than `credits`. */
+  PRICING_USAGE_INVALID: 'pricing_usage_invalid',
   // request target and scopes
   URI_MISSING: 'uri_missing',
   URI_ABSOLUTE_FORM: 'uri_absolute_form',
@@ -127,6 +129,14 @@ export const REASONS = {
   FREE_TIER_EXHAUSTED: 'free_tier_exhausted',
   /** The free-tier counter (the portal) cannot be reached: not an allow (503). */
   FREE_TIER_UNAVAILABLE: 'free_tier_unavailable',
+  /** A usage report (`POST /v1/usage`) without the gateway's bearer secret (401). */
+  USAGE_REPORT_UNAUTHORIZED: 'usage_report_unauthorized',
+  /** A usage report whose body or `reported` amount is not what the contract says (400): nothing debited. */
+  USAGE_REPORT_INVALID: 'usage_report_invalid',
+  /** A usage report for a resource that does not declare `usage: true` (409): nothing debited. */
+  USAGE_NOT_METERED: 'usage_not_metered',
+  /** The extra of a usage report could not be debited (the portal unreachable): counted as unbilled (503). */
+  USAGE_UNBILLED: 'usage_unbilled',
   // availability and misc
   UPSTREAM_PROBE_FAILED: 'upstream_probe_failed',
   UPSTREAM_DECLARATION_INVALID: 'upstream_declaration_invalid',
@@ -225,6 +235,7 @@ export const REQUEST_REASONS: readonly Reason[] = [
   REASONS.PRICING_MODEL_UNKNOWN,
   REASONS.PRICING_CREDITS_INVALID,
   REASONS.FREE_TIER_INVALID,
+  REASONS.PRICING_USAGE_INVALID,
 ];
 
 /** Reasons raised by `normalizePath`. */

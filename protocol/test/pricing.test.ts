@@ -6,6 +6,7 @@ import {
   fromWire,
   localAnvilNetwork,
   paymentRequestDigest,
+  parseReportedUsage,
   toWire,
 } from '@turnpike/protocol';
 
@@ -101,5 +102,69 @@ describe('price models in a declaration', () => {
     ['a meter claim required by the declaration', { claims: { meter: 'credits' } }, REASONS.CLAIM_RESERVED],
   ])('refuses %s with a stable reason', (_name, extra, reason) => {
     expect(code(() => decode(extra))).toBe(reason);
+  });
+});
+
+describe('usage-based cost (`usage: true`) in a declaration', () => {
+  const credits = { model: 'credits', credits: 20, cost: 1 };
+
+  it('credits with usage keeps the cost as the up-front minimum and survives the wire form', () => {
+    const usage = decode({ ...credits, usage: true });
+    expect(usage.metering).toEqual({ model: 'credits', credits: 20n, cost: 1n, usage: true });
+    const back = fromWire(JSON.parse(JSON.stringify(toWire(usage))), registry);
+    expect(back.metering).toEqual(usage.metering);
+    expect(paymentRequestDigest(usage)).not.toBe(paymentRequestDigest(decode(credits)));
+  });
+
+  it('without usage (or usage false) the wire form and the digest are what they were', () => {
+    const plain = decode(credits);
+    const off = decode({ ...credits, usage: false });
+    expect(toWire(plain).metering).toEqual({ model: 'credits', credits: '20', cost: '1' });
+    expect(toWire(off)).toEqual(toWire(plain));
+    expect(paymentRequestDigest(off)).toBe(paymentRequestDigest(plain));
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['a string', { ...credits, usage: 'true' }],
+    ['a number', { ...credits, usage: 1 }],
+    ['an object naming a header', { ...credits, usage: { header: 'x-cost' } }],
+    ['on a pass', { usage: true }],
+    ['on per-request', { model: 'per-request', usage: true }],
+  ])('refuses usage given as %s (pricing_usage_invalid)', (_name, extra) => {
+    expect(code(() => decode(extra))).toBe(REASONS.PRICING_USAGE_INVALID);
+  });
+
+  it('refuses usage on the wire form of a per-request resource', () => {
+    const perRequest = toWire(decode({ model: 'per-request' }));
+    expect(
+      code(() => fromWire({ ...perRequest, metering: { ...perRequest.metering, usage: true } }, registry)),
+    ).toBe(REASONS.PRICING_USAGE_INVALID);
+  });
+});
+
+describe("parseReportedUsage (the upstream's x-402-usage value)", () => {
+  it.each<[string, bigint]>([
+    ['0', 0n],
+    ['5', 5n],
+    ['1000000000000000000', 10n ** 18n],
+  ])('reads %s', (text, value) => {
+    expect(parseReportedUsage(text)).toBe(value);
+  });
+
+  it.each([
+    '',
+    ' 5',
+    '5 ',
+    '+5',
+    '-1',
+    '05',
+    '1.0',
+    '1e3',
+    '0x10',
+    '5,5',
+    '1000000000000000001',
+    '99999999999999999999',
+  ])('refuses %j', (text) => {
+    expect(parseReportedUsage(text)).toBeUndefined();
   });
 });

@@ -6,6 +6,8 @@
  *   /free/<name>/...     a pass with a free tier of FREE_REQUESTS per FREE_PERIOD_SECONDS per payer
  *   /busy/<name>/...     a free tier larger than the portal lets one payer count a minute (429s)
  *   /mixed/<name>/metered/...  "credits" and /mixed/<name>/... a pass, both in the scope /mixed/<name>
+ *   /usage/<name>/...    model "credits" with `usage: true`: USAGE_CREDITS a payment, cost 1 up
+ *                        front; the answer reports `x-402-usage: <n>` for `?report=<n>` (as sent)
  * Every request is recorded, as tests/support/upstream.ts does.
  */
 import { createServer, type Server } from 'node:http';
@@ -16,6 +18,7 @@ import { PROBE_HEADER, type RecordedRequest, type TestUpstream } from '../suppor
 export const CREDITS_PER_PAYMENT = 50;
 export const FREE_REQUESTS = 3;
 export const FREE_PERIOD_SECONDS = 4;
+export const USAGE_CREDITS = 20;
 
 /** The declaration of a path, or undefined for a free page. */
 export function declarationFor(path: string): Record<string, unknown> | undefined {
@@ -37,6 +40,8 @@ export function declarationFor(path: string): Record<string, unknown> | undefine
       return path.startsWith(`/mixed/${name}/metered`)
         ? { ...base, model: 'credits', credits: CREDITS_PER_PAYMENT, cost: 1 }
         : base;
+    case 'usage':
+      return { ...base, model: 'credits', credits: USAGE_CREDITS, cost: 1, usage: true };
     case 'free':
       return { ...base, free: { requests: FREE_REQUESTS, periodSeconds: FREE_PERIOD_SECONDS } };
     default:
@@ -65,6 +70,9 @@ export async function startPricingUpstream(): Promise<TestUpstream> {
         headers['x-402-required'] = 'true';
         headers['x-402-request'] = Buffer.from(JSON.stringify(declaration)).toString('base64');
       }
+      // What this call really cost, as a metered API would report it (docs/credits.md, "Usage").
+      const report = new URL(url, 'http://upstream').searchParams.get('report');
+      if (report !== null) headers['x-402-usage'] = report;
       res.writeHead(200, headers);
       res.end(method === 'HEAD' ? undefined : JSON.stringify({ path }));
     });

@@ -44,6 +44,11 @@ export const AUTHZ_DEFAULTS = {
   creditReturnWaitMs: 1_000,
   /** A spent balance is remembered this long before the portal is asked again. */
   creditExhaustedMemoMs: 1_000,
+  /**
+   * A usage report's extra debit is retried this long while the portal cannot be reached, then
+   * counted as unbilled (below the Express gateway's default report timeout of 5 s).
+   */
+  usageRetryForMs: 2_000,
   /** Settling a proof (tx lookup, x402 settlement) may wait for a chain. */
   portalSettleTimeoutMs: 15_000,
   portalPublicPathPrefix: '/_402',

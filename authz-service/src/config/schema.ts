@@ -110,6 +110,17 @@ const creditsSchema = z.strictObject({
   exhaustedMemoMs: positiveInt.default(D.creditExhaustedMemoMs),
 });
 
+const usageSchema = z.strictObject({
+  /**
+   * Bearer secret a gateway presents on `POST /v1/usage` (docs/credits.md, "Usage"): reporting
+   * usage spends a payer's credit, so unlike a decision it needs a credential. Absent = the
+   * endpoint answers 404 and no usage is billed.
+   */
+  token: internalSecretSchema.optional(),
+  /** How long an extra debit is retried while the portal cannot be reached before it is unbilled. */
+  retryForMs: z.number().int().nonnegative().max(30_000).default(D.usageRetryForMs),
+});
+
 const challengesSchema = z
   .strictObject({
     payLinkTtlSeconds: positiveInt.max(7 * 24 * 3600).default(D.payLinkTtlSeconds),
@@ -166,6 +177,8 @@ export const authzConfigSchema = z.strictObject({
     .default({ maxTimeoutSeconds: D.x402MaxTimeoutSeconds }),
   /** The credit meter of metered resources (docs/credits.md). */
   credits: creditsSchema.default(() => creditsSchema.parse({})),
+  /** Usage-based cost reported by the upstream through the gateway (docs/credits.md, "Usage"). */
+  usage: usageSchema.default({ retryForMs: D.usageRetryForMs }),
   decision: z
     .strictObject({ timeoutMs: positiveInt.default(D.decisionTimeoutMs) })
     .default({ timeoutMs: D.decisionTimeoutMs }),

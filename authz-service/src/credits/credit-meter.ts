@@ -8,6 +8,7 @@ import {
   shouldPrefetch,
   spendDeadline,
   spendFromLeases,
+  takeFromLeases,
   type HeldLease,
 } from './meter-arithmetic.js';
 import { REASONS } from '@turnpike/protocol';
@@ -24,10 +25,27 @@ export interface CreditMeter {
   debitCached(tokenId: string, cost: bigint): MeterVerdict | undefined;
   /** Debits `cost` from the token's balance, leasing a block from the portal when none is held. */
   debit(tokenId: string, cost: bigint): Promise<MeterVerdict>;
+  /**
+   * Takes up to `amount` more from the token's balance (a usage report's extra, docs/credits.md):
+   * from blocks held here, then blocks leased for what is missing, never more than the balance
+   * holds. `short` is what could not be taken because the balance is spent (it is then remembered
+   * as spent here), `unbilled` what could not be taken because the portal could not be reached
+   * before `retryForMs`.
+   */
+  take(tokenId: string, amount: bigint, retryForMs: number): Promise<TakeResult>;
   /** Unspent credit held here for a token (tests, metrics). */
   held(tokenId: string): bigint;
   /** Gives every unspent block back (shutdown). */
   close(): Promise<void>;
+}
+
+/** What {@link CreditMeter.take} took, and why the rest was not. */
+export interface TakeResult {
+  taken: bigint;
+  /** Not taken: the balance is spent. */
+  short: bigint;
+  /** Not taken: the portal was unreachable (or refused with a 429) until the retry time ran out. */
+  unbilled: bigint;
 }
 
 export interface CreditMeterOptions {
@@ -75,6 +93,8 @@ const SWEEP_INTERVAL_MS = END_IDLE_MS / 2;
 const RETURN_POLL_MS = 50;
 /** Rounds of leasing one request may wait through before it gives up (unavailable). */
 const MAX_ROUNDS = 64;
+/** Pause between two lease attempts of a usage report's extra while the portal cannot be reached. */
+const TAKE_RETRY_PAUSE_MS = 200;
 
 /**
  * The credit meter (docs/credits.md). Each allowed request of a metered resource spends its cost
@@ -265,6 +285,68 @@ export function createCreditMeter(opts: CreditMeterOptions): CreditMeter {
         if (failed !== undefined) return failed;
       }
       return { kind: 'unavailable', reason: REASONS.CREDITS_UNAVAILABLE };
+    },
+    async take(tokenId, amount, retryForMs) {
+      const s = stateOf(tokenId);
+      const started = now();
+      let taken = 0n;
+      // Counted as waiting, so the sweep keeps this token's state (and the blocks leased here).
+      s.waiting++;
+      try {
+        for (let round = 0; round < MAX_ROUNDS && taken < amount; round++) {
+          taken += takeFromLeases(s.leases, amount - taken, now());
+          if (taken === amount) break;
+          // A lease already in flight (a prefetch) may bring what is missing: wait for it first, so
+          // the portal's answer below is never read against blocks that are about to land.
+          if (s.leasing !== undefined) {
+            await s.leasing;
+            continue;
+          }
+          let answer;
+          const askedAt = now();
+          try {
+            answer = await opts.portal.leaseCredits({
+              tokenId,
+              want: (amount - taken).toString(),
+              min: '1',
+              ttlMs,
+            });
+          } catch {
+            if (now() - started + TAKE_RETRY_PAUSE_MS > retryForMs) break;
+            await new Promise((r) => setTimeout(r, TAKE_RETRY_PAUSE_MS));
+            continue;
+          }
+          if (answer.ok) {
+            const granted = BigInt(answer.granted);
+            s.leases.push({
+              id: answer.leaseId,
+              amount: granted,
+              left: granted,
+              spendUntil: spendDeadline(askedAt, ttlMs),
+            });
+            continue;
+          }
+          // Credit that landed here meanwhile (a prefetch started while this lease was asked) first.
+          if (heldCredit(s.leases, now()) > 0n || s.leasing !== undefined) continue;
+          // Spent here; blocks other replicas hold come back when they go idle: wait for them.
+          const othersHold = BigInt(answer.leasedOut) - leasedAmount(s.leases) > 0n;
+          if (answer.reason === 'credits_exhausted' && othersHold && now() - started < opts.returnWaitMs) {
+            await new Promise((r) => setTimeout(r, RETURN_POLL_MS));
+            continue;
+          }
+          // The balance is spent (or gone): the next request of this token here gets the 402 at once.
+          s.ending = true;
+          const reason =
+            answer.reason === 'credits_exhausted'
+              ? REASONS.CREDITS_EXHAUSTED
+              : REASONS.CREDIT_BALANCE_UNKNOWN;
+          s.memo = { verdict: { kind: 'refused', reason }, until: now() + opts.exhaustedMemoMs };
+          return { taken, short: amount - taken, unbilled: 0n };
+        }
+      } finally {
+        s.waiting--;
+      }
+      return { taken, short: 0n, unbilled: amount - taken };
     },
     held(tokenId) {
       const s = tokens.get(tokenId);

@@ -28,6 +28,22 @@ export function spendFromLeases(leases: HeldLease[], cost: bigint, now: number):
   return false;
 }
 
+/**
+ * Takes up to `amount` from the live blocks, across blocks (a usage report's extra: unlike a
+ * request's cost it may be spread, each block still returned or lost on its own); what it took.
+ */
+export function takeFromLeases(leases: HeldLease[], amount: bigint, now: number): bigint {
+  let taken = 0n;
+  for (const lease of leases) {
+    if (taken === amount) break;
+    if (lease.spendUntil <= now || lease.left === 0n) continue;
+    const part = lease.left < amount - taken ? lease.left : amount - taken;
+    lease.left -= part;
+    taken += part;
+  }
+  return taken;
+}
+
 /** Unspent credit of the live blocks. */
 export function heldCredit(leases: readonly HeldLease[], now: number): bigint {
   let sum = 0n;

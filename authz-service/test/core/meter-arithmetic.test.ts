@@ -7,6 +7,7 @@ import {
   shouldPrefetch,
   spendDeadline,
   spendFromLeases,
+  takeFromLeases,
   type HeldLease,
 } from '../../src/credits/meter-arithmetic.js';
 
@@ -21,6 +22,19 @@ describe('credit meter arithmetic (bigint)', () => {
     expect(spendFromLeases(leases, 3n, 0)).toBe(false);
     expect(spendFromLeases(leases, 2n, 0)).toBe(true);
     expect(heldCredit(leases, 0)).toBe(0n);
+  });
+
+  it('a usage extra is taken across live blocks, never more than they hold, skipping expired ones', () => {
+    const leases: HeldLease[] = [
+      { id: 'a', amount: 2n, left: 2n, spendUntil: 1_000 },
+      { id: 'old', amount: 9n, left: 9n, spendUntil: 10 },
+      { id: 'b', amount: 3n, left: 3n, spendUntil: 1_000 },
+    ];
+    expect(takeFromLeases(leases, 4n, 100)).toBe(4n);
+    expect(leases.map((l) => l.left)).toEqual([0n, 9n, 1n]);
+    expect(takeFromLeases(leases, 5n, 100)).toBe(1n);
+    expect(leases.map((l) => l.left)).toEqual([0n, 9n, 0n]);
+    expect(takeFromLeases(leases, 0n, 100)).toBe(0n);
   });
 
   it('a block past its deadline is neither spent nor counted as held', () => {

@@ -10,6 +10,7 @@ import {
 } from './check-access.js';
 import { TurnpikeExpressError } from './errors.js';
 import { proxyRequest } from './proxy.js';
+import { reportUsage, type UsageReportResult } from './report-usage.js';
 
 export interface TurnpikeGatewayOptions {
   /** Base URL of the authz-service HTTP listener (`GET /v1/forward-auth`). */
@@ -24,9 +25,23 @@ export interface TurnpikeGatewayOptions {
   trustProxy?: boolean;
   /** Waiting for the upstream's (or portal's) response headers (default 60 s). */
   upstreamTimeoutMs?: number;
+  /**
+   * Usage-based cost (docs/credits.md, "Usage"): when the upstream answers an allowed request with
+   * `x-402-usage`, report it to the authorizer's `POST /v1/usage` with its `usage.token` before the
+   * answer is relayed. Absent = not reported. The header never reaches the client either way.
+   */
+  usage?: {
+    /** The authorizer's `usage.token` (from a secret store, never from code). */
+    token: string;
+    /** Per report (default 5 s); an answer is relayed after it even when the report failed. */
+    timeoutMs?: number;
+    /** Told what became of each report (for logs and metrics: a failed report is unbilled usage). */
+    onReport?: (result: UsageReportResult) => void;
+  };
 }
 
 export const DEFAULT_AUTHZ_TIMEOUT_MS = 20_000;
+export const DEFAULT_USAGE_TIMEOUT_MS = 5_000;
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 const PORTAL_PREFIX = '/_402';
 
@@ -65,6 +80,15 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
   const trustProxy = opts.trustProxy ?? false;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_AUTHZ_TIMEOUT_MS;
   const upstreamTimeoutMs = opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const usage =
+    opts.usage === undefined
+      ? undefined
+      : {
+          authzUrl,
+          token: opts.usage.token,
+          timeoutMs: opts.usage.timeoutMs ?? DEFAULT_USAGE_TIMEOUT_MS,
+          onReport: opts.usage.onReport,
+        };
   const router = express.Router();
 
   router.use((req, res) => {
@@ -90,6 +114,7 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
           sendVerdict(res, verdict);
           return;
         }
+        const tokenId = verdict.identity['x-402-token-id'] ?? '';
         proxyRequest(raw, res, {
           identity: verdict.identity,
           target: upstream,
@@ -98,6 +123,22 @@ export function turnpikeGateway(opts: TurnpikeGatewayOptions): Router {
           clientIp: ip,
           timeoutMs: upstreamTimeoutMs,
           extraResponseHeaders: verdict.clientHeaders,
+          // Only a request a token paid for can owe more; the authorizer says what the resource costs.
+          ...(usage === undefined || tokenId === ''
+            ? {}
+            : {
+                onUsage: (reported: string) =>
+                  reportUsage(
+                    {
+                      tokenId,
+                      method: req.method,
+                      host: (raw.headers.host ?? '').toLowerCase(),
+                      uri: target,
+                      reported,
+                    },
+                    usage,
+                  ).then((result) => usage.onReport?.(result)),
+              }),
         });
       },
       () => {

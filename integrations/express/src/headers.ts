@@ -55,3 +55,9 @@ export const HOP_BY_HOP = new Set([
   'transfer-encoding',
   'upgrade',
 ]);
+
+/**
+ * The response header an upstream reports a metered request's real cost in (credits): reported to
+ * the authorizer when the gateway has `usage` configured, and never passed on to the client.
+ */
+export const USAGE_HEADER = 'x-402-usage';

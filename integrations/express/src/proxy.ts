@@ -7,7 +7,7 @@ import {
 } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { clientHeadersToForward, connectionTokens } from './client-headers.js';
-import { HOP_BY_HOP } from './headers.js';
+import { HOP_BY_HOP, USAGE_HEADER } from './headers.js';
 import { EXPRESS_REASONS } from './reasons.js';
 
 export interface ProxyOptions {
@@ -24,6 +24,11 @@ export interface ProxyOptions {
   identity?: Record<string, string>;
   /** Extra response headers for the client (merged; Set-Cookie appended). */
   extraResponseHeaders?: Record<string, string | string[]>;
+  /**
+   * Called with the upstream's `x-402-usage` value when it sent one; the answer is relayed once the
+   * returned promise settles (so the client's next request finds the balance already debited).
+   */
+  onUsage?: (reported: string) => Promise<unknown>;
 }
 
 /** A response's end-to-end headers: hop-by-hop ones and those named in its Connection are dropped. */
@@ -31,7 +36,8 @@ function responseEndToEnd(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const named = connectionTokens(headers);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name)) continue;
+    // The usage figure is for the gateway and the authorizer, never for the client.
+    if (value === undefined || HOP_BY_HOP.has(name) || named.has(name) || name === USAGE_HEADER) continue;
     out[name] = value;
   }
   return out;
@@ -93,10 +99,24 @@ export function proxyRequest(req: IncomingMessage, res: ServerResponse, opts: Pr
   const timer = setTimeout(() => outbound.destroy(new Error('upstream timeout')), opts.timeoutMs);
   outbound.on('response', (answer) => {
     clearTimeout(timer);
-    const responseHeaders = mergeResponseHeaders(responseEndToEnd(answer.headers), opts.extraResponseHeaders);
-    res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders);
-    answer.pipe(res);
+    const relay = (): void => {
+      if (res.destroyed) return void answer.destroy();
+      const responseHeaders = mergeResponseHeaders(
+        responseEndToEnd(answer.headers),
+        opts.extraResponseHeaders,
+      );
+      res.writeHead(answer.statusCode ?? 502, answer.statusMessage, responseHeaders);
+      answer.pipe(res);
+    };
     answer.on('error', () => res.destroy());
+    const usage = answer.headers[USAGE_HEADER];
+    // The body waits in the socket meanwhile (the answer is not read until it is piped).
+    if (opts.onUsage !== undefined && typeof usage === 'string')
+      void opts
+        .onUsage(usage)
+        .catch(() => undefined)
+        .then(relay);
+    else relay();
   });
   outbound.on('error', () => {
     clearTimeout(timer);

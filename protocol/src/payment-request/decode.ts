@@ -61,7 +61,7 @@ export function paymentRequestFromJson(
     throw new ProtocolError(REASONS.REQUEST_SCHEMA_INVALID, describeZodError(parsed.error));
   }
   const { claims, exp, description, customization, payment, proofs, mimeType, outputSchema } = parsed.data;
-  const { model, credits, cost, free } = parsed.data;
+  const { model, credits, cost, usage, free } = parsed.data;
   const reading = readDeclaredExp(exp, opts.defaultTokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS);
   const request = validatePaymentRequest(
     {
@@ -76,6 +76,7 @@ export function paymentRequestFromJson(
       model,
       credits,
       cost,
+      usage,
       free,
     },
     registry,

@@ -29,6 +29,7 @@ export function fromWire(wire: unknown, registry: NetworkRegistry): PaymentReque
       model: w.metering?.model,
       credits: w.metering?.model === 'credits' ? w.metering.credits : undefined,
       cost: w.metering?.model === 'credits' ? w.metering.cost : undefined,
+      usage: w.metering?.usage,
       free: w.freeTier,
       requests: w.offers.map((o) => ({
         network: o.network,

@@ -25,6 +25,8 @@ export const paymentRequestHeaderSchema = z.strictObject({
   /** model "credits": what one payment buys, and what one request spends (default 1). */
   credits: z.unknown().optional(),
   cost: z.unknown().optional(),
+  /** model "credits": `true` = the upstream reports each response's real cost in `x-402-usage`. */
+  usage: z.unknown().optional(),
   /** `{requests, periodSeconds}`: free requests per payer per period before a 402. */
   free: z.unknown().optional(),
   proofs: z

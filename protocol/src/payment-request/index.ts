@@ -32,6 +32,8 @@ export { encodePaymentRequest } from './encode.js';
 export {
   MAX_CREDITS,
   PRICING_MODELS,
+  USAGE_HEADER,
+  parseReportedUsage,
   validateFreeTier,
   validateMetering,
   type FreeTier,

@@ -16,8 +16,30 @@ export interface Metering {
   model: MeteredModel;
   /** Credits one payment buys (the token's opening balance). */
   credits: bigint;
-  /** Credits one allowed request spends (fixed). */
+  /** Credits one allowed request spends up front (with `usage`, the minimum). */
   cost: bigint;
+  /**
+   * `usage: true` (model `credits` only): the upstream reports each response's real cost in the
+   * {@link USAGE_HEADER} response header; a gateway that sees the response (the Express gateway)
+   * reports it and the authorizer debits what it exceeds `cost` (docs/credits.md, "Usage").
+   */
+  usage?: true;
+}
+
+/** The response header an upstream reports a request's real cost in (credits, a non-negative integer). */
+export const USAGE_HEADER = 'x-402-usage';
+
+/** A reported usage: a non-negative integer of credits up to {@link MAX_CREDITS}, digits only. */
+const USAGE_AMOUNT = /^(0|[1-9][0-9]{0,18})$/;
+
+/**
+ * Reads an upstream's reported usage strictly: digits only (no sign, spaces, decimals, exponent),
+ * at most 10^18; undefined for anything else.
+ */
+export function parseReportedUsage(value: string): bigint | undefined {
+  if (!USAGE_AMOUNT.test(value)) return undefined;
+  const n = BigInt(value);
+  return n > MAX_CREDITS ? undefined : n;
 }
 
 /** N free requests per payer (client IP) per period before a 402. */
@@ -52,10 +74,18 @@ function positiveCredits(value: unknown, field: string): bigint {
 }
 
 /**
- * Reads `model`, `credits` and `cost` of a declaration. `pass` (the default) gives undefined: a
- * pass declaration is exactly what it was before price models existed (same wire form, same digest).
+ * Reads `model`, `credits`, `cost` and `usage` of a declaration. `pass` (the default) gives
+ * undefined: a pass declaration is exactly what it was before price models existed (same wire
+ * form, same digest); so is a `credits` one without `usage` (or with `usage: false`).
  */
-export function validateMetering(model: unknown, credits: unknown, cost: unknown): Metering | undefined {
+export function validateMetering(
+  model: unknown,
+  credits: unknown,
+  cost: unknown,
+  usage?: unknown,
+): Metering | undefined {
+  if (usage !== undefined && typeof usage !== 'boolean')
+    return fail(REASONS.PRICING_USAGE_INVALID, 'usage must be true or false');
   if (
     model !== undefined &&
     (typeof model !== 'string' || !(PRICING_MODELS as readonly string[]).includes(model))
@@ -63,6 +93,8 @@ export function validateMetering(model: unknown, credits: unknown, cost: unknown
     return fail(REASONS.PRICING_MODEL_UNKNOWN, 'model must be "pass", "per-request" or "credits"');
   const chosen = (model ?? 'pass') as PricingModel;
   if (chosen !== 'credits') {
+    if (usage === true)
+      return fail(REASONS.PRICING_USAGE_INVALID, `usage belongs to model "credits", not "${chosen}"`);
     if (credits !== undefined || cost !== undefined)
       return fail(
         REASONS.PRICING_CREDITS_INVALID,
@@ -76,7 +108,9 @@ export function validateMetering(model: unknown, credits: unknown, cost: unknown
   const each = cost === undefined ? 1n : positiveCredits(cost, 'cost');
   if (each > total)
     return fail(REASONS.PRICING_CREDITS_INVALID, 'cost is above credits: no request could pass');
-  return { model: 'credits', credits: total, cost: each };
+  return usage === true
+    ? { model: 'credits', credits: total, cost: each, usage: true }
+    : { model: 'credits', credits: total, cost: each };
 }
 
 /** Reads `free: {requests, periodSeconds}`; undefined when absent. */

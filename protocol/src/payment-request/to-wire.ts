@@ -25,6 +25,8 @@ export function toWire(pr: PaymentRequest): PaymentRequestWire {
       model: pr.metering.model,
       credits: pr.metering.credits.toString(),
       cost: pr.metering.cost.toString(),
+      // Absent unless declared, so a declaration without `usage` keeps its wire form and digest.
+      ...(pr.metering.usage === true ? { usage: true as const } : {}),
     };
   if (pr.freeTier !== undefined) wire.freeTier = { ...pr.freeTier };
   return wire;

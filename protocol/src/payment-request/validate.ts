@@ -34,6 +34,7 @@ export interface RawPaymentRequest {
   model?: unknown;
   credits?: unknown;
   cost?: unknown;
+  usage?: unknown;
   free?: unknown;
 }
 export interface RawOffer {
@@ -61,7 +62,7 @@ export function validatePaymentRequest(raw: RawPaymentRequest, registry: Network
   if (mimeType !== undefined) pr.mimeType = mimeType;
   const outputSchema = validateOutputSchema(raw.outputSchema);
   if (outputSchema !== undefined) pr.outputSchema = outputSchema;
-  const metering = validateMetering(raw.model, raw.credits, raw.cost);
+  const metering = validateMetering(raw.model, raw.credits, raw.cost, raw.usage);
   if (metering !== undefined) pr.metering = metering;
   const freeTier = validateFreeTier(raw.free);
   if (freeTier !== undefined) pr.freeTier = freeTier;

@@ -27,7 +27,13 @@ export const paymentRequestWireSchema = z.strictObject({
   unboundTxProofs: z.literal(true).optional(),
   /** Present only for a metered resource (`per-request`, `credits`): absent is `pass`. */
   metering: z
-    .strictObject({ model: z.enum(['per-request', 'credits']), credits: atomicString, cost: atomicString })
+    .strictObject({
+      model: z.enum(['per-request', 'credits']),
+      credits: atomicString,
+      cost: atomicString,
+      /** Present (true) only when the upstream reports usage (docs/credits.md, "Usage"). */
+      usage: z.literal(true).optional(),
+    })
     .optional(),
   freeTier: z
     .strictObject({ requests: z.number().int().positive(), periodSeconds: z.number().int().positive() })

@@ -22,6 +22,8 @@ export interface HttpServerOptions extends TransportDeps {
   metricsHandler: NodeHandler;
   /** `GET /v1/well-known/x402`: a host's priced resources (404 when discovery is off or absent). */
   wellKnown?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** `POST /v1/usage` (docs/credits.md, "Usage"); absent when no `usage.token` is configured (404). */
+  usage?: (req: IncomingMessage, res: ServerResponse) => void;
   /** Absent when no admin token is configured (the route then answers 404). */
   adminPurge?: ReturnType<typeof adminPurgeHandler>;
   /** Peers whose X-Forwarded-For / X-Real-IP are believed (default: loopback). */
@@ -39,7 +41,7 @@ function notFound(res: ServerResponse, status = 404): void {
  * One node:http server for every HTTP dialect, routed by path (the query is ignored: Caddy
  * appends the original query to the auth URI):
  * `/v1/nginx`, `/v1/nginx/challenge`, `/v1/forward-auth`, `/v1/envoy/*`, `/healthz`, `/readyz`,
- * `/metrics`, `GET /v1/well-known/x402`, `POST /admin/purge`.
+ * `/metrics`, `GET /v1/well-known/x402`, `POST /v1/usage`, `POST /admin/purge`.
  */
 export function createAuthzHttpServer(opts: HttpServerOptions): Server {
   const nginx = nginxAuthHandler(opts);
@@ -76,6 +78,8 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
         return isRead && opts.wellKnown !== undefined
           ? opts.wellKnown(req, res)
           : notFound(res, isRead ? 404 : 405);
+      case '/v1/usage':
+        return opts.usage === undefined ? notFound(res) : opts.usage(req, res);
       case '/admin/purge':
         return opts.adminPurge === undefined ? notFound(res) : opts.adminPurge(req, res);
       default:
