@@ -1,5 +1,5 @@
-// The JSON-RPC client's second round: when every endpoint failed fast, it asks once more after a
-// short pause; a round with a timeout in it is not repeated. The failing endpoint is a fetch that
+// The JSON-RPC client's further rounds: while every endpoint fails fast, it asks again after a
+// short pause (three rounds at most); a round with a timeout in it is not repeated. The failing endpoint is a fetch that
 // answers with the JSON-RPC error anvil gave under load (recorded: an eth_call at `latest` while
 // the next block was being mined), which a real anvil cannot be made to give on demand.
 import { z } from 'zod';
@@ -42,7 +42,7 @@ test('an error on every endpoint is asked again once, and the second answer is t
   expect(e.calls()).toBe(3);
 });
 
-test('two failed rounds are rpc_unavailable, naming the last error', async () => {
+test('three failed rounds are rpc_unavailable, naming the last error', async () => {
   const e = endpoint(['error']);
   const client = createRpcClient({ urls: ['http://a.invalid'], timeoutMs: 1_000, fetch: e.fetch });
   const failing = client.call('eth_call', [], hex);
@@ -51,7 +51,7 @@ test('two failed rounds are rpc_unavailable, naming the last error', async () =>
     code: 'rpc_unavailable',
     message: expect.stringContaining('block height is 91'),
   });
-  expect(e.calls()).toBe(2);
+  expect(e.calls()).toBe(3);
 });
 
 test('a round with a timeout is not repeated', async () => {

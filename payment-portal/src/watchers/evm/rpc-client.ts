@@ -31,8 +31,8 @@ export interface RpcClient {
   readonly activeUrl: string;
 }
 
-/** Rounds over the endpoints when every one failed fast. */
-const ROUNDS = 2;
+/** Rounds over the endpoints while every one fails fast (anvil under automine: a block a send). */
+const ROUNDS = 3;
 const RETRY_PAUSE_MS = 50;
 
 function isTimeout(err: unknown): boolean {
@@ -44,7 +44,7 @@ function isTimeout(err: unknown): boolean {
  * A JSON-RPC client over several endpoints. Each request has a timeout; a timeout, a transport
  * error, a non-2xx status, a JSON-RPC error or a result that does not match the schema moves on
  * to the next URL, and the one that answered stays preferred; when all failed fast (no timeout),
- * they are tried once more after a short pause. Results are parsed with zod, so a garbage answer
+ * they are tried again (up to three rounds) after a short pause. Results are parsed with zod, so a garbage answer
  * is never trusted.
  */
 export function createRpcClient(opts: RpcClientOptions): RpcClient {
@@ -101,7 +101,7 @@ export function createRpcClient(opts: RpcClientOptions): RpcClient {
         }
         // Every endpoint answered, and wrongly: a node caught between two blocks (anvil answers
         // "block height is N+1 but requested was N" while it mines), a load balancer's node that
-        // lags. Every call here is a read, so one more round after a pause is safe; a round
+        // lags. Every call here is a read, so another round after a pause is safe; a round
         // with a timeout in it is not repeated (it already took the time budget).
         if (round >= ROUNDS || timedOut) break;
         await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
