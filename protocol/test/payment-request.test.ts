@@ -186,6 +186,18 @@ describe('encodePaymentRequest', () => {
     const pr = decodePaymentRequest(b64(sample), registry);
     expect(decodePaymentRequest(encodePaymentRequest(pr), registry)).toEqual(pr);
   });
+
+  it('keeps the price model, the free tier and an unbound-proof opt-in', () => {
+    for (const extra of [
+      { model: 'credits', credits: '1000', cost: 3, usage: true, free: { requests: 5, periodSeconds: 60 } },
+      { model: 'per-request', proofs: { tx: { unbound: 'allow' } } },
+      { model: 'credits', credits: 50 },
+    ]) {
+      const pr = decodePaymentRequest(b64({ ...sample, ...extra }), registry);
+      expect(pr.metering ?? pr.unboundTxProofs).toBeDefined();
+      expect(decodePaymentRequest(encodePaymentRequest(pr), registry)).toEqual(pr);
+    }
+  });
 });
 
 describe('paymentRequestFromHeaders', () => {
