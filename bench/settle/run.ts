@@ -335,31 +335,27 @@ async function main(): Promise<void> {
       );
     }
     const token = new Contract(usdc.address, EIP3009_ABI, direct);
-    const directSend: number[] = [];
-    for (const p of directPayments) {
+    /** transferWithAuthorization sent from `from` (a contract bound to its signer) and awaited. */
+    const sendDirect = async (from: Contract, p: Awaited<ReturnType<typeof sign>>): Promise<void> => {
       const a = p.exact.authorization;
-      directSend.push(
-        (
-          await timed(async () => {
-            const sent = await token.getFunction('transferWithAuthorization')(
-              a.from,
-              a.to,
-              a.value,
-              a.validAfter,
-              a.validBefore,
-              a.nonce,
-              p.exact.signature,
-            );
-            let receipt = await provider.getTransactionReceipt(sent.hash as string);
-            for (let i = 0; receipt === null && i < 300; i++) {
-              await new Promise((resolve) => setTimeout(resolve, 100));
-              receipt = await provider.getTransactionReceipt(sent.hash as string);
-            }
-            if (receipt?.status !== 1) throw new Error('direct transferWithAuthorization failed');
-          })
-        )[1],
+      const sent = await from.getFunction('transferWithAuthorization')(
+        a.from,
+        a.to,
+        a.value,
+        a.validAfter,
+        a.validBefore,
+        a.nonce,
+        p.exact.signature,
       );
-    }
+      let receipt = await provider.getTransactionReceipt(sent.hash as string);
+      for (let i = 0; receipt === null && i < 300; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        receipt = await provider.getTransactionReceipt(sent.hash as string);
+      }
+      if (receipt?.status !== 1) throw new Error('direct transferWithAuthorization failed');
+    };
+    const directSend: number[] = [];
+    for (const p of directPayments) directSend.push((await timed(() => sendDirect(token, p)))[1]);
     const xHalf = Math.floor(X402_PAYMENTS / 2);
     const x402Latency: number[] = [];
     for (const p of payments.slice(0, xHalf)) {
@@ -394,24 +390,7 @@ async function main(): Promise<void> {
     );
     const numbered = new Contract(usdc.address, EIP3009_ABI, new NonceManager(direct));
     const directPipelineWall = await inFlight(
-      directPipelinePayments.map((p) => async () => {
-        const a = p.exact.authorization;
-        const sent = await numbered.getFunction('transferWithAuthorization')(
-          a.from,
-          a.to,
-          a.value,
-          a.validAfter,
-          a.validBefore,
-          a.nonce,
-          p.exact.signature,
-        );
-        let receipt = await provider.getTransactionReceipt(sent.hash as string);
-        for (let i = 0; receipt === null && i < 300; i++) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          receipt = await provider.getTransactionReceipt(sent.hash as string);
-        }
-        if (receipt?.status !== 1) throw new Error('direct transferWithAuthorization failed');
-      }),
+      directPipelinePayments.map((p) => () => sendDirect(numbered, p)),
       PIPELINE_IN_FLIGHT,
     );
     await pool.stop();

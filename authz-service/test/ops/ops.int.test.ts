@@ -12,13 +12,14 @@ const nginx = (uri: string, headers: Record<string, string> = {}) =>
     path: '/v1/nginx',
     headers: { host: 'shop.example', 'x-original-method': 'GET', 'x-original-uri': uri, ...headers },
   });
-const purge = (body: unknown, token = ADMIN_TOKEN) =>
+const purgeRaw = (body: string, token = ADMIN_TOKEN) =>
   send(stack.service.httpPort, {
     method: 'POST',
     path: '/admin/purge',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body,
   });
+const purge = (body: unknown, token = ADMIN_TOKEN) => purgeRaw(JSON.stringify(body), token);
 
 describe('operations', () => {
   it('one probe for 20 concurrent misses on the same path (counting upstream)', async () => {
@@ -39,6 +40,13 @@ describe('operations', () => {
     expect(stack.upstream.count('HEAD', '/p')).toBe(2);
     expect((await purge({ bogus: 1 })).status).toBe(400);
     expect((await purge({ path: '/a%2fb' })).status).toBe(400);
+    const notJson = await purgeRaw('{"all": tru');
+    expect([notJson.status, JSON.parse(notJson.body)]).toEqual([400, { error: 'invalid_json' }]);
+    const tooLarge = await purgeRaw(JSON.stringify({ path: `/${'x'.repeat(5000)}` })).catch(
+      (err: unknown) => ({ status: 'reset', body: String(err) }),
+    );
+    // Over 4 KiB: 413, or the connection closed on the sender before it could read the answer.
+    expect([413, 'reset']).toContain(tooLarge.status);
     expect(JSON.parse((await purge({ all: true })).body).purged).toBeGreaterThan(0);
   });
 

@@ -4,6 +4,7 @@ import { normalizePath } from '@turnpike/protocol';
 import type { Logger } from '@turnpike/protocol/service';
 import { z } from 'zod';
 import type { PurgeSelector } from '../../requirements/probe-cache.js';
+import { readJsonBody } from './read-json-body.js';
 
 const MAX_BODY_BYTES = 4096;
 
@@ -48,27 +49,10 @@ export function adminPurgeHandler(deps: AdminDeps): (req: IncomingMessage, res: 
       req.resume();
       return send(res, 401, { error: 'unauthorized' });
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let aborted = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES && !aborted) {
-        aborted = true;
-        send(res, 413, { error: 'body_too_large' });
-        req.destroy();
-        return;
-      }
-      if (!aborted) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (aborted) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        return send(res, 400, { error: 'invalid_json' });
-      }
+    readJsonBody(req, { maxBytes: MAX_BODY_BYTES, drain: false }, (body) => {
+      if (body.kind === 'too_large') return send(res, 413, { error: 'body_too_large' });
+      if (body.kind === 'not_json') return send(res, 400, { error: 'invalid_json' });
+      const json = body.value;
       const parsed = purgeBodySchema.safeParse(json);
       if (!parsed.success) return send(res, 400, { error: 'invalid_selector' });
       let selector: PurgeSelector;

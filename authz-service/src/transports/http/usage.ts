@@ -5,6 +5,7 @@ import type { Logger } from '@turnpike/protocol/service';
 import { z } from 'zod';
 import type { UsageOutcome, UsageReporter } from '../../credits/usage-report.js';
 import type { AuthzMetrics } from '../../metrics.js';
+import { readJsonBody } from './read-json-body.js';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -76,29 +77,14 @@ export function usageHandler(deps: UsageHandlerDeps): (req: IncomingMessage, res
       count('unauthorized');
       return send(res, 401, { error: 'unauthorized', reason: REASONS.USAGE_REPORT_UNAUTHORIZED });
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let aborted = false;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES && !aborted) {
-        aborted = true;
+    readJsonBody(req, { maxBytes: MAX_BODY_BYTES, drain: true }, (body) => {
+      if (body.kind === 'too_large') {
         count('invalid');
         // The caller is the authenticated gateway: the rest is read and dropped, not reset, so the
         // 413 reaches it.
-        send(res, 413, { error: 'body_too_large', reason: REASONS.USAGE_REPORT_INVALID });
-        return;
+        return send(res, 413, { error: 'body_too_large', reason: REASONS.USAGE_REPORT_INVALID });
       }
-      if (!aborted) chunks.push(c);
-    });
-    req.on('end', () => {
-      if (aborted) return;
-      let json: unknown;
-      try {
-        json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        json = undefined;
-      }
+      const json = body.kind === 'json' ? body.value : undefined;
       const parsed = usageBodySchema.safeParse(json);
       const reported = parsed.success ? parseReportedUsage(parsed.data.reported) : undefined;
       if (!parsed.success || reported === undefined) {
