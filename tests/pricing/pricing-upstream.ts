@@ -11,9 +11,13 @@
  * Every request is recorded, as tests/support/upstream.ts does.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PAY_NETWORK } from '../support/payments.js';
-import { PROBE_HEADER, type RecordedRequest, type TestUpstream } from '../support/upstream.js';
+import {
+  listenUpstream,
+  PROBE_HEADER,
+  type RecordedRequest,
+  type TestUpstream,
+} from '../support/upstream.js';
 
 export const CREDITS_PER_PAYMENT = 50;
 export const FREE_REQUESTS = 3;
@@ -77,22 +81,5 @@ export async function startPricingUpstream(): Promise<TestUpstream> {
       res.end(method === 'HEAD' ? undefined : JSON.stringify({ path }));
     });
   });
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    port,
-    address: `127.0.0.1:${port}`,
-    baseUrl: `http://127.0.0.1:${port}`,
-    requests,
-    appRequests: () => requests.filter((r) => !r.probe),
-    reset: () => {
-      requests.length = 0;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenUpstream(server, requests);
 }

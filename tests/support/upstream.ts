@@ -104,6 +104,11 @@ export async function startTestUpstream(
       res.end(method === 'HEAD' ? undefined : `free page ${path}\n`);
     });
   });
+  return listenUpstream(server, requests);
+}
+
+/** Listens on 127.0.0.1 (a free port) and hands back the upstream's test handle over `requests`. */
+export async function listenUpstream(server: Server, requests: RecordedRequest[]): Promise<TestUpstream> {
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

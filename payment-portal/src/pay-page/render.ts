@@ -1,5 +1,6 @@
 import { PAY_PAGE_ASSETS_PATH } from './assets-dir.js';
 import { assertNonce } from './csp.js';
+import { documentHead } from './document-head.js';
 import { safeCustomizationUrl } from './customization.js';
 import { escapeHtml as h, jsonForScript } from './escape.js';
 import { buildPaymentUri, dueOffer } from './payment-uri.js';
@@ -33,17 +34,10 @@ export function renderPayPage(view: PayPageView, opts: RenderPayPageOptions): st
   const showDevPay = view.devChain && view.urls.devPay !== undefined;
   const closed = status.state === 'paid' || status.state === 'expired';
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<link rel="icon" href="data:,">
-<title>${h(`Pay for ${title}`)}</title>
-<link rel="stylesheet" href="${PAY_PAGE_ASSETS_PATH}pay.css">
-${colours === '' ? '' : `<style nonce="${nonce}">:root{${colours}}</style>\n`}${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}</head>
+  return `${documentHead(
+    `Pay for ${title}`,
+    `${colours === '' ? '' : `<style nonce="${nonce}">:root{${colours}}</style>\n`}${css === undefined ? '' : `<link rel="stylesheet" href="${h(css.href)}">\n`}`,
+  )}
 <body>
 <main class="tp-card" aria-labelledby="tp-title" data-state="${status.state}">
 <header class="tp-head">

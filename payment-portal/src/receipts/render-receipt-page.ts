@@ -1,5 +1,5 @@
 import { formatAtomic, type NetworkRegistry } from '@turnpike/protocol';
-import { PAY_PAGE_ASSETS_PATH } from '../pay-page/assets-dir.js';
+import { documentHead } from '../pay-page/document-head.js';
 import { escapeHtml as h } from '../pay-page/escape.js';
 import type { SignedReceipt } from './sign-receipt.js';
 
@@ -17,17 +17,7 @@ export function renderReceiptPage(
 ): string {
   const first = receipts[0]?.claims;
   const what = first === undefined ? '' : `${first.aud}${first.resource}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-<link rel="icon" href="data:,">
-<title>${h(`Receipt for ${what}`)}</title>
-<link rel="stylesheet" href="${PAY_PAGE_ASSETS_PATH}pay.css">
-</head>
+  return `${documentHead(`Receipt for ${what}`)}
 <body>
 <main class="tp-card" aria-labelledby="tp-title">
 <header class="tp-head">
