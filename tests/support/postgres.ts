@@ -1,8 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './ports.js';
@@ -78,9 +78,32 @@ process.once('exit', () => {
   }
 });
 
+const INITDB_ARGS = ['-A', 'trust', '-U', ROLE, '--no-sync', '-E', 'UTF8', '--locale=C'];
+
 /**
- * Starts a throwaway PostgreSQL cluster from the Debian package: initdb (trust auth, no fsync)
- * into a fresh temp dir, then pg_ctl start on a free 127.0.0.1 port with its socket in a temp dir
+ * A fresh cluster directory at `dataDir`, copied from one initdb'd template per PostgreSQL version
+ * and machine boot (initdb takes seconds on a loaded 2-core machine; a copy a fraction of one).
+ * The template is built in a private directory and renamed into place, so concurrent Jest workers
+ * either see a whole template or build their own; a copy is a cluster no server has ever run.
+ */
+async function copyTemplateCluster(bin: string, dataDir: string): Promise<void> {
+  const version = basename(dirname(bin));
+  const template = join(tmpdir(), `turnpike-pg-template-${version}-${ROLE}`);
+  if (!existsSync(join(template, 'PG_VERSION'))) {
+    const building = await mkdtemp(join(tmpdir(), 'turnpike-pg-template-building-'));
+    await ownedByPostgres(building);
+    const cluster = join(building, 'data');
+    await pgRun(bin, 'initdb', ['-D', cluster, ...INITDB_ARGS]);
+    await rename(cluster, template).catch(() => undefined); // another worker won the race: fine
+    await rm(building, { recursive: true, force: true });
+  }
+  // cp -a keeps the owner (postgres, when run as root) and the 0700 mode the server insists on.
+  await run('cp', ['-a', template, dataDir], { timeout: STEP_TIMEOUT_MS });
+}
+
+/**
+ * Starts a throwaway PostgreSQL cluster from the Debian package: a copy of an initdb'd template
+ * (trust auth, no fsync) in a fresh temp dir, then pg_ctl start on a free 127.0.0.1 port with its socket in a temp dir
  * and durability off (fast; the data is thrown away). Throws if the binaries are missing.
  */
 export async function startPostgres(): Promise<TestPostgres> {
@@ -90,18 +113,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   const socketDir = join(base, 'sock');
   const logFile = join(base, 'server.log');
   await ownedByPostgres(base);
-  await pgRun(bin, 'initdb', [
-    '-D',
-    dataDir,
-    '-A',
-    'trust',
-    '-U',
-    ROLE,
-    '--no-sync',
-    '-E',
-    'UTF8',
-    '--locale=C',
-  ]);
+  await copyTemplateCluster(bin, dataDir);
   await mkdir(socketDir);
   await ownedByPostgres(socketDir);
 
