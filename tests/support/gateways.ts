@@ -103,10 +103,12 @@ export async function startGateway(kind: GatewayKind, targets: GatewayTargets): 
           UPSTREAM_ADDR: targets.upstream,
           LISTEN: `127.0.0.1:${port}`,
           SERVER_NAME: '_',
+          DECISION_CACHE_DIR: path.join(dir, 'decisions'),
         };
         write('nginx/turnpike.conf', 'conf.d/turnpike.conf', values);
         write('nginx/snippets/turnpike-auth.conf', 'snippets/turnpike-auth.conf', values);
         write('nginx/snippets/turnpike-internal.conf', 'snippets/turnpike-internal.conf', values);
+        write('nginx/snippets/turnpike-decision-cache.conf', 'snippets/turnpike-decision-cache.conf', values);
         writeFileSync(path.join(dir, 'nginx.conf'), nginxMainConfig(dir));
         proc = spawnTracked(binary, [
           '-p',
