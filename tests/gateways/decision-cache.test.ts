@@ -8,7 +8,12 @@
  * every time.
  */
 import { DEFAULT_PRICE } from '../support/upstream.js';
-import { startGateway, type GatewayKind, type RunningGateway } from '../support/gateways.js';
+import {
+  startGateway,
+  type GatewayKind,
+  type GatewayOptions,
+  type RunningGateway,
+} from '../support/gateways.js';
 import { scopeCookieName, otherSigningKey } from '../support/tokens.js';
 import { startCountingRelay, type CountingRelay } from './decision-cache-relay.js';
 import { SCOPE, VALID_CLAIMS } from './decision-table.js';
@@ -63,7 +68,7 @@ interface Harness {
   lastTokenId(): string | undefined;
 }
 
-async function startHarness(kind: GatewayKind): Promise<Harness> {
+async function startHarness(kind: GatewayKind, opts: GatewayOptions = {}): Promise<Harness> {
   // clockSkewSeconds 0: a token stops exactly at its `exp`, so the expiry test sees the cache's
   // own bound rather than the authorizer's tolerance.
   const stack = await startStack({
@@ -72,11 +77,11 @@ async function startHarness(kind: GatewayKind): Promise<Harness> {
     extraRoutes: [METERED_ROUTE],
   });
   const relay = await startCountingRelay(stack.authzAddress);
-  const gateway = await startGateway(kind, {
-    authz: relay.address,
-    portal: stack.portal.publicAddress,
-    upstream: stack.upstream.address,
-  });
+  const gateway = await startGateway(
+    kind,
+    { authz: relay.address, portal: stack.portal.publicAddress, upstream: stack.upstream.address },
+    opts,
+  );
   return {
     stack,
     relay,
@@ -295,6 +300,22 @@ describe.each<GatewayKind>(['nginx', 'haproxy'])('%s: decision cache', (kind) =>
     // "a=1|x|Bearer <token>", but this Authorization is no bearer token.
     const shifted = { cookie: 'a=1', authorization: `x|Bearer ${token}` };
     expect(await counted('/premium/shift', shifted)).toMatchObject({ status: 402, asked: 1 });
+  });
+});
+
+describe('nginx with the decision cache switched off (the include line removed)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness('nginx', { decisionCache: false });
+  });
+  afterAll(() => stopHarness(h));
+
+  it('asks the authorizer for every request, cacheable allows included', async () => {
+    const auth = carry('bearer', await h.stack.signer.sign(VALID_CLAIMS));
+    const before = h.hits();
+    for (let i = 0; i < 3; i++) expect((await h.get('/premium/doc', auth)).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await h.get('/free/page')).status).toBe(200);
+    expect(h.hits() - before).toBe(5);
   });
 });
 
