@@ -176,6 +176,7 @@ export async function startAuthzService(
     sites,
     pricing: createPricingGate({ meter: credits, freeTier: createFreeTierCounter({ portal }) }),
     timeoutMs: config.decision.timeoutMs,
+    decisionCacheMaxAgeSeconds: config.decisionCache.maxAgeSeconds,
     proofs: {
       redeemer: createProofRedeemer({
         portal: slowPortal,
