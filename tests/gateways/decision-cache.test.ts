@@ -231,6 +231,24 @@ describe.each<GatewayKind>(['nginx', 'haproxy'])('%s: decision cache', (kind) =>
     expect(last.at).toBeLessThan(expMs + 1_000);
   }, 20_000);
 
+  it('a cached allow of a long-lived token lasts the ceiling (decisionCache.maxAgeSeconds, 5 s), then the authorizer is asked again', async () => {
+    const auth = carry('bearer', await h.stack.signer.sign(VALID_CLAIMS));
+    const storedAt = Date.now();
+    expect(await counted('/premium/ceiling', auth)).toMatchObject({ status: 200, asked: 1 });
+    let askedAgainAt: number | undefined;
+    while (askedAgainAt === undefined && Date.now() - storedAt < 10_000) {
+      await sleep(200);
+      const at = Date.now();
+      const { status, asked } = await counted('/premium/ceiling', auth);
+      expect(status).toBe(200);
+      if (asked > 0) askedAgainAt = at;
+    }
+    // NGINX counts whole seconds (an entry lives to the end of its last second), HAProxy milliseconds.
+    expect(askedAgainAt).toBeDefined();
+    expect(askedAgainAt! - storedAt).toBeGreaterThanOrEqual(3_900);
+    expect(askedAgainAt! - storedAt).toBeLessThan(7_000);
+  }, 20_000);
+
   it('denials are never cached', async () => {
     const forged = await h.stack.signer.sign(VALID_CLAIMS, { key: await otherSigningKey() });
     for (const headers of [{}, carry('bearer', forged)])
