@@ -42,7 +42,7 @@ local DECISION_CACHE_ENTRIES = 10000
 -- The authorizer's own ceiling (decisionCache.maxAgeSeconds is 0..300): a longer N is cut to this.
 local DECISION_CACHE_MAX_SECONDS = 300
 
--- Request headers that carry a payment proof (authz-service nginx-verdict.ts PROOF_HEADERS); an
+-- Request headers that carry a payment proof (authz-service core/proof-headers.ts PROOF_HEADERS); an
 -- `Authorization: Payment …` (MPP) credential is one too.
 local PROOF_HEADERS = {
   "x-payment-chain", "x-payment-tx", "x-payment-challenge", "payment-signature", "x-payment", "sign-in-with-x",
