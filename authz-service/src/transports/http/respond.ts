@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { AllowDecision, Identity, RenderedResponse } from '../../core/types.js';
 import { identityHeadersFor } from '../../render/identity.js';
+import { rememberAllow, withCacheHeaders } from './allow-memo.js';
 
 /** What every answer a gateway must not cache carries (every denial, every allow not marked cacheable). */
 export const NO_STORE = 'no-store';
@@ -36,15 +37,15 @@ export function cacheSeconds(decision: AllowDecision, nowMs: number): number {
  * NGINX's `X-Accel-Expires: N`); any other says `Cache-Control: no-store`.
  */
 export function sendAllow(res: ServerResponse, decision: AllowDecision): void {
-  const n = cacheSeconds(decision, Date.now());
   if (decision.responseHeaders === undefined) {
-    const flat = allowHeaders(decision.identity);
-    res.writeHead(
-      200,
-      n === 0
-        ? [...flat, 'cache-control', NO_STORE]
-        : [...flat, 'cache-control', `private, max-age=${n}`, 'x-accel-expires', String(n)],
-    );
+    const base = allowHeaders(decision.identity);
+    const n = cacheSeconds(decision, Date.now());
+    if (n === 0) res.writeHead(200, [...base, 'cache-control', NO_STORE]);
+    else {
+      const flat = withCacheHeaders(base, n);
+      res.writeHead(200, flat);
+      rememberAllow(res, decision, base, n, flat);
+    }
     res.end();
     return;
   }
