@@ -39,10 +39,18 @@ import { createTokenChecker } from './tokens/check.js';
 import { createKeyStore } from './tokens/keys.js';
 import { createTokenVerifier } from './tokens/verify.js';
 import { adminPurgeHandler } from './transports/http/admin.js';
+import { AllowMemoStore, type AllowMemo } from './transports/http/allow-memo.js';
 import { usageHandler } from './transports/http/usage.js';
 import { createUsageReporter } from './credits/usage-report.js';
 import { createAuthzHttpServer } from './transports/http/server.js';
 import { trustedProxies } from './transports/http/trusted-proxies.js';
+
+/**
+ * Allows the memo keeps. An entry holds its key (the token sources, ~1–2 KB) and a few header
+ * strings: 4,096 entries stay under ~10 MB, and beyond that many distinct token × URI pairs within
+ * a few seconds the least recently used are decided again.
+ */
+const ALLOW_MEMO_MAX_ENTRIES = 4_096;
 
 export interface StartAuthzServiceOptions {
   logger?: Logger;
@@ -63,6 +71,8 @@ export interface AuthzServiceHandle {
   /** The sites polled from the portal (docs/sites.md). */
   sites: SitesCache;
   purge(selector: PurgeSelector): number;
+  /** The memo of cacheable allows (transports/http/allow-memo.ts); absent when decisionCache.maxAgeSeconds is 0. */
+  allowMemo?: AllowMemo;
   metrics: AuthzMetrics;
   registry: Registry;
   close(): Promise<void>;
@@ -91,8 +101,15 @@ export async function startAuthzService(
     miss: metrics.probeCache.labels('miss'),
     stale: metrics.probeCache.labels('stale'),
   };
+  // Cacheable allows remembered whole (transports/http/allow-memo.ts); off with decisionCache.maxAgeSeconds 0.
+  const allowMemo =
+    config.decisionCache.maxAgeSeconds === 0 ? undefined : new AllowMemoStore(ALLOW_MEMO_MAX_ENTRIES);
   const keys = await createKeyStore(config.jwks, {
-    onRefresh: (result) => metrics.jwksRefresh.inc({ result }),
+    onRefresh: (result) => {
+      metrics.jwksRefresh.inc({ result });
+      // A key set fetched again may have dropped the key a remembered allow was verified with.
+      allowMemo?.clear();
+    },
   });
   void keys.warmUp().then((ok) => {
     if (!ok) logger.warn('token keys not loaded yet; /readyz answers 503 until they are');
@@ -115,6 +132,7 @@ export async function startAuthzService(
     negativeTtlSeconds: config.probe.negativeTtlSeconds,
     staleIfErrorSeconds: config.probe.staleIfErrorSeconds,
     onResult: (result) => probeResults[result].inc(),
+    onChange: () => allowMemo?.clear(),
   });
   const routeTable = createRouteTable(routes);
   const portal = createPortalClient({
@@ -129,7 +147,10 @@ export async function startAuthzService(
     portal,
     refreshMs: config.challenges.sitesRefreshMs,
     logger,
-    onChange: (table) => siteAddresses.current?.retain(table.ids()),
+    onChange: (table) => {
+      allowMemo?.clear();
+      siteAddresses.current?.retain(table.ids());
+    },
   });
   void sites.refresh().catch(() => undefined);
   const requirements = siteRequirements(
@@ -176,6 +197,7 @@ export async function startAuthzService(
     sites,
     pricing: createPricingGate({ meter: credits, freeTier: createFreeTierCounter({ portal }) }),
     timeoutMs: config.decision.timeoutMs,
+    decisionCacheMaxAgeSeconds: config.decisionCache.maxAgeSeconds,
     proofs: {
       redeemer: createProofRedeemer({
         portal: slowPortal,
@@ -255,6 +277,11 @@ export async function startAuthzService(
       };
     },
   });
+  // A purge drops the remembered allows too: whatever it is meant to change is seen at once.
+  const purge = (selector: PurgeSelector): number => {
+    allowMemo?.clear();
+    return cache.purge(selector);
+  };
   const adminToken = config.listeners.adminToken;
   const usageToken = config.usage.token;
   const server = createAuthzHttpServer({
@@ -267,6 +294,7 @@ export async function startAuthzService(
     metricsHandler: metricsHandler(registry),
     trustedProxies: trustedProxies(config.listeners.trustedProxies),
     timeouts: config.listeners,
+    ...(allowMemo === undefined ? {} : { allowMemo }),
     wellKnown: wellKnownHandler({
       enabled: config.discovery.wellKnown,
       list: (scheme, host) =>
@@ -303,7 +331,7 @@ export async function startAuthzService(
     ...(adminToken === undefined
       ? {}
       : {
-          adminPurge: adminPurgeHandler({ token: adminToken.reveal(), purge: (s) => cache.purge(s), logger }),
+          adminPurge: adminPurgeHandler({ token: adminToken.reveal(), purge, logger }),
         }),
   });
   await new Promise<void>((resolve, reject) => {
@@ -350,7 +378,8 @@ export async function startAuthzService(
     challengeAddresses: addresses,
     sites,
     credits,
-    purge: (s) => cache.purge(s),
+    purge,
+    ...(allowMemo === undefined ? {} : { allowMemo }),
     metrics,
     registry,
     close() {

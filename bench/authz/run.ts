@@ -21,6 +21,7 @@ import { runWrk, type WrkResult } from '../lib/wrk.js';
 import { startGateway } from '../../tests/support/gateways.js';
 import { createTestSigner } from '../../tests/support/tokens.js';
 import { startMeteredBalance, type MeteredBalance } from './metered-balance.js';
+import { startNginxAlone } from './nginx-alone.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RESULTS_DIR = path.resolve(HERE, '../results');
@@ -290,50 +291,90 @@ async function main(): Promise<void> {
       unit: 'calls/s',
     });
 
-    // (e) NGINX + auth_request (shipped config) + Turnpike vs + the trivial server
+    // (e) NGINX + auth_request (shipped config, decision cache off) + Turnpike vs + the trivial server;
+    // (e-cached) the shipped config as it is, decision cache on, vs the same baseline (the trivial
+    // server sends no X-Accel-Expires, so NGINX asks it every time); (e-alone) e-cached vs NGINX
+    // alone, no auth_request.
     const upstream = await startChild<{ port: number }>(path.join(HERE, '../lib/trivial-http.mjs'));
     children.push(upstream);
     const gwHeaders = { Host: HOST, Authorization: `Bearer ${token}` };
-    const nginxTrivial = await startGateway('nginx', {
-      authz: `127.0.0.1:${trivial.info.port}`,
-      portal: `127.0.0.1:${trivial.info.port}`,
-      upstream: `127.0.0.1:${upstream.info.port}`,
-    });
-    const nginxTurnpike = await startGateway('nginx', {
-      authz: `127.0.0.1:${authz.info.httpPort}`,
-      portal: `127.0.0.1:${trivial.info.port}`,
-      upstream: `127.0.0.1:${upstream.info.port}`,
-    }).catch(async (err: unknown) => {
-      await nginxTrivial.stop();
-      throw err;
-    });
+    const appAddress = `127.0.0.1:${upstream.info.port}`;
+    const nginxes: Array<{ port: number; stop(): Promise<void> }> = [];
     let ee: { best: WrkResult[]; all: WrkResult[][] };
     try {
+      /** Started ones are stopped in `finally`, even when a later one fails to start. */
+      const started = async <T extends { port: number; stop(): Promise<void> }>(
+        n: Promise<T>,
+      ): Promise<T> => {
+        const running = await n;
+        nginxes.push(running);
+        return running;
+      };
+      const turnpikeTargets = {
+        authz: `127.0.0.1:${authz.info.httpPort}`,
+        portal: `127.0.0.1:${trivial.info.port}`,
+        upstream: appAddress,
+      };
+      const nginxTrivial = await started(
+        startGateway('nginx', { ...turnpikeTargets, authz: `127.0.0.1:${trivial.info.port}` }),
+      );
+      const nginxTurnpike = await started(startGateway('nginx', turnpikeTargets, { decisionCache: false }));
+      const nginxCached = await started(startGateway('nginx', turnpikeTargets));
+      const nginxAlone = await started(startNginxAlone(appAddress));
+      const at = (port: number) => `http://127.0.0.1:${port}/premium/doc?id=7`;
       ee = await interleaved(
         ROUNDS,
         [
-          () => wrkMeasured(`http://127.0.0.1:${nginxTrivial.port}/premium/doc?id=7`, gwHeaders),
-          () => wrkMeasured(`http://127.0.0.1:${nginxTurnpike.port}/premium/doc?id=7`, gwHeaders),
+          () => wrkMeasured(at(nginxTrivial.port), gwHeaders),
+          () => wrkMeasured(at(nginxTurnpike.port), gwHeaders),
+          () => wrkMeasured(at(nginxCached.port), gwHeaders),
+          () => wrkMeasured(at(nginxAlone.port), gwHeaders),
         ],
         moreRps,
       );
     } finally {
-      await nginxTrivial.stop();
-      await nginxTurnpike.stop();
+      for (const n of nginxes) await n.stop();
     }
-    const [eBase, e] = ee.best as [WrkResult, WrkResult];
-    for (const r of ee.all[1]!)
-      if (r.non2xx3xx > 0) throw new Error(`(e) expected only 200s through NGINX, got ${r.non2xx3xx} others`);
+    const [eBase, e, eCached, eAlone] = ee.best as [WrkResult, WrkResult, WrkResult, WrkResult];
+    for (const [name, runs] of [
+      ['e', ee.all[1]!],
+      ['e-cached', ee.all[2]!],
+    ] as const)
+      for (const r of runs)
+        if (r.non2xx3xx > 0)
+          throw new Error(`(${name}) expected only 200s through NGINX, got ${r.non2xx3xx} others`);
     rows.push(
       ratioRow(
         'e',
-        'NGINX auth_request + Turnpike, valid token',
+        'NGINX auth_request + Turnpike, valid token (decision cache off)',
         e.requestsPerSecond,
         'NGINX auth_request + trivial server',
         eBase.requestsPerSecond,
         0.9,
         { latencyMs: e.latencyMs, baselineLatencyMs: eBase.latencyMs },
       ),
+      ratioRow(
+        'e-cached',
+        'NGINX auth_request + Turnpike, valid token, decision cache on (shipped config)',
+        eCached.requestsPerSecond,
+        'NGINX auth_request + trivial server',
+        eBase.requestsPerSecond,
+        1.0,
+        { latencyMs: eCached.latencyMs, baselineLatencyMs: eBase.latencyMs },
+      ),
+      {
+        ...ratioRow(
+          'e-alone',
+          'NGINX auth_request + Turnpike, valid token, decision cache on (shipped config)',
+          eCached.requestsPerSecond,
+          'NGINX alone (no auth_request)',
+          eAlone.requestsPerSecond,
+          0,
+          { latencyMs: eCached.latencyMs, baselineLatencyMs: eAlone.latencyMs },
+        ),
+        goal: '— (shown)',
+        met: true,
+      },
     );
 
     // p99 at half of peak: (b) paced to half its measured peak, and the trivial server at the same rate
@@ -454,8 +495,8 @@ async function main(): Promise<void> {
           'each server in its own Node child process (plain node on the built dist/); load generator, servers and NGINX share the same cores',
         rounds: `${ROUNDS} interleaved rounds per comparison, best round of each side kept (rps: highest; p99: lowest)`,
       },
-      baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase },
-      results: { b, bCredits, c, d, e, half, halfBase },
+      baselines: { trivialHttp: a, trivialGrpc: dBase, nginxTrivial: eBase, nginxAlone: eAlone },
+      results: { b, bCredits, c, d, e, eCached, half, halfBase },
       rounds: { abc: abc.all, grpc: dd.all, nginx: ee.all, halfPeak: hh.all },
       rows,
     };

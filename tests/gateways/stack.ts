@@ -24,9 +24,19 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(
-  opts: { grpc?: boolean; portalRateLimitPerMinutePerIp?: number; proofAttemptsPerMinute?: number } = {},
-): Promise<Stack> {
+export interface StackOptions {
+  grpc?: boolean;
+  portalRateLimitPerMinutePerIp?: number;
+  proofAttemptsPerMinute?: number;
+  /** The authorizer's clockSkewSeconds (30 by default): 0 makes a token stop at its `exp`. */
+  clockSkewSeconds?: number;
+  /** More protected hosts served by the same upstream (their prices are the upstream's). */
+  extraHosts?: string[];
+  /** More static routes, after `reports`. */
+  extraRoutes?: Array<Record<string, unknown>>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const signer = await createTestSigner({ issuer: ISSUER });
   const upstream = await startTestUpstream();
   const network = DEFAULT_PRICE.payment.requests[0]!.network;
@@ -45,8 +55,12 @@ export async function startStack(
       listeners: { host: '127.0.0.1', httpPort: 0, ...(opts.grpc ? { grpcPort: 0 } : {}) },
       issuer: ISSUER,
       jwks: { file: signer.jwksFile },
-      upstreams: { [HOST]: upstream.baseUrl },
-      routes: [{ name: 'reports', hosts: [HOST], paths: ['/reports/**'], request: DEFAULT_PRICE }],
+      upstreams: Object.fromEntries([HOST, ...(opts.extraHosts ?? [])].map((h) => [h, upstream.baseUrl])),
+      routes: [
+        { name: 'reports', hosts: [HOST], paths: ['/reports/**'], request: DEFAULT_PRICE },
+        ...(opts.extraRoutes ?? []),
+      ],
+      ...(opts.clockSkewSeconds === undefined ? {} : { clockSkewSeconds: opts.clockSkewSeconds }),
       portal: { internalUrl: portal.internalUrl, token: { fromEnv: PORTAL_TOKEN_ENV } },
       logLevel: 'silent',
     },

@@ -104,6 +104,7 @@ const SHIPPED = {
   'conf.d/turnpike.conf': 'nginx/turnpike.conf',
   'snippets/turnpike-auth.conf': 'nginx/snippets/turnpike-auth.conf',
   'snippets/turnpike-internal.conf': 'nginx/snippets/turnpike-internal.conf',
+  'snippets/turnpike-decision-cache.conf': 'nginx/snippets/turnpike-decision-cache.conf',
 } as const;
 const START_ATTEMPTS = 3;
 /** NGINX reloads asynchronously after SIGHUP and says nothing at our log level: give it this long. */
@@ -122,6 +123,7 @@ function writeConfig(
     UPSTREAM_ADDR: targets.upstream,
     LISTEN: `127.0.0.1:${port}`,
     SERVER_NAME: '_',
+    DECISION_CACHE_DIR: path.join(dir, 'decisions'),
   };
   const files: Record<string, string> = {};
   const put = (target: string, text: string): void => {

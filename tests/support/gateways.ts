@@ -80,14 +80,35 @@ export function renderIntegration(relativePath: string, values: Record<string, s
     .join('\n');
 }
 
+export interface GatewayOptions {
+  /**
+   * NGINX only: false renders snippets/turnpike-internal.conf without its
+   * `include snippets/turnpike-decision-cache.conf;` line, as docs/decision-cache.md says to
+   * switch the decision cache off. Default: the shipped config, cache on.
+   */
+  decisionCache?: boolean;
+}
+
+/** The line of snippets/turnpike-internal.conf that switches the NGINX decision cache on. */
+export const NGINX_DECISION_CACHE_INCLUDE = 'include snippets/turnpike-decision-cache.conf;';
+
 /** Starts `kind` in front of `targets`; resolves once it accepts connections. */
-export async function startGateway(kind: GatewayKind, targets: GatewayTargets): Promise<RunningGateway> {
+export async function startGateway(
+  kind: GatewayKind,
+  targets: GatewayTargets,
+  opts: GatewayOptions = {},
+): Promise<RunningGateway> {
   const binary = gatewayBinary(kind);
   const dir = mkdtempSync(path.join(tmpdir(), `turnpike-${kind}-`));
   const port = await freePort();
   const rendered: Record<string, string> = {};
-  const write = (relative: string, target: string, values: Record<string, string>): void => {
-    const text = renderIntegration(relative, values);
+  const write = (
+    relative: string,
+    target: string,
+    values: Record<string, string>,
+    edit: (text: string) => string = (text) => text,
+  ): void => {
+    const text = edit(renderIntegration(relative, values));
     rendered[relative] = text;
     mkdirSync(path.dirname(path.join(dir, target)), { recursive: true });
     writeFileSync(path.join(dir, target), text);
@@ -103,10 +124,18 @@ export async function startGateway(kind: GatewayKind, targets: GatewayTargets): 
           UPSTREAM_ADDR: targets.upstream,
           LISTEN: `127.0.0.1:${port}`,
           SERVER_NAME: '_',
+          DECISION_CACHE_DIR: path.join(dir, 'decisions'),
         };
         write('nginx/turnpike.conf', 'conf.d/turnpike.conf', values);
         write('nginx/snippets/turnpike-auth.conf', 'snippets/turnpike-auth.conf', values);
-        write('nginx/snippets/turnpike-internal.conf', 'snippets/turnpike-internal.conf', values);
+        write('nginx/snippets/turnpike-internal.conf', 'snippets/turnpike-internal.conf', values, (text) => {
+          if (opts.decisionCache !== false) return text;
+          const off = text.replace(`    ${NGINX_DECISION_CACHE_INCLUDE}\n`, '');
+          if (off === text)
+            throw new Error(`turnpike-internal.conf: no "${NGINX_DECISION_CACHE_INCLUDE}" line`);
+          return off;
+        });
+        write('nginx/snippets/turnpike-decision-cache.conf', 'snippets/turnpike-decision-cache.conf', values);
         writeFileSync(path.join(dir, 'nginx.conf'), nginxMainConfig(dir));
         proc = spawnTracked(binary, [
           '-p',
@@ -175,7 +204,7 @@ export async function startGateway(kind: GatewayKind, targets: GatewayTargets): 
  * Main context around the shipped http-level file: everything that makes NGINX run unprivileged
  * in a temp dir (pid, logs, temp paths). The tested Turnpike config is the included file.
  */
-function nginxMainConfig(dir: string): string {
+export function nginxMainConfig(dir: string): string {
   const asRoot = process.getuid?.() === 0;
   return [
     asRoot ? 'user root;' : '',

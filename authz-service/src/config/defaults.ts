@@ -77,6 +77,11 @@ export const AUTHZ_DEFAULTS = {
   unknownHosts: 'forbidden',
   /** Covers a cold miss (HEAD + GET fallback, 2 × probeTimeoutMs) with room to spare. */
   decisionTimeoutMs: 1_500,
+  /**
+   * A gateway may cache a cacheable allow this long (a revoked or spent token may pass for up to
+   * this; docs/authz-service.md): a few seconds takes the repeated decisions off the authorizer.
+   */
+  decisionCacheMaxAgeSeconds: 5,
   logLevel: 'info',
 } as const;
 

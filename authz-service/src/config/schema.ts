@@ -182,6 +182,15 @@ export const authzConfigSchema = z.strictObject({
   decision: z
     .strictObject({ timeoutMs: positiveInt.default(D.decisionTimeoutMs) })
     .default({ timeoutMs: D.decisionTimeoutMs }),
+  /**
+   * How long a gateway may cache an allow that may be cached (docs/authz-service.md): at most
+   * this, and never past the token's expiry. 0 = no allow is ever marked cacheable.
+   */
+  decisionCache: z
+    .strictObject({
+      maxAgeSeconds: z.number().int().min(0).max(300).default(D.decisionCacheMaxAgeSeconds),
+    })
+    .default({ maxAgeSeconds: D.decisionCacheMaxAgeSeconds }),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(D.logLevel),
 });
 

@@ -5,7 +5,7 @@ import type { ProofRedeemer } from '../proofs/redeem.js';
 import { AUTHZ_REASONS, type AuthzReason } from '../reasons.js';
 import type { RequirementResolver, Resolution } from '../requirements/resolve.js';
 import type { TokenChecker, TokenVerdict } from '../tokens/check.js';
-import { FREE_IDENTITY } from './free-identity.js';
+import { createCacheability } from './cacheability.js';
 import { createNormalizer } from './normalize-memo.js';
 import type {
   AllowDecision,
@@ -28,9 +28,13 @@ export interface DeciderDeps {
   sites?: { siteOf(host: string): string };
   /** Price models (docs/credits.md): the credit meter and the free tier; absent = every resource is a pass. */
   pricing?: PricingGate;
+  /**
+   * `decisionCache.maxAgeSeconds`: how long a gateway may cache an allow that may be cached
+   * (core/cacheability.ts); absent or 0 = no allow is marked cacheable.
+   */
+  decisionCacheMaxAgeSeconds?: number;
+  now?: () => number;
 }
-
-const FREE: Decision = Object.freeze({ kind: 'allow', identity: FREE_IDENTITY });
 
 /** A timer that can be pushed back (a proof redemption may take longer than a plain decision). */
 interface Deadline {
@@ -71,6 +75,10 @@ interface ToPrice {
  */
 export function createDecider(deps: DeciderDeps): Decider {
   const normalize = createNormalizer();
+  const cacheability = createCacheability({
+    maxAgeMs: (deps.decisionCacheMaxAgeSeconds ?? 0) * 1000,
+    ...(deps.now === undefined ? {} : { now: deps.now }),
+  });
 
   const requirementOf = (
     req: NeutralRequest,
@@ -98,7 +106,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     verdict: TokenVerdict,
   ): Decision | ToRedeem | ToPrice => {
     if (verdict.ok) {
-      const allow: AllowDecision = { kind: 'allow', identity: verdict.identity };
+      const allow = cacheability.tokenAllow(verdict.identity, resolved.request, req.headers);
       // A pass token on a pass resource (the common case) costs nothing more.
       const pass = resolved.request.metering === undefined && verdict.identity.meter === undefined;
       if (deps.pricing === undefined || pass) return allow;
@@ -154,7 +162,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     if (typeof target === 'string') return { kind: 'forbidden', reason: target };
     const resolved = deps.requirements.resolveCached?.(req, target.path, log);
     if (resolved === undefined) return { target };
-    if (resolved.kind === 'free') return FREE;
+    if (resolved.kind === 'free') return cacheability.free();
     if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
     const verdict = deps.tokens.checkCached?.(req.headers, {
       host: req.host,
@@ -174,7 +182,7 @@ export function createDecider(deps: DeciderDeps): Decider {
     { target, resolved: cached }: Progress,
   ): Promise<Decision> => {
     const resolved = cached ?? (await deps.requirements.resolve(req, target.path, log));
-    if (resolved.kind === 'free') return FREE;
+    if (resolved.kind === 'free') return cacheability.free();
     if (resolved.kind === 'deny') return { kind: resolved.decision, reason: resolved.reason };
     const verdict = await deps.tokens.check(req.headers, {
       host: req.host,

@@ -36,6 +36,8 @@ export interface Identity {
   scope: string;
   /** A metered token's price model (its `meter` claim); absent for a pass. */
   meter?: MeteredModel;
+  /** The token's `exp` (seconds); absent on free resources. Bounds how long an allow may be cached. */
+  expiresAtSeconds?: number;
 }
 
 /** A payment requirement resolved for one request: what to pay for which resource. */
@@ -62,6 +64,11 @@ export type AllowDecision = {
   identity: Identity;
   /** Headers for the client (set-cookie, x-402-token, payment-response…). */
   responseHeaders?: Record<string, string | string[]>;
+  /**
+   * Set only on an allow a gateway may cache (core/cacheability.ts): until when (epoch ms). HTTP
+   * dialects turn it into `Cache-Control: private, max-age=N` and `X-Accel-Expires: N`.
+   */
+  cacheUntilMs?: number;
 };
 export type PaymentRequiredDecision = {
   kind: 'payment_required';

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import type { PaymentRequest } from '@turnpike/protocol';
+import { toWire, type PaymentRequest } from '@turnpike/protocol';
 import type { ProbeAnswer } from './probe.js';
 
 export interface ProbeCacheOptions {
@@ -9,6 +9,11 @@ export interface ProbeCacheOptions {
   staleIfErrorSeconds: number;
   /** Called once per lookup with how it was served. */
   onResult?: (result: 'hit' | 'miss' | 'stale') => void;
+  /**
+   * Called when a probe's answer is not the one cached before it for that (host, path) (a new or
+   * changed declaration, or none cached any more): what was decided from the old one is stale.
+   */
+  onChange?: () => void;
   now?: () => number;
 }
 
@@ -71,6 +76,10 @@ export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
               staleUntilMs: t + ttlMs + opts.staleIfErrorSeconds * 1000,
             });
           else entries.delete(key);
+          // Gone from the cache, new in it, or different: decisions made from the old answer are stale.
+          const changed =
+            ttlMs <= 0 ? stale !== undefined : stale === undefined || !sameAnswer(stale.answer, answer);
+          if (changed) opts.onChange?.();
         }
         return answer;
       })
@@ -140,4 +149,12 @@ export function createProbeCache(opts: ProbeCacheOptions): ProbeCache {
       return entries.size;
     },
   };
+}
+
+/** True when two probe answers declare the same thing (TTLs aside). */
+function sameAnswer(a: ProbeAnswer, b: ProbeAnswer): boolean {
+  if (a.kind === 'free' || b.kind === 'free') return a.kind === b.kind;
+  if (a.kind === 'invalid' || b.kind === 'invalid')
+    return a.kind === 'invalid' && b.kind === 'invalid' && a.reason === b.reason;
+  return JSON.stringify(toWire(a.request)) === JSON.stringify(toWire(b.request));
 }

@@ -172,7 +172,13 @@ function mostSpecific(reasons: ReadonlyArray<AuthzReason | undefined>): TokenVer
 function identityOf(t: VerifiedToken, memo: WeakMap<VerifiedToken, Identity>): Identity {
   let identity = memo.get(t);
   if (identity === undefined) {
-    identity = { payer: t.payer, tokenId: t.tokenId, claims: t.granted, scope: t.resource ?? '' };
+    identity = {
+      payer: t.payer,
+      tokenId: t.tokenId,
+      claims: t.granted,
+      scope: t.resource ?? '',
+      expiresAtSeconds: t.exp,
+    };
     if (t.meter !== undefined) identity.meter = t.meter;
     memo.set(t, identity);
   }

@@ -111,6 +111,30 @@ describe('authz-service configuration', () => {
     expect(problems).toContain('typo: unknown key');
   });
 
+  it('decisionCache.maxAgeSeconds: 5 by default, an integer 0..300', async () => {
+    const base = {
+      issuer: 'i',
+      jwks: { file: 'k.json' },
+      portal: { internalUrl: 'http://p', token: { fromEnv: 'TURNPIKE_PORTAL_INTERNAL_TOKEN' } },
+    };
+    expect((await loadAuthzConfig({ env, base })).config.decisionCache).toEqual({ maxAgeSeconds: 5 });
+    for (const ok of [0, 300])
+      expect(
+        (await loadAuthzConfig({ env, base: { ...base, decisionCache: { maxAgeSeconds: ok } } })).config
+          .decisionCache.maxAgeSeconds,
+      ).toBe(ok);
+    for (const bad of [-1, 301, 2.5, '5']) {
+      const err = await loadAuthzConfig({
+        env,
+        base: { ...base, decisionCache: { maxAgeSeconds: bad } },
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toEqual([
+        expect.stringMatching(/^decisionCache\.maxAgeSeconds: /),
+      ]);
+    }
+  });
+
   it('refuses a headers timeout that does not exceed the keep-alive timeout', async () => {
     const err = await loadAuthzConfig({
       env,

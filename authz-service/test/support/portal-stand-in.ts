@@ -3,10 +3,15 @@ import {
   checksumEvmAddress,
   challengeRequestSchema,
   createNetworkRegistry,
+  creditLeaseRequestSchema,
+  creditReturnRequestSchema,
+  freeTierRequestSchema,
   PORTAL_API_PATHS,
   settleRequestSchema,
   type AddressLeaseResponse,
   type Challenge,
+  type CreditLeaseResponse,
+  type FreeTierResponse,
   type PayeeResponse,
   type SettleRequest,
   type SettleResponse,
@@ -20,7 +25,9 @@ import { listen, type Listening } from './http.js';
  * the shared request schemas (a body the real portal would refuse fails here too) and answers with
  * schema-shaped responses: a payee (EVM wallet, x402 address, the standard networks), address
  * leases of consecutive indexes whose addresses are unique and EIP-55 (not derived: nothing here
- * checks a chain), recorded challenges with unique payTo addresses, and settle verdicts.
+ * checks a chain), recorded challenges with unique payTo addresses, settle verdicts, credit
+ * leases (every metered balance holds plenty: a lease grants what it wants) and their returns,
+ * and free-tier counts (every request free).
  */
 export interface PortalStandIn extends Listening {
   calls: Array<{ path: string; body: unknown }>;
@@ -119,6 +126,29 @@ export async function startPortalStandIn(): Promise<PortalStandIn> {
           return;
         }
         return reply(402, { ok: false, reason: 'payment_not_found', message: 'no such transaction' });
+      }
+      if (req.url === PORTAL_API_PATHS.creditLeases) {
+        const parsed = creditLeaseRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request' });
+        const out: CreditLeaseResponse = {
+          ok: true,
+          leaseId: `lease_${++n}`,
+          granted: parsed.data.want,
+          remaining: '1000000',
+          expiresAt: new Date(Date.now() + parsed.data.ttlMs).toISOString(),
+        };
+        return reply(200, out);
+      }
+      if (req.url === PORTAL_API_PATHS.creditReturns) {
+        const parsed = creditReturnRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request' });
+        return reply(200, { returned: parsed.data.unused });
+      }
+      if (req.url === PORTAL_API_PATHS.freeTier) {
+        const parsed = freeTierRequestSchema.safeParse(body);
+        if (!parsed.success) return reply(400, { error: 'invalid_request' });
+        const out: FreeTierResponse = { ok: true, used: 1, resetAt: expiresAt };
+        return reply(200, out);
       }
       reply(404, { error: 'not_found' });
     });

@@ -33,8 +33,12 @@ beforeAll(async () => {
 const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` });
 
 describe('token check', () => {
-  it('accepts a valid ES256 token and returns its identity', async () => {
-    const verdict = await checker.check(bearer(await signer.sign(good)), ctx);
+  it('accepts a valid ES256 token and returns its identity (with its expiry, which bounds caching)', async () => {
+    const token = await signer.sign(good);
+    const verdict = await checker.check(bearer(token), ctx);
+    const exp = (
+      JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }
+    ).exp;
     expect(verdict).toEqual({
       ok: true,
       identity: {
@@ -42,6 +46,7 @@ describe('token check', () => {
         tokenId: 'tok-1',
         scope: '/premium',
         claims: { aud: HOST, resource: '/premium', plan: 'gold' },
+        expiresAtSeconds: exp,
       },
     });
   });

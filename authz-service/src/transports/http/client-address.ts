@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { TrustedProxies } from './trusted-proxies.js';
 
 /**
@@ -32,17 +32,23 @@ export function resolveClientAddress(
   return client;
 }
 
-// Resolved once per request by the HTTP server, which knows the configured trusted proxies; the
-// dialect handlers read it without needing that configuration themselves.
-const resolved = new WeakMap<IncomingMessage, string>();
+// The trusted proxies of the server a connection came in on, set once per connection by that
+// server: the dialect handlers resolve the address (only when they need it) without that
+// configuration, and a request that never needs it costs nothing.
+const trustedOf = new WeakMap<Socket, TrustedProxies>();
 
-/** Resolves and remembers `req`'s client address (called by the server for every request). */
-export function recordClientAddress(req: IncomingMessage, trusted: TrustedProxies): void {
-  const address = resolveClientAddress(req.socket.remoteAddress, req.headers, trusted);
-  if (address !== undefined) resolved.set(req, address);
+/** Remembers which proxies `socket`'s server trusts (called by the server for every connection). */
+export function trustConnection(socket: Socket, trusted: TrustedProxies): void {
+  trustedOf.set(socket, trusted);
 }
 
-/** The address recorded for `req`; the socket peer when none was (no header is believed then). */
+/**
+ * `req`'s client address: resolved through the trusted proxies of its server's connection, or
+ * the socket peer when none were recorded (no header is believed then).
+ */
 export function clientAddressOf(req: IncomingMessage): string | undefined {
-  return resolved.get(req) ?? req.socket.remoteAddress;
+  const trusted = trustedOf.get(req.socket);
+  return trusted === undefined
+    ? req.socket.remoteAddress
+    : resolveClientAddress(req.socket.remoteAddress, req.headers, trusted);
 }

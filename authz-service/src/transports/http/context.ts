@@ -54,6 +54,21 @@ export function decideNow(
   return cached;
 }
 
+/**
+ * What a memo hit records (allow-memo.ts): the decision metrics a decided allow records, bound
+ * once; a debug line only when debug logging is on.
+ */
+export function memoHitRecorder(deps: TransportDeps, transport: Transport): (startedMs: number) => void {
+  const allows = deps.metrics.decisions.labels('allow', transport, '');
+  const seconds = deps.metrics.decisionSeconds.labels(transport);
+  return (started) => {
+    allows.inc();
+    seconds.observe((performance.now() - started) / 1000);
+    if (deps.logger.isLevelEnabled('debug'))
+      deps.logger.debug({ transport, outcome: 'allow', reason: '', memo: true }, 'decision');
+  };
+}
+
 /** Records a refusal made before the core ran (bad original-request headers). */
 export function recordEarlyDenial(
   deps: TransportDeps,

@@ -1,15 +1,8 @@
-import { isReason, SIWX_HEADER, X402_HEADERS } from '@turnpike/protocol';
+import { isReason } from '@turnpike/protocol';
 import type { DenyDecision } from '../../core/types.js';
 
 /** The request headers that carry a payment proof (never redeemed by the challenge endpoint). */
-export const PROOF_HEADERS = [
-  'x-payment-chain',
-  'x-payment-tx',
-  'x-payment-challenge',
-  X402_HEADERS.paymentSignature,
-  X402_HEADERS.v1Payment,
-  SIWX_HEADER,
-] as const;
+export { PROOF_HEADERS } from '../../core/proof-headers.js';
 
 /** What the auth subrequest decided, as the challenge endpoint needs it to render the same answer. */
 export type Verdict = {

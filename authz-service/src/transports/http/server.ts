@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { AUTHZ_DEFAULTS } from '../../config/defaults.js';
 import {
   applyServerTimeouts,
@@ -7,12 +8,29 @@ import {
   type ServerTimeouts,
 } from '@turnpike/protocol/service';
 import type { adminPurgeHandler } from './admin.js';
-import { recordClientAddress } from './client-address.js';
-import type { TransportDeps } from './context.js';
+import { memoized, type AllowMemoStore } from './allow-memo.js';
+import { trustConnection } from './client-address.js';
+import { memoHitRecorder, type TransportDeps } from './context.js';
 import { ENVOY_PATH_PREFIX, envoyHttpHandler } from './envoy.js';
 import { forwardAuthHandler } from './forward-auth.js';
 import { nginxAuthHandler, nginxChallengeHandler } from './nginx.js';
 import { trustedProxies, type TrustedProxies } from './trusted-proxies.js';
+
+/** Where each memoised dialect reads the original request (as original-request.ts does). */
+const NGINX_MEMO_KEY = {
+  dialect: 'nginx',
+  method: 'x-original-method',
+  host: undefined,
+  proto: 'x-forwarded-proto',
+  uri: 'x-original-uri',
+} as const;
+const FORWARD_AUTH_MEMO_KEY = {
+  dialect: 'forward-auth',
+  method: 'x-forwarded-method',
+  host: 'x-forwarded-host',
+  proto: 'x-forwarded-proto',
+  uri: 'x-forwarded-uri',
+} as const;
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -30,6 +48,8 @@ export interface HttpServerOptions extends TransportDeps {
   trustedProxies?: TrustedProxies;
   /** `listeners.keepAliveTimeoutMs` / `headersTimeoutMs`; default the shared defaults. */
   timeouts?: ServerTimeouts;
+  /** The memo of cacheable allows for `/v1/nginx` and `/v1/forward-auth`; absent = every request is decided. */
+  allowMemo?: AllowMemoStore;
 }
 
 function notFound(res: ServerResponse, status = 404): void {
@@ -44,13 +64,24 @@ function notFound(res: ServerResponse, status = 404): void {
  * `/metrics`, `GET /v1/well-known/x402`, `POST /v1/usage`, `POST /admin/purge`.
  */
 export function createAuthzHttpServer(opts: HttpServerOptions): Server {
-  const nginx = nginxAuthHandler(opts);
+  const memo = opts.allowMemo;
+  const nginx =
+    memo === undefined
+      ? nginxAuthHandler(opts)
+      : memoized(memo, NGINX_MEMO_KEY, nginxAuthHandler(opts), memoHitRecorder(opts, 'nginx'));
   const challenge = nginxChallengeHandler(opts);
-  const forward = forwardAuthHandler(opts);
+  const forward =
+    memo === undefined
+      ? forwardAuthHandler(opts)
+      : memoized(
+          memo,
+          FORWARD_AUTH_MEMO_KEY,
+          forwardAuthHandler(opts),
+          memoHitRecorder(opts, 'forward-auth'),
+        );
   const envoy = envoyHttpHandler(opts);
   const trusted = opts.trustedProxies ?? trustedProxies(AUTHZ_DEFAULTS.trustedProxies);
   const server = createServer((req, res) => {
-    recordClientAddress(req, trusted);
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
@@ -86,6 +117,8 @@ export function createAuthzHttpServer(opts: HttpServerOptions): Server {
         return notFound(res);
     }
   });
+  // The client address is resolved only by the handlers that need it, through the connection's trust.
+  server.on('connection', (socket: Socket) => trustConnection(socket, trusted));
   // Gateways keep idle connections for reuse; outlive their idle timeouts so they close first
   // (a gateway writing into a connection we are closing is a reset; docs/gateway-timeouts.md).
   applyServerTimeouts(

@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AllowDecision } from '../../core/types.js';
+import { memoKeyReader, type MemoKeySources } from './memo-key.js';
+
+/**
+ * The in-process memo of whole cacheable allows (docs/authz-service.md, "The allow memo"): what a
+ * caching gateway does in front of the authorizer, done inside it for gateways that do not cache.
+ * A request whose key (memo-key.ts: dialect, original method, scheme, host, URI and every token
+ * source) matches an allow decided less than its `cacheUntilMs` ago is answered with the same
+ * pre-built headers, without building `req.headers`, deciding or allocating a log.
+ *
+ * Only allows the core marked cacheable are stored (core/cacheability.ts): never a metered,
+ * free-tier, proof or redemption allow, never a denial; `decisionCache.maxAgeSeconds: 0` stores
+ * nothing. Entries end at their `cacheUntilMs` (≤ the ceiling, ≤ the token's exp − 1 s), and
+ * {@link AllowMemo.clear} drops them all: an admin purge, a sites change, a changed upstream
+ * declaration and a JWKS refresh call it, so what would change the decision is seen at once. A
+ * decision that started before a clear is not stored after it (a generation counter).
+ */
+export interface AllowMemo {
+  /** Drops every entry (and every decision still being made from being stored). */
+  clear(): void;
+  readonly size: number;
+}
+
+interface Entry {
+  untilMs: number;
+  /** Identity headers + content-length, as sendAllow writes them. */
+  base: readonly string[];
+  /** `base` with the caching headers for `n` seconds. */
+  n: number;
+  flat: string[];
+}
+
+/** A request that missed, waiting for its allow to be stored by sendAllow. */
+interface Pending {
+  memo: AllowMemoStore;
+  key: string;
+  generation: number;
+}
+
+const pending = new WeakMap<ServerResponse, Pending>();
+
+/**
+ * A Map bounded by insertion order (the oldest entry goes first when full), not an LRU: entries
+ * live a few seconds at most, so recency buys little, and a hit stays a single Map lookup (an
+ * LRU's bookkeeping on every get cost as much as the rest of the hit path together).
+ */
+export class AllowMemoStore implements AllowMemo {
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxEntries: number;
+  #generation = 0;
+
+  constructor(maxEntries: number) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('maxEntries must be ≥ 1');
+    this.#maxEntries = maxEntries;
+  }
+
+  clear(): void {
+    this.#generation++;
+    this.#entries.clear();
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The headers to answer with, or undefined (no entry, or under 1 s of it left). */
+  answer(key: string, nowMs: number): string[] | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    const n = Math.floor((entry.untilMs - nowMs) / 1000);
+    if (n < 1) {
+      this.#entries.delete(key);
+      return undefined;
+    }
+    if (n !== entry.n) {
+      entry.n = n;
+      entry.flat = withCacheHeaders(entry.base, n);
+    }
+    return entry.flat;
+  }
+
+  /** Marks `res` as answering the request of `key`: its cacheable allow will be stored. */
+  expect(res: ServerResponse, key: string): void {
+    pending.set(res, { memo: this, key, generation: this.#generation });
+  }
+
+  store(p: Pending, untilMs: number, base: readonly string[], n: number, flat: string[]): void {
+    if (p.generation !== this.#generation) return;
+    if (!this.#entries.has(p.key) && this.#entries.size >= this.#maxEntries)
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    this.#entries.set(p.key, { untilMs, base, n, flat });
+  }
+}
+
+/** `base` plus `Cache-Control: private, max-age=n` and `X-Accel-Expires: n`. */
+export function withCacheHeaders(base: readonly string[], n: number): string[] {
+  return [...base, 'cache-control', `private, max-age=${n}`, 'x-accel-expires', String(n)];
+}
+
+/**
+ * Called by sendAllow with a cacheable allow it wrote: stores it for the request's key when the
+ * request went through a memoised handler and missed.
+ */
+export function rememberAllow(
+  res: ServerResponse,
+  decision: AllowDecision,
+  base: readonly string[],
+  n: number,
+  flat: string[],
+): void {
+  const p = pending.get(res);
+  if (p === undefined || decision.cacheUntilMs === undefined) return;
+  pending.delete(res);
+  p.memo.store(p, decision.cacheUntilMs, base, n, flat);
+}
+
+/** What a memo hit records (the decision metrics, as a decided allow would). */
+export type RecordHit = (startedMs: number) => void;
+
+/**
+ * Wraps a dialect's handler: a request whose key is in the memo is answered from it; any other
+ * goes to the handler, and its cacheable allow is stored.
+ */
+export function memoized(
+  memo: AllowMemoStore,
+  sources: MemoKeySources,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  recordHit: RecordHit,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const keyOf = memoKeyReader(sources);
+  return (req, res) => {
+    const key = keyOf(req.rawHeaders);
+    if (key !== undefined) {
+      const started = performance.now();
+      const flat = memo.answer(key, Date.now());
+      if (flat !== undefined) {
+        res.writeHead(200, flat);
+        res.end();
+        recordHit(started);
+        return;
+      }
+      memo.expect(res, key);
+    }
+    handler(req, res);
+  };
+}
