@@ -61,16 +61,17 @@ describe('the sealed challenge JSON', () => {
   it('is JSON.stringify of its claims, in schema order, for every shape and each target in turn', () => {
     const plan = planChallenge(REQUEST, PAYEE, registry)!;
     expect(plan.evm && plan.solana).toBe(true);
-    const targets: ResolvedRequirement[] = [
-      requirement(),
-      requirement(),
-      requirement({ host: 'other.example', scheme: 'http' }),
+    // Each variation right after the base target, so that only that one thing differs from the last.
+    const variations: ResolvedRequirement[] = [
+      requirement({ host: 'other.example' }),
+      requirement({ scheme: 'http' }),
       requirement({ path: '/premium/"quoted"\\é', originalUri: '/premium/"quoted"\\é?x=ü' }),
+      requirement({ originalUri: '/premium/article?x=1' }),
       requirement({ site: 'acme' }),
       requirement({ site: 'default' }),
       requirement({ request: { ...REQUEST, claims: { ...REQUEST.claims, resource: '/premium' } } }),
-      requirement(),
     ];
+    const targets = [requirement(), ...variations.flatMap((v) => [v, requirement()])];
     const now = 1_800_000_000_999;
     for (const r of targets) {
       const sealed = sealNewChallenge(r, plan, { key, payee: PAYEE, now: () => now }, EVM);

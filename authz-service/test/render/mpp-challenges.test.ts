@@ -168,6 +168,7 @@ describe('MPP challenges on the API 402', () => {
     expect(again.push).not.toBe(first.push);
     const otherHost = at('other.example', '/premium/a');
     expect(otherHost.authorization).not.toBe(first.authorization);
+    expect(at('shop.example', '/premium/a').authorization).toBe(first.authorization);
     const otherPath = at('shop.example', '/premium/b');
     expect(otherPath.authorization).not.toBe(first.authorization);
     now += 1_000; // the next second: a new expiry
