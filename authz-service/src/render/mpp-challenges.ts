@@ -211,6 +211,8 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
       spec.memo = { key: f.key, realm: f.realm, resource: f.resource, expires: f.expires, challenge };
     out.push({ challenge, q: weightOf(f, method) });
   }
+  // Without Accept-Payment every challenge weighs 1: the plan's order, nothing to sort.
+  if (f.weigh === undefined) return out.length === 0 ? undefined : out.map((c) => c.challenge).join(', ');
   const wanted = out.filter((c) => c.q > 0).sort((a, b) => b.q - a.q);
   const chosen = wanted.length === 0 ? out : wanted;
   return chosen.length === 0 ? undefined : chosen.map((c) => c.challenge).join(', ');
