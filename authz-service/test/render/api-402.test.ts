@@ -295,5 +295,14 @@ describe('pay links handed out again', () => {
     const later = mint(requirement('https'));
     expect(later).not.toBe(https);
     expect(openPayLink(keys.payLink, later.split('ref=')[1]!, now).expiresAt).toBe(now + 1_000_000);
+    // Asked again at once (the last link): the same while it lasts, each host its own, then fresh.
+    expect(mint(requirement('https'))).toBe(later);
+    const elsewhere = mint({ ...requirement('https'), host: 'other.example' });
+    expect(openPayLink(keys.payLink, elsewhere.split('ref=')[1]!, now).host).toBe('other.example');
+    expect(mint({ ...requirement('https'), host: 'other.example' })).toBe(elsewhere);
+    now += 100_000;
+    const again = mint({ ...requirement('https'), host: 'other.example' });
+    expect(again).not.toBe(elsewhere);
+    expect(openPayLink(keys.payLink, again.split('ref=')[1]!, now).expiresAt).toBe(now + 1_000_000);
   });
 });
