@@ -3,12 +3,15 @@ import {
   createNetworkRegistry,
   decodePaymentRequest,
   deriveSealKeys,
+  macAscii,
+  macBase64url,
   newChallengeId,
   openChallenge,
   openPayLink,
   randomPoolBytes,
   seal,
   sealChallenge,
+  sealJson,
   sealPayLink,
   toWire,
   unseal,
@@ -35,6 +38,28 @@ describe('sealed values', () => {
       }
     }
     expect(() => seal(randomBytes(65), {})).toThrow(RangeError);
+  });
+
+  it('seals a JSON text as seal() seals its value, non-ASCII included; longer than the scratch space too', () => {
+    const key = randomBytes(32);
+    for (const value of [{ a: 1 }, { path: '/é/"q"/😀' }, { pad: 'ü'.repeat(3000) }]) {
+      const sealed = sealJson(key, JSON.stringify(value));
+      expect(sealed).toBe(seal(key, value));
+      expect(sealed.slice(sealed.lastIndexOf('.') + 1)).toBe(referenceTag(key, sealed));
+      expect(unseal(key, sealed, 100_000)).toEqual(value);
+    }
+  });
+
+  it('MACs ASCII text as HMAC-SHA256 does, and refuses any other text (Latin-1 and astral included)', () => {
+    const key = randomBytes(32);
+    for (const text of ['', 'a|b|c', 'x'.repeat(5000)]) {
+      expect(macBase64url(key, text)).toBe(createHmac('sha256', key).update(text).digest('base64url'));
+      expect(macAscii(key, text).equals(createHmac('sha256', key).update(text).digest())).toBe(true);
+    }
+    for (const text of ['é', 'a\u00ffb', 'ok😀', `${'x'.repeat(5000)}ü`]) {
+      expect(() => macBase64url(key, text)).toThrow(TypeError);
+      expect(() => macAscii(key, text)).toThrow(TypeError);
+    }
   });
 
   it('opens only unaltered values under the same key, within the size limit', () => {

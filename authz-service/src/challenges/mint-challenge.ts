@@ -3,8 +3,7 @@ import {
   DEFAULT_SITE_ID,
   newChallengeId,
   randomPoolBytes,
-  sealChallenge,
-  type ChallengeClaims,
+  sealJson,
   type ChallengeOffer,
   type ChallengeOfferClaim,
   type NetworkRegistry,
@@ -24,6 +23,10 @@ export interface ChallengePlan {
   solana: boolean;
   /** The seal's offer claims (network, asset, atomic amount), the same for every challenge. */
   claims: ChallengeOfferClaim[];
+  /** `"o":[…]`, those claims as the seal's JSON carries them: serialised once, not per 402. */
+  claimsJson: string;
+  /** The seal's `"h":…,"s":…,"r":…,"u":…` of the last target sealed (the next is the same, mostly). */
+  target?: { host: string; scheme: string; resource: string; originalUri: string; json: string };
 }
 
 /** The plan of `request`'s challenges, or undefined when no offer is payable by transaction. */
@@ -39,11 +42,13 @@ export function planChallenge(
     return kind === 'evm' ? payee.evm !== undefined : kind === 'solana' && payee.solana !== undefined;
   });
   if (payable.length === 0) return undefined;
+  const claims = payable.map(offerClaim);
   return {
     payable,
     evm: payable.some((o) => registry.get(o.network)?.kind === 'evm'),
     solana: payable.some((o) => registry.get(o.network)?.kind === 'solana'),
-    claims: payable.map(offerClaim),
+    claims,
+    claimsJson: `"o":${JSON.stringify(claims)}`,
   };
 }
 
@@ -74,26 +79,38 @@ export function sealNewChallenge(
   const reference = plan.solana ? base58.encode(randomPoolBytes(32)) : undefined;
   const nowSeconds = Math.floor((deps.now ?? Date.now)() / 1000);
   const exp = nowSeconds + deps.payee.challengeTtlSeconds;
-  const claims: ChallengeClaims = {
-    v: 1,
-    id: newChallengeId(),
-    iat: nowSeconds,
-    exp,
-    h: r.host,
-    s: r.scheme,
-    r: r.request.claims.resource ?? r.path,
-    u: r.originalUri,
-    o: plan.claims,
-    ...(plan.evm && evm !== undefined ? { w: evm.walletId, i: evm.index, p: evm.address.toLowerCase() } : {}),
-    ...(reference === undefined ? {} : { k: reference }),
-    ...(r.site === undefined || r.site === DEFAULT_SITE_ID ? {} : { st: r.site }),
-  };
+  // The JSON of ChallengeClaims, in its key order, from the fragments the plan keeps: building and
+  // serialising the object per 402 cost more than its MAC (bench/402). `challenge-json.test.ts`
+  // holds it equal to JSON.stringify of the claims.
+  let json = `{"v":1,"id":"${newChallengeId()}","iat":${nowSeconds},"exp":${exp},${targetJson(plan, r)},${plan.claimsJson}`;
+  if (plan.evm && evm !== undefined)
+    json += `,"w":${JSON.stringify(evm.walletId)},"i":${evm.index},"p":"${evm.address.toLowerCase()}"`;
+  if (reference !== undefined) json += `,"k":"${reference}"`;
+  if (r.site !== undefined && r.site !== DEFAULT_SITE_ID) json += `,"st":${JSON.stringify(r.site)}`;
+  json += '}';
   return {
-    id: sealChallenge(deps.key, claims),
+    id: sealJson(deps.key, json),
     expiresAt: new Date(exp * 1000),
     ...(plan.evm && evm !== undefined ? { evmPayTo: evm.address } : {}),
     ...(reference === undefined ? {} : { reference }),
   };
+}
+
+/** `"h":…,"s":…,"r":…,"u":…` of the seal of `r`, from the plan's memo when it is its last target. */
+function targetJson(plan: ChallengePlan, r: ResolvedRequirement): string {
+  const resource = r.request.claims.resource ?? r.path;
+  const known = plan.target;
+  if (
+    known !== undefined &&
+    known.originalUri === r.originalUri &&
+    known.resource === resource &&
+    known.host === r.host &&
+    known.scheme === r.scheme
+  )
+    return known.json;
+  const json = `"h":${JSON.stringify(r.host)},"s":${JSON.stringify(r.scheme)},"r":${JSON.stringify(resource)},"u":${JSON.stringify(r.originalUri)}`;
+  plan.target = { host: r.host, scheme: r.scheme, resource, originalUri: r.originalUri, json };
+  return json;
 }
 
 /** The offers of a challenge as the 402 lists them, paying `payTo`. */

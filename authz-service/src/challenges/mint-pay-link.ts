@@ -41,19 +41,40 @@ export function createPayLinkMinter(deps: PayLinkDeps): (r: ResolvedRequirement)
   const now = deps.now ?? Date.now;
   const reuseMs = deps.ttlSeconds * 1000 * REUSE_WHILE_LEFT;
   const byRequest = new WeakMap<PaymentRequest, Map<string, { path: string; expiresAt: number }>>();
+  // The last link handed out, compared field by field: the next 402 is mostly for the same page,
+  // and this skips building the memory's key and looking it up.
+  let last: (ResolvedRequirement & { resource: string; link: string; expiresAt: number }) | undefined;
   return (r) => {
+    const resource = r.request.claims.resource ?? r.path;
+    if (
+      last !== undefined &&
+      last.request === r.request &&
+      last.originalUri === r.originalUri &&
+      last.host === r.host &&
+      last.scheme === r.scheme &&
+      last.resource === resource &&
+      last.expiresAt - now() > reuseMs
+    )
+      return last.link;
+    const path = remembered(r, resource);
+    last = { ...r, resource, link: path.path, expiresAt: path.expiresAt };
+    return path.path;
+  };
+
+  function remembered(r: ResolvedRequirement, resource: string): { path: string; expiresAt: number } {
     let links = byRequest.get(r.request);
     if (links === undefined) {
       links = new Map();
       byRequest.set(r.request, links);
     }
-    const key = `${r.scheme} ${r.host} ${r.request.claims.resource ?? r.path} ${r.originalUri}`;
+    const key = `${r.scheme} ${r.host} ${resource} ${r.originalUri}`;
     const at = now();
     const known = links.get(key);
-    if (known !== undefined && known.expiresAt - at > reuseMs) return known.path;
+    if (known !== undefined && known.expiresAt - at > reuseMs) return known;
     const link = mintPayLink(r, deps);
     if (links.size >= MAX_LINKS_PER_REQUEST) links.clear();
-    links.set(key, { path: link.path, expiresAt: link.expiresAt.getTime() });
-    return link.path;
-  };
+    const fresh = { path: link.path, expiresAt: link.expiresAt.getTime() };
+    links.set(key, fresh);
+    return fresh;
+  }
 }

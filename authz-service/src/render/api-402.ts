@@ -71,6 +71,61 @@ interface Prepared {
   mpp: MppPlan;
   body: JsonTemplate<Hole>;
   paymentRequired: JsonTemplate<Hole> | undefined;
+  /** The texts of the last target rendered (the next 402 is for the same, mostly). */
+  texts?: TargetTexts;
+}
+
+/** The holes that follow from the request's target, its Accept and the reason, JSON-escaped. */
+interface TargetTexts {
+  host: string;
+  scheme: string;
+  originalUri: string;
+  accept: string | undefined;
+  reason: string;
+  errorText: string;
+  mimeType: string;
+  description: string;
+  resourceUrl: string;
+}
+
+function targetTexts(
+  prepared: Prepared,
+  d: PaymentRequiredDecision,
+  accept: string | undefined,
+): TargetTexts {
+  const r = d.requirement;
+  const known = prepared.texts;
+  if (
+    known !== undefined &&
+    known.originalUri === r.originalUri &&
+    known.host === r.host &&
+    known.scheme === r.scheme &&
+    known.accept === accept &&
+    known.reason === d.reason
+  )
+    return known;
+  const texts: TargetTexts = {
+    host: r.host,
+    scheme: r.scheme,
+    originalUri: r.originalUri,
+    accept,
+    reason: d.reason,
+    errorText: jsonStringContent(x402ErrorText(d.reason)),
+    mimeType: jsonStringContent(resourceMimeType(r.request, accept)),
+    description: jsonStringContent(r.request.description ?? `Access to ${r.originalUri}`),
+    resourceUrl: jsonStringContent(`${r.scheme}://${r.host}${r.originalUri}`),
+  };
+  prepared.texts = texts;
+  return texts;
+}
+
+/** A challenge expiry as the body (ISO 8601) and the MPP challenges (RFC 3339) write it. */
+let lastExpiry = { ms: Number.NaN, iso: '', rfc3339: '' };
+
+function expiryTexts(expiresAt: Date): { iso: string; rfc3339: string } {
+  const ms = expiresAt.getTime();
+  if (lastExpiry.ms !== ms) lastExpiry = { ms, iso: expiresAt.toISOString(), rfc3339: rfc3339(expiresAt) };
+  return lastExpiry;
 }
 
 /** Prepared 402s per payment request, per RenderDeps (one per running authorizer). */
@@ -196,17 +251,20 @@ function sealedApi402(
           address,
         );
   const secret = newChallengeId();
+  const texts = targetTexts(prepared, d, req.headers['accept']);
+  const expiresAt = sealed?.expiresAt ?? new Date(nowMs(deps) + prepared.payee.challengeTtlSeconds * 1000);
+  const expiry = expiryTexts(expiresAt);
   const values: Record<Hole, string> = {
     reason: d.reason,
-    errorText: jsonStringContent(x402ErrorText(d.reason)),
-    mimeType: jsonStringContent(resourceMimeType(r.request, req.headers['accept'])),
-    description: jsonStringContent(r.request.description ?? `Access to ${r.originalUri}`),
-    resourceUrl: jsonStringContent(`${r.scheme}://${r.host}${r.originalUri}`),
+    errorText: texts.errorText,
+    mimeType: texts.mimeType,
+    description: texts.description,
+    resourceUrl: texts.resourceUrl,
     // `<prefix>/pay?ref=<base64url>.<base64url>`, the prefix held to [A-Za-z0-9._~-] by the config.
     payUrl: payLinkFor(r, deps),
     secret,
     challengeId: sealed?.id ?? '',
-    expiresAt: sealed?.expiresAt.toISOString() ?? '',
+    expiresAt: sealed === undefined ? '' : expiry.iso,
     evmPayTo: sealed?.evmPayTo ?? '',
     reference: sealed?.reference ?? '',
     svmMemo: prepared.payee.x402Svm === undefined ? '' : x402SvmMemo(secret),
@@ -222,12 +280,11 @@ function sealedApi402(
     headers['payment-required'] = Buffer.from(prepared.paymentRequired.fill(values), 'utf8').toString(
       'base64',
     );
-  const expiresAt = sealed?.expiresAt ?? new Date(nowMs(deps) + prepared.payee.challengeTtlSeconds * 1000);
   const challenges = mppWwwAuthenticate(prepared.mpp, {
     key: deps.sealKeys.mpp,
     realm: r.host,
     resource: r.request.claims.resource ?? r.path,
-    expires: rfc3339(expiresAt),
+    expires: expiry.rfc3339,
     sealed: sealed?.id,
     evmPayTo: sealed?.evmPayTo,
     reference: sealed?.reference,

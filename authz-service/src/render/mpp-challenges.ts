@@ -24,15 +24,38 @@ interface RequestTemplate {
 /** One MPP challenge of a resource, as far as it is the same for every 402 of it. */
 type ChallengeSpec =
   /** evm `authorization`: EIP-3009 to the portal's x402 address, settled by its relayer/facilitator. */
-  | { kind: 'authorization'; request: string }
+  | { kind: 'authorization'; request: string; memo?: AuthorizationMemo }
   /** evm `hash`: a pushed transfer to this 402's own receive address (the hole). */
   | { kind: 'evm-push'; request: RequestTemplate }
   /** solana `signature`: a pushed transfer carrying this 402's reference key (the hole). */
   | { kind: 'solana-push'; fixed: Record<string, unknown>; cluster: string; decimals: number | undefined };
 
+/**
+ * The last `authorization` challenge of a spec: it differs between two 402s of a resource only by
+ * its `expires` (whole seconds), so a busy resource computes its HMAC once a second, not per 402.
+ */
+interface AuthorizationMemo {
+  key: Buffer;
+  realm: string;
+  resource: string;
+  expires: string;
+  challenge: string;
+}
+
+/** What a 402's challenges share for one realm and resource, kept for the next 402 (the same, mostly). */
+interface TargetMemo {
+  realm: string;
+  resource: string;
+  /** `realm="…"`, undefined when a header cannot carry the realm. */
+  realmParam: string | undefined;
+  resourceJson: string;
+  resourceOpaque: string;
+}
+
 /** A resource's MPP challenges, prepared once per payment request and payee. */
 export interface MppPlan {
   specs: readonly ChallengeSpec[];
+  target?: TargetMemo;
 }
 
 const HOLE = '@@turnpike-mpp-recipient@@';
@@ -126,27 +149,33 @@ export interface MppFill {
  */
 export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefined {
   if (plan.specs.length === 0) return undefined;
-  // `opaque`: JCS by construction (keys in order; the sealed value is base64url, the path is
-  // escaped by JSON.stringify).
-  const resource = JSON.stringify(f.resource);
-  const resourceOpaque = base64url(`{"r":${resource}}`);
-  const pushOpaque = f.sealed === undefined ? undefined : base64url(`{"c":"${f.sealed}","r":${resource}}`);
-  let realm: string;
-  try {
-    realm = authParam('realm', f.realm);
-  } catch {
-    // A host a header cannot quote (the authorizer refuses those earlier): no MPP challenge
-    // rather than no 402.
-    return undefined;
-  }
-  if (NON_ASCII.test(f.realm)) return undefined;
+  const target = targetOf(plan, f.realm, f.resource);
+  const realm = target.realmParam;
+  // A host a header cannot quote (the authorizer refuses those earlier): no MPP challenge rather
+  // than no 402.
+  if (realm === undefined) return undefined;
+  const resourceOpaque = target.resourceOpaque;
+  const pushOpaque =
+    f.sealed === undefined ? undefined : base64url(`{"c":"${f.sealed}","r":${target.resourceJson}}`);
   const out: Array<{ challenge: string; q: number }> = [];
   for (const spec of plan.specs) {
     let method: string = MPP_METHODS.evm;
     let request: string;
     let opaque = resourceOpaque;
-    if (spec.kind === 'authorization') request = spec.request;
-    else {
+    if (spec.kind === 'authorization') {
+      const memo = spec.memo;
+      if (
+        memo !== undefined &&
+        memo.expires === f.expires &&
+        memo.realm === f.realm &&
+        memo.resource === f.resource &&
+        memo.key === f.key
+      ) {
+        out.push({ challenge: memo.challenge, q: weightOf(f, method) });
+        continue;
+      }
+      request = spec.request;
+    } else {
       if (pushOpaque === undefined) continue;
       opaque = pushOpaque;
       if (spec.kind === 'evm-push') {
@@ -177,14 +206,44 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
       opaque,
     });
     // Every value but the realm is base64url, a lower-case name or an RFC 3339 time: nothing to escape.
-    out.push({
-      challenge: `Payment id="${id}", ${realm}, method="${method}", intent="${MPP_CHARGE_INTENT}", request="${request}", expires="${f.expires}", opaque="${opaque}"`,
-      q: f.weigh === undefined ? 1 : f.weigh(method, MPP_CHARGE_INTENT),
-    });
+    const challenge = `Payment id="${id}", ${realm}, method="${method}", intent="${MPP_CHARGE_INTENT}", request="${request}", expires="${f.expires}", opaque="${opaque}"`;
+    if (spec.kind === 'authorization')
+      spec.memo = { key: f.key, realm: f.realm, resource: f.resource, expires: f.expires, challenge };
+    out.push({ challenge, q: weightOf(f, method) });
   }
+  // Without Accept-Payment every challenge weighs 1: the plan's order, nothing to sort.
+  if (f.weigh === undefined) return out.length === 0 ? undefined : out.map((c) => c.challenge).join(', ');
   const wanted = out.filter((c) => c.q > 0).sort((a, b) => b.q - a.q);
   const chosen = wanted.length === 0 ? out : wanted;
   return chosen.length === 0 ? undefined : chosen.map((c) => c.challenge).join(', ');
+}
+
+function weightOf(f: MppFill, method: string): number {
+  return f.weigh === undefined ? 1 : f.weigh(method, MPP_CHARGE_INTENT);
+}
+
+/** The realm parameter and `opaque` of a realm and resource, from the plan's memo when they are its last. */
+function targetOf(plan: MppPlan, realm: string, resource: string): TargetMemo {
+  const known = plan.target;
+  if (known !== undefined && known.realm === realm && known.resource === resource) return known;
+  let realmParam: string | undefined;
+  try {
+    realmParam = NON_ASCII.test(realm) ? undefined : authParam('realm', realm);
+  } catch {
+    realmParam = undefined;
+  }
+  // `opaque`: JCS by construction (keys in order; the sealed value is base64url, the path is
+  // escaped by JSON.stringify).
+  const resourceJson = JSON.stringify(resource);
+  const target = {
+    realm,
+    resource,
+    realmParam,
+    resourceJson,
+    resourceOpaque: base64url(`{"r":${resourceJson}}`),
+  };
+  plan.target = target;
+  return target;
 }
 
 /** An RFC 3339 time without milliseconds. */

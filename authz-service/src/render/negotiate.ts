@@ -4,6 +4,16 @@
  */
 export function prefersHtml(accept: string | undefined): boolean {
   if (accept === undefined || !accept.includes('html')) return false;
+  // A browser sends the same long Accept with every request: parsed once, not per 402.
+  if (accept === last.accept) return last.html;
+  const html = parse(accept);
+  last = { accept, html };
+  return html;
+}
+
+let last = { accept: '', html: false };
+
+function parse(accept: string): boolean {
   let html = 0;
   let json = 0;
   for (const range of accept.split(',')) {

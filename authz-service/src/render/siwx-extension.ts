@@ -98,6 +98,10 @@ export function siwxAuthority(host: string, originalHost: string | undefined): s
   return m !== null && m[1] === host ? candidate : host;
 }
 
+// The last URI and times formatted: consecutive 402s mostly share them (same resource, same ms).
+let lastUri = { scheme: '', authority: '', originalUri: '', uri: '' };
+let lastTimes = { now: Number.NaN, issuedAt: '', expirationTime: '' };
+
 /** A fresh challenge for one 402 (nothing written: the nonce is an HMAC, see mintSiwxNonce). */
 export function newSiwxChallenge(
   nonceKey: Buffer,
@@ -106,11 +110,21 @@ export function newSiwxChallenge(
   originalUri: string,
   now: number,
 ): SiwxChallenge {
+  if (lastUri.originalUri !== originalUri || lastUri.authority !== authority || lastUri.scheme !== scheme)
+    lastUri = { scheme, authority, originalUri, uri: `${scheme}://${authority}${originalUri}` };
+  if (lastTimes.now !== now)
+    lastTimes = {
+      now,
+      issuedAt: new Date(now).toISOString(),
+      expirationTime: new Date(now + SIWX_CHALLENGE_TTL_MS).toISOString(),
+    };
   const fields = {
     domain: authority,
-    uri: `${scheme}://${authority}${originalUri}`,
-    issuedAt: new Date(now).toISOString(),
-    expirationTime: new Date(now + SIWX_CHALLENGE_TTL_MS).toISOString(),
+    uri: lastUri.uri,
+    issuedAt: lastTimes.issuedAt,
+    expirationTime: lastTimes.expirationTime,
+    nonce: '',
   };
-  return { ...fields, nonce: mintSiwxNonce(nonceKey, fields) };
+  fields.nonce = mintSiwxNonce(nonceKey, fields);
+  return fields;
 }

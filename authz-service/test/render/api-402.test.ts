@@ -185,6 +185,55 @@ describe('the API 402, from templates', () => {
     expect(v2.resource.description).toBe(description);
   });
 
+  it('one resource, 402 after 402: each has the texts of its own target, Accept and reason, and its own expiry', () => {
+    const { deps, decision } = setup({ ...BASE_USDC_REQUEST, description: undefined });
+    let now = 1_800_000_000_000;
+    deps.now = () => now;
+    const at = (host: string, scheme: 'http' | 'https', uri: string, accept: string, reason: string) => {
+      const d = {
+        ...decision,
+        reason: reason as PaymentRequiredDecision['reason'],
+        requirement: { ...decision.requirement, host, scheme, originalUri: uri },
+      };
+      const r = renderDenial(d, { ...api, host, scheme, headers: { accept } }, deps) as RenderedResponse;
+      const body = JSON.parse(r.body) as Body & { error: string };
+      const v2 = decodeX402Header(r.headers['payment-required']!, x402PaymentRequiredV2Schema);
+      expect(body.accepts[0]!.resource).toBe(`${scheme}://${host}${uri}`);
+      expect(v2.resource.url).toBe(`${scheme}://${host}${uri}`);
+      expect(body.paymentDetails.description).toBe(`Access to ${uri}`);
+      expect(v2.resource.description).toBe(`Access to ${uri}`);
+      expect(new Date(body.paymentDetails.expiresAt).getTime()).toBe(Math.floor(now / 1000) * 1000 + 900_000);
+      expect(r.headers['www-authenticate']).toContain(
+        `expires="${new Date(Math.floor(now / 1000) * 1000 + 900_000).toISOString().replace('.000Z', 'Z')}"`,
+      );
+      return { error: body.error, mimeType: v2.resource.mimeType };
+    };
+    const base = () => at('shop.example', 'https', '/premium/a', 'application/json', 'token_missing');
+    const first = base();
+    expect(first).toEqual({
+      error: 'Payment required to access this resource',
+      mimeType: 'application/json',
+    });
+    expect(base()).toEqual(first);
+    // Each variation right after the base 402, so that only that one thing differs from the last.
+    at('shop.example', 'https', '/premium/b?x="1"', 'application/json', 'token_missing');
+    base();
+    at('other.example', 'https', '/premium/a', 'application/json', 'token_missing');
+    base();
+    at('shop.example', 'http', '/premium/a', 'application/json', 'token_missing');
+    base();
+    expect(
+      at('shop.example', 'https', '/premium/a', 'text/csv, application/json;q=0.5', 'token_missing').mimeType,
+    ).toBe('text/csv');
+    base();
+    expect(at('shop.example', 'https', '/premium/a', 'application/json', 'token_expired').error).toBe(
+      'The access token has expired: payment required again',
+    );
+    base();
+    now += 1_000;
+    at('shop.example', 'https', '/premium/a', 'application/json', 'token_missing');
+  });
+
   it('changes with the payee: a new x402 address is used at once', () => {
     const { deps, decision } = setup();
     let payee = PAYEE;
@@ -246,5 +295,14 @@ describe('pay links handed out again', () => {
     const later = mint(requirement('https'));
     expect(later).not.toBe(https);
     expect(openPayLink(keys.payLink, later.split('ref=')[1]!, now).expiresAt).toBe(now + 1_000_000);
+    // Asked again at once (the last link): the same while it lasts, each host its own, then fresh.
+    expect(mint(requirement('https'))).toBe(later);
+    const elsewhere = mint({ ...requirement('https'), host: 'other.example' });
+    expect(openPayLink(keys.payLink, elsewhere.split('ref=')[1]!, now).host).toBe('other.example');
+    expect(mint({ ...requirement('https'), host: 'other.example' })).toBe(elsewhere);
+    now += 100_000;
+    const again = mint({ ...requirement('https'), host: 'other.example' });
+    expect(again).not.toBe(elsewhere);
+    expect(openPayLink(keys.payLink, again.split('ref=')[1]!, now).expiresAt).toBe(now + 1_000_000);
   });
 });

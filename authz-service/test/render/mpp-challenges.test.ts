@@ -129,6 +129,54 @@ describe('MPP challenges on the API 402', () => {
     expect(Date.parse(challenges[0]!.expires!) / 1000).toBe(claims.exp);
   });
 
+  it('a resource prepared once: each 402 binds its own realm, resource and expiry (the authorization challenge is reused only within the same second and target)', () => {
+    let now = 1_800_000_000_250;
+    const shared = { ...deps(), now: () => now };
+    const request = paymentRequestFromJson(BASE_USDC_REQUEST, registry);
+    const at = (host: string, path: string) => {
+      const d = decision();
+      const r = renderDenial(
+        { ...d, requirement: { ...d.requirement, host, path, originalUri: path, request } },
+        { ...api(), host, target: path },
+        shared,
+      ) as RenderedResponse;
+      const raw = r.headers['www-authenticate']!;
+      const challenges = Challenge.deserializeList(raw);
+      const ids = [...raw.matchAll(/id="([^"]+)"/g)].map((m) => m[1]);
+      const requests = [...raw.matchAll(/request="([^"]+)"/g)].map((m) => m[1]);
+      const opaques = [...raw.matchAll(/opaque="([^"]+)"/g)].map((m) => m[1]);
+      challenges.forEach((c, i) => {
+        expect(c.realm).toBe(host);
+        expect(decodeOpaque(c).r).toBe(path);
+        expect(Date.parse(c.expires!)).toBe(Math.floor(now / 1000) * 1000 + PAYEE.challengeTtlSeconds * 1000);
+        expect(ids[i]).toBe(
+          mppChallengeId(keys.mpp, {
+            realm: host,
+            method: c.method,
+            intent: 'charge',
+            request: requests[i]!,
+            expires: c.expires,
+            opaque: opaques[i],
+          }),
+        );
+      });
+      return { authorization: raw.slice(0, raw.indexOf(', Payment id=')), push: ids[1] };
+    };
+    const first = at('shop.example', '/premium/a');
+    const again = at('shop.example', '/premium/a');
+    expect(again.authorization).toBe(first.authorization);
+    expect(again.push).not.toBe(first.push);
+    const otherHost = at('other.example', '/premium/a');
+    expect(otherHost.authorization).not.toBe(first.authorization);
+    expect(at('shop.example', '/premium/a').authorization).toBe(first.authorization);
+    const otherPath = at('shop.example', '/premium/b');
+    expect(otherPath.authorization).not.toBe(first.authorization);
+    now += 1_000; // the next second: a new expiry
+    const later = at('shop.example', '/premium/a');
+    expect(later.authorization).not.toBe(first.authorization);
+    expect(at('shop.example', '/premium/a').authorization).toBe(later.authorization);
+  });
+
   it('a recorded (unbound) 402 offers only authorization challenges', async () => {
     const unbound = { ...BASE_USDC_REQUEST, proofs: { tx: { unbound: 'allow' } } };
     const r = await renderDenial(

@@ -21,6 +21,17 @@ describe('content negotiation', () => {
   ])('Accept %s → html %s', (accept, html) => {
     expect(prefersHtml(accept)).toBe(html);
   });
+
+  it('answers each Accept for itself when they alternate (the last one is remembered)', () => {
+    const browser = 'text/html,application/xhtml+xml,*/*;q=0.8';
+    const apiFirst = 'application/json, text/html;q=0.5';
+    for (let i = 0; i < 3; i++) {
+      expect(prefersHtml(browser)).toBe(true);
+      expect(prefersHtml(browser)).toBe(true);
+      expect(prefersHtml(apiFirst)).toBe(false);
+      expect(prefersHtml(apiFirst)).toBe(false);
+    }
+  });
 });
 
 describe('pay link (sealed by the authorizer, no open redirect)', () => {
