@@ -130,14 +130,19 @@ function refused(r: SettleResponse): string {
   return r.reason;
 }
 
-/** `db`, running `before` ahead of each transaction it opens (queries pass straight through). */
-function beforeTransactions(db: Database, before: () => Promise<void>): Database {
+/** `db`, running `before` ahead of each write that records an invoice (the credit; reads pass straight through). */
+function beforeCredits(db: Database, before: () => Promise<void>): Database {
   return new Proxy(db, {
     get(target, key) {
       if (key === 'transaction')
         return async (...args: Parameters<Database['transaction']>) => {
           await before();
           return target.transaction(...args);
+        };
+      if (key === 'query')
+        return async (...args: Parameters<Database['query']>) => {
+          if (args[0].includes('INSERT INTO invoices')) await before();
+          return target.query(...args);
         };
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -485,7 +490,7 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
     const flow = await usdcFlow();
     const exact = await signAuthorization(stand, payTo, PRICE);
     const req = request(2, v2Payload(stand, payTo, PRICE, exact));
-    // The first presentation stops right before its credit transaction (inside the relayer's lane):
+    // The first presentation stops right before its credit (after the relayer's lane):
     // its settlement is mined, the nonce is spent on chain, the ledger does not know it yet. It
     // runs on its own database handle, so the copy is not joined to it in-process: what answers
     // the copy is the lane's own check.
@@ -495,7 +500,7 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
     const inCredit = new Promise<void>((resolve) => (entered = resolve));
     const first = settle(req, {
       ...core.pctx,
-      db: beforeTransactions(core.db, async () => {
+      db: beforeCredits(core.db, async () => {
         entered();
         await gate;
       }),
