@@ -150,7 +150,7 @@ export class RelayerLane {
   }
 
   /** Numbers, signs and sends the simulated call; resolves with its hash once the node has it (or may). */
-  async #send(call: LaneCall, gas: bigint, fees: Fees): Promise<SentTx> {
+  async #send(call: LaneCall, gas: bigint, fees: Fees): Promise<string> {
     const from = this.signer.address;
     for (let attempt = 1; ; attempt++) {
       let raw: string;
@@ -175,7 +175,7 @@ export class RelayerLane {
         this.#nonce = nonce + 1;
         // The node never answered: the chain knows better than this counter whether it landed.
         if (outcome.uncertain) this.#nonce = undefined;
-        return { hash, uncertain: outcome.uncertain };
+        return hash;
       }
       // Refused by the node: nothing of this nonce is pending; read the count again.
       this.#nonce = undefined;
@@ -249,18 +249,12 @@ export class RelayerLane {
     return this.#feesReading;
   }
 
-  async #finish<T>(sent: SentTx, receiptTimeoutMs: number, hooks: SettleHooks<T>): Promise<T> {
-    const receipt = await pollReceipt(this.provider, sent.hash, receiptTimeoutMs);
+  async #finish<T>(hash: string, receiptTimeoutMs: number, hooks: SettleHooks<T>): Promise<T> {
+    const receipt = await pollReceipt(this.provider, hash, receiptTimeoutMs);
     if (receipt.status !== 1)
       throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement transaction failed');
     return hooks.afterMined ? hooks.afterMined(receipt) : (receipt as T);
   }
-}
-
-interface SentTx {
-  hash: string;
-  /** The node never confirmed it has the transaction. */
-  uncertain: boolean;
 }
 
 function notSent(cause: unknown): ProofRefusal {
