@@ -84,6 +84,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, performance.now() - t];
 }
 
+/** Adds this process's CPU time (user + system, ms) while `fn` runs to `into.ms`. */
+async function cpu<T>(into: { ms: number }, fn: () => Promise<T>): Promise<T> {
+  const before = process.cpuUsage();
+  try {
+    return await fn();
+  } finally {
+    const used = process.cpuUsage(before);
+    into.ms += (used.user + used.system) / 1000;
+  }
+}
+
 /** Runs `tasks` with at most `width` in flight; resolves with the wall time in ms. */
 async function inFlight(tasks: Array<() => Promise<unknown>>, width: number): Promise<number> {
   const t = performance.now();
@@ -219,11 +230,17 @@ async function main(): Promise<void> {
     };
     const half = Math.floor(TX_PROOFS / 2);
     const txLatency: number[] = [];
+    // The portal process's CPU per proof and per reads-alone (noise from other processes does not
+    // count here, unlike wall time).
+    const proofCpu = { ms: 0 };
+    const rpcCpu = { ms: 0 };
+    const pgProofCpu = { ms: 0 };
+    const pgRpcCpu = { ms: 0 };
     const txRpc: number[] = [];
     for (let i = 0; i < half; i++) {
       const hash = hashes[i] as string;
-      txRpc.push((await timed(() => rpcOnly(hash)))[1]);
-      const [r, ms] = await timed(() => txVerify(settleRequest(txProof(i)), pctx));
+      txRpc.push((await cpu(rpcCpu, () => timed(() => rpcOnly(hash))))[1]);
+      const [r, ms] = await cpu(proofCpu, () => timed(() => txVerify(settleRequest(txProof(i)), pctx)));
       expectOk(r, 'tx proof');
       txLatency.push(ms);
     }
@@ -256,8 +273,10 @@ async function main(): Promise<void> {
         await migrate(pgDb);
         const pgCtx: ProofContext = { ...pctx, db: pgDb };
         for (let i = TX_PROOFS; i < TX_PROOFS + PG_TX_PROOFS; i++) {
-          pgRpc.push((await timed(() => rpcOnly(hashes[i] as string)))[1]);
-          const [r, ms] = await timed(() => txVerify(settleRequest(txProof(i)), pgCtx));
+          pgRpc.push((await cpu(pgRpcCpu, () => timed(() => rpcOnly(hashes[i] as string))))[1]);
+          const [r, ms] = await cpu(pgProofCpu, () =>
+            timed(() => txVerify(settleRequest(txProof(i)), pgCtx)),
+          );
           expectOk(r, 'tx proof (PostgreSQL)');
           pgLatency.push(ms);
         }
@@ -435,10 +454,17 @@ async function main(): Promise<void> {
         rpcCallsPerProof: '3 or 4 (eth_blockNumber is reused for up to a block time)',
         sequentialMs: stats(txLatency),
         rpcAloneSequentialMs: stats(txRpc),
+        cpuMsPerProof: round(proofCpu.ms / Math.max(1, txLatency.length)),
+        cpuMsPerRpcAlone: round(rpcCpu.ms / Math.max(1, txRpc.length)),
         postgres:
           pgLatency.length === 0
             ? undefined
-            : { sequentialMs: stats(pgLatency), rpcAloneSequentialMs: stats(pgRpc) },
+            : {
+                sequentialMs: stats(pgLatency),
+                rpcAloneSequentialMs: stats(pgRpc),
+                cpuMsPerProof: round(pgProofCpu.ms / pgLatency.length),
+                cpuMsPerRpcAlone: round(pgRpcCpu.ms / pgRpc.length),
+              },
         throughputPerS: round((rest.length / txWall) * 1000),
         rpcAloneThroughputPerS: round((rest.length / rpcWall) * 1000),
         replayRefusalsPerS: round((rest.length / replayWall) * 1000),
@@ -476,8 +502,16 @@ function markdown(r: {
     proofs: number;
     sequentialMs: ReturnType<typeof stats>;
     rpcAloneSequentialMs: ReturnType<typeof stats>;
+    cpuMsPerProof: number;
+    cpuMsPerRpcAlone: number;
     postgres:
-      { sequentialMs: ReturnType<typeof stats>; rpcAloneSequentialMs: ReturnType<typeof stats> } | undefined;
+      | {
+          sequentialMs: ReturnType<typeof stats>;
+          rpcAloneSequentialMs: ReturnType<typeof stats>;
+          cpuMsPerProof: number;
+          cpuMsPerRpcAlone: number;
+        }
+      | undefined;
     throughputPerS: number;
     rpcAloneThroughputPerS: number;
     replayRefusalsPerS: number;
@@ -528,6 +562,10 @@ ${pg === undefined ? '' : `${row('verify + credit + token, one at a time (Postgr
 |---|---|---|---|---|---|
 | a proof, p50, PGlite | ${t.sequentialMs.p50} ms | ${t.rpcAloneSequentialMs.p50} ms (the RPC reads alone) | ${txRatio}× | ≤ ${GOAL_TX_RATIO}× | ${met(txRatio <= GOAL_TX_RATIO)} |
 ${pg === undefined || pgRatio === undefined ? '' : `| a proof, p50, PostgreSQL 15 | ${pg.sequentialMs.p50} ms | ${pg.rpcAloneSequentialMs.p50} ms (the RPC reads alone) | ${pgRatio}× | ≤ ${GOAL_TX_RATIO}× | ${met(pgRatio <= GOAL_TX_RATIO)} |\n`}
+The portal process's own CPU (user + system, one at a time): ${t.cpuMsPerProof} ms per proof against
+${t.cpuMsPerRpcAlone} ms for the reads alone on PGlite${pg === undefined ? '' : `, ${pg.cpuMsPerProof} ms against ${pg.cpuMsPerRpcAlone} ms on PostgreSQL`} — the
+figure to compare across runs on a loaded machine, where wall times include waiting for a core.
+
 The baseline is every read a proof needs when nothing is reused: receipt ∥ transaction ∥ chain
 head, then the including block (for its timestamp). A proof makes the same reads, except that the
 chain head is reused for up to the network's block time (one eth_blockNumber in flight per network,
