@@ -4,7 +4,8 @@
  *
  * 1. Transaction-hash proofs: latency of one verification (sequential) and throughput (10 in
  *    flight), beside the same RPC reads made alone in the same run (receipt + transaction +
- *    block number in parallel, then the block), and the in-process share (DB credit + token).
+ *    block number in parallel, then the block), on PGlite and (one at a time) on a real
+ *    PostgreSQL 15 started by tests/support/postgres.ts.
  * 2. x402 `exact` payloads settled by the relayer: latency and throughput, beside the offline
  *    checks alone (EIP-712 recovery) and the chain alone (the same two eth_calls, and a
  *    transferWithAuthorization sent and awaited directly).
@@ -57,10 +58,15 @@ import { migrate, openDatabase } from '../../payment-portal/src/storage/index.js
 import { loadSigningKeys } from '../../payment-portal/src/tokens/signing-keys.js';
 import { createRpcClient } from '../../payment-portal/src/watchers/evm/rpc-client.js';
 import { deployUsdc, startAnvil } from '../../deploy/dev/index.js';
+import { startPostgres, type TestPostgres } from '../../tests/support/postgres.js';
 import { round, stats } from '../lib/stats.js';
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const TX_PROOFS = Number(process.env.BENCH_TX_PROOFS ?? 200);
+/** Proofs credited into a real PostgreSQL 15 (tests/support/postgres.ts); 0 skips that row. */
+const PG_TX_PROOFS = Number(process.env.BENCH_TX_PROOFS_POSTGRES ?? 100);
+/** Goal of issue 12 for a transaction-hash proof, beside the same run's RPC reads alone. */
+const GOAL_TX_RATIO = 1.5;
 const X402_PAYMENTS = Number(process.env.BENCH_X402 ?? 60);
 const IN_FLIGHT = 10;
 /** Settlements in flight for the pipelining rows (issue 12's goal: ≥ 0.8× direct sends at 20). */
@@ -76,6 +82,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
   const r = await fn();
   return [r, performance.now() - t];
+}
+
+/** Adds this process's CPU time (user + system, ms) while `fn` runs to `into.ms`. */
+async function cpu<T>(into: { ms: number }, fn: () => Promise<T>): Promise<T> {
+  const before = process.cpuUsage();
+  try {
+    return await fn();
+  } finally {
+    const used = process.cpuUsage(before);
+    into.ms += (used.user + used.system) / 1000;
+  }
 }
 
 /** Runs `tasks` with at most `width` in flight; resolves with the wall time in ms. */
@@ -187,7 +204,7 @@ async function main(): Promise<void> {
     const challenges: string[] = [];
     let nonce = await provider.getTransactionCount(payer.address);
     const sends = [];
-    for (let i = 0; i < TX_PROOFS; i++) {
+    for (let i = 0; i < TX_PROOFS + PG_TX_PROOFS; i++) {
       const challenge = await newChallenge();
       challenges.push(challenge.id);
       const payTo = challenge.payTo;
@@ -213,15 +230,21 @@ async function main(): Promise<void> {
     };
     const half = Math.floor(TX_PROOFS / 2);
     const txLatency: number[] = [];
+    // The portal process's CPU per proof and per reads-alone (noise from other processes does not
+    // count here, unlike wall time).
+    const proofCpu = { ms: 0 };
+    const rpcCpu = { ms: 0 };
+    const pgProofCpu = { ms: 0 };
+    const pgRpcCpu = { ms: 0 };
     const txRpc: number[] = [];
     for (let i = 0; i < half; i++) {
       const hash = hashes[i] as string;
-      txRpc.push((await timed(() => rpcOnly(hash)))[1]);
-      const [r, ms] = await timed(() => txVerify(settleRequest(txProof(i)), pctx));
+      txRpc.push((await cpu(rpcCpu, () => timed(() => rpcOnly(hash))))[1]);
+      const [r, ms] = await cpu(proofCpu, () => timed(() => txVerify(settleRequest(txProof(i)), pctx)));
       expectOk(r, 'tx proof');
       txLatency.push(ms);
     }
-    const rest = hashes.map((_, i) => i).slice(half);
+    const rest = hashes.map((_, i) => i).slice(half, TX_PROOFS);
     const rpcWall = await inFlight(
       rest.map((i) => () => rpcOnly(hashes[i] as string)),
       IN_FLIGHT,
@@ -237,6 +260,31 @@ async function main(): Promise<void> {
       ),
       IN_FLIGHT,
     );
+
+    // The same proofs credited into a real PostgreSQL (one pool, as a deployment runs): PGlite is
+    // one in-process wasm backend, so its per-statement cost is not what a server's is.
+    const pgLatency: number[] = [];
+    const pgRpc: number[] = [];
+    let postgres: TestPostgres | undefined;
+    if (PG_TX_PROOFS > 0) {
+      postgres = await startPostgres();
+      const pgDb = await openDatabase({ url: await postgres.createDatabase() });
+      try {
+        await migrate(pgDb);
+        const pgCtx: ProofContext = { ...pctx, db: pgDb };
+        for (let i = TX_PROOFS; i < TX_PROOFS + PG_TX_PROOFS; i++) {
+          pgRpc.push((await cpu(pgRpcCpu, () => timed(() => rpcOnly(hashes[i] as string))))[1]);
+          const [r, ms] = await cpu(pgProofCpu, () =>
+            timed(() => txVerify(settleRequest(txProof(i)), pgCtx)),
+          );
+          expectOk(r, 'tx proof (PostgreSQL)');
+          pgLatency.push(ms);
+        }
+      } finally {
+        await pgDb.close();
+        await postgres.stop();
+      }
+    }
 
     // ---- 2. x402 payloads settled by the relayer
     console.log(`x402: preparing ${X402_PAYMENTS} invoices and authorizations`);
@@ -403,9 +451,20 @@ async function main(): Promise<void> {
       database: 'PGlite in memory',
       txHash: {
         proofs: TX_PROOFS,
-        rpcCallsPerProof: 4,
+        rpcCallsPerProof: '3 or 4 (eth_blockNumber is reused for up to a block time)',
         sequentialMs: stats(txLatency),
         rpcAloneSequentialMs: stats(txRpc),
+        cpuMsPerProof: round(proofCpu.ms / Math.max(1, txLatency.length)),
+        cpuMsPerRpcAlone: round(rpcCpu.ms / Math.max(1, txRpc.length)),
+        postgres:
+          pgLatency.length === 0
+            ? undefined
+            : {
+                sequentialMs: stats(pgLatency),
+                rpcAloneSequentialMs: stats(pgRpc),
+                cpuMsPerProof: round(pgProofCpu.ms / pgLatency.length),
+                cpuMsPerRpcAlone: round(pgRpcCpu.ms / pgRpc.length),
+              },
         throughputPerS: round((rest.length / txWall) * 1000),
         rpcAloneThroughputPerS: round((rest.length / rpcWall) * 1000),
         replayRefusalsPerS: round((rest.length / replayWall) * 1000),
@@ -443,6 +502,16 @@ function markdown(r: {
     proofs: number;
     sequentialMs: ReturnType<typeof stats>;
     rpcAloneSequentialMs: ReturnType<typeof stats>;
+    cpuMsPerProof: number;
+    cpuMsPerRpcAlone: number;
+    postgres:
+      | {
+          sequentialMs: ReturnType<typeof stats>;
+          rpcAloneSequentialMs: ReturnType<typeof stats>;
+          cpuMsPerProof: number;
+          cpuMsPerRpcAlone: number;
+        }
+      | undefined;
     throughputPerS: number;
     rpcAloneThroughputPerS: number;
     replayRefusalsPerS: number;
@@ -463,29 +532,49 @@ function markdown(r: {
   const x = r.x402Relayer;
   const latency = round(x.sequentialMs.p50 / x.directSendAndWaitMs.p50);
   const pipeline = round(x.pipeline.relayerPerS / x.pipeline.directPerS);
+  const txRatio = round(t.sequentialMs.p50 / t.rpcAloneSequentialMs.p50);
+  const pg = t.postgres;
+  const pgRatio = pg === undefined ? undefined : round(pg.sequentialMs.p50 / pg.rpcAloneSequentialMs.p50);
+  const met = (ok: boolean) => (ok ? 'yes' : 'no');
   const row = (name: string, s: ReturnType<typeof stats>) =>
     `| ${name} | ${s.n} | ${s.p50} | ${s.p90} | ${s.max} |`;
   return `# Settle benchmark
 
 Measured ${r.measuredAt} on 2 cores, Node ${r.node}; anvil from npm (automine: one block per
-transaction) with Circle's USDC (FiatTokenV2_2); PGlite in memory.
-Run: \`npx tsx --conditions=source bench/settle/run.ts\` (BENCH_TX_PROOFS, BENCH_X402 set the counts).
+transaction) with Circle's USDC (FiatTokenV2_2); PGlite in memory, and PostgreSQL 15 where a row says so.
+Run: \`npx tsx --conditions=source bench/settle/run.ts\` (BENCH_TX_PROOFS, BENCH_TX_PROOFS_POSTGRES, BENCH_X402,
+BENCH_X402_PIPELINE set the counts; BENCH_TX_PROOFS_POSTGRES=0 skips PostgreSQL).
 
 ## Transaction-hash proofs (${t.proofs} USDC payments, each to its own invoice)
 
 | | n | p50 ms | p90 ms | max ms |
 |---|---|---|---|---|
-${row('verify + credit + token, one at a time', t.sequentialMs)}
+${row('verify + credit + token, one at a time (PGlite)', t.sequentialMs)}
 ${row('the RPC reads alone (receipt ∥ tx ∥ block number, then block)', t.rpcAloneSequentialMs)}
-
+${pg === undefined ? '' : `${row('verify + credit + token, one at a time (PostgreSQL 15)', pg.sequentialMs)}\n${row('the RPC reads alone, alternating with those', pg.rpcAloneSequentialMs)}\n`}
 | ${t.inFlight} in flight | per second |
 |---|---|
-| proofs verified, credited and tokens signed | ${t.throughputPerS} |
+| proofs verified, credited and tokens signed (PGlite) | ${t.throughputPerS} |
 | the same RPC reads alone | ${t.rpcAloneThroughputPerS} |
 | the same proofs re-presented (each gets its grant back, no chain read) | ${t.replayRefusalsPerS} |
 
-A proof costs 4 JSON-RPC calls (3 of them in parallel); the rest of its time is the database
-transaction (redemption insert + invoice grant, one PGlite connection) and the ES256 signature.
+| goal (issue 12) | measured | same-run baseline | ratio | goal | met |
+|---|---|---|---|---|---|
+| a proof, p50, PGlite | ${t.sequentialMs.p50} ms | ${t.rpcAloneSequentialMs.p50} ms (the RPC reads alone) | ${txRatio}× | ≤ ${GOAL_TX_RATIO}× | ${met(txRatio <= GOAL_TX_RATIO)} |
+${pg === undefined || pgRatio === undefined ? '' : `| a proof, p50, PostgreSQL 15 | ${pg.sequentialMs.p50} ms | ${pg.rpcAloneSequentialMs.p50} ms (the RPC reads alone) | ${pgRatio}× | ≤ ${GOAL_TX_RATIO}× | ${met(pgRatio <= GOAL_TX_RATIO)} |\n`}
+The portal process's own CPU (user + system, one at a time): ${t.cpuMsPerProof} ms per proof against
+${t.cpuMsPerRpcAlone} ms for the reads alone on PGlite${pg === undefined ? '' : `, ${pg.cpuMsPerProof} ms against ${pg.cpuMsPerRpcAlone} ms on PostgreSQL`} — the
+figure to compare across runs on a loaded machine, where wall times include waiting for a core.
+
+The baseline is every read a proof needs when nothing is reused: receipt ∥ transaction ∥ chain
+head, then the including block (for its timestamp). A proof makes the same reads, except that the
+chain head is reused for up to the network's block time (one eth_blockNumber in flight per network,
+shared by concurrent proofs; a head too low for the confirmations is read again before refusing).
+Besides the reads a proof costs: the binding lookup before any chain read (a re-presented proof
+gets its grant back there), the challenge's address re-derived from the xpub (while the reads are
+in flight), one INSERT statement crediting it (invoice, payment, redemption and challenge address
+together) and the ES256 token. PGlite runs each statement in the portal's own process (wasm, one
+at a time); the PostgreSQL rows credit the same proofs into a real server over a pool.
 
 ## x402 \`exact\` settled by the relayer (${x.payments} authorizations)
 
@@ -502,16 +591,19 @@ ${row('transferWithAuthorization sent and awaited directly (no portal)', x.direc
 
 | goal (issue 12) | measured | same-run baseline | ratio | goal | met |
 |---|---|---|---|---|---|
-| one settlement, p50 | ${x.sequentialMs.p50} ms | ${x.directSendAndWaitMs.p50} ms (transferWithAuthorization sent and awaited directly) | ${latency}× | ≤ ${GOAL_LATENCY_RATIO}× | ${latency <= GOAL_LATENCY_RATIO ? 'yes' : 'no'} |
-| ${x.pipeline.inFlight} in flight, ${x.pipeline.payments} payments | ${x.pipeline.relayerPerS}/s settled and credited | ${x.pipeline.directPerS}/s sent and awaited directly from one account (ethers NonceManager) | ${pipeline}× | ≥ ${GOAL_PIPELINE_RATIO}× | ${pipeline >= GOAL_PIPELINE_RATIO ? 'yes' : 'no'} |
+| one settlement, p50 | ${x.sequentialMs.p50} ms | ${x.directSendAndWaitMs.p50} ms (transferWithAuthorization sent and awaited directly) | ${latency}× | ≤ ${GOAL_LATENCY_RATIO}× | ${met(latency <= GOAL_LATENCY_RATIO)} |
+| ${x.pipeline.inFlight} in flight, ${x.pipeline.payments} payments | ${x.pipeline.relayerPerS}/s settled and credited | ${x.pipeline.directPerS}/s sent and awaited directly from one account (ethers NonceManager) | ${pipeline}× | ≥ ${GOAL_PIPELINE_RATIO}× | ${met(pipeline >= GOAL_PIPELINE_RATIO)} |
 
-Each network's relayer lane (payment-portal/src/proofs/x402/relayer-lane.ts) runs only the sends
-one at a time: the caller's replay check, a simulation of the call (a revert refuses it before
-gas is spent) and the signed send, numbered from the lane's nonce counter; waiting for the
-receipt and the credit run outside it, so the next settlement is sent while earlier ones are
-mined. A settlement costs two RPC calls in the lane (eth_estimateGas, eth_sendRawTransaction;
-the nonce is counted, fee data read at most every 3 s), against four or five for a direct
-send through ethers (estimate, nonce, fee data, send).
+Each network's relayer lane (payment-portal/src/proofs/x402/relayer-lane.ts) serialises only
+what must be in order: numbering (the lane's nonce counter), signing and sending. Before its turn,
+concurrently with other settlements, each settlement checks the ledger (a copy credited meanwhile
+gets that grant), simulates the call (eth_estimateGas: a revert refuses it before gas is spent,
+USDC's revert string naming the reason) and takes the fee data (read at most every 3 s, one read
+shared); after it, the receipt wait and the credit run while later settlements are sent. A
+settlement costs three RPC calls (eth_estimateGas, eth_sendRawTransaction of a transaction signed
+in the portal, eth_getTransactionReceipt), against four or five for a direct send through ethers
+(estimate, nonce, fee data, send, then the same receipt polling). The credit is one INSERT
+statement.
 `;
 }
 

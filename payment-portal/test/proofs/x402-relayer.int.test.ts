@@ -27,7 +27,6 @@ import type { Database } from '../../src/storage/index.js';
 import { devProvider } from '../../../tests/support/anvil.js';
 import { DEFAULT_REQUEST, startProofCore, type ProofCore } from './support/evm-proof-fixture.js';
 import { creditsOf, watchBalances } from './support/x402-ledger.js';
-import { startRpcTap } from './support/x402-rpc-tap.js';
 import {
   signAuthorization,
   v1Payload,
@@ -131,14 +130,35 @@ function refused(r: SettleResponse): string {
   return r.reason;
 }
 
-/** `db`, running `before` ahead of each transaction it opens (queries pass straight through). */
-function beforeTransactions(db: Database, before: () => Promise<void>): Database {
+/** `db`, running `before` ahead of each write that records an invoice (the credit; reads pass straight through). */
+function beforeCredits(db: Database, before: () => Promise<void>): Database {
   return new Proxy(db, {
     get(target, key) {
       if (key === 'transaction')
         return async (...args: Parameters<Database['transaction']>) => {
           await before();
           return target.transaction(...args);
+        };
+      if (key === 'query')
+        return async (...args: Parameters<Database['query']>) => {
+          if (args[0].includes('INSERT INTO invoices')) await before();
+          return target.query(...args);
+        };
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** `db`, calling `after` once each lookup of a grant by its binding has its answer. */
+function afterBindingLookups(db: Database, after: () => void): Database {
+  return new Proxy(db, {
+    get(target, key) {
+      if (key === 'query')
+        return async (...args: Parameters<Database['query']>) => {
+          const result = await target.query(...args);
+          if (args[0].includes('i.binding = $1')) after();
+          return result;
         };
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
@@ -470,7 +490,7 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
     const flow = await usdcFlow();
     const exact = await signAuthorization(stand, payTo, PRICE);
     const req = request(2, v2Payload(stand, payTo, PRICE, exact));
-    // The first presentation stops right before its credit transaction (inside the relayer's lane):
+    // The first presentation stops right before its credit (after the relayer's lane):
     // its settlement is mined, the nonce is spent on chain, the ledger does not know it yet. It
     // runs on its own database handle, so the copy is not joined to it in-process: what answers
     // the copy is the lane's own check.
@@ -480,27 +500,23 @@ describe('x402 exact on EVM to the fixed x402 address, settled by the relayer', 
     const inCredit = new Promise<void>((resolve) => (entered = resolve));
     const first = settle(req, {
       ...core.pctx,
-      db: beforeTransactions(core.db, async () => {
+      db: beforeCredits(core.db, async () => {
         entered();
         await gate;
       }),
     });
     await inCredit;
     expect(await creditsOf(core.db, exact, stand.usdc.address)).toEqual([]);
-    // The copy reads the spent nonce before its own lane turn; the first credit goes on once it has.
-    const authorizationState = EIP3009_ABI.getFunction('authorizationState')!.selector.slice(2);
-    const tap = await startRpcTap(stand.anvil.rpcUrl, (body) => {
-      if (body.includes(authorizationState)) release();
-    });
+    // The copy checks the ledger before its own lane turn (nothing credited yet) while its
+    // simulation finds the nonce spent; the first credit goes on once the copy has looked.
     try {
-      const second = settle(req, { ...core.pctx, rpcUrls: new Map([['anvil', [tap.url]]]) });
+      const second = settle(req, { ...core.pctx, db: afterBindingLookups(core.db, release) });
       const [a, b] = await Promise.all([first, second]);
       expect(b!.ok ? 'ok' : b!.reason).toBe('ok');
       expect(granted(b!).jwt.jti).toBe(granted(a!).jwt.jti);
       expect(granted(b!).receipt).toEqual(granted(a!).receipt);
     } finally {
       release();
-      await tap.close();
     }
     expect(await flow.moved()).toEqual([PRICE, -PRICE]);
     expect(await creditsOf(core.db, exact, stand.usdc.address)).toHaveLength(1);

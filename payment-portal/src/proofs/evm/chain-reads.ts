@@ -47,17 +47,37 @@ export interface EvmReads {
   transaction(hash: string): Promise<ChainTx | null>;
   blockByHash(hash: string): Promise<{ number: bigint; hash: string; timestamp: bigint } | null>;
   blockNumber(): Promise<bigint>;
+  /**
+   * The chain head as read at most `maxAgeMs` ago: concurrent callers share one eth_blockNumber
+   * (one in flight at a time). It may lag the chain by that long, never lead it.
+   */
+  recentBlockNumber(maxAgeMs: number): Promise<bigint>;
   /** eth_call at `latest`; the raw return data. */
   call(to: string, data: string): Promise<string>;
 }
 
 /** EvmReads over the watcher's RPC client (failover across URLs, a timeout on every call). */
 export function evmReads(rpc: RpcClient): EvmReads {
+  let head: { value: Promise<bigint>; askedAt: number } | undefined;
+  const blockNumber = () => rpc.call('eth_blockNumber', [], quantity);
   return {
     receipt: (hash) => rpc.call('eth_getTransactionReceipt', [hash], receiptSchema),
     transaction: (hash) => rpc.call('eth_getTransactionByHash', [hash], txSchema),
     blockByHash: (hash) => rpc.call('eth_getBlockByHash', [hash, false], blockSchema),
-    blockNumber: () => rpc.call('eth_blockNumber', [], quantity),
+    blockNumber,
+    recentBlockNumber(maxAgeMs) {
+      const now = performance.now();
+      // Aged from when it was asked: the answer can only be that fresh.
+      if (head === undefined || now - head.askedAt > maxAgeMs) {
+        const read = { value: blockNumber(), askedAt: now };
+        head = read;
+        // A failed read is not kept: the next caller asks again.
+        read.value.catch(() => {
+          if (head === read) head = undefined;
+        });
+      }
+      return head.value;
+    },
     call: (to, input) => rpc.call('eth_call', [{ to, data: input }, 'latest'], data),
   };
 }

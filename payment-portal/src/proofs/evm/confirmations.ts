@@ -1,7 +1,8 @@
 import type { EvmNetwork } from '@turnpike/protocol';
 import type { ProofsConfig } from '../config.js';
 
-// Typical block times, for Retry-After only (never for a decision).
+// Typical block times, for Retry-After and how long a chain-head read is reused (never for a
+// decision: a reused head can only understate confirmations, and is read again before refusing).
 const BLOCK_SECONDS: Readonly<Record<number, number>> = {
   1: 12,
   11155111: 12,
@@ -21,12 +22,17 @@ export function confirmationsNeeded(
   return netCfg.confirmations ?? network.confirmations;
 }
 
+/** The network's typical seconds per block: the proof config's, else a known chain's, else 2. */
+export function blockSeconds(network: EvmNetwork, netCfg: ProofsConfig['tx']['networks'][string]): number {
+  return netCfg.blockTimeSeconds ?? BLOCK_SECONDS[network.chainId] ?? 2;
+}
+
 /** Seconds until `missingBlocks` more blocks are likely mined (at least 1). */
 export function retryAfterSeconds(
   network: EvmNetwork,
   netCfg: ProofsConfig['tx']['networks'][string],
   missingBlocks: number,
 ): number {
-  const perBlock = netCfg.blockTimeSeconds ?? BLOCK_SECONDS[network.chainId] ?? 2;
+  const perBlock = blockSeconds(network, netCfg);
   return Math.max(1, Math.ceil(perBlock * missingBlocks));
 }

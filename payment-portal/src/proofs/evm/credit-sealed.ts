@@ -33,6 +33,8 @@ export async function creditSealedEvm(
     mined: MinedTx;
     reads: EvmReads;
     config: ProofsConfig['tx'];
+    /** The challenge address already derived from `claims.i` (derived here when absent). */
+    derivedAddress?: string | undefined;
   },
 ): Promise<SettleResponse> {
   const { claims, mined } = ctx;
@@ -51,7 +53,7 @@ export async function creditSealedEvm(
   if (
     deriver === undefined ||
     deriver.walletId !== claims.w ||
-    deriver.challengeAddress(claims.i) !== claims.p
+    (ctx.derivedAddress ?? deriver.challengeAddress(claims.i)) !== claims.p
   )
     throw new ProofRefusal(REASONS.PAYMENT_CHALLENGE_INVALID, "the challenge's address is not this wallet's");
   const toAddress = mined.payments.filter((p) => p.to === claims.p);

@@ -2,7 +2,7 @@ import { REASONS, type EvmNetwork } from '@turnpike/protocol';
 import type { ProofsConfig } from '../config.js';
 import { ProofRefusal } from '../context.js';
 import type { ChainTx, EvmReads, TxReceipt } from './chain-reads.js';
-import { confirmationsNeeded, retryAfterSeconds } from './confirmations.js';
+import { blockSeconds, confirmationsNeeded, retryAfterSeconds } from './confirmations.js';
 import { observedPayments, type ObservedPayment } from './transfers.js';
 
 type NetCfg = ProofsConfig['tx']['networks'][string];
@@ -11,13 +11,17 @@ type NetCfg = ProofsConfig['tx']['networks'][string];
 export interface MinedTx {
   tx: ChainTx;
   receipt: TxReceipt;
-  /** The chain head when the receipt was read. */
+  /**
+   * The chain head around when the receipt was read (a head read up to one block time earlier
+   * may be reused, so at least the receipt's block; confirmedBlock reads it again before refusing).
+   */
   tip: bigint;
   payments: ObservedPayment[];
 }
 
 /**
- * Reads a transaction, its receipt and the chain head in parallel: still in the mempool →
+ * Reads a transaction, its receipt and the chain head (a recent one, shared by concurrent proofs)
+ * in parallel: still in the mempool →
  * `payment_pending` (retry), unknown → `payment_not_found`, failed → `payment_reverted`.
  */
 export async function readMinedTx(
@@ -29,7 +33,7 @@ export async function readMinedTx(
   const [receipt, tx, tip] = await Promise.all([
     reads.receipt(txHash),
     reads.transaction(txHash),
-    reads.blockNumber(),
+    reads.recentBlockNumber(blockSeconds(network, netCfg) * 1000),
   ]);
   if (receipt === null) {
     if (tx !== null)
@@ -41,7 +45,9 @@ export async function readMinedTx(
   if (tx === null)
     throw new ProofRefusal(REASONS.PAYMENT_NOT_FOUND, `no transaction ${txHash} on ${network.name}`);
   if (receipt.status !== '0x1') throw new ProofRefusal(REASONS.PAYMENT_REVERTED, 'the transaction reverted');
-  return { tx, receipt, tip, payments: observedPayments(tx, receipt) };
+  // The receipt proves the chain has its block, whatever a reused head says.
+  const head = tip > receipt.blockNumber ? tip : receipt.blockNumber;
+  return { tx, receipt, tip: head, payments: observedPayments(tx, receipt) };
 }
 
 /** The including block, once the transfer has the network's confirmations (else `payment_pending`). */
@@ -51,8 +57,11 @@ export async function confirmedBlock(
   network: EvmNetwork,
   netCfg: NetCfg,
 ): Promise<{ number: bigint; hash: string; timestamp: bigint }> {
-  const { receipt, tip } = mined;
-  const missing = confirmationsNeeded(network, netCfg) - Number(tip - receipt.blockNumber);
+  const { receipt } = mined;
+  const needed = confirmationsNeeded(network, netCfg);
+  let missing = needed - Number(mined.tip - receipt.blockNumber);
+  // The head may have been a reused read: ask the chain itself before sending the payer away.
+  if (missing > 0) missing = needed - Number((await reads.blockNumber()) - receipt.blockNumber);
   if (missing > 0) {
     throw new ProofRefusal(REASONS.PAYMENT_PENDING, `${missing} more confirmation(s) needed`, {
       retryAfterSeconds: retryAfterSeconds(network, netCfg, missing),

@@ -55,7 +55,11 @@ export async function verifyEvmTxProof(
       `this portal has no RPC endpoint for ${network.name}`,
     );
   const netCfg = deps.config.networks[network.name] ?? {};
-  const mined = await readMinedTx(reads, txHash, network, netCfg);
+  const reading = readMinedTx(reads, txHash, network, netCfg);
+  // CPU work while the reads are in flight: the sealed challenge's address, re-derived from the
+  // xpub (an elliptic-curve step); creditSealedEvm checks it after the reads, in its order.
+  const derivedAddress = binding.kind === 'sealed' ? deriveQuietly(pctx, binding.claims.i) : undefined;
+  const mined = await reading;
   if (binding.kind === 'sealed')
     return creditSealedEvm(request, network, pctx, {
       claims: binding.claims,
@@ -64,6 +68,7 @@ export async function verifyEvmTxProof(
       mined,
       reads,
       config: deps.config,
+      derivedAddress,
     });
   return creditRecordedEvm(request, network, pctx, {
     invoiceId: binding.kind === 'recorded' ? binding.invoiceId : undefined,
@@ -72,4 +77,13 @@ export async function verifyEvmTxProof(
     reads,
     config: deps.config,
   });
+}
+
+/** The challenge address of derivation index `i`, or undefined when it cannot be derived (never throws). */
+function deriveQuietly(pctx: ProofContext, i: number | undefined): string | undefined {
+  try {
+    return i === undefined ? undefined : pctx.deriver?.challengeAddress(i);
+  } catch {
+    return undefined;
+  }
 }

@@ -40,8 +40,9 @@ export interface Relayer {
 /** The caller's steps around one settlement in the network's lane. */
 export interface SettleHooks<T> {
   /**
-   * Runs in the lane, before the call is simulated and sent (and again after a twin in flight has
-   * finished); throw to send nothing (e.g. the same authorization was credited meanwhile).
+   * Runs before the call takes its turn in the lane, concurrently with its simulation (and again
+   * after a twin in flight has finished); throw to send nothing (e.g. the same authorization was
+   * credited meanwhile).
    */
   beforeSend?: () => Promise<void>;
   /**
@@ -61,9 +62,9 @@ export interface RelayerOptions {
 /**
  * The x402 relayer: the one private key the portal may hold, read from a secret source, used
  * only to pay gas for EIP-3009 transfers that move the payer's tokens to the portal's x402 address.
- * Each network has one lane (relayer-lane.ts): sends run one at a time there, each simulated just
- * before it is sent (a replayed authorization is caught before gas is spent) and numbered from
- * the lane's nonce counter; mining and crediting run outside it, so settlements are pipelined.
+ * Each network has one lane (relayer-lane.ts): each call is simulated before its turn (a replayed
+ * authorization is caught before gas is spent), then only numbering and sending run one at a time;
+ * mining and crediting run outside the turn, so settlements are pipelined.
  */
 export function createRelayer(opts: RelayerOptions): Relayer {
   let wallet: Wallet;
@@ -177,6 +178,14 @@ export function revertRefusal(cause: unknown): ProofRefusal {
   );
 }
 
+/** A refusal made from a simulated call's revert (revertRefusal), before anything was sent. */
+class RevertRefusal extends ProofRefusal {}
+
+/** Whether `err` is revertRefusal's: the simulation reverted and nothing was sent. */
+export function isRevertRefusal(err: unknown): boolean {
+  return err instanceof RevertRefusal;
+}
+
 function reason(code: (typeof REASONS)[keyof typeof REASONS], message: string, cause: unknown): ProofRefusal {
-  return new ProofRefusal(code, message, { cause });
+  return new RevertRefusal(code, message, { cause });
 }

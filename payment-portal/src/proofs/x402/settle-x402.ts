@@ -14,7 +14,7 @@ import { TRANSFER_TOPIC, topicAddress } from '../../watchers/evm/rpc-schemas.js'
 import { checkAuthorizationOnChain, checkTokenDomain } from './authorization.js';
 import { decodeX402Proof, type DecodedX402 } from './decode.js';
 import { facilitatorReason, type FacilitatorClient } from './facilitator-client.js';
-import type { Relayer } from './relayer.js';
+import { isRevertRefusal, type Relayer } from './relayer.js';
 import { requirementFor } from './requirements.js';
 import { x402TermsOf, type X402Terms } from './x402-terms.js';
 
@@ -114,7 +114,7 @@ export async function settleX402(
       deps.config.mode === 'facilitator'
         ? settleThroughFacilitator(request, d, { ...terms, secret }, reads, deps).then(credit)
         : settleThroughRelayer(d, terms.asset, reads, deps, {
-            // Inside the relayer's lane: the same authorization, credited by another request
+            // Before its turn in the relayer's lane: the same authorization, credited by another request
             // meanwhile, must not be sent (it would fail on chain, its nonce spent) — its grant is
             // the answer.
             beforeSend: () => assertNotCredited(pctx, binding),
@@ -152,14 +152,26 @@ async function settleThroughRelayer<T>(
   hooks: { beforeSend: () => Promise<void>; afterMined: (settled: Settled) => Promise<T> },
 ): Promise<T> {
   if (!deps.relayer) throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'no relayer is configured');
-  await checkAuthorizationOnChain(d.exact, asset, reads).catch((err: unknown) => {
-    // A spent nonce may be a copy of this authorization settling in the lane right now: the lane
-    // decides, after that settlement is credited (beforeSend answers with its grant, or the lane's
-    // own nonce check refuses).
-    if (err instanceof ProofRefusal && err.code === REASONS.X402_NONCE_USED) return;
-    throw err;
-  });
-  return deps.relayer.settle(d.network, asset, d.exact, deps.config.receiptTimeoutMs, {
+  // No separate chain check before the lane: the lane simulates the call (eth_estimateGas), and
+  // USDC's revert strings name the reason (relayer.ts revertRefusal). Only a revert it cannot name
+  // is looked at again (authorizationState ∥ balanceOf) for the precise reason.
+  return settleInLane(d, asset, deps.relayer, deps.config.receiptTimeoutMs, hooks).catch(
+    async (err: unknown) => {
+      if (err instanceof ProofRefusal && err.code === REASONS.X402_SETTLE_FAILED && isRevertRefusal(err))
+        await checkAuthorizationOnChain(d.exact, asset, reads);
+      throw err;
+    },
+  );
+}
+
+function settleInLane<T>(
+  d: DecodedX402,
+  asset: Erc20Asset,
+  relayer: Relayer,
+  receiptTimeoutMs: number,
+  hooks: { beforeSend: () => Promise<void>; afterMined: (settled: Settled) => Promise<T> },
+): Promise<T> {
+  return relayer.settle(d.network, asset, d.exact, receiptTimeoutMs, {
     beforeSend: hooks.beforeSend,
     afterMined: (r) =>
       hooks.afterMined({
