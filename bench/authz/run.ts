@@ -11,7 +11,7 @@
  * flight. p99 at half of peak: wrk with per-connection pacing (Lua delay()), see bench/lib/wrk.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,8 @@ const CONNECTIONS = 32;
 const GRPC_IN_FLIGHT = 32;
 /** Each comparison runs this many interleaved rounds (A B A B…) and keeps each side's best. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CAPPED_OLD_SPACE_MIB = 64;
+/** The heap flags the shipped units and manifests give the authorizer (docs/deploy.md, "Memory"). */
+const SHIPPED_NODE_OPTIONS = shippedNodeOptions();
 const PRICE = {
   claims: { plan: 'premium' },
   exp: 3_600_000,
@@ -430,8 +431,9 @@ async function main(): Promise<void> {
       detail: { idleAfterStartMiB: round(rssIdle), afterRunMiB: round(rssAfter) },
     });
 
-    // The same loads against an authorizer whose V8 old space is capped: shows how much of the
-    // peak above is heap V8 grows into because it may (a lazy GC), not memory the service keeps.
+    // The same loads against an authorizer started as the shipped units start it (V8's heap capped):
+    // shows how much of the peak above is heap V8 grows into because it may (a lazy GC), not
+    // memory the service keeps.
     const capped = await startChild<{ httpPort: number; grpcPort: number }>(
       path.join(HERE, 'serve-authz.mjs'),
       [],
@@ -443,7 +445,7 @@ async function main(): Promise<void> {
           price: PRICE,
         }),
       },
-      [`--max-old-space-size=${CAPPED_OLD_SPACE_MIB}`],
+      SHIPPED_NODE_OPTIONS.split(' '),
     );
     children.push(capped);
     let cappedPeak = capped.rssMiB();
@@ -469,7 +471,7 @@ async function main(): Promise<void> {
     }
     rows.push({
       id: 'rss-capped',
-      what: `authz-service RSS, peak under (b) then (d) load, with --max-old-space-size=${CAPPED_OLD_SPACE_MIB}`,
+      what: `authz-service RSS, peak under (b) then (d) load, with the shipped ${SHIPPED_NODE_OPTIONS}`,
       value: round(cappedPeak),
       unit: 'MiB',
       baselineWhat: 'trivial node:http child (plain node)',
@@ -510,6 +512,14 @@ async function main(): Promise<void> {
     await metered?.close();
     signer.cleanup();
   }
+}
+
+/** NODE_OPTIONS of deploy/systemd/turnpike-authz.service (tests/deploy checks the others match). */
+function shippedNodeOptions(): string {
+  const unit = readFileSync(path.resolve(HERE, '../../deploy/systemd/turnpike-authz.service'), 'utf8');
+  const m = /^Environment="NODE_OPTIONS=([^"]+)"$/m.exec(unit);
+  if (m === null) throw new Error('deploy/systemd/turnpike-authz.service sets no NODE_OPTIONS');
+  return m[1]!;
 }
 
 function markdown(when: string, method: Record<string, string>, rows: Row[]): string {

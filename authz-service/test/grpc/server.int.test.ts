@@ -18,6 +18,7 @@ type CheckResponse = {
   status: { code: number; message?: string };
   ok_response?: {
     headers?: Array<{ header: { key: string; value: string } }>;
+    headers_to_remove?: string[];
     response_headers_to_add?: Array<{ header: { key: string; value: string }; append_action: string }>;
   };
   denied_response?: {
@@ -63,9 +64,12 @@ afterAll(async () => {
   await server?.close();
 });
 
-const check = () =>
+const check = (headers: Record<string, string> = {}) =>
   new Promise<CheckResponse>((resolve, reject) =>
-    client.Check(request, (err, res) => (err ? reject(err) : resolve(res))),
+    client.Check(
+      { attributes: { request: { http: { ...request.attributes.request.http, headers } } } },
+      (err, res) => (err ? reject(err) : resolve(res)),
+    ),
   );
 
 describe('startGrpcServer failure paths', () => {
@@ -119,5 +123,36 @@ describe('startGrpcServer failure paths', () => {
       'x-402-token-id': 'j1',
       'x-402-scope': '/p',
     });
+  });
+});
+
+describe('allows answered from one message per identity', () => {
+  const headersOf = (res: CheckResponse) =>
+    Object.fromEntries((res.ok_response!.headers ?? []).map((o) => [o.header.key, o.header.value]));
+  const gold = { payer: '0xa', tokenId: 'ja', claims: { plan: 'gold' }, scope: '/p' };
+  const silver = { payer: '0xb', tokenId: 'jb', claims: { plan: 'silver' }, scope: '/q' };
+  const free = { payer: '', tokenId: '', claims: {}, scope: '' };
+
+  it('each identity gets its own headers, call after call', async () => {
+    for (const identity of [gold, silver, gold, silver]) {
+      next = () => Promise.resolve({ kind: 'allow', identity } as Decision);
+      const res = await check();
+      expect(res.status.code).toBe(0);
+      expect(headersOf(res)).toMatchObject({
+        'x-402-payer': identity.payer,
+        'x-402-token-id': identity.tokenId,
+        'x-402-scope': identity.scope,
+      });
+    }
+  });
+
+  it('an identity with empty headers: what is removed follows each request, never a shared answer', async () => {
+    next = () => Promise.resolve({ kind: 'allow', identity: free } as Decision);
+    const spoofed = await check({ 'x-402-payer': 'mallory' });
+    expect(spoofed.ok_response!.headers_to_remove).toEqual(['x-402-payer']);
+    const clean = await check();
+    expect(clean.ok_response!.headers_to_remove ?? []).toEqual([]);
+    const other = await check({ 'x-402-scope': '/x', 'x-402-token-id': 't' });
+    expect([...other.ok_response!.headers_to_remove!].sort()).toEqual(['x-402-scope', 'x-402-token-id']);
   });
 });

@@ -1,4 +1,4 @@
-import { memoKeyReader } from '../../src/transports/http/memo-key.js';
+import { MAX_MEMO_KEY_CHARS, memoKeyReader } from '../../src/transports/http/memo-key.js';
 
 const nginxKey = memoKeyReader({
   dialect: 'nginx',
@@ -79,6 +79,11 @@ describe('memoKeyReader', () => {
     expect(forwardKey(forward)).not.toBe(nginxKey(base));
     // X-Forwarded-Host names the host when present (Host is then the authorizer's own).
     expect(forwardKey([...forward, 'X-Forwarded-Host', 'other.example'])).not.toBe(forwardKey(forward));
+  });
+
+  it('a key longer than MAX_MEMO_KEY_CHARS is not memoised (its memory stays bounded)', () => {
+    const long = `/premium/${'a'.repeat(MAX_MEMO_KEY_CHARS)}`;
+    expect(nginxKey(base.map((v) => (v === '/premium/a' ? long : v)))).toBeUndefined();
   });
 
   it.each([

@@ -40,6 +40,13 @@ function sameName(raw: string, lower: string): boolean {
   return true;
 }
 
+/**
+ * Longer keys are not memoised (decided every time): an entry holds its key, and URIs (8 KiB) and
+ * Cookie headers can be long, so this bounds the memo's memory (4,096 × 4 KiB) whatever clients
+ * send. A token (~700 characters) with a typical URI and a few cookies fits.
+ */
+export const MAX_MEMO_KEY_CHARS = 4096;
+
 const field = (v: string | undefined): string => (v === undefined ? '\n' : `=${v}\n`);
 
 function isBearer(auth: string): boolean {
@@ -99,6 +106,6 @@ export function memoKeyReader(src: MemoKeySources): (rawHeaders: readonly string
       field(values[COOKIE]) +
       field(auth) +
       field(values[TOKEN]);
-    return key;
+    return key.length > MAX_MEMO_KEY_CHARS ? undefined : key;
   };
 }
