@@ -1,3 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 // One Jest run for the whole repo. TypeScript is compiled on the fly by SWC (no build step) and
 // kept as ESM, so Node runs it with --experimental-vm-modules (see the root "test" script).
 // Workspace packages resolve to their TypeScript sources through the "source" export condition.
@@ -23,6 +27,15 @@ const common = {
   testEnvironmentOptions: { customExportConditions: ['source', 'node', 'node-addons'] },
   transform,
 };
+// Every in-memory PGlite of the run (and of the processes tests start) loads one empty cluster
+// from this file instead of running initdb in WebAssembly each time (payment-portal
+// storage/pglite-driver.ts): seconds of CPU per portal, hundreds of portals per run. Named by
+// PGlite's version, so an upgrade never loads another version's cluster.
+const pgliteVersion = JSON.parse(
+  readFileSync(new URL('./node_modules/@electric-sql/pglite/package.json', import.meta.url), 'utf8'),
+).version;
+process.env.TURNPIKE_PGLITE_TEMPLATE ??= join(tmpdir(), `turnpike-pglite-template-${pgliteVersion}.tar`);
+
 /** @type {import('jest').Config} */
 export default {
   testTimeout: 60_000,

@@ -284,6 +284,36 @@ describe.each<GatewayKind>(['nginx', 'haproxy'])('%s: decision cache', (kind) =>
     for (let i = 0; i < 3; i++) expect((await counted('/premium/mpp', headers)).asked).toBe(1);
   });
 
+  // The cache key (with the whole Cookie and Authorization) is written ahead of the authorizer's
+  // answer in one buffer: large request headers must not turn a decision into a 503.
+  it('large request headers (a 6 KB Cookie) still get their decision (NGINX: decided every time, not cached)', async () => {
+    const token = await h.stack.signer.sign(VALID_CLAIMS);
+    const headers = { cookie: `big=${'c'.repeat(6000)}`, authorization: `Bearer ${token}` };
+    expect(await counted('/premium/large', headers)).toMatchObject({ status: 200, asked: 1 });
+    expect(await counted('/premium/large', headers)).toMatchObject({
+      status: 200,
+      asked: kind === 'nginx' ? 1 : 0,
+    });
+    // Just under NGINX's limits (a 4 KB Cookie; URI, Authorization and X-402-Token under 4 KB):
+    // cached by both.
+    const near = { cookie: `big=${'c'.repeat(4090)}`, authorization: `Bearer ${token}` };
+    expect(await counted('/premium/near', near)).toMatchObject({ status: 200, asked: 1 });
+    expect(await counted('/premium/near', near)).toMatchObject({ status: 200, asked: 0 });
+  });
+
+  it('a large payment proof (a 3 KB MPP credential beside a 6 KB Cookie) reaches the authorizer and gets its answer', async () => {
+    const headers = {
+      cookie: `big=${'c'.repeat(6000)}`,
+      authorization: `Payment ${Buffer.from(JSON.stringify({ challenge: { id: 'x'.repeat(2200) } })).toString('base64url')}`,
+    };
+    for (let i = 0; i < 2; i++) {
+      const answer = await counted('/premium/mpp-large', headers);
+      expect(answer.asked).toBe(1);
+      expect(answer.status).not.toBe(503);
+      expect([400, 402]).toContain(answer.status);
+    }
+  });
+
   it('a credits resource is never cached: every allow is asked (and spends a credit)', async () => {
     const token = await h.stack.signer.sign({
       aud: HOST,

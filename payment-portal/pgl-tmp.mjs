@@ -1,0 +1,11 @@
+import { PGlite } from '@electric-sql/pglite';
+const t0 = performance.now();
+const a = await PGlite.create();
+const t1 = performance.now();
+await a.query('select 1');
+const dump = await a.dumpDataDir('none');
+const t2 = performance.now();
+const b = await PGlite.create({ loadDataDir: dump });
+await b.query('select 1');
+const t3 = performance.now();
+console.log({ create: t1 - t0, dump: t2 - t1, load: t3 - t2, size: dump.size });
