@@ -1,3 +1,5 @@
+import { PROOF_HEADERS } from '../../core/proof-headers.js';
+
 /**
  * The allow memo's key (allow-memo.ts): every request header an allow that may be cached depends
  * on, read from `req.rawHeaders` in one pass, without building `req.headers`.
@@ -20,14 +22,8 @@ export interface MemoKeySources {
   uri: string;
 }
 
-const PROOF_NAMES = [
-  'x-payment-chain',
-  'x-payment-tx',
-  'x-payment-challenge',
-  'payment-signature',
-  'x-payment',
-  'sign-in-with-x',
-] as const;
+// The proof headers (lower case, as sameName compares): a request carrying one is never memoised.
+const PROOF_NAMES: readonly string[] = PROOF_HEADERS.map((name) => name.toLowerCase());
 
 /** True when `raw` equals the lower-case `lower`, ignoring ASCII case. */
 function sameName(raw: string, lower: string): boolean {
