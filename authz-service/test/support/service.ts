@@ -92,6 +92,7 @@ export async function startStack(
   });
   const logger = createLogger({ name: 'authz-test', level: extra.logLevel ?? 'debug', destination });
   const service = await startAuthzService(config, { logger, ...extra.options });
+  await settled(service.httpPort);
   return {
     service,
     signer,
@@ -110,4 +111,21 @@ export async function startStack(
 /** Claims of a token valid for /premium on shop.example with the gold plan. */
 export function goldClaims(host = 'shop.example'): Record<string, string> {
   return { iss: ISSUER, aud: host, resource: '/premium', plan: 'gold', sub: '0xpayer', jti: 'jti-1' };
+}
+
+/**
+ * Waits (at most 5 s) for the service's start-up warm-up (keys, payee, first address lease) to
+ * end, as a gateway's readiness probe would: the stack's tight timeouts (a 500 ms portal call, a
+ * 1 s decision) are for the requests under test, not for a cold start on a loaded machine. A
+ * service that stays unready (a test may start it so) is handed over after that as it is.
+ */
+async function settled(port: number): Promise<void> {
+  const until = Date.now() + 5_000;
+  while (Date.now() < until) {
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) })
+      .then((r) => r.status === 200)
+      .catch(() => false);
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
