@@ -81,6 +81,14 @@ describe('memoKeyReader', () => {
     expect(forwardKey([...forward, 'X-Forwarded-Host', 'other.example'])).not.toBe(forwardKey(forward));
   });
 
+  it('a request without any token source (no Cookie, Authorization or X-402-Token) is not memoised', () => {
+    const tokenless = base.slice(0, 6);
+    expect(nginxKey(tokenless)).toBeUndefined();
+    expect(nginxKey([...tokenless, 'X-402-Token', 't'])).toBeDefined();
+    expect(nginxKey([...tokenless, 'Authorization', 'Bearer t'])).toBeDefined();
+    expect(nginxKey(base)).toBeDefined();
+  });
+
   it('a key longer than MAX_MEMO_KEY_CHARS is not memoised (its memory stays bounded)', () => {
     const long = `/premium/${'a'.repeat(MAX_MEMO_KEY_CHARS)}`;
     expect(nginxKey(base.map((v) => (v === '/premium/a' ? long : v)))).toBeUndefined();

@@ -89,6 +89,9 @@ export function memoKeyReader(src: MemoKeySources): (rawHeaders: readonly string
       for (const proof of PROOF_NAMES) if (sameName(name, proof)) return undefined;
     }
     const auth = values[AUTHORIZATION];
+    // No token source: the request is a 402 or an unpriced page, both decided from the core's own
+    // caches without I/O; reading a key for it only slowed every 402 (bench/authz row c).
+    if (values[COOKIE] === undefined && auth === undefined && values[TOKEN] === undefined) return undefined;
     // An MPP credential is a proof; any scheme but Bearer takes the slow path.
     if (auth !== undefined && !isBearer(auth)) return undefined;
     // Header values never hold a newline (node:http refuses them), so '\n' separates the fields;
