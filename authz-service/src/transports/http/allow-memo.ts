@@ -71,8 +71,8 @@ export class AllowMemoStore implements AllowMemo {
   answer(key: string, nowMs: number): string[] | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
-    const n = Math.floor((entry.untilMs - nowMs) / 1000);
-    if (n < 1) {
+    const n = secondsLeft(entry.untilMs, nowMs);
+    if (n === 0) {
       this.#entries.delete(key);
       return undefined;
     }
@@ -94,6 +94,12 @@ export class AllowMemoStore implements AllowMemo {
       this.#entries.delete(this.#entries.keys().next().value as string);
     this.#entries.set(p.key, { untilMs, base, n, flat });
   }
+}
+
+/** Whole seconds from `nowMs` to `untilMs` when at least 1, else 0 (nothing left to cache). */
+export function secondsLeft(untilMs: number, nowMs: number): number {
+  const n = Math.floor((untilMs - nowMs) / 1000);
+  return n >= 1 ? n : 0;
 }
 
 /** `base` plus `Cache-Control: private, max-age=n` and `X-Accel-Expires: n`. */

@@ -1,23 +1,30 @@
 import type { ServerResponse } from 'node:http';
 import type { AllowDecision, Identity, RenderedResponse } from '../../core/types.js';
 import { identityHeadersFor } from '../../render/identity.js';
-import { rememberAllow, withCacheHeaders } from './allow-memo.js';
+import { rememberAllow, secondsLeft, withCacheHeaders } from './allow-memo.js';
 
 /** What every answer a gateway must not cache carries (every denial, every allow not marked cacheable). */
 export const NO_STORE = 'no-store';
 
-// Flat [name, value, …] header lists per identity: the common allow writes a cached array.
-const allowHeaderMemo = new WeakMap<Identity, string[]>();
+// Flat [name, value, …] header lists per identity, built once: `base` (identity headers and
+// content-length) and `noStore` (base + Cache-Control: no-store, what an allow that may not be
+// cached writes, e.g. every metered allow).
+interface AllowHeaders {
+  base: string[];
+  noStore: string[];
+}
+const allowHeaderMemo = new WeakMap<Identity, AllowHeaders>();
 
-function allowHeaders(identity: Identity): string[] {
-  let flat = allowHeaderMemo.get(identity);
-  if (flat === undefined) {
-    flat = [];
-    for (const [k, v] of Object.entries(identityHeadersFor({ identity }))) flat.push(k, v);
-    flat.push('content-length', '0');
-    allowHeaderMemo.set(identity, flat);
+function allowHeaders(identity: Identity): AllowHeaders {
+  let memo = allowHeaderMemo.get(identity);
+  if (memo === undefined) {
+    const base: string[] = [];
+    for (const [k, v] of Object.entries(identityHeadersFor({ identity }))) base.push(k, v);
+    base.push('content-length', '0');
+    memo = { base, noStore: [...base, 'cache-control', NO_STORE] };
+    allowHeaderMemo.set(identity, memo);
   }
-  return flat;
+  return memo;
 }
 
 /**
@@ -25,10 +32,7 @@ function allowHeaders(identity: Identity): string[] {
  * when that is at least 1, else 0 (not cacheable).
  */
 export function cacheSeconds(decision: AllowDecision, nowMs: number): number {
-  const until = decision.cacheUntilMs;
-  if (until === undefined) return 0;
-  const n = Math.floor((until - nowMs) / 1000);
-  return n >= 1 ? n : 0;
+  return decision.cacheUntilMs === undefined ? 0 : secondsLeft(decision.cacheUntilMs, nowMs);
 }
 
 /**
@@ -38,9 +42,9 @@ export function cacheSeconds(decision: AllowDecision, nowMs: number): number {
  */
 export function sendAllow(res: ServerResponse, decision: AllowDecision): void {
   if (decision.responseHeaders === undefined) {
-    const base = allowHeaders(decision.identity);
+    const { base, noStore } = allowHeaders(decision.identity);
     const n = cacheSeconds(decision, Date.now());
-    if (n === 0) res.writeHead(200, [...base, 'cache-control', NO_STORE]);
+    if (n === 0) res.writeHead(200, noStore);
     else {
       const flat = withCacheHeaders(base, n);
       res.writeHead(200, flat);
