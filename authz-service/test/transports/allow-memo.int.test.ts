@@ -138,6 +138,28 @@ describe('the allow memo', () => {
     expect((await nginx('/premium/article', { authorization: `Bearer ${a}x` })).status).toBe(401);
   });
 
+  it('a token forged to end like a remembered one (same signature tail, other claims) is decided, not answered', async () => {
+    const real = await sign({ ...goldClaims(), jti: 'jti-real' });
+    for (const source of ['authorization', 'x-402-token'] as const) {
+      const value = (t: string) => (source === 'authorization' ? `Bearer ${t}` : t);
+      expect((await nginx('/premium/article', { [source]: value(real) })).status).toBe(200);
+      expect((await nginx('/premium/article', { [source]: value(real) })).headers['x-402-token-id']).toBe(
+        'jti-real',
+      );
+      // Same header, same signature (so the same last characters), another payload: a forgery the
+      // memo's selector cannot tell apart; the whole-value compare must.
+      const [header, , signature] = real.split('.');
+      const payload = Buffer.from(JSON.stringify({ ...goldClaims(), jti: 'jti-forged' })).toString(
+        'base64url',
+      );
+      const forged = await nginx('/premium/article', {
+        [source]: value(`${header}.${payload}.${signature}`),
+      });
+      expect(forged.status).toBe(401);
+      expect(forged.headers['x-402-token-id']).toBeUndefined();
+    }
+  });
+
   it('never answers for another host, scope, URI, scheme or method', async () => {
     const token = await sign();
     const auth = { authorization: `Bearer ${token}` };

@@ -1,4 +1,13 @@
-import { MAX_MEMO_KEY_CHARS, memoKeyReader } from '../../src/transports/http/memo-key.js';
+import {
+  MAX_MEMO_KEY_CHARS,
+  memoKeyReader,
+  sameMemoKey,
+  type MemoKey,
+} from '../../src/transports/http/memo-key.js';
+
+/** Whether two readings name the same memo entry (both present and sameMemoKey). */
+const same = (a: MemoKey | undefined, b: MemoKey | undefined): boolean =>
+  a !== undefined && b !== undefined && sameMemoKey(a, b);
 
 const nginxKey = memoKeyReader({
   dialect: 'nginx',
@@ -31,18 +40,21 @@ describe('memoKeyReader', () => {
     const key = nginxKey(base);
     expect(key).toBeDefined();
     expect(
-      nginxKey([
-        'host',
-        'shop.example',
-        'x-original-method',
-        'GET',
-        'x-original-uri',
-        '/premium/a',
-        'COOKIE',
-        '402_token=t',
-      ]),
-    ).toBe(key);
-    expect(nginxKey([...base, 'X-Forwarded-For', '203.0.113.9', 'X-Request-Id', 'r1'])).toBe(key);
+      same(
+        key,
+        nginxKey([
+          'host',
+          'shop.example',
+          'x-original-method',
+          'GET',
+          'x-original-uri',
+          '/premium/a',
+          'COOKIE',
+          '402_token=t',
+        ]),
+      ),
+    ).toBe(true);
+    expect(same(nginxKey([...base, 'X-Forwarded-For', '203.0.113.9', 'X-Request-Id', 'r1']), key)).toBe(true);
   });
 
   it('every value the decision depends on changes the key', () => {
@@ -60,12 +72,28 @@ describe('memoKeyReader', () => {
       nginxKey([...base, 'X-402-Token', '']),
     ];
     const all = [key, ...variants, ...extra];
-    expect(new Set(all).size).toBe(all.length);
     expect(all.every((k) => k !== undefined)).toBe(true);
+    for (const [i, a] of all.entries())
+      for (const [j, b] of all.entries()) expect([i, j, same(a, b)]).toEqual([i, j, i === j]);
+  });
+
+  it('tokens that share their last characters (a signature tail) share a selector but are different keys', () => {
+    const tail = 'S'.repeat(64);
+    const a = nginxKey([...base.slice(0, 6), 'Authorization', `Bearer aaa.${tail}`]);
+    const b = nginxKey([...base.slice(0, 6), 'Authorization', `Bearer bbb.${tail}`]);
+    expect(a!.selector).toBe(b!.selector);
+    expect(same(a, b)).toBe(false);
+    expect(same(a, nginxKey([...base.slice(0, 6), 'Authorization', `Bearer aaa.${tail}`]))).toBe(true);
+    const c = nginxKey([...base.slice(0, 6), 'X-402-Token', `ccc.${tail}`]);
+    const d = nginxKey([...base.slice(0, 6), 'X-402-Token', `ddd.${tail}`]);
+    expect(c!.selector).toBe(d!.selector);
+    expect(same(c, d)).toBe(false);
+    // The selector holds only the tail: its size does not grow with the token.
+    expect(a!.selector.length).toBeLessThan(base.join('').length + 80);
   });
 
   it('an absent header and an empty one are different keys; so are two dialects', () => {
-    expect(nginxKey([...base, 'Authorization', ''])).not.toBe(nginxKey(base));
+    expect(same(nginxKey([...base, 'Authorization', '']), nginxKey(base))).toBe(false);
     const forward = [
       'Host',
       'shop.example',
@@ -76,9 +104,11 @@ describe('memoKeyReader', () => {
       'Cookie',
       '402_token=t',
     ];
-    expect(forwardKey(forward)).not.toBe(nginxKey(base));
+    expect(same(forwardKey(forward), nginxKey(base))).toBe(false);
     // X-Forwarded-Host names the host when present (Host is then the authorizer's own).
-    expect(forwardKey([...forward, 'X-Forwarded-Host', 'other.example'])).not.toBe(forwardKey(forward));
+    expect(same(forwardKey([...forward, 'X-Forwarded-Host', 'other.example']), forwardKey(forward))).toBe(
+      false,
+    );
   });
 
   it('a request without any token source (no Cookie, Authorization or X-402-Token) is not memoised', () => {
@@ -92,6 +122,9 @@ describe('memoKeyReader', () => {
   it('a key longer than MAX_MEMO_KEY_CHARS is not memoised (its memory stays bounded)', () => {
     const long = `/premium/${'a'.repeat(MAX_MEMO_KEY_CHARS)}`;
     expect(nginxKey(base.map((v) => (v === '/premium/a' ? long : v)))).toBeUndefined();
+    // A long token counts whole, though the selector holds only its tail.
+    const longToken = `Bearer ${'t'.repeat(MAX_MEMO_KEY_CHARS)}`;
+    expect(nginxKey([...base.slice(0, 6), 'Authorization', longToken])).toBeUndefined();
   });
 
   it.each([

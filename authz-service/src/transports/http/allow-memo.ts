@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AllowDecision } from '../../core/types.js';
-import { memoKeyReader, type MemoKeySources } from './memo-key.js';
+import { memoKeyReader, sameMemoKey, type MemoKey, type MemoKeySources } from './memo-key.js';
 
 /**
  * The in-process memo of whole cacheable allows (docs/authz-service.md, "The allow memo"): what a
@@ -23,6 +23,8 @@ export interface AllowMemo {
 }
 
 interface Entry {
+  /** The request's key: the Map holds it by its selector, and the whole tokens are compared on a hit. */
+  key: MemoKey;
   untilMs: number;
   /** Identity headers + content-length, as sendAllow writes them. */
   base: readonly string[];
@@ -34,7 +36,7 @@ interface Entry {
 /** A request that missed, waiting for its allow to be stored by sendAllow. */
 interface Pending {
   memo: AllowMemoStore;
-  key: string;
+  key: MemoKey;
   generation: number;
 }
 
@@ -49,6 +51,7 @@ type WithPending = ServerResponse & { [PENDING]?: Pending | undefined };
  * LRU's bookkeeping on every get cost as much as the rest of the hit path together).
  */
 export class AllowMemoStore implements AllowMemo {
+  /** By selector (memo-key.ts): one entry per selector, the last allow stored under it. */
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   #generation = 0;
@@ -68,12 +71,13 @@ export class AllowMemoStore implements AllowMemo {
   }
 
   /** The headers to answer with, or undefined (no entry, or under 1 s of it left). */
-  answer(key: string, nowMs: number): string[] | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
+  answer(key: MemoKey, nowMs: number): string[] | undefined {
+    const entry = this.#entries.get(key.selector);
+    // Another token with the same tail (a forgery can copy a signature's tail): not this entry.
+    if (entry === undefined || !sameMemoKey(entry.key, key)) return undefined;
     const n = secondsLeft(entry.untilMs, nowMs);
     if (n === 0) {
-      this.#entries.delete(key);
+      this.#entries.delete(key.selector);
       return undefined;
     }
     if (n !== entry.n) {
@@ -84,15 +88,16 @@ export class AllowMemoStore implements AllowMemo {
   }
 
   /** Marks `res` as answering the request of `key`: its cacheable allow will be stored. */
-  expect(res: ServerResponse, key: string): void {
+  expect(res: ServerResponse, key: MemoKey): void {
     (res as WithPending)[PENDING] = { memo: this, key, generation: this.#generation };
   }
 
   store(p: Pending, untilMs: number, base: readonly string[], n: number, flat: string[]): void {
     if (p.generation !== this.#generation) return;
-    if (!this.#entries.has(p.key) && this.#entries.size >= this.#maxEntries)
+    const selector = p.key.selector;
+    if (!this.#entries.has(selector) && this.#entries.size >= this.#maxEntries)
       this.#entries.delete(this.#entries.keys().next().value as string);
-    this.#entries.set(p.key, { untilMs, base, n, flat });
+    this.#entries.set(selector, { key: p.key, untilMs, base, n, flat });
   }
 }
 

@@ -43,13 +43,37 @@ function sameName(raw: string, lower: string): boolean {
  */
 export const MAX_MEMO_KEY_CHARS = 4096;
 
+/**
+ * How much of a bearer token or X-402-Token goes into the selector. The memo is a Map keyed by a
+ * string, and V8 hashes every character of a fresh string on each lookup: hashing a whole
+ * ~700-character token, then comparing it, was half of a memo hit's cost. The tail of a signed
+ * token is its signature (32 base64url characters = 192 bits), so it selects the entry; the whole
+ * value is then compared once (sameMemoKey), which a memory compare does quickly.
+ */
+const TAIL_CHARS = 32;
+
+/** A request's memo key: the selector (a Map key) and the token values it holds only the tail of. */
+export interface MemoKey {
+  /** Dialect, method, host, scheme, URI, the whole Cookie header and the tails of the two tokens. */
+  readonly selector: string;
+  readonly bearer: string | undefined;
+  readonly token: string | undefined;
+}
+
+/** True when two keys with the same selector name the same request (their whole tokens match). */
+export function sameMemoKey(a: MemoKey, b: MemoKey): boolean {
+  return a.selector === b.selector && a.bearer === b.bearer && a.token === b.token;
+}
+
+const tail = (v: string | undefined): string =>
+  v === undefined ? '\n' : v.length <= TAIL_CHARS ? `=${v}\n` : `=${v.slice(-TAIL_CHARS)}\n`;
 const field = (v: string | undefined): string => (v === undefined ? '\n' : `=${v}\n`);
 
 function isBearer(auth: string): boolean {
   return auth.length > 7 && sameName(auth.slice(0, 7), 'bearer ');
 }
 
-// Slots of the values the key is made of.
+// Slots of the values the key is made of; PROOF marks a proof header (never memoised).
 const METHOD = 0;
 const HOST = 1;
 const HOST_HEADER = 2;
@@ -59,13 +83,14 @@ const COOKIE = 5;
 const AUTHORIZATION = 6;
 const TOKEN = 7;
 const SLOTS = 8;
+const PROOF = -1;
 
 /**
  * Builds the key reader of one dialect: the key, or undefined when the request must take the
  * slow path (a proof header, a repeated header the key reads, `Authorization: Payment`).
  */
-export function memoKeyReader(src: MemoKeySources): (rawHeaders: readonly string[]) => string | undefined {
-  const names: Array<[string, number]> = [
+export function memoKeyReader(src: MemoKeySources): (rawHeaders: readonly string[]) => MemoKey | undefined {
+  const wanted: Array<[string, number]> = [
     [src.method, METHOD],
     ['host', HOST_HEADER],
     [src.proto, PROTO],
@@ -73,38 +98,49 @@ export function memoKeyReader(src: MemoKeySources): (rawHeaders: readonly string
     ['cookie', COOKIE],
     ['authorization', AUTHORIZATION],
     ['x-402-token', TOKEN],
+    ...PROOF_NAMES.map((name): [string, number] => [name, PROOF]),
   ];
-  if (src.host !== undefined) names.push([src.host, HOST]);
+  if (src.host !== undefined) wanted.push([src.host, HOST]);
+  // Names bucketed by length: most request headers match no bucket entry's length, so a header is
+  // compared with at most a couple of names instead of all fifteen.
+  const byLength: Array<Array<[string, number]> | undefined> = [];
+  for (const entry of wanted) (byLength[entry[0].length] ??= []).push(entry);
   const prefix = `${src.dialect}\n`;
   return (raw) => {
     const values = new Array<string | undefined>(SLOTS);
-    next: for (let i = 0; i < raw.length; i += 2) {
+    for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!;
-      for (const [wanted, slot] of names) {
-        if (!sameName(name, wanted)) continue;
-        if (values[slot] !== undefined) return undefined;
+      const bucket = byLength[name.length];
+      if (bucket === undefined) continue;
+      for (let j = 0; j < bucket.length; j++) {
+        const entry = bucket[j]!;
+        if (!sameName(name, entry[0])) continue;
+        const slot = entry[1];
+        if (slot === PROOF || values[slot] !== undefined) return undefined;
         values[slot] = raw[i + 1]!;
-        continue next;
+        break;
       }
-      for (const proof of PROOF_NAMES) if (sameName(name, proof)) return undefined;
     }
     const auth = values[AUTHORIZATION];
+    const token = values[TOKEN];
+    const cookie = values[COOKIE];
     // No token source: the request is a 402 or an unpriced page, both decided from the core's own
     // caches without I/O; reading a key for it only slowed every 402 (bench/authz row c).
-    if (values[COOKIE] === undefined && auth === undefined && values[TOKEN] === undefined) return undefined;
+    if (cookie === undefined && auth === undefined && token === undefined) return undefined;
     // An MPP credential is a proof; any scheme but Bearer takes the slow path.
     if (auth !== undefined && !isBearer(auth)) return undefined;
     // Header values never hold a newline (node:http refuses them), so '\n' separates the fields;
     // an absent header is '' and a present one '=value', so the two never collide.
-    const key =
+    const selector =
       prefix +
       field(values[METHOD]) +
       field(values[HOST] ?? values[HOST_HEADER]) +
       field(values[PROTO]) +
       field(values[URI]) +
-      field(values[COOKIE]) +
-      field(auth) +
-      field(values[TOKEN]);
-    return key.length > MAX_MEMO_KEY_CHARS ? undefined : key;
+      field(cookie) +
+      tail(auth) +
+      tail(token);
+    const chars = selector.length + (auth?.length ?? 0) + (token?.length ?? 0);
+    return chars > MAX_MEMO_KEY_CHARS ? undefined : { selector, bearer: auth, token };
   };
 }
