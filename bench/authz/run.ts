@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +70,38 @@ async function wrkMeasured(
 ): Promise<WrkResult> {
   await runWrk({ url, connections: CONNECTIONS, durationSeconds: WARMUP_S, headers, ...extra });
   return runWrk({ url, connections: CONNECTIONS, durationSeconds: DURATION_S, headers, ...extra });
+}
+
+/** A wrk run on one server child, with the child's CPU time (user + system) per request answered. */
+type CpuWrkResult = WrkResult & { cpuUsPerRequest: number };
+async function wrkOnChild(
+  child: BenchChild<unknown>,
+  url: string,
+  headers: Record<string, string>,
+): Promise<CpuWrkResult> {
+  await runWrk({ url, connections: CONNECTIONS, durationSeconds: WARMUP_S, headers });
+  const before = child.cpuMs();
+  const result = await runWrk({ url, connections: CONNECTIONS, durationSeconds: DURATION_S, headers });
+  return { ...result, cpuUsPerRequest: round(((child.cpuMs() - before) * 1000) / result.requests, 2) };
+}
+
+/** The one HTTP answer's headers the floor server replays: an allow's identity headers, as sent. */
+function allowHeaders(url: string, headers: Record<string, string>): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers }, (res) => {
+      res.resume();
+      if (res.statusCode !== 200) return reject(new Error(`allow expected, got ${res.statusCode}`));
+      const flat: string[] = [];
+      for (let i = 0; i < res.rawHeaders.length; i += 2) {
+        const name = res.rawHeaders[i]!.toLowerCase();
+        if (name.startsWith('x-402-') || name === 'content-length') flat.push(name, res.rawHeaders[i + 1]!);
+      }
+      resolve(flat);
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error('allow headers: no answer in 5 s')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /**
@@ -155,6 +188,18 @@ async function main(): Promise<void> {
       },
     );
     children.push(authz);
+    // (b-decided) the same authorizer deciding every request (decisionCache.maxAgeSeconds 0: no
+    // allow memo), the like-for-like baseline of the credits allow, which is never memoised.
+    const decided = await startChild<{ httpPort: number }>(path.join(HERE, 'serve-authz.mjs'), [], {
+      BENCH_AUTHZ_INPUT: JSON.stringify({
+        jwksFile: signer.jwksFile,
+        issuer: ISSUER,
+        host: HOST,
+        price: PRICE,
+        decisionCacheMaxAgeSeconds: 0,
+      }),
+    });
+    children.push(decided);
     const rssIdle = authz.rssMiB();
     const rssTrivial = trivial.rssMiB();
     rssSampler = setInterval(() => {
@@ -168,6 +213,12 @@ async function main(): Promise<void> {
       Host: HOST,
     };
     const authzNginxUrl = `http://127.0.0.1:${authz.info.httpPort}/v1/nginx`;
+    const tokenHeaders = { ...nginxHeaders, Authorization: `Bearer ${token}` };
+    // (b-floor) node:http with the authorizer's memo alone, answering with a real allow's headers.
+    const floor = await startChild<{ port: number }>(path.join(HERE, 'serve-memo-floor.mjs'), [], {
+      BENCH_FLOOR_HEADERS: JSON.stringify(await allowHeaders(authzNginxUrl, tokenHeaders)),
+    });
+    children.push(floor);
 
     // (a) trivial node:http server, (b) /v1/nginx with a valid token (allow), (c) the 401 path,
     // (b-credits) the allow of a `credits` resource: the same token check, then a debit of the
@@ -177,17 +228,27 @@ async function main(): Promise<void> {
       'X-Original-URI': '/metered/doc?id=7',
       Authorization: `Bearer ${metered.token}`,
     };
+    // The trivial server gets (b)'s request, token included: the same bytes to parse.
     const abc = await interleaved(
       ROUNDS,
       [
-        () => wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders),
-        () => wrkMeasured(authzNginxUrl, { ...nginxHeaders, Authorization: `Bearer ${token}` }),
-        () => wrkMeasured(authzNginxUrl, nginxHeaders),
-        () => wrkMeasured(authzNginxUrl, meteredHeaders),
+        () => wrkOnChild(trivial, `http://127.0.0.1:${trivial.info.port}/v1/nginx`, tokenHeaders),
+        () => wrkOnChild(authz, authzNginxUrl, tokenHeaders),
+        () => wrkOnChild(authz, authzNginxUrl, nginxHeaders),
+        () => wrkOnChild(authz, authzNginxUrl, meteredHeaders),
+        () => wrkOnChild(decided, `http://127.0.0.1:${decided.info.httpPort}/v1/nginx`, tokenHeaders),
+        () => wrkOnChild(floor, `http://127.0.0.1:${floor.info.port}/v1/nginx`, tokenHeaders),
       ],
       moreRps,
     );
-    const [a, b, c, bCredits] = abc.best as [WrkResult, WrkResult, WrkResult, WrkResult];
+    const [a, b, c, bCredits, bDecided, bFloor] = abc.best as CpuWrkResult[] as [
+      CpuWrkResult,
+      CpuWrkResult,
+      CpuWrkResult,
+      CpuWrkResult,
+      CpuWrkResult,
+      CpuWrkResult,
+    ];
     for (const r of abc.all[3]!)
       if (r.non2xx3xx > 0)
         throw new Error(`(b-credits) expected only 200s, got ${r.non2xx3xx} other answers`);
@@ -195,8 +256,12 @@ async function main(): Promise<void> {
     // allows of all runs; what the authorizer holds unspent is at most its blocks.
     const meteredAllows = abc.all[3]!.reduce((sum, r) => sum + r.requests, 0);
     const ledger = await metered.spent();
-    for (const r of abc.all[1]!)
-      if (r.non2xx3xx > 0) throw new Error(`(b) expected only 200s, got ${r.non2xx3xx} other answers`);
+    for (const i of [1, 4, 5])
+      for (const r of abc.all[i]!)
+        if (r.non2xx3xx > 0)
+          throw new Error(
+            `(${['', 'b', '', '', 'b-decided', 'b-floor'][i]}) expected only 200s, got ${r.non2xx3xx} other answers`,
+          );
     for (const r of abc.all[2]!)
       if (r.non2xx3xx !== r.requests)
         throw new Error(`(c) expected only 401s, got ${r.requests - r.non2xx3xx} 2xx`);
@@ -205,23 +270,59 @@ async function main(): Promise<void> {
         'b',
         '/v1/nginx, valid token (200)',
         b.requestsPerSecond,
-        'trivial node:http 200',
+        'trivial node:http 200, the same request',
         a.requestsPerSecond,
         0.85,
-        { latencyMs: b.latencyMs, baselineLatencyMs: a.latencyMs },
+        {
+          latencyMs: b.latencyMs,
+          baselineLatencyMs: a.latencyMs,
+          cpuUsPerRequest: b.cpuUsPerRequest,
+          baselineCpuUsPerRequest: a.cpuUsPerRequest,
+        },
       ),
     );
+    rows.push({
+      ...ratioRow(
+        'b-floor',
+        "node:http + the allow memo alone: its key read and lookup, a real allow's headers (serve-memo-floor.mjs)",
+        bFloor.requestsPerSecond,
+        'trivial node:http 200, the same request',
+        a.requestsPerSecond,
+        0,
+        {
+          latencyMs: bFloor.latencyMs,
+          cpuUsPerRequest: bFloor.cpuUsPerRequest,
+          baselineCpuUsPerRequest: a.cpuUsPerRequest,
+        },
+      ),
+      goal: '— (the floor of b)',
+    });
+    rows.push({
+      ...ratioRow(
+        'b-decided',
+        '/v1/nginx, valid token (200), every request decided (decisionCache.maxAgeSeconds 0, no memo)',
+        bDecided.requestsPerSecond,
+        'trivial node:http 200, the same request',
+        a.requestsPerSecond,
+        0,
+        { latencyMs: bDecided.latencyMs, cpuUsPerRequest: bDecided.cpuUsPerRequest },
+      ),
+      goal: '— (shown)',
+    });
     rows.push(
       ratioRow(
         'b-credits',
         '/v1/nginx, valid `credits` token (200), each allow debits 1 credit',
         bCredits.requestsPerSecond,
-        '(b) the same allow of a `pass` token, same run',
-        b.requestsPerSecond,
+        '(b-decided) the same allow of a `pass` token, decided, same run',
+        bDecided.requestsPerSecond,
         0.75,
         {
           latencyMs: bCredits.latencyMs,
-          baselineLatencyMs: b.latencyMs,
+          baselineLatencyMs: bDecided.latencyMs,
+          cpuUsPerRequest: bCredits.cpuUsPerRequest,
+          baselineCpuUsPerRequest: bDecided.cpuUsPerRequest,
+          ratioToMemoisedPassAllow: round(bCredits.requestsPerSecond / b.requestsPerSecond, 3),
           blockRequests: 8,
           allowsMeasured: meteredAllows,
           creditsTakenFromBalance: (ledger.total - ledger.remaining).toString(),
@@ -237,7 +338,7 @@ async function main(): Promise<void> {
         'trivial node:http 200',
         a.requestsPerSecond,
         0.5,
-        { latencyMs: c.latencyMs },
+        { latencyMs: c.latencyMs, cpuUsPerRequest: c.cpuUsPerRequest },
       ),
     );
 
@@ -390,7 +491,7 @@ async function main(): Promise<void> {
             { targetRate: halfRate },
           ),
         () =>
-          wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, nginxHeaders, {
+          wrkMeasured(`http://127.0.0.1:${trivial.info.port}/v1/nginx`, tokenHeaders, {
             targetRate: halfRate,
           }),
       ],
@@ -522,18 +623,28 @@ function shippedNodeOptions(): string {
   return m[1]!;
 }
 
+function cpuCell(r: Row): string {
+  const d = r.detail as { cpuUsPerRequest?: number; baselineCpuUsPerRequest?: number } | undefined;
+  if (d?.cpuUsPerRequest === undefined) return '';
+  return d.baselineCpuUsPerRequest === undefined
+    ? `${d.cpuUsPerRequest}`
+    : `${d.cpuUsPerRequest}, ${d.baselineCpuUsPerRequest}`;
+}
+
 function markdown(when: string, method: Record<string, string>, rows: Row[]): string {
   const lines = [
     '# bench/authz',
     '',
     `Run ${when}. ${Object.values(method).join('. ')}.`,
     '',
-    '| | measured | value | baseline (same run) | baseline value | ratio | goal | met |',
-    '|---|---|---|---|---|---|---|---|',
+    '| | measured | value | baseline (same run) | baseline value | ratio | server CPU µs / request (measured, baseline) | goal | met |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${r.id} | ${r.what} | ${r.value} ${r.unit} | ${r.baselineWhat} | ${r.baseline} ${r.unit} | ${r.ratio} | ${r.goal} | ${r.met ? 'yes' : 'no'} |`,
+        `| ${r.id} | ${r.what} | ${r.value} ${r.unit} | ${r.baselineWhat} | ${r.baseline} ${r.unit} | ${r.ratio} | ${cpuCell(r)} | ${r.goal} | ${r.goal.startsWith('—') ? '—' : r.met ? 'yes' : 'no'} |`,
     ),
+    '',
+    'Server CPU µs / request: user + system CPU time of the serving process (from /proc) over the measured run, divided by the requests answered; it depends less than req/s on what else runs on the machine.',
     '',
   ];
   return lines.join('\n');

@@ -9,9 +9,11 @@ import { createLogger } from '@turnpike/protocol/service';
 
 /**
  * `metered` (optional): a `credits` route at /metered/** and the real portal that leases its
- * credit blocks (bench row b-credits).
+ * credit blocks (bench row b-credits). `decisionCacheMaxAgeSeconds` (optional): 0 decides every
+ * request (row b-decided: no allow memo).
  * @type {{ jwksFile: string; issuer: string; host: string; price: Record<string, unknown>;
- *   metered?: { price: Record<string, unknown>; internalUrl: string; token: string } }}
+ *   metered?: { price: Record<string, unknown>; internalUrl: string; token: string };
+ *   decisionCacheMaxAgeSeconds?: number }}
  */
 const input = JSON.parse(process.env.BENCH_AUTHZ_INPUT ?? '{}');
 const { config } = await loadAuthzConfig({
@@ -32,6 +34,9 @@ const { config } = await loadAuthzConfig({
       token: { fromEnv: 'BENCH_PORTAL_TOKEN' },
     },
     logLevel: 'silent',
+    ...(input.decisionCacheMaxAgeSeconds === undefined
+      ? {}
+      : { decisionCache: { maxAgeSeconds: input.decisionCacheMaxAgeSeconds } }),
   },
 });
 const authz = await startAuthzService(config, {
