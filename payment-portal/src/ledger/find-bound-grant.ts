@@ -5,8 +5,8 @@ import { GRANT_COLUMNS, grantFromRow, type GrantRow } from './grant-row.js';
 
 /**
  * The grant a proof with this binding already bought, with the payment it was credited for, or
- * null. One indexed read (`invoices.binding` is unique): the fast path of a re-presented proof,
- * before any chain read.
+ * null. One indexed read (`invoices.binding` is unique): the fast path of a re-presented proof
+ * (an EVM transaction-hash proof looks it up while its chain reads run, and does not wait for them).
  */
 export async function findBoundGrant(q: Queryable, binding: ProofBinding): Promise<Grant | null> {
   const r = await q.query<GrantRow>(

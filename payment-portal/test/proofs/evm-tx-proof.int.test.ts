@@ -245,6 +245,34 @@ describe('EVM transaction-hash proofs against a sealed challenge (the default: n
     expect(refused(await verify(against(c, tx), down)).reason).toBe('chain_unavailable');
     expect((await verify(against(c, tx), core.pctx)).ok).toBe(true);
   });
+
+  it('a re-presented proof gets its grant from the ledger whatever the chain reads do (they start alongside the lookup)', async () => {
+    const c = await core.challenge();
+    const tx = await tokenTransfer(stand, stand.usdc, c.payTo, 1_000_000n);
+    const first = await verify(against(c, tx), core.pctx);
+    if (!first.ok) throw new Error(`refused: ${first.reason}`);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    // Every endpoint refuses at once (a closed port) or never answers in time (an unroutable
+    // address): the reads fail while or after the ledger answers, and neither outcome may win.
+    for (const url of ['http://127.0.0.1:9', 'http://10.255.255.1:8545']) {
+      const down = { ...core.pctx, rpcUrls: new Map([['anvil', [url]]]), rpcTimeoutMs: () => 300 };
+      const again = await verify(against(c, tx), down);
+      if (!again.ok) throw new Error(`refused: ${again.reason}`);
+      expect(decodeJwt(again.token).jti).toBe(decodeJwt(first.token).jti);
+    }
+    // No RPC endpoint configured for the network at all: the grant still comes back.
+    const none = { ...core.pctx, rpcUrls: new Map<string, string[]>() };
+    const kept = await verify(against(c, tx), none);
+    if (!kept.ok) throw new Error(`refused: ${kept.reason}`);
+    expect(decodeJwt(kept.token).jti).toBe(decodeJwt(first.token).jti);
+    // The rejected reads of those attempts settle after their grants: let them, then check none
+    // was left unhandled (Node reports it on a later turn; by default it ends the process).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    process.off('unhandledRejection', onUnhandled);
+    expect(unhandled).toEqual([]);
+  });
 });
 
 describe('recorded challenges (resources that accept unbound proofs) and pay-page invoices', () => {

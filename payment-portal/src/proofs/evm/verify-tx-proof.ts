@@ -25,8 +25,9 @@ export interface TxProofDeps {
  * Verifies a transaction-hash proof on an EVM chain (the ZelfProof flow: the payer sent the
  * transfer and retries with `x-payment-chain` + `x-payment-tx` + `x-payment-challenge`) and, when
  * it pays the challenge, credits it once and returns the token. Order: shape, binding (a proof
- * re-presented with its binding gets its grant back before any chain read), chain, receipt, what
- * it pays, to whom, which asset, how much, how deep, how fresh — and only then the atomic credit.
+ * re-presented with its binding gets its grant back, whatever the chain says), chain, receipt,
+ * what it pays, to whom, which asset, how much, how deep, how fresh — and only then the atomic
+ * credit.
  */
 export async function verifyEvmTxProof(
   request: SettleRequest & { proof: TxProof },
@@ -39,23 +40,30 @@ export async function verifyEvmTxProof(
     throw new ProofRefusal(REASONS.PAYMENT_TX_MALFORMED, 'an EVM transaction hash is 0x and 64 hex digits');
   const txHash = hash.toLowerCase();
   const binding = txBindingOf(request, pctx.challengeKey);
-  if (binding.kind === 'sealed') {
-    const known = await findBoundGrant(pctx.db, binding.binding);
-    if (known !== null) return grantAgain(pctx, known, { network: network.name, tx: txHash });
-  }
+  // A sealed proof may be a re-presentation (a retry, another replica): the ledger's grant is
+  // looked up while the chain is read, not before, so a first presentation does not wait for the
+  // lookup (it was a third of what a proof added to its reads). A re-presentation still gets its
+  // grant whatever the reads do; the reads it started are dropped. They cost no more than a
+  // fresh proof's: every attempt, re-presented or not, counts against the attempt limit.
+  const known = binding.kind === 'sealed' ? findBoundGrant(pctx.db, binding.binding) : undefined;
   const reads = readsFor(
     pctx.rpcUrls,
     network.name,
     pctx.rpcUrls.get(network.name),
     pctx.rpcTimeoutMs(network.name),
   );
-  if (!reads)
+  const netCfg = deps.config.networks[network.name] ?? {};
+  const reading = reads === undefined ? undefined : readMinedTx(reads, txHash, network, netCfg);
+  // Handled here so a read that fails while the lookup runs (or after a grant is returned) is not
+  // an unhandled rejection; `await reading` below still sees the failure.
+  reading?.catch(() => undefined);
+  const grant = known === undefined ? null : await known;
+  if (grant !== null) return grantAgain(pctx, grant, { network: network.name, tx: txHash });
+  if (reads === undefined || reading === undefined)
     throw new ProofRefusal(
       REASONS.PAYMENT_CHAIN_UNKNOWN,
       `this portal has no RPC endpoint for ${network.name}`,
     );
-  const netCfg = deps.config.networks[network.name] ?? {};
-  const reading = readMinedTx(reads, txHash, network, netCfg);
   // CPU work while the reads are in flight: the sealed challenge's address, re-derived from the
   // xpub (an elliptic-curve step); creditSealedEvm checks it after the reads, in its order.
   const derivedAddress = binding.kind === 'sealed' ? deriveQuietly(pctx, binding.claims.i) : undefined;
