@@ -5,7 +5,8 @@ import {
   type SettleResponse,
   type X402Proof,
 } from '@turnpike/protocol';
-import { creditProof, creditSubjectOf, findBoundGrant, x402Binding, type Grant } from '../../ledger/index.js';
+import { findBoundGrant, x402Binding, type Grant } from '../../ledger/index.js';
+import { creditSettlement } from './credit-settlement.js';
 import type { ProofsConfig } from '../config.js';
 import { ProofRefusal, type ProofContext } from '../context.js';
 import { readsFor, type EvmReads, type ReceiptLog } from '../evm/chain-reads.js';
@@ -76,34 +77,17 @@ export async function settleX402(
     const log = transferLog(settled.logs, terms, auth.from);
     if (log === undefined)
       throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this service');
-    const result = await creditProof(
-      pctx.db,
-      {
-        binding,
-        ...creditSubjectOf(request),
-        ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
-        payableUntil: new Date(Number(auth.validBefore) * 1000),
-        payment: {
-          network: d.network.name,
-          txHash: settled.txHash,
-          logIndex: Number(log.logIndex),
-          payer: auth.from.toLowerCase(),
-          payTo: terms.payTo,
-          asset: terms.asset.address.toLowerCase(),
-          amountAtomic: BigInt(log.data),
-          blockNumber: settled.blockNumber,
-          blockHash: settled.blockHash,
-          status: 'settled',
-        },
-      },
-      (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'x402' }]),
-    );
-    if (result.ok) return result.grant;
-    pctx.logger.error(
-      { network: d.network.name, tx: settled.txHash, reason: result.reason },
-      'x402 settled on chain but not credited',
-    );
-    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
+    return creditSettlement(pctx, request, binding, new Date(Number(auth.validBefore) * 1000), {
+      network: d.network.name,
+      txHash: settled.txHash,
+      logIndex: Number(log.logIndex),
+      payer: auth.from.toLowerCase(),
+      payTo: terms.payTo,
+      asset: terms.asset.address.toLowerCase(),
+      amountAtomic: BigInt(log.data),
+      blockNumber: settled.blockNumber,
+      blockHash: settled.blockHash,
+    });
   };
   // A copy of an authorization this process is settling waits for that settlement and gets its
   // grant (a second /settle or lane turn would only find the nonce spent).

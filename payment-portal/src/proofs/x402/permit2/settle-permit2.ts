@@ -6,13 +6,8 @@ import {
   type SettleResponse,
   type X402Proof,
 } from '@turnpike/protocol';
-import {
-  creditProof,
-  creditSubjectOf,
-  findBoundGrant,
-  x402Binding,
-  type Grant,
-} from '../../../ledger/index.js';
+import { findBoundGrant, x402Binding, type Grant } from '../../../ledger/index.js';
+import { creditSettlement } from '../credit-settlement.js';
 import { TRANSFER_TOPIC, topicAddress } from '../../../watchers/evm/rpc-schemas.js';
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
@@ -92,34 +87,17 @@ export async function settlePermit2(
     );
     if (log === undefined)
       throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this service');
-    const result = await creditProof(
-      pctx.db,
-      {
-        binding,
-        ...creditSubjectOf(request),
-        ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
-        payableUntil: new Date(Number(a.deadline) * 1000),
-        payment: {
-          network: d.network.name,
-          txHash: receipt.hash.toLowerCase(),
-          logIndex: log.index,
-          payer: a.from.toLowerCase(),
-          payTo,
-          asset: asset.address.toLowerCase(),
-          amountAtomic: BigInt(log.data),
-          blockNumber: BigInt(receipt.blockNumber),
-          blockHash: receipt.blockHash.toLowerCase(),
-          status: 'settled',
-        },
-      },
-      (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'x402' }]),
-    );
-    if (result.ok) return result.grant;
-    pctx.logger.error(
-      { network: d.network.name, tx: receipt.hash, reason: result.reason },
-      'x402 Permit2 settled on chain but not credited',
-    );
-    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
+    return creditSettlement(pctx, request, binding, new Date(Number(a.deadline) * 1000), {
+      network: d.network.name,
+      txHash: receipt.hash.toLowerCase(),
+      logIndex: log.index,
+      payer: a.from.toLowerCase(),
+      payTo,
+      asset: asset.address.toLowerCase(),
+      amountAtomic: BigInt(log.data),
+      blockNumber: BigInt(receipt.blockNumber),
+      blockHash: receipt.blockHash.toLowerCase(),
+    });
   };
 
   const settle = async (): Promise<Grant> => {

@@ -7,13 +7,8 @@ import {
   type SplAsset,
   type X402Proof,
 } from '@turnpike/protocol';
-import {
-  creditProof,
-  creditSubjectOf,
-  findBoundGrant,
-  x402Binding,
-  type Grant,
-} from '../../../ledger/index.js';
+import { findBoundGrant, x402Binding, type Grant } from '../../../ledger/index.js';
+import { creditSettlement } from '../credit-settlement.js';
 import type { ProofsConfig } from '../../config.js';
 import { ProofRefusal, type ProofContext } from '../../context.js';
 import { echoedSecret, grantAgainFor, settleOnce } from '../bound-grant.js';
@@ -116,34 +111,18 @@ export async function settleX402Svm(
     const paid = readSolanaPayment(landed, { payTo, assetKind: 'spl', mint: asset.mint });
     if (!paid.ok || paid.amount < amount)
       throw new ProofRefusal(REASONS.X402_SETTLE_FAILED, 'the settlement moved no tokens to this service');
-    const result = await creditProof(
-      pctx.db,
-      {
-        binding,
-        ...creditSubjectOf(request),
-        ...(pctx.siteId === undefined ? {} : { siteId: pctx.siteId }),
-        payableUntil: new Date((pctx.now ?? Date.now)() + X402_MAX_TIMEOUT_SECONDS * 1000),
-        payment: {
-          network: d.network.name,
-          txHash: signature,
-          logIndex: 0,
-          payer: checked.payer,
-          payTo,
-          asset: asset.mint,
-          amountAtomic: paid.amount,
-          blockNumber: landed.slot,
-          blockHash: null,
-          status: 'settled',
-        },
-      },
-      (credited) => pctx.events?.paymentsCredited([{ ...credited, dialect: 'x402' }]),
-    );
-    if (result.ok) return result.grant;
-    if (result.reason === 'binding_taken') {
-      const grant = await findBoundGrant(pctx.db, binding);
-      if (grant !== null) return grant;
-    }
-    throw new ProofRefusal(REASONS.PAYMENT_ALREADY_REDEEMED, 'this payment has already been redeemed');
+    const payableUntil = new Date((pctx.now ?? Date.now)() + X402_MAX_TIMEOUT_SECONDS * 1000);
+    return creditSettlement(pctx, request, binding, payableUntil, {
+      network: d.network.name,
+      txHash: signature,
+      logIndex: 0,
+      payer: checked.payer,
+      payTo,
+      asset: asset.mint,
+      amountAtomic: paid.amount,
+      blockNumber: landed.slot,
+      blockHash: null,
+    });
   };
 
   // A copy of a payment this process is settling waits for that settlement and gets its grant.
