@@ -10,18 +10,18 @@ import {
   type ProofCore,
   type SealedChallenge,
 } from './support/evm-proof-fixture.js';
-import { startRpcTap, type RpcTap } from './support/x402-rpc-tap.js';
+import { startRpcProxy, type RpcProxy } from './support/rpc-proxy.js';
 
 let stand: EvmStand;
 let core: ProofCore;
-let tap: RpcTap;
+let tap: RpcProxy;
 const asked: string[] = [];
 
 beforeAll(async () => {
   stand = await startEvmStand();
   core = await startProofCore(stand);
-  tap = await startRpcTap(stand.anvil.rpcUrl, (body) => {
-    asked.push((JSON.parse(body) as { method: string }).method);
+  tap = await startRpcProxy(stand.anvil.rpcUrl, {
+    answered: (body) => asked.push((JSON.parse(body) as { method: string }).method),
   });
 }, 60_000);
 

@@ -1,7 +1,7 @@
 // The relayer's lane under a failing RPC endpoint and across a restart: a send whose answer is
 // lost, or that the node refuses, in the middle of a pipeline loses no settlement and pays none
 // twice; a relayer started while its last process's sends are still pending numbers after them.
-// Real anvil and Circle's USDC behind a fault-injecting JSON-RPC pass-through (support/rpc-faults).
+// Real anvil and Circle's USDC behind a fault-injecting JSON-RPC pass-through (support/rpc-proxy).
 import { Wallet } from 'ethers';
 import { decodeJwt } from 'jose';
 import { toWire, paymentRequestFromJson, REASONS, type SettleResponse } from '@turnpike/protocol';
@@ -16,7 +16,7 @@ import { devProvider } from '../../../tests/support/anvil.js';
 import { DEFAULT_REQUEST, startProofCore, type ProofCore } from './support/evm-proof-fixture.js';
 import { creditsOf, watchBalances } from './support/x402-ledger.js';
 import { signAuthorization, v2Payload, x402Proof, type ExactPayload } from './support/x402-payloads.js';
-import { startRpcFaults, type RpcFault } from './support/rpc-faults.js';
+import { startRpcProxy, type RpcFault } from './support/rpc-proxy.js';
 import { startX402Stand, type X402Stand } from './support/x402-stand.js';
 
 const PRICE = 1_000_000n;
@@ -75,7 +75,7 @@ function nthSend(nth: number, fault: RpcFault) {
 const relayerAddress = () => new Wallet(stand.relayerKey).address;
 
 test('a send whose answer is lost in the middle of five in flight is neither lost nor paid twice', async () => {
-  const faults = await startRpcFaults(stand.anvil.rpcUrl, nthSend(3, 'lose-answer'));
+  const faults = await startRpcProxy(stand.anvil.rpcUrl, { fault: nthSend(3, 'lose-answer') });
   try {
     const provider = devProvider(stand.anvil.rpcUrl);
     const verifier = await relayerAt(faults.url);
@@ -96,7 +96,7 @@ test('a send whose answer is lost in the middle of five in flight is neither los
 });
 
 test('a send the node refuses in the middle of five in flight refuses that payment only, moving nothing for it', async () => {
-  const faults = await startRpcFaults(stand.anvil.rpcUrl, nthSend(2, { refuse: 'txpool is full' }));
+  const faults = await startRpcProxy(stand.anvil.rpcUrl, { fault: nthSend(2, { refuse: 'txpool is full' }) });
   try {
     const provider = devProvider(stand.anvil.rpcUrl);
     const verifier = await relayerAt(faults.url);
