@@ -3,9 +3,11 @@ import {
   createNetworkRegistry,
   decodeX402Header,
   deriveSealKeys,
+  isOwnSiwxNonce,
   openChallenge,
   openPayLink,
   paymentRequestFromJson,
+  siwxNonceKey,
   x402PaymentRequiredV2Schema,
   type PayeeResponse,
 } from '@turnpike/protocol';
@@ -232,6 +234,41 @@ describe('the API 402, from templates', () => {
     base();
     now += 1_000;
     at('shop.example', 'https', '/premium/a', 'application/json', 'token_missing');
+  });
+
+  it('sign-in-with-x: whole-second times, a fresh nonce per 402, each one the portal verifies for its fields', () => {
+    const { deps, decision } = setup();
+    let now = 1_800_000_000_250;
+    deps.now = () => now;
+    type Info = { domain: string; uri: string; nonce: string; issuedAt: string; expirationTime: string };
+    const siwxOf = (uri = decision.requirement.originalUri): Info => {
+      const d = { ...decision, requirement: { ...decision.requirement, originalUri: uri } };
+      const r = renderDenial(d, api, deps) as RenderedResponse;
+      const v2 = decodeX402Header(r.headers['payment-required']!, x402PaymentRequiredV2Schema);
+      return (v2.extensions?.['sign-in-with-x'] as { info: Info }).info;
+    };
+    const nonceKey = siwxNonceKey(keys.challenge);
+    const verifies = (i: Info) => isOwnSiwxNonce(nonceKey, i.nonce, i);
+    const a = siwxOf();
+    now += 500;
+    const b = siwxOf();
+    expect(a.issuedAt).toBe('2027-01-15T08:00:00.000Z');
+    expect(a.expirationTime).toBe('2027-01-15T08:05:00.000Z');
+    expect(b.issuedAt).toBe(a.issuedAt);
+    expect(a.nonce).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.nonce).not.toBe(a.nonce);
+    expect(verifies(a) && verifies(b)).toBe(true);
+    // The MAC half is the fields': a nonce does not verify for another second, URI or domain.
+    expect(isOwnSiwxNonce(nonceKey, a.nonce, { ...a, issuedAt: '2027-01-15T08:00:01.000Z' })).toBe(false);
+    const other = siwxOf('/premium/other');
+    expect(verifies(other)).toBe(true);
+    expect(isOwnSiwxNonce(nonceKey, other.nonce, a)).toBe(false);
+    now += 1_000;
+    const c = siwxOf();
+    expect(c.issuedAt).toBe('2027-01-15T08:00:01.000Z');
+    expect(verifies(c)).toBe(true);
+    expect(c.nonce.slice(16)).not.toBe(a.nonce.slice(16));
+    expect(isOwnSiwxNonce(nonceKey, c.nonce, a)).toBe(false);
   });
 
   it('changes with the payee: a new x402 address is used at once', () => {
