@@ -302,6 +302,57 @@ describe('JSON templates', () => {
   });
 });
 
+describe('JSON templates in base64', () => {
+  type Hole = 'a' | 'b' | 'c' | 'd';
+  const build = (v: Record<Hole, string>) => ({
+    lead: v.a,
+    // b and c sit next to each other (their 3-byte windows overlap); d is last, near the padding.
+    mid: [{ y: `${v.b}${v.c}`, n: 1, long: 'x'.repeat(50) }],
+    again: v.a,
+    tail: v.d,
+  });
+  const reference = (t: ReturnType<typeof compileJsonTemplate<Hole>>, v: Record<Hole, string>) =>
+    Buffer.from(t.fill(v), 'utf8').toString('base64');
+
+  it('gives the base64 of fill, 402 after 402, whichever holes change and whatever their lengths', () => {
+    // Seeded, so a failure replays: random strings over ASCII and multi-byte characters.
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = ['a', 'Z', '0', '_', '-', 'é', '✓', ' '];
+    const text = (length: number) =>
+      Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]!).join('');
+    for (let pad = 0; pad < 3; pad++) {
+      const template = compileJsonTemplate(['a', 'b', 'c', 'd'], (v) => ({
+        ...build(v),
+        pad: 'p'.repeat(pad),
+      }));
+      let values: Record<Hole, string> = { a: 'first', b: 'bb', c: 'ccc', d: 'dddd' };
+      for (let round = 0; round < 400; round++) {
+        const next = { ...values };
+        for (const hole of ['a', 'b', 'c', 'd'] as const) {
+          const roll = random();
+          // Mostly the same length (the fast path), sometimes another length, sometimes unchanged.
+          if (roll < 0.5) next[hole] = text(Buffer.byteLength(values[hole]) > 0 ? values[hole].length : 0);
+          else if (roll < 0.6) next[hole] = text(Math.floor(random() * 6));
+        }
+        values = next;
+        expect(template.fillBase64(values)).toBe(reference(template, values));
+      }
+    }
+  });
+
+  it('a hole of the same byte length but other characters is encoded again', () => {
+    const template = compileJsonTemplate(['a', 'b', 'c', 'd'], build);
+    const values = { a: 'ab', b: 'é', c: 'x', d: '' };
+    expect(template.fillBase64(values)).toBe(reference(template, values));
+    const same = { ...values, b: 'zz' };
+    expect(template.fillBase64(same)).toBe(reference(template, same));
+  });
+});
+
 describe('pay links handed out again', () => {
   const requirement = (scheme: 'http' | 'https', originalUri = '/premium/article'): ResolvedRequirement => ({
     host: 'shop.example',
