@@ -258,8 +258,13 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+// Scratch space for base64url's UTF-8 bytes, reused (encoding is synchronous): no Buffer per value.
+let scratch = Buffer.allocUnsafeSlow(4096);
+
 function base64url(json: string): string {
-  return Buffer.from(json, 'utf8').toString('base64url');
+  const room = 3 * json.length;
+  if (scratch.length < room) scratch = Buffer.allocUnsafeSlow(Math.max(room, scratch.length * 2));
+  return scratch.toString('base64url', 0, scratch.write(json, 0, 'utf8'));
 }
 
 function template(value: unknown): RequestTemplate {

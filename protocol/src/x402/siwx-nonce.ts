@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { macAscii } from '../sealed/seal.js';
-import { randomPoolBytes } from '../random/index.js';
+import { randomPoolText } from '../random/index.js';
 
 /** What a sign-in-with-x nonce vouches for: the message fields the 402 fixed. */
 export interface SiwxChallengeFields {
@@ -58,7 +58,7 @@ export function siwxNonceTag(key: Buffer, f: SiwxChallengeFields): string {
  * computed for `fields`.
  */
 export function mintSiwxNonce(key: Buffer, fields: SiwxChallengeFields, tag?: string): string {
-  return randomPoolBytes(RANDOM_BYTES).toString('hex') + (tag ?? siwxNonceTag(key, fields));
+  return randomPoolText(RANDOM_BYTES, 'hex') + (tag ?? siwxNonceTag(key, fields));
 }
 
 /** True when `nonce` was minted with `key` for exactly these fields. */
