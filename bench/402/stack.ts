@@ -46,7 +46,7 @@ export interface Bench402Stack {
 }
 
 export async function startBench402Stack(opts: {
-  authorizers: Record<string, { buffer: AddressBuffer; nodeArgs?: string[]; script?: string }>;
+  authorizers: Record<string, { buffer: AddressBuffer; nodeArgs?: string[] }>;
 }): Promise<Bench402Stack> {
   const cleanups: Array<() => Promise<void>> = [];
   const children: Array<BenchChild<unknown>> = [];
@@ -103,7 +103,7 @@ export async function startBench402Stack(opts: {
     const authz: Record<string, BenchChild<AuthzInfo>> = {};
     for (const [name, a] of Object.entries(opts.authorizers)) {
       authz[name] = await startChild<AuthzInfo>(
-        a.script ?? path.join(HERE, 'serve-authz.mjs'),
+        path.join(HERE, 'serve-authz.mjs'),
         [],
         {
           BENCH_AUTHZ_INPUT: JSON.stringify({
