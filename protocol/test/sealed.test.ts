@@ -9,6 +9,7 @@ import {
   openChallenge,
   openPayLink,
   randomPoolBytes,
+  randomPoolText,
   seal,
   sealChallenge,
   sealJson,
@@ -137,5 +138,14 @@ describe('sealed values', () => {
     const b = Buffer.from(randomPoolBytes(32));
     expect(a.equals(b)).toBe(false);
     expect(() => randomPoolBytes(4097)).toThrow(RangeError);
+    // Text from the pool: each draw its own bytes, bytes and text interleaved across refills.
+    const texts = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      texts.add(randomPoolText(8, 'hex'));
+      texts.add(Buffer.from(randomPoolBytes(8)).toString('hex'));
+    }
+    expect(texts.size).toBe(1_200);
+    expect(randomPoolText(8, 'hex')).toMatch(/^[0-9a-f]{16}$/);
+    expect(() => randomPoolText(4097, 'hex')).toThrow(RangeError);
   });
 });

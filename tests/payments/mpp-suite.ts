@@ -179,6 +179,25 @@ export function mppSuite(gateway: GatewayKind): void {
     const sent = await payer.wallet.sendTransaction({ to: request.recipient, value: BigInt(request.amount) });
     await sent.wait();
     await stack.mine(1);
+    // A push challenge's id is its seal's tag, not an HMAC of its parameters: an echo that differs
+    // from its seal (amount, expiry) is still refused, and nothing is credited.
+    const laterExpiry = new Date(Date.parse(native.expires!) + 3_600_000).toISOString().replace('.000Z', 'Z');
+    for (const altered of [
+      { ...native, request: { ...native.request, amount: '1' } },
+      { ...native, expires: laterExpiry },
+    ]) {
+      const refused = await fetch(`${stack.baseUrl}/premium/mpp/native`, {
+        headers: {
+          ...api,
+          authorization: Credential.serialize(
+            Credential.from({ challenge: altered, payload: { type: 'hash', hash: sent.hash } }),
+          ),
+        },
+      });
+      expect(refused.status).toBe(402);
+      expect(await refused.json()).toMatchObject({ reason: 'mpp_challenge_invalid' });
+    }
+    expect(stack.appHits('/premium/mpp/native')).toBe(hitsBefore);
     const credential = Credential.serialize(
       Credential.from({ challenge: native, payload: { type: 'hash', hash: sent.hash } }),
     );

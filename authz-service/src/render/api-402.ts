@@ -277,9 +277,7 @@ function sealedApi402(
   const headers = paymentHeaders(d, 'application/json; charset=utf-8');
   Object.assign(headers, x402FailureHeaders(d.reason, req.headers));
   if (prepared.paymentRequired !== undefined)
-    headers['payment-required'] = Buffer.from(prepared.paymentRequired.fill(values), 'utf8').toString(
-      'base64',
-    );
+    headers['payment-required'] = prepared.paymentRequired.fillBase64(values);
   const challenges = mppWwwAuthenticate(prepared.mpp, {
     key: deps.sealKeys.mpp,
     realm: r.host,

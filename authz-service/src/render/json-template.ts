@@ -9,6 +9,12 @@ import { randomBytes } from 'node:crypto';
 export interface JsonTemplate<K extends string> {
   /** The document with every hole filled. Values go into JSON strings as they are. */
   fill(values: Readonly<Record<K, string>>): string;
+  /**
+   * base64 of the UTF-8 of {@link fill}: only the 3-byte windows of the holes whose values changed
+   * since the last call are encoded again, while every hole keeps its byte length (the same
+   * template, 402 after 402: an x402 `PAYMENT-REQUIRED` differs by a few fixed-length ids).
+   */
+  fillBase64(values: Readonly<Record<K, string>>): string;
 }
 
 // A marker no configured text can contain by chance: random per process.
@@ -36,12 +42,82 @@ export function compileJsonTemplate<K extends string>(
     last = m.index + m[0].length;
   }
   parts.push(json.slice(last));
-  return {
-    fill(values) {
-      let out = parts[0] as string;
-      for (let i = 0; i < order.length; i++) out += values[order[i] as K] + (parts[i + 1] as string);
-      return out;
-    },
+  const fill = (values: Readonly<Record<K, string>>): string => {
+    let out = parts[0] as string;
+    for (let i = 0; i < order.length; i++) out += values[order[i] as K] + (parts[i + 1] as string);
+    return out;
+  };
+  return { fill, fillBase64: base64Filler(parts, order, fill) };
+}
+
+/** The last base64 fill of a template: its hole values, where they sit, its bytes and base64. */
+interface LastFill {
+  values: string[];
+  offsets: number[];
+  lengths: number[];
+  bytes: Buffer;
+  base64: string;
+}
+
+function base64Filler<K extends string>(
+  parts: readonly string[],
+  order: readonly K[],
+  fill: (values: Readonly<Record<K, string>>) => string,
+): (values: Readonly<Record<K, string>>) => string {
+  let last: LastFill | undefined;
+  const full = (values: Readonly<Record<K, string>>): string => {
+    const bytes = Buffer.from(fill(values), 'utf8');
+    const vs: string[] = [];
+    const offsets: number[] = [];
+    const lengths: number[] = [];
+    let at = Buffer.byteLength(parts[0] as string);
+    for (let i = 0; i < order.length; i++) {
+      const v = values[order[i] as K];
+      const n = Buffer.byteLength(v);
+      vs.push(v);
+      offsets.push(at);
+      lengths.push(n);
+      at += n + Buffer.byteLength(parts[i + 1] as string);
+    }
+    last = { values: vs, offsets, lengths, bytes, base64: bytes.toString('base64') };
+    return last.base64;
+  };
+  return (values) => {
+    const known = last;
+    if (known === undefined) return full(values);
+    const total = known.bytes.length;
+    let out = '';
+    // The base64 characters of `known.base64` taken up to here, and the byte window being merged.
+    let taken = 0;
+    let from = -1;
+    let to = -1;
+    const flush = () => {
+      out += known.base64.slice(taken, (from / 3) * 4) + known.bytes.toString('base64', from, to);
+      taken = to === total ? known.base64.length : (to / 3) * 4;
+    };
+    for (let i = 0; i < order.length; i++) {
+      const v = values[order[i] as K];
+      if (v === known.values[i]) continue;
+      // A hole of another byte length moves everything after it: encode it all again.
+      if (Buffer.byteLength(v) !== known.lengths[i]) return full(values);
+      const start = known.offsets[i] as number;
+      const end = start + (known.lengths[i] as number);
+      known.bytes.write(v, start, 'utf8');
+      known.values[i] = v;
+      const windowFrom = start - (start % 3);
+      const windowTo = Math.min(total, end + ((3 - (end % 3)) % 3));
+      if (from >= 0 && windowFrom <= to) to = Math.max(to, windowTo);
+      else {
+        if (from >= 0) flush();
+        from = windowFrom;
+        to = windowTo;
+      }
+    }
+    if (from < 0) return known.base64;
+    flush();
+    out += known.base64.slice(taken);
+    known.base64 = out;
+    return out;
   };
 }
 

@@ -6,6 +6,7 @@ import {
   MPP_CHARGE_INTENT,
   MPP_METHODS,
   mppChallengeId,
+  mppPushChallengeId,
   type ChallengeOffer,
   type NetworkRegistry,
   type PriceOffer,
@@ -144,8 +145,9 @@ export interface MppFill {
 /**
  * The `WWW-Authenticate` value: every challenge of the plan, comma-separated in one field (RFC
  * 9110 §11.6.1 allows several challenges per field; one field keeps every gateway's and
- * transport's header handling as it is). Each id is the draft's HMAC over the challenge's
- * parameters. Undefined when nothing is payable in this 402.
+ * transport's header handling as it is). An `authorization` challenge's id is the draft's HMAC over
+ * its parameters; a push challenge's is the tag of the seal it carries and its index
+ * (mppPushChallengeId). Undefined when nothing is payable in this 402.
  */
 export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefined {
   if (plan.specs.length === 0) return undefined;
@@ -158,6 +160,7 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
   const pushOpaque =
     f.sealed === undefined ? undefined : base64url(`{"c":"${f.sealed}","r":${target.resourceJson}}`);
   const out: Array<{ challenge: string; q: number }> = [];
+  let pushes = 0;
   for (const spec of plan.specs) {
     let method: string = MPP_METHODS.evm;
     let request: string;
@@ -197,14 +200,18 @@ export function mppWwwAuthenticate(plan: MppPlan, f: MppFill): string | undefine
         );
       }
     }
-    const id = mppChallengeId(f.key, {
-      realm: f.realm,
-      method,
-      intent: MPP_CHARGE_INTENT,
-      request,
-      expires: f.expires,
-      opaque,
-    });
+    // A push challenge's id is its seal's tag (mppPushChallengeId): no HMAC of its own per 402.
+    const id =
+      spec.kind === 'authorization' || f.sealed === undefined
+        ? mppChallengeId(f.key, {
+            realm: f.realm,
+            method,
+            intent: MPP_CHARGE_INTENT,
+            request,
+            expires: f.expires,
+            opaque,
+          })
+        : mppPushChallengeId(f.sealed, pushes++);
     // Every value but the realm is base64url, a lower-case name or an RFC 3339 time: nothing to escape.
     const challenge = `Payment id="${id}", ${realm}, method="${method}", intent="${MPP_CHARGE_INTENT}", request="${request}", expires="${f.expires}", opaque="${opaque}"`;
     if (spec.kind === 'authorization')
@@ -251,8 +258,13 @@ export function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+// Scratch space for base64url's UTF-8 bytes, reused (encoding is synchronous): no Buffer per value.
+let scratch = Buffer.allocUnsafeSlow(4096);
+
 function base64url(json: string): string {
-  return Buffer.from(json, 'utf8').toString('base64url');
+  const room = 3 * json.length;
+  if (scratch.length < room) scratch = Buffer.allocUnsafeSlow(Math.max(room, scratch.length * 2));
+  return scratch.toString('base64url', 0, scratch.write(json, 0, 'utf8'));
 }
 
 function template(value: unknown): RequestTemplate {

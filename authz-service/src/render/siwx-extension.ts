@@ -1,5 +1,6 @@
 import {
   mintSiwxNonce,
+  siwxNonceTag,
   SIWX_CHALLENGE_TTL_MS,
   type Network,
   type NetworkRegistry,
@@ -98,11 +99,15 @@ export function siwxAuthority(host: string, originalHost: string | undefined): s
   return m !== null && m[1] === host ? candidate : host;
 }
 
-// The last URI and times formatted: consecutive 402s mostly share them (same resource, same ms).
+// The last URI, times and nonce MAC: consecutive 402s mostly share them (same resource, same second).
 let lastUri = { scheme: '', authority: '', originalUri: '', uri: '' };
-let lastTimes = { now: Number.NaN, issuedAt: '', expirationTime: '' };
+let lastTimes = { second: Number.NaN, issuedAt: '', expirationTime: '' };
+let lastTag = { key: undefined as Buffer | undefined, uri: '', domain: '', issuedAt: '', tag: '' };
 
-/** A fresh challenge for one 402 (nothing written: the nonce is an HMAC, see mintSiwxNonce). */
+/**
+ * A fresh challenge for one 402 (nothing written: the nonce is random and MACed, see mintSiwxNonce).
+ * `issuedAt` is whole seconds, so the nonce's MAC half is computed once a second per resource.
+ */
 export function newSiwxChallenge(
   nonceKey: Buffer,
   authority: string,
@@ -112,11 +117,12 @@ export function newSiwxChallenge(
 ): SiwxChallenge {
   if (lastUri.originalUri !== originalUri || lastUri.authority !== authority || lastUri.scheme !== scheme)
     lastUri = { scheme, authority, originalUri, uri: `${scheme}://${authority}${originalUri}` };
-  if (lastTimes.now !== now)
+  const second = now - (now % 1000);
+  if (lastTimes.second !== second)
     lastTimes = {
-      now,
-      issuedAt: new Date(now).toISOString(),
-      expirationTime: new Date(now + SIWX_CHALLENGE_TTL_MS).toISOString(),
+      second,
+      issuedAt: new Date(second).toISOString(),
+      expirationTime: new Date(second + SIWX_CHALLENGE_TTL_MS).toISOString(),
     };
   const fields = {
     domain: authority,
@@ -125,6 +131,19 @@ export function newSiwxChallenge(
     expirationTime: lastTimes.expirationTime,
     nonce: '',
   };
-  fields.nonce = mintSiwxNonce(nonceKey, fields);
+  if (
+    lastTag.key !== nonceKey ||
+    lastTag.issuedAt !== fields.issuedAt ||
+    lastTag.uri !== fields.uri ||
+    lastTag.domain !== authority
+  )
+    lastTag = {
+      key: nonceKey,
+      uri: fields.uri,
+      domain: authority,
+      issuedAt: fields.issuedAt,
+      tag: siwxNonceTag(nonceKey, fields),
+    };
+  fields.nonce = mintSiwxNonce(nonceKey, fields, lastTag.tag);
   return fields;
 }

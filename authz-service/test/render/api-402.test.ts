@@ -3,9 +3,11 @@ import {
   createNetworkRegistry,
   decodeX402Header,
   deriveSealKeys,
+  isOwnSiwxNonce,
   openChallenge,
   openPayLink,
   paymentRequestFromJson,
+  siwxNonceKey,
   x402PaymentRequiredV2Schema,
   type PayeeResponse,
 } from '@turnpike/protocol';
@@ -234,6 +236,41 @@ describe('the API 402, from templates', () => {
     at('shop.example', 'https', '/premium/a', 'application/json', 'token_missing');
   });
 
+  it('sign-in-with-x: whole-second times, a fresh nonce per 402, each one the portal verifies for its fields', () => {
+    const { deps, decision } = setup();
+    let now = 1_800_000_000_250;
+    deps.now = () => now;
+    type Info = { domain: string; uri: string; nonce: string; issuedAt: string; expirationTime: string };
+    const siwxOf = (uri = decision.requirement.originalUri): Info => {
+      const d = { ...decision, requirement: { ...decision.requirement, originalUri: uri } };
+      const r = renderDenial(d, api, deps) as RenderedResponse;
+      const v2 = decodeX402Header(r.headers['payment-required']!, x402PaymentRequiredV2Schema);
+      return (v2.extensions?.['sign-in-with-x'] as { info: Info }).info;
+    };
+    const nonceKey = siwxNonceKey(keys.challenge);
+    const verifies = (i: Info) => isOwnSiwxNonce(nonceKey, i.nonce, i);
+    const a = siwxOf();
+    now += 500;
+    const b = siwxOf();
+    expect(a.issuedAt).toBe('2027-01-15T08:00:00.000Z');
+    expect(a.expirationTime).toBe('2027-01-15T08:05:00.000Z');
+    expect(b.issuedAt).toBe(a.issuedAt);
+    expect(a.nonce).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.nonce).not.toBe(a.nonce);
+    expect(verifies(a) && verifies(b)).toBe(true);
+    // The MAC half is the fields': a nonce does not verify for another second, URI or domain.
+    expect(isOwnSiwxNonce(nonceKey, a.nonce, { ...a, issuedAt: '2027-01-15T08:00:01.000Z' })).toBe(false);
+    const other = siwxOf('/premium/other');
+    expect(verifies(other)).toBe(true);
+    expect(isOwnSiwxNonce(nonceKey, other.nonce, a)).toBe(false);
+    now += 1_000;
+    const c = siwxOf();
+    expect(c.issuedAt).toBe('2027-01-15T08:00:01.000Z');
+    expect(verifies(c)).toBe(true);
+    expect(c.nonce.slice(16)).not.toBe(a.nonce.slice(16));
+    expect(isOwnSiwxNonce(nonceKey, c.nonce, a)).toBe(false);
+  });
+
   it('changes with the payee: a new x402 address is used at once', () => {
     const { deps, decision } = setup();
     let payee = PAYEE;
@@ -262,6 +299,57 @@ describe('JSON templates', () => {
       expect(template.fill({ a: jsonStringContent(a), b: jsonStringContent(b) })).toBe(
         JSON.stringify(build({ a, b })),
       );
+  });
+});
+
+describe('JSON templates in base64', () => {
+  type Hole = 'a' | 'b' | 'c' | 'd';
+  const build = (v: Record<Hole, string>) => ({
+    lead: v.a,
+    // b and c sit next to each other (their 3-byte windows overlap); d is last, near the padding.
+    mid: [{ y: `${v.b}${v.c}`, n: 1, long: 'x'.repeat(50) }],
+    again: v.a,
+    tail: v.d,
+  });
+  const reference = (t: ReturnType<typeof compileJsonTemplate<Hole>>, v: Record<Hole, string>) =>
+    Buffer.from(t.fill(v), 'utf8').toString('base64');
+
+  it('gives the base64 of fill, 402 after 402, whichever holes change and whatever their lengths', () => {
+    // Seeded, so a failure replays: random strings over ASCII and multi-byte characters.
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const alphabet = ['a', 'Z', '0', '_', '-', 'é', '✓', ' '];
+    const text = (length: number) =>
+      Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]!).join('');
+    for (let pad = 0; pad < 3; pad++) {
+      const template = compileJsonTemplate(['a', 'b', 'c', 'd'], (v) => ({
+        ...build(v),
+        pad: 'p'.repeat(pad),
+      }));
+      let values: Record<Hole, string> = { a: 'first', b: 'bb', c: 'ccc', d: 'dddd' };
+      for (let round = 0; round < 400; round++) {
+        const next = { ...values };
+        for (const hole of ['a', 'b', 'c', 'd'] as const) {
+          const roll = random();
+          // Mostly the same length (the fast path), sometimes another length, sometimes unchanged.
+          if (roll < 0.5) next[hole] = text(Buffer.byteLength(values[hole]) > 0 ? values[hole].length : 0);
+          else if (roll < 0.6) next[hole] = text(Math.floor(random() * 6));
+        }
+        values = next;
+        expect(template.fillBase64(values)).toBe(reference(template, values));
+      }
+    }
+  });
+
+  it('a hole of the same byte length but other characters is encoded again', () => {
+    const template = compileJsonTemplate(['a', 'b', 'c', 'd'], build);
+    const values = { a: 'ab', b: 'é', c: 'x', d: '' };
+    expect(template.fillBase64(values)).toBe(reference(template, values));
+    const same = { ...values, b: 'zz' };
+    expect(template.fillBase64(same)).toBe(reference(template, same));
   });
 });
 

@@ -9,7 +9,9 @@ import {
   checksumEvmAddress,
   createNetworkRegistry,
   deriveSealKeys,
+  isMppPushChallengeId,
   mppChallengeId,
+  mppPushChallengeId,
   openChallenge,
   paymentRequestFromJson,
   REASONS,
@@ -93,7 +95,7 @@ function decodeOpaque(c: { opaque?: string | undefined }): { r: string; c?: stri
 }
 
 describe('MPP challenges on the API 402', () => {
-  it('one per offer (authorization first), each id the HMAC of its own parameters, push ones bound to the sealed challenge', () => {
+  it('one per offer (authorization first), the authorization id the HMAC of its parameters, push ones the tag of the sealed challenge they carry', () => {
     const r = renderDenial(decision(), api(), deps()) as RenderedResponse;
     const challenges = Challenge.deserializeList(r.headers['www-authenticate']!);
     expect(
@@ -106,19 +108,21 @@ describe('MPP challenges on the API 402', () => {
     const requests = [...raw.matchAll(/request="([^"]+)"/g)].map((m) => m[1]);
     const opaques = [...raw.matchAll(/opaque="([^"]+)"/g)].map((m) => m[1]);
     const expires = [...raw.matchAll(/expires="([^"]+)"/g)].map((m) => m[1]);
-    challenges.forEach((c, i) =>
-      expect(ids[i]).toBe(
-        mppChallengeId(keys.mpp, {
-          realm: 'shop.example',
-          method: c.method,
-          intent: 'charge',
-          request: requests[i]!,
-          expires: expires[i],
-          opaque: opaques[i],
-        }),
-      ),
-    );
     const body = JSON.parse(r.body) as { paymentDetails: { challengeId: string; serviceWallet: string } };
+    const sealed = body.paymentDetails.challengeId;
+    // authorization: the draft's HMAC of its parameters; push: the seal's tag and the push's index.
+    expect(ids[0]).toBe(
+      mppChallengeId(keys.mpp, {
+        realm: 'shop.example',
+        method: challenges[0]!.method,
+        intent: 'charge',
+        request: requests[0]!,
+        expires: expires[0],
+        opaque: opaques[0],
+      }),
+    );
+    expect(ids.slice(1)).toEqual([`${sealed.slice(-43)}0`, `${sealed.slice(-43)}1`]);
+    expect(ids.slice(1).every((id) => isMppPushChallengeId(id!, sealed))).toBe(true);
     expect(decodeOpaque(challenges[0]!)).toEqual({ r: '/premium/article' });
     expect(decodeOpaque(challenges[1]!)).toEqual({
       c: body.paymentDetails.challengeId,
@@ -149,15 +153,18 @@ describe('MPP challenges on the API 402', () => {
         expect(c.realm).toBe(host);
         expect(decodeOpaque(c).r).toBe(path);
         expect(Date.parse(c.expires!)).toBe(Math.floor(now / 1000) * 1000 + PAYEE.challengeTtlSeconds * 1000);
+        const sealed = decodeOpaque(c).c;
         expect(ids[i]).toBe(
-          mppChallengeId(keys.mpp, {
-            realm: host,
-            method: c.method,
-            intent: 'charge',
-            request: requests[i]!,
-            expires: c.expires,
-            opaque: opaques[i],
-          }),
+          sealed === undefined
+            ? mppChallengeId(keys.mpp, {
+                realm: host,
+                method: c.method,
+                intent: 'charge',
+                request: requests[i]!,
+                expires: c.expires,
+                opaque: opaques[i],
+              })
+            : mppPushChallengeId(sealed, i - 1),
         );
       });
       return { authorization: raw.slice(0, raw.indexOf(', Payment id=')), push: ids[1] };

@@ -66,7 +66,8 @@ export const mppSolanaSignaturePayloadSchema = z.object({
 });
 
 /**
- * Turnpike's `opaque` (server correlation data, echoed unchanged and covered by the id's HMAC):
+ * Turnpike's `opaque` (server correlation data, echoed unchanged and covered by the id — the HMAC
+ * of the parameters, or for a push challenge the tag of the seal `c`, see mppPushChallengeId):
  * the resource scope the challenge was issued for, and the sealed API challenge whose receive
  * address or reference a pushed transfer must pay (absent on `authorization` challenges).
  */

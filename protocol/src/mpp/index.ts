@@ -1,5 +1,6 @@
 export { canonicalBase64url } from './canonical-json.js';
 export { mppChallengeId, type MppChallengeParams } from './challenge-id.js';
+export { isMppPushChallengeId, mppPushChallengeId } from './push-challenge-id.js';
 export { authParam, paymentChallenge } from './auth-params.js';
 export {
   isPaymentAuthorization,

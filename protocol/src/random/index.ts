@@ -1,1 +1,1 @@
-export { randomId128, randomPoolBytes } from './random-pool.js';
+export { randomId128, randomPoolBytes, randomPoolText } from './random-pool.js';

@@ -33,6 +33,18 @@ function padsOf(key: Buffer): Pads {
 let scratch = Buffer.allocUnsafeSlow(4096);
 const outerInput = Buffer.allocUnsafeSlow(BLOCK + 32);
 
+/** Writes `K ⊕ ipad ‖ body` into the scratch space: the inner hash's input. */
+function innerInput(key: Buffer, body: string): Buffer {
+  const pads = padsOf(key);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: room for any body, so the write is never cut.
+  const room = BLOCK + 3 * body.length;
+  if (scratch.length < room) scratch = Buffer.allocUnsafeSlow(Math.max(room, scratch.length * 2));
+  pads.inner.copy(scratch, 0);
+  const written = scratch.write(body, BLOCK, 'utf8');
+  if (written !== body.length) throw new TypeError('a MAC input must be ASCII');
+  return scratch.subarray(0, BLOCK + written);
+}
+
 /**
  * HMAC-SHA256 of an ASCII `body` (base64url), as two one-shot hashes over the key's pads. The same
  * value as `createHmac('sha256', key)`, which builds a native object per call whose collection cost
@@ -41,18 +53,23 @@ const outerInput = Buffer.allocUnsafeSlow(BLOCK + 32);
  * write itself, not by a scan of the string before it).
  */
 function tag(key: Buffer, body: string): Buffer {
-  const pads = padsOf(key);
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: room for any body, so the write is never cut.
-  const room = BLOCK + 3 * body.length;
-  if (scratch.length < room) scratch = Buffer.allocUnsafeSlow(Math.max(room, scratch.length * 2));
-  pads.inner.copy(scratch, 0);
-  const written = scratch.write(body, BLOCK, 'utf8');
-  if (written !== body.length) throw new TypeError('a MAC input must be ASCII');
-  const length = BLOCK + written;
-  const innerHash = hash('sha256', scratch.subarray(0, length), 'buffer') as unknown as Buffer;
-  pads.outer.copy(outerInput, 0);
+  const innerHash = hash('sha256', innerInput(key, body), 'buffer') as unknown as Buffer;
+  padsOf(key).outer.copy(outerInput, 0);
   innerHash.copy(outerInput, BLOCK);
   return hash('sha256', outerInput, 'buffer') as unknown as Buffer;
+}
+
+/**
+ * {@link tag} in base64url, with no Buffer made per call: the inner hash comes back as a `binary`
+ * string (one byte per character) written into the outer input, the outer one as base64url. Each
+ * Buffer `hash` returns is an ArrayBuffer of its own: 3.1 µs per MAC of a sealed challenge with
+ * Buffers, 1.8 µs without, in a tight loop.
+ */
+function tagBase64url(key: Buffer, body: string): string {
+  const innerHash = hash('sha256', innerInput(key, body), 'binary');
+  padsOf(key).outer.copy(outerInput, 0);
+  outerInput.write(innerHash, BLOCK, 'binary');
+  return hash('sha256', outerInput, 'base64url');
 }
 
 /**
@@ -61,7 +78,7 @@ function tag(key: Buffer, body: string): Buffer {
  * strings.
  */
 export function macBase64url(key: Buffer, body: string): string {
-  return tag(key, body).toString('base64url');
+  return tagBase64url(key, body);
 }
 
 /**
@@ -94,7 +111,7 @@ export function sealJson(key: Buffer, json: string): string {
   if (jsonScratch.length < room) jsonScratch = Buffer.allocUnsafeSlow(Math.max(room, jsonScratch.length * 2));
   const bytes = jsonScratch.write(json, 0, 'utf8');
   const body = jsonScratch.toString('base64url', 0, bytes);
-  return `${body}.${tag(key, body).toString('base64url')}`;
+  return `${body}.${tagBase64url(key, body)}`;
 }
 
 /**

@@ -26,4 +26,10 @@ export { encodeX402Header, decodeX402Header, MAX_X402_HEADER_BYTES } from './hea
 export { X402_HEADERS } from './headers.js';
 export { x402SvmMemo } from './svm-memo.js';
 export { X402_EXTENSIONS, SIWX_HEADER, SIWX_CHALLENGE_TTL_MS, PAYMENT_IDENTIFIER_ID } from './extensions.js';
-export { mintSiwxNonce, isOwnSiwxNonce, siwxNonceKey, type SiwxChallengeFields } from './siwx-nonce.js';
+export {
+  mintSiwxNonce,
+  isOwnSiwxNonce,
+  siwxNonceKey,
+  siwxNonceTag,
+  type SiwxChallengeFields,
+} from './siwx-nonce.js';

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { macAscii } from '../sealed/seal.js';
-import { randomPoolBytes } from '../random/index.js';
+import { randomPoolText } from '../random/index.js';
 
 /** What a sign-in-with-x nonce vouches for: the message fields the 402 fixed. */
 export interface SiwxChallengeFields {
@@ -33,29 +33,37 @@ export function siwxNonceKey(challengeKey: Buffer): Buffer {
 /** What macAscii takes: printable ASCII and the line breaks between the fields. */
 const ASCII = /^[\n\x20-\x7e]*$/;
 
-function tagOf(key: Buffer, random: string, f: SiwxChallengeFields): Buffer {
-  const text = `${random}\n${f.domain}\n${f.uri}\n${f.issuedAt}\n${f.expirationTime}`;
+/**
+ * The MAC half of every nonce of these fields: 64 bits of HMAC over the message fields the 402
+ * fixed, behind a version line (`v2`; v1 nonces MACed their random half too, see mintSiwxNonce).
+ */
+export function siwxNonceTag(key: Buffer, f: SiwxChallengeFields): string {
+  const text = `v2\n${f.domain}\n${f.uri}\n${f.issuedAt}\n${f.expirationTime}`;
   // Hosts and normalised URIs are ASCII; anything else goes through the general HMAC.
   const mac = ASCII.test(text) ? macAscii(key, text) : createHmac('sha256', key).update(text).digest();
-  return mac.subarray(0, TAG_BYTES);
+  return mac.toString('hex', 0, TAG_BYTES);
 }
 
 /**
  * A fresh sign-in-with-x nonce for a 402, written nowhere (DESIGN invariant 6): 32 hex characters
- * as the extension's spec asks — 64 random bits, then 64 bits of HMAC over those and the message
- * fields the 402 fixed (domain, URI, issue and expiry time). The portal recomputes the MAC to know
- * the nonce is its own and the fields unchanged; the database remembers a nonce only once it signed
- * a payer in (one use, across replicas).
+ * as the extension's spec asks — 64 random bits, then the 64-bit MAC of the message fields the 402
+ * fixed (domain, URI, issue and expiry time; {@link siwxNonceTag}). The portal recomputes the MAC
+ * to know the fields are the authorizer's, unchanged; the random half makes each 402's nonce its
+ * own, and the database remembers a nonce only once it signed a payer in (one use, across
+ * replicas). The MAC does not cover the random half: it is the same for every nonce of the same
+ * fields, so the authorizer computes it once per resource and second (`issuedAt` is whole
+ * seconds), not per 402. Whoever holds one nonce can therefore make others for the same fields
+ * until they expire, which gains nothing: a nonce signs in only under the paying wallet's
+ * signature, once, and a fresh one is one 402 away anyway. `tag` passes the MAC half already
+ * computed for `fields`.
  */
-export function mintSiwxNonce(key: Buffer, fields: SiwxChallengeFields): string {
-  const random = randomPoolBytes(RANDOM_BYTES).toString('hex');
-  return random + tagOf(key, random, fields).toString('hex');
+export function mintSiwxNonce(key: Buffer, fields: SiwxChallengeFields, tag?: string): string {
+  return randomPoolText(RANDOM_BYTES, 'hex') + (tag ?? siwxNonceTag(key, fields));
 }
 
 /** True when `nonce` was minted with `key` for exactly these fields. */
 export function isOwnSiwxNonce(key: Buffer, nonce: string, fields: SiwxChallengeFields): boolean {
   if (!NONCE.test(nonce)) return false;
-  const random = nonce.slice(0, RANDOM_BYTES * 2);
   const given = Buffer.from(nonce.slice(RANDOM_BYTES * 2), 'hex');
-  return timingSafeEqual(given, tagOf(key, random, fields));
+  return timingSafeEqual(given, Buffer.from(siwxNonceTag(key, fields), 'hex'));
 }

@@ -1,4 +1,5 @@
 import {
+  EVM_NATIVE_CURRENCY,
   isProtocolError,
   mppEvmHashPayloadSchema,
   mppSolanaSignaturePayloadSchema,
@@ -44,6 +45,31 @@ function sealedOf(request: SettleRequest, opened: OpenedCredential, challengeKey
 }
 
 /**
+ * Refuses `mpp_challenge_invalid` unless the echoed challenge says what its seal says: the realm is
+ * the seal's host, `expires` its expiry, and the request's network, asset and amount one of its
+ * offers. A push challenge's id is the seal's tag (mppPushChallengeId), not an HMAC of these
+ * parameters, so this is what tells an altered echo apart (the transfer is verified against the
+ * seal either way).
+ */
+function checkEchoedSeal(
+  opened: OpenedCredential,
+  claims: ChallengeClaims,
+  offer: { network: string; asset: string; amount: string },
+): void {
+  const echoed = opened.credential.challenge;
+  const offered = claims.o.some((o) => o.n === offer.network && o.a === offer.asset && o.t === offer.amount);
+  if (
+    echoed.realm.toLowerCase() !== claims.h.toLowerCase() ||
+    opened.expiresMs !== claims.exp * 1000 ||
+    !offered
+  )
+    throw new ProofRefusal(
+      REASONS.MPP_CHALLENGE_INVALID,
+      'the challenge is not the one its sealed challenge describes, or was altered',
+    );
+}
+
+/**
  * evm `charge` with `type="hash"`: a transfer the payer broadcast to this 402's own receive
  * address, verified exactly as a transaction-hash proof of the same sealed challenge (chain,
  * asset, amount, address, confirmations, freshness) and credited through the ledger under the
@@ -64,6 +90,11 @@ export async function creditMppHash(
   if (!payload.success)
     throw new ProofRefusal(REASONS.MPP_CREDENTIAL_MALFORMED, 'the payload is not a transaction hash');
   const claims = sealedOf(request, opened, pctx.challengeKey);
+  checkEchoedSeal(opened, claims, {
+    network: network.name,
+    asset: charge.currency === EVM_NATIVE_CURRENCY ? 'native' : charge.currency.toLowerCase(),
+    amount: charge.amount,
+  });
   if (claims.p === undefined || claims.p !== charge.recipient.toLowerCase())
     throw new ProofRefusal(REASONS.MPP_CREDENTIAL_MISMATCH, "the request's recipient is not the challenge's");
   const binding = mppChallengeBinding(claims.id);
@@ -121,6 +152,11 @@ export async function creditMppSignature(
   const network = claims.o.map((o) => pctx.registry.get(o.n)).find((n) => n?.kind === 'solana');
   if (network === undefined)
     throw new ProofRefusal(REASONS.PAYMENT_WRONG_NETWORK, 'this challenge is not payable on Solana');
+  checkEchoedSeal(opened, claims, {
+    network: network.name,
+    asset: charge.currency === 'sol' ? 'native' : charge.currency,
+    amount: charge.amount,
+  });
   if ((await findBoundGrant(pctx.db, challengeBinding(claims.id))) !== null)
     throw new ProofRefusal(REASONS.MPP_CREDENTIAL_USED, 'this credential was already used');
   const proof: TxProof = {

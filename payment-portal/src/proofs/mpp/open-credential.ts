@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
+  isMppPushChallengeId,
   mppChallengeId,
   mppOpaqueSchema,
   normalizePath,
@@ -22,9 +23,12 @@ export interface OpenedCredential {
 /**
  * Checks the echoed challenge of an MPP credential: its id is the HMAC of its parameters under the
  * MPP key (so every parameter, the request and the opaque data included, is one this installation
- * issued, unchanged), for this host (`realm`) and this resource (`opaque.r`). Refuses
- * `mpp_challenge_invalid` / `payment_challenge_mismatch` otherwise. Expiry is each credential
- * type's to judge.
+ * issued, unchanged) — or, for a pushed transfer (`hash`, `signature`) carrying a sealed challenge,
+ * that seal's tag and an index (mppPushChallengeId: the seal, opened later with its own MAC, is
+ * what such a credential is verified against; its echoed request is only compared with it) — for
+ * this host (`realm`) and this resource (`opaque.r`). Refuses `mpp_challenge_invalid` /
+ * `payment_challenge_mismatch` otherwise. Expiry is each credential type's to judge (a push
+ * credential's is the seal's).
  */
 export function openCredential(
   key: Buffer,
@@ -33,21 +37,22 @@ export function openCredential(
 ): OpenedCredential {
   const c = credential.challenge;
   const invalid = (why: string) => new ProofRefusal(REASONS.MPP_CHALLENGE_INVALID, why);
-  let expected: string;
-  try {
-    expected = mppChallengeId(key, c);
-  } catch {
-    throw invalid('the challenge is not one this service issued');
+  const opaque = c.opaque === undefined ? undefined : decodeJson(c.opaque, mppOpaqueSchema);
+  if (!(opaque?.c !== undefined && isPushCredential(credential) && isMppPushChallengeId(c.id, opaque.c))) {
+    let expected: string;
+    try {
+      expected = mppChallengeId(key, c);
+    } catch {
+      throw invalid('the challenge is not one this service issued');
+    }
+    const given = Buffer.from(c.id, 'utf8');
+    const want = Buffer.from(expected, 'utf8');
+    if (given.length !== want.length || !timingSafeEqual(given, want))
+      throw invalid('the challenge is not one this service issued, or was altered');
   }
-  const given = Buffer.from(c.id, 'utf8');
-  const want = Buffer.from(expected, 'utf8');
-  if (given.length !== want.length || !timingSafeEqual(given, want))
-    throw invalid('the challenge is not one this service issued, or was altered');
-  if (c.opaque === undefined || c.expires === undefined) throw invalid('the challenge lacks its opaque data');
-  const opaque = decodeJson(c.opaque, mppOpaqueSchema);
+  if (opaque === undefined || c.expires === undefined) throw invalid('the challenge lacks its opaque data');
   const expiresMs = Date.parse(c.expires);
-  if (opaque === undefined || !Number.isFinite(expiresMs))
-    throw invalid('the challenge lacks its opaque data');
+  if (!Number.isFinite(expiresMs)) throw invalid('the challenge lacks its opaque data');
   let resource: string;
   try {
     resource = normalizePath(request.resource).path;
@@ -60,6 +65,16 @@ export function openCredential(
       'the challenge was issued for another host or resource',
     );
   return { credential, opaque, expiresMs };
+}
+
+/**
+ * A pushed transfer's credential (evm `hash`, solana `signature`): verified only against the sealed
+ * challenge its `opaque.c` carries (credit-pushed.ts), so its id may be the seal's own tag.
+ */
+function isPushCredential(credential: MppCredential): boolean {
+  const { method } = credential.challenge;
+  const type = credential.payload.type;
+  return (method === 'evm' && type === 'hash') || (method === 'solana' && type === 'signature');
 }
 
 /** A base64url JCS value (`request`, `opaque`) parsed with `schema`, or undefined. */

@@ -25,7 +25,8 @@ export interface MppVerifierDeps {
 
 /**
  * Verifies an MPP credential (`Authorization: Payment`) and credits it through the ledger: first
- * its challenge (the HMAC id over every parameter, this host, this resource), then by method and
+ * its challenge (the HMAC id over every parameter — for a pushed transfer, the tag of the seal it
+ * carries, its echo then compared with that seal —, this host, this resource), then by method and
  * payload type — evm `authorization` (settled as x402 `exact`), evm `hash` and solana `signature`
  * (verified as transaction proofs of the sealed challenge they carry). The receipt is the draft's
  * Payment-Receipt object. Refusals are ProofRefusals with stable reasons.
