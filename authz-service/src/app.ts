@@ -393,6 +393,8 @@ export async function startAuthzService(
         clearTimeout(force);
         // After the last request: what this replica leased and did not spend goes back.
         await credits.close();
+        portal.close();
+        slowPortal.close();
       })();
       return closing;
     },

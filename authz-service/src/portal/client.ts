@@ -23,6 +23,7 @@ import {
   type SettleResponse,
 } from '@turnpike/protocol';
 import type { z } from 'zod';
+import { createPortalExchange, type PortalAnswer } from './exchange.js';
 
 export type {
   AddressLeaseResponse,
@@ -55,8 +56,8 @@ export class PortalError extends Error {
   }
 }
 
-function retryAfterOf(res: Response): number {
-  const seconds = Number(res.headers.get('retry-after'));
+function retryAfterOf(res: PortalAnswer): number {
+  const seconds = Number(res.headers['retry-after']);
   return Number.isInteger(seconds) && seconds > 0 ? seconds : PORTAL_RETRY_AFTER_SECONDS;
 }
 
@@ -76,6 +77,8 @@ export interface PortalClient {
   returnCredits(body: CreditReturnRequest): Promise<CreditReturnResponse>;
   /** Counts one free-tier request of a payer. */
   countFreeRequest(body: FreeTierRequest): Promise<FreeTierResponse>;
+  /** Closes the connections kept alive to the portal (shutdown). */
+  close(): void;
 }
 
 export interface PortalClientOptions {
@@ -84,14 +87,12 @@ export interface PortalClientOptions {
   /** Bearer secret of the internal API (already revealed; never logged). */
   token: string;
   timeoutMs: number;
-  fetch?: typeof fetch;
 }
 
 /** A refused connection or one reset before any answer: the request never reached the portal's handler. */
 function connectionLost(err: unknown): boolean {
-  const cause = (err as { cause?: { code?: unknown } }).cause;
-  const code = typeof cause?.code === 'string' ? cause.code : '';
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'EPIPE'].includes(code);
 }
 
 /** A conditional GET answered 304 (only ever asked for by `sites`, which catches it). */
@@ -109,31 +110,29 @@ export const PORTAL_RETRY_AFTER_SECONDS = 5;
  */
 export function createPortalClient(opts: PortalClientOptions): PortalClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
-  const doFetch = opts.fetch ?? fetch;
   const authorization = `Bearer ${opts.token}`;
+  const exchange = createPortalExchange();
 
   const send = async (
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
     extraHeaders: Record<string, string> = {},
-  ): Promise<Response> => {
-    const init: RequestInit = {
-      method,
-      headers:
-        method === 'POST'
-          ? { 'content-type': 'application/json', accept: 'application/json', authorization }
-          : { accept: 'application/json', authorization, ...extraHeaders },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(opts.timeoutMs),
-    };
-    if (method === 'POST')
-      init.body = JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  ): Promise<PortalAnswer> => {
+    const url = new URL(base + path);
+    const headers =
+      method === 'POST'
+        ? { 'content-type': 'application/json', accept: 'application/json', authorization }
+        : { accept: 'application/json', authorization, ...extraHeaders };
+    const text =
+      method === 'POST'
+        ? JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))
+        : undefined;
     try {
-      return await doFetch(base + path, init);
+      return await exchange(method, url, headers, text, opts.timeoutMs);
     } catch (err) {
       if (!connectionLost(err)) throw err;
-      return doFetch(base + path, { ...init, signal: AbortSignal.timeout(opts.timeoutMs) });
+      return exchange(method, url, headers, text, opts.timeoutMs);
     }
   };
 
@@ -145,12 +144,12 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
     verdictStatuses: readonly number[] = [],
     headers: Record<string, string> = {},
   ): Promise<z.output<S>> {
-    let res: Response;
+    let res: PortalAnswer;
     try {
       res = await send(method, path, body, headers);
     } catch (err) {
       const name = (err as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError')
+      if (name === 'TimeoutError')
         throw new PortalError('portal_timeout', `${method} ${path} timed out after ${opts.timeoutMs} ms`, {
           cause: err,
         });
@@ -159,7 +158,7 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
     if (res.status === 304) throw new NotModified();
     let json: unknown;
     try {
-      json = await res.json();
+      json = JSON.parse(res.body);
     } catch (err) {
       throw new PortalError(
         'portal_response_invalid',
@@ -170,7 +169,7 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
         },
       );
     }
-    if (!res.ok && !verdictStatuses.includes(res.status)) {
+    if ((res.status < 200 || res.status > 299) && !verdictStatuses.includes(res.status)) {
       throw new PortalError('portal_status', `${method} ${path} answered ${res.status}`, {
         status: res.status,
         ...(res.status === 429 ? { retryAfterSeconds: retryAfterOf(res) } : {}),
@@ -213,5 +212,6 @@ export function createPortalClient(opts: PortalClientOptions): PortalClient {
     leaseCredits: (body) => call('POST', PORTAL_API_PATHS.creditLeases, body, creditLeaseResponseSchema),
     returnCredits: (body) => call('POST', PORTAL_API_PATHS.creditReturns, body, creditReturnResponseSchema),
     countFreeRequest: (body) => call('POST', PORTAL_API_PATHS.freeTier, body, freeTierResponseSchema),
+    close: () => exchange.close(),
   };
 }

@@ -56,6 +56,41 @@ describe('portal internal API client', () => {
     }
   });
 
+  it('keeps one connection alive across calls, and times out a body that stalls after the headers', async () => {
+    let connections = 0;
+    let stall = false;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (stall)
+        res.write('{"ok":fa'); // then nothing: the answer never ends
+      else res.end(JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait' }));
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = createPortalClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        token: PORTAL_TOKEN,
+        timeoutMs: 300,
+      });
+      const settle = () => client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
+      for (let i = 0; i < 3; i++)
+        expect(await settle()).toMatchObject({ ok: false, reason: 'payment_pending' });
+      expect(connections).toBe(1);
+      stall = true;
+      const started = Date.now();
+      const err = await settle().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortalError);
+      expect((err as PortalError).code).toBe('portal_timeout');
+      expect(Date.now() - started).toBeLessThan(3_000);
+      client.close();
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
   it('reads the payee, leases addresses and records challenges, parsed with the shared schemas', async () => {
     const client = createPortalClient({ baseUrl: `${portal.url}/`, token: PORTAL_TOKEN, timeoutMs: 500 });
     expect((await client.payee()).x402?.networks).toEqual(['base', 'polygon']);
