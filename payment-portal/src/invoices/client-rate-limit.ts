@@ -14,7 +14,10 @@ export class RateLimitedError extends PortalError {
 }
 
 /**
- * Refuses a new invoice when `clientIp` already created `limit` in the last minute. Call it in the
+ * Refuses a new invoice when `clientIp` already created `limit` in the last minute. Counted: the
+ * invoices anybody may open unpaid (a pay page, a recorded challenge). Not counted: the ones a
+ * credited proof records (`source = 'proof'`), each written only for a payment verified on chain:
+ * a client paying by x402 or transaction hash often would otherwise be refused a pay page. Call it in the
  * transaction that inserts the invoice: it first takes a transaction-scoped advisory lock on the
  * client address, so the creations of one client run one after another on every replica and each
  * count sees the invoices committed before it. Without the lock, parallel requests in READ
@@ -29,7 +32,8 @@ export async function enforceClientRateLimit(tx: Queryable, clientIp: string, li
   const recent = await tx.query<{ n: string; retry_after: number | null }>(
     `SELECT count(*) AS n,
             GREATEST(1, CEIL(EXTRACT(EPOCH FROM (min(created_at) + make_interval(secs => $2) - clock_timestamp()))))::int AS retry_after
-     FROM invoices WHERE client_ip = $1 AND created_at > now() - make_interval(secs => $2)`,
+     FROM invoices
+     WHERE client_ip = $1 AND created_at > now() - make_interval(secs => $2) AND source <> 'proof'`,
     [clientIp, WINDOW_SECONDS],
   );
   const row = recent.rows[0];

@@ -9,6 +9,7 @@ import {
   RateLimitedError,
   type CreateInvoiceDeps,
 } from '../../src/invoices/create-invoice.js';
+import { challengeBinding, creditProof } from '../../src/ledger/index.js';
 import { migrate, type Database } from '../../src/storage/index.js';
 import { startPostgres, type TestPostgres } from '../../../tests/support/postgres.js';
 import { pgHarness, pgliteHarness, type DriverHarness } from '../storage/drivers.js';
@@ -52,6 +53,37 @@ describe.each(harnesses.map((h) => [h.name, h] as const))('invoice rate limit on
     };
   });
   afterAll(() => pool.stop());
+
+  it("a client's paid proofs (each credit records an invoice) do not count against its invoice limit", async () => {
+    const client = '198.51.100.23';
+    // A client paying by x402 or transaction hash more than LIMIT times a minute, then opening a
+    // pay page: the limit is on invoices nobody has paid for, created by whoever asks.
+    for (let i = 0; i < LIMIT + 5; i++) {
+      const credited = await creditProof(db, {
+        binding: challengeBinding(`rate-limit-${i}`),
+        target,
+        request: { claims: {}, tokenLifetimeMs: 60_000, digest: 'd', description: undefined },
+        payableUntil: new Date(Date.now() + 60_000),
+        clientIp: client,
+        payment: {
+          network: 'anvil',
+          txHash: `0x${(0xa000 + i).toString(16).padStart(64, '0')}`,
+          logIndex: 0,
+          payer: '0x00000000000000000000000000000000000000a1',
+          payTo: '0x00000000000000000000000000000000000000b2',
+          asset: USDC.toLowerCase(),
+          amountAtomic: 1_000_000n,
+          blockNumber: 1n,
+          blockHash: `0x${'c'.repeat(64)}`,
+          status: 'redeemed',
+        },
+      });
+      expect(credited.ok).toBe(true);
+    }
+    await expect(
+      createInvoice(deps, { target, request, clientIp: client, source: 'pay_page' }),
+    ).resolves.toMatchObject({ status: 'pending' });
+  });
 
   it(`${PARALLEL} parallel invoices from one client against a limit of ${LIMIT}: exactly ${LIMIT} pass`, async () => {
     const results = await Promise.allSettled(
