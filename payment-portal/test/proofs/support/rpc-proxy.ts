@@ -7,7 +7,7 @@
  * verifier's chain reads (e.g. "its nonce check has its answer").
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenUpstream } from '../../../../tests/support/upstream.js';
 
 export type RpcFault = 'pass' | 'lose-answer' | { refuse: string };
 
@@ -55,14 +55,6 @@ export async function startRpcProxy(
       }
     })();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const listening = await listenUpstream(server, []);
+  return { url: listening.baseUrl, close: listening.close };
 }
