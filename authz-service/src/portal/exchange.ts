@@ -53,24 +53,37 @@ export function createPortalExchange(): PortalExchange {
         headers:
           body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
       });
+      // Settles once: whichever of the answer's end, a failure of the request or of its answer, or
+      // the timeout comes first. A connection lost in the middle of an answer fails the answer,
+      // not always the request, so both are listened to.
+      let settled = false;
+      const fail = (err: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy();
+        reject(err);
+      };
       const timer = setTimeout(
-        () => req.destroy(new ExchangeTimeout(`no answer within ${timeoutMs} ms`)),
+        () => fail(new ExchangeTimeout(`no answer within ${timeoutMs} ms`)),
         timeoutMs,
       );
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
+      req.on('error', fail);
       req.on('response', (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
+        // Not a lost connection the client tries again (connectionLost): the portal's handler ran.
+        const cutOff = (cause?: unknown) =>
+          fail(Object.assign(new Error('the answer was cut off', { cause }), { code: 'ANSWER_CUT_OFF' }));
+        res.on('error', cutOff);
+        res.on('aborted', () => cutOff());
         res.on('end', () => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text });
         });
-        // A body cut off (the connection lost or the timeout destroying it) ends in req's 'error'.
-        res.on('error', () => undefined);
       });
       req.end(body);
     });

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createNetworkRegistry, paymentRequestFromJson, PORTAL_API_PATHS, toWire } from '@turnpike/protocol';
 import { createPortalClient, PortalError } from '../../src/portal/client.js';
@@ -24,11 +24,29 @@ const ctx = {
   request,
 };
 
+/** A bare node:http server on a free loopback port, for answers the stand-in cannot give. */
+async function serve(
+  handler: Parameters<typeof createServer>[1],
+): Promise<{ baseUrl: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 describe('portal internal API client', () => {
   it('tries once more when the connection is lost before any answer (an idle keep-alive closed under it)', async () => {
     // A server that resets the first connection it gets, then answers normally.
     let resets = 0;
-    const flaky = createServer((req, res) => {
+    const flaky = await serve((req, res) => {
       if (resets === 0) {
         resets++;
         req.socket.destroy();
@@ -39,41 +57,49 @@ describe('portal internal API client', () => {
         JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait', retryAfterSeconds: 2 }),
       );
     });
-    await new Promise<void>((resolve) => flaky.listen(0, '127.0.0.1', resolve));
     try {
-      const { port } = flaky.address() as AddressInfo;
-      const client = createPortalClient({
-        baseUrl: `http://127.0.0.1:${port}`,
-        token: PORTAL_TOKEN,
-        timeoutMs: 500,
-      });
+      const client = createPortalClient({ baseUrl: flaky.baseUrl, token: PORTAL_TOKEN, timeoutMs: 500 });
       const verdict = await client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
       expect(resets).toBe(1);
       expect(verdict).toMatchObject({ ok: false, reason: 'payment_pending' });
+      client.close();
     } finally {
-      flaky.closeAllConnections();
-      await new Promise<void>((resolve) => flaky.close(() => resolve()));
+      await flaky.close();
+    }
+  });
+
+  it('fails at once, not at its timeout, when the connection drops in the middle of an answer', async () => {
+    const dropping = await serve((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"ok":fa', () => req.socket.destroy());
+    });
+    try {
+      const client = createPortalClient({ baseUrl: dropping.baseUrl, token: PORTAL_TOKEN, timeoutMs: 5_000 });
+      const started = Date.now();
+      const err = await client
+        .settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PortalError);
+      expect((err as PortalError).code).toBe('portal_unreachable');
+      expect(Date.now() - started).toBeLessThan(2_500);
+      client.close();
+    } finally {
+      await dropping.close();
     }
   });
 
   it('keeps one connection alive across calls, and times out a body that stalls after the headers', async () => {
     let connections = 0;
     let stall = false;
-    const server = createServer((_req, res) => {
+    const stalling = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       if (stall)
         res.write('{"ok":fa'); // then nothing: the answer never ends
       else res.end(JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait' }));
     });
-    server.on('connection', () => connections++);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    stalling.server.on('connection', () => connections++);
     try {
-      const { port } = server.address() as AddressInfo;
-      const client = createPortalClient({
-        baseUrl: `http://127.0.0.1:${port}`,
-        token: PORTAL_TOKEN,
-        timeoutMs: 300,
-      });
+      const client = createPortalClient({ baseUrl: stalling.baseUrl, token: PORTAL_TOKEN, timeoutMs: 300 });
       const settle = () => client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
       for (let i = 0; i < 3; i++)
         expect(await settle()).toMatchObject({ ok: false, reason: 'payment_pending' });
@@ -86,8 +112,7 @@ describe('portal internal API client', () => {
       expect(Date.now() - started).toBeLessThan(3_000);
       client.close();
     } finally {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stalling.close();
     }
   });
 
