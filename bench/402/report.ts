@@ -92,6 +92,38 @@ export function rowOf(
   };
 }
 
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/**
+ * Why the API row's rate goal is or is not met, from the run's own CPU figures. Each server here
+ * saturates one core, so its rate is about 1 ÷ its CPU per request (rate × CPU ≈ 1 s in every row):
+ * 3× x402's rate needs at most a third of x402's CPU per 402. node:http alone spends the floor row
+ * on the API 402's bytes; what the authorizer adds to a 402 whose rendering is a cached pay link
+ * (the browser row over its own floor) is its decision path. Their sum is an API 402 whose
+ * rendering cost nothing.
+ */
+export function rateBudget(rows: readonly Row[]): string | undefined {
+  const cpu = (id: string): number => rows.find((r) => r.id === id)?.cpuMsPerRequest ?? 0;
+  const [x, a, b, f, bf] = [cpu('x402'), cpu('api'), cpu('browser'), cpu('floor'), cpu('browser floor')];
+  if (!(x > 0 && a > 0 && b > 0 && f > 0 && bf > 0)) return undefined;
+  const budget = x / 3;
+  const decision = Math.max(0, b - bf);
+  const ceiling = f + decision;
+  const rendering = Math.max(0, a - ceiling);
+  const verdict =
+    a <= budget
+      ? 'The API 402 fits in it.'
+      : ceiling <= budget
+        ? `Rendering would have to cost at most ${round3(budget - ceiling)} ms to fit.`
+        : 'Even an API 402 whose rendering cost nothing would not fit: what is left over is node:http and the decision path, not rendering.';
+  return [
+    `**The rate budget, from this run's CPU figures.** Each server saturates one core, so its rate is about 1 ÷ its CPU per request, and 3× x402's rate allows ${round3(budget)} ms per API 402 (x402's ${x} ÷ 3).`,
+    `node:http alone spends ${f} ms sending the API 402's bytes (floor). The authorizer's decision path costs ${round3(decision)} ms: the browser row (${b}) over its own floor (${bf}), its rendering being a cached pay link.`,
+    `An API 402 whose rendering cost nothing would therefore take ${round3(ceiling)} ms, ${round3(x / ceiling)}× x402; rendering takes the remaining ${round3(rendering)} ms of the API row's ${a}.`,
+    verdict,
+  ].join(' ');
+}
+
 export function markdown(report: Report): string {
   const la = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
   const cpu = (r: Row) =>
@@ -125,6 +157,7 @@ export function markdown(report: Report): string {
     '',
     `The portal's lease rate, the ceiling of API 402s once a buffer is empty: ${report.leaseRate.addressesPerSecond} addresses/s (${report.leaseRate.leased} leased in ${report.leaseRate.seconds} s, leases of 4,096; portal CPU ${report.leaseRate.portalCpuMsPerAddress} ms per address), the median of the timed fills of the measured authorizer's buffer between rounds, with nothing else running.`,
     '',
+    ...(rateBudget(report.rows) === undefined ? [] : [rateBudget(report.rows) as string, '']),
     "CPU ms / request: user + system CPU time of each serving process (from /proc) during the measured run, divided by the requests answered; it depends less than the rate on what else runs on the machine. Addresses ready: the authorizer's buffer of leased addresses, sampled every 200 ms during the measured run.",
     '',
     `## ${nw.api402s} API 402s in a row: the portal's row counts`,

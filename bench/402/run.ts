@@ -106,19 +106,27 @@ const BROWSER = forwardAuth('text/html,application/xhtml+xml;q=0.9,*/*;q=0.8');
 const authzUrl = (a: BenchChild<AuthzInfo>) => `http://127.0.0.1:${a.info.httpPort}/v1/forward-auth`;
 
 /**
- * Records one API 402 of `a` (status, headers, body) and starts a bare node:http server answering
- * every request with those bytes: the floor of the API row, in the same run.
+ * Records one 402 of `a` for `headers` (status, headers, body) and starts a bare node:http server
+ * answering every request with those bytes: the floor of that 402's row, in the same run.
  */
-async function startReplay(a: BenchChild<AuthzInfo>, dir: string): Promise<BenchChild<{ port: number }>> {
-  const answer = await fetch(authzUrl(a), { headers: API });
-  if (answer.status !== 402) throw new Error(`recording an API 402: got ${answer.status}`);
-  const headers: Record<string, string> = {};
+async function startReplay(
+  a: BenchChild<AuthzInfo>,
+  headers: Record<string, string>,
+  dir: string,
+  name: string,
+): Promise<BenchChild<{ port: number }>> {
+  const answer = await fetch(authzUrl(a), { headers });
+  if (answer.status !== 402) throw new Error(`recording a 402 (${name}): got ${answer.status}`);
+  const recorded: Record<string, string> = {};
   const hopByHop = ['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding'];
-  answer.headers.forEach((value, name) => {
-    if (!hopByHop.includes(name)) headers[name] = value;
+  answer.headers.forEach((value, key) => {
+    if (!hopByHop.includes(key)) recorded[key] = value;
   });
-  const file = path.join(dir, 'api-402.json');
-  writeFileSync(file, JSON.stringify({ status: answer.status, headers, body: await answer.text() }));
+  const file = path.join(dir, `${name}-402.json`);
+  writeFileSync(
+    file,
+    JSON.stringify({ status: answer.status, headers: recorded, body: await answer.text() }),
+  );
   return startChild<{ port: number }>(path.join(HERE, 'serve-replay.mjs'), [], { BENCH_REPLAY_FILE: file });
 }
 
@@ -149,6 +157,7 @@ async function main(): Promise<void> {
   let connected = false;
   const scratch = mkdtempSync(path.join(tmpdir(), 'turnpike-bench-402-replay-'));
   let replay: BenchChild<{ port: number }> | undefined;
+  let browserReplay: BenchChild<{ port: number }> | undefined;
   try {
     const { warm, flood } = stack.authz as { warm: BenchChild<AuthzInfo>; flood: BenchChild<AuthzInfo> };
     const x402Url = `http://127.0.0.1:${stack.x402.info.port}${RESOURCE}`;
@@ -161,8 +170,10 @@ async function main(): Promise<void> {
       });
     await request402s({ url: authzUrl(warm), headers: BROWSER, kind: 'browser', count: 1, concurrency: 1 });
     await checkX402Answer(x402Url);
-    replay = await startReplay(warm, scratch);
+    replay = await startReplay(warm, API, scratch, 'api');
     const replayUrl = `http://127.0.0.1:${replay.info.port}/v1/forward-auth`;
+    browserReplay = await startReplay(warm, BROWSER, scratch, 'browser');
+    const browserReplayUrl = `http://127.0.0.1:${browserReplay.info.port}/v1/forward-auth`;
     console.log(
       `bench/402: filling the measured authorizer's buffer (${WARM_BUFFER.addressBuffer} addresses)`,
     );
@@ -212,12 +223,13 @@ async function main(): Promise<void> {
         durationSeconds: DURATION_S,
         serving,
       });
-    const rounds: Record<'x402' | 'api' | 'browser' | 'flood' | 'floor', Measured[]> = {
+    const rounds: Record<'x402' | 'api' | 'browser' | 'flood' | 'floor' | 'browserFloor', Measured[]> = {
       x402: [],
       api: [],
       browser: [],
       flood: [],
       floor: [],
+      browserFloor: [],
     };
     const warmRoundUsable: boolean[] = [];
     for (let r = 0; r < ROUNDS; r++) {
@@ -241,6 +253,7 @@ async function main(): Promise<void> {
 
       rounds.browser.push(await run(authzUrl(warm), BROWSER, { authz: warm, portal: stack.portal }));
       rounds.floor.push(await run(replayUrl, API, { replay }));
+      rounds.browserFloor.push(await run(browserReplayUrl, BROWSER, { replay: browserReplay }));
 
       rounds.flood.push(
         await measure({
@@ -304,6 +317,13 @@ async function main(): Promise<void> {
         { text: '— (what any 402 served by node:http can reach here)', met: null },
       ),
       rowOf(
+        'browser floor',
+        "node:http floor of the browser row: a bare node:http server sending one recorded browser 402's bytes",
+        best(rounds.browserFloor),
+        bx,
+        { text: '— (with the browser row: what the decision path costs)', met: null },
+      ),
+      rowOf(
         'flood',
         `Turnpike API 402 past its buffer (the defaults, ${DEFAULT_BUFFER.addressBuffer} / lease ${DEFAULT_BUFFER.leaseSize}, used up in the warm-up): every address leased and derived while measured`,
         best(rounds.flood),
@@ -321,7 +341,7 @@ async function main(): Promise<void> {
       },
       method: {
         load: `wrk 4 -t1 -c${CONNECTIONS}, ${WARMUP_S}s warm-up then ${DURATION_S}s measured, loopback`,
-        rounds: `${ROUNDS} interleaved rounds (x402, API, browser, node:http floor, API past the buffer), each row its best round by rate`,
+        rounds: `${ROUNDS} interleaved rounds (x402, API, browser, the two node:http floors, API past the buffer), each row its best round by rate`,
         servers:
           'each server in its own Node process on the built dist/ (Express+x402; payment-portal on PostgreSQL; two authorizers); PostgreSQL, wrk and the servers share the cores',
         turnpike:
@@ -366,6 +386,7 @@ async function main(): Promise<void> {
   } finally {
     if (connected) await db.end().catch(() => undefined);
     await replay?.stop();
+    await browserReplay?.stop();
     rmSync(scratch, { recursive: true, force: true });
     await stack.close();
   }

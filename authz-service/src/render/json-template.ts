@@ -42,10 +42,17 @@ export function compileJsonTemplate<K extends string>(
     last = m.index + m[0].length;
   }
   parts.push(json.slice(last));
+  // Joined, not concatenated: `join` writes one flat string, where `+=` leaves a rope that
+  // node:http's header check and socket write each have to walk and flatten (bench/402).
+  const pieces: string[] = [...parts];
   const fill = (values: Readonly<Record<K, string>>): string => {
-    let out = parts[0] as string;
-    for (let i = 0; i < order.length; i++) out += values[order[i] as K] + (parts[i + 1] as string);
-    return out;
+    const out = new Array<string>(2 * order.length + 1);
+    out[0] = pieces[0] as string;
+    for (let i = 0; i < order.length; i++) {
+      out[2 * i + 1] = values[order[i] as K];
+      out[2 * i + 2] = pieces[i + 1] as string;
+    }
+    return out.join('');
   };
   return { fill, fillBase64: base64Filler(parts, order, fill) };
 }
@@ -86,13 +93,13 @@ function base64Filler<K extends string>(
     const known = last;
     if (known === undefined) return full(values);
     const total = known.bytes.length;
-    let out = '';
+    const out: string[] = [];
     // The base64 characters of `known.base64` taken up to here, and the byte window being merged.
     let taken = 0;
     let from = -1;
     let to = -1;
     const flush = () => {
-      out += known.base64.slice(taken, (from / 3) * 4) + known.bytes.toString('base64', from, to);
+      out.push(known.base64.slice(taken, (from / 3) * 4), known.bytes.toString('base64', from, to));
       taken = to === total ? known.base64.length : (to / 3) * 4;
     };
     for (let i = 0; i < order.length; i++) {
@@ -115,9 +122,9 @@ function base64Filler<K extends string>(
     }
     if (from < 0) return known.base64;
     flush();
-    out += known.base64.slice(taken);
-    known.base64 = out;
-    return out;
+    out.push(known.base64.slice(taken));
+    known.base64 = out.join('');
+    return known.base64;
   };
 }
 
