@@ -394,3 +394,33 @@ describe('pay links handed out again', () => {
     expect(openPayLink(keys.payLink, again.split('ref=')[1]!, now).expiresAt).toBe(now + 1_000_000);
   });
 });
+
+describe('the browser 402', () => {
+  const browser = { ...api, headers: { accept: 'text/html' } };
+  const page = (d: PaymentRequiredDecision, deps: RenderDeps) => {
+    const r = renderDenial(d, browser, deps) as RenderedResponse;
+    expect(r.status).toBe(402);
+    return r;
+  };
+
+  it('its page links where its Location goes, and follows the description and host of each 402', () => {
+    const { deps, decision } = setup({ ...BASE_USDC_REQUEST, description: 'First <article>' });
+    const first = page(decision, deps);
+    expect(first.body).toContain(`href="${first.headers.location!.replaceAll('&', '&amp;')}"`);
+    expect(first.body).toContain('First &lt;article&gt; on shop.example');
+    expect(page(decision, deps).body).toBe(first.body);
+
+    const other = paymentRequestFromJson({ ...BASE_USDC_REQUEST, description: 'Second' }, registry);
+    const second = page({ ...decision, requirement: { ...decision.requirement, request: other } }, deps);
+    expect(second.body).toContain('Second on shop.example');
+    expect(second.body).not.toContain('First');
+
+    const elsewhere = page(
+      { ...decision, requirement: { ...decision.requirement, host: 'other.example' } },
+      deps,
+    );
+    expect(elsewhere.body).toContain('First &lt;article&gt; on other.example');
+    expect(elsewhere.body).toContain(`href="${elsewhere.headers.location!.replaceAll('&', '&amp;')}"`);
+    expect(elsewhere.headers.location).not.toBe(first.headers.location);
+  });
+});
