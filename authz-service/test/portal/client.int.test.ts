@@ -24,6 +24,17 @@ const ctx = {
   request,
 };
 
+/** How a portal call failed (it must reject with a PortalError), and after how long. */
+async function failureOf(call: () => Promise<unknown>): Promise<{ code: string; afterMs: number }> {
+  const started = Date.now();
+  const err = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(PortalError);
+  return { code: (err as PortalError).code, afterMs: Date.now() - started };
+}
+
 /** A bare node:http server on a free loopback port, for answers the stand-in cannot give. */
 async function serve(
   handler: Parameters<typeof createServer>[1],
@@ -75,13 +86,11 @@ describe('portal internal API client', () => {
     });
     try {
       const client = createPortalClient({ baseUrl: dropping.baseUrl, token: PORTAL_TOKEN, timeoutMs: 5_000 });
-      const started = Date.now();
-      const err = await client
-        .settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } })
-        .catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PortalError);
-      expect((err as PortalError).code).toBe('portal_unreachable');
-      expect(Date.now() - started).toBeLessThan(2_500);
+      const failure = await failureOf(() =>
+        client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } }),
+      );
+      expect(failure.code).toBe('portal_unreachable');
+      expect(failure.afterMs).toBeLessThan(2_500);
       client.close();
     } finally {
       await dropping.close();
@@ -105,11 +114,9 @@ describe('portal internal API client', () => {
         expect(await settle()).toMatchObject({ ok: false, reason: 'payment_pending' });
       expect(connections).toBe(1);
       stall = true;
-      const started = Date.now();
-      const err = await settle().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(PortalError);
-      expect((err as PortalError).code).toBe('portal_timeout');
-      expect(Date.now() - started).toBeLessThan(3_000);
+      const failure = await failureOf(settle);
+      expect(failure.code).toBe('portal_timeout');
+      expect(failure.afterMs).toBeLessThan(3_000);
       client.close();
     } finally {
       await stalling.close();
@@ -148,10 +155,7 @@ describe('portal internal API client', () => {
       token: mode === 'badtoken' ? 'wrong' : PORTAL_TOKEN,
       timeoutMs: 200,
     });
-    const err = await client
-      .createChallenge({ ...ctx, client: { ip: '198.51.100.1' } })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(PortalError);
-    expect((err as PortalError).code).toBe(code);
+    const failure = await failureOf(() => client.createChallenge({ ...ctx, client: { ip: '198.51.100.1' } }));
+    expect(failure.code).toBe(code);
   });
 });
