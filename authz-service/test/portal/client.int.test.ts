@@ -53,6 +53,21 @@ async function serve(
   };
 }
 
+/** A client of `server` for `use`, then both closed, whatever `use` does. */
+async function withClient(
+  server: { baseUrl: string; close(): Promise<void> },
+  timeoutMs: number,
+  use: (client: ReturnType<typeof createPortalClient>) => Promise<void>,
+): Promise<void> {
+  const client = createPortalClient({ baseUrl: server.baseUrl, token: PORTAL_TOKEN, timeoutMs });
+  try {
+    await use(client);
+  } finally {
+    client.close();
+    await server.close();
+  }
+}
+
 describe('portal internal API client', () => {
   it('tries once more when the connection is lost before any answer (an idle keep-alive closed under it)', async () => {
     // A server that resets the first connection it gets, then answers normally.
@@ -68,15 +83,11 @@ describe('portal internal API client', () => {
         JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait', retryAfterSeconds: 2 }),
       );
     });
-    try {
-      const client = createPortalClient({ baseUrl: flaky.baseUrl, token: PORTAL_TOKEN, timeoutMs: 500 });
+    await withClient(flaky, 500, async (client) => {
       const verdict = await client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
       expect(resets).toBe(1);
       expect(verdict).toMatchObject({ ok: false, reason: 'payment_pending' });
-      client.close();
-    } finally {
-      await flaky.close();
-    }
+    });
   });
 
   it('fails at once, not at its timeout, when the connection drops in the middle of an answer', async () => {
@@ -84,17 +95,13 @@ describe('portal internal API client', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"ok":fa', () => req.socket.destroy());
     });
-    try {
-      const client = createPortalClient({ baseUrl: dropping.baseUrl, token: PORTAL_TOKEN, timeoutMs: 5_000 });
+    await withClient(dropping, 5_000, async (client) => {
       const failure = await failureOf(() =>
         client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } }),
       );
       expect(failure.code).toBe('portal_unreachable');
       expect(failure.afterMs).toBeLessThan(2_500);
-      client.close();
-    } finally {
-      await dropping.close();
-    }
+    });
   });
 
   it('keeps one connection alive across calls, and times out a body that stalls after the headers', async () => {
@@ -107,8 +114,7 @@ describe('portal internal API client', () => {
       else res.end(JSON.stringify({ ok: false, reason: 'payment_pending', message: 'wait' }));
     });
     stalling.server.on('connection', () => connections++);
-    try {
-      const client = createPortalClient({ baseUrl: stalling.baseUrl, token: PORTAL_TOKEN, timeoutMs: 300 });
+    await withClient(stalling, 300, async (client) => {
       const settle = () => client.settle({ ...ctx, proof: { type: 'tx', network: 'base', tx: '0xabc' } });
       for (let i = 0; i < 3; i++)
         expect(await settle()).toMatchObject({ ok: false, reason: 'payment_pending' });
@@ -117,10 +123,7 @@ describe('portal internal API client', () => {
       const failure = await failureOf(settle);
       expect(failure.code).toBe('portal_timeout');
       expect(failure.afterMs).toBeLessThan(3_000);
-      client.close();
-    } finally {
-      await stalling.close();
-    }
+    });
   });
 
   it('reads the payee, leases addresses and records challenges, parsed with the shared schemas', async () => {
