@@ -136,6 +136,7 @@ export function markdown(report: Report): string {
     r.bufferDuringRun === undefined ? '' : `${r.bufferDuringRun.min} / ${r.bufferDuringRun.median}`;
   const challengeCursor = (cs: Cursor) => cs.find((c) => c.branch === 1)?.nextIndex ?? 'none';
   const nw = report.noWrites;
+  const budget = rateBudget(report.rows);
   const tables = Object.keys({
     ...nw.rowCountsBefore,
     ...nw.rowCountsAfter,
@@ -157,7 +158,7 @@ export function markdown(report: Report): string {
     '',
     `The portal's lease rate, the ceiling of API 402s once a buffer is empty: ${report.leaseRate.addressesPerSecond} addresses/s (${report.leaseRate.leased} leased in ${report.leaseRate.seconds} s, leases of 4,096; portal CPU ${report.leaseRate.portalCpuMsPerAddress} ms per address), the median of the timed fills of the measured authorizer's buffer between rounds, with nothing else running.`,
     '',
-    ...(rateBudget(report.rows) === undefined ? [] : [rateBudget(report.rows) as string, '']),
+    ...(budget === undefined ? [] : [budget, '']),
     "CPU ms / request: user + system CPU time of each serving process (from /proc) during the measured run, divided by the requests answered; it depends less than the rate on what else runs on the machine. Addresses ready: the authorizer's buffer of leased addresses, sampled every 200 ms during the measured run.",
     '',
     `## ${nw.api402s} API 402s in a row: the portal's row counts`,

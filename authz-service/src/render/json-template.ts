@@ -44,13 +44,12 @@ export function compileJsonTemplate<K extends string>(
   parts.push(json.slice(last));
   // Joined, not concatenated: `join` writes one flat string, where `+=` leaves a rope that
   // node:http's header check and socket write each have to walk and flatten (bench/402).
-  const pieces: string[] = [...parts];
   const fill = (values: Readonly<Record<K, string>>): string => {
     const out = new Array<string>(2 * order.length + 1);
-    out[0] = pieces[0] as string;
+    out[0] = parts[0] as string;
     for (let i = 0; i < order.length; i++) {
       out[2 * i + 1] = values[order[i] as K];
-      out[2 * i + 2] = pieces[i + 1] as string;
+      out[2 * i + 2] = parts[i + 1] as string;
     }
     return out.join('');
   };
